@@ -1,0 +1,34 @@
+/*
+ * codec.h: strict hex and base64 (RFC 4648, standard alphabet, padded),
+ * pure, caller-allocated output. Implemented in codec.c.
+ */
+#ifndef CREDLOG_PROOFS_CODEC_H
+#define CREDLOG_PROOFS_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CODEC_ERR_SYNTAX (-1) /* not valid hex/base64 in canonical form */
+#define CODEC_ERR_SPACE (-2)  /* output buffer too small */
+
+/* Bytes needed for the base64 text of n bytes, without a terminating NUL. */
+#define CODEC_B64_LEN(n) ((((n) + 2) / 3) * 4)
+
+/* Writes 2*len lowercase hex digits and a NUL to out (2*len+1 bytes). */
+void codec_hex_encode(const uint8_t *in, size_t len, char *out);
+
+/* Decodes exactly 2*out_len hex digits (either case) from in[0..in_len).
+ * Returns 0, or CODEC_ERR_SYNTAX if in_len != 2*out_len or a digit is bad. */
+int codec_hex_decode(const char *in, size_t in_len, uint8_t *out,
+                     size_t out_len);
+
+/* Writes the padded base64 of in and a NUL to out, which must hold
+ * CODEC_B64_LEN(len)+1 bytes. Returns the text length. */
+size_t codec_b64_encode(const uint8_t *in, size_t len, char *out);
+
+/* Decodes canonical padded base64 (no whitespace, zero unused bits) into out
+ * (capacity cap). Returns the decoded length, CODEC_ERR_SYNTAX, or
+ * CODEC_ERR_SPACE. */
+int codec_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * note.h: C2SP signed-note keys, signing and opening, C2SP tlog-checkpoint
+ * bodies and C2SP tlog-cosignature/v1 verification. Implemented in note.c.
+ *
+ * Key strings are exactly those of Go's golang.org/x/mod/sumdb/note:
+ *   signer key:   PRIVATE+KEY+<name>+<hex8 key id>+<base64(0x01 || seed)>
+ *   verifier key: <name>+<hex8 key id>+<base64(0x01 || public key)>
+ *   key id:       first 4 bytes (big-endian) of
+ *                 SHA-256(name || "\n" || type || public key), type 0x01 for
+ *                 Ed25519 note keys and 0x04 for cosignature/v1 keys.
+ */
+#ifndef CREDLOG_PROOFS_NOTE_H
+#define CREDLOG_PROOFS_NOTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proofs/ed25519.h"
+#include "proofs/merkle.h"
+
+#define NOTE_NAME_MAX 255       /* longest key name accepted */
+#define NOTE_MAX_SIGNATURES 100 /* more signature lines make a note invalid */
+#define NOTE_KEY_TEXT_MAX 400   /* enough for any key string written here */
+
+#define NOTE_TYPE_ED25519 0x01
+#define NOTE_TYPE_COSIGNATURE 0x04
+
+#define NOTE_ERR_SYNTAX (-1)    /* malformed key, note or checkpoint */
+#define NOTE_ERR_SPACE (-2)     /* output buffer too small */
+#define NOTE_ERR_CRYPTO (-3)    /* OpenSSL failure */
+#define NOTE_ERR_BAD_SIG (-4)   /* a known key's signature does not verify */
+#define NOTE_ERR_UNVERIFIED (-5) /* no signature by a known key */
+#define NOTE_ERR_TOO_MANY (-6)  /* more than NOTE_MAX_SIGNATURES signatures */
+
+/* An Ed25519 note signer. Holds a private seed: wipe with note_signer_wipe(). */
+struct note_signer {
+    char name[NOTE_NAME_MAX + 1];
+    uint32_t key_id;
+    uint8_t seed[ED25519_SEED_SIZE];
+    uint8_t pub[ED25519_PUBLIC_SIZE];
+};
+
+/* A note verifier key: type NOTE_TYPE_ED25519 or NOTE_TYPE_COSIGNATURE. */
+struct note_verifier {
+    char name[NOTE_NAME_MAX + 1];
+    uint32_t key_id;
+    uint8_t type;
+    uint8_t pub[ED25519_PUBLIC_SIZE];
+};
+
+/* Returns a static string describing a NOTE_ERR_* code. */
+const char *note_strerror(int err);
+
+/* Whether name is a valid key name: non-empty, at most NOTE_NAME_MAX bytes,
+ * valid UTF-8 with no Unicode space or control character and no '+'. */
+bool note_name_valid(const char *name, size_t len);
+
+/* The key id of (name, type, pub). */
+uint32_t note_key_id(const char *name, uint8_t type,
+                     const uint8_t pub[ED25519_PUBLIC_SIZE]);
+
+/* Generates a new Ed25519 signer named name. Returns 0, NOTE_ERR_SYNTAX (bad
+ * name) or NOTE_ERR_CRYPTO. */
+int note_signer_generate(const char *name, struct note_signer *out);
+
+/* Builds a signer from a name and a 32-byte seed (deterministic). */
+int note_signer_from_seed(const char *name, const uint8_t seed[ED25519_SEED_SIZE],
+                          struct note_signer *out);
+
+/* Parses a signer key string (a trailing "\n" is tolerated). Checks the key id.
+ * Returns 0 or NOTE_ERR_SYNTAX. */
+int note_signer_parse(const char *text, size_t len, struct note_signer *out);
+
+/* Writes the signer key string (NUL-terminated, no newline). Returns its
+ * length or NOTE_ERR_SPACE. */
+int note_signer_format(const struct note_signer *s, char *buf, size_t cap);
+
+/* The verifier of a signer. */
+void note_signer_verifier(const struct note_signer *s, struct note_verifier *out);
+
+/* Wipes the private seed (OPENSSL_cleanse). Accepts NULL. */
+void note_signer_wipe(struct note_signer *s);
+
+/* Parses a verifier key string of type 0x01 or 0x04 (a trailing "\n" is
+ * tolerated). Checks the key id. Returns 0 or NOTE_ERR_SYNTAX. */
+int note_verifier_parse(const char *text, size_t len, struct note_verifier *out);
+
+/* Writes the verifier key string. Returns its length or NOTE_ERR_SPACE. */
+int note_verifier_format(const struct note_verifier *v, char *buf, size_t cap);
+
+/* Signs a note: text (len bytes, valid note text ending in "\n") followed by
+ * "\n" and one signature line. Writes the whole signed note into buf.
+ * Returns its length, NOTE_ERR_SYNTAX (bad text), NOTE_ERR_SPACE or
+ * NOTE_ERR_CRYPTO. */
+int note_sign(const char *text, size_t len, const struct note_signer *s,
+              char *buf, size_t cap);
+
+/* Opens a signed note: splits it at the last "\n\n", checks its form (UTF-8,
+ * no control characters but "\n", at most NOTE_MAX_SIGNATURES well-formed
+ * signature lines), and verifies every signature whose (name, key id) is in
+ * keys (type 0x01 signs the text; type 0x04 is a cosignature/v1 over the
+ * text). Unknown keys are ignored. If verified is not NULL, verified[i] is set
+ * to whether keys[i] signed; if timestamps is not NULL, timestamps[i] gets a
+ * cosignature's time. On success *text_len is the length of the text
+ * (including its final "\n"). Returns 0, NOTE_ERR_SYNTAX, NOTE_ERR_TOO_MANY,
+ * NOTE_ERR_BAD_SIG or NOTE_ERR_UNVERIFIED. */
+int note_open(const char *note, size_t len, const struct note_verifier *keys,
+              size_t nkeys, size_t *text_len, bool *verified,
+              uint64_t *timestamps);
+
+/* A checkpoint body (C2SP tlog-checkpoint). */
+struct checkpoint {
+    char origin[NOTE_NAME_MAX + 1];
+    uint64_t size;
+    uint8_t root[MERKLE_HASH_SIZE];
+};
+
+/* Largest checkpoint body checkpoint_format writes. */
+#define CHECKPOINT_BODY_MAX (NOTE_NAME_MAX + 1 + 21 + 45 + 1)
+
+/* Writes "origin\nsize\nbase64(root)\n" (NUL-terminated). Returns its length,
+ * NOTE_ERR_SYNTAX (bad origin) or NOTE_ERR_SPACE. */
+int checkpoint_format(const struct checkpoint *c, char *buf, size_t cap);
+
+/* Parses a checkpoint body strictly: origin line (valid key name), decimal
+ * size with no sign and no leading zeros (0 alone allowed), canonical base64
+ * of 32 bytes, then only non-empty extension lines, all ending in "\n".
+ * Returns 0 or NOTE_ERR_SYNTAX. */
+int checkpoint_parse(const char *text, size_t len, struct checkpoint *out);
+
+/* Opens a signed checkpoint with one log verifier: note_open() then
+ * checkpoint_parse(), and requires origin == log->name. */
+int checkpoint_open(const char *note, size_t len,
+                    const struct note_verifier *log, struct checkpoint *out);
+
+/* The message a cosignature/v1 signs: "cosignature/v1\ntime <t>\n" || body.
+ * Returns its length or NOTE_ERR_SPACE. */
+int cosignature_message(uint64_t timestamp, const char *body, size_t body_len,
+                        uint8_t *buf, size_t cap);
+
+#endif
