@@ -1,0 +1,723 @@
+/*
+ * note.c: C2SP signed notes, note keys, checkpoints and cosignature/v1.
+ * See note.h.
+ *
+ * Everything here is byte-compatible with Go's golang.org/x/mod/sumdb/note
+ * (key strings, key ids, note layout) and stricter where Go is lax: base64
+ * must be canonical, key names may not hold control characters, and note text
+ * may not hold DEL either.
+ */
+#include "proofs/note.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "proofs/codec.h"
+
+/* "— " (U+2014 EM DASH, space) starts every signature line. */
+#define SIG_PREFIX "\xe2\x80\x94 "
+#define SIG_PREFIX_LEN 4
+
+#define SIGNER_PREFIX "PRIVATE+KEY+"
+#define SIGNER_PREFIX_LEN 12
+
+/* base64 of (type || 32-byte key) is always 44 characters. */
+#define KEY_BLOB_SIZE (1 + ED25519_PUBLIC_SIZE)
+#define KEY_B64_LEN CODEC_B64_LEN(KEY_BLOB_SIZE)
+
+/* Signature blobs after the 4-byte key id. */
+#define ED25519_BLOB_SIZE (4 + ED25519_SIGNATURE_SIZE)
+#define COSIG_BLOB_SIZE (4 + 8 + ED25519_SIGNATURE_SIZE)
+
+/* "cosignature/v1\ntime " || 20 digits || "\n" */
+#define COSIG_PREFIX_MAX (20 + 20 + 1)
+
+/* Cosignature messages up to this size are built on the stack. */
+#define COSIG_STACK_MSG 1024
+
+const char *note_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case NOTE_ERR_SYNTAX:
+        return "malformed key, note or checkpoint";
+    case NOTE_ERR_SPACE:
+        return "output buffer too small";
+    case NOTE_ERR_CRYPTO:
+        return "cryptographic library failure";
+    case NOTE_ERR_BAD_SIG:
+        return "a known key's signature does not verify";
+    case NOTE_ERR_UNVERIFIED:
+        return "no signature by a known key";
+    case NOTE_ERR_TOO_MANY:
+        return "too many signatures";
+    default:
+        return "unknown note error";
+    }
+}
+
+/* ---- UTF-8 and character classes ---- */
+
+/* Decodes one UTF-8 sequence at s (n > 0 bytes available). Returns its length
+ * and sets *cp, or returns 0 for an invalid, overlong, surrogate or
+ * out-of-range sequence (the same set Go's utf8.DecodeRune rejects). */
+static size_t utf8_next(const uint8_t *s, size_t n, uint32_t *cp)
+{
+    uint32_t c = s[0], min;
+    size_t len;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        c &= 0x1f;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        c &= 0x0f;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        c &= 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* Go's unicode.IsSpace: the White_Space property. */
+static bool is_unicode_space(uint32_t c)
+{
+    return (c >= 0x09 && c <= 0x0d) || c == 0x20 || c == 0x85 || c == 0xa0 ||
+           c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+           c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* Unicode general category Cc. */
+static bool is_control(uint32_t c)
+{
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
+
+/* Whether s is valid UTF-8 holding no ASCII control character but "\n". */
+static bool text_chars_valid(const char *s, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t i = 0;
+
+    while (i < len) {
+        uint32_t c;
+        size_t n;
+
+        if (p[i] >= 0x20 && p[i] < 0x7f) {
+            i++; /* the common case: printable ASCII */
+            continue;
+        }
+        n = utf8_next(p + i, len - i, &c);
+        if (n == 0 || c == 0x7f || (c < 0x20 && c != '\n'))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+/* Note text: non-empty, ends in "\n", valid characters. */
+static bool note_text_valid(const char *s, size_t len)
+{
+    return len > 0 && s[len - 1] == '\n' && text_chars_valid(s, len);
+}
+
+/* A key name of any length: non-empty UTF-8, no space, control or '+'. */
+static bool name_chars_valid(const char *name, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)name;
+    size_t i = 0;
+
+    if (len == 0)
+        return false;
+    while (i < len) {
+        uint32_t c;
+        size_t n = utf8_next(p + i, len - i, &c);
+
+        if (n == 0 || c == '+' || is_control(c) || is_unicode_space(c))
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+bool note_name_valid(const char *name, size_t len)
+{
+    return name != NULL && len <= NOTE_NAME_MAX && name_chars_valid(name, len);
+}
+
+/* ---- small helpers ---- */
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static const char *find_byte(const char *s, size_t len, char c)
+{
+    return len == 0 ? NULL : memchr(s, c, len);
+}
+
+/* Strips one trailing "\n" from a key string. */
+static size_t strip_newline(const char *text, size_t len)
+{
+    return len > 0 && text[len - 1] == '\n' ? len - 1 : len;
+}
+
+/* ---- keys ---- */
+
+uint32_t note_key_id(const char *name, uint8_t type,
+                     const uint8_t pub[ED25519_PUBLIC_SIZE])
+{
+    uint8_t buf[NOTE_NAME_MAX + 2 + ED25519_PUBLIC_SIZE];
+    uint8_t md[SHA256_DIGEST_LENGTH];
+    size_t n = strlen(name);
+
+    if (n <= NOTE_NAME_MAX) {
+        memcpy(buf, name, n);
+        buf[n] = '\n';
+        buf[n + 1] = type;
+        memcpy(buf + n + 2, pub, ED25519_PUBLIC_SIZE);
+        SHA256(buf, n + 2 + ED25519_PUBLIC_SIZE, md);
+    } else {
+        /* Longer names are never valid here, but the id is still defined. */
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        uint8_t sep[2] = {'\n', type};
+
+        memset(md, 0, sizeof md);
+        if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+            EVP_DigestUpdate(ctx, name, n) == 1 &&
+            EVP_DigestUpdate(ctx, sep, 2) == 1 &&
+            EVP_DigestUpdate(ctx, pub, ED25519_PUBLIC_SIZE) == 1)
+            EVP_DigestFinal_ex(ctx, md, NULL);
+        EVP_MD_CTX_free(ctx);
+    }
+    return get_be32(md);
+}
+
+int note_signer_from_seed(const char *name, const uint8_t seed[ED25519_SEED_SIZE],
+                          struct note_signer *out)
+{
+    size_t n = strlen(name);
+
+    if (!note_name_valid(name, n))
+        return NOTE_ERR_SYNTAX;
+    memset(out, 0, sizeof *out);
+    memcpy(out->name, name, n);
+    memcpy(out->seed, seed, ED25519_SEED_SIZE);
+    if (ed25519_public_from_seed(out->seed, out->pub) != 0) {
+        note_signer_wipe(out);
+        return NOTE_ERR_CRYPTO;
+    }
+    out->key_id = note_key_id(out->name, NOTE_TYPE_ED25519, out->pub);
+    return 0;
+}
+
+int note_signer_generate(const char *name, struct note_signer *out)
+{
+    uint8_t seed[ED25519_SEED_SIZE];
+    int rc;
+
+    if (!note_name_valid(name, strlen(name)))
+        return NOTE_ERR_SYNTAX;
+    if (ed25519_random_seed(seed) != 0)
+        return NOTE_ERR_CRYPTO;
+    rc = note_signer_from_seed(name, seed, out);
+    OPENSSL_cleanse(seed, sizeof seed);
+    return rc;
+}
+
+/* Parses "<name>+<hex8>+<base64(type || key)>" (the whole of text). On
+ * success fills name (NUL-terminated), *id and blob. */
+static int parse_key_fields(const char *text, size_t len,
+                            char name[NOTE_NAME_MAX + 1], uint32_t *id,
+                            uint8_t blob[KEY_BLOB_SIZE])
+{
+    const char *plus1, *plus2, *hex, *b64;
+    uint8_t idb[4];
+    size_t nlen, blen;
+
+    plus1 = find_byte(text, len, '+');
+    if (plus1 == NULL)
+        return NOTE_ERR_SYNTAX;
+    nlen = (size_t)(plus1 - text);
+    hex = plus1 + 1;
+    plus2 = find_byte(hex, len - nlen - 1, '+');
+    if (plus2 == NULL || plus2 - hex != 8)
+        return NOTE_ERR_SYNTAX;
+    b64 = plus2 + 1;
+    blen = len - (size_t)(b64 - text);
+    if (!note_name_valid(text, nlen))
+        return NOTE_ERR_SYNTAX;
+    if (codec_hex_decode(hex, 8, idb, 4) != 0)
+        return NOTE_ERR_SYNTAX;
+    if (blen != KEY_B64_LEN ||
+        codec_b64_decode(b64, blen, blob, KEY_BLOB_SIZE) != KEY_BLOB_SIZE)
+        return NOTE_ERR_SYNTAX;
+    memcpy(name, text, nlen);
+    name[nlen] = '\0';
+    *id = get_be32(idb);
+    return 0;
+}
+
+int note_signer_parse(const char *text, size_t len, struct note_signer *out)
+{
+    uint8_t blob[KEY_BLOB_SIZE];
+    int rc = NOTE_ERR_SYNTAX;
+
+    memset(out, 0, sizeof *out);
+    len = strip_newline(text, len);
+    if (len < SIGNER_PREFIX_LEN ||
+        memcmp(text, SIGNER_PREFIX, SIGNER_PREFIX_LEN) != 0)
+        return NOTE_ERR_SYNTAX;
+    if (parse_key_fields(text + SIGNER_PREFIX_LEN, len - SIGNER_PREFIX_LEN,
+                         out->name, &out->key_id, blob) != 0)
+        goto fail;
+    if (blob[0] != NOTE_TYPE_ED25519)
+        goto fail;
+    memcpy(out->seed, blob + 1, ED25519_SEED_SIZE);
+    if (ed25519_public_from_seed(out->seed, out->pub) != 0) {
+        rc = NOTE_ERR_CRYPTO;
+        goto fail;
+    }
+    if (note_key_id(out->name, NOTE_TYPE_ED25519, out->pub) != out->key_id)
+        goto fail;
+    OPENSSL_cleanse(blob, sizeof blob);
+    return 0;
+fail:
+    OPENSSL_cleanse(blob, sizeof blob);
+    OPENSSL_cleanse(out, sizeof *out);
+    return rc;
+}
+
+/* Writes "<name>+<hex8>+<base64(type || key)>" after prefix. */
+static int format_key(const char *prefix, const char *name, uint32_t id,
+                      uint8_t type, const uint8_t key[32], char *buf,
+                      size_t cap)
+{
+    size_t plen = strlen(prefix), nlen = strlen(name), need;
+    uint8_t blob[KEY_BLOB_SIZE];
+    char *p;
+
+    need = plen + nlen + 1 + 8 + 1 + KEY_B64_LEN;
+    if (need + 1 > cap || need > INT_MAX)
+        return NOTE_ERR_SPACE;
+    p = buf;
+    memcpy(p, prefix, plen);
+    p += plen;
+    memcpy(p, name, nlen);
+    p += nlen;
+    *p++ = '+';
+    snprintf(p, 10, "%08" PRIx32, id);
+    p += 8;
+    *p++ = '+';
+    blob[0] = type;
+    memcpy(blob + 1, key, 32);
+    codec_b64_encode(blob, sizeof blob, p);
+    OPENSSL_cleanse(blob, sizeof blob);
+    return (int)need;
+}
+
+int note_signer_format(const struct note_signer *s, char *buf, size_t cap)
+{
+    return format_key(SIGNER_PREFIX, s->name, s->key_id, NOTE_TYPE_ED25519,
+                      s->seed, buf, cap);
+}
+
+void note_signer_verifier(const struct note_signer *s, struct note_verifier *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->name, s->name, sizeof out->name);
+    out->key_id = s->key_id;
+    out->type = NOTE_TYPE_ED25519;
+    memcpy(out->pub, s->pub, ED25519_PUBLIC_SIZE);
+}
+
+void note_signer_wipe(struct note_signer *s)
+{
+    if (s != NULL)
+        OPENSSL_cleanse(s->seed, sizeof s->seed);
+}
+
+int note_verifier_parse(const char *text, size_t len, struct note_verifier *out)
+{
+    uint8_t blob[KEY_BLOB_SIZE];
+
+    memset(out, 0, sizeof *out);
+    len = strip_newline(text, len);
+    if (parse_key_fields(text, len, out->name, &out->key_id, blob) != 0)
+        goto fail;
+    if (blob[0] != NOTE_TYPE_ED25519 && blob[0] != NOTE_TYPE_COSIGNATURE)
+        goto fail;
+    out->type = blob[0];
+    memcpy(out->pub, blob + 1, ED25519_PUBLIC_SIZE);
+    if (note_key_id(out->name, out->type, out->pub) != out->key_id)
+        goto fail;
+    return 0;
+fail:
+    memset(out, 0, sizeof *out);
+    return NOTE_ERR_SYNTAX;
+}
+
+int note_verifier_format(const struct note_verifier *v, char *buf, size_t cap)
+{
+    return format_key("", v->name, v->key_id, v->type, v->pub, buf, cap);
+}
+
+/* ---- signing and opening ---- */
+
+int note_sign(const char *text, size_t len, const struct note_signer *s,
+              char *buf, size_t cap)
+{
+    uint8_t blob[ED25519_BLOB_SIZE];
+    size_t nlen = strlen(s->name), need;
+    char *p;
+
+    if (!note_text_valid(text, len) || !note_name_valid(s->name, nlen))
+        return NOTE_ERR_SYNTAX;
+    need = len + 1 + SIG_PREFIX_LEN + nlen + 1 +
+           CODEC_B64_LEN(ED25519_BLOB_SIZE) + 1;
+    if (len > INT_MAX / 2 || need + 1 > cap || need > INT_MAX)
+        return NOTE_ERR_SPACE;
+    put_be32(blob, s->key_id);
+    if (ed25519_sign(s->seed, (const uint8_t *)text, len, blob + 4) != 0)
+        return NOTE_ERR_CRYPTO;
+    /* The text is signed before buf is written, so text may alias buf. */
+    memmove(buf, text, len);
+    p = buf + len;
+    *p++ = '\n';
+    memcpy(p, SIG_PREFIX, SIG_PREFIX_LEN);
+    p += SIG_PREFIX_LEN;
+    memcpy(p, s->name, nlen);
+    p += nlen;
+    *p++ = ' ';
+    p += codec_b64_encode(blob, sizeof blob, p);
+    *p++ = '\n';
+    *p = '\0';
+    return (int)need;
+}
+
+int cosignature_message(uint64_t timestamp, const char *body, size_t body_len,
+                        uint8_t *buf, size_t cap)
+{
+    char prefix[COSIG_PREFIX_MAX + 1];
+    int plen;
+
+    plen = snprintf(prefix, sizeof prefix, "cosignature/v1\ntime %" PRIu64 "\n",
+                    timestamp);
+    if (plen < 0 || (size_t)plen >= sizeof prefix)
+        return NOTE_ERR_SPACE;
+    if (body_len > (size_t)INT_MAX - (size_t)plen ||
+        (size_t)plen + body_len > cap)
+        return NOTE_ERR_SPACE;
+    memcpy(buf, prefix, (size_t)plen);
+    if (body_len > 0)
+        memcpy(buf + plen, body, body_len);
+    return plen + (int)body_len;
+}
+
+/*
+ * Checks canonical base64 of any length without storing all of it (an
+ * unknown key's signature may be large, e.g. ML-DSA cosignatures). Returns
+ * the decoded length, or -1; the first min(length, head_cap) bytes go to
+ * head. Decodes in 64-character chunks; padding is only allowed in the last.
+ */
+static long b64_scan(const char *in, size_t len, uint8_t *head, size_t head_cap)
+{
+    uint8_t chunk[48];
+    size_t total = 0;
+
+    if (len == 0 || len % 4 != 0 || len > LONG_MAX / 2)
+        return -1;
+    for (size_t i = 0; i < len; i += 64) {
+        size_t n = len - i < 64 ? len - i : 64;
+        int got;
+
+        if (i + n < len && (in[i + n - 1] == '=' || in[i + n - 2] == '='))
+            return -1;
+        got = codec_b64_decode(in + i, n, chunk, sizeof chunk);
+        if (got < 0)
+            return -1;
+        if (total < head_cap) {
+            size_t c = head_cap - total < (size_t)got ? head_cap - total
+                                                       : (size_t)got;
+            memcpy(head + total, chunk, c);
+        }
+        total += (size_t)got;
+    }
+    return (long)total;
+}
+
+/* One parsed signature line. */
+struct sig_line {
+    const char *name;
+    size_t name_len;
+    uint32_t key_id;
+    long blob_len; /* decoded length, key id included */
+    uint8_t blob[COSIG_BLOB_SIZE]; /* its first bytes */
+};
+
+/* Parses the signature line line[0..len) (without its "\n"). */
+static int parse_sig_line(const char *line, size_t len, struct sig_line *out)
+{
+    const char *sp;
+
+    if (len < SIG_PREFIX_LEN || memcmp(line, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
+        return NOTE_ERR_SYNTAX;
+    line += SIG_PREFIX_LEN;
+    len -= SIG_PREFIX_LEN;
+    sp = find_byte(line, len, ' ');
+    if (sp == NULL)
+        return NOTE_ERR_SYNTAX;
+    out->name = line;
+    out->name_len = (size_t)(sp - line);
+    if (!name_chars_valid(out->name, out->name_len))
+        return NOTE_ERR_SYNTAX;
+    out->blob_len = b64_scan(sp + 1, len - out->name_len - 1, out->blob,
+                             sizeof out->blob);
+    if (out->blob_len < 5) /* as Go: a key id and at least one byte */
+        return NOTE_ERR_SYNTAX;
+    out->key_id = get_be32(out->blob);
+    return 0;
+}
+
+/* Verifies the cosignature/v1 blob (key id, u64be time, signature) by key. */
+static int verify_cosignature(const struct note_verifier *key,
+                              const uint8_t blob[COSIG_BLOB_SIZE],
+                              const char *text, size_t text_len, uint64_t *ts)
+{
+    uint8_t stack[COSIG_STACK_MSG], *msg = stack;
+    size_t cap = sizeof stack;
+    int n, rc = NOTE_ERR_BAD_SIG;
+
+    *ts = get_be64(blob + 4);
+    if (text_len > (size_t)INT_MAX - COSIG_PREFIX_MAX)
+        return NOTE_ERR_SYNTAX;
+    if (text_len + COSIG_PREFIX_MAX > cap) {
+        cap = text_len + COSIG_PREFIX_MAX;
+        msg = malloc(cap);
+        if (msg == NULL)
+            return NOTE_ERR_CRYPTO;
+    }
+    n = cosignature_message(*ts, text, text_len, msg, cap);
+    if (n >= 0 && ed25519_verify(key->pub, msg, (size_t)n, blob + 12))
+        rc = 0;
+    if (msg != stack)
+        free(msg);
+    return rc;
+}
+
+int note_open(const char *note, size_t len, const struct note_verifier *keys,
+              size_t nkeys, size_t *text_len, bool *verified,
+              uint64_t *timestamps)
+{
+    const char *sigs, *end = note + len, *p;
+    size_t split, tlen, nlines = 0;
+    bool any = false;
+
+    if (len < 2 || !text_chars_valid(note, len))
+        return NOTE_ERR_SYNTAX;
+    /* The text ends at the last "\n\n": its "\n" is the text's last byte. */
+    split = len - 1;
+    while (split > 0 && !(note[split - 1] == '\n' && note[split] == '\n'))
+        split--;
+    if (split == 0)
+        return NOTE_ERR_SYNTAX;
+    tlen = split; /* note[split - 1] is the text's final "\n" */
+    sigs = note + split + 1;
+    if (sigs == end || end[-1] != '\n')
+        return NOTE_ERR_SYNTAX;
+
+    /* First pass: form only, so the outcome does not depend on line order. */
+    for (p = sigs; p < end; nlines++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        struct sig_line sl;
+
+        if (nlines == NOTE_MAX_SIGNATURES)
+            return NOTE_ERR_TOO_MANY;
+        if (parse_sig_line(p, (size_t)(nl - p), &sl) != 0)
+            return NOTE_ERR_SYNTAX;
+        p = nl + 1;
+    }
+
+    if (verified != NULL)
+        memset(verified, 0, nkeys * sizeof *verified);
+    if (timestamps != NULL)
+        memset(timestamps, 0, nkeys * sizeof *timestamps);
+    for (p = sigs; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        struct sig_line sl;
+
+        parse_sig_line(p, (size_t)(nl - p), &sl);
+        p = nl + 1;
+        for (size_t i = 0; i < nkeys; i++) {
+            const struct note_verifier *k = &keys[i];
+            uint64_t ts = 0;
+            int rc;
+
+            if (k->key_id != sl.key_id || strlen(k->name) != sl.name_len ||
+                memcmp(k->name, sl.name, sl.name_len) != 0)
+                continue;
+            if (k->type == NOTE_TYPE_ED25519) {
+                if (sl.blob_len != ED25519_BLOB_SIZE ||
+                    !ed25519_verify(k->pub, (const uint8_t *)note, tlen,
+                                    sl.blob + 4))
+                    return NOTE_ERR_BAD_SIG;
+            } else if (k->type == NOTE_TYPE_COSIGNATURE) {
+                if (sl.blob_len != COSIG_BLOB_SIZE)
+                    return NOTE_ERR_BAD_SIG;
+                rc = verify_cosignature(k, sl.blob, note, tlen, &ts);
+                if (rc != 0)
+                    return rc;
+            } else {
+                continue; /* not a key type this code can check */
+            }
+            any = true;
+            if (verified != NULL)
+                verified[i] = true;
+            if (timestamps != NULL && ts > timestamps[i])
+                timestamps[i] = ts;
+        }
+    }
+    if (!any)
+        return NOTE_ERR_UNVERIFIED;
+    if (text_len != NULL)
+        *text_len = tlen;
+    return 0;
+}
+
+/* ---- checkpoints ---- */
+
+int checkpoint_format(const struct checkpoint *c, char *buf, size_t cap)
+{
+    char root[CODEC_B64_LEN(MERKLE_HASH_SIZE) + 1];
+    size_t olen = strnlen(c->origin, sizeof c->origin);
+    int n;
+
+    if (!note_name_valid(c->origin, olen))
+        return NOTE_ERR_SYNTAX;
+    codec_b64_encode(c->root, MERKLE_HASH_SIZE, root);
+    n = snprintf(buf, cap, "%s\n%" PRIu64 "\n%s\n", c->origin, c->size, root);
+    if (n < 0 || (size_t)n >= cap)
+        return NOTE_ERR_SPACE;
+    return n;
+}
+
+/* Parses a decimal u64: digits only, no leading zero but "0" itself. */
+static bool parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d;
+
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        d = (unsigned)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+int checkpoint_parse(const char *text, size_t len, struct checkpoint *out)
+{
+    const char *end = text + len, *p = text, *nl;
+
+    memset(out, 0, sizeof *out);
+    if (!note_text_valid(text, len))
+        goto fail;
+    /* The final "\n" guarantees memchr finds each line's end. */
+    nl = memchr(p, '\n', (size_t)(end - p));
+    if (!note_name_valid(p, (size_t)(nl - p)))
+        goto fail;
+    memcpy(out->origin, p, (size_t)(nl - p));
+    p = nl + 1;
+    if (p == end)
+        goto fail;
+    nl = memchr(p, '\n', (size_t)(end - p));
+    if (!parse_u64(p, (size_t)(nl - p), &out->size))
+        goto fail;
+    p = nl + 1;
+    if (p == end)
+        goto fail;
+    nl = memchr(p, '\n', (size_t)(end - p));
+    if (nl - p != CODEC_B64_LEN(MERKLE_HASH_SIZE) ||
+        codec_b64_decode(p, (size_t)(nl - p), out->root, MERKLE_HASH_SIZE) !=
+            MERKLE_HASH_SIZE)
+        goto fail;
+    /* Extension lines: any number, none empty. */
+    for (p = nl + 1; p < end; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == p)
+            goto fail;
+    }
+    return 0;
+fail:
+    memset(out, 0, sizeof *out);
+    return NOTE_ERR_SYNTAX;
+}
+
+int checkpoint_open(const char *note, size_t len,
+                    const struct note_verifier *log, struct checkpoint *out)
+{
+    size_t text_len;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = note_open(note, len, log, 1, &text_len, NULL, NULL);
+    if (rc != 0)
+        return rc;
+    rc = checkpoint_parse(note, text_len, out);
+    if (rc != 0)
+        return rc;
+    if (strcmp(out->origin, log->name) != 0) {
+        memset(out, 0, sizeof *out);
+        return NOTE_ERR_UNVERIFIED;
+    }
+    return 0;
+}
