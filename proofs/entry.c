@@ -1,0 +1,291 @@
+/*
+ * entry.c: the canonical encoding of credlog's log entries. See entry.h for
+ * the layout and docs/protocol.md for the meaning of every byte.
+ *
+ * One encoder (entry_write) serves entry_encode, entry_signed_message and
+ * entry_verify, so the bytes an issuer signs can never drift from the bytes
+ * the log stores.
+ */
+#include "proofs/entry.h"
+
+#include <string.h>
+
+/* Byte counts of the fixed parts around the issuer name. */
+#define ISSUE_FIXED (2 + ENTRY_CREDENTIAL_SIZE + 1 + 4 + 8 + ED25519_SIGNATURE_SIZE)
+#define REVOKE_FIXED (ISSUE_FIXED + 1)
+#define KEY_FIXED (2 + 1 + 1 + ED25519_PUBLIC_SIZE + 8)
+
+const char *entry_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case ENTRY_ERR_SYNTAX:
+        return "malformed entry";
+    case ENTRY_ERR_TYPE:
+        return "unknown entry version, type, key operation or reason";
+    case ENTRY_ERR_SPACE:
+        return "output buffer too small";
+    case ENTRY_ERR_SIG:
+        return "entry signature does not verify";
+    case ENTRY_ERR_CRYPTO:
+        return "cryptographic library failure";
+    default:
+        return "unknown entry error";
+    }
+}
+
+const char *entry_type_name(uint8_t type)
+{
+    switch (type) {
+    case ENTRY_ISSUE:
+        return "issue";
+    case ENTRY_REVOKE:
+        return "revoke";
+    case ENTRY_MAP:
+        return "map";
+    case ENTRY_KEY:
+        return "key";
+    default:
+        return NULL;
+    }
+}
+
+const char *entry_reason_name(uint8_t reason)
+{
+    static const char *const names[] = {"unspecified", "issued_in_error",
+                                        "misconduct", "superseded",
+                                        "withdrawn"};
+
+    return reason <= ENTRY_REASON_MAX ? names[reason] : NULL;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    put_be32(p, (uint32_t)(v >> 32));
+    put_be32(p + 4, (uint32_t)v);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+/* The issuer's length, or 0 if it is not a valid key name. */
+static size_t issuer_len(const char issuer[NOTE_NAME_MAX + 1])
+{
+    size_t n = strnlen(issuer, NOTE_NAME_MAX + 1);
+
+    return note_name_valid(issuer, n) ? n : 0;
+}
+
+/* Writes the whole entry e into out (ENTRY_MAX_SIZE bytes). Returns its
+ * length, ENTRY_ERR_TYPE or ENTRY_ERR_SYNTAX. */
+static int entry_write(const struct entry *e, uint8_t out[ENTRY_MAX_SIZE])
+{
+    uint8_t *p = out;
+    size_t n;
+
+    *p++ = ENTRY_VERSION;
+    *p++ = e->type;
+    switch (e->type) {
+    case ENTRY_ISSUE:
+    case ENTRY_REVOKE:
+        if (e->type == ENTRY_REVOKE && e->reason > ENTRY_REASON_MAX)
+            return ENTRY_ERR_TYPE;
+        n = issuer_len(e->issuer);
+        if (n == 0)
+            return ENTRY_ERR_SYNTAX;
+        memcpy(p, e->credential, ENTRY_CREDENTIAL_SIZE);
+        p += ENTRY_CREDENTIAL_SIZE;
+        *p++ = (uint8_t)n;
+        memcpy(p, e->issuer, n);
+        p += n;
+        put_be32(p, e->key_id);
+        p += 4;
+        put_be64(p, e->timestamp_ms);
+        p += 8;
+        if (e->type == ENTRY_REVOKE)
+            *p++ = e->reason;
+        memcpy(p, e->signature, ED25519_SIGNATURE_SIZE);
+        p += ED25519_SIGNATURE_SIZE;
+        break;
+    case ENTRY_MAP:
+        put_be64(p, e->map_index);
+        p += 8;
+        memcpy(p, e->map_root, MERKLE_HASH_SIZE);
+        p += MERKLE_HASH_SIZE;
+        put_be64(p, e->timestamp_ms);
+        p += 8;
+        break;
+    case ENTRY_KEY:
+        if (e->key_op != ENTRY_KEY_ADD && e->key_op != ENTRY_KEY_REMOVE)
+            return ENTRY_ERR_TYPE;
+        n = issuer_len(e->issuer);
+        if (n == 0)
+            return ENTRY_ERR_SYNTAX;
+        *p++ = e->key_op;
+        *p++ = (uint8_t)n;
+        memcpy(p, e->issuer, n);
+        p += n;
+        memcpy(p, e->public_key, ED25519_PUBLIC_SIZE);
+        p += ED25519_PUBLIC_SIZE;
+        put_be64(p, e->timestamp_ms);
+        p += 8;
+        break;
+    default:
+        return ENTRY_ERR_TYPE;
+    }
+    return (int)(p - out);
+}
+
+int entry_encode(const struct entry *e, uint8_t *buf, size_t cap)
+{
+    uint8_t tmp[ENTRY_MAX_SIZE];
+    int n = entry_write(e, tmp);
+
+    if (n < 0)
+        return n;
+    if ((size_t)n > cap)
+        return ENTRY_ERR_SPACE;
+    memcpy(buf, tmp, (size_t)n);
+    return n;
+}
+
+int entry_decode(const uint8_t *buf, size_t len, struct entry *out)
+{
+    const uint8_t *p = buf;
+    size_t n;
+
+    memset(out, 0, sizeof *out);
+    if (len < 2)
+        return ENTRY_ERR_SYNTAX;
+    if (buf[0] != ENTRY_VERSION)
+        return ENTRY_ERR_TYPE;
+    out->type = buf[1];
+    p += 2;
+    switch (out->type) {
+    case ENTRY_ISSUE:
+    case ENTRY_REVOKE:
+        if (len < 2 + ENTRY_CREDENTIAL_SIZE + 1)
+            goto syntax;
+        n = buf[2 + ENTRY_CREDENTIAL_SIZE];
+        if (len != n + (out->type == ENTRY_ISSUE ? ISSUE_FIXED : REVOKE_FIXED))
+            goto syntax;
+        memcpy(out->credential, p, ENTRY_CREDENTIAL_SIZE);
+        p += ENTRY_CREDENTIAL_SIZE + 1;
+        if (!note_name_valid((const char *)p, n))
+            goto syntax;
+        memcpy(out->issuer, p, n);
+        p += n;
+        out->key_id = get_be32(p);
+        p += 4;
+        out->timestamp_ms = get_be64(p);
+        p += 8;
+        if (out->type == ENTRY_REVOKE) {
+            out->reason = *p++;
+            if (out->reason > ENTRY_REASON_MAX)
+                goto type;
+        }
+        memcpy(out->signature, p, ED25519_SIGNATURE_SIZE);
+        return 0;
+    case ENTRY_MAP:
+        if (len != ENTRY_MAP_SIZE)
+            goto syntax;
+        out->map_index = get_be64(p);
+        memcpy(out->map_root, p + 8, MERKLE_HASH_SIZE);
+        out->timestamp_ms = get_be64(p + 8 + MERKLE_HASH_SIZE);
+        return 0;
+    case ENTRY_KEY:
+        if (len < 4)
+            goto syntax;
+        n = buf[3];
+        if (len != n + KEY_FIXED)
+            goto syntax;
+        out->key_op = buf[2];
+        if (out->key_op != ENTRY_KEY_ADD && out->key_op != ENTRY_KEY_REMOVE)
+            goto type;
+        p += 2;
+        if (!note_name_valid((const char *)p, n))
+            goto syntax;
+        memcpy(out->issuer, p, n);
+        p += n;
+        memcpy(out->public_key, p, ED25519_PUBLIC_SIZE);
+        out->timestamp_ms = get_be64(p + ED25519_PUBLIC_SIZE);
+        return 0;
+    default:
+        goto type;
+    }
+syntax:
+    memset(out, 0, sizeof *out);
+    return ENTRY_ERR_SYNTAX;
+type:
+    memset(out, 0, sizeof *out);
+    return ENTRY_ERR_TYPE;
+}
+
+int entry_signed_message(const struct entry *e, uint8_t *buf, size_t cap)
+{
+    const size_t plen = sizeof(ENTRY_SIGNING_PREFIX) - 1;
+    uint8_t tmp[ENTRY_MAX_SIZE];
+    size_t body;
+    int n;
+
+    if (e->type != ENTRY_ISSUE && e->type != ENTRY_REVOKE)
+        return ENTRY_ERR_TYPE;
+    n = entry_write(e, tmp);
+    if (n < 0)
+        return n;
+    body = (size_t)n - ED25519_SIGNATURE_SIZE;
+    if (plen + body > cap)
+        return ENTRY_ERR_SPACE;
+    memcpy(buf, ENTRY_SIGNING_PREFIX, plen);
+    memcpy(buf + plen, tmp, body);
+    return (int)(plen + body);
+}
+
+int entry_sign(struct entry *e, const struct note_signer *s)
+{
+    uint8_t msg[ENTRY_SIGNED_MAX];
+    size_t nlen = strnlen(s->name, sizeof s->name);
+    int n;
+
+    if (e->type != ENTRY_ISSUE && e->type != ENTRY_REVOKE)
+        return ENTRY_ERR_TYPE;
+    if (!note_name_valid(s->name, nlen))
+        return ENTRY_ERR_SYNTAX;
+    memset(e->issuer, 0, sizeof e->issuer);
+    memcpy(e->issuer, s->name, nlen);
+    e->key_id = s->key_id;
+    n = entry_signed_message(e, msg, sizeof msg);
+    if (n < 0)
+        return n;
+    if (ed25519_sign(s->seed, msg, (size_t)n, e->signature) != 0)
+        return ENTRY_ERR_CRYPTO;
+    return 0;
+}
+
+int entry_verify(const struct entry *e, const uint8_t pub[ED25519_PUBLIC_SIZE])
+{
+    uint8_t msg[ENTRY_SIGNED_MAX];
+    int n = entry_signed_message(e, msg, sizeof msg);
+
+    if (n < 0)
+        return n;
+    return ed25519_verify(pub, msg, (size_t)n, e->signature) ? 0
+                                                             : ENTRY_ERR_SIG;
+}
