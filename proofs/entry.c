@@ -88,7 +88,8 @@ static uint64_t get_be64(const uint8_t *p)
 /* The issuer's length, or 0 if it is not a valid key name. */
 static size_t issuer_len(const char issuer[NOTE_NAME_MAX + 1])
 {
-    size_t n = strnlen(issuer, NOTE_NAME_MAX + 1);
+    const char *nul = memchr(issuer, '\0', NOTE_NAME_MAX + 1);
+    size_t n = nul != NULL ? (size_t)(nul - issuer) : NOTE_NAME_MAX + 1;
 
     return note_name_valid(issuer, n) ? n : 0;
 }
@@ -261,7 +262,8 @@ int entry_signed_message(const struct entry *e, uint8_t *buf, size_t cap)
 int entry_sign(struct entry *e, const struct note_signer *s)
 {
     uint8_t msg[ENTRY_SIGNED_MAX];
-    size_t nlen = strnlen(s->name, sizeof s->name);
+    const char *nul = memchr(s->name, '\0', sizeof s->name);
+    size_t nlen = nul != NULL ? (size_t)(nul - s->name) : sizeof s->name;
     int n;
 
     if (e->type != ENTRY_ISSUE && e->type != ENTRY_REVOKE)

@@ -198,6 +198,15 @@ static const char *find_byte(const char *s, size_t len, char c)
     return len == 0 ? NULL : memchr(s, c, len);
 }
 
+/* The length of a name held in a NOTE_NAME_MAX + 1 array; an array with no
+ * NUL reports NOTE_NAME_MAX + 1, which no name check accepts. */
+static size_t name_len(const char name[NOTE_NAME_MAX + 1])
+{
+    const char *nul = memchr(name, '\0', NOTE_NAME_MAX + 1);
+
+    return nul != NULL ? (size_t)(nul - name) : NOTE_NAME_MAX + 1;
+}
+
 /* Strips one trailing "\n" from a key string. */
 static size_t strip_newline(const char *text, size_t len)
 {
@@ -331,14 +340,16 @@ fail:
 }
 
 /* Writes "<name>+<hex8>+<base64(type || key)>" after prefix. */
-static int format_key(const char *prefix, const char *name, uint32_t id,
-                      uint8_t type, const uint8_t key[32], char *buf,
-                      size_t cap)
+static int format_key(const char *prefix, const char name[NOTE_NAME_MAX + 1],
+                      uint32_t id, uint8_t type, const uint8_t key[32],
+                      char *buf, size_t cap)
 {
-    size_t plen = strlen(prefix), nlen = strlen(name), need;
+    size_t plen = strlen(prefix), nlen = name_len(name), need;
     uint8_t blob[KEY_BLOB_SIZE];
     char *p;
 
+    if (nlen > NOTE_NAME_MAX)
+        return NOTE_ERR_SYNTAX;
     need = plen + nlen + 1 + 8 + 1 + KEY_B64_LEN;
     if (need + 1 > cap || need > INT_MAX)
         return NOTE_ERR_SPACE;
@@ -410,7 +421,7 @@ int note_sign(const char *text, size_t len, const struct note_signer *s,
               char *buf, size_t cap)
 {
     uint8_t blob[ED25519_BLOB_SIZE];
-    size_t nlen = strlen(s->name), need;
+    size_t nlen = name_len(s->name), need;
     char *p;
 
     if (!note_text_valid(text, len) || !note_name_valid(s->name, nlen))
@@ -595,7 +606,7 @@ int note_open(const char *note, size_t len, const struct note_verifier *keys,
             uint64_t ts = 0;
             int rc;
 
-            if (k->key_id != sl.key_id || strlen(k->name) != sl.name_len ||
+            if (k->key_id != sl.key_id || name_len(k->name) != sl.name_len ||
                 memcmp(k->name, sl.name, sl.name_len) != 0)
                 continue;
             if (k->type == NOTE_TYPE_ED25519) {
@@ -631,7 +642,7 @@ int note_open(const char *note, size_t len, const struct note_verifier *keys,
 int checkpoint_format(const struct checkpoint *c, char *buf, size_t cap)
 {
     char root[CODEC_B64_LEN(MERKLE_HASH_SIZE) + 1];
-    size_t olen = strnlen(c->origin, sizeof c->origin);
+    size_t olen = name_len(c->origin);
     int n;
 
     if (!note_name_valid(c->origin, olen))

@@ -440,6 +440,68 @@ static void test_sign_verify(void)
     note_signer_wipe(&other);
 }
 
+/* The worked example of docs/protocol-notes-entries.md: issuer "avans.nl"
+ * with seed 00 01 .. 1f signs an ISSUE and then a REVOKE (Ed25519 is
+ * deterministic, so the bytes are fixed). */
+static void test_doc_example(void)
+{
+    static const char vkey[] =
+        "avans.nl+a2bfa06c+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4";
+    static const char issue[] =
+        "0101000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "086176616e732e6e6ca2bfa06c0000018bcfe56800"
+        "340e920b9cd803cbe3dd99468ead5f84f918d3aaa7a7b3401b6b6cb4581ba90a"
+        "d1f8ad9a383507e1a4d0e7d32b41c7d1f2ba429cd03151691c232ffdea8e1506";
+    static const char issue_msg[] =
+        "637265646c6f672f656e7472792f76310a" /* "credlog/entry/v1\n" */
+        "0101000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "086176616e732e6e6ca2bfa06c0000018bcfe56800";
+    static const char revoke[] =
+        "0102000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+        "086176616e732e6e6ca2bfa06c0000018bcfee8fc001"
+        "70cdae430e60cdf35f15adbe3aebdf3bf682325eb89a2f57de936f4f1739b760"
+        "c37b19fc191388132b6530103c2359d3ab7811c3005fd1a5a7a71815dfe7a607";
+    struct note_signer s;
+    struct note_verifier v;
+    struct entry e, back;
+    uint8_t seed[32], buf[ENTRY_SIGNED_MAX], *want;
+    size_t want_len;
+    int n;
+
+    for (int i = 0; i < 32; i++)
+        seed[i] = (uint8_t)i;
+    REQUIRE(note_signer_from_seed("avans.nl", seed, &s) == 0);
+    REQUIRE(note_verifier_parse(vkey, strlen(vkey), &v) == 0);
+    CHECK(v.key_id == s.key_id && memcmp(v.pub, s.pub, 32) == 0);
+
+    memset(&e, 0, sizeof e);
+    e.type = ENTRY_ISSUE;
+    for (int i = 0; i < 32; i++)
+        e.credential[i] = (uint8_t)i;
+    e.timestamp_ms = TS_MS;
+    REQUIRE(entry_sign(&e, &s) == 0);
+    want = check_hex(issue, &want_len);
+    n = entry_encode(&e, buf, sizeof buf);
+    CHECK(n == (int)want_len && memcmp(buf, want, want_len) == 0);
+    CHECK(entry_decode(want, want_len, &back) == 0 && entry_verify(&back, v.pub) == 0);
+    free(want);
+    want = check_hex(issue_msg, &want_len);
+    n = entry_signed_message(&e, buf, sizeof buf);
+    CHECK(n == (int)want_len && memcmp(buf, want, want_len) == 0);
+    free(want);
+
+    e.type = ENTRY_REVOKE;
+    e.reason = ENTRY_REASON_ISSUED_IN_ERROR;
+    e.timestamp_ms = UINT64_C(1700000600000);
+    REQUIRE(entry_sign(&e, &s) == 0);
+    want = check_hex(revoke, &want_len);
+    n = entry_encode(&e, buf, sizeof buf);
+    CHECK(n == (int)want_len && memcmp(buf, want, want_len) == 0);
+    CHECK(entry_decode(want, want_len, &back) == 0 && entry_verify(&back, v.pub) == 0);
+    free(want);
+    note_signer_wipe(&s);
+}
+
 int main(void)
 {
     test_known_bytes();
@@ -447,5 +509,6 @@ int main(void)
     test_unknown_codes();
     test_bad_issuers();
     test_sign_verify();
+    test_doc_example();
     return check_finish();
 }
