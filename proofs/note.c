@@ -548,7 +548,7 @@ static int verify_cosignature(const struct note_verifier *key,
         cap = text_len + COSIG_PREFIX_MAX;
         msg = malloc(cap);
         if (msg == NULL)
-            return NOTE_ERR_CRYPTO;
+            return NOTE_ERR_CRYPTO; /* note.h has no "out of memory" code */
     }
     n = cosignature_message(*ts, text, text_len, msg, cap);
     if (n >= 0 && ed25519_verify(key->pub, msg, (size_t)n, blob + 12))
@@ -565,6 +565,7 @@ int note_open(const char *note, size_t len, const struct note_verifier *keys,
     const char *sigs, *end = note + len, *p;
     size_t split, tlen, nlines = 0;
     bool any = false;
+    int rc;
 
     if (len < 2 || !text_chars_valid(note, len))
         return NOTE_ERR_SYNTAX;
@@ -604,22 +605,22 @@ int note_open(const char *note, size_t len, const struct note_verifier *keys,
         for (size_t i = 0; i < nkeys; i++) {
             const struct note_verifier *k = &keys[i];
             uint64_t ts = 0;
-            int rc;
 
             if (k->key_id != sl.key_id || name_len(k->name) != sl.name_len ||
                 memcmp(k->name, sl.name, sl.name_len) != 0)
                 continue;
+            rc = NOTE_ERR_BAD_SIG;
             if (k->type == NOTE_TYPE_ED25519) {
                 if (sl.blob_len != ED25519_BLOB_SIZE ||
                     !ed25519_verify(k->pub, (const uint8_t *)note, tlen,
                                     sl.blob + 4))
-                    return NOTE_ERR_BAD_SIG;
+                    goto fail;
             } else if (k->type == NOTE_TYPE_COSIGNATURE) {
                 if (sl.blob_len != COSIG_BLOB_SIZE)
-                    return NOTE_ERR_BAD_SIG;
+                    goto fail;
                 rc = verify_cosignature(k, sl.blob, note, tlen, &ts);
                 if (rc != 0)
-                    return rc;
+                    goto fail;
             } else {
                 continue; /* not a key type this code can check */
             }
@@ -635,6 +636,13 @@ int note_open(const char *note, size_t len, const struct note_verifier *keys,
     if (text_len != NULL)
         *text_len = tlen;
     return 0;
+fail:
+    /* Report nothing as verified from a note that is invalid. */
+    if (verified != NULL)
+        memset(verified, 0, nkeys * sizeof *verified);
+    if (timestamps != NULL)
+        memset(timestamps, 0, nkeys * sizeof *timestamps);
+    return rc;
 }
 
 /* ---- checkpoints ---- */

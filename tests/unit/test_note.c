@@ -299,6 +299,27 @@ static void test_cosignature(void)
         CHECK(open_str(note, keys, 1) == 0);
     }
 
+    /* A good cosignature first, then a bad log signature: the note is
+     * invalid and nothing is reported as verified. */
+    {
+        struct note_signer forger;
+        uint8_t fs[32] = {8};
+        char forged[BUF];
+
+        REQUIRE(note_signer_from_seed("example.org/log", fs, &forger) == 0);
+        forger.key_id = log.key_id;
+        REQUIRE(note_sign(body, strlen(body), &forger, forged, sizeof forged) > 0);
+        note_signer_wipe(&forger);
+        snprintf(note, sizeof note, "%s\n", body);
+        append_cosig(note, body, strlen(body), &keys[1], seed, 7, 7);
+        strcat(note, forged + strlen(body) + 1);
+        verified[0] = verified[1] = true;
+        CHECK(note_open(note, strlen(note), keys, 2, &tl, verified, ts) ==
+              NOTE_ERR_BAD_SIG);
+        CHECK(!verified[0] && !verified[1] && ts[1] == 0);
+        CHECK(open_str(note, &keys[1], 1) == 0);
+    }
+
     /* A 0x01 key given a cosignature-length blob (same name and id) fails. */
     {
         struct note_verifier wrong = keys[1];
