@@ -28,8 +28,8 @@
 static const uint8_t smt_empty[SMT_HASH_SIZE];
 
 /* Sizes of the fixed parts of an encoded proof. */
-#define SMT_HEAD_SIZE (1 + SMT_KEY_SIZE + 1)   /* version, key, kind */
-#define SMT_TAIL_SIZE (2 + SMT_DEPTH_MAX / 8)  /* u16be D, bitmap */
+#define SMT_HEAD_SIZE (1 + SMT_KEY_SIZE + 1)  /* version, key, kind */
+#define SMT_TAIL_SIZE (2 + SMT_DEPTH_MAX / 8) /* u16be D, bitmap */
 
 const char *smt_strerror(int err)
 {
@@ -146,8 +146,7 @@ static int smt_get_node(const struct smt_store *st, unsigned depth,
     if (out->kind > SMT_NODE_BRANCH)
         return SMT_ERR_STORE;
     /* A leaf must sit on its own key's path. */
-    if (out->kind == SMT_NODE_LEAF &&
-        !smt_same_prefix(out->key, prefix, depth))
+    if (out->kind == SMT_NODE_LEAF && !smt_same_prefix(out->key, prefix, depth))
         return SMT_ERR_STORE;
     return 0;
 }
