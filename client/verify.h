@@ -1,0 +1,139 @@
+/*
+ * verify.h: everything a verifier checks, knowing only the log's verifier
+ * key: signed checkpoints, receipts (entry + inclusion), status proofs (MAP
+ * entry, CTL-SMT-v1 proof, ISSUE/REVOKE entries and their inclusion),
+ * consistency between two checkpoints, and the verdict a person reads.
+ * Pure: no I/O; all math is proofs/.
+ *
+ * Every check returns 0 or CLIENT_ERR_INVALID (or CLIENT_ERR_SYNTAX for an
+ * undecodable part) and writes a one-line reason into why
+ * (CLIENT_REASON_MAX bytes, may be NULL).
+ */
+#ifndef CREDLOG_CLIENT_VERIFY_H
+#define CREDLOG_CLIENT_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/doc.h"
+#include "proofs/entry.h"
+#include "proofs/merkle.h"
+#include "proofs/note.h"
+
+/* Opens a signed checkpoint with the log key (signature, origin == key name,
+ * strict body). */
+int client_verify_checkpoint(const char *note, size_t len,
+                             const struct note_verifier *log,
+                             struct checkpoint *out, char *why);
+
+/* Checks that e->entry decodes (into *out, may be NULL) and that the inclusion
+ * proof puts it at e->index in cp. what names the entry in why ("receipt",
+ * "issue", ...). */
+int client_verify_included(const struct client_logged_entry *e,
+                           const struct checkpoint *cp, const char *what,
+                           struct entry *out, char *why);
+
+/* What a verified receipt says. */
+struct client_receipt_check {
+    struct checkpoint checkpoint;
+    struct entry entry;
+    uint64_t index;
+};
+
+/* Verifies a receipt: the checkpoint signature by log, the entry's encoding
+ * and its inclusion at its index. If type is non-zero the entry must be of
+ * that type (ENTRY_ISSUE, ENTRY_REVOKE) for credential cred (may be NULL for
+ * any) by issuer (may be NULL for any). out may be NULL. */
+int client_verify_receipt(const struct client_receipt *r,
+                          const struct note_verifier *log, uint8_t type,
+                          const uint8_t *cred, const char *issuer,
+                          struct client_receipt_check *out, char *why);
+
+/* What a verified status proof says, as of its checkpoint. */
+struct client_status_check {
+    struct checkpoint checkpoint;
+    int status;             /* CLIENT_STATUS_*, computed from the proofs */
+    struct entry map;       /* the MAP entry at checkpoint.size - 1 */
+    uint64_t issue_index;   /* ACTIVE, REVOKED */
+    struct entry issue;     /* ACTIVE, REVOKED: the ISSUE entry */
+    uint64_t revoke_index;  /* REVOKED */
+    struct entry revoke;    /* REVOKED: the REVOKE entry */
+};
+
+/* Verifies a status proof completely for credential cred: checkpoint
+ * signature, the MAP entry (index size-1, its own index, inclusion), the
+ * CTL-SMT-v1 proof against its root for cred, and for a present credential
+ * the ISSUE (and REVOKE) entries, their indexes as in the map value, their
+ * credential and issuer and their inclusion. The claimed "status" must match.
+ * out may be NULL. */
+int client_verify_status(const struct client_status_proof *sp,
+                         const struct note_verifier *log,
+                         const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
+                         struct client_status_check *out, char *why);
+
+/* Verifies that checkpoint a is a prefix of checkpoint b (same origin,
+ * a->size <= b->size; equal sizes need equal roots and an empty proof; a
+ * size-0 checkpoint needs the empty tree's root and an empty proof). */
+int client_verify_consistency(const struct checkpoint *a,
+                              const struct checkpoint *b,
+                              const uint8_t (*proof)[MERKLE_HASH_SIZE],
+                              size_t proof_len, char *why);
+
+/* ---- verdicts ---- */
+
+#define CLIENT_VERDICT_VALID 0
+#define CLIENT_VERDICT_REVOKED 1
+#define CLIENT_VERDICT_NOT_ISSUED 2
+#define CLIENT_VERDICT_INVALID 3
+
+/* The evidence a verdict is drawn from. Any pointer may be NULL. The
+ * consistency proof links the receipt's and the status proof's checkpoints
+ * (smaller to larger); have_consistency says whether one was supplied. */
+struct client_evidence {
+    const struct client_receipt *receipt;
+    const struct client_status_proof *status;
+    bool have_consistency;
+    const uint8_t (*consistency)[MERKLE_HASH_SIZE];
+    size_t consistency_len;
+};
+
+/* A verdict on one credential. */
+struct client_verdict {
+    int kind;                            /* CLIENT_VERDICT_* */
+    char reason[CLIENT_REASON_MAX];      /* INVALID: why; else empty */
+    uint8_t credential[ENTRY_CREDENTIAL_SIZE];
+    bool status_checked;                 /* a status proof was verified */
+    bool receipt_checked;                /* a receipt was verified */
+    bool consistency_checked;            /* receipt and status checkpoints linked */
+    char issuer[NOTE_NAME_MAX + 1];      /* VALID, REVOKED */
+    uint64_t issue_index;                /* VALID, REVOKED */
+    uint64_t issued_ms;                  /* issuer's timestamp of the ISSUE */
+    uint64_t revoke_index;               /* REVOKED */
+    uint64_t revoked_ms;                 /* REVOKED: issuer's timestamp */
+    uint8_t revoke_reason;               /* REVOKED: ENTRY_REASON_* */
+    uint64_t as_of_ms;                   /* status checked: the MAP entry's time */
+    struct checkpoint checkpoint;        /* the newest checkpoint verified */
+};
+
+/* "VALID", "REVOKED", "NOT ISSUED", "INVALID". */
+const char *client_verdict_name(int kind);
+
+/* The exit status the credlog command uses for a verdict: 0 VALID,
+ * 1 REVOKED or NOT ISSUED, 2 INVALID. */
+int client_verdict_exit_code(int kind);
+
+/* Draws the verdict for credential cred from ev, verifying everything in it
+ * with log:
+ *  - a receipt alone (offline): VALID if it is a verified ISSUE of cred
+ *    (status_checked stays false: revocation was not checked);
+ *  - a status proof: VALID / REVOKED / NOT ISSUED from the verified proof;
+ *  - both: each verified, the receipt's entry must be the status proof's
+ *    ISSUE at the same index, and the two checkpoints consistent (equal roots
+ *    at equal sizes, or the supplied consistency proof).
+ * Any failure gives INVALID with the reason. Never fails itself. */
+void client_verdict(const struct note_verifier *log,
+                    const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
+                    const struct client_evidence *ev, struct client_verdict *v);
+
+#endif
