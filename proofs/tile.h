@@ -64,9 +64,9 @@ int tile_bundle_append(uint8_t *buf, size_t cap, size_t *used,
                        const uint8_t *entry, size_t len);
 
 /* Iterates an entry bundle: on entry *pos is an offset into bundle; sets
- * *entry/*len to the next record and advances *pos. Returns 1 with a record,
- * 0 at the clean end, TILE_ERR_SYNTAX on a truncated record. *entry points
- * into bundle. */
+ * *entry and *len to the next record and advances *pos. Returns 1 with a
+ * record, 0 at the clean end, TILE_ERR_SYNTAX on a truncated record. *entry
+ * points into bundle. */
 int tile_bundle_next(const uint8_t *bundle, size_t bundle_len, size_t *pos,
                      const uint8_t **entry, size_t *len);
 
