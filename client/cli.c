@@ -1,0 +1,264 @@
+/*
+ * cli.c: credlog's main(): dispatch to a command, and the helpers the
+ * commands share. Only this program exits; the library never prints.
+ */
+#include "client/cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/bundle.h"
+#include "client/files.h"
+#include "client/keys.h"
+#include "proofs/codec.h"
+
+#define CREDLOG_VERSION "0.1.0"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"keygen", cli_keygen, "create an issuer key pair (institutions)"},
+    {"issue", cli_issue, "log credentials and write verified receipts (institutions)"},
+    {"revoke", cli_revoke, "revoke credentials (institutions)"},
+    {"verify", cli_verify, "check a credential: VALID, REVOKED, NOT ISSUED or INVALID (verifiers)"},
+    {"status", cli_status, "fetch and verify a status proof, optionally save it (verifiers)"},
+    {"receipt", cli_receipt, "export a receipt as a C2SP tlog-proof"},
+    {"monitor", cli_monitor, "follow the log and check everything in it (monitors)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: credlog <command> [options]\n\n"
+               "credlog talks to a credlog transparency log and verifies everything it gets.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun 'credlog <command> --help' for a command's options.\n"
+               "Exit status: 0 success or VALID; 1 a negative answer (REVOKED, NOT ISSUED,\n"
+               "refused, log inconsistency); 2 usage, network or proof error (INVALID).\n");
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("credlog %s\n", CREDLOG_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "credlog: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return CLI_ERROR;
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("credlog: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "credlog %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'credlog %s --help'.\n", cmd);
+    return CLI_ERROR;
+}
+
+int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (s == NULL || s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+void cli_print_json(json_t *j)
+{
+    char *s = j != NULL ? json_dumps(j, JSON_INDENT(2)) : NULL;
+
+    if (s != NULL) {
+        puts(s);
+        free(s);
+    }
+    json_decref(j);
+    fflush(stdout);
+}
+
+void cli_time(uint64_t ms, char *buf, size_t cap)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, cap, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+        snprintf(buf, cap, "%llu ms", (unsigned long long)ms);
+}
+
+int cli_parse_hash(const char *s, uint8_t out[32])
+{
+    return codec_hex_decode(s, strlen(s), out, 32) == 0 ? 0 : -1;
+}
+
+int cli_open_api(const char *url, const struct cli_net *net, struct client_api **out)
+{
+    struct client_api_options opt = {net->cacert, net->timeout};
+    char why[CLIENT_REASON_MAX];
+
+    if (client_api_open(url, &opt, out, why) != 0) {
+        cli_error("%s", why);
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
+int cli_log_key(const char *url, const char *arg, bool quiet, struct note_verifier *out)
+{
+    char why[CLIENT_REASON_MAX], vkey[NOTE_KEY_TEXT_MAX + 1];
+    bool pinned = false;
+
+    if (client_log_key(url, arg, out, &pinned, why) != 0) {
+        cli_error("%s", why);
+        return CLI_ERROR;
+    }
+    if (pinned && !quiet && note_verifier_format(out, vkey, sizeof vkey) > 0)
+        fprintf(stderr, "credlog: pinned log key %s for %s\n", vkey, url);
+    return CLI_OK;
+}
+
+int cli_read_receipt(const char *path, struct client_receipt *out, char *why)
+{
+    char *text, inner[CLIENT_REASON_MAX];
+    size_t len;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = client_read_file(path, 4 * CLIENT_NOTE_MAX, &text, &len, why);
+    if (rc != 0)
+        return rc;
+    if (len >= strlen(CLIENT_TLOG_PROOF_HEADER) &&
+        memcmp(text, CLIENT_TLOG_PROOF_HEADER, strlen(CLIENT_TLOG_PROOF_HEADER)) == 0)
+        rc = client_tlog_proof_parse(text, len, out, inner);
+    else
+        rc = client_receipt_parse(text, len, out, inner);
+    free(text);
+    if (rc != 0)
+        return client_fail(why, rc, "%s: %s", path, inner);
+    return 0;
+}
+
+json_t *cli_verdict_json(const struct client_verdict *v)
+{
+    char hex[65], t[64];
+    json_t *o = json_object();
+
+    codec_hex_encode(v->credential, 32, hex);
+    json_object_set_new(o, "verdict", json_string(client_verdict_name(v->kind)));
+    json_object_set_new(o, "credential_hash", json_string(hex));
+    if (v->kind == CLIENT_VERDICT_INVALID)
+        json_object_set_new(o, "reason", json_string(v->reason));
+    if (v->kind == CLIENT_VERDICT_VALID || v->kind == CLIENT_VERDICT_REVOKED) {
+        json_object_set_new(o, "issuer", json_string(v->issuer));
+        json_object_set_new(o, "issue_index", json_integer((json_int_t)v->issue_index));
+        json_object_set_new(o, "issued_ms", json_integer((json_int_t)v->issued_ms));
+        cli_time(v->issued_ms, t, sizeof t);
+        json_object_set_new(o, "issued", json_string(t));
+    }
+    if (v->kind == CLIENT_VERDICT_REVOKED) {
+        json_object_set_new(o, "revoke_index", json_integer((json_int_t)v->revoke_index));
+        json_object_set_new(o, "revoked_ms", json_integer((json_int_t)v->revoked_ms));
+        cli_time(v->revoked_ms, t, sizeof t);
+        json_object_set_new(o, "revoked", json_string(t));
+        json_object_set_new(o, "revoke_reason", json_string(entry_reason_name(v->revoke_reason)));
+    }
+    if (v->kind != CLIENT_VERDICT_INVALID) {
+        json_object_set_new(o, "revocation_checked", json_boolean(v->status_checked));
+        if (v->status_checked) {
+            json_object_set_new(o, "as_of_ms", json_integer((json_int_t)v->as_of_ms));
+            cli_time(v->as_of_ms, t, sizeof t);
+            json_object_set_new(o, "as_of", json_string(t));
+        }
+        json_object_set_new(o, "receipt_checked", json_boolean(v->receipt_checked));
+        if (v->receipt_checked && v->status_checked)
+            json_object_set_new(o, "consistency_checked", json_boolean(v->consistency_checked));
+        json_object_set_new(o, "log", json_string(v->checkpoint.origin));
+        json_object_set_new(o, "tree_size", json_integer((json_int_t)v->checkpoint.size));
+    }
+    return o;
+}
+
+void cli_verdict_print(const struct client_verdict *v, const char *label)
+{
+    char issued[64], revoked[64], asof[64], hex[65];
+
+    codec_hex_encode(v->credential, 32, hex);
+    cli_time(v->issued_ms, issued, sizeof issued);
+    cli_time(v->revoked_ms, revoked, sizeof revoked);
+    cli_time(v->as_of_ms, asof, sizeof asof);
+    if (label != NULL)
+        printf("%s (sha256 %s)\n", label, hex);
+    switch (v->kind) {
+    case CLIENT_VERDICT_VALID:
+        if (v->status_checked)
+            printf("VALID: issued by %s on %s, not revoked as of %s\n", v->issuer, issued, asof);
+        else
+            printf("VALID: issued by %s on %s (receipt checked offline; revocation not checked:\n"
+                   "       use --log URL or --bundle FILE to check it)\n",
+                   v->issuer, issued);
+        break;
+    case CLIENT_VERDICT_REVOKED:
+        printf("REVOKED: issued by %s on %s, revoked by %s on %s (reason: %s); as of %s\n",
+               v->issuer, issued, v->issuer, revoked, entry_reason_name(v->revoke_reason), asof);
+        break;
+    case CLIENT_VERDICT_NOT_ISSUED:
+        printf("NOT ISSUED: the log %s has no credential with this hash (as of %s)\n",
+               v->checkpoint.origin, asof);
+        break;
+    default:
+        printf("INVALID: %s\n", v->reason);
+        return;
+    }
+    if (v->kind == CLIENT_VERDICT_NOT_ISSUED)
+        printf("  log %s, tree size %llu\n", v->checkpoint.origin,
+               (unsigned long long)v->checkpoint.size);
+    else
+        printf("  log %s, tree size %llu, issued at entry %llu%s\n", v->checkpoint.origin,
+               (unsigned long long)v->checkpoint.size, (unsigned long long)v->issue_index,
+               v->kind == CLIENT_VERDICT_REVOKED ? "" : "");
+    if (v->receipt_checked && v->status_checked && !v->consistency_checked)
+        printf("  note: the receipt's and the status proof's checkpoints were not linked by a "
+               "consistency proof\n");
+}

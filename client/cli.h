@@ -1,0 +1,75 @@
+/*
+ * cli.h: the credlog command's shared glue: exit codes, option defaults,
+ * output helpers. Each command lives in its own cli_<command>.c and is
+ * entered with its argv (argv[0] is the command name).
+ */
+#ifndef CREDLOG_CLIENT_CLI_H
+#define CREDLOG_CLIENT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "client/api.h"
+#include "client/doc.h"
+#include "client/verify.h"
+
+/* Exit statuses: 0 success / valid, 1 the answer is negative (revoked, not
+ * issued, inconsistent, refused), 2 usage, network or proof error. */
+#define CLI_OK 0
+#define CLI_NEGATIVE 1
+#define CLI_ERROR 2
+
+/* Options most commands share. */
+struct cli_net {
+    const char *cacert;
+    int timeout;
+};
+
+int cli_keygen(int argc, char **argv);
+int cli_issue(int argc, char **argv);
+int cli_revoke(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_receipt(int argc, char **argv);
+int cli_monitor(int argc, char **argv);
+
+/* "credlog: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints a usage error and the hint to run --help; returns CLI_ERROR. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses a getopt argument as a positive integer of at most max. */
+int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+/* Prints j (consumed) as JSON on stdout with a newline. */
+void cli_print_json(json_t *j);
+
+/* Formats a unix time in ms as "2026-01-02 13:04:05 UTC". */
+void cli_time(uint64_t ms, char *buf, size_t cap);
+
+/* Parses 64 hex digits. Returns 0 or -1. */
+int cli_parse_hash(const char *s, uint8_t out[32]);
+
+/* Opens the API handle for url with the network options; prints the error
+ * and returns CLI_ERROR on failure. */
+int cli_open_api(const char *url, const struct cli_net *net, struct client_api **out);
+
+/* Resolves the log key (--log-key arg and/or the pin for url), printing a note
+ * when it pins. Returns CLI_OK or CLI_ERROR (message printed). */
+int cli_log_key(const char *url, const char *arg, bool quiet, struct note_verifier *out);
+
+/* Reads a receipt file: receipt JSON or a c2sp tlog-proof. Returns 0 or a
+ * CLIENT_ERR_* code with why. */
+int cli_read_receipt(const char *path, struct client_receipt *out, char *why);
+
+/* The verdict as one JSON object (new reference). */
+json_t *cli_verdict_json(const struct client_verdict *v);
+
+/* Prints the verdict for a person on stdout. */
+void cli_verdict_print(const struct client_verdict *v, const char *label);
+
+#endif

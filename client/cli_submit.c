@@ -1,0 +1,392 @@
+/*
+ * cli_submit.c: credlog issue and credlog revoke. Both hash the credentials,
+ * sign one entry each with the issuer key, submit them in batches, verify
+ * every receipt against the log key, and keep the receipts.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/cli.h"
+#include "client/files.h"
+#include "client/keys.h"
+#include "proofs/codec.h"
+
+enum item_state { ITEM_PENDING, ITEM_DONE, ITEM_EXISTING, ITEM_REFUSED, ITEM_ERROR };
+
+static const char *const state_names[] = {"pending", "logged", "existing", "refused", "error"};
+
+struct item {
+    const char *arg;  /* the FILE or HEX given */
+    bool is_file;
+    uint8_t cred[32];
+    struct entry sent;
+    enum item_state state;
+    char msg[2 * CLIENT_REASON_MAX];
+    struct client_receipt receipt;
+    char receipt_path[PATH_MAX];
+};
+
+struct submit_opts {
+    uint8_t type; /* ENTRY_ISSUE or ENTRY_REVOKE */
+    const char *cmd;
+    const char *log_url, *key_file, *log_key;
+    bool by_hash, json;
+    uint8_t reason;
+    struct cli_net net;
+};
+
+static const char issue_help[] =
+    "usage: credlog issue --log URL --key ISSUER.key [--log-key VKEY] FILE...\n"
+    "       credlog issue --log URL --key ISSUER.key [--log-key VKEY] --hash HEX...\n"
+    "\n"
+    "Logs credentials: hashes each FILE (SHA-256 of its bytes), signs an ISSUE entry\n"
+    "with the issuer key, submits them (up to 1000 per request), verifies every\n"
+    "receipt (inclusion proof and checkpoint signature by the log key) and writes\n"
+    "FILE.receipt.json beside each file. With --hash, the arguments are credential\n"
+    "hashes and the receipts are printed (one JSON object per line). Re-running is\n"
+    "safe: credentials already issued come back with their existing receipts.\n"
+    "\n"
+    "  --log URL       the log (http:// or https://)\n"
+    "  --key FILE      the issuer signer key (from credlog keygen)\n"
+    "  --log-key VKEY  the log's verifier key, or a file holding it; pinned for URL\n"
+    "                  on first use in $XDG_CONFIG_HOME/credlog (or ~/.config/credlog)\n"
+    "  --hash          the arguments are hex SHA-256 hashes, not files\n"
+    "  --cacert FILE   CA certificates for https (default: the system store)\n"
+    "  --timeout S     seconds per request (default 30)\n"
+    "  --json          machine-readable output\n"
+    "\n"
+    "Exit status: 0 all logged; 1 the log refused some; 2 usage, network or proof error.\n";
+
+static const char revoke_help[] =
+    "usage: credlog revoke --log URL --key ISSUER.key [--reason CODE] FILE...\n"
+    "       credlog revoke --log URL --key ISSUER.key [--reason CODE] --hash HEX...\n"
+    "\n"
+    "Revokes credentials your institution issued: signs a REVOKE entry for each,\n"
+    "submits, verifies every receipt, and writes FILE.revocation.json beside each\n"
+    "file (or prints the receipts for --hash). Revoking twice returns the first\n"
+    "revocation's receipt.\n"
+    "\n"
+    "  --reason CODE   unspecified (0, default), issued_in_error (1), misconduct (2),\n"
+    "                  superseded (3) or withdrawn (4)\n"
+    "  --log, --key, --log-key, --hash, --cacert, --timeout, --json: as for issue\n"
+    "\n"
+    "Exit status: 0 all revoked; 1 the log refused some (for example never issued,\n"
+    "or issued by another institution); 2 usage, network or proof error.\n";
+
+static int parse_reason(const char *s, uint8_t *out)
+{
+    unsigned long v;
+
+    for (unsigned r = 0; r <= ENTRY_REASON_MAX; r++)
+        if (strcmp(s, entry_reason_name((uint8_t)r)) == 0) {
+            *out = (uint8_t)r;
+            return 0;
+        }
+    if (cli_parse_uint(s, ENTRY_REASON_MAX, &v) != 0)
+        return -1;
+    *out = (uint8_t)v;
+    return 0;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Writes the receipt beside the file, or prints it for --hash. */
+static int keep_receipt(const struct submit_opts *o, struct item *it)
+{
+    char hex[65], why[CLIENT_REASON_MAX], *text;
+    json_t *j = client_receipt_to_json(&it->receipt);
+    int rc = 0;
+
+    codec_hex_encode(it->cred, 32, hex);
+    json_object_set_new(j, "credential_hash", json_string(hex));
+    if (!it->is_file) {
+        if (!o->json) {
+            text = json_dumps(j, JSON_COMPACT);
+            puts(text);
+            free(text);
+        }
+        json_decref(j);
+        return 0;
+    }
+    snprintf(it->receipt_path, sizeof it->receipt_path, "%s.%s", it->arg,
+             o->type == ENTRY_ISSUE ? "receipt.json" : "revocation.json");
+    text = json_dumps(j, JSON_INDENT(2));
+    json_decref(j);
+    if (text == NULL)
+        return CLIENT_ERR_NOMEM;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* json_dumps leaves room: replace the NUL, write len+1 */
+    rc = client_write_file_atomic(it->receipt_path, text, len + 1, 0644, why);
+    free(text);
+    if (rc != 0) {
+        it->state = ITEM_ERROR;
+        snprintf(it->msg, sizeof it->msg, "receipt verified but not saved: %s", why);
+    }
+    return rc;
+}
+
+/* Checks one receipt and keeps it. */
+static void accept_receipt(const struct submit_opts *o, const struct note_verifier *log,
+                           struct item *it)
+{
+    struct client_receipt_check chk;
+    char why[CLIENT_REASON_MAX];
+
+    if (client_verify_receipt(&it->receipt, log, o->type, it->cred, it->sent.issuer, &chk, why) != 0) {
+        it->state = ITEM_ERROR;
+        snprintf(it->msg, sizeof it->msg, "the log's receipt does not verify: %s", why);
+        return;
+    }
+    it->state = chk.entry.timestamp_ms == it->sent.timestamp_ms &&
+                        memcmp(chk.entry.signature, it->sent.signature, 64) == 0
+                    ? ITEM_DONE
+                    : ITEM_EXISTING;
+    keep_receipt(o, it);
+}
+
+/* Submits items[list[0..n)], dropping refused submissions and retrying the
+ * rest so that one bad item does not block the others. Returns -1 if the log
+ * could not be reached (the caller stops). */
+static int submit_batch(const struct submit_opts *o, struct client_api *api,
+                        const struct note_verifier *log, struct item *items, size_t *list,
+                        size_t n)
+{
+    struct entry *entries = calloc(n, sizeof *entries);
+    struct client_receipt *receipts = calloc(n, sizeof *receipts);
+    struct client_refusal ref;
+    char why[CLIENT_REASON_MAX];
+    int rc, result = 0;
+
+    if (entries == NULL || receipts == NULL) {
+        free(entries);
+        free(receipts);
+        return -1;
+    }
+    while (n > 0) {
+        for (size_t i = 0; i < n; i++)
+            entries[i] = items[list[i]].sent;
+        rc = client_api_submit(api, entries, n, receipts, &ref, why);
+        if (rc == 0) {
+            for (size_t i = 0; i < n; i++) {
+                items[list[i]].receipt = receipts[i];
+                accept_receipt(o, log, &items[list[i]]);
+            }
+            break;
+        }
+        if (rc == CLIENT_ERR_REFUSED && ref.position >= 0 && (size_t)ref.position < n) {
+            struct item *it = &items[list[ref.position]];
+            it->state = ITEM_REFUSED;
+            snprintf(it->msg, sizeof it->msg, "HTTP %d: %s", ref.http_status, ref.message);
+            memmove(list + ref.position, list + ref.position + 1,
+                    (n - (size_t)ref.position - 1) * sizeof *list);
+            n--;
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            items[list[i]].state = rc == CLIENT_ERR_REFUSED ? ITEM_REFUSED : ITEM_ERROR;
+            snprintf(items[list[i]].msg, sizeof items[list[i]].msg, "%s", why);
+        }
+        if (rc != CLIENT_ERR_REFUSED)
+            result = -1;
+        break;
+    }
+    free(entries);
+    free(receipts);
+    return result;
+}
+
+static void report(const struct submit_opts *o, struct item *items, size_t n)
+{
+    json_t *arr = o->json ? json_array() : NULL;
+    const char *done = o->type == ENTRY_ISSUE ? "issued" : "revoked";
+
+    for (size_t i = 0; i < n; i++) {
+        struct item *it = &items[i];
+        char hex[65];
+        codec_hex_encode(it->cred, 32, hex);
+        if (arr != NULL) {
+            json_t *r = json_object();
+            json_object_set_new(r, it->is_file ? "file" : "hash", json_string(it->arg));
+            json_object_set_new(r, "credential_hash", json_string(hex));
+            json_object_set_new(r, "status", json_string(state_names[it->state]));
+            if (it->state == ITEM_DONE || it->state == ITEM_EXISTING) {
+                json_object_set_new(r, "index", json_integer((json_int_t)it->receipt.e.index));
+                if (it->is_file)
+                    json_object_set_new(r, "receipt_file", json_string(it->receipt_path));
+                json_object_set_new(r, "receipt", client_receipt_to_json(&it->receipt));
+            } else {
+                json_object_set_new(r, "error", json_string(it->msg));
+            }
+            json_array_append_new(arr, r);
+            continue;
+        }
+        FILE *f = it->is_file ? stdout : stderr;
+        switch (it->state) {
+        case ITEM_DONE:
+        case ITEM_EXISTING:
+            fprintf(f, "%s %s: entry %llu%s%s%s\n", it->state == ITEM_DONE ? done : "already",
+                    it->arg, (unsigned long long)it->receipt.e.index,
+                    it->state == ITEM_EXISTING ? " (already in the log: existing receipt)" : "",
+                    it->is_file ? ", receipt " : "", it->is_file ? it->receipt_path : "");
+            break;
+        case ITEM_REFUSED:
+            fprintf(stderr, "refused %s: %s\n", it->arg, it->msg);
+            break;
+        default:
+            fprintf(stderr, "error %s: %s\n", it->arg, it->msg[0] ? it->msg : "not submitted");
+            break;
+        }
+    }
+    if (arr != NULL) {
+        json_t *o2 = json_object();
+        json_object_set_new(o2, "results", arr);
+        cli_print_json(o2);
+    }
+}
+
+static int run_submit(struct submit_opts *o, int argc, char **argv)
+{
+    struct note_signer signer;
+    struct note_verifier log;
+    struct client_api *api = NULL;
+    struct item *items;
+    size_t n = (size_t)argc, *list;
+    char why[CLIENT_REASON_MAX];
+    bool loose = false;
+    int rc = CLI_OK;
+
+    if (n == 0)
+        return cli_usage(o->cmd, "no %s given", o->by_hash ? "hashes" : "files");
+    items = calloc(n, sizeof *items);
+    list = calloc(n, sizeof *list);
+    if (items == NULL || list == NULL) {
+        free(items);
+        free(list);
+        cli_error("out of memory");
+        return CLI_ERROR;
+    }
+    for (size_t i = 0; i < n; i++) {
+        items[i].arg = argv[i];
+        items[i].is_file = !o->by_hash;
+        if (o->by_hash ? cli_parse_hash(argv[i], items[i].cred) != 0
+                       : client_hash_file(argv[i], items[i].cred, why) != 0) {
+            if (o->by_hash)
+                rc = cli_usage(o->cmd, "'%s' is not a 64-digit hex hash", argv[i]);
+            else
+                cli_error("%s", why);
+            rc = CLI_ERROR;
+            goto out;
+        }
+    }
+    if (client_signer_read(o->key_file, &signer, &loose, why) != 0) {
+        cli_error("%s", why);
+        rc = CLI_ERROR;
+        goto out;
+    }
+    if (loose)
+        fprintf(stderr, "credlog: warning: %s is readable by others (chmod 600 it)\n", o->key_file);
+    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, &log)) != CLI_OK ||
+        (rc = cli_open_api(o->log_url, &o->net, &api)) != CLI_OK) {
+        note_signer_wipe(&signer);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct entry *e = &items[i].sent;
+        e->type = o->type;
+        memcpy(e->credential, items[i].cred, 32);
+        e->timestamp_ms = now_ms();
+        e->reason = o->type == ENTRY_REVOKE ? o->reason : 0;
+        if (entry_sign(e, &signer) != 0) {
+            items[i].state = ITEM_ERROR;
+            snprintf(items[i].msg, sizeof items[i].msg, "signing failed");
+        }
+    }
+    note_signer_wipe(&signer);
+    for (size_t start = 0; start < n; start += CLIENT_SUBMIT_MAX) {
+        size_t m = 0;
+        for (size_t i = start; i < n && i < start + CLIENT_SUBMIT_MAX; i++)
+            if (items[i].state == ITEM_PENDING)
+                list[m++] = i;
+        if (m > 0 && submit_batch(o, api, &log, items, list, m) != 0)
+            break;
+    }
+    report(o, items, n);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].state == ITEM_ERROR || items[i].state == ITEM_PENDING)
+            rc = CLI_ERROR;
+        else if (items[i].state == ITEM_REFUSED && rc == CLI_OK)
+            rc = CLI_NEGATIVE;
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        client_receipt_free(&items[i].receipt);
+    client_api_close(api);
+    free(items);
+    free(list);
+    return rc;
+}
+
+static int submit_main(uint8_t type, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"log", required_argument, NULL, 'l'},     {"key", required_argument, NULL, 'k'},
+        {"log-key", required_argument, NULL, 'K'}, {"hash", no_argument, NULL, 'H'},
+        {"reason", required_argument, NULL, 'r'},  {"cacert", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    struct submit_opts o;
+    unsigned long v;
+    int c;
+
+    memset(&o, 0, sizeof o);
+    o.type = type;
+    o.cmd = type == ENTRY_ISSUE ? "issue" : "revoke";
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': o.log_url = optarg; break;
+        case 'k': o.key_file = optarg; break;
+        case 'K': o.log_key = optarg; break;
+        case 'H': o.by_hash = true; break;
+        case 'r':
+            if (type != ENTRY_REVOKE)
+                return cli_usage(o.cmd, "--reason is for revoke");
+            if (parse_reason(optarg, &o.reason) != 0)
+                return cli_usage(o.cmd, "unknown reason '%s'", optarg);
+            break;
+        case 'c': o.net.cacert = optarg; break;
+        case 't':
+            if (cli_parse_uint(optarg, 3600, &v) != 0 || v == 0)
+                return cli_usage(o.cmd, "--timeout wants 1..3600 seconds");
+            o.net.timeout = (int)v;
+            break;
+        case 'j': o.json = true; break;
+        case 'h': fputs(type == ENTRY_ISSUE ? issue_help : revoke_help, stdout); return CLI_OK;
+        default: return cli_usage(o.cmd, "bad option");
+        }
+    }
+    if (o.log_url == NULL || o.key_file == NULL)
+        return cli_usage(o.cmd, "--log and --key are required");
+    return run_submit(&o, argc - optind, argv + optind);
+}
+
+int cli_issue(int argc, char **argv)
+{
+    return submit_main(ENTRY_ISSUE, argc, argv);
+}
+
+int cli_revoke(int argc, char **argv)
+{
+    return submit_main(ENTRY_REVOKE, argc, argv);
+}

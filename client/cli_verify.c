@@ -1,0 +1,328 @@
+/*
+ * cli_verify.c: credlog verify and credlog status, the verifier's commands.
+ * Both gather evidence (a receipt, a status proof fetched online or from a
+ * bundle, a consistency proof) and let client_verdict() judge all of it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "client/bundle.h"
+#include "client/cli.h"
+#include "client/files.h"
+#include "client/keys.h"
+#include "proofs/codec.h"
+
+static const char verify_help[] =
+    "usage: credlog verify --log-key VKEY FILE [--receipt R] [--log URL | --bundle B]\n"
+    "\n"
+    "Checks a credential file and prints a verdict:\n"
+    "  VALID       issued by <institution> on <date>, not revoked as of <date>\n"
+    "  REVOKED     by whom, when and why\n"
+    "  NOT ISSUED  the log has never seen this file\n"
+    "  INVALID     the evidence does not check out, with the reason\n"
+    "\n"
+    "Offline (no --log): hashes FILE and checks that its receipt (default\n"
+    "FILE.receipt.json) is an ISSUE entry for exactly that hash, included in a\n"
+    "checkpoint signed by the log key. Revocation is not checked offline.\n"
+    "With --log: also fetches the credential's status proof and verifies it\n"
+    "completely (checkpoint signature, MAP entry, revocation map proof, issue and\n"
+    "revoke entries), and that the log's current checkpoint is consistent with the\n"
+    "receipt's. With --bundle: the same from a bundle saved by 'credlog status\n"
+    "--save', with no network at all.\n"
+    "\n"
+    "  --log-key VKEY  the log's verifier key, or a file holding it (required\n"
+    "                  unless pinned for --log URL)\n"
+    "  --receipt R     the receipt (JSON or .tlog-proof); default FILE.receipt.json\n"
+    "  --log URL       check revocation online\n"
+    "  --bundle B      check revocation from a saved status bundle\n"
+    "  --cacert FILE, --timeout S: as for issue\n"
+    "  --json          machine-readable output\n"
+    "\n"
+    "Exit status: 0 VALID; 1 REVOKED or NOT ISSUED; 2 INVALID, usage or network error.\n";
+
+static const char status_help[] =
+    "usage: credlog status --log URL --log-key VKEY HEX|FILE [--save BUNDLE]\n"
+    "\n"
+    "Fetches the status proof of a credential (by hash, or by hashing FILE) and\n"
+    "verifies it completely. If FILE.receipt.json exists (or --receipt is given) it\n"
+    "is verified too, with a consistency proof linking its checkpoint to the current\n"
+    "one. --save writes everything as a bundle that 'credlog verify --bundle' checks\n"
+    "later with no network.\n"
+    "\n"
+    "  --log URL, --log-key VKEY, --receipt R, --cacert FILE, --timeout S: as for verify\n"
+    "  --save BUNDLE   write the verified evidence to BUNDLE\n"
+    "  --json          machine-readable output\n"
+    "\n"
+    "Exit status: 0 active (VALID); 1 REVOKED or NOT ISSUED; 2 INVALID or error.\n";
+
+struct verify_opts {
+    const char *cmd;
+    const char *log_url, *log_key, *receipt, *bundle, *save;
+    bool json;
+    struct cli_net net;
+};
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Loads the receipt at path into r. Returns CLI_OK or CLI_ERROR. */
+static int load_receipt(const char *path, struct client_receipt *r)
+{
+    char why[CLIENT_REASON_MAX];
+
+    if (cli_read_receipt(path, r, why) != 0) {
+        cli_error("%s", why);
+        return CLI_ERROR;
+    }
+    return CLI_OK;
+}
+
+/* Fetches the status proof and, when there is a receipt whose checkpoint size
+ * differs, the consistency proof between the two checkpoints. */
+static int fetch_online(const struct verify_opts *o, const struct note_verifier *log,
+                        const uint8_t cred[32], const struct client_receipt *r,
+                        struct client_status_proof *sp, uint8_t (*cons)[MERKLE_HASH_SIZE],
+                        size_t *cons_len, bool *have_cons, uint64_t *from, uint64_t *to)
+{
+    struct client_api *api;
+    struct checkpoint rc_cp, sp_cp;
+    char why[CLIENT_REASON_MAX];
+    int rc;
+
+    *have_cons = false;
+    if ((rc = cli_open_api(o->log_url, &o->net, &api)) != CLI_OK)
+        return rc;
+    if (client_api_status(api, cred, sp, why) != 0) {
+        cli_error("%s", why);
+        client_api_close(api);
+        return CLI_ERROR;
+    }
+    /* Sizes come from verified checkpoints; if either does not verify, the
+     * verdict reports it, so no proof is needed. */
+    if (r != NULL &&
+        client_verify_checkpoint(r->checkpoint, r->checkpoint_len, log, &rc_cp, NULL) == 0 &&
+        client_verify_checkpoint(sp->checkpoint, sp->checkpoint_len, log, &sp_cp, NULL) == 0 &&
+        rc_cp.size != sp_cp.size && rc_cp.size > 0 && sp_cp.size > 0) {
+        *from = rc_cp.size < sp_cp.size ? rc_cp.size : sp_cp.size;
+        *to = rc_cp.size < sp_cp.size ? sp_cp.size : rc_cp.size;
+        if (client_api_consistency(api, *from, *to, cons, cons_len, why) != 0) {
+            cli_error("%s", why);
+            client_api_close(api);
+            return CLI_ERROR;
+        }
+        *have_cons = true;
+    }
+    client_api_close(api);
+    return CLI_OK;
+}
+
+static int output(const struct verify_opts *o, const struct client_verdict *v, const char *label)
+{
+    if (o->json) {
+        json_t *j = cli_verdict_json(v);
+        if (label != NULL)
+            json_object_set_new(j, "file", json_string(label));
+        cli_print_json(j);
+    } else {
+        cli_verdict_print(v, label);
+    }
+    return client_verdict_exit_code(v->kind);
+}
+
+/* The common flow: credential hash, evidence, verdict, optional bundle. */
+static int run(const struct verify_opts *o, const char *target, bool target_is_hash)
+{
+    static struct client_status_proof sp;  /* large: keep off the stack */
+    static struct client_bundle bundle;
+    static uint8_t cons[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
+    struct client_receipt receipt;
+    struct client_evidence ev = {0};
+    struct client_verdict v;
+    struct note_verifier log;
+    char why[CLIENT_REASON_MAX], path[PATH_MAX];
+    uint8_t cred[32];
+    uint64_t from = 0, to = 0;
+    size_t cons_len = 0;
+    bool have_receipt = false, have_sp = false, have_bundle = false, have_cons = false;
+    int rc;
+
+    memset(&receipt, 0, sizeof receipt);
+    if (target_is_hash) {
+        if (cli_parse_hash(target, cred) != 0)
+            return cli_usage(o->cmd, "'%s' is neither a file nor a 64-digit hex hash", target);
+    } else if (client_hash_file(target, cred, why) != 0) {
+        cli_error("%s", why);
+        return CLI_ERROR;
+    }
+    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, &log)) != CLI_OK)
+        return rc;
+
+    /* The receipt: explicit, or beside the file (required offline). */
+    if (o->receipt != NULL) {
+        if ((rc = load_receipt(o->receipt, &receipt)) != CLI_OK)
+            return rc;
+        have_receipt = true;
+    } else if (!target_is_hash && o->bundle == NULL) {
+        snprintf(path, sizeof path, "%s.receipt.json", target);
+        if (file_exists(path)) {
+            if ((rc = load_receipt(path, &receipt)) != CLI_OK)
+                return rc;
+            have_receipt = true;
+        } else if (o->log_url == NULL) {
+            cli_error("no receipt: %s not found (give --receipt R, or --log URL to ask the log)",
+                      path);
+            return CLI_ERROR;
+        }
+    }
+
+    if (o->bundle != NULL) {
+        char *text;
+        size_t len;
+        if (client_read_file(o->bundle, 64 << 20, &text, &len, why) != 0 ||
+            client_bundle_parse(text, len, &bundle, why) != 0) {
+            if (why[0])
+                cli_error("%s", why);
+            client_receipt_free(&receipt);
+            return CLI_ERROR;
+        }
+        free(text);
+        have_bundle = true;
+        ev.status = &bundle.status;
+        if (bundle.has_receipt && !have_receipt) {
+            ev.receipt = &bundle.receipt;
+            ev.have_consistency = bundle.has_consistency;
+            ev.consistency = (const uint8_t(*)[MERKLE_HASH_SIZE])bundle.consistency;
+            ev.consistency_len = bundle.consistency_len;
+        }
+    } else if (o->log_url != NULL) {
+        rc = fetch_online(o, &log, cred, have_receipt ? &receipt : NULL, &sp, cons, &cons_len,
+                          &have_cons, &from, &to);
+        if (rc != CLI_OK) {
+            client_receipt_free(&receipt);
+            return rc;
+        }
+        have_sp = true;
+        ev.status = &sp;
+        ev.have_consistency = have_cons;
+        ev.consistency = (const uint8_t(*)[MERKLE_HASH_SIZE])cons;
+        ev.consistency_len = cons_len;
+    }
+    if (have_receipt)
+        ev.receipt = &receipt;
+
+    client_verdict(&log, cred, &ev, &v);
+    rc = output(o, &v, target_is_hash ? NULL : target);
+
+    if (o->save != NULL && have_sp) {
+        char *text;
+        if (v.kind == CLIENT_VERDICT_INVALID) {
+            cli_error("not saving %s: the evidence does not verify", o->save);
+            rc = CLI_ERROR;
+        } else if (client_bundle_format(&sp, have_receipt ? &receipt : NULL,
+                                        have_cons ? (const uint8_t(*)[MERKLE_HASH_SIZE])cons : NULL,
+                                        cons_len, from, to, &text) != 0 ||
+                   client_write_file_atomic(o->save, text, strlen(text), 0644, why) != 0) {
+            cli_error("cannot save %s: %s", o->save, why);
+            rc = CLI_ERROR;
+        } else {
+            free(text);
+            if (!o->json)
+                fprintf(stderr, "saved the verified status proof to %s\n", o->save);
+        }
+    }
+    if (have_sp)
+        client_status_proof_free(&sp);
+    if (have_bundle)
+        client_bundle_free(&bundle);
+    client_receipt_free(&receipt);
+    return rc;
+}
+
+static int parse(struct verify_opts *o, bool status, int argc, char **argv, const char **target)
+{
+    static const struct option opts[] = {
+        {"log", required_argument, NULL, 'l'},     {"log-key", required_argument, NULL, 'K'},
+        {"receipt", required_argument, NULL, 'r'}, {"bundle", required_argument, NULL, 'b'},
+        {"save", required_argument, NULL, 's'},    {"cacert", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    unsigned long v;
+    int c;
+
+    memset(o, 0, sizeof *o);
+    o->cmd = status ? "status" : "verify";
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l': o->log_url = optarg; break;
+        case 'K': o->log_key = optarg; break;
+        case 'r': o->receipt = optarg; break;
+        case 'b':
+            if (status)
+                return cli_usage(o->cmd, "--bundle is for verify (status --save writes one)");
+            o->bundle = optarg;
+            break;
+        case 's':
+            if (!status)
+                return cli_usage(o->cmd, "--save is for status");
+            o->save = optarg;
+            break;
+        case 'c': o->net.cacert = optarg; break;
+        case 't':
+            if (cli_parse_uint(optarg, 3600, &v) != 0 || v == 0)
+                return cli_usage(o->cmd, "--timeout wants 1..3600 seconds");
+            o->net.timeout = (int)v;
+            break;
+        case 'j': o->json = true; break;
+        case 'h': fputs(status ? status_help : verify_help, stdout); return -1;
+        default: return cli_usage(o->cmd, "bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage(o->cmd, "give exactly one %s", status ? "HEX or FILE" : "FILE");
+    *target = argv[optind];
+    if (status && (o->log_url == NULL || o->log_key == NULL))
+        return cli_usage(o->cmd, "--log and --log-key are required");
+    if (!status && o->log_key == NULL && o->log_url == NULL)
+        return cli_usage(o->cmd, "--log-key is required");
+    if (o->bundle != NULL && o->log_url != NULL)
+        return cli_usage(o->cmd, "give --log or --bundle, not both");
+    return CLI_OK;
+}
+
+int cli_verify(int argc, char **argv)
+{
+    struct verify_opts o;
+    const char *target = NULL;
+    int rc = parse(&o, false, argc, argv, &target);
+
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    return run(&o, target, false);
+}
+
+int cli_status(int argc, char **argv)
+{
+    struct verify_opts o;
+    const char *target = NULL;
+    int rc = parse(&o, true, argc, argv, &target);
+    bool is_hash;
+
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    is_hash = !file_exists(target) && strlen(target) == 64;
+    if (!is_hash && !file_exists(target)) {
+        cli_error("%s: no such file, and not a 64-digit hex hash", target);
+        return CLI_ERROR;
+    }
+    return run(&o, target, is_hash);
+}

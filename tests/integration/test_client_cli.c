@@ -1,0 +1,364 @@
+/*
+ * test_client_cli.c: the credlog command without logd. Help and usage errors
+ * for every command, keygen, and verify/status/receipt against receipts and
+ * status proofs built with proofs/ and served by the test's own static log
+ * server: VALID, REVOKED, NOT ISSUED, INVALID (tampered file, tampered
+ * receipt, another log's key), offline bundles, tlog-proof export, pinning.
+ * Runs the real $CREDLOG_BIN with HOME in a temp directory.
+ */
+#include "test_client_util.h"
+
+#include <openssl/sha.h>
+
+#include "client/bundle.h"
+
+static char dir[4096];
+static struct minilog ml;
+static struct note_signer issuer;
+static char vkey[NOTE_KEY_TEXT_MAX + 1];
+static const uint64_t T0 = 1767225600000ull;
+
+static void path_in(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static void test_help_and_usage(void)
+{
+    static const char *cmds[] = {"keygen", "issue", "revoke", "verify", "status", "receipt", "monitor"};
+    struct tu_run r;
+    char want[64];
+
+    TU_CREDLOG(&r, "--help");
+    TU_EXPECT(&r, 0, "usage: credlog <command>");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "frobnicate");
+    TU_EXPECT(&r, 2, "unknown command");
+    tu_run_free(&r);
+    {
+        const char *none[] = {NULL};
+        tu_credlog_v(&r, none);
+        TU_EXPECT(&r, 2, "usage");
+        tu_run_free(&r);
+    }
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        snprintf(want, sizeof want, "usage: credlog %s", cmds[i]);
+        TU_CREDLOG(&r, cmds[i], "--help");
+        TU_EXPECT(&r, 0, want);
+        tu_run_free(&r);
+        TU_CREDLOG(&r, cmds[i], "--no-such-option");
+        TU_EXPECT(&r, 2, "--help");
+        tu_run_free(&r);
+        TU_CREDLOG(&r, cmds[i]);
+        TU_EXPECT(&r, 2, "--help");
+        tu_run_free(&r);
+    }
+    TU_CREDLOG(&r, "issue", "--log", "http://127.0.0.1:1", "--key", "/nonexistent", "--hash", "abc");
+    TU_EXPECT(&r, 2, "not a 64-digit hex hash");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "revoke", "--log", "http://x", "--key", "k", "--reason", "bored", "f");
+    TU_EXPECT(&r, 2, "unknown reason");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "a", "b");
+    TU_EXPECT(&r, 2, "exactly one");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", "not-a-key", "/etc/hostname");
+    TU_EXPECT(&r, 2, "neither a verifier key");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "receipt", "somefile");
+    TU_EXPECT(&r, 2, "--tlog-proof");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "monitor", "--log", "http://127.0.0.1:1", "--log-key", vkey);
+    TU_EXPECT(&r, 2, "--state");
+    tu_run_free(&r);
+}
+
+static void test_keygen(void)
+{
+    char prefix[4200], path[4300], *text;
+    struct note_verifier v;
+    struct note_signer s;
+    struct stat st;
+    struct tu_run r;
+
+    path_in(prefix, sizeof prefix, "inst");
+    TU_CREDLOG(&r, "keygen", "--name", "avans.nl", "--out", prefix);
+    TU_EXPECT(&r, 0, "verifier key: avans.nl+");
+    tu_run_free(&r);
+    snprintf(path, sizeof path, "%s.key", prefix);
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    text = tu_read(path, NULL);
+    CHECK(text != NULL && note_signer_parse(text, strlen(text), &s) == 0);
+    CHECK(strcmp(s.name, "avans.nl") == 0);
+    free(text);
+    snprintf(path, sizeof path, "%s.vkey", prefix);
+    text = tu_read(path, NULL);
+    CHECK(text != NULL && note_verifier_parse(text, strlen(text), &v) == 0 &&
+          memcmp(v.pub, s.pub, 32) == 0);
+    free(text);
+    note_signer_wipe(&s);
+    /* Never overwrites; rejects bad names. */
+    TU_CREDLOG(&r, "keygen", "--name", "avans.nl", "--out", prefix);
+    TU_EXPECT(&r, 2, "exists");
+    tu_run_free(&r);
+    path_in(prefix, sizeof prefix, "bad");
+    TU_CREDLOG(&r, "keygen", "--name", "has space", "--out", prefix);
+    TU_EXPECT(&r, 2, "invalid key name");
+    tu_run_free(&r);
+    path_in(prefix, sizeof prefix, "j");
+    TU_CREDLOG(&r, "keygen", "--name", "j.example", "--out", prefix, "--json");
+    TU_EXPECT(&r, 0, "\"verifier_key\": \"j.example+");
+    tu_run_free(&r);
+}
+
+/* Writes a credential file and returns its hash. */
+static void make_credential(const char *name, const char *content, uint8_t hash[32])
+{
+    char path[4200];
+
+    path_in(path, sizeof path, name);
+    tu_write(path, content, strlen(content));
+    SHA256((const uint8_t *)content, strlen(content), hash);
+}
+
+/* Issues hash in the minilog (ISSUE + MAP) and writes NAME.receipt.json. */
+static uint64_t issue_in_log(const char *name, const uint8_t hash[32])
+{
+    struct client_receipt rc;
+    struct entry e;
+    char path[4300], *text;
+    uint64_t i;
+    json_t *j;
+
+    minilog_signed_entry(&e, ENTRY_ISSUE, hash, &issuer, T0 + ml.n * 1000, 0);
+    i = minilog_append(&ml, &e);
+    minilog_map_set(&ml, hash, i, SMT_NONE);
+    minilog_append_map(&ml, T0 + ml.n * 1000, NULL);
+    minilog_receipt(&ml, i, ml.n, &rc);
+    j = client_receipt_to_json(&rc);
+    text = json_dumps(j, JSON_INDENT(2));
+    snprintf(path, sizeof path, "%s/%s.receipt.json", dir, name);
+    tu_write(path, text, strlen(text));
+    free(text);
+    json_decref(j);
+    client_receipt_free(&rc);
+    return i;
+}
+
+static void test_verify(void)
+{
+    struct tu_server srv;
+    struct tu_run r;
+    struct entry e;
+    struct minilog other;
+    char file[4200], rpath[4300], tpath[4300], bundle[4300], vkey_file[4200], other_key[400];
+    char unknown[4200], *text;
+    uint8_t h[32], hu[32];
+    uint64_t i;
+
+    make_credential("diploma.json", "{\"id\":\"7f3a\",\"name\":\"A. Student\"}\n", h);
+    path_in(file, sizeof file, "diploma.json");
+    snprintf(rpath, sizeof rpath, "%s.receipt.json", file);
+    i = issue_in_log("diploma.json", h);
+
+    /* Offline: VALID, with the key as a string, as a file, and as JSON. */
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, file);
+    TU_EXPECT(&r, 0, "VALID: issued by avans.nl on 2026-01-01");
+    CHECK(strstr(r.out, "revocation not checked") != NULL);
+    tu_run_free(&r);
+    path_in(vkey_file, sizeof vkey_file, "log.vkey");
+    {
+        char line[500];
+        snprintf(line, sizeof line, "# the log key\n%s\n", vkey);
+        tu_write(vkey_file, line, strlen(line));
+    }
+    TU_CREDLOG(&r, "verify", "--log-key", vkey_file, file, "--json");
+    TU_EXPECT(&r, 0, "\"verdict\": \"VALID\"");
+    CHECK(strstr(r.out, "\"revocation_checked\": false") != NULL);
+    tu_run_free(&r);
+
+    /* A receipt checked with another log's key (same origin name). */
+    minilog_init(&other, "log.example.org", 99);
+    note_verifier_format(&other.vkey, other_key, sizeof other_key);
+    TU_CREDLOG(&r, "verify", "--log-key", other_key, file);
+    TU_EXPECT(&r, 2, "INVALID: receipt: checkpoint is not signed by the log key");
+    tu_run_free(&r);
+    /* A receipt really made by another log (and its key): still not ours. */
+    {
+        struct minilog fake;
+        struct client_receipt frc;
+        json_t *j;
+        char fpath[4300];
+        minilog_init(&fake, "log.example.org", 99);
+        minilog_signed_entry(&e, ENTRY_ISSUE, h, &issuer, T0, 0);
+        minilog_append(&fake, &e);
+        minilog_receipt(&fake, 0, 1, &frc);
+        j = client_receipt_to_json(&frc);
+        text = json_dumps(j, 0);
+        snprintf(fpath, sizeof fpath, "%s/fake.receipt.json", dir);
+        tu_write(fpath, text, strlen(text));
+        TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", fpath);
+        TU_EXPECT(&r, 2, "INVALID");
+        tu_run_free(&r);
+        TU_CREDLOG(&r, "verify", "--log-key", other_key, file, "--receipt", fpath);
+        TU_EXPECT(&r, 0, "VALID");
+        tu_run_free(&r);
+        free(text);
+        json_decref(j);
+        client_receipt_free(&frc);
+        minilog_free(&fake);
+    }
+
+    /* Tampered file: one byte changed. */
+    {
+        char tampered[4200], trpath[4300];
+        const char *content = "{\"id\":\"7f3b\",\"name\":\"A. Student\"}\n";
+        path_in(tampered, sizeof tampered, "tampered.json");
+        tu_write(tampered, content, strlen(content));
+        snprintf(trpath, sizeof trpath, "%s.receipt.json", tampered);
+        text = tu_read(rpath, NULL);
+        tu_write(trpath, text, strlen(text));
+        free(text);
+        TU_CREDLOG(&r, "verify", "--log-key", vkey, tampered);
+        TU_EXPECT(&r, 2, "INVALID: the credential's hash");
+        tu_run_free(&r);
+    }
+    /* Tampered receipt: index, a proof hash, the checkpoint, the entry. */
+    {
+        static const char *edits[][2] = {
+            {"\"index\": ", "\"index\": 1"},
+            {"\"inclusion\": [\n    \"", "\"inclusion\": [\n    \"f"},
+            {"log.example.org\\n", "log.example.org\\n1"},
+            {"\"entry\": \"AQ", "\"entry\": \"AR"},
+        };
+        char trpath[4300];
+        snprintf(trpath, sizeof trpath, "%s/t.receipt.json", dir);
+        for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
+            char *orig = tu_read(rpath, NULL), *at = strstr(orig, edits[k][0]), *mod;
+            REQUIRE(at != NULL);
+            mod = malloc(strlen(orig) + 8);
+            size_t pre = (size_t)(at - orig);
+            memcpy(mod, orig, pre);
+            strcpy(mod + pre, edits[k][1]);
+            /* Replace the same number of characters as the edit adds. */
+            strcat(mod, at + strlen(edits[k][1]));
+            tu_write(trpath, mod, strlen(mod));
+            TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", trpath);
+            CHECK_MSG(r.status == 2 && (strstr(r.out, "INVALID") || strstr(r.err, "credlog:")),
+                      "edit %zu: exit %d\n%s%s", k, r.status, r.out, r.err);
+            tu_run_free(&r);
+            free(mod);
+            free(orig);
+        }
+    }
+    /* No receipt offline: an error, not a verdict. */
+    make_credential("unknown.json", "{\"id\":\"never\"}\n", hu);
+    path_in(unknown, sizeof unknown, "unknown.json");
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, unknown);
+    TU_EXPECT(&r, 2, "no receipt");
+    tu_run_free(&r);
+
+    /* C2SP tlog-proof export, and verify with it. */
+    TU_CREDLOG(&r, "receipt", "--tlog-proof", "--log-key", vkey, file);
+    TU_EXPECT(&r, 0, "wrote");
+    tu_run_free(&r);
+    snprintf(tpath, sizeof tpath, "%s.tlog-proof", file);
+    text = tu_read(tpath, NULL);
+    CHECK(text != NULL && strncmp(text, "c2sp.org/tlog-proof@v1\nextra ", 29) == 0);
+    {
+        char want[32];
+        snprintf(want, sizeof want, "\nindex %llu\n", (unsigned long long)i);
+        CHECK(text != NULL && strstr(text, want) != NULL);
+    }
+    free(text);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", tpath);
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "receipt", "--tlog-proof", "--log-key", other_key, rpath, "--out", "-");
+    TU_EXPECT(&r, 2, "does not verify");
+    tu_run_free(&r);
+
+    /* Online, against the test's static log server. */
+    tu_server_start(&srv, &ml);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
+    TU_EXPECT(&r, 0, "VALID: issued by avans.nl on 2026-01-01");
+    CHECK(strstr(r.out, "not revoked as of 2026-01-01") != NULL);
+    tu_run_free(&r);
+    /* Pinned on first use: no --log-key needed now, a different one refused. */
+    TU_CREDLOG(&r, "verify", "--log", srv.url, file, "--json");
+    TU_EXPECT(&r, 0, "\"revocation_checked\": true");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log", srv.url, "--log-key", other_key, file);
+    TU_EXPECT(&r, 2, "differs from the key pinned");
+    tu_run_free(&r);
+    /* Never issued. */
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, unknown);
+    TU_EXPECT(&r, 1, "NOT ISSUED");
+    tu_run_free(&r);
+    {
+        char hex[65];
+        codec_hex_encode(hu, 32, hex);
+        TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", vkey, hex);
+        TU_EXPECT(&r, 1, "NOT ISSUED");
+        tu_run_free(&r);
+    }
+
+    /* Revoke in the log; the receipt's checkpoint is now older: consistency. */
+    minilog_signed_entry(&e, ENTRY_REVOKE, h, &issuer, T0 + 86400000, ENTRY_REASON_ISSUED_IN_ERROR);
+    minilog_map_set(&ml, h, i, minilog_append(&ml, &e));
+    minilog_append_map(&ml, T0 + 86400000 + 5, NULL);
+    tu_server_publish(&srv);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
+    TU_EXPECT(&r, 1, "REVOKED: issued by avans.nl on 2026-01-01");
+    CHECK(strstr(r.out, "revoked by avans.nl on 2026-01-02") != NULL);
+    CHECK(strstr(r.out, "issued_in_error") != NULL);
+    CHECK(strstr(r.out, "not linked") == NULL);
+    tu_run_free(&r);
+
+    /* status --save, then verify the bundle with the server gone. */
+    path_in(bundle, sizeof bundle, "diploma.bundle");
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", vkey, file, "--save", bundle);
+    TU_EXPECT(&r, 1, "REVOKED");
+    tu_run_free(&r);
+    tu_server_stop(&srv);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--bundle", bundle);
+    TU_EXPECT(&r, 1, "REVOKED");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--bundle", bundle, "--json");
+    TU_EXPECT(&r, 1, "\"consistency_checked\": true");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", other_key, file, "--bundle", bundle);
+    TU_EXPECT(&r, 2, "INVALID");
+    tu_run_free(&r);
+    /* The network is down: online verification is an error, not a verdict. */
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--timeout", "5", file);
+    TU_EXPECT(&r, 2, "credlog:");
+    tu_run_free(&r);
+    minilog_free(&other);
+}
+
+int main(void)
+{
+    uint8_t seed[32];
+
+    tu_tmpdir(dir, sizeof dir, "cli");
+    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    minilog_init(&ml, "log.example.org", 7);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    memset(seed, 1, sizeof seed);
+    note_signer_from_seed("avans.nl", seed, &issuer);
+    minilog_append_key(&ml, ENTRY_KEY_ADD, &issuer, T0);
+    minilog_append_map(&ml, T0, NULL);
+
+    test_help_and_usage();
+    test_keygen();
+    test_verify();
+
+    minilog_free(&ml);
+    note_signer_wipe(&issuer);
+    if (check_failed == 0)
+        tu_rmtree(dir);
+    else
+        fprintf(stderr, "kept %s\n", dir);
+    return check_finish();
+}

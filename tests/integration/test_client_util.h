@@ -1,0 +1,340 @@
+/*
+ * test_client_util.h: helpers for the credlog command's integration tests:
+ * run $CREDLOG_BIN as a subprocess with HOME and XDG_CONFIG_HOME in a temp
+ * directory, capture its output and exit status; temp directories; and a
+ * static HTTP server (libevent, 127.0.0.1:0, its own thread) that serves a
+ * minilog (test_client_minilog.h) the way logd would: checkpoint, tiles,
+ * entry bundles, status and consistency proofs. It lets the tests serve logs
+ * that lie, without adding anything to logd. Header-only, static functions.
+ */
+#ifndef CREDLOG_TEST_CLIENT_UTIL_H
+#define CREDLOG_TEST_CLIENT_UTIL_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "check.h"
+#include "client/doc.h"
+#include "proofs/codec.h"
+#include "test_client_minilog.h"
+
+#define TU_FN static __attribute__((unused))
+
+/* ---- files and directories ---- */
+
+/* Removes a directory tree (no symlinks followed). */
+TU_FN void tu_rmtree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char path[4096];
+    struct stat st;
+
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            tu_rmtree(path);
+        else
+            unlink(path);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(dir);
+}
+
+/* Creates a fresh temp directory into buf (PATH_MAX). */
+TU_FN void tu_tmpdir(char *buf, size_t cap, const char *tag)
+{
+    snprintf(buf, cap, "/tmp/credlog-%s-XXXXXX", tag);
+    if (mkdtemp(buf) == NULL) {
+        perror("mkdtemp");
+        abort();
+    }
+}
+
+TU_FN void tu_write(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        perror(path);
+        abort();
+    }
+}
+
+/* Reads a whole file (NUL-terminated, caller frees), or NULL. */
+TU_FN char *tu_read(const char *path, size_t *len_out)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+        n = 0;
+    buf[n] = '\0';
+    fclose(f);
+    if (len_out != NULL)
+        *len_out = (size_t)n;
+    return buf;
+}
+
+TU_FN bool tu_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* ---- running credlog ---- */
+
+struct tu_run {
+    int status; /* exit status, or -1 if it did not exit normally */
+    char *out;  /* stdout, NUL-terminated */
+    char *err;  /* stderr */
+};
+
+TU_FN void tu_run_free(struct tu_run *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+/* The home directory the subprocesses get (set by the test). */
+static char tu_home[4096];
+
+/* Runs credlog with the NULL-terminated args (not counting argv[0]). */
+TU_FN void tu_credlog_v(struct tu_run *r, const char *const *args)
+{
+    const char *bin = getenv("CREDLOG_BIN");
+    char out_path[4200], err_path[4200], xdg[4200];
+    const char *argv[64];
+    int n = 0, st;
+    pid_t pid;
+
+    memset(r, 0, sizeof *r);
+    if (bin == NULL || bin[0] == '\0') {
+        fprintf(stderr, "CREDLOG_BIN is not set\n");
+        abort();
+    }
+    argv[n++] = bin;
+    for (; *args != NULL && n < 63; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    snprintf(out_path, sizeof out_path, "%s/.stdout", tu_home);
+    snprintf(err_path, sizeof err_path, "%s/.stderr", tu_home);
+    snprintf(xdg, sizeof xdg, "%s/config", tu_home);
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fo < 0 || fe < 0)
+            _exit(127);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        setenv("HOME", tu_home, 1);
+        setenv("XDG_CONFIG_HOME", xdg, 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    r->out = tu_read(out_path, NULL);
+    r->err = tu_read(err_path, NULL);
+    if (r->out == NULL)
+        r->out = strdup("");
+    if (r->err == NULL)
+        r->err = strdup("");
+    if (getenv("CREDLOG_TEST_VERBOSE") != NULL) {
+        fprintf(stderr, "$ credlog");
+        for (int i = 1; i < n; i++)
+            fprintf(stderr, " %s", argv[i]);
+        fprintf(stderr, "\n[exit %d]\n%s%s", r->status, r->out, r->err);
+    }
+}
+
+#define TU_CREDLOG(r, ...)                                                    \
+    do {                                                                      \
+        const char *tu_args_[] = {__VA_ARGS__, NULL};                         \
+        tu_credlog_v((r), tu_args_);                                          \
+    } while (0)
+
+TU_FN bool tu_has(const struct tu_run *r, const char *want)
+{
+    return want == NULL || strstr(r->out, want) != NULL || strstr(r->err, want) != NULL;
+}
+
+TU_FN const char *tu_str(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+/* CHECKs the exit status and that stdout or stderr contains want (may be
+ * NULL). */
+#define TU_EXPECT(r, code, want)                                              \
+    CHECK_MSG((r)->status == (code) && tu_has((r), (want)),                   \
+              "exit %d (want %d), want \"%s\"\n--- stdout\n%s--- stderr\n%s", \
+              (r)->status, (code), tu_str(want), (r)->out, (r)->err)
+
+/* ---- a static log server over a minilog ---- */
+
+struct tu_server {
+    struct event_base *base;
+    struct evhttp *http;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    struct minilog *ml;
+    uint64_t size; /* the published tree size (checkpoint) */
+    int port;
+    char url[64];
+    unsigned long requests;
+};
+
+TU_FN void tu_reply(struct evhttp_request *req, int code, const char *type, const void *body,
+                    size_t len)
+{
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add(b, body, len);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+    evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", b);
+    evbuffer_free(b);
+}
+
+TU_FN void tu_reply_json(struct evhttp_request *req, int code, json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    tu_reply(req, code, "application/json", s, strlen(s));
+    free(s);
+    json_decref(j);
+}
+
+TU_FN void tu_not_found(struct evhttp_request *req)
+{
+    tu_reply_json(req, 404, json_pack("{s:s}", "error", "not found"));
+}
+
+TU_FN void tu_handle(struct evhttp_request *req, void *arg)
+{
+    struct tu_server *s = arg;
+    const char *uri = evhttp_request_get_uri(req);
+    struct tile t;
+    uint8_t *data;
+    size_t len;
+
+    pthread_mutex_lock(&s->lock);
+    s->requests++;
+    if (strcmp(uri, "/checkpoint") == 0) {
+        char *note = minilog_checkpoint(s->ml, s->size);
+        tu_reply(req, 200, "text/plain; charset=utf-8", note, strlen(note));
+        free(note);
+    } else if (strncmp(uri, "/tile/", 6) == 0 &&
+               tile_parse_path(uri + 1, strlen(uri + 1), &t) == 0 &&
+               minilog_tile(s->ml, s->size, &t, &data, &len)) {
+        tu_reply(req, 200, "application/octet-stream", data, len);
+        free(data);
+    } else if (strncmp(uri, "/v1/status/", 11) == 0 && strlen(uri + 11) == 64 &&
+               s->size == s->ml->n) {
+        struct client_status_proof *sp = malloc(sizeof *sp);
+        uint8_t cred[32];
+        if (codec_hex_decode(uri + 11, 64, cred, 32) == 0) {
+            minilog_status(s->ml, cred, sp);
+            tu_reply_json(req, 200, client_status_proof_to_json(sp));
+            client_status_proof_free(sp);
+        } else {
+            tu_not_found(req);
+        }
+        free(sp);
+    } else if (strncmp(uri, "/v1/proof/consistency?", 22) == 0) {
+        unsigned long long m, n;
+        uint8_t proof[MERKLE_MAX_PROOF][32];
+        if (sscanf(uri + 22, "from=%llu&to=%llu", &m, &n) == 2 && m > 0 && m <= n &&
+            n <= s->size) {
+            size_t k = minilog_consistency(s->ml, m, n, proof);
+            tu_reply_json(req, 200,
+                          client_consistency_to_json(m, n, (const uint8_t(*)[32])proof, k));
+        } else {
+            tu_reply_json(req, 400, json_pack("{s:s}", "error", "bad range"));
+        }
+    } else {
+        tu_not_found(req);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+TU_FN void *tu_server_main(void *arg)
+{
+    struct tu_server *s = arg;
+    event_base_dispatch(s->base);
+    return NULL;
+}
+
+/* Starts serving ml (published at its current size) on 127.0.0.1:0. */
+TU_FN void tu_server_start(struct tu_server *s, struct minilog *ml)
+{
+    struct evhttp_bound_socket *sock;
+
+    memset(s, 0, sizeof *s);
+    evthread_use_pthreads();
+    pthread_mutex_init(&s->lock, NULL);
+    s->ml = ml;
+    s->size = ml->n;
+    s->base = event_base_new();
+    s->http = evhttp_new(s->base);
+    evhttp_set_gencb(s->http, tu_handle, s);
+    sock = evhttp_bind_socket_with_handle(s->http, "127.0.0.1", 0);
+    if (sock == NULL)
+        abort();
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &sl);
+        s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    }
+    snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", s->port);
+    pthread_create(&s->thread, NULL, tu_server_main, s);
+}
+
+/* Publishes the minilog's current size (call after appending). */
+TU_FN void tu_server_publish(struct tu_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->size = s->ml->n;
+    pthread_mutex_unlock(&s->lock);
+}
+
+TU_FN void tu_server_stop(struct tu_server *s)
+{
+    event_base_loopbreak(s->base);
+    pthread_join(s->thread, NULL);
+    evhttp_free(s->http);
+    event_base_free(s->base);
+    pthread_mutex_destroy(&s->lock);
+}
+
+#endif
