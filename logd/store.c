@@ -1,0 +1,762 @@
+/*
+ * store.c: logd's LMDB storage. See store.h for the contract and
+ * docs/storage.md for every database and key.
+ *
+ * Keys are big-endian so that LMDB's byte order is numeric order, which lets
+ * entries and stored hashes be appended with MDB_APPEND (no page splits in
+ * the middle, pages filled completely).
+ */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
+#include "logd/store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STORE_FORMAT 1
+#define STORE_DEFAULT_MAP ((uint64_t)1 << 30)
+#define STORE_MAX_MAP ((uint64_t)1 << 44)
+
+enum { DB_ENTRIES, DB_HASHES, DB_CREDS, DB_SMT, DB_KEYS, DB_META, DB_COUNT };
+
+static const char *const db_names[DB_COUNT] = {
+    "entries", "hashes", "creds", "smt", "keys", "meta",
+};
+
+static const char META_FORMAT[] = "format";
+static const char META_CHECKPOINT[] = "checkpoint";
+static const char META_LOG_KEY[] = "log_key";
+static const char META_COUNTS[] = "counts";
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbi[DB_COUNT];
+    uint64_t map_size;
+    /* Readers hold it shared while a read transaction is open; store_grow()
+     * holds it exclusively, because LMDB may only remap with no transaction
+     * open in the process. Writer-preferring, so a stream of readers cannot
+     * starve a resize. */
+    pthread_rwlock_t grow_lock;
+};
+
+struct store_txn {
+    struct store *s;
+    MDB_txn *txn;
+    MDB_cursor *cur[DB_COUNT]; /* opened on first use */
+    bool write;
+    bool active;
+    int err; /* first failure of a write transaction */
+};
+
+const char *store_strerror(int err)
+{
+    switch (err) {
+    case 0: return "success";
+    case STORE_ERR_IO: return "storage I/O error";
+    case STORE_ERR_NOTFOUND: return "not found";
+    case STORE_ERR_MAP_FULL: return "storage map is full";
+    case STORE_ERR_DISK_FULL: return "disk is full";
+    case STORE_ERR_CORRUPT: return "stored data is corrupt";
+    case STORE_ERR_NOMEM: return "out of memory";
+    case STORE_ERR_SPACE: return "buffer too small";
+    case STORE_ERR_ORDER: return "append out of order";
+    case STORE_ERR_OPEN: return "cannot open the data directory";
+    default: return "unknown store error";
+    }
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (uint8_t)v;
+        v >>= 8;
+    }
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Maps an LMDB or errno code to a STORE_ERR_* code. */
+static int map_rc(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS: return 0;
+    case MDB_NOTFOUND: return STORE_ERR_NOTFOUND;
+    case MDB_MAP_FULL: return STORE_ERR_MAP_FULL;
+    case MDB_KEYEXIST: return STORE_ERR_ORDER;
+    case ENOSPC:
+    case EDQUOT: return STORE_ERR_DISK_FULL;
+    case ENOMEM: return STORE_ERR_NOMEM;
+    default: return STORE_ERR_IO;
+    }
+}
+
+/* Records a write transaction's first failure, which poisons it. */
+static int fail(struct store_txn *t, int err)
+{
+    if (t->write && t->err == 0 && err != STORE_ERR_NOTFOUND)
+        t->err = err;
+    return err;
+}
+
+int store_open(const char *dir, const struct store_options *opt,
+               struct store **out, char *errbuf, size_t errcap)
+{
+    struct store *s;
+    MDB_txn *txn = NULL;
+    MDB_val k, v;
+    pthread_rwlockattr_t attr;
+    unsigned readers = opt && opt->max_readers ? opt->max_readers : 126;
+    int rc;
+
+    *out = NULL;
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        snprintf(errbuf, errcap, "out of memory");
+        return STORE_ERR_NOMEM;
+    }
+    s->map_size = opt && opt->map_size ? opt->map_size : STORE_DEFAULT_MAP;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr,
+                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&s->grow_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+
+    if ((rc = mdb_env_create(&s->env)) != 0)
+        goto fail;
+    if ((rc = mdb_env_set_maxdbs(s->env, DB_COUNT)) != 0 ||
+        (rc = mdb_env_set_maxreaders(s->env, readers)) != 0 ||
+        (rc = mdb_env_set_mapsize(s->env, (size_t)s->map_size)) != 0)
+        goto fail;
+    /* MDB_NOTLS: read transactions belong to handles, not threads, so each
+     * HTTP thread can reset and renew its own. No NOSYNC/NOMETASYNC/WRITEMAP:
+     * every commit is durable. */
+    if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+        goto fail;
+    {
+        MDB_envinfo info;
+        mdb_env_info(s->env, &info);
+        s->map_size = info.me_mapsize;
+    }
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+        goto fail;
+    for (int i = 0; i < DB_COUNT; i++)
+        if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &s->dbi[i])) != 0)
+            goto fail;
+    k.mv_data = (void *)META_FORMAT;
+    k.mv_size = sizeof META_FORMAT - 1;
+    rc = mdb_get(txn, s->dbi[DB_META], &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        uint8_t fmt[4] = {0, 0, 0, STORE_FORMAT};
+        v.mv_data = fmt;
+        v.mv_size = sizeof fmt;
+        if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
+            goto fail;
+    } else if (rc != 0) {
+        goto fail;
+    } else if (v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] != STORE_FORMAT ||
+               ((uint8_t *)v.mv_data)[0] | ((uint8_t *)v.mv_data)[1] |
+                   ((uint8_t *)v.mv_data)[2]) {
+        snprintf(errbuf, errcap, "%s: unsupported storage format", dir);
+        mdb_txn_abort(txn);
+        store_close(s);
+        return STORE_ERR_OPEN;
+    }
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0)
+        goto fail;
+    *out = s;
+    return 0;
+
+fail:
+    snprintf(errbuf, errcap, "%s: %s", dir, mdb_strerror(rc));
+    if (txn != NULL)
+        mdb_txn_abort(txn);
+    store_close(s);
+    return rc == ENOMEM ? STORE_ERR_NOMEM : STORE_ERR_OPEN;
+}
+
+void store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->env != NULL)
+        mdb_env_close(s->env);
+    pthread_rwlock_destroy(&s->grow_lock);
+    free(s);
+}
+
+uint64_t store_map_size(struct store *s)
+{
+    uint64_t size;
+
+    pthread_rwlock_rdlock(&s->grow_lock);
+    size = s->map_size;
+    pthread_rwlock_unlock(&s->grow_lock);
+    return size;
+}
+
+int store_grow(struct store *s)
+{
+    uint64_t size;
+    int rc;
+
+    pthread_rwlock_wrlock(&s->grow_lock);
+    size = s->map_size * 2;
+    if (size > STORE_MAX_MAP) {
+        pthread_rwlock_unlock(&s->grow_lock);
+        return STORE_ERR_MAP_FULL;
+    }
+    rc = mdb_env_set_mapsize(s->env, (size_t)size);
+    if (rc == 0)
+        s->map_size = size;
+    pthread_rwlock_unlock(&s->grow_lock);
+    return rc == 0 ? 0 : STORE_ERR_IO;
+}
+
+/* ---- transactions ---- */
+
+int store_reader_new(struct store *s, struct store_txn **out)
+{
+    struct store_txn *r;
+    int rc;
+
+    *out = NULL;
+    r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return STORE_ERR_NOMEM;
+    r->s = s;
+    pthread_rwlock_rdlock(&s->grow_lock);
+    rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
+    if (rc == 0)
+        mdb_txn_reset(r->txn);
+    pthread_rwlock_unlock(&s->grow_lock);
+    if (rc != 0) {
+        free(r);
+        return map_rc(rc);
+    }
+    *out = r;
+    return 0;
+}
+
+int store_read_begin(struct store_txn *r)
+{
+    int rc;
+
+    pthread_rwlock_rdlock(&r->s->grow_lock);
+    rc = mdb_txn_renew(r->txn);
+    if (rc != 0) {
+        pthread_rwlock_unlock(&r->s->grow_lock);
+        return map_rc(rc);
+    }
+    for (int i = 0; i < DB_COUNT; i++)
+        if (r->cur[i] != NULL && mdb_cursor_renew(r->txn, r->cur[i]) != 0) {
+            mdb_cursor_close(r->cur[i]);
+            r->cur[i] = NULL;
+        }
+    r->active = true;
+    return 0;
+}
+
+void store_read_end(struct store_txn *r)
+{
+    if (r == NULL || !r->active)
+        return;
+    mdb_txn_reset(r->txn);
+    r->active = false;
+    pthread_rwlock_unlock(&r->s->grow_lock);
+}
+
+void store_reader_free(struct store_txn *r)
+{
+    if (r == NULL)
+        return;
+    store_read_end(r);
+    for (int i = 0; i < DB_COUNT; i++)
+        if (r->cur[i] != NULL)
+            mdb_cursor_close(r->cur[i]);
+    mdb_txn_abort(r->txn);
+    free(r);
+}
+
+int store_write_begin(struct store *s, struct store_txn **out)
+{
+    struct store_txn *w;
+    int rc;
+
+    *out = NULL;
+    w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return STORE_ERR_NOMEM;
+    w->s = s;
+    w->write = true;
+    rc = mdb_txn_begin(s->env, NULL, 0, &w->txn);
+    if (rc != 0) {
+        free(w);
+        return map_rc(rc);
+    }
+    w->active = true;
+    *out = w;
+    return 0;
+}
+
+int store_write_commit(struct store_txn *w)
+{
+    int err = w->err;
+
+    /* A write transaction's cursors are freed by LMDB when it ends. */
+    if (err != 0)
+        mdb_txn_abort(w->txn);
+    else
+        err = map_rc(mdb_txn_commit(w->txn));
+    free(w);
+    return err;
+}
+
+void store_write_abort(struct store_txn *w)
+{
+    if (w == NULL)
+        return;
+    mdb_txn_abort(w->txn);
+    free(w);
+}
+
+int store_txn_error(const struct store_txn *w)
+{
+    return w->err;
+}
+
+static int cursor(struct store_txn *t, int db, MDB_cursor **out)
+{
+    if (t->cur[db] == NULL) {
+        int rc = mdb_cursor_open(t->txn, t->s->dbi[db], &t->cur[db]);
+        if (rc != 0)
+            return fail(t, map_rc(rc));
+    }
+    *out = t->cur[db];
+    return 0;
+}
+
+/* ---- reads ---- */
+
+int store_tree_size(struct store_txn *t, uint64_t *size)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc, err;
+
+    if ((err = cursor(t, DB_ENTRIES, &c)) != 0)
+        return err;
+    rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+    if (rc == MDB_NOTFOUND) {
+        *size = 0;
+        return 0;
+    }
+    if (rc != 0)
+        return fail(t, map_rc(rc));
+    if (k.mv_size != 8)
+        return fail(t, STORE_ERR_CORRUPT);
+    *size = get_u64(k.mv_data) + 1;
+    return 0;
+}
+
+int store_entry(struct store_txn *t, uint64_t index, uint8_t *buf, size_t cap,
+                size_t *len)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t key[8];
+    int rc, err;
+
+    if ((err = cursor(t, DB_ENTRIES, &c)) != 0)
+        return err;
+    put_u64(key, index);
+    k.mv_data = key;
+    k.mv_size = sizeof key;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+    if (rc != 0)
+        return fail(t, map_rc(rc));
+    if (v.mv_size > cap)
+        return STORE_ERR_SPACE;
+    memcpy(buf, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    return 0;
+}
+
+int store_entries(struct store_txn *t, uint64_t first, uint64_t count,
+                  store_entry_fn fn, void *arg)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t key[8];
+    int rc, err;
+
+    if (count == 0)
+        return 0;
+    if ((err = cursor(t, DB_ENTRIES, &c)) != 0)
+        return err;
+    put_u64(key, first);
+    k.mv_data = key;
+    k.mv_size = sizeof key;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+    for (uint64_t i = 0;; i++) {
+        if (rc != 0)
+            return fail(t, map_rc(rc));
+        if (k.mv_size != 8 || get_u64(k.mv_data) != first + i)
+            return fail(t, STORE_ERR_NOTFOUND);
+        if ((err = fn(arg, first + i, v.mv_data, v.mv_size)) != 0)
+            return err;
+        if (i + 1 == count)
+            return 0;
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+    }
+}
+
+int store_read_hashes(struct store_txn *t, const uint64_t *index, size_t n,
+                      uint8_t (*out)[MERKLE_HASH_SIZE])
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t key[8];
+    int rc, err;
+
+    if (n == 0)
+        return 0;
+    if ((err = cursor(t, DB_HASHES, &c)) != 0)
+        return err;
+    for (size_t i = 0; i < n; i++) {
+        put_u64(key, index[i]);
+        k.mv_data = key;
+        k.mv_size = sizeof key;
+        /* MDB_SET on an initialized cursor first searches the current
+         * page, so nearby indexes skip the walk from the root. */
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+        if (rc != 0)
+            return fail(t, map_rc(rc));
+        if (v.mv_size != MERKLE_HASH_SIZE)
+            return fail(t, STORE_ERR_CORRUPT);
+        memcpy(out[i], v.mv_data, MERKLE_HASH_SIZE);
+    }
+    return 0;
+}
+
+int store_credential(struct store_txn *t, const uint8_t hash[32],
+                     struct store_credential *out)
+{
+    MDB_val k = {32, (void *)hash}, v;
+    int rc = mdb_get(t->txn, t->s->dbi[DB_CREDS], &k, &v);
+
+    if (rc != 0)
+        return fail(t, map_rc(rc));
+    if (v.mv_size != 16)
+        return fail(t, STORE_ERR_CORRUPT);
+    out->issue_index = get_u64(v.mv_data);
+    out->revoke_index = get_u64((uint8_t *)v.mv_data + 8);
+    return 0;
+}
+
+static int meta_get(struct store_txn *t, const char *name, MDB_val *v)
+{
+    MDB_val k = {strlen(name), (void *)name};
+    int rc = mdb_get(t->txn, t->s->dbi[DB_META], &k, v);
+
+    return rc == 0 ? 0 : fail(t, map_rc(rc));
+}
+
+static int meta_put(struct store_txn *t, const char *name, const void *data,
+                    size_t len)
+{
+    MDB_val k = {strlen(name), (void *)name}, v = {len, (void *)data};
+
+    if (t->err)
+        return t->err;
+    return fail(t, map_rc(mdb_put(t->txn, t->s->dbi[DB_META], &k, &v, 0)));
+}
+
+int store_checkpoint(struct store_txn *t, char *buf, size_t cap, size_t *len)
+{
+    MDB_val v;
+    int err = meta_get(t, META_CHECKPOINT, &v);
+
+    if (err != 0)
+        return err;
+    if (v.mv_size > cap)
+        return STORE_ERR_SPACE;
+    memcpy(buf, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    return 0;
+}
+
+int store_log_key(struct store_txn *t, char *buf, size_t cap)
+{
+    MDB_val v;
+    int err = meta_get(t, META_LOG_KEY, &v);
+
+    if (err != 0)
+        return err;
+    if (v.mv_size >= cap)
+        return STORE_ERR_SPACE;
+    memcpy(buf, v.mv_data, v.mv_size);
+    buf[v.mv_size] = '\0';
+    return 0;
+}
+
+int store_counts(struct store_txn *t, uint64_t counts[STORE_COUNTS])
+{
+    MDB_val v;
+    int err = meta_get(t, META_COUNTS, &v);
+
+    memset(counts, 0, STORE_COUNTS * sizeof counts[0]);
+    if (err == STORE_ERR_NOTFOUND)
+        return 0;
+    if (err != 0)
+        return err;
+    if (v.mv_size != 8 * STORE_COUNTS)
+        return fail(t, STORE_ERR_CORRUPT);
+    for (int i = 0; i < STORE_COUNTS; i++)
+        counts[i] = get_u64((uint8_t *)v.mv_data + 8 * i);
+    return 0;
+}
+
+/* keys: u8 name length || name || public key[32] -> u64be added index. */
+static size_t key_key(const char *issuer, const uint8_t pub[32], uint8_t *buf)
+{
+    size_t n = strlen(issuer);
+
+    buf[0] = (uint8_t)n;
+    memcpy(buf + 1, issuer, n);
+    memcpy(buf + 1 + n, pub, 32);
+    return 1 + n + 32;
+}
+
+int store_keys(struct store_txn *t, store_key_fn fn, void *arg)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    char name[256];
+    int rc, err;
+
+    if ((err = cursor(t, DB_KEYS, &c)) != 0)
+        return err;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        const uint8_t *p = k.mv_data;
+        if (k.mv_size < 1 + 32 || (size_t)p[0] + 1 + 32 != k.mv_size ||
+            p[0] == 0 || v.mv_size != 8)
+            return fail(t, STORE_ERR_CORRUPT);
+        memcpy(name, p + 1, p[0]);
+        name[p[0]] = '\0';
+        if ((err = fn(arg, name, p + 1 + p[0], get_u64(v.mv_data))) != 0)
+            return err;
+    }
+    return rc == MDB_NOTFOUND ? 0 : fail(t, map_rc(rc));
+}
+
+/* ---- the CTL-SMT-v1 node store ----
+ * smt: u16be depth || the first ceil(depth/8) bytes of the prefix (bits at
+ * and beyond depth zero) -> 0x01 || key[32] || value[16] for a leaf (its hash
+ * is recomputed on read: one SHA-256 instead of 32 stored bytes), or
+ * 0x02 || hash[32] for a branch. */
+
+static size_t smt_key(unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
+                      uint8_t key[2 + SMT_KEY_SIZE])
+{
+    size_t nb = (depth + 7) / 8;
+
+    key[0] = (uint8_t)(depth >> 8);
+    key[1] = (uint8_t)depth;
+    memcpy(key + 2, prefix, nb);
+    if (depth % 8 != 0)
+        key[2 + nb - 1] &= (uint8_t)(0xff << (8 - depth % 8));
+    return 2 + nb;
+}
+
+static int smt_get_cb(void *ctx, unsigned depth,
+                      const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
+{
+    struct store_txn *t = ctx;
+    uint8_t key[2 + SMT_KEY_SIZE];
+    MDB_val k, v;
+    const uint8_t *p;
+    int rc;
+
+    k.mv_data = key;
+    k.mv_size = smt_key(depth, prefix, key);
+    rc = mdb_get(t->txn, t->s->dbi[DB_SMT], &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        memset(out, 0, sizeof *out);
+        out->kind = SMT_NODE_EMPTY;
+        return 0;
+    }
+    if (rc != 0)
+        return fail(t, map_rc(rc));
+    p = v.mv_data;
+    if (v.mv_size == 1 + SMT_KEY_SIZE + SMT_VALUE_SIZE && p[0] == SMT_NODE_LEAF) {
+        out->kind = SMT_NODE_LEAF;
+        memcpy(out->key, p + 1, SMT_KEY_SIZE);
+        memcpy(out->value, p + 1 + SMT_KEY_SIZE, SMT_VALUE_SIZE);
+        smt_leaf_hash(out->key, out->value, out->hash);
+        return 0;
+    }
+    if (v.mv_size == 1 + SMT_HASH_SIZE && p[0] == SMT_NODE_BRANCH) {
+        out->kind = SMT_NODE_BRANCH;
+        memcpy(out->hash, p + 1, SMT_HASH_SIZE);
+        return 0;
+    }
+    return fail(t, STORE_ERR_CORRUPT);
+}
+
+static int smt_put_cb(void *ctx, unsigned depth,
+                      const uint8_t prefix[SMT_KEY_SIZE],
+                      const struct smt_node *node)
+{
+    struct store_txn *t = ctx;
+    uint8_t key[2 + SMT_KEY_SIZE];
+    uint8_t val[1 + SMT_KEY_SIZE + SMT_VALUE_SIZE];
+    MDB_val k, v;
+
+    if (!t->write)
+        return STORE_ERR_IO;
+    if (t->err)
+        return t->err;
+    k.mv_data = key;
+    k.mv_size = smt_key(depth, prefix, key);
+    val[0] = node->kind;
+    if (node->kind == SMT_NODE_LEAF) {
+        memcpy(val + 1, node->key, SMT_KEY_SIZE);
+        memcpy(val + 1 + SMT_KEY_SIZE, node->value, SMT_VALUE_SIZE);
+        v.mv_size = 1 + SMT_KEY_SIZE + SMT_VALUE_SIZE;
+    } else if (node->kind == SMT_NODE_BRANCH) {
+        memcpy(val + 1, node->hash, SMT_HASH_SIZE);
+        v.mv_size = 1 + SMT_HASH_SIZE;
+    } else {
+        return STORE_ERR_IO;
+    }
+    v.mv_data = val;
+    return fail(t, map_rc(mdb_put(t->txn, t->s->dbi[DB_SMT], &k, &v, 0)));
+}
+
+void store_smt(struct store_txn *t, struct smt_store *out)
+{
+    out->ctx = t;
+    out->get = smt_get_cb;
+    out->put = smt_put_cb;
+}
+
+/* ---- writes ---- */
+
+int store_append_entry(struct store_txn *w, uint64_t index, const uint8_t *entry,
+                       size_t len)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t key[8];
+    int err;
+
+    if (w->err)
+        return w->err;
+    if ((err = cursor(w, DB_ENTRIES, &c)) != 0)
+        return err;
+    put_u64(key, index);
+    k.mv_data = key;
+    k.mv_size = sizeof key;
+    v.mv_data = (void *)entry;
+    v.mv_size = len;
+    return fail(w, map_rc(mdb_cursor_put(c, &k, &v, MDB_APPEND)));
+}
+
+int store_append_hashes(struct store_txn *w, uint64_t first,
+                        const uint8_t (*hashes)[MERKLE_HASH_SIZE], size_t n)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t key[8];
+    int err;
+
+    if (w->err)
+        return w->err;
+    if ((err = cursor(w, DB_HASHES, &c)) != 0)
+        return err;
+    for (size_t i = 0; i < n; i++) {
+        put_u64(key, first + i);
+        k.mv_data = key;
+        k.mv_size = sizeof key;
+        v.mv_data = (void *)hashes[i];
+        v.mv_size = MERKLE_HASH_SIZE;
+        err = map_rc(mdb_cursor_put(c, &k, &v, MDB_APPEND));
+        if (err != 0)
+            return fail(w, err);
+    }
+    return 0;
+}
+
+int store_put_credential(struct store_txn *w, const uint8_t hash[32],
+                         const struct store_credential *c)
+{
+    uint8_t val[16];
+    MDB_val k = {32, (void *)hash}, v = {sizeof val, val};
+
+    if (w->err)
+        return w->err;
+    put_u64(val, c->issue_index);
+    put_u64(val + 8, c->revoke_index);
+    return fail(w, map_rc(mdb_put(w->txn, w->s->dbi[DB_CREDS], &k, &v, 0)));
+}
+
+int store_put_checkpoint(struct store_txn *w, const char *note, size_t len)
+{
+    return meta_put(w, META_CHECKPOINT, note, len);
+}
+
+int store_put_log_key(struct store_txn *w, const char *vkey)
+{
+    return meta_put(w, META_LOG_KEY, vkey, strlen(vkey));
+}
+
+int store_put_counts(struct store_txn *w, const uint64_t counts[STORE_COUNTS])
+{
+    uint8_t buf[8 * STORE_COUNTS];
+
+    for (int i = 0; i < STORE_COUNTS; i++)
+        put_u64(buf + 8 * i, counts[i]);
+    return meta_put(w, META_COUNTS, buf, sizeof buf);
+}
+
+int store_put_key(struct store_txn *w, const char *issuer, const uint8_t pub[32],
+                  uint64_t added_index)
+{
+    uint8_t key[1 + 255 + 32], val[8];
+    MDB_val k, v = {sizeof val, val};
+
+    if (w->err)
+        return w->err;
+    if (strlen(issuer) == 0 || strlen(issuer) > 255)
+        return STORE_ERR_CORRUPT;
+    k.mv_data = key;
+    k.mv_size = key_key(issuer, pub, key);
+    put_u64(val, added_index);
+    return fail(w, map_rc(mdb_put(w->txn, w->s->dbi[DB_KEYS], &k, &v, 0)));
+}
+
+int store_del_key(struct store_txn *w, const char *issuer, const uint8_t pub[32])
+{
+    uint8_t key[1 + 255 + 32];
+    MDB_val k;
+
+    if (w->err)
+        return w->err;
+    if (strlen(issuer) == 0 || strlen(issuer) > 255)
+        return STORE_ERR_CORRUPT;
+    k.mv_data = key;
+    k.mv_size = key_key(issuer, pub, key);
+    return fail(w, map_rc(mdb_del(w->txn, w->s->dbi[DB_KEYS], &k, NULL)));
+}

@@ -1,0 +1,207 @@
+/*
+ * store.h: logd's storage, in the log's words. One LMDB environment in the
+ * data directory; this module (store.c) is the only one that includes
+ * <lmdb.h>. docs/storage.md lists every database and key layout.
+ *
+ * Transactions. There is one writer at a time (the sequencer; at start the
+ * main thread) and any number of readers. A reader is a handle made once per
+ * thread with store_reader_new() and begun and ended around each request with
+ * store_read_begin()/store_read_end(): the LMDB read transaction is reset and
+ * renewed, so a request costs no allocation. A reader handle may move between
+ * threads while it is ended. Every function that reads takes either kind of
+ * transaction; every value is copied out, nothing returned points into the
+ * map.
+ *
+ * Map growth. LMDB's map has a fixed size. A write that does not fit fails
+ * with STORE_ERR_MAP_FULL and leaves the write transaction unusable: the
+ * writer aborts it, calls store_grow() (which waits until no read transaction
+ * is open, then doubles the map) and runs its whole transaction again.
+ * Durability: store_write_commit() returns only after LMDB's fsync; the
+ * environment never uses MDB_NOSYNC, MDB_NOMETASYNC or MDB_WRITEMAP.
+ */
+#ifndef CREDLOG_LOGD_STORE_H
+#define CREDLOG_LOGD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proofs/merkle.h"
+#include "proofs/smt.h"
+
+#define STORE_ERR_IO (-1)       /* LMDB or file system failure */
+#define STORE_ERR_NOTFOUND (-2) /* no such entry, hash, credential, ... */
+#define STORE_ERR_MAP_FULL (-3) /* the map is full: abort, store_grow(), retry */
+#define STORE_ERR_DISK_FULL (-4) /* the file system is full (ENOSPC, EDQUOT) */
+#define STORE_ERR_CORRUPT (-5)  /* a stored value has an impossible shape */
+#define STORE_ERR_NOMEM (-6)    /* allocation failed */
+#define STORE_ERR_SPACE (-7)    /* the caller's buffer is too small */
+#define STORE_ERR_ORDER (-8)    /* an append is not at the end */
+#define STORE_ERR_OPEN (-9)     /* the data directory cannot be used */
+
+/* Entry counts by type (store_counts). Index = entry type (proofs/entry.h),
+ * 0 unused. */
+#define STORE_COUNTS 5
+
+struct store;
+struct store_txn;
+
+/* A credential's place in the log: the index of its ISSUE entry and of its
+ * REVOKE entry (SMT_NONE if not revoked). */
+struct store_credential {
+    uint64_t issue_index;
+    uint64_t revoke_index;
+};
+
+struct store_options {
+    uint64_t map_size;    /* initial map size in bytes; 0: 1 GiB */
+    unsigned max_readers; /* reader handles the process may hold; 0: 126 */
+};
+
+/* Returns a static string describing a STORE_ERR_* code. */
+const char *store_strerror(int err);
+
+/* Opens (creating if needed) the environment in directory dir, which must
+ * exist. On failure writes a human-readable reason (LMDB's or the system's)
+ * into errbuf and returns STORE_ERR_OPEN or STORE_ERR_NOMEM. opt may be NULL.
+ * Close with store_close(). */
+int store_open(const char *dir, const struct store_options *opt,
+               struct store **out, char *errbuf, size_t errcap);
+
+/* Closes the environment. Every transaction and reader must be finished and
+ * freed first. Accepts NULL. */
+void store_close(struct store *s);
+
+/* The current map size in bytes. */
+uint64_t store_map_size(struct store *s);
+
+/* Doubles the map size after a STORE_ERR_MAP_FULL. Must be called with no
+ * write transaction open; waits until every reader has ended its read
+ * transaction and keeps new ones out until done. Returns 0, STORE_ERR_IO or
+ * STORE_ERR_MAP_FULL (the map cannot grow any more). */
+int store_grow(struct store *s);
+
+/* ---- transactions ---- */
+
+/* Makes a reader handle (not begun). Returns 0, STORE_ERR_IO (for example no
+ * reader slot left) or STORE_ERR_NOMEM. Free with store_reader_free(). */
+int store_reader_new(struct store *s, struct store_txn **out);
+
+/* Begins a read transaction on a reader: a snapshot of the last commit.
+ * Blocks while store_grow() runs. Returns 0 or STORE_ERR_IO. */
+int store_read_begin(struct store_txn *r);
+
+/* Ends the read transaction begun by store_read_begin(). */
+void store_read_end(struct store_txn *r);
+
+/* Frees a reader handle (ending its transaction if begun). Accepts NULL. */
+void store_reader_free(struct store_txn *r);
+
+/* Begins the write transaction. Only one may be open at a time; the caller
+ * serializes writers. Returns 0, STORE_ERR_IO, STORE_ERR_MAP_FULL or
+ * STORE_ERR_NOMEM. End it with store_write_commit() or store_write_abort(). */
+int store_write_begin(struct store *s, struct store_txn **out);
+
+/* Commits durably and frees w. Returns 0, STORE_ERR_MAP_FULL,
+ * STORE_ERR_DISK_FULL or STORE_ERR_IO; on failure nothing of w is kept. If
+ * an earlier call on w failed, the commit fails with that error. */
+int store_write_commit(struct store_txn *w);
+
+/* Aborts and frees w. Accepts NULL. */
+void store_write_abort(struct store_txn *w);
+
+/* The first error any write on w returned (0 if none). smt_update() reports
+ * store failures as SMT_ERR_STORE; this tells which. */
+int store_txn_error(const struct store_txn *w);
+
+/* ---- reads (read or write transactions) ---- */
+
+/* The number of entries in the log. Returns 0 or STORE_ERR_IO. */
+int store_tree_size(struct store_txn *t, uint64_t *size);
+
+/* Copies entry `index` into buf (cap bytes; ENTRY_MAX_SIZE always suffices)
+ * and sets *len. Returns 0, STORE_ERR_NOTFOUND, STORE_ERR_SPACE or
+ * STORE_ERR_IO. */
+int store_entry(struct store_txn *t, uint64_t index, uint8_t *buf, size_t cap,
+                size_t *len);
+
+/* Calls fn for entries first .. first+count-1 in order (entry points into the
+ * map and is valid only during the call). Stops at fn's first non-zero return
+ * and returns it. Returns 0, STORE_ERR_NOTFOUND if an entry is missing, or
+ * STORE_ERR_IO. */
+typedef int (*store_entry_fn)(void *arg, uint64_t index, const uint8_t *entry,
+                              size_t len);
+int store_entries(struct store_txn *t, uint64_t first, uint64_t count,
+                  store_entry_fn fn, void *arg);
+
+/* Reads the stored tree hashes with the given stored-hash indexes
+ * (proofs/merkle.h numbering) into out[0..n). Increasing indexes are
+ * fastest. Returns 0, STORE_ERR_NOTFOUND, STORE_ERR_CORRUPT or STORE_ERR_IO. */
+int store_read_hashes(struct store_txn *t, const uint64_t *index, size_t n,
+                      uint8_t (*out)[MERKLE_HASH_SIZE]);
+
+/* Looks a credential hash up. Returns 0, STORE_ERR_NOTFOUND (never issued),
+ * STORE_ERR_CORRUPT or STORE_ERR_IO. */
+int store_credential(struct store_txn *t, const uint8_t hash[32],
+                     struct store_credential *out);
+
+/* Copies the latest signed checkpoint note (not NUL-terminated) into buf.
+ * Returns 0, STORE_ERR_NOTFOUND (new log), STORE_ERR_SPACE or STORE_ERR_IO. */
+int store_checkpoint(struct store_txn *t, char *buf, size_t cap, size_t *len);
+
+/* Copies the verifier key string of the log this directory belongs to (NUL
+ * terminated). Returns 0, STORE_ERR_NOTFOUND, STORE_ERR_SPACE or
+ * STORE_ERR_IO. */
+int store_log_key(struct store_txn *t, char *buf, size_t cap);
+
+/* Entry counts by type, counts[ENTRY_ISSUE] etc. (all zero for a new log).
+ * Returns 0, STORE_ERR_CORRUPT or STORE_ERR_IO. */
+int store_counts(struct store_txn *t, uint64_t counts[STORE_COUNTS]);
+
+/* Calls fn for each authorized issuer key (issuer name NUL-terminated, public
+ * key, index of the KEY entry that added it), ordered by name then key.
+ * Stops at fn's first non-zero return and returns it. Returns 0,
+ * STORE_ERR_CORRUPT or STORE_ERR_IO. */
+typedef int (*store_key_fn)(void *arg, const char *issuer, const uint8_t pub[32],
+                            uint64_t added_index);
+int store_keys(struct store_txn *t, store_key_fn fn, void *arg);
+
+/* Fills *out with the CTL-SMT-v1 node store over t: reads see t's snapshot
+ * (and t's own writes); put() needs a write transaction. *out is valid while
+ * t is. */
+void store_smt(struct store_txn *t, struct smt_store *out);
+
+/* ---- writes (write transactions only) ---- */
+
+/* Appends entry `index`, which must be the tree size. Returns 0,
+ * STORE_ERR_ORDER, STORE_ERR_MAP_FULL or STORE_ERR_IO. */
+int store_append_entry(struct store_txn *w, uint64_t index, const uint8_t *entry,
+                       size_t len);
+
+/* Appends n stored hashes with indexes first .. first+n-1, which must follow
+ * every stored index. Returns 0, STORE_ERR_ORDER, STORE_ERR_MAP_FULL or
+ * STORE_ERR_IO. */
+int store_append_hashes(struct store_txn *w, uint64_t first,
+                        const uint8_t (*hashes)[MERKLE_HASH_SIZE], size_t n);
+
+/* Sets a credential's indexes. Returns 0, STORE_ERR_MAP_FULL or STORE_ERR_IO. */
+int store_put_credential(struct store_txn *w, const uint8_t hash[32],
+                         const struct store_credential *c);
+
+/* Replaces the latest checkpoint note. Returns 0, STORE_ERR_MAP_FULL or
+ * STORE_ERR_IO. */
+int store_put_checkpoint(struct store_txn *w, const char *note, size_t len);
+
+/* Records the log's verifier key string (once, for a new directory). */
+int store_put_log_key(struct store_txn *w, const char *vkey);
+
+/* Replaces the entry counts. */
+int store_put_counts(struct store_txn *w, const uint64_t counts[STORE_COUNTS]);
+
+/* Adds (or replaces) an authorized issuer key; removes one (STORE_ERR_NOTFOUND
+ * if absent). issuer is NUL-terminated, at most 255 bytes. */
+int store_put_key(struct store_txn *w, const char *issuer, const uint8_t pub[32],
+                  uint64_t added_index);
+int store_del_key(struct store_txn *w, const char *issuer, const uint8_t pub[32]);
+
+#endif
