@@ -1,0 +1,81 @@
+/*
+ * issuers.h: who may submit. Two things live here:
+ *  - the issuers file: verifier keys "<issuer name>+<hex key id>+<base64>",
+ *    one a line, '#' comments and blank lines allowed (the operator's wish);
+ *  - struct issuers: an immutable, reference-counted set of authorized issuer
+ *    keys (the log's truth, rebuilt from its KEY entries), shared by the
+ *    sequencer, which replaces it when it appends KEY entries, and the HTTP
+ *    threads, which verify submissions against a snapshot of it.
+ */
+#ifndef CREDLOG_LOGD_ISSUERS_H
+#define CREDLOG_LOGD_ISSUERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proofs/ed25519.h"
+#include "proofs/note.h"
+
+#define ISSUERS_ERR_FILE (-1)   /* the file cannot be read (errno set) */
+#define ISSUERS_ERR_SYNTAX (-2) /* a line is not an Ed25519 verifier key */
+#define ISSUERS_ERR_CLASH (-3)  /* two keys with the same name and key id */
+#define ISSUERS_ERR_NOMEM (-4)
+#define ISSUERS_ERR_TOO_MANY (-5) /* more than ISSUERS_MAX keys */
+
+#define ISSUERS_MAX 100000
+#define ISSUERS_FILE_MAX (16 << 20)
+
+/* One issuer key. added_index is the index of the KEY entry that added it
+ * (unused for keys read from the file). */
+struct issuer_key {
+    char name[NOTE_NAME_MAX + 1];
+    uint32_t key_id;
+    uint8_t pub[ED25519_PUBLIC_SIZE];
+    uint64_t added_index;
+};
+
+struct issuers;
+
+/* Returns a static string describing an ISSUERS_ERR_* code. */
+const char *issuers_strerror(int err);
+
+/* Parses issuers-file text. On success *keys (malloc'd, caller frees; NULL
+ * when *n is 0) holds the keys sorted and without duplicates. On
+ * ISSUERS_ERR_SYNTAX or _CLASH, *line gets the 1-based line number. */
+int issuers_parse(const char *text, size_t len, struct issuer_key **keys,
+                  size_t *n, size_t *line);
+
+/* Reads and parses an issuers file (see issuers_parse()). */
+int issuers_load(const char *path, struct issuer_key **keys, size_t *n,
+                 size_t *line);
+
+/* Makes a set holding a copy of keys[0..n) (any order; duplicates of the same
+ * (name, public key) kept once). Returns NULL when out of memory. The set
+ * starts with one reference. */
+struct issuers *issuers_new(const struct issuer_key *keys, size_t n);
+
+/* Takes / drops a reference (thread-safe). unref frees at zero; accepts NULL. */
+struct issuers *issuers_ref(struct issuers *set);
+void issuers_unref(struct issuers *set);
+
+/* The number of keys, and key i in (name, key id, public key) order. */
+size_t issuers_count(const struct issuers *set);
+const struct issuer_key *issuers_at(const struct issuers *set, size_t i);
+
+/* Finds the key (name, key_id), or NULL. O(log n). */
+const struct issuer_key *issuers_find(const struct issuers *set,
+                                      const char *name, uint32_t key_id);
+
+/* Formats key k as a verifier key string. Returns its length or a negative
+ * NOTE_ERR_* code. */
+int issuers_format(const struct issuer_key *k, char *buf, size_t cap);
+
+/* Compares the keys in set with want[0..nwant) (sorted, as issuers_parse()
+ * gives them) by (name, public key). *remove gets the keys of set not wanted,
+ * *add the wanted keys not in set, both malloc'd (caller frees; NULL when
+ * empty), in (name, key id) order. Returns 0 or ISSUERS_ERR_NOMEM. */
+int issuers_diff(const struct issuers *set, const struct issuer_key *want,
+                 size_t nwant, struct issuer_key **remove, size_t *nremove,
+                 struct issuer_key **add, size_t *nadd);
+
+#endif

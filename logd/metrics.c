@@ -1,0 +1,228 @@
+/* metrics.c: see metrics.h. */
+#include "logd/metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const route_names[ROUTE_COUNT] = {
+    "submit", "checkpoint", "tile", "entry_bundle", "inclusion", "consistency",
+    "status", "entry", "issuers", "metrics", "healthz", "other",
+};
+
+/* Statuses counted separately; anything else is "other". */
+static const int statuses[] = {200, 400, 403, 404, 405, 409, 413, 500, 503};
+#define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
+
+/* Latency buckets, in seconds. */
+static const double lat_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                    0.005,  0.01,    0.025,  0.05,  0.1,
+                                    0.25,   0.5,     1,      2.5,   5};
+#define NLAT (sizeof lat_bounds / sizeof lat_bounds[0])
+
+/* Batch-size buckets, in entries. */
+static const double size_bounds[] = {1,   2,   4,    8,    16,   32,  64,
+                                     128, 256, 512, 1024, 2048, 4096, 8192};
+#define NSIZE (sizeof size_bounds / sizeof size_bounds[0])
+
+#define MAX_BUCKETS 16
+
+struct histogram {
+    atomic_uint_fast64_t bucket[MAX_BUCKETS]; /* last: +Inf */
+    atomic_uint_fast64_t count;
+    atomic_uint_fast64_t sum_micro; /* sum in millionths of the unit */
+};
+
+struct metrics {
+    atomic_uint_fast64_t requests[ROUTE_COUNT][NSTATUS];
+    struct histogram request_seconds[ROUTE_COUNT];
+    struct histogram commit_seconds;
+    struct histogram batch_entries;
+    atomic_uint_fast64_t tree_size;
+    atomic_uint_fast64_t entries[5];
+    atomic_uint_fast64_t map_bytes;
+    atomic_uint_fast64_t pending;
+};
+
+struct metrics *metrics_new(void)
+{
+    return calloc(1, sizeof(struct metrics));
+}
+
+void metrics_free(struct metrics *m)
+{
+    free(m);
+}
+
+static void observe(struct histogram *h, const double *bounds, size_t nb,
+                    double v)
+{
+    size_t i = 0;
+
+    while (i < nb && v > bounds[i])
+        i++;
+    atomic_fetch_add_explicit(&h->bucket[i], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->sum_micro, (uint64_t)(v * 1e6 + 0.5),
+                              memory_order_relaxed);
+}
+
+void metrics_request(struct metrics *m, enum metrics_route route, int status,
+                     double seconds)
+{
+    size_t s = NSTATUS - 1;
+
+    if (m == NULL || (unsigned)route >= ROUTE_COUNT)
+        return;
+    for (size_t i = 0; i + 1 < NSTATUS; i++)
+        if (statuses[i] == status)
+            s = i;
+    atomic_fetch_add_explicit(&m->requests[route][s], 1, memory_order_relaxed);
+    observe(&m->request_seconds[route], lat_bounds, NLAT, seconds);
+}
+
+void metrics_batch(struct metrics *m, uint64_t entries, double seconds)
+{
+    if (m == NULL)
+        return;
+    observe(&m->commit_seconds, lat_bounds, NLAT, seconds);
+    observe(&m->batch_entries, size_bounds, NSIZE, (double)entries);
+}
+
+void metrics_state(struct metrics *m, uint64_t tree_size,
+                   const uint64_t counts[5], uint64_t map_bytes)
+{
+    if (m == NULL)
+        return;
+    atomic_store_explicit(&m->tree_size, tree_size, memory_order_relaxed);
+    for (int i = 0; i < 5; i++)
+        atomic_store_explicit(&m->entries[i], counts[i], memory_order_relaxed);
+    atomic_store_explicit(&m->map_bytes, map_bytes, memory_order_relaxed);
+}
+
+void metrics_pending(struct metrics *m, uint64_t entries)
+{
+    if (m != NULL)
+        atomic_store_explicit(&m->pending, entries, memory_order_relaxed);
+}
+
+struct out {
+    char *buf;
+    size_t len, cap;
+    int failed;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (o->failed)
+        return;
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            o->failed = 1;
+            return;
+        }
+        if ((size_t)n < o->cap - o->len) {
+            o->len += (size_t)n;
+            return;
+        }
+        size_t ncap = 2 * o->cap + (size_t)n;
+        char *nb = realloc(o->buf, ncap);
+        if (nb == NULL) {
+            o->failed = 1;
+            return;
+        }
+        o->buf = nb;
+        o->cap = ncap;
+    }
+}
+
+static void put_histogram(struct out *o, const char *name, const char *labels,
+                          struct histogram *h, const double *bounds, size_t nb)
+{
+    uint64_t cum = 0;
+    const char *sep = labels[0] ? "," : "";
+
+    for (size_t i = 0; i <= nb; i++) {
+        cum += atomic_load_explicit(&h->bucket[i], memory_order_relaxed);
+        if (i < nb)
+            put(o, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
+                bounds[i], (unsigned long long)cum);
+        else
+            put(o, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
+                (unsigned long long)cum);
+    }
+    put(o, "%s_sum%s%s%s %.6f\n", name, labels[0] ? "{" : "", labels,
+        labels[0] ? "}" : "",
+        (double)atomic_load_explicit(&h->sum_micro, memory_order_relaxed) / 1e6);
+    put(o, "%s_count%s%s%s %llu\n", name, labels[0] ? "{" : "", labels,
+        labels[0] ? "}" : "",
+        (unsigned long long)atomic_load_explicit(&h->count,
+                                                 memory_order_relaxed));
+}
+
+char *metrics_format(struct metrics *m, size_t *len)
+{
+    static const char *const types[5] = {NULL, "issue", "revoke", "map", "key"};
+    struct out o = {malloc(16384), 0, 16384, 0};
+    char labels[64];
+
+    if (o.buf == NULL)
+        return NULL;
+    put(&o, "# HELP credlog_tree_size Entries in the log (size of the latest checkpoint).\n"
+            "# TYPE credlog_tree_size gauge\ncredlog_tree_size %llu\n",
+        (unsigned long long)atomic_load(&m->tree_size));
+    put(&o, "# HELP credlog_entries Entries in the log by type.\n"
+            "# TYPE credlog_entries gauge\n");
+    for (int i = 1; i < 5; i++)
+        put(&o, "credlog_entries{type=\"%s\"} %llu\n", types[i],
+            (unsigned long long)atomic_load(&m->entries[i]));
+    put(&o, "# HELP credlog_pending_entries Submitted entries waiting for the sequencer.\n"
+            "# TYPE credlog_pending_entries gauge\ncredlog_pending_entries %llu\n",
+        (unsigned long long)atomic_load(&m->pending));
+    put(&o, "# HELP credlog_storage_map_bytes Size of the LMDB map.\n"
+            "# TYPE credlog_storage_map_bytes gauge\ncredlog_storage_map_bytes %llu\n",
+        (unsigned long long)atomic_load(&m->map_bytes));
+    put(&o, "# HELP credlog_batch_entries Entries appended per committed batch.\n"
+            "# TYPE credlog_batch_entries histogram\n");
+    put_histogram(&o, "credlog_batch_entries", "", &m->batch_entries,
+                  size_bounds, NSIZE);
+    put(&o, "# HELP credlog_commit_seconds Time to write, sign and durably commit a batch.\n"
+            "# TYPE credlog_commit_seconds histogram\n");
+    put_histogram(&o, "credlog_commit_seconds", "", &m->commit_seconds,
+                  lat_bounds, NLAT);
+    put(&o, "# HELP credlog_http_requests_total HTTP requests answered, by route and status.\n"
+            "# TYPE credlog_http_requests_total counter\n");
+    for (int r = 0; r < ROUTE_COUNT; r++)
+        for (size_t s = 0; s < NSTATUS; s++) {
+            uint64_t v = atomic_load(&m->requests[r][s]);
+            if (v == 0)
+                continue;
+            if (s + 1 < NSTATUS)
+                put(&o, "credlog_http_requests_total{route=\"%s\",code=\"%d\"} %llu\n",
+                    route_names[r], statuses[s], (unsigned long long)v);
+            else
+                put(&o, "credlog_http_requests_total{route=\"%s\",code=\"other\"} %llu\n",
+                    route_names[r], (unsigned long long)v);
+        }
+    put(&o, "# HELP credlog_http_request_seconds HTTP request latency by route (submissions: until the receipt).\n"
+            "# TYPE credlog_http_request_seconds histogram\n");
+    for (int r = 0; r < ROUTE_COUNT; r++) {
+        snprintf(labels, sizeof labels, "route=\"%s\"", route_names[r]);
+        put_histogram(&o, "credlog_http_request_seconds", labels,
+                      &m->request_seconds[r], lat_bounds, NLAT);
+    }
+    if (o.failed) {
+        free(o.buf);
+        return NULL;
+    }
+    *len = o.len;
+    return o.buf;
+}

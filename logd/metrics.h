@@ -1,0 +1,55 @@
+/*
+ * metrics.h: logd's Prometheus metrics. Counters and histograms are atomics,
+ * updated from any thread without locks; metrics_format() renders the text
+ * exposition format for GET /metrics.
+ */
+#ifndef CREDLOG_LOGD_METRICS_H
+#define CREDLOG_LOGD_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The HTTP routes, as labels. */
+enum metrics_route {
+    ROUTE_SUBMIT,
+    ROUTE_CHECKPOINT,
+    ROUTE_TILE,
+    ROUTE_ENTRY_BUNDLE,
+    ROUTE_INCLUSION,
+    ROUTE_CONSISTENCY,
+    ROUTE_STATUS,
+    ROUTE_ENTRY,
+    ROUTE_ISSUERS,
+    ROUTE_METRICS,
+    ROUTE_HEALTHZ,
+    ROUTE_OTHER,
+    ROUTE_COUNT
+};
+
+struct metrics;
+
+/* Returns a new, zeroed set of metrics, or NULL. */
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m); /* accepts NULL */
+
+/* Counts one answered HTTP request with its status and latency. */
+void metrics_request(struct metrics *m, enum metrics_route route, int status,
+                     double seconds);
+
+/* Counts one committed batch: entries appended (including its MAP entry) and
+ * the time from the start of its write transaction to the durable commit. */
+void metrics_batch(struct metrics *m, uint64_t entries, double seconds);
+
+/* Sets the log's current state: tree size and entries by type (index = entry
+ * type, 1..4), and the storage map size. */
+void metrics_state(struct metrics *m, uint64_t tree_size,
+                   const uint64_t counts[5], uint64_t map_bytes);
+
+/* Sets the number of submitted entries waiting for the sequencer. */
+void metrics_pending(struct metrics *m, uint64_t entries);
+
+/* Renders every metric; returns malloc'd text (caller frees) and its length,
+ * or NULL when out of memory. */
+char *metrics_format(struct metrics *m, size_t *len);
+
+#endif
