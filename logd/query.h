@@ -1,0 +1,66 @@
+/*
+ * query.h: logd's read-side answers, each built from one read transaction so
+ * that everything in an answer (checkpoint, entries, proofs) is relative to
+ * the same snapshot. Proofs come from stored hashes (proofs/merkle.h's
+ * two-step *_needed() / assemble), so any (index, size) and (from, to) pair
+ * costs O(log n) lookups. JSON answers are jansson objects the caller
+ * json_decref()s; nothing here knows about HTTP.
+ */
+#ifndef CREDLOG_LOGD_QUERY_H
+#define CREDLOG_LOGD_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "logd/seq.h"
+#include "logd/store.h"
+#include "proofs/tile.h"
+
+#define QUERY_ERR_NOTFOUND (-1) /* beyond the tree */
+#define QUERY_ERR_RANGE (-2)    /* parameters out of range (bad request) */
+#define QUERY_ERR_STORE (-3)    /* storage failure or inconsistency */
+#define QUERY_ERR_NOMEM (-4)
+#define QUERY_ERR_EMPTY (-5)    /* the log has no checkpoint yet */
+
+/* Largest tile body: an entry bundle of 256 maximal entries. */
+#define QUERY_TILE_MAX (TILE_WIDTH * (2 + ENTRY_MAX_SIZE))
+
+/* Returns a static string describing a QUERY_ERR_* code. */
+const char *query_strerror(int err);
+
+/* The latest signed checkpoint into buf (cap bytes). Sets *len. */
+int query_checkpoint(struct store_txn *r, char *buf, size_t cap, size_t *len);
+
+/* The body of tile t (hash tile or entry bundle) into buf (cap >=
+ * QUERY_TILE_MAX). QUERY_ERR_NOTFOUND unless the current tree determines it. */
+int query_tile(struct store_txn *r, const struct tile *t, uint8_t *buf,
+               size_t cap, size_t *len);
+
+/* {"index", "tree_size", "leaf_hash", "hashes"}: QUERY_ERR_RANGE unless
+ * index < size, QUERY_ERR_NOTFOUND if size is beyond the tree. */
+int query_inclusion(struct store_txn *r, uint64_t index, uint64_t size,
+                    json_t **out);
+
+/* {"from", "to", "hashes"}: QUERY_ERR_RANGE unless 0 < from <= to,
+ * QUERY_ERR_NOTFOUND if to is beyond the tree. */
+int query_consistency(struct store_txn *r, uint64_t from, uint64_t to,
+                      json_t **out);
+
+/* {"index", "entry", "leaf_hash"}: QUERY_ERR_NOTFOUND beyond the tree. */
+int query_entry(struct store_txn *r, uint64_t index, json_t **out);
+
+/* The status proof of a credential hash against the latest checkpoint. */
+int query_status(struct store_txn *r, const uint8_t hash[32], json_t **out);
+
+/* {"receipts": [...]} for a committed request: each submission's entry (read
+ * back from the log), the request's checkpoint, and the inclusion proof of
+ * the entry in that checkpoint. */
+int query_receipts(struct store_txn *r, const struct seq_req *req,
+                   json_t **out);
+
+/* {"issuers": [{"key", "added_index"}, ...]} for a key set. */
+int query_issuers(const struct issuers *keys, json_t **out);
+
+#endif
