@@ -1,0 +1,53 @@
+/*
+ * http.h: logd's HTTP API (docs/api.md) over libevent's evhttp.
+ *
+ * N worker threads, each with its own event_base, evhttp and listening
+ * socket bound to the same address with SO_REUSEPORT (the kernel spreads
+ * connections), and its own LMDB reader. Handlers decode, make one call
+ * (query.c for reads, the sequencer for submissions), and encode. A
+ * submission's signatures are checked on the worker; the sequencer answers
+ * through a per-worker queue, and the reply is sent on the worker that owns
+ * the connection. evthread_use_pthreads() must have been called first.
+ */
+#ifndef CREDLOG_LOGD_HTTP_H
+#define CREDLOG_LOGD_HTTP_H
+
+#include <stddef.h>
+
+#include "logd/metrics.h"
+#include "logd/seq.h"
+#include "logd/store.h"
+
+struct http_config {
+    const char *listen;  /* "HOST:PORT" ("[::1]:PORT" for IPv6); port 0 picks one */
+    unsigned threads;    /* worker threads, >= 1 */
+    size_t max_body;     /* request body limit (413 beyond) */
+    size_t max_headers;  /* request line + headers limit */
+    int timeout_s;       /* read/write timeout per connection */
+};
+
+struct http_server;
+
+/* Binds every worker's socket and starts the workers. On failure writes the
+ * reason into errbuf and returns -1. store, seq and metrics must outlive the
+ * server. */
+int http_start(const struct http_config *cfg, struct store *store,
+               struct seq *seq, struct metrics *metrics,
+               struct http_server **out, char *errbuf, size_t errcap);
+
+/* The address actually bound, "HOST:PORT" (a string owned by srv). */
+const char *http_address(const struct http_server *srv);
+
+/* The port actually bound. */
+unsigned http_port(const struct http_server *srv);
+
+/* Asks every worker to close its listening socket (asynchronous). Open
+ * connections are still served. */
+void http_stop_accepting(struct http_server *srv);
+
+/* Delivers every reply already handed back by the sequencer, lets the
+ * workers flush for a moment, closes every connection, joins the workers and
+ * frees srv. Call after seq_stop(). Accepts NULL. */
+void http_stop(struct http_server *srv);
+
+#endif

@@ -1,0 +1,411 @@
+/*
+ * main.c: logd's flags, configuration and wiring. The only place that exits.
+ * docs/operations.md describes every flag, file and signal.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "logd/dev.h"
+#include "logd/http.h"
+#include "logd/issuers.h"
+#include "logd/log.h"
+#include "logd/metrics.h"
+#include "logd/seq.h"
+#include "logd/signer.h"
+#include "logd/store.h"
+
+static const char usage_text[] =
+    "usage: logd --data DIR --listen ADDR:PORT --key FILE --issuers FILE [options]\n"
+    "       logd --dev [--data DIR] [--listen ADDR:PORT] [options]\n"
+    "\n"
+    "  --data DIR          the LMDB data directory (created if missing)\n"
+    "  --listen ADDR:PORT  address to serve HTTP on; port 0 picks a free one\n"
+    "  --key FILE          the log's signer key (mode 0600); its name is the origin\n"
+    "  --issuers FILE      authorized issuer verifier keys, one a line\n"
+    "  --batch-max N       flush a batch at N waiting entries (4096)\n"
+    "  --batch-wait MS     or MS milliseconds after the first (5)\n"
+    "  --heartbeat S       append a MAP entry after S idle seconds (300; 0: never)\n"
+    "  --threads N         HTTP threads (number of CPUs)\n"
+    "  --port-file FILE    write the port actually bound to FILE\n"
+    "  --map-size BYTES    initial LMDB map size (1 GiB; grows on demand)\n"
+    "  --max-body BYTES    largest request body (1048576)\n"
+    "  --max-headers BYTES largest request line and headers (16384)\n"
+    "  --timeout S         per-connection read/write timeout (30)\n"
+    "  --dev               development mode: keys and data in ./var/dev (made on\n"
+    "                      first start), listening on " DEV_LISTEN "\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT stop after answering the batch in flight; SIGHUP\n"
+    "reloads the issuers file.\n";
+
+struct options {
+    const char *data, *listen, *key, *issuers, *port_file;
+    unsigned long batch_max, batch_wait, heartbeat, threads;
+    unsigned long long map_size, max_body, max_headers, timeout;
+    bool dev;
+};
+
+struct app {
+    struct options *opt;
+    struct event_base *base;
+    struct seq *seq;
+};
+
+static int usage(const char *fmt, const char *arg)
+{
+    if (fmt != NULL) {
+        fprintf(stderr, "logd: ");
+        fprintf(stderr, fmt, arg);
+        fprintf(stderr, "\n\n");
+    }
+    fputs(usage_text, stderr);
+    return 2;
+}
+
+static int parse_num(const char *s, unsigned long long min,
+                     unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},
+        {"key", required_argument, NULL, 'k'},
+        {"issuers", required_argument, NULL, 'i'},
+        {"batch-max", required_argument, NULL, 'b'},
+        {"batch-wait", required_argument, NULL, 'w'},
+        {"heartbeat", required_argument, NULL, 'H'},
+        {"threads", required_argument, NULL, 't'},
+        {"port-file", required_argument, NULL, 'p'},
+        {"map-size", required_argument, NULL, 'm'},
+        {"max-body", required_argument, NULL, 'B'},
+        {"max-headers", required_argument, NULL, 'E'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"dev", no_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long long v;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int c;
+
+    memset(o, 0, sizeof *o);
+    o->batch_max = 4096;
+    o->batch_wait = 5;
+    o->heartbeat = 300;
+    o->threads = ncpu > 0 ? (unsigned long)ncpu : 2;
+    o->max_body = 1 << 20;
+    o->max_headers = 16384;
+    o->timeout = 30;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->data = optarg; break;
+        case 'l': o->listen = optarg; break;
+        case 'k': o->key = optarg; break;
+        case 'i': o->issuers = optarg; break;
+        case 'p': o->port_file = optarg; break;
+        case 'D': o->dev = true; break;
+        case 'h': fputs(usage_text, stdout); exit(0);
+        case 'b':
+            if (parse_num(optarg, 1, 1000000, &v) != 0)
+                return usage("--batch-max wants 1..1000000, not %s", optarg);
+            o->batch_max = (unsigned long)v;
+            break;
+        case 'w':
+            if (parse_num(optarg, 0, 60000, &v) != 0)
+                return usage("--batch-wait wants 0..60000 ms, not %s", optarg);
+            o->batch_wait = (unsigned long)v;
+            break;
+        case 'H':
+            if (parse_num(optarg, 0, 86400 * 365, &v) != 0)
+                return usage("--heartbeat wants seconds, not %s", optarg);
+            o->heartbeat = (unsigned long)v;
+            break;
+        case 't':
+            if (parse_num(optarg, 1, 256, &v) != 0)
+                return usage("--threads wants 1..256, not %s", optarg);
+            o->threads = (unsigned long)v;
+            break;
+        case 'm':
+            if (parse_num(optarg, 1 << 20, 1ULL << 44, &v) != 0)
+                return usage("--map-size wants 1 MiB..16 TiB, not %s", optarg);
+            o->map_size = v;
+            break;
+        case 'B':
+            if (parse_num(optarg, 1024, 1 << 30, &v) != 0)
+                return usage("--max-body wants 1024..1073741824, not %s", optarg);
+            o->max_body = v;
+            break;
+        case 'E':
+            if (parse_num(optarg, 1024, 1 << 24, &v) != 0)
+                return usage("--max-headers wants 1024..16777216, not %s", optarg);
+            o->max_headers = v;
+            break;
+        case 'T':
+            if (parse_num(optarg, 1, 3600, &v) != 0)
+                return usage("--timeout wants 1..3600 seconds, not %s", optarg);
+            o->timeout = v;
+            break;
+        default: return usage(NULL, NULL);
+        }
+    }
+    if (optind < argc)
+        return usage("unexpected argument %s", argv[optind]);
+    if (o->dev) {
+        if (o->data == NULL)
+            o->data = DEV_DIR;
+        if (o->listen == NULL)
+            o->listen = DEV_LISTEN;
+        if (o->key != NULL || o->issuers != NULL)
+            return usage("%s", "--dev makes its own --key and --issuers");
+        return 0;
+    }
+    if (o->data == NULL || o->listen == NULL || o->key == NULL || o->issuers == NULL)
+        return usage("%s", "--data, --listen, --key and --issuers are required "
+                           "(or --dev)");
+    return 0;
+}
+
+static int load_issuers(const char *path, struct issuer_key **keys, size_t *n)
+{
+    size_t line;
+    int err = issuers_load(path, keys, n, &line);
+
+    if (err == ISSUERS_ERR_FILE)
+        log_msg("cannot read issuers file %s: %s", path, strerror(errno));
+    else if (err != 0 && line > 0)
+        log_msg("issuers file %s, line %zu: %s", path, line, issuers_strerror(err));
+    else if (err != 0)
+        log_msg("issuers file %s: %s", path, issuers_strerror(err));
+    return err;
+}
+
+static int write_port_file(const char *path, unsigned port)
+{
+    char tmp[PATH_MAX];
+    FILE *f;
+
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "%u\n", port);
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        return -1;
+    return 0;
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+    struct app *app = arg;
+
+    (void)what;
+    log_msg("received %s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    event_base_loopbreak(app->base);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    struct app *app = arg;
+    struct issuer_key *keys;
+    size_t n;
+
+    (void)sig;
+    (void)what;
+    log_msg("received SIGHUP: reloading %s", app->opt->issuers);
+    if (load_issuers(app->opt->issuers, &keys, &n) != 0) {
+        log_msg("keeping the current issuer keys");
+        return;
+    }
+    if (seq_reload_issuers(app->seq, keys, n) != 0)
+        log_msg("cannot reload the issuer keys now");
+    free(keys);
+}
+
+static void print_dev_banner(const char *argv0, const struct dev_paths *p,
+                             const char *vkey, const char *address)
+{
+    char credlog[PATH_MAX];
+    const char *slash = strrchr(argv0, '/');
+
+    snprintf(credlog, sizeof credlog, "credlog");
+    if (slash != NULL) {
+        char candidate[PATH_MAX];
+        snprintf(candidate, sizeof candidate, "%.*s/credlog",
+                 (int)(slash - argv0), argv0);
+        if (access(candidate, X_OK) == 0)
+            snprintf(credlog, sizeof credlog, "%s", candidate);
+    }
+    printf("\ncredlog development log is running at http://%s\n"
+           "  log verifier key: %s\n"
+           "  demo issuer key:  %s (authorized in %s)\n\n"
+           "Issue a credential (any file) from another terminal:\n"
+           "  %s issue --log http://%s --log-key '%s' --key %s FILE\n\n",
+           address, vkey, p->issuer_key, p->issuers, credlog, address, vkey,
+           p->issuer_key);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    struct dev_paths dev;
+    struct app app;
+    struct signer *signer = NULL;
+    struct store *store = NULL;
+    struct seq *seq = NULL;
+    struct metrics *metrics = NULL;
+    struct http_server *http = NULL;
+    struct issuer_key *keys = NULL;
+    struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
+    struct note_verifier v;
+    char vkey[NOTE_KEY_TEXT_MAX], errbuf[512];
+    sigset_t sigs;
+    size_t nkeys = 0;
+    int rc, status = 1;
+
+    if ((rc = parse_options(argc, argv, &o)) != 0)
+        return rc;
+    signal(SIGPIPE, SIG_IGN);
+    if (evthread_use_pthreads() != 0) {
+        log_msg("cannot enable libevent threads");
+        return 1;
+    }
+    if (o.dev) {
+        if (dev_bootstrap(o.data, &dev, errbuf, sizeof errbuf) != 0) {
+            log_msg("--dev: %s", errbuf);
+            return 1;
+        }
+        o.key = dev.log_key;
+        o.issuers = dev.issuers;
+    }
+    memset(&app, 0, sizeof app);
+    app.opt = &o;
+
+    if ((rc = signer_load(o.key, &signer)) != 0) {
+        log_msg("log key %s: %s%s%s", o.key, signer_strerror(rc),
+                rc == SIGNER_ERR_FILE ? ": " : "",
+                rc == SIGNER_ERR_FILE ? strerror(errno) : "");
+        goto out;
+    }
+    signer_verifier(signer, &v);
+    if (note_verifier_format(&v, vkey, sizeof vkey) < 0)
+        goto out;
+    if (load_issuers(o.issuers, &keys, &nkeys) != 0)
+        goto out;
+    if (dev_mkdirs(o.data, 0700) != 0) {
+        log_msg("cannot create data directory %s: %s", o.data, strerror(errno));
+        goto out;
+    }
+    {
+        struct store_options so = {o.map_size, (unsigned)o.threads + 16};
+        if (store_open(o.data, &so, &store, errbuf, sizeof errbuf) != 0) {
+            log_msg("cannot open storage: %s", errbuf);
+            goto out;
+        }
+    }
+    if ((metrics = metrics_new()) == NULL)
+        goto out;
+    {
+        struct seq_config sc = {(uint32_t)o.batch_max, (uint32_t)o.batch_wait,
+                                (uint32_t)o.heartbeat, 0};
+        if (seq_open(store, signer, metrics, &sc, &seq, errbuf, sizeof errbuf) != 0) {
+            log_msg("cannot open the log in %s: %s", o.data, errbuf);
+            goto out;
+        }
+    }
+    if ((rc = seq_sync_issuers(seq, keys, nkeys)) != 0) {
+        log_msg("cannot bring the issuer keys up to date: %s", seq_strerror(rc));
+        goto out;
+    }
+    free(keys);
+    keys = NULL;
+    log_msg("log %s (key %s): %llu entries", signer_origin(signer), vkey,
+            (unsigned long long)seq_tree_size(seq));
+    app.seq = seq;
+
+    /* Signals go to the main thread's event loop only. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    if (seq_start(seq) != 0) {
+        log_msg("cannot start the sequencer");
+        goto out;
+    }
+    {
+        struct http_config hc = {o.listen, (unsigned)o.threads, (size_t)o.max_body,
+                                 (size_t)o.max_headers, (int)o.timeout};
+        if (http_start(&hc, store, seq, metrics, &http, errbuf, sizeof errbuf) != 0) {
+            log_msg("%s", errbuf);
+            goto out;
+        }
+    }
+    app.base = event_base_new();
+    if (app.base == NULL)
+        goto out;
+    ev_term = evsignal_new(app.base, SIGTERM, on_stop, &app);
+    ev_int = evsignal_new(app.base, SIGINT, on_stop, &app);
+    ev_hup = evsignal_new(app.base, SIGHUP, on_hup, &app);
+    if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
+        evsignal_add(ev_term, NULL) != 0 || evsignal_add(ev_int, NULL) != 0 ||
+        evsignal_add(ev_hup, NULL) != 0)
+        goto out;
+    pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+
+    log_msg("listening on %s", http_address(http));
+    if (o.port_file != NULL && write_port_file(o.port_file, http_port(http)) != 0) {
+        log_msg("cannot write %s: %s", o.port_file, strerror(errno));
+        goto out;
+    }
+    if (o.dev)
+        print_dev_banner(argv[0], &dev, vkey, http_address(http));
+    event_base_dispatch(app.base);
+    status = 0;
+
+out:
+    if (http != NULL)
+        http_stop_accepting(http);
+    if (seq != NULL)
+        seq_stop(seq); /* answers everything queued */
+    http_stop(http);
+    seq_free(seq);
+    store_close(store);
+    signer_free(signer);
+    metrics_free(metrics);
+    free(keys);
+    if (ev_term != NULL)
+        event_free(ev_term);
+    if (ev_int != NULL)
+        event_free(ev_int);
+    if (ev_hup != NULL)
+        event_free(ev_hup);
+    if (app.base != NULL)
+        event_base_free(app.base);
+    if (status == 0)
+        log_msg("stopped");
+    return status;
+}
