@@ -7,8 +7,8 @@
  * otherwise record the (complete) left half and recurse right. When the
  * range is exactly the old tree's remainder, its hash is recorded too,
  * unless the range is the whole old tree (the verifier knows that root).
- * As for inclusion, only one ragged right half can occur, so a proof needs
- * at most 63 + 62 + 1 stored hashes: fewer than MERKLE_MAX_NEEDED.
+ * As for inclusion, only one ragged right half can occur, so a proof reads
+ * at most 124 + 1 stored hashes: fewer than MERKLE_MAX_NEEDED.
  *
  * The hashes are listed, and read back, in the order of the leaves they
  * cover; the proof runs from the bottom of the tree to the root.

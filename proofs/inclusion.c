@@ -7,9 +7,10 @@
  * half is always one complete subtree (one stored hash); a right half may be
  * ragged and is then rebuilt from its complete subtrees. Along the way the
  * path turns right into ragged halves and, at most once, left out of one;
- * from then on every range is complete. So a proof needs at most 63 sibling
- * hashes plus at most 62 for the one ragged sibling: fewer than
- * MERKLE_MAX_NEEDED.
+ * from then on every range is complete. In a tree of fewer than 2^63
+ * leaves the path has at most 63 siblings; one of them may be ragged and
+ * then needs up to 62 stored hashes, so a proof reads at most 124:
+ * fewer than MERKLE_MAX_NEEDED.
  *
  * The hashes are listed, and read back, in the order of the leaves they
  * cover (left to right); the proof itself runs from the leaf to the root.
