@@ -24,10 +24,10 @@ uint64_t merkle_split_point(uint64_t n)
 uint64_t merkle_stored_index(int level, uint64_t n)
 {
     /*
-     * The subtree (level, n) is stored right after leaf m = (n+1)*2^level - 1
-     * (its rightmost leaf) and the level smaller subtrees that leaf
-     * completes. Leaves 0..m-1 plus leaf m's own hash account for
-     * m + m/2 + m/4 + ... = 2m - popcount(m) hashes before it.
+     * The subtree (level, n) is written by the append of its last leaf,
+     * m = (n+1)*2^level - 1. That append starts after the hashes of leaves
+     * 0..m-1, stored_count(m) = m + m/2 + m/4 + ... = 2m - popcount(m) of
+     * them, and writes the leaf hash and then one hash per level.
      */
     uint64_t m = ((n + 1) << level) - 1;
 
@@ -38,7 +38,7 @@ void merkle_split_stored_index(uint64_t index, int *level, uint64_t *n)
 {
     /*
      * Find the leaf m whose append wrote this index: stored_index(0, m) is
-     * 2m - popcount(m) <= index, so m lies in [index/2, index/2 + 64].
+     * 2m - popcount(m) <= index, so m lies in [index/2, index/2 + 32].
      */
     uint64_t m = index / 2;
     uint64_t at = merkle_stored_index(0, m);
