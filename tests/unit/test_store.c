@@ -1,0 +1,444 @@
+/*
+ * test_store.c: logd/store.c against real LMDB files in a temporary
+ * directory: every database round trip, appends out of order refused, abort
+ * leaves nothing, read snapshots are isolated from later commits, the
+ * CTL-SMT-v1 node adapter under smt_update/smt_prove, the map growing after
+ * MAP_FULL (and waiting for open readers), and everything persisting across
+ * close and reopen.
+ */
+#define _GNU_SOURCE /* nftw */
+#include "check.h"
+
+#include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "logd/store.h"
+#include "proofs/merkle.h"
+#include "proofs/smt.h"
+
+static char dir[256];
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/test-store-XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        abort();
+}
+
+static void remove_dir(void)
+{
+    nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct store *open_store(uint64_t map_size)
+{
+    struct store_options o = {map_size, 8};
+    struct store *s = NULL;
+    char err[256];
+
+    if (store_open(dir, &o, &s, err, sizeof err) != 0)
+        fprintf(stderr, "store_open: %s\n", err);
+    return s;
+}
+
+/* A deterministic entry of 40..199 bytes for index i. */
+static size_t fake_entry(uint64_t i, uint8_t *buf)
+{
+    size_t len = 40 + (size_t)(i * 7919 % 160);
+
+    for (size_t k = 0; k < len; k++)
+        buf[k] = (uint8_t)(i * 31 + k);
+    return len;
+}
+
+static void fake_hash(uint64_t i, uint8_t h[32])
+{
+    for (int k = 0; k < 32; k++)
+        h[k] = (uint8_t)(i >> (k % 8) ^ (uint64_t)k * 13);
+}
+
+static int count_cb(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+{
+    uint64_t *seen = arg;
+    uint8_t want[256];
+    size_t wl = fake_entry(index, want);
+
+    if (len != wl || memcmp(entry, want, len) != 0)
+        return -100;
+    (*seen)++;
+    return 0;
+}
+
+struct key_seen {
+    int n;
+    char names[4][32];
+    uint64_t added[4];
+};
+
+static int key_cb(void *arg, const char *issuer, const uint8_t pub[32],
+                  uint64_t added)
+{
+    struct key_seen *k = arg;
+
+    (void)pub;
+    if (k->n < 4) {
+        snprintf(k->names[k->n], sizeof k->names[0], "%s", issuer);
+        k->added[k->n] = added;
+    }
+    k->n++;
+    return 0;
+}
+
+static void test_round_trip(void)
+{
+    struct store *s = open_store(0);
+    struct store_txn *w, *r;
+    uint8_t buf[512], h[32], got[4][32];
+    uint64_t size, counts[STORE_COUNTS], seen = 0, idx[4];
+    struct store_credential c;
+    char text[256];
+    size_t len;
+    uint8_t pub1[32], pub2[32];
+
+    REQUIRE(s != NULL);
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    CHECK(store_tree_size(r, &size) == 0 && size == 0);
+    CHECK(store_checkpoint(r, text, sizeof text, &len) == STORE_ERR_NOTFOUND);
+    CHECK(store_log_key(r, text, sizeof text) == STORE_ERR_NOTFOUND);
+    CHECK(store_counts(r, counts) == 0 && counts[1] == 0 && counts[4] == 0);
+    CHECK(store_entry(r, 0, buf, sizeof buf, &len) == STORE_ERR_NOTFOUND);
+    store_read_end(r);
+
+    REQUIRE(store_write_begin(s, &w) == 0);
+    for (uint64_t i = 0; i < 1000; i++) {
+        len = fake_entry(i, buf);
+        CHECK(store_append_entry(w, i, buf, len) == 0);
+    }
+    for (uint64_t i = 0; i < 2000; i++) {
+        fake_hash(i, h);
+        CHECK(store_append_hashes(w, i, (const uint8_t(*)[32])h, 1) == 0);
+    }
+    /* Out of order appends are refused, and do not poison the txn badly
+     * enough to lose what came before (LMDB keeps the txn usable on
+     * MDB_KEYEXIST, but store marks it failed: abort it). */
+    c.issue_index = 7;
+    c.revoke_index = SMT_NONE;
+    memset(h, 0xab, 32);
+    CHECK(store_put_credential(w, h, &c) == 0);
+    memset(pub1, 1, 32);
+    memset(pub2, 2, 32);
+    CHECK(store_put_key(w, "b.example", pub1, 3) == 0);
+    CHECK(store_put_key(w, "a.example", pub2, 5) == 0);
+    CHECK(store_put_key(w, "c.example", pub2, 6) == 0);
+    CHECK(store_del_key(w, "c.example", pub2) == 0);
+    CHECK(store_del_key(w, "c.example", pub2) == STORE_ERR_NOTFOUND);
+    CHECK(store_put_checkpoint(w, "origin\n1000\nAAAA\n\n- sig\n", 23) == 0);
+    CHECK(store_put_log_key(w, "origin+12345678+AQID") == 0);
+    counts[0] = 0;
+    counts[1] = 11;
+    counts[2] = 22;
+    counts[3] = 33;
+    counts[4] = 44;
+    CHECK(store_put_counts(w, counts) == 0);
+    CHECK(store_txn_error(w) == 0);
+    CHECK(store_write_commit(w) == 0);
+
+    REQUIRE(store_read_begin(r) == 0);
+    CHECK(store_tree_size(r, &size) == 0 && size == 1000);
+    for (uint64_t i = 0; i < 1000; i += 37) {
+        uint8_t want[256];
+        size_t wl = fake_entry(i, want);
+        CHECK(store_entry(r, i, buf, sizeof buf, &len) == 0 && len == wl &&
+              memcmp(buf, want, wl) == 0);
+    }
+    CHECK(store_entry(r, 1000, buf, sizeof buf, &len) == STORE_ERR_NOTFOUND);
+    CHECK(store_entry(r, 5, buf, 10, &len) == STORE_ERR_SPACE);
+    CHECK(store_entries(r, 100, 256, count_cb, &seen) == 0 && seen == 256);
+    CHECK(store_entries(r, 900, 101, count_cb, &seen) == STORE_ERR_NOTFOUND);
+    idx[0] = 3;
+    idx[1] = 1999;
+    idx[2] = 0;
+    idx[3] = 1024;
+    CHECK(store_read_hashes(r, idx, 4, got) == 0);
+    for (int k = 0; k < 4; k++) {
+        fake_hash(idx[k], h);
+        CHECK(memcmp(got[k], h, 32) == 0);
+    }
+    idx[0] = 2000;
+    CHECK(store_read_hashes(r, idx, 1, got) == STORE_ERR_NOTFOUND);
+    memset(h, 0xab, 32);
+    CHECK(store_credential(r, h, &c) == 0 && c.issue_index == 7 &&
+          c.revoke_index == SMT_NONE);
+    h[31] ^= 1;
+    CHECK(store_credential(r, h, &c) == STORE_ERR_NOTFOUND);
+    CHECK(store_checkpoint(r, text, sizeof text, &len) == 0 && len == 23 &&
+          memcmp(text, "origin\n1000\n", 12) == 0);
+    CHECK(store_checkpoint(r, text, 5, &len) == STORE_ERR_SPACE);
+    CHECK(store_log_key(r, text, sizeof text) == 0 &&
+          strcmp(text, "origin+12345678+AQID") == 0);
+    CHECK(store_counts(r, counts) == 0 && counts[1] == 11 && counts[4] == 44);
+    {
+        struct key_seen k;
+        memset(&k, 0, sizeof k);
+        CHECK(store_keys(r, key_cb, &k) == 0 && k.n == 2);
+        CHECK(strcmp(k.names[0], "a.example") == 0 && k.added[0] == 5);
+        CHECK(strcmp(k.names[1], "b.example") == 0 && k.added[1] == 3);
+    }
+    store_read_end(r);
+
+    /* Appends must continue at the end. */
+    REQUIRE(store_write_begin(s, &w) == 0);
+    len = fake_entry(5, buf);
+    CHECK(store_append_entry(w, 5, buf, len) == STORE_ERR_ORDER);
+    CHECK(store_txn_error(w) == STORE_ERR_ORDER);
+    CHECK(store_write_commit(w) == STORE_ERR_ORDER);
+    REQUIRE(store_write_begin(s, &w) == 0);
+    fake_hash(0, h);
+    CHECK(store_append_hashes(w, 1999, (const uint8_t(*)[32])h, 1) == STORE_ERR_ORDER);
+    store_write_abort(w);
+
+    /* Abort keeps nothing. */
+    REQUIRE(store_write_begin(s, &w) == 0);
+    len = fake_entry(1000, buf);
+    CHECK(store_append_entry(w, 1000, buf, len) == 0);
+    CHECK(store_tree_size(w, &size) == 0 && size == 1001);
+    store_write_abort(w);
+    REQUIRE(store_read_begin(r) == 0);
+    CHECK(store_tree_size(r, &size) == 0 && size == 1000);
+
+    /* A read snapshot does not see later commits; a new one does. */
+    REQUIRE(store_write_begin(s, &w) == 0);
+    CHECK(store_append_entry(w, 1000, buf, len) == 0);
+    CHECK(store_write_commit(w) == 0);
+    CHECK(store_tree_size(r, &size) == 0 && size == 1000);
+    store_read_end(r);
+    REQUIRE(store_read_begin(r) == 0);
+    CHECK(store_tree_size(r, &size) == 0 && size == 1001);
+    store_read_end(r);
+    store_reader_free(r);
+    store_close(s);
+
+    /* Everything persisted. */
+    s = open_store(0);
+    REQUIRE(s != NULL);
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    CHECK(store_tree_size(r, &size) == 0 && size == 1001);
+    CHECK(store_log_key(r, text, sizeof text) == 0);
+    seen = 0;
+    CHECK(store_entries(r, 0, 1001, count_cb, &seen) == 0 && seen == 1001);
+    store_reader_free(r);
+    store_close(s);
+}
+
+/* The CTL-SMT-v1 adapter: a batch update through LMDB, then proofs of every
+ * key verify against the root, from a read transaction after reopening. */
+static void test_smt(void)
+{
+    struct store *s = open_store(0);
+    struct store_txn *w, *r;
+    struct smt_store st;
+    struct smt_update *u = calloc(2000, sizeof *u);
+    uint8_t root[32], root2[32], proof[SMT_PROOF_MAX], absent[32];
+    uint64_t rnd = 42;
+    int plen;
+    bool found;
+    uint8_t value[16];
+
+    REQUIRE(s != NULL && u != NULL);
+    for (int i = 0; i < 2000; i++) {
+        for (int k = 0; k < 32; k += 8) {
+            uint64_t x = check_rand(&rnd);
+            memcpy(u[i].key + k, &x, 8);
+        }
+        if (i % 10 == 1) /* long shared prefixes */
+            memcpy(u[i].key, u[i - 1].key, 30);
+        smt_value_encode((uint64_t)i, i % 3 ? SMT_NONE : (uint64_t)i + 5000,
+                         u[i].value);
+    }
+    /* smt_update wants strictly increasing keys. */
+    for (int i = 1; i < 2000; i++)
+        for (int j = i; j > 0 && memcmp(u[j - 1].key, u[j].key, 32) > 0; j--) {
+            struct smt_update t = u[j];
+            u[j] = u[j - 1];
+            u[j - 1] = t;
+        }
+    REQUIRE(store_write_begin(s, &w) == 0);
+    store_smt(w, &st);
+    CHECK(smt_root(&st, root) == 0);
+    CHECK(memcmp(root, (uint8_t[32]){0}, 32) == 0);
+    CHECK(smt_update(&st, u, 1000, root) == 0);
+    CHECK(store_write_commit(w) == 0);
+    /* A second batch in a second transaction. */
+    REQUIRE(store_write_begin(s, &w) == 0);
+    store_smt(w, &st);
+    CHECK(smt_update(&st, u + 1000, 1000, root) == 0);
+    CHECK(smt_root(&st, root2) == 0 && memcmp(root, root2, 32) == 0);
+    CHECK(store_write_commit(w) == 0);
+    store_close(s);
+
+    s = open_store(0);
+    REQUIRE(s != NULL);
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    store_smt(r, &st);
+    CHECK(smt_root(&st, root2) == 0 && memcmp(root, root2, 32) == 0);
+    int bad = 0;
+    for (int i = 0; i < 2000; i++) {
+        struct smt_proof_info info;
+        plen = smt_prove(&st, u[i].key, proof, sizeof proof);
+        if (plen < 0 || smt_verify(proof, (size_t)plen, root, &info) != 0 ||
+            info.kind != SMT_PROOF_PRESENT ||
+            memcmp(info.value, u[i].value, 16) != 0)
+            bad++;
+        if (smt_get(&st, u[i].key, &found, value) != 0 || !found ||
+            memcmp(value, u[i].value, 16) != 0)
+            bad++;
+    }
+    CHECK(bad == 0);
+    memcpy(absent, u[5].key, 32);
+    absent[31] ^= 0x80;
+    plen = smt_prove(&st, absent, proof, sizeof proof);
+    {
+        struct smt_proof_info info;
+        CHECK(plen > 0 && smt_verify(proof, (size_t)plen, root, &info) == 0 &&
+              info.kind != SMT_PROOF_PRESENT);
+    }
+    /* A read transaction cannot write nodes. */
+    {
+        struct smt_node n;
+        memset(&n, 0, sizeof n);
+        n.kind = SMT_NODE_BRANCH;
+        CHECK(st.put(st.ctx, 0, absent, &n) != 0);
+    }
+    store_reader_free(r);
+    store_close(s);
+    free(u);
+}
+
+struct grower {
+    struct store *s;
+    atomic_int done;
+    int rc;
+};
+
+static void *grow_thread(void *arg)
+{
+    struct grower *g = arg;
+
+    g->rc = store_grow(g->s);
+    atomic_store(&g->done, 1);
+    return NULL;
+}
+
+/* A small map fills up; growing it lets the same transaction through. */
+static void test_map_growth(void)
+{
+    struct store *s = open_store(1 << 20);
+    struct store_txn *w, *r;
+    uint8_t buf[256], h[32];
+    uint64_t size, map0;
+    int err = 0, grows = 0;
+    size_t len;
+
+    REQUIRE(s != NULL);
+    map0 = store_map_size(s);
+    CHECK(map0 >= (1 << 20));
+    /* Keep writing 64 KiB batches; grow on MAP_FULL and redo the batch. */
+    for (uint64_t next = 0; next < 40000;) {
+        uint64_t i;
+        REQUIRE(store_write_begin(s, &w) == 0);
+        for (i = next; i < next + 2000; i++) {
+            len = fake_entry(i, buf);
+            fake_hash(i, h);
+            if ((err = store_append_entry(w, i, buf, len)) != 0 ||
+                (err = store_append_hashes(w, i, (const uint8_t(*)[32])h, 1)) != 0)
+                break;
+        }
+        if (err == 0)
+            err = store_write_commit(w);
+        else
+            store_write_abort(w);
+        if (err == STORE_ERR_MAP_FULL) {
+            CHECK(store_grow(s) == 0);
+            grows++;
+            err = 0;
+            continue;
+        }
+        CHECK(err == 0);
+        if (err != 0)
+            break;
+        next = i;
+    }
+    CHECK(grows > 0);
+    CHECK(store_map_size(s) > map0);
+
+    /* store_grow waits for open readers. */
+    {
+        struct grower g = {s, 0, -1};
+        pthread_t t;
+        REQUIRE(store_reader_new(s, &r) == 0);
+        REQUIRE(store_read_begin(r) == 0);
+        pthread_create(&t, NULL, grow_thread, &g);
+        usleep(100000);
+        CHECK(atomic_load(&g.done) == 0);
+        CHECK(store_tree_size(r, &size) == 0 && size == 40000);
+        store_read_end(r);
+        pthread_join(t, NULL);
+        CHECK(g.rc == 0 && atomic_load(&g.done) == 1);
+        REQUIRE(store_read_begin(r) == 0);
+        CHECK(store_entry(r, 39999, buf, sizeof buf, &len) == 0);
+        store_read_end(r);
+        store_reader_free(r);
+    }
+    store_close(s);
+
+    /* Reopening with a smaller requested map keeps the data. */
+    s = open_store(1 << 20);
+    REQUIRE(s != NULL);
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    CHECK(store_tree_size(r, &size) == 0 && size == 40000);
+    store_reader_free(r);
+    store_close(s);
+}
+
+static void test_open_errors(void)
+{
+    struct store *s = NULL;
+    char err[256] = "";
+
+    CHECK(store_open("/nonexistent/dir/for/test", NULL, &s, err, sizeof err) ==
+          STORE_ERR_OPEN);
+    CHECK(s == NULL && strlen(err) > 0);
+    CHECK(strcmp(store_strerror(STORE_ERR_MAP_FULL), "storage map is full") == 0);
+}
+
+int main(void)
+{
+    make_dir();
+    test_round_trip();
+    remove_dir();
+    make_dir();
+    test_smt();
+    remove_dir();
+    make_dir();
+    test_map_growth();
+    remove_dir();
+    test_open_errors();
+    return check_finish();
+}
