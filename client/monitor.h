@@ -1,0 +1,75 @@
+/*
+ * monitor.h: the monitor. One run fetches and verifies the log's checkpoint,
+ * proves it consistent with the last checkpoint verified (from hash tiles),
+ * reads every new entry from entry bundles and checks that they hash to the
+ * checkpoint's root, and replays them: KEY entries set which issuer keys are
+ * authorized; every ISSUE and REVOKE must be signed by a key authorized at
+ * that point, and a REVOKE must come from the credential's issuer; the
+ * CTL-SMT-v1 map is rebuilt by the replay rule and every MAP entry must name
+ * its own index and the map's root over the entries before it; the last
+ * entry of a checkpoint must be a MAP entry.
+ *
+ * Anything else is an alert: a fork (inconsistent checkpoints), a shrinking
+ * log, entries that do not match the signed root, a bad signature, an
+ * unauthorized entry, an entry the log must never have appended (duplicate
+ * ISSUE, REVOKE of an unknown or revoked credential), a wrong MAP entry.
+ *
+ * State (client/mstore.h) lives in a directory; a run that finds no alert
+ * commits the new state in one LMDB transaction and then replaces
+ * DIR/checkpoint (the last verified checkpoint) atomically. A run with an
+ * alert changes nothing, so every later run alerts again.
+ */
+#ifndef CREDLOG_CLIENT_MONITOR_H
+#define CREDLOG_CLIENT_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client/api.h"
+#include "client/error.h"
+#include "proofs/note.h"
+
+struct client_monitor;
+
+struct client_monitor_hooks {
+    /* Called once per alert with a one-line message (and, for forks, the two
+     * checkpoints in evidence, each may be NULL). */
+    void (*alert)(void *ctx, const char *msg, const char *note_a, const char *note_b);
+    /* Called after each entry bundle with entries checked so far and to do. */
+    void (*progress)(void *ctx, uint64_t done, uint64_t total);
+    void *ctx;
+};
+
+struct client_monitor_result {
+    bool first_run;        /* no checkpoint had been verified before */
+    uint64_t old_size;     /* the last verified size before this run */
+    uint64_t new_size;     /* the log's checkpoint size */
+    uint64_t checked;      /* entries replayed this run */
+    unsigned long alerts;  /* alerts raised */
+    uint64_t counts[5];    /* entries replayed in total, by type (index ENTRY_*) */
+};
+
+/* Opens the state in dir for the log with verifier key log (the state
+ * remembers the key and refuses another log's). Returns 0,
+ * CLIENT_ERR_STATE or CLIENT_ERR_KEY. */
+int client_monitor_open(const char *dir, const struct note_verifier *log,
+                        struct client_monitor **out, char *why);
+
+/* Closes the state. Accepts NULL. */
+void client_monitor_close(struct client_monitor *m);
+
+/* One monitoring pass against api. Returns 0 (no alert), CLIENT_ERR_INVALID
+ * (res->alerts > 0: the log misbehaved), or CLIENT_ERR_NET/HTTP/SYNTAX/STATE
+ * when it could not check (why says why; nothing changed). */
+int client_monitor_run(struct client_monitor *m, struct client_api *api,
+                       const struct client_monitor_hooks *hooks,
+                       struct client_monitor_result *res, char *why);
+
+/* Calls fn for every issuer in the replayed state: authorized keys now, and
+ * credentials issued and revoked. */
+int client_monitor_issuers(struct client_monitor *m,
+                           void (*fn)(void *ctx, const char *issuer, unsigned keys,
+                                      uint64_t issued, uint64_t revoked),
+                           void *ctx, char *why);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * mstore.h: the monitor's replayed state in LMDB (the only client file that
+ * includes <lmdb.h>). One environment in the state directory; the monitor
+ * reads and writes it inside one write transaction per run, so a run either
+ * leaves the whole new state or none of it.
+ *
+ * Databases (all integers big-endian):
+ *   meta     "log_key" -> verifier key string of the log this state follows
+ *            "size"    -> u64 entries replayed (all verified against a root)
+ *            "compact" -> the stored hashes of the tree of that size needed
+ *                         for its root: repeated u64 index || hash[32]
+ *            "checkpoint" -> the last verified checkpoint (signed note)
+ *            "counts"  -> u64 KEY, ISSUE, REVOKE, MAP entries replayed
+ *   keys     issuer || 0x00 || u32 key id -> public key[32] || u64 KEY index
+ *   creds    credential[32] -> u64 issue index || u64 revoke index || issuer
+ *   smt      u16 depth || prefix[ceil(depth/8)] -> CTL-SMT-v1 node:
+ *            u8 kind || hash[32] (|| key[32] || value[16] for a leaf)
+ *   issuers  issuer -> u64 issued || u64 revoked
+ */
+#ifndef CREDLOG_CLIENT_MSTORE_H
+#define CREDLOG_CLIENT_MSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/error.h"
+#include "proofs/ed25519.h"
+#include "proofs/note.h"
+#include "proofs/smt.h"
+
+struct mstore;
+struct mstore_txn;
+
+/* Opens (creating) the state in dir, sized for at least `reserve` more
+ * bytes. Returns 0, CLIENT_ERR_STATE or CLIENT_ERR_NOMEM. */
+int mstore_open(const char *dir, uint64_t reserve, struct mstore **out, char *why);
+
+/* Makes room for at least `reserve` more bytes (grows the map; no
+ * transaction may be open). Returns 0 or CLIENT_ERR_STATE. */
+int mstore_reserve(struct mstore *s, uint64_t reserve, char *why);
+
+/* Closes the environment. Accepts NULL. No transaction may be open. */
+void mstore_close(struct mstore *s);
+
+/* Begins a transaction (write or read-only). Returns 0 or CLIENT_ERR_STATE. */
+int mstore_begin(struct mstore *s, bool write, struct mstore_txn **out, char *why);
+
+/* Commits durably and frees t. Returns 0 or CLIENT_ERR_STATE. */
+int mstore_commit(struct mstore_txn *t, char *why);
+
+/* Aborts and frees t. Accepts NULL. */
+void mstore_abort(struct mstore_txn *t);
+
+/* Reads meta[key] into a fresh buffer (*val, caller frees; NUL-terminated
+ * for convenience). *found tells whether it exists. */
+int mstore_meta_get(struct mstore_txn *t, const char *key, uint8_t **val, size_t *len,
+                    bool *found);
+int mstore_meta_put(struct mstore_txn *t, const char *key, const void *val, size_t len);
+
+/* Issuer keys authorized at the current point of the replay. */
+int mstore_key_get(struct mstore_txn *t, const char *issuer, uint32_t key_id,
+                   uint8_t pub[ED25519_PUBLIC_SIZE], bool *found);
+int mstore_key_put(struct mstore_txn *t, const char *issuer, uint32_t key_id,
+                   const uint8_t pub[ED25519_PUBLIC_SIZE], uint64_t index);
+int mstore_key_del(struct mstore_txn *t, const char *issuer, uint32_t key_id);
+
+/* Credentials: issue and revoke index (SMT_NONE) and the issuer's name
+ * (NOTE_NAME_MAX + 1 bytes). */
+int mstore_cred_get(struct mstore_txn *t, const uint8_t cred[32], uint64_t *issue,
+                    uint64_t *revoke, char *issuer, bool *found);
+int mstore_cred_put(struct mstore_txn *t, const uint8_t cred[32], uint64_t issue,
+                    uint64_t revoke, const char *issuer);
+
+/* Per-issuer counters: adds the deltas. */
+int mstore_issuer_add(struct mstore_txn *t, const char *issuer, uint64_t issued,
+                      uint64_t revoked);
+
+/* Calls fn for every issuer that has a key or a credential, in name order,
+ * with its number of authorized keys and counters. */
+int mstore_issuers_each(struct mstore_txn *t,
+                        void (*fn)(void *ctx, const char *issuer, unsigned keys,
+                                   uint64_t issued, uint64_t revoked),
+                        void *ctx);
+
+/* A CTL-SMT-v1 node store over the transaction (valid while t is). */
+void mstore_smt(struct mstore_txn *t, struct smt_store *out);
+
+/* A description of the last LMDB failure on the transaction's store. */
+const char *mstore_error(const struct mstore_txn *t);
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * test_client_monitor.c: credlog monitor against logs the test writes itself
+ * with proofs/ and serves from its own static tile server: it follows a
+ * growing log across runs (tile boundaries included), and raises an ALERT and
+ * exits 1 on a MAP entry with a wrong root, an entry signed by a key that is
+ * not (or no longer) authorized, a bad signature, a revocation by another
+ * issuer, a fork (same key, different history), a shrinking log, and entries
+ * that do not match the signed root. Nothing here needs logd.
+ */
+#include "test_client_util.h"
+
+static char dir[4096];
+static struct note_signer avans, other, rogue;
+static const uint64_t T0 = 1767225600000ull;
+
+static void cred_of(uint64_t n, uint8_t out[32])
+{
+    memset(out, 0, 32);
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(n >> (8 * (7 - i)));
+    out[31] = 0x5a;
+}
+
+/* Appends count valid ISSUEs by s, then a MAP. */
+static void grow(struct minilog *ml, const struct note_signer *s, uint64_t first, uint64_t count)
+{
+    struct entry e;
+    uint8_t cred[32];
+
+    for (uint64_t k = first; k < first + count; k++) {
+        cred_of(k, cred);
+        minilog_signed_entry(&e, ENTRY_ISSUE, cred, s, T0 + k, 0);
+        minilog_map_set(ml, cred, minilog_append(ml, &e), SMT_NONE);
+    }
+    minilog_append_map(ml, T0 + first + count, NULL);
+}
+
+static void revoke_in(struct minilog *ml, const struct note_signer *s, uint64_t k, uint64_t issued_at,
+                   bool apply)
+{
+    struct entry e;
+    uint8_t cred[32];
+    uint64_t i;
+
+    cred_of(k, cred);
+    minilog_signed_entry(&e, ENTRY_REVOKE, cred, s, T0 + k, ENTRY_REASON_WITHDRAWN);
+    i = minilog_append(ml, &e);
+    if (apply)
+        minilog_map_set(ml, cred, issued_at, i);
+}
+
+/* A new log with avans (and other) authorized. */
+static void new_log(struct minilog *ml)
+{
+    minilog_init(ml, "log.example.org", 7);
+    minilog_append_key(ml, ENTRY_KEY_ADD, &avans, T0);
+    minilog_append_key(ml, ENTRY_KEY_ADD, &other, T0);
+    minilog_append_map(ml, T0, NULL);
+}
+
+static void monitor(struct tu_run *r, const struct tu_server *s, const char *state,
+                    const char *vkey)
+{
+    TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state", state, "--once");
+}
+
+static void state_dir(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static void test_follow(void)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    struct tu_run r;
+    char state[4200], vkey[400], path[4300], *saved, *served;
+
+    new_log(&ml);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    state_dir(state, sizeof state, "follow");
+    tu_server_start(&srv, &ml);
+
+    monitor(&r, &srv, state, vkey);
+    TU_EXPECT(&r, 0, "first check");
+    CHECK(strchr(r.err, '\r') == NULL); /* no progress bar off a terminal */
+    tu_run_free(&r);
+
+    grow(&ml, &avans, 0, 300); /* crosses the first tile boundary */
+    revoke_in(&ml, &avans, 7, 3 + 7, true);
+    minilog_append_map(&ml, T0 + 400, NULL);
+    tu_server_publish(&srv);
+    monitor(&r, &srv, state, vkey);
+    TU_EXPECT(&r, 0, "grew from 3 to 306 entries: consistent, 303 new entries verified");
+    CHECK(strstr(r.out, "avans.nl") != NULL && strstr(r.out, "300         1") != NULL);
+    tu_run_free(&r);
+
+    /* Unchanged, then more growth (a partial tile becomes full). */
+    monitor(&r, &srv, state, vkey);
+    TU_EXPECT(&r, 0, "unchanged at 306 entries");
+    tu_run_free(&r);
+    grow(&ml, &other, 1000, 250);
+    tu_server_publish(&srv);
+    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state", state, "--once",
+               "--json");
+    TU_EXPECT(&r, 0, "\"status\": \"ok\"");
+    CHECK(strstr(r.out, "\"old_size\": 306") != NULL && strstr(r.out, "\"size\": 557") != NULL);
+    CHECK(strstr(r.out, "\"issuer\": \"other.example\"") != NULL);
+    tu_run_free(&r);
+
+    /* The state's checkpoint file is the log's checkpoint. */
+    snprintf(path, sizeof path, "%s/checkpoint", state);
+    saved = tu_read(path, NULL);
+    served = minilog_checkpoint(&ml, ml.n);
+    CHECK(saved != NULL && strcmp(saved, served) == 0);
+    free(saved);
+    free(served);
+
+    /* The state belongs to this log. */
+    {
+        struct minilog another;
+        struct tu_server asrv;
+        char okey[400];
+        new_log(&another);
+        minilog_free(&another);
+        minilog_init(&another, "log.example.org", 8);
+        minilog_append_map(&another, T0, NULL);
+        note_verifier_format(&another.vkey, okey, sizeof okey);
+        tu_server_start(&asrv, &another);
+        monitor(&r, &asrv, state, okey);
+        TU_EXPECT(&r, 2, "follows another log");
+        tu_run_free(&r);
+        tu_server_stop(&asrv);
+        minilog_free(&another);
+    }
+
+    /* A fork: the same key signs a different history, larger. */
+    {
+        struct minilog fork;
+        struct tu_server fsrv;
+        new_log(&fork);
+        grow(&fork, &avans, 5000, 700);
+        tu_server_start(&fsrv, &fork);
+        monitor(&r, &fsrv, state, vkey);
+        TU_EXPECT(&r, 1, "ALERT: fork: the log's tree of size 704 is not an extension");
+        CHECK(strstr(r.out, "checkpoint verified before:\nlog.example.org\n557\n") != NULL);
+        CHECK(strstr(r.err, "ALERT") != NULL);
+        tu_run_free(&r);
+        /* Same size, different root. */
+        fork.n = 0;
+        minilog_free(&fork);
+        new_log(&fork);
+        grow(&fork, &avans, 9000, ml.n - 4);
+        CHECK(fork.n == ml.n);
+        tu_server_publish(&fsrv);
+        fsrv.ml = &fork;
+        tu_server_publish(&fsrv);
+        monitor(&r, &fsrv, state, vkey);
+        TU_EXPECT(&r, 1, "ALERT: fork: the log signed two different trees of size 557");
+        tu_run_free(&r);
+        /* Shrinking. */
+        pthread_mutex_lock(&fsrv.lock);
+        fsrv.ml = &ml;
+        fsrv.size = 305;
+        pthread_mutex_unlock(&fsrv.lock);
+        monitor(&r, &fsrv, state, vkey);
+        TU_EXPECT(&r, 1, "ALERT: the log shrank");
+        tu_run_free(&r);
+        tu_server_stop(&fsrv);
+        minilog_free(&fork);
+    }
+    /* The honest log still checks out: the alerts changed nothing. */
+    monitor(&r, &srv, state, vkey);
+    TU_EXPECT(&r, 0, "unchanged at 557 entries");
+    tu_run_free(&r);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
+/* Runs a fresh monitor over a good prefix, lets bad() append a lie, and
+ * expects an ALERT containing want, twice (the state does not advance). */
+static void expect_alert(const char *name, void (*bad)(struct minilog *), const char *want)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    struct tu_run r;
+    char state[4200], vkey[400];
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 10);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    state_dir(state, sizeof state, name);
+    tu_server_start(&srv, &ml);
+    monitor(&r, &srv, state, vkey);
+    TU_EXPECT(&r, 0, "first check");
+    tu_run_free(&r);
+    bad(&ml);
+    tu_server_publish(&srv);
+    for (int k = 0; k < 2; k++) {
+        monitor(&r, &srv, state, vkey);
+        TU_EXPECT(&r, 1, want);
+        CHECK_MSG(strstr(r.out, "ALERT") == r.out || strstr(r.out, "\nALERT") != NULL, "%s", name);
+        tu_run_free(&r);
+    }
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
+static void bad_map_root(struct minilog *ml)
+{
+    uint8_t wrong[32];
+
+    grow(ml, &avans, 100, 5);
+    minilog_map_root(ml, wrong);
+    wrong[0] ^= 1;
+    minilog_append_map(ml, T0 + 999, wrong);
+}
+
+static void bad_map_index(struct minilog *ml)
+{
+    struct entry e;
+
+    memset(&e, 0, sizeof e);
+    e.type = ENTRY_MAP;
+    e.map_index = ml->n + 1;
+    minilog_map_root(ml, e.map_root);
+    minilog_append(ml, &e);
+}
+
+static void bad_unauthorized(struct minilog *ml)
+{
+    struct entry e;
+    uint8_t cred[32];
+
+    /* Signed by a key the log never authorized; by the replay rule it changes
+     * nothing, so the MAP root after it is right: only the signer is wrong. */
+    cred_of(777, cred);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &rogue, T0, 0);
+    minilog_append(ml, &e);
+    minilog_append_map(ml, T0 + 1000, NULL);
+}
+
+static void bad_removed_key(struct minilog *ml)
+{
+    minilog_append_key(ml, ENTRY_KEY_REMOVE, &other, T0 + 1);
+    minilog_append_map(ml, T0 + 2, NULL);
+    bad_unauthorized(ml); /* harmless: rogue */
+}
+
+static void bad_removed_key_used(struct minilog *ml)
+{
+    struct entry e;
+    uint8_t cred[32];
+
+    minilog_append_key(ml, ENTRY_KEY_REMOVE, &other, T0 + 1);
+    cred_of(778, cred);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &other, T0 + 2, 0);
+    minilog_append(ml, &e);
+    minilog_append_map(ml, T0 + 3, NULL);
+}
+
+static void bad_signature(struct minilog *ml)
+{
+    struct entry e;
+    uint8_t cred[32];
+
+    cred_of(779, cred);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
+    e.timestamp_ms++; /* no longer what was signed */
+    minilog_append(ml, &e);
+    minilog_append_map(ml, T0 + 4, NULL);
+}
+
+static void bad_foreign_revoke(struct minilog *ml)
+{
+    revoke_in(ml, &other, 3, 0, false); /* avans issued credential 3 */
+    minilog_append_map(ml, T0 + 5, NULL);
+}
+
+static void bad_duplicate_issue(struct minilog *ml)
+{
+    grow(ml, &avans, 4, 1); /* credential 4 again */
+}
+
+static void bad_no_map_last(struct minilog *ml)
+{
+    struct entry e;
+    uint8_t cred[32];
+
+    cred_of(780, cred);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
+    minilog_map_set(ml, cred, minilog_append(ml, &e), SMT_NONE);
+}
+
+static void bad_entries(struct minilog *ml)
+{
+    /* The served entry differs from what the signed tree committed to. */
+    grow(ml, &avans, 200, 3);
+    ml->entries[ml->n - 2][40] ^= 1;
+}
+
+int main(void)
+{
+    uint8_t seed[32];
+
+    tu_tmpdir(dir, sizeof dir, "monitor");
+    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    memset(seed, 1, sizeof seed);
+    note_signer_from_seed("avans.nl", seed, &avans);
+    memset(seed, 2, sizeof seed);
+    note_signer_from_seed("other.example", seed, &other);
+    memset(seed, 3, sizeof seed);
+    note_signer_from_seed("avans.nl", seed, &rogue);
+
+    test_follow();
+    expect_alert("map-root", bad_map_root, "wrong MAP root");
+    expect_alert("map-index", bad_map_index, "MAP entry claims index");
+    expect_alert("unauthorized", bad_unauthorized, "not authorized at this point");
+    expect_alert("removed", bad_removed_key, "not authorized at this point");
+    expect_alert("removed-used", bad_removed_key_used, "other.example key");
+    expect_alert("signature", bad_signature, "signature by avans.nl key");
+    expect_alert("foreign-revoke", bad_foreign_revoke, "REVOKE by other.example of credential");
+    expect_alert("duplicate", bad_duplicate_issue, "second ISSUE");
+    expect_alert("no-map", bad_no_map_last, "does not end with a MAP entry");
+    expect_alert("entries", bad_entries, "do not hash to the root");
+
+    note_signer_wipe(&avans);
+    note_signer_wipe(&other);
+    note_signer_wipe(&rogue);
+    if (check_failed == 0)
+        tu_rmtree(dir);
+    else
+        fprintf(stderr, "kept %s\n", dir);
+    return check_finish();
+}
