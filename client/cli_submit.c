@@ -234,9 +234,9 @@ static void report(const struct submit_opts *o, struct item *items, size_t n)
         switch (it->state) {
         case ITEM_DONE:
         case ITEM_EXISTING:
-            fprintf(f, "%s %s: entry %llu%s%s%s\n", it->state == ITEM_DONE ? done : "already",
-                    it->arg, (unsigned long long)it->receipt.e.index,
-                    it->state == ITEM_EXISTING ? " (already in the log: existing receipt)" : "",
+            fprintf(f, "%s%s %s: entry %llu%s%s%s\n", it->state == ITEM_DONE ? "" : "already ",
+                    done, it->arg, (unsigned long long)it->receipt.e.index,
+                    it->state == ITEM_EXISTING ? " (existing receipt)" : "",
                     it->is_file ? ", receipt " : "", it->is_file ? it->receipt_path : "");
             break;
         case ITEM_REFUSED:

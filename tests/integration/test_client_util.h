@@ -132,7 +132,7 @@ TU_FN void tu_credlog_v(struct tu_run *r, const char *const *args)
 {
     const char *bin = getenv("CREDLOG_BIN");
     char out_path[4200], err_path[4200], xdg[4200];
-    const char *argv[64];
+    const char *argv[512];
     int n = 0, st;
     pid_t pid;
 
@@ -142,7 +142,7 @@ TU_FN void tu_credlog_v(struct tu_run *r, const char *const *args)
         abort();
     }
     argv[n++] = bin;
-    for (; *args != NULL && n < 63; args++)
+    for (; *args != NULL && n < 511; args++)
         argv[n++] = *args;
     argv[n] = NULL;
     snprintf(out_path, sizeof out_path, "%s/.stdout", tu_home);

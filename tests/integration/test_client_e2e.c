@@ -1,0 +1,284 @@
+/*
+ * test_client_e2e.c: the three users' jobs, end to end, with the real credlog
+ * command against real logds on loopback (tests/support/logd_proc.h):
+ * keygen -> issue -> verify VALID (offline and online) -> re-issue (existing
+ * receipt) -> revoke -> verify REVOKED -> never issued NOT ISSUED -> tampered
+ * file, tampered receipt, receipt from another log key INVALID; a saved
+ * bundle verifies with logd stopped; the monitor follows the growing log
+ * across runs and restarts, and catches a fork (a second logd with the same
+ * key and a different history).
+ */
+#include "test_client_util.h"
+
+/* Paths here are short temp paths in fixed buffers; gcc cannot see that. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#include "logd_proc.h"
+
+static char dir[512];
+static char key_prefix[1024], key_file[1100];
+
+static void file_path(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static void write_credential(const char *name, const char *content)
+{
+    char path[1200];
+
+    file_path(path, sizeof path, name);
+    tu_write(path, content, strlen(content));
+}
+
+/* Copies src's receipt beside dst; if after is given, the character right
+ * after its first occurrence is changed. */
+static void copy_receipt(const char *src, const char *dst, const char *after)
+{
+    char sp[1200], dp[1200], *text, *at;
+
+    snprintf(sp, sizeof sp, "%s/%s.receipt.json", dir, src);
+    snprintf(dp, sizeof dp, "%s/%s.receipt.json", dir, dst);
+    text = tu_read(sp, NULL);
+    if (text == NULL)
+        abort();
+    if (after != NULL && (at = strstr(text, after)) != NULL) {
+        at += strlen(after);
+        *at = *at == '0' ? '1' : '0';
+    }
+    tu_write(dp, text, strlen(text));
+    free(text);
+}
+
+static void run_e2e(void)
+{
+    static struct logd_proc p, other, fork;
+    struct note_verifier issuer;
+    struct tu_run r;
+    char path[1200], path2[1200], bundle[1200], state[1200], *text;
+    char files[300][32];
+    const char *args[320];
+
+
+    /* The institution makes its key; the operator authorizes it. */
+    snprintf(key_prefix, sizeof key_prefix, "%s/avans", dir);
+    snprintf(key_file, sizeof key_file, "%s.key", key_prefix);
+    TU_CREDLOG(&r, "keygen", "--name", "avans.nl", "--out", key_prefix);
+    TU_EXPECT(&r, 0, "verifier key: avans.nl+");
+    tu_run_free(&r);
+    snprintf(path, sizeof path, "%s.vkey", key_prefix);
+    text = tu_read(path, NULL);
+    REQUIRE(text != NULL && note_verifier_parse(text, strlen(text), &issuer) == 0);
+    free(text);
+    REQUIRE(logd_proc_init(&p, "log.credlog.test", &issuer, 1) == 0);
+    REQUIRE(logd_proc_start(&p, NULL) == 0);
+
+    /* Issue two credentials. */
+    write_credential("diploma-1.json", "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"BSc\"}\n");
+    write_credential("diploma-2.json", "{\"id\":\"77f0aa12\",\"name\":\"Bob\",\"degree\":\"MSc\"}\n");
+    write_credential("never.json", "{\"id\":\"00000000\",\"name\":\"Eve\"}\n");
+    char d1[1200], d2[1200], never[1200];
+    file_path(d1, sizeof d1, "diploma-1.json");
+    file_path(d2, sizeof d2, "diploma-2.json");
+    file_path(never, sizeof never, "never.json");
+    TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, "--log-key", p.vkey_path, d1, d2);
+    TU_EXPECT(&r, 0, "issued");
+    tu_run_free(&r);
+    snprintf(path, sizeof path, "%s.receipt.json", d1);
+    CHECK(tu_exists(path));
+
+    /* The verifier: offline, then online. */
+    TU_CREDLOG(&r, "verify", "--log-key", p.vkey_path, d1);
+    TU_EXPECT(&r, 0, "VALID: issued by avans.nl on ");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
+    TU_EXPECT(&r, 0, "not revoked as of");
+    tu_run_free(&r);
+
+    /* Re-running issue is safe: the existing receipt comes back. */
+    TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, d1);
+    TU_EXPECT(&r, 0, "already issued");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, "--hash",
+               "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+    TU_EXPECT(&r, 0, "\"credential_hash\":\"00112233445566778899aabbccddeeff");
+    tu_run_free(&r);
+
+    /* Revoke one. */
+    TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, "--reason", "superseded", d2);
+    TU_EXPECT(&r, 0, "revoked");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, d2);
+    TU_EXPECT(&r, 0, "already revoked");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d2);
+    TU_EXPECT(&r, 1, "REVOKED: issued by avans.nl on");
+    CHECK(strstr(r.out, "(reason: superseded)") != NULL);
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+
+    /* Never issued; and the log refuses to revoke it. */
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, never);
+    TU_EXPECT(&r, 1, "NOT ISSUED");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, never);
+    TU_EXPECT(&r, 1, "refused");
+    tu_run_free(&r);
+
+    /* Tampered file (its receipt is diploma-1's). */
+    write_credential("tampered.json", "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"PhD\"}\n");
+    copy_receipt("diploma-1.json", "tampered.json", NULL);
+    file_path(path, sizeof path, "tampered.json");
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
+    TU_EXPECT(&r, 2, "INVALID: the credential's hash");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, path);
+    TU_EXPECT(&r, 2, "INVALID");
+    tu_run_free(&r);
+    /* Tampered receipt: a changed inclusion hash. */
+    write_credential("copy.json", "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"BSc\"}\n");
+    copy_receipt("diploma-1.json", "copy.json", "\"inclusion\": [\n    \"");
+    file_path(path, sizeof path, "copy.json");
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
+    TU_EXPECT(&r, 2, "INVALID: receipt entry's inclusion proof");
+    tu_run_free(&r);
+
+    /* A receipt from another log (another key). */
+    REQUIRE(logd_proc_init(&other, "log.credlog.test", &issuer, 1) == 0);
+    REQUIRE(logd_proc_start(&other, NULL) == 0);
+    write_credential("elsewhere.json", "{\"id\":\"a9a9a9a9\"}\n");
+    file_path(path, sizeof path, "elsewhere.json");
+    TU_CREDLOG(&r, "issue", "--log", other.url, "--key", key_file, "--log-key", other.log_vkey, path);
+    TU_EXPECT(&r, 0, "issued");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
+    TU_EXPECT(&r, 2, "INVALID: receipt: checkpoint is not signed by the log key");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", other.log_vkey, path);
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+    logd_proc_cleanup(&other);
+
+    /* The monitor follows the log across runs. */
+    snprintf(state, sizeof state, "%s/monitor", dir);
+    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_EXPECT(&r, 0, "first check");
+    CHECK(strstr(r.out, "avans.nl") != NULL);
+    tu_run_free(&r);
+    {
+        int n = 0;
+        args[n++] = "issue";
+        args[n++] = "--log";
+        args[n++] = p.url;
+        args[n++] = "--key";
+        args[n++] = key_file;
+        for (int k = 0; k < 300; k++) {
+            snprintf(files[k], sizeof files[k], "bulk-%03d.txt", k);
+            char content[64];
+            snprintf(content, sizeof content, "bulk credential %d\n", k);
+            write_credential(files[k], content);
+            args[n++] = files[k];
+        }
+        args[n] = NULL;
+        /* Relative names: run in dir. */
+        char cwd[1024];
+        REQUIRE(getcwd(cwd, sizeof cwd) != NULL);
+        REQUIRE(chdir(dir) == 0);
+        tu_credlog_v(&r, args);
+        REQUIRE(chdir(cwd) == 0);
+        TU_EXPECT(&r, 0, "issued bulk-299.txt");
+        tu_run_free(&r);
+    }
+    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_EXPECT(&r, 0, "consistent");
+    CHECK(strstr(r.out, "303") != NULL); /* d1, hash, bulk: 302 issued + diploma-2 */
+    tu_run_free(&r);
+
+    /* status --save, then the bundle verifies with logd stopped. */
+    snprintf(bundle, sizeof bundle, "%s/diploma-2.bundle", dir);
+    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d2, "--save", bundle);
+    TU_EXPECT(&r, 1, "REVOKED");
+    tu_run_free(&r);
+    snprintf(path2, sizeof path2, "%s/diploma-1.bundle", dir);
+    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1, "--save", path2);
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+    CHECK(logd_proc_stop(&p) == 0);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d2, "--bundle", bundle);
+    TU_EXPECT(&r, 1, "REVOKED");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2);
+    TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, "--timeout", "5", d1);
+    TU_EXPECT(&r, 2, "credlog:");
+    tu_run_free(&r);
+
+    /* After a restart the monitor continues where it stopped. */
+    REQUIRE(logd_proc_start(&p, NULL) == 0);
+    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_EXPECT(&r, 0, NULL);
+    CHECK(strstr(r.out, "first check") == NULL);
+    tu_run_free(&r);
+
+    /* A fork: a second logd with the same key and its own history, larger. */
+    REQUIRE(logd_proc_init_key(&fork, &p.log_key, &issuer, 1) == 0);
+    REQUIRE(logd_proc_start(&fork, NULL) == 0);
+    {
+        int n = 0;
+        args[n++] = "issue";
+        args[n++] = "--log";
+        args[n++] = fork.url;
+        args[n++] = "--key";
+        args[n++] = key_file;
+        args[n++] = "--log-key";
+        args[n++] = fork.log_vkey;
+        args[n++] = "--hash";
+        static char hashes[400][65];
+        for (int k = 0; k < 310; k++) {
+            snprintf(hashes[k], sizeof hashes[k], "%064x", k + 1);
+            args[n++] = hashes[k];
+        }
+        args[n] = NULL;
+        tu_credlog_v(&r, args);
+        TU_EXPECT(&r, 0, NULL);
+        tu_run_free(&r);
+    }
+    TU_CREDLOG(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_EXPECT(&r, 1, "ALERT: fork");
+    CHECK(strstr(r.out, "checkpoint verified before:") != NULL);
+    tu_run_free(&r);
+    /* The real log is still fine, and the fork still alerts. */
+    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_EXPECT(&r, 0, NULL);
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_EXPECT(&r, 1, "ALERT");
+    tu_run_free(&r);
+    /* A verifier who saw the real log's receipt and asks the fork: INVALID. */
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", fork.url, d1);
+    TU_EXPECT(&r, 2, "INVALID");
+    tu_run_free(&r);
+
+    logd_proc_cleanup(&fork);
+    logd_proc_cleanup(&p);
+}
+
+int main(void)
+{
+    if (logd_proc_binary() == NULL) {
+        printf("LOGD_BIN not set: skipping\n");
+        CHECK(1);
+        return check_finish();
+    }
+    tu_tmpdir(dir, sizeof dir, "e2e");
+    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    run_e2e();
+    if (check_failed == 0)
+        tu_rmtree(dir);
+    else
+        fprintf(stderr, "kept %s\n", dir);
+    return check_finish();
+}
