@@ -39,6 +39,9 @@ int client_api_open(const char *url, const struct client_api_options *opt,
             return client_fail(why, CLIENT_ERR_ARG, "bad log URL %s (want http(s)://host[:port][/path])", url);
         if (rc == CLIENT_HTTP_ERR_NOMEM)
             return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
+        if (rc == CLIENT_HTTP_ERR_TLS && hopt.cacert != NULL)
+            return client_fail(why, CLIENT_ERR_NET, "%s: cannot load CA certificates from %s", url,
+                               hopt.cacert);
         return client_fail(why, CLIENT_ERR_NET, "%s: %s", url, client_http_strerror(rc));
     }
     *out = a;

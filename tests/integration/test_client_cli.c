@@ -337,6 +337,36 @@ static void test_verify(void)
     minilog_free(&other);
 }
 
+/* https:// with --cacert, against the static server over TLS. */
+static void test_tls(void)
+{
+    struct tu_server srv;
+    struct tu_run r;
+    char cert[4200], file[4200], state[4200];
+
+    path_in(cert, sizeof cert, "cert.pem");
+    path_in(file, sizeof file, "diploma.json");
+    path_in(state, sizeof state, "tls-monitor");
+    tu_server_start_tls(&srv, &ml, cert);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert", cert, file);
+    TU_EXPECT(&r, 1, "REVOKED");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--cacert", cert, "--state",
+               state, "--once");
+    TU_EXPECT(&r, 0, "first check");
+    tu_run_free(&r);
+    /* Not trusted without the CA file; a missing CA file is an error. */
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
+    TU_EXPECT(&r, 2, "TLS");
+    CHECK(strstr(r.out, "REVOKED") == NULL && strstr(r.out, "VALID") == NULL);
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert", "/nonexistent.pem",
+               file);
+    TU_EXPECT(&r, 2, "cannot load CA certificates from /nonexistent.pem");
+    tu_run_free(&r);
+    tu_server_stop(&srv);
+}
+
 int main(void)
 {
     uint8_t seed[32];
@@ -353,6 +383,7 @@ int main(void)
     test_help_and_usage();
     test_keygen();
     test_verify();
+    test_tls();
 
     minilog_free(&ml);
     note_signer_wipe(&issuer);

@@ -27,7 +27,14 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/thread.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -214,6 +221,7 @@ struct tu_server {
     int port;
     char url[64];
     unsigned long requests;
+    SSL_CTX *ssl; /* HTTPS when not NULL */
 };
 
 TU_FN void tu_reply(struct evhttp_request *req, int code, const char *type, const void *body,
@@ -320,6 +328,62 @@ TU_FN void tu_server_start(struct tu_server *s, struct minilog *ml)
     pthread_create(&s->thread, NULL, tu_server_main, s);
 }
 
+TU_FN struct bufferevent *tu_bevcb(struct event_base *base, void *arg)
+{
+    return bufferevent_openssl_socket_new(base, -1, SSL_new(arg), BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* Starts serving ml over HTTPS on 127.0.0.1:0 with a fresh self-signed
+ * certificate for IP 127.0.0.1 and localhost, written (PEM) to cert_path. */
+TU_FN void tu_server_start_tls(struct tu_server *s, struct minilog *ml, const char *cert_path)
+{
+    EVP_PKEY *pkey = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name;
+    X509V3_CTX v3;
+    X509_EXTENSION *ext;
+    FILE *f;
+
+    if (pkey == NULL || x == NULL)
+        abort();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, pkey);
+    name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"credlog test",
+                               -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    if (X509_sign(x, pkey, EVP_sha256()) == 0)
+        abort();
+    f = fopen(cert_path, "w");
+    if (f == NULL || PEM_write_X509(f, x) != 1 || fclose(f) != 0)
+        abort();
+    tu_server_start(s, ml);
+    s->ssl = SSL_CTX_new(TLS_server_method());
+    if (s->ssl == NULL || SSL_CTX_use_certificate(s->ssl, x) != 1 ||
+        SSL_CTX_use_PrivateKey(s->ssl, pkey) != 1)
+        abort();
+    X509_free(x);
+    EVP_PKEY_free(pkey);
+    /* The server thread is idle until a client connects: set the callback
+     * under the lock the handler takes. */
+    pthread_mutex_lock(&s->lock);
+    evhttp_set_bevcb(s->http, tu_bevcb, s->ssl);
+    pthread_mutex_unlock(&s->lock);
+    snprintf(s->url, sizeof s->url, "https://127.0.0.1:%d", s->port);
+}
+
 /* Publishes the minilog's current size (call after appending). */
 TU_FN void tu_server_publish(struct tu_server *s)
 {
@@ -334,6 +398,7 @@ TU_FN void tu_server_stop(struct tu_server *s)
     pthread_join(s->thread, NULL);
     evhttp_free(s->http);
     event_base_free(s->base);
+    SSL_CTX_free(s->ssl);
     pthread_mutex_destroy(&s->lock);
 }
 
