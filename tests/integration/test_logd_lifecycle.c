@@ -1,0 +1,413 @@
+/*
+ * test_logd_lifecycle.c: how the real logd starts, runs and stops.
+ *  - `logd --dev` on first start makes var/dev/{log.key (0600), log.vkey,
+ *    demo-issuer.key (0600), demo-issuer.vkey, issuers}, prints the log key
+ *    and a ready-to-paste credlog command, accepts the demo issuer, and
+ *    reuses everything on the next start;
+ *  - refusals at start: a log key readable by group, a data directory of
+ *    another log key, a malformed issuers file, an unusable data directory;
+ *    a malformed issuers file on SIGHUP keeps the current keys;
+ *  - SIGTERM while a batch waits: the batch is committed and answered, then
+ *    logd exits 0;
+ *  - --heartbeat appends MAP entries when idle;
+ *  - a tiny --map-size grows on demand, and nothing is lost.
+ */
+#include "test_logd_util.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static uint64_t rnd = 99;
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *buf;
+    size_t n;
+
+    if (f == NULL)
+        return NULL;
+    buf = calloc(1, 1 << 16);
+    n = fread(buf, 1, (1 << 16) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static mode_t file_mode(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 ? st.st_mode & 0777 : (mode_t)-1;
+}
+
+static unsigned wait_port(const char *port_path, pid_t pid)
+{
+    for (int i = 0; i < 4000; i++) {
+        FILE *f = fopen(port_path, "r");
+        unsigned port = 0;
+        int status;
+        if (f != NULL) {
+            int ok = fscanf(f, "%u", &port) == 1;
+            fclose(f);
+            if (ok && port > 0)
+                return port;
+        }
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return 0;
+        usleep(5000);
+    }
+    return 0;
+}
+
+/* Runs `logd --dev --listen 127.0.0.1:0 --port-file PORT` in dir (so the
+ * data lands in dir/var/dev); stdout to dir/out. Returns the pid. */
+static pid_t start_dev(const char *dir, unsigned *port)
+{
+    char port_path[600], out_path[600], bin[4096];
+    pid_t pid;
+
+    /* The child changes directory: the binary's path must not be relative. */
+    if (realpath(logd_proc_binary(), bin) == NULL)
+        return -1;
+
+    snprintf(port_path, sizeof port_path, "%s/port", dir);
+    snprintf(out_path, sizeof out_path, "%s/out", dir);
+    unlink(port_path);
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        int out, err;
+        if (chdir(dir) != 0)
+            _exit(126);
+        out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        err = open("logd.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(out, 1);
+        dup2(err, 2);
+        execl(bin, bin, "--dev", "--listen",
+              "127.0.0.1:0", "--port-file", port_path, (char *)NULL);
+        _exit(127);
+    }
+    *port = pid > 0 ? wait_port(port_path, pid) : 0;
+    return pid;
+}
+
+static int stop_pid(pid_t pid)
+{
+    int status = -1;
+
+    if (pid <= 0)
+        return -1;
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_dev(void)
+{
+    struct logd_proc scratch; /* only for its temporary directory */
+    char path[700], url[64], want[1400], *vkey, *out, *key_text;
+    struct note_signer demo;
+    struct client_http *h;
+    unsigned port;
+    pid_t pid;
+
+    REQUIRE(logd_proc_init(&scratch, "scratch.example", NULL, 0) == 0);
+    pid = start_dev(scratch.dir, &port);
+    CHECK(port > 0);
+    if (port == 0) {
+        stop_pid(pid);
+        logd_proc_cleanup(&scratch);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/var/dev/log.key", scratch.dir);
+    CHECK(file_mode(path) == 0600);
+    snprintf(path, sizeof path, "%s/var/dev/demo-issuer.key", scratch.dir);
+    CHECK(file_mode(path) == 0600);
+    key_text = read_file(path);
+    snprintf(path, sizeof path, "%s/var/dev/demo-issuer.vkey", scratch.dir);
+    CHECK(file_mode(path) == 0644);
+    snprintf(path, sizeof path, "%s/var/dev/issuers", scratch.dir);
+    CHECK(file_mode(path) != (mode_t)-1);
+    snprintf(path, sizeof path, "%s/var/dev/log.vkey", scratch.dir);
+    vkey = read_file(path);
+    REQUIRE(vkey != NULL && key_text != NULL);
+    vkey[strcspn(vkey, "\n")] = '\0';
+    CHECK(strncmp(vkey, "localhost/credlog-dev+", 22) == 0);
+
+    /* The banner: the log key and a ready-to-paste credlog command. */
+    snprintf(path, sizeof path, "%s/out", scratch.dir);
+    for (int i = 0; i < 200; i++) {
+        out = read_file(path);
+        if (out != NULL && strstr(out, "FILE\n") != NULL)
+            break;
+        free(out);
+        out = NULL;
+        usleep(10000);
+    }
+    snprintf(want, sizeof want,
+             "issue --log http://127.0.0.1:%u --log-key '%s' --key "
+             "var/dev/demo-issuer.key FILE",
+             port, vkey);
+    CHECK_MSG(out != NULL && strstr(out, want) != NULL, "banner: %s",
+              out ? out : "(none)");
+    CHECK(out != NULL && strstr(out, vkey) != NULL);
+    free(out);
+
+    /* The demo issuer may issue; the receipt verifies with log.vkey. */
+    CHECK(note_signer_parse(key_text, strlen(key_text), &demo) == 0);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+    if (client_http_open(url, NULL, &h) == 0) {
+        struct issuer is;
+        struct logd_proc view;
+        struct entry e;
+        uint8_t c[32], bytes[ENTRY_MAX_SIZE];
+        json_t *arr = json_array(), *ans = NULL;
+        is.s = demo;
+        note_signer_verifier(&demo, &is.v);
+        memset(&view, 0, sizeof view);
+        CHECK(note_verifier_parse(vkey, strlen(vkey), &view.log_verifier) == 0);
+        random_cred(&rnd, c);
+        make_entry(&e, ENTRY_ISSUE, c, &is, util_now_ms(), 0);
+        size_t len = entry_bytes(&e, bytes);
+        json_array_append_new(arr, sub_json(&e));
+        CHECK(post_entries(h, arr, &ans) == 200);
+        CHECK(check_receipt(&view, json_array_get(json_object_get(ans, "receipts"), 0),
+                            bytes, len, NULL, NULL));
+        json_decref(ans);
+        client_http_close(h);
+        note_signer_wipe(&is.s);
+    }
+    note_signer_wipe(&demo);
+    CHECK(stop_pid(pid) == 0);
+
+    /* Second start: same keys, same log. */
+    pid = start_dev(scratch.dir, &port);
+    CHECK(port > 0);
+    snprintf(path, sizeof path, "%s/var/dev/log.vkey", scratch.dir);
+    out = read_file(path);
+    CHECK(out != NULL && strncmp(out, vkey, strlen(vkey)) == 0);
+    free(out);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
+    if (port > 0 && client_http_open(url, NULL, &h) == 0) {
+        struct logd_proc view;
+        memset(&view, 0, sizeof view);
+        note_verifier_parse(vkey, strlen(vkey), &view.log_verifier);
+        CHECK(get_checkpoint(h, &view, NULL, NULL) == 4); /* KEY MAP ISSUE MAP */
+        client_http_close(h);
+    }
+    CHECK(stop_pid(pid) == 0);
+    free(vkey);
+    free(key_text);
+    logd_proc_cleanup(&scratch);
+}
+
+static void test_start_refusals(void)
+{
+    struct issuer a;
+    struct logd_proc p, q;
+    FILE *f;
+
+    issuer_make(&a, "a.example");
+    REQUIRE(logd_proc_init(&p, "refuse.example/log", &a.v, 1) == 0);
+
+    chmod(p.key_path, 0640);
+    CHECK(logd_proc_start(&p, NULL) != 0);
+    CHECK(logd_proc_log_contains(&p, "accessible by group or others"));
+    chmod(p.key_path, 0600);
+
+    f = fopen(p.issuers_path, "w");
+    fputs("# comment\nnot-a-key\n", f);
+    fclose(f);
+    CHECK(logd_proc_start(&p, NULL) != 0);
+    CHECK(logd_proc_log_contains(&p, "line 2"));
+    CHECK(logd_proc_write_issuers(&p, &a.v, 1) == 0);
+
+    /* Start once, then a SIGHUP with a broken file keeps the keys. */
+    REQUIRE(logd_proc_start(&p, NULL) == 0);
+    f = fopen(p.issuers_path, "w");
+    fputs("garbage\n", f);
+    fclose(f);
+    logd_proc_signal(&p, SIGHUP);
+    for (int i = 0; i < 200 && !logd_proc_log_contains(&p, "keeping the current"); i++)
+        usleep(10000);
+    CHECK(logd_proc_log_contains(&p, "keeping the current issuer keys"));
+    CHECK(logd_proc_stop(&p) == 0);
+    CHECK(logd_proc_write_issuers(&p, &a.v, 1) == 0);
+
+    /* Another log key on this data directory is refused. */
+    REQUIRE(logd_proc_init(&q, "other.example/log", &a.v, 1) == 0);
+    snprintf(q.data, sizeof q.data, "%s", p.data);
+    CHECK(logd_proc_start(&q, NULL) != 0);
+    CHECK(logd_proc_log_contains(&q, "belongs to another log key"));
+    logd_proc_cleanup(&q);
+
+    /* A data directory that is a file. */
+    REQUIRE(logd_proc_init(&q, "file.example/log", &a.v, 1) == 0);
+    f = fopen(q.data, "w");
+    fclose(f);
+    CHECK(logd_proc_start(&q, NULL) != 0);
+    CHECK(logd_proc_log_contains(&q, q.data));
+    logd_proc_cleanup(&q);
+
+    logd_proc_cleanup(&p);
+    note_signer_wipe(&a.s);
+}
+
+struct inflight {
+    struct logd_proc *p;
+    struct issuer *is;
+    uint8_t cred[32];
+    int status;
+    bool receipt_ok;
+};
+
+static void *post_one(void *arg)
+{
+    struct inflight *f = arg;
+    struct client_http *h;
+    struct entry e;
+    uint8_t bytes[ENTRY_MAX_SIZE];
+    json_t *arr = json_array(), *ans = NULL;
+
+    if (client_http_open(f->p->url, NULL, &h) != 0)
+        return NULL;
+    make_entry(&e, ENTRY_ISSUE, f->cred, f->is, util_now_ms(), 0);
+    size_t len = entry_bytes(&e, bytes);
+    json_array_append_new(arr, sub_json(&e));
+    f->status = post_entries(h, arr, &ans);
+    f->receipt_ok = check_receipt(
+        f->p, json_array_get(json_object_get(ans, "receipts"), 0), bytes, len,
+        NULL, NULL);
+    json_decref(ans);
+    client_http_close(h);
+    return NULL;
+}
+
+static void test_sigterm_inflight(void)
+{
+    struct issuer a;
+    struct logd_proc p;
+    struct inflight f;
+    struct client_http *h;
+    pthread_t t;
+    char path[100], hex[65];
+    int status;
+
+    issuer_make(&a, "a.example");
+    REQUIRE(logd_proc_init(&p, "inflight.example/log", &a.v, 1) == 0);
+    REQUIRE(logd_proc_start(&p, (const char *const[]){"--batch-wait", "3000",
+                                                       "--heartbeat", "0",
+                                                       NULL}) == 0);
+    memset(&f, 0, sizeof f);
+    f.p = &p;
+    f.is = &a;
+    random_cred(&rnd, f.cred);
+    pthread_create(&t, NULL, post_one, &f);
+    usleep(300000); /* the request now waits in a 3 s batch window */
+    CHECK(logd_proc_stop(&p) == 0);
+    pthread_join(t, NULL);
+    CHECK_MSG(f.status == 200 && f.receipt_ok, "in-flight request: %d", f.status);
+
+    REQUIRE(logd_proc_start(&p, NULL) == 0);
+    REQUIRE(client_http_open(p.url, NULL, &h) == 0);
+    codec_hex_encode(f.cred, 32, hex);
+    snprintf(path, sizeof path, "/v1/status/%s", hex);
+    json_t *st = get_json(h, path, &status);
+    CHECK(status == 200 && check_status(&p, st, f.cred, "active"));
+    json_decref(st);
+    client_http_close(h);
+    CHECK(logd_proc_stop(&p) == 0);
+    logd_proc_cleanup(&p);
+    note_signer_wipe(&a.s);
+}
+
+static void test_heartbeat(void)
+{
+    struct issuer a;
+    struct logd_proc p;
+    struct client_http *h;
+    struct mirror m;
+    int64_t s0, s1;
+
+    issuer_make(&a, "a.example");
+    REQUIRE(logd_proc_init(&p, "heartbeat.example/log", &a.v, 1) == 0);
+    REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "1", NULL}) == 0);
+    REQUIRE(client_http_open(p.url, NULL, &h) == 0);
+    s0 = get_checkpoint(h, &p, NULL, NULL);
+    usleep(2300000);
+    s1 = get_checkpoint(h, &p, NULL, NULL);
+    CHECK_MSG(s1 >= s0 + 1 && s1 <= s0 + 3, "heartbeat: %lld -> %lld",
+              (long long)s0, (long long)s1);
+    memset(&m, 0, sizeof m);
+    CHECK(mirror_fetch(h, &m, (uint64_t)s1) && mirror_replay(&m, NULL));
+    mirror_free(&m);
+    CHECK(logd_proc_log_contains(&p, "heartbeat"));
+    client_http_close(h);
+    CHECK(logd_proc_stop(&p) == 0);
+    logd_proc_cleanup(&p);
+    note_signer_wipe(&a.s);
+}
+
+/* A 1 MiB map must grow several times while 4,000 entries go in. */
+static void test_map_growth(void)
+{
+    struct issuer a;
+    struct logd_proc p;
+    struct client_http *h;
+    struct checkpoint cp;
+    struct mirror m;
+    uint8_t root[32];
+    int bad = 0;
+
+    issuer_make(&a, "a.example");
+    REQUIRE(logd_proc_init(&p, "growth.example/log", &a.v, 1) == 0);
+    REQUIRE(logd_proc_start(&p, (const char *const[]){"--map-size", "1048576",
+                                                       "--heartbeat", "0", NULL}) == 0);
+    REQUIRE(client_http_open(p.url, NULL, &h) == 0);
+    for (int req = 0; req < 4; req++) {
+        json_t *arr = json_array(), *ans = NULL;
+        for (int i = 0; i < 1000; i++) {
+            struct entry e;
+            uint8_t c[32];
+            random_cred(&rnd, c);
+            make_entry(&e, ENTRY_ISSUE, c, &a, util_now_ms(), 0);
+            json_array_append_new(arr, sub_json(&e));
+        }
+        if (post_entries(h, arr, &ans) != 200)
+            bad++;
+        json_t *recs = json_object_get(ans, "receipts");
+        for (size_t i = 0; i < json_array_size(recs); i += 97)
+            bad += !check_receipt(&p, json_array_get(recs, i), NULL, 0, NULL, NULL);
+        json_decref(ans);
+    }
+    CHECK(bad == 0);
+    CHECK(logd_proc_log_contains(&p, "storage map grown"));
+    CHECK(get_checkpoint(h, &p, &cp, NULL) == 4000 + 2 + 4);
+    memset(&m, 0, sizeof m);
+    CHECK(mirror_fetch(h, &m, cp.size) && mirror_replay(&m, NULL));
+    naive_mth((const uint8_t(*)[32])m.leaf, m.n, root);
+    CHECK(memcmp(root, cp.root, 32) == 0);
+    mirror_free(&m);
+    client_http_close(h);
+    CHECK(logd_proc_stop(&p) == 0);
+    logd_proc_cleanup(&p);
+    note_signer_wipe(&a.s);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    if (logd_proc_binary() == NULL) {
+        printf("LOGD_BIN not set: skipped\n");
+        return 77;
+    }
+    test_dev();
+    test_start_refusals();
+    test_sigterm_inflight();
+    test_heartbeat();
+    test_map_growth();
+    return check_finish();
+}
