@@ -222,6 +222,10 @@ struct tu_server {
     char url[64];
     unsigned long requests;
     SSL_CTX *ssl; /* HTTPS when not NULL */
+    /* Serve tiles of a larger tree than the checkpoint (a log that grew in
+     * between), with partial tiles that are now full gone (404). */
+    uint64_t tile_size;
+    bool drop_partials;
 };
 
 TU_FN void tu_reply(struct evhttp_request *req, int code, const char *type, const void *body,
@@ -263,7 +267,11 @@ TU_FN void tu_handle(struct evhttp_request *req, void *arg)
         free(note);
     } else if (strncmp(uri, "/tile/", 6) == 0 &&
                tile_parse_path(uri + 1, strlen(uri + 1), &t) == 0 &&
-               minilog_tile(s->ml, s->size, &t, &data, &len)) {
+               !(s->drop_partials && t.width < TILE_WIDTH &&
+                 (t.index + 1) * TILE_WIDTH <=
+                     tile_level_size(t.level < 0 ? 0 : t.level, s->tile_size)) &&
+               minilog_tile(s->ml, s->tile_size > s->size ? s->tile_size : s->size, &t, &data,
+                            &len)) {
         tu_reply(req, 200, "application/octet-stream", data, len);
         free(data);
     } else if (strncmp(uri, "/v1/status/", 11) == 0 && strlen(uri + 11) == 64 &&
