@@ -160,6 +160,7 @@ static void run_e2e(void)
     TU_EXPECT(&r, 0, "VALID");
     tu_run_free(&r);
     logd_proc_cleanup(&other);
+    tu_forget_pins(); /* its port may come back for another log */
 
     /* The monitor follows the log across runs. */
     snprintf(state, sizeof state, "%s/monitor", dir);
@@ -218,6 +219,7 @@ static void run_e2e(void)
 
     /* After a restart the monitor continues where it stopped. */
     REQUIRE(logd_proc_start(&p, NULL) == 0);
+    tu_forget_pins();
     TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
     TU_EXPECT(&r, 0, NULL);
     CHECK(strstr(r.out, "first check") == NULL);
@@ -226,6 +228,7 @@ static void run_e2e(void)
     /* A fork: a second logd with the same key and its own history, larger. */
     REQUIRE(logd_proc_init_key(&fork, &p.log_key, &issuer, 1) == 0);
     REQUIRE(logd_proc_start(&fork, NULL) == 0);
+    tu_forget_pins();
     {
         int n = 0;
         args[n++] = "issue";

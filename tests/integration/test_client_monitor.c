@@ -61,6 +61,7 @@ static void new_log(struct minilog *ml)
 static void monitor(struct tu_run *r, const struct tu_server *s, const char *state,
                     const char *vkey)
 {
+    tu_forget_pins(); /* the test's servers reuse ports with different keys */
     TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state", state, "--once");
 }
 
@@ -310,6 +311,43 @@ static void bad_entries(struct minilog *ml)
     ml->entries[ml->n - 2][40] ^= 1;
 }
 
+/* Without --once the monitor keeps checking, and stops with exit 1 at the
+ * first alert. */
+static void test_loop(void)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    struct tu_run r;
+    char state[4200], vkey[400];
+    uint8_t wrong[32];
+    pid_t pid;
+
+    new_log(&ml);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    state_dir(state, sizeof state, "loop");
+    tu_server_start(&srv, &ml);
+    tu_forget_pins();
+    {
+        const char *args[] = {"monitor", "--log", srv.url, "--log-key", vkey, "--state", state,
+                              "--interval", "1", NULL};
+        pid = tu_credlog_spawn(args, "loop");
+    }
+    usleep(1500000);
+    pthread_mutex_lock(&srv.lock);
+    grow(&ml, &avans, 0, 3);
+    minilog_map_root(&ml, wrong);
+    wrong[5] ^= 0x40;
+    minilog_append_map(&ml, T0 + 50, wrong);
+    srv.size = ml.n;
+    pthread_mutex_unlock(&srv.lock);
+    tu_credlog_wait(&r, pid, "loop", 20);
+    TU_EXPECT(&r, 1, "ALERT: entry 7: wrong MAP root");
+    CHECK(strstr(r.out, "first check") != NULL);
+    tu_run_free(&r);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
 int main(void)
 {
     uint8_t seed[32];
@@ -324,6 +362,7 @@ int main(void)
     note_signer_from_seed("avans.nl", seed, &rogue);
 
     test_follow();
+    test_loop();
     expect_alert("map-root", bad_map_root, "wrong MAP root");
     expect_alert("map-index", bad_map_index, "MAP entry claims index");
     expect_alert("unauthorized", bad_unauthorized, "not authorized at this point");

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -134,16 +135,26 @@ TU_FN void tu_run_free(struct tu_run *r)
 /* The home directory the subprocesses get (set by the test). */
 static char tu_home[4096];
 
-/* Runs credlog with the NULL-terminated args (not counting argv[0]). */
-TU_FN void tu_credlog_v(struct tu_run *r, const char *const *args)
+/* Forgets every log key pinned in the test's config directory: loopback
+ * ports get reused by other test logs with other keys. */
+TU_FN void tu_forget_pins(void)
+{
+    char path[4200];
+
+    snprintf(path, sizeof path, "%s/config/credlog/known_logs", tu_home);
+    unlink(path);
+}
+
+/* Starts credlog with the NULL-terminated args (not counting argv[0]),
+ * stdout and stderr going to <tu_home>/.stdout<tag> and .stderr<tag>. */
+TU_FN pid_t tu_credlog_spawn(const char *const *args, const char *tag)
 {
     const char *bin = getenv("CREDLOG_BIN");
     char out_path[4200], err_path[4200], xdg[4200];
     const char *argv[512];
-    int n = 0, st;
+    int n = 0;
     pid_t pid;
 
-    memset(r, 0, sizeof *r);
     if (bin == NULL || bin[0] == '\0') {
         fprintf(stderr, "CREDLOG_BIN is not set\n");
         abort();
@@ -152,9 +163,15 @@ TU_FN void tu_credlog_v(struct tu_run *r, const char *const *args)
     for (; *args != NULL && n < 511; args++)
         argv[n++] = *args;
     argv[n] = NULL;
-    snprintf(out_path, sizeof out_path, "%s/.stdout", tu_home);
-    snprintf(err_path, sizeof err_path, "%s/.stderr", tu_home);
+    snprintf(out_path, sizeof out_path, "%s/.stdout%s", tu_home, tag);
+    snprintf(err_path, sizeof err_path, "%s/.stderr%s", tu_home, tag);
     snprintf(xdg, sizeof xdg, "%s/config", tu_home);
+    if (getenv("CREDLOG_TEST_VERBOSE") != NULL) {
+        fprintf(stderr, "$ credlog");
+        for (int i = 1; i < n; i++)
+            fprintf(stderr, " %s", argv[i]);
+        fprintf(stderr, "\n");
+    }
     fflush(NULL);
     pid = fork();
     if (pid == 0) {
@@ -169,21 +186,43 @@ TU_FN void tu_credlog_v(struct tu_run *r, const char *const *args)
         execv(bin, (char *const *)argv);
         _exit(127);
     }
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r->out = tu_read(out_path, NULL);
-    r->err = tu_read(err_path, NULL);
+    return pid;
+}
+
+/* Waits up to timeout_s seconds for pid (then kills it) and collects its
+ * exit status (-1 if it was killed) and output into r. */
+TU_FN void tu_credlog_wait(struct tu_run *r, pid_t pid, const char *tag, int timeout_s)
+{
+    char path[4200];
+    int st = 0;
+    pid_t got = 0;
+
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < timeout_s * 200 && (got = waitpid(pid, &st, WNOHANG)) == 0; i++)
+        usleep(5000);
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        r->status = -1;
+    } else {
+        r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    }
+    snprintf(path, sizeof path, "%s/.stdout%s", tu_home, tag);
+    r->out = tu_read(path, NULL);
+    snprintf(path, sizeof path, "%s/.stderr%s", tu_home, tag);
+    r->err = tu_read(path, NULL);
     if (r->out == NULL)
         r->out = strdup("");
     if (r->err == NULL)
         r->err = strdup("");
-    if (getenv("CREDLOG_TEST_VERBOSE") != NULL) {
-        fprintf(stderr, "$ credlog");
-        for (int i = 1; i < n; i++)
-            fprintf(stderr, " %s", argv[i]);
-        fprintf(stderr, "\n[exit %d]\n%s%s", r->status, r->out, r->err);
-    }
+    if (getenv("CREDLOG_TEST_VERBOSE") != NULL)
+        fprintf(stderr, "[exit %d]\n%s%s", r->status, r->out, r->err);
+}
+
+/* Runs credlog with the NULL-terminated args and waits for it (60 s). */
+TU_FN void tu_credlog_v(struct tu_run *r, const char *const *args)
+{
+    tu_credlog_wait(r, tu_credlog_spawn(args, ""), "", 60);
 }
 
 #define TU_CREDLOG(r, ...)                                                    \
