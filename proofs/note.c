@@ -567,6 +567,12 @@ int note_open(const char *note, size_t len, const struct note_verifier *keys,
     bool any = false;
     int rc;
 
+    /* Clear the outputs first, so that no failure (a malformed note
+     * included) leaves anything reported as verified. */
+    if (verified != NULL)
+        memset(verified, 0, nkeys * sizeof *verified);
+    if (timestamps != NULL)
+        memset(timestamps, 0, nkeys * sizeof *timestamps);
     if (len < 2 || !text_chars_valid(note, len))
         return NOTE_ERR_SYNTAX;
     /* The text ends at the last "\n\n": its "\n" is the text's last byte. */
@@ -592,10 +598,6 @@ int note_open(const char *note, size_t len, const struct note_verifier *keys,
         p = nl + 1;
     }
 
-    if (verified != NULL)
-        memset(verified, 0, nkeys * sizeof *verified);
-    if (timestamps != NULL)
-        memset(timestamps, 0, nkeys * sizeof *timestamps);
     for (p = sigs; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         struct sig_line sl;
