@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -621,6 +623,13 @@ static int worker_init(struct http_server *srv, struct worker *w,
         snprintf(errbuf, errcap, "cannot listen on %s: %s", srv->address,
                  strerror(errno));
         return -1;
+    }
+    /* Accepted sockets inherit TCP_NODELAY (Linux): answers are written
+     * whole, so Nagle would only hold back their last segment. */
+    {
+        int one = 1;
+        setsockopt(evconnlistener_get_fd(l), IPPROTO_TCP, TCP_NODELAY, &one,
+                   sizeof one);
     }
     if (get_port(ss) == 0) {
         struct sockaddr_storage bound;
