@@ -32,6 +32,20 @@ static struct {
 } creds[MAX_CREDS];
 static size_t ncreds;
 
+/* Sizes of checkpoints seen in receipts: the last entry of each must be a
+ * MAP entry. */
+static uint64_t cp_sizes[4096];
+static size_t ncp_sizes;
+static pthread_mutex_t cp_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void saw_checkpoint(uint64_t size)
+{
+    pthread_mutex_lock(&cp_mu);
+    if (ncp_sizes < sizeof cp_sizes / sizeof cp_sizes[0])
+        cp_sizes[ncp_sizes++] = size;
+    pthread_mutex_unlock(&cp_mu);
+}
+
 static int64_t size_now(void)
 {
     return get_checkpoint(H, &P, NULL, NULL);
@@ -59,9 +73,13 @@ static void issue_batch(const struct issuer *is, size_t n)
     recs = json_object_get(ans, "receipts");
     REQUIRE(json_array_size(recs) == n);
     for (size_t i = 0; i < n; i++) {
-        uint64_t idx;
-        CHECK(check_receipt(&P, json_array_get(recs, i), bytes[i], lens[i], &idx,
-                            NULL));
+        uint64_t idx = 0;
+        struct checkpoint cp;
+        bool ok = check_receipt(&P, json_array_get(recs, i), bytes[i], lens[i],
+                                &idx, &cp);
+        CHECK(ok);
+        if (ok)
+            saw_checkpoint(cp.size);
         CHECK(i == 0 || idx == last + 1); /* a request is appended in order */
         last = idx;
         creds[first + i].by = is;
@@ -437,6 +455,15 @@ static void test_log_replay(void)
     CHECK(mirror_replay(&m, counts));
     CHECK(counts[ENTRY_KEY] == key_entries);
     CHECK(counts[ENTRY_ISSUE] >= ncreds);
+    CHECK(ncp_sizes > 10);
+    for (size_t i = 0; i < ncp_sizes; i++) {
+        struct entry e;
+        uint64_t s = cp_sizes[i];
+        CHECK_MSG(s >= 1 && s <= m.n && entry_decode(m.entry[s - 1], m.len[s - 1], &e) == 0 &&
+                      e.type == ENTRY_MAP && e.map_index == s - 1,
+                  "checkpoint of size %llu does not end with a MAP entry",
+                  (unsigned long long)s);
+    }
 
     /* /v1/entries/<i>. */
     for (uint64_t i = 0; i < m.n; i += m.n / 17 + 1) {
@@ -586,8 +613,10 @@ static void *submitter(void *argp)
         json_t *recs = json_object_get(ans, "receipts");
         for (int i = 0; i < 10; i++) {
             uint64_t idx;
+            struct checkpoint cp;
             if (check_receipt(&P, json_array_get(recs, i), bytes[i], lens[i], &idx,
-                              NULL)) {
+                              &cp)) {
+                saw_checkpoint(cp.size);
                 w->ok++;
                 w->indexes[w->nindexes++] = idx;
             } else {
