@@ -122,9 +122,21 @@ static void reply_json(struct ctx *c, int status, json_t *j)
 static void reply_error(struct ctx *c, int status, const char *message,
                         const size_t *position)
 {
-    json_t *j = json_object();
+    json_t *j = json_object(), *msg = json_string(message);
 
-    json_object_set_new(j, "error", json_string(message));
+    if (msg == NULL) {
+        /* Not UTF-8 (a parser quoting the client's bytes): keep ASCII. */
+        char clean[512];
+        size_t i;
+        for (i = 0; message[i] != '\0' && i + 1 < sizeof clean; i++)
+            clean[i] = (unsigned char)message[i] < 0x20 ||
+                               (unsigned char)message[i] >= 0x7f
+                           ? '?'
+                           : message[i];
+        clean[i] = '\0';
+        msg = json_string(clean);
+    }
+    json_object_set_new(j, "error", msg);
     if (position != NULL)
         json_object_set_new(j, "position", json_integer((json_int_t)*position));
     reply_json(c, status, j);
