@@ -186,14 +186,18 @@ static int run(const struct verify_opts *o, const char *target, bool target_is_h
     if (o->bundle != NULL) {
         char *text;
         size_t len;
-        if (client_read_file(o->bundle, 64 << 20, &text, &len, why) != 0 ||
-            client_bundle_parse(text, len, &bundle, why) != 0) {
-            if (why[0])
-                cli_error("%s", why);
+        if (client_read_file(o->bundle, 64 << 20, &text, &len, why) != 0) {
+            cli_error("%s", why);
             client_receipt_free(&receipt);
             return CLI_ERROR;
         }
+        rc = client_bundle_parse(text, len, &bundle, why);
         free(text);
+        if (rc != 0) {
+            cli_error("%s: %s", o->bundle, why);
+            client_receipt_free(&receipt);
+            return CLI_ERROR;
+        }
         have_bundle = true;
         ev.status = &bundle.status;
         if (bundle.has_receipt && !have_receipt) {

@@ -584,7 +584,7 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
                        const struct client_monitor_hooks *hooks,
                        struct client_monitor_result *res, char *why)
 {
-    static struct run r; /* holds the tile cache; one run at a time */
+    struct run *r = calloc(1, sizeof *r);
     struct checkpoint old, cur;
     char *old_note = NULL, *note = NULL, inner[CLIENT_REASON_MAX], path[PATH_MAX + 16];
     size_t old_len = 0, note_len;
@@ -593,53 +593,54 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     int rc;
 
     memset(res, 0, sizeof *res);
-    memset(&r, 0, sizeof r);
-    r.m = m;
-    r.api = api;
-    r.hooks = hooks;
-    r.res = res;
-    r.why = why;
+    if (r == NULL)
+        return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
+    r->m = m;
+    r->api = api;
+    r->hooks = hooks;
+    r->res = res;
+    r->why = why;
     memset(&old, 0, sizeof old);
 
     /* 1. The log's checkpoint, signed by its key. */
     if ((rc = client_api_checkpoint(api, &note, &note_len, why)) != 0)
-        return rc;
+        goto out;
     if (client_verify_checkpoint(note, note_len, &m->log, &cur, inner) != 0) {
-        free(note);
-        return client_fail(why, CLIENT_ERR_SYNTAX, "%s/checkpoint: %s", client_api_url(api), inner);
+        rc = client_fail(why, CLIENT_ERR_SYNTAX, "%s/checkpoint: %s", client_api_url(api), inner);
+        goto out;
     }
     res->new_size = cur.size;
     if ((rc = mstore_reserve(m->st, cur.size * (uint64_t)BYTES_PER_ENTRY, why)) != 0)
         goto out;
 
     /* 2. What we verified before. */
-    if ((rc = mstore_begin(m->st, true, &r.t, why)) != 0)
+    if ((rc = mstore_begin(m->st, true, &r->t, why)) != 0)
         goto out;
-    mstore_smt(r.t, &r.smt);
-    if ((rc = load_state(&r, &old_note, &old_len, &old)) != 0)
+    mstore_smt(r->t, &r->smt);
+    if ((rc = load_state(r, &old_note, &old_len, &old)) != 0)
         goto out;
     res->first_run = old_note == NULL;
-    res->old_size = r.size;
+    res->old_size = r->size;
 
     /* 3. Shrinking, forks, consistency. */
     if (old_note != NULL) {
         if (cur.size < old.size) {
-            alert(&r, old_note, note,
+            alert(r, old_note, note,
                   "the log shrank: it signed a tree of %" PRIu64 " entries and now signs %" PRIu64,
                   old.size, cur.size);
             goto out;
         }
         if (cur.size == old.size) {
             if (memcmp(cur.root, old.root, MERKLE_HASH_SIZE) != 0)
-                alert(&r, old_note, note,
+                alert(r, old_note, note,
                       "fork: the log signed two different trees of size %" PRIu64, cur.size);
             goto out;
         }
         if (old.size > 0) {
-            if ((rc = prove_consistency(&r, &old, &cur, &consistent)) != 0)
+            if ((rc = prove_consistency(r, &old, &cur, &consistent)) != 0)
                 goto out;
             if (!consistent) {
-                alert(&r, old_note, note,
+                alert(r, old_note, note,
                       "fork: the log's tree of size %" PRIu64
                       " is not an extension of the tree of size %" PRIu64 " verified before",
                       cur.size, old.size);
@@ -649,23 +650,23 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     }
 
     /* 4. Every new entry, checked against the root and replayed. */
-    if ((rc = replay_range(&r, cur.size)) != 0)
+    if ((rc = replay_range(r, cur.size)) != 0)
         goto out;
-    compact_root(&r.c, r.size, root);
+    compact_root(&r->c, r->size, root);
     if (memcmp(root, cur.root, MERKLE_HASH_SIZE) != 0)
-        alert(&r, NULL, note,
+        alert(r, NULL, note,
               "the entries the log serves do not hash to the root of its checkpoint (size %" PRIu64 ")",
               cur.size);
-    else if (cur.size > 0 && r.last_type != ENTRY_MAP && res->checked > 0)
-        alert(&r, NULL, note, "the checkpoint of size %" PRIu64 " does not end with a MAP entry",
+    else if (cur.size > 0 && r->last_type != ENTRY_MAP && res->checked > 0)
+        alert(r, NULL, note, "the checkpoint of size %" PRIu64 " does not end with a MAP entry",
               cur.size);
 
     /* 5. Keep it, only if all is well. */
     if (res->alerts == 0 && (old_note == NULL || cur.size > old.size)) {
-        if ((rc = save_state(&r, note, note_len)) != 0)
+        if ((rc = save_state(r, note, note_len)) != 0)
             goto out;
-        rc = mstore_commit(r.t, why);
-        r.t = NULL;
+        rc = mstore_commit(r->t, why);
+        r->t = NULL;
         if (rc != 0)
             goto out;
         snprintf(path, sizeof path, "%s/checkpoint", m->dir);
@@ -673,11 +674,12 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
             goto out;
     }
 out:
-    mstore_abort(r.t);
-    r.t = NULL;
-    cache_free(&r);
+    mstore_abort(r->t);
+    r->t = NULL;
+    cache_free(r);
     free(old_note);
     free(note);
+    free(r);
     if (rc == 0 && res->alerts > 0)
         rc = client_fail(why, CLIENT_ERR_INVALID, "%lu alert(s)", res->alerts);
     return rc;
