@@ -7,7 +7,10 @@
  * issuer, a fork (same key, different history), a shrinking log, and entries
  * that do not match the signed root. Nothing here needs logd.
  */
+#define _XOPEN_SOURCE 700 /* posix_openpt, for the progress bar test */
 #include "test_client_util.h"
+
+#include <poll.h>
 
 static char dir[4096];
 static struct note_signer avans, other, rogue;
@@ -311,6 +314,64 @@ static void bad_entries(struct minilog *ml)
     ml->entries[ml->n - 2][40] ^= 1;
 }
 
+/* On a terminal (stderr is a pty) the monitor draws a progress bar. */
+static void test_progress_tty(void)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    char state[4200], vkey[400], out[8192], xdg[4200];
+    size_t used = 0;
+    int master, st = 0;
+    pid_t pid;
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 600);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    state_dir(state, sizeof state, "tty");
+    snprintf(xdg, sizeof xdg, "%s/config", tu_home);
+    tu_server_start(&srv, &ml);
+    tu_forget_pins();
+    master = posix_openpt(O_RDWR | O_NOCTTY);
+    REQUIRE(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+        int devnull = open("/dev/null", O_WRONLY);
+        if (slave < 0 || devnull < 0)
+            _exit(127);
+        dup2(devnull, 1);
+        dup2(slave, 2);
+        setenv("HOME", tu_home, 1);
+        setenv("XDG_CONFIG_HOME", xdg, 1);
+        execl(getenv("CREDLOG_BIN"), "credlog", "monitor", "--log", srv.url, "--log-key", vkey,
+              "--state", state, "--once", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 2000 && used < sizeof out - 1; i++) {
+        struct pollfd pfd = {master, POLLIN, 0};
+        ssize_t n;
+        if (poll(&pfd, 1, 10) > 0) {
+            n = read(master, out + used, sizeof out - 1 - used);
+            if (n <= 0)
+                break; /* EIO once the child is gone */
+            used += (size_t)n;
+        } else if (waitpid(pid, &st, WNOHANG) == pid) {
+            pid = 0;
+            break;
+        }
+    }
+    if (pid != 0)
+        waitpid(pid, &st, 0);
+    out[used] = '\0';
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHECK_MSG(strstr(out, "\r[") != NULL && strstr(out, "604/604 entries") != NULL,
+              "no progress bar on a terminal: %s", out);
+    close(master);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
 /* Without --once the monitor keeps checking, and stops with exit 1 at the
  * first alert. */
 static void test_loop(void)
@@ -363,6 +424,7 @@ int main(void)
 
     test_follow();
     test_loop();
+    test_progress_tty();
     expect_alert("map-root", bad_map_root, "wrong MAP root");
     expect_alert("map-index", bad_map_index, "MAP entry claims index");
     expect_alert("unauthorized", bad_unauthorized, "not authorized at this point");
