@@ -23,6 +23,9 @@
 
 #include <jansson.h>
 
+#include "../integration/test_client_minilog.h"
+#include "client/bundle.h"
+#include "client/doc.h"
 #include "fuzz.h"
 #include "proofs/codec.h"
 #include "proofs/entry.h"
@@ -428,6 +431,306 @@ static void seeds_smt(json_t *smt)
     }
 }
 
+/* ---- client documents: a small log signed with the fuzz log key ---- */
+
+/* json_dumps of a new object (consumed). */
+static void seed_json(const char *target, const char *name, json_t *j)
+{
+    char *s;
+
+    if (j == NULL)
+        die("%s: no JSON", name);
+    s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(j);
+    if (s == NULL)
+        die("json_dumps");
+    seed_str(target, name, s);
+    free(s);
+}
+
+/* The receipt's JSON with obj[key] replaced by val (consumed). */
+static void seed_receipt_edit(const char *name, const struct client_receipt *r,
+                              const char *key, json_t *val)
+{
+    json_t *j = client_receipt_to_json(r);
+
+    if (val == NULL)
+        json_object_del(j, key);
+    else
+        json_object_set_new(j, key, val);
+    seed_json("client_receipt", name, j);
+}
+
+static void seed_status_edit(const char *name, const struct client_status_proof *sp,
+                             const char *key, json_t *val)
+{
+    json_t *j = client_status_proof_to_json(sp);
+
+    if (val == NULL)
+        json_object_del(j, key);
+    else
+        json_object_set_new(j, key, val);
+    seed_json("client_status", name, j);
+}
+
+static void seed_tlog(const char *name, const struct client_receipt *r)
+{
+    char *text;
+
+    if (client_tlog_proof_format(r, &text) < 0)
+        die("tlog-proof");
+    seed_str("client_tlog_proof", name, text);
+    free(text);
+}
+
+static void seeds_client(void)
+{
+    static const uint64_t T0 = 1767225600000ull;
+    struct minilog ml;
+    struct entry e;
+    struct client_receipt ra, ra3, rrev, rkey;
+    struct client_status_proof sa, sb, sc;
+    uint8_t cred_a[32], cred_b[32], cred_c[32], cons[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
+    uint64_t idx_a, idx_b, idx_rb, size3;
+    size_t ncons;
+    char *text;
+    json_t *j, *arr;
+
+    /* KEY, MAP, ISSUE a, (checkpoint 3), ISSUE b, REVOKE b, MAP: as
+     * tests/unit/test_verify.c builds it. */
+    minilog_init(&ml, "log.example.org", 7);
+    if (strcmp(ml.vkey.name, fuzz_log_verifier()->name) != 0 ||
+        ml.vkey.key_id != fuzz_log_verifier()->key_id)
+        die("the minilog key is not the fuzz log key");
+    memset(cred_a, 0xa1, 32);
+    memset(cred_b, 0xb2, 32);
+    memset(cred_c, 0xc3, 32);
+    minilog_append_key(&ml, ENTRY_KEY_ADD, fuzz_issuer_signer(), T0);
+    minilog_append_map(&ml, T0, NULL);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred_a, fuzz_issuer_signer(), T0 + 1000, 0);
+    idx_a = minilog_append(&ml, &e);
+    size3 = ml.n;
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred_b, fuzz_issuer_signer(), T0 + 2000, 0);
+    idx_b = minilog_append(&ml, &e);
+    minilog_map_set(&ml, cred_a, idx_a, SMT_NONE);
+    minilog_signed_entry(&e, ENTRY_REVOKE, cred_b, fuzz_issuer_signer(), T0 + 3000,
+                         ENTRY_REASON_MISCONDUCT);
+    idx_rb = minilog_append(&ml, &e);
+    minilog_map_set(&ml, cred_b, idx_b, idx_rb);
+    minilog_append_map(&ml, T0 + 4000, NULL);
+
+    minilog_receipt(&ml, idx_a, ml.n, &ra);
+    minilog_receipt(&ml, idx_a, size3, &ra3);
+    minilog_receipt(&ml, idx_rb, ml.n, &rrev);
+    minilog_receipt(&ml, 0, 1, &rkey);
+    minilog_status(&ml, cred_a, &sa);
+    minilog_status(&ml, cred_b, &sb);
+    minilog_status(&ml, cred_c, &sc);
+    ncons = minilog_consistency(&ml, size3, ml.n, cons);
+
+    /* Receipts. */
+    seed_json("client_receipt", "issue", client_receipt_to_json(&ra));
+    seed_json("client_receipt", "issue-older-checkpoint", client_receipt_to_json(&ra3));
+    seed_json("client_receipt", "revoke", client_receipt_to_json(&rrev));
+    seed_json("client_receipt", "key-size-1", client_receipt_to_json(&rkey));
+    seed_receipt_edit("no-checkpoint", &ra, "checkpoint", NULL);
+    seed_receipt_edit("empty-checkpoint", &ra, "checkpoint", json_string(""));
+    seed_receipt_edit("nul-in-checkpoint", &ra, "checkpoint", json_stringn("a\0b\n", 4));
+    seed_receipt_edit("negative-index", &ra, "index", json_integer(-1));
+    seed_receipt_edit("string-index", &ra, "index", json_string("2"));
+    seed_receipt_edit("real-index", &ra, "index", json_real(2.0));
+    seed_receipt_edit("entry-bad-b64", &ra, "entry", json_string("AQ="));
+    seed_receipt_edit("entry-empty", &ra, "entry", json_string(""));
+    seed_receipt_edit("inclusion-not-array", &ra, "inclusion", json_string("00"));
+    arr = json_array();
+    json_array_append_new(arr, json_string("00"));
+    seed_receipt_edit("inclusion-short-hash", &ra, "inclusion", arr);
+    arr = json_array();
+    for (int i = 0; i < MERKLE_MAX_PROOF + 1; i++)
+        json_array_append_new(arr, json_string("0000000000000000000000000000000000000000000000000000000000000000"));
+    seed_receipt_edit("inclusion-too-long", &ra, "inclusion", arr);
+    seed_str("client_receipt", "not-json", "{\"index\": 2,");
+    seed_str("client_receipt", "array", "[]");
+    seed_str("client_receipt", "duplicate-key",
+             "{\"index\": 2, \"index\": 3, \"entry\": \"AQ==\", \"inclusion\": [], \"checkpoint\": \"x\\n\"}");
+    seed_str("client_receipt", "huge-index",
+             "{\"index\": 18446744073709551616, \"entry\": \"AQ==\", \"inclusion\": [], \"checkpoint\": \"x\\n\"}");
+
+    /* Status proofs. */
+    seed_json("client_status", "active", client_status_proof_to_json(&sa));
+    seed_json("client_status", "revoked", client_status_proof_to_json(&sb));
+    seed_json("client_status", "unknown", client_status_proof_to_json(&sc));
+    seed_status_edit("status-upper-case", &sa, "status", json_string("ACTIVE"));
+    seed_status_edit("claims-revoked", &sa, "status", json_string("revoked"));
+    seed_status_edit("issue-null", &sa, "issue", json_null());
+    seed_status_edit("no-map", &sa, "map", NULL);
+    seed_status_edit("map-proof-one-byte", &sa, "map_proof", json_string("AQ=="));
+    seed_status_edit("hash-short", &sa, "credential_hash", json_string("a1a1"));
+    seed_status_edit("hash-upper", &sa, "credential_hash",
+                     json_string("A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1"));
+
+    /* Bundles. */
+    if (client_bundle_format(&sa, &ra3, (const uint8_t(*)[MERKLE_HASH_SIZE])cons, ncons, size3,
+                             ml.n, &text) != 0)
+        die("bundle");
+    seed_str("client_bundle", "active-receipt-consistency", text);
+    free(text);
+    if (client_bundle_format(&sa, &ra, NULL, 0, 0, 0, &text) != 0)
+        die("bundle");
+    seed_str("client_bundle", "active-receipt-same-size", text);
+    free(text);
+    if (client_bundle_format(&sb, NULL, NULL, 0, 0, 0, &text) != 0)
+        die("bundle");
+    seed_str("client_bundle", "revoked", text);
+    free(text);
+    if (client_bundle_format(&sc, NULL, NULL, 0, 0, 0, &text) != 0)
+        die("bundle");
+    seed_str("client_bundle", "unknown", text);
+    free(text);
+    if (client_bundle_format(&sc, &ra, NULL, 0, 0, 0, &text) != 0)
+        die("bundle");
+    seed_str("client_bundle", "unknown-with-receipt-of-another", text);
+    free(text);
+    j = json_object();
+    json_object_set_new(j, "format", json_string("credlog-status-bundle/v2"));
+    json_object_set_new(j, "status_proof", client_status_proof_to_json(&sa));
+    seed_json("client_bundle", "wrong-format", j);
+    seed_str("client_bundle", "format-only", "{\"format\": \"credlog-status-bundle/v1\"}");
+
+    /* tlog-proofs. */
+    seed_tlog("issue", &ra);
+    seed_tlog("issue-older-checkpoint", &ra3);
+    seed_tlog("revoke", &rrev);
+    seed_tlog("key-size-1", &rkey);
+    seed_str("client_tlog_proof", "no-extra",
+             "c2sp.org/tlog-proof@v1\nindex 2\n\nlog.example.org\n3\nAAAA\n");
+    seed_str("client_tlog_proof", "index-leading-zero",
+             "c2sp.org/tlog-proof@v1\nextra AQM=\nindex 02\n\nx\n");
+    seed_str("client_tlog_proof", "no-blank-line",
+             "c2sp.org/tlog-proof@v1\nextra AQM=\nindex 2\n");
+    seed_str("client_tlog_proof", "bad-hash",
+             "c2sp.org/tlog-proof@v1\nextra AQM=\nindex 2\nAAAA\n\nx\n");
+    seed_str("client_tlog_proof", "header-only", "c2sp.org/tlog-proof@v1\n");
+    seed_str("client_tlog_proof", "no-checkpoint",
+             "c2sp.org/tlog-proof@v1\nextra AQM=\nindex 2\n\n");
+
+    client_receipt_free(&ra);
+    client_receipt_free(&ra3);
+    client_receipt_free(&rrev);
+    client_receipt_free(&rkey);
+    client_status_proof_free(&sa);
+    client_status_proof_free(&sb);
+    client_status_proof_free(&sc);
+    minilog_free(&ml);
+}
+
+/* ---- logd: submissions, query strings, issuers files ---- */
+
+static json_t *submission(uint8_t type, uint8_t fill, uint64_t ts, uint8_t reason)
+{
+    struct entry e;
+
+    signed_entry(&e, type, fill, ts, reason);
+    return client_submission_to_json(&e);
+}
+
+/* {"entries": [subs...]} with subs consumed. */
+static void seed_body(const char *name, json_t *subs)
+{
+    json_t *body = json_object();
+
+    json_object_set_new(body, "entries", subs);
+    seed_json("logd_submission", name, body);
+}
+
+/* One ISSUE submission with field key set to val (NULL: removed). */
+static void seed_sub_edit(const char *name, const char *key, json_t *val)
+{
+    json_t *sub = submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0), *arr = json_array();
+
+    if (val == NULL)
+        json_object_del(sub, key);
+    else
+        json_object_set_new(sub, key, val);
+    json_array_append_new(arr, sub);
+    seed_body(name, arr);
+}
+
+static void seeds_logd(void)
+{
+    static const char *const queries[] = {
+        "\x00index=5&size=10", "\x00size=10&index=5", "\x01" "from=1&to=2",
+        "\x01to=9223372036854775807&from=1", "\x00index=05&size=1",
+        "\x00index=+5&size=1", "\x00index=-1&size=1",
+        "\x00index=1&size=9223372036854775808", "\x00index=1&size=2&",
+        "\x00index=1&&size=2", "\x00index=1&index=2", "\x00index=1",
+        "\x00index=1&size=2&x=3", "\x02index=0", "\x02" "0", "\x02" "18446744073709551615",
+        "\x03", "\x03x=1", "\x00=1&size=2", "\x00index&size=2", "\x00index=1%26size=2",
+        "\x00index=1 &size=2", "\x02index=9999999999999999999",
+    };
+    json_t *arr;
+    char name[32], buf[3 * NOTE_KEY_TEXT_MAX + 200];
+    char vkey[NOTE_KEY_TEXT_MAX], lkey[NOTE_KEY_TEXT_MAX], wkey[NOTE_KEY_TEXT_MAX];
+
+    arr = json_array();
+    json_array_append_new(arr, submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0));
+    seed_body("issue", arr);
+    arr = json_array();
+    json_array_append_new(arr, submission(ENTRY_REVOKE, 0xb2, 1767225603000ull,
+                                          ENTRY_REASON_SUPERSEDED));
+    seed_body("revoke", arr);
+    arr = json_array();
+    json_array_append_new(arr, submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0));
+    json_array_append_new(arr, submission(ENTRY_ISSUE, 0xb2, 1767225602000ull, 0));
+    json_array_append_new(arr, submission(ENTRY_REVOKE, 0xb2, 1767225603000ull, 0));
+    seed_body("three", arr);
+    arr = json_array();
+    json_array_append_new(arr, submission(ENTRY_ISSUE, 0xa1, 1767225600000ull + 3 * 86400000ull, 0));
+    seed_body("future-timestamp", arr);
+    seed_sub_edit("extra-field", "extra", json_true());
+    seed_sub_edit("no-signature", "signature", NULL);
+    seed_sub_edit("reason-on-issue", "reason", json_integer(1));
+    seed_sub_edit("negative-timestamp", "timestamp_ms", json_integer(-1));
+    seed_sub_edit("type-capital", "type", json_string("Issue"));
+    seed_sub_edit("type-map", "type", json_string("map"));
+    seed_sub_edit("issuer-plus", "issuer", json_string("avans+nl"));
+    seed_sub_edit("issuer-unknown", "issuer", json_string("other.example"));
+    seed_sub_edit("key-id-upper", "key_id", json_string("ABCDEF01"));
+    seed_sub_edit("key-id-short", "key_id", json_string("abcdef0"));
+    seed_sub_edit("hash-63", "credential_hash",
+                  json_string("a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a"));
+    seed_sub_edit("signature-63-bytes", "signature", json_string(
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+    seed_str("logd_submission", "empty-entries", "{\"entries\": []}");
+    seed_str("logd_submission", "not-array", "{\"entries\": {}}");
+    seed_str("logd_submission", "extra-top-field", "{\"entries\": [], \"x\": 1}");
+    seed_str("logd_submission", "not-json", "{\"entries\": [");
+    seed_str("logd_submission", "array-of-null", "{\"entries\": [null]}");
+
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        snprintf(name, sizeof name, "%zu", i);
+        /* Each starts with its selector byte, which may be NUL. */
+        seed("logd_query", name, queries[i], 1 + strlen(queries[i] + 1));
+    }
+
+    note_verifier_format(fuzz_issuer_verifier(), vkey, sizeof vkey);
+    note_verifier_format(fuzz_log_verifier(), lkey, sizeof lkey);
+    note_verifier_format(fuzz_witness_verifier(), wkey, sizeof wkey);
+    seed_str("logd_issuers", "empty", "");
+    snprintf(buf, sizeof buf, "%s\n", vkey);
+    seed_str("logd_issuers", "one", buf);
+    snprintf(buf, sizeof buf, "# issuers\n\n  %s\t\r\n%s\n# end", lkey, vkey);
+    seed_str("logd_issuers", "comments-blanks-crlf", buf);
+    snprintf(buf, sizeof buf, "%s\n%s\n%s", vkey, lkey, vkey);
+    seed_str("logd_issuers", "duplicate-no-final-newline", buf);
+    snprintf(buf, sizeof buf, "%s\n%s\n", vkey, wkey);
+    seed_str("logd_issuers", "cosignature-key", buf);
+    snprintf(buf, sizeof buf, "%s\nnot a key\n", vkey);
+    seed_str("logd_issuers", "bad-line-2", buf);
+    snprintf(buf, sizeof buf, "%s # trailing comment\n", vkey);
+    seed_str("logd_issuers", "trailing-comment", buf);
+}
+
 int main(int argc, char **argv)
 {
     json_t *tlog, *smt;
@@ -446,6 +749,8 @@ int main(int argc, char **argv)
     seeds_entry();
     seeds_note(tlog);
     seeds_smt(smt);
+    seeds_client();
+    seeds_logd();
     json_decref(tlog);
     json_decref(smt);
     printf("fuzz_make_seeds: %lu seeds written under %s\n", written, corpus_dir);
