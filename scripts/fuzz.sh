@@ -95,8 +95,15 @@ for t in "${targets[@]}"; do
 	mkdir -p "$dir/corpus" "$dir/crashes"
 	seeds="tests/fuzz/corpus/$t"
 	mkdir -p "$seeds"
+	# A dictionary: tests/fuzz/dict/<target>.dict, else the one of its
+	# group (the name up to the first "_": client, logd, note, tile, ...).
 	dict=()
-	[ -f "tests/fuzz/dict/$t.dict" ] && dict=("-dict=tests/fuzz/dict/$t.dict")
+	for d in "tests/fuzz/dict/$t.dict" "tests/fuzz/dict/${t%%_*}.dict"; do
+		if [ -f "$d" ]; then
+			dict=("-dict=$d")
+			break
+		fi
+	done
 	echo "== fuzz $t for ${time_per}s (log: $dir/log) =="
 	rc=0
 	"$bin" -max_total_time="$time_per" -timeout=10 -rss_limit_mb=2048 \
