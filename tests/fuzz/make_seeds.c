@@ -431,6 +431,55 @@ static void seeds_smt(json_t *smt)
     }
 }
 
+/* ---- Merkle proofs (see fuzz_merkle_verify.c) ---- */
+
+static void seed_merkle(const char *name, uint8_t mode, unsigned a, unsigned b,
+                        const uint8_t (*proof)[MERKLE_HASH_SIZE], size_t n)
+{
+    uint8_t buf[5 + MERKLE_MAX_PROOF * MERKLE_HASH_SIZE];
+
+    buf[0] = mode;
+    buf[1] = (uint8_t)(a >> 8);
+    buf[2] = (uint8_t)a;
+    buf[3] = (uint8_t)(b >> 8);
+    buf[4] = (uint8_t)b;
+    memcpy(buf + 5, proof, n * MERKLE_HASH_SIZE);
+    seed("merkle_verify", name, buf, 5 + n * MERKLE_HASH_SIZE);
+}
+
+static void seeds_merkle(void)
+{
+    static const unsigned incl[][2] = {{0, 1}, {5, 70}, {69, 70}, {255, 256}, {256, 300}, {0, 300}};
+    static const unsigned cons[][2] = {{1, 2}, {7, 70}, {64, 70}, {70, 70}, {255, 300}, {1, 300}};
+    uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
+    struct minilog ml;
+    char name[48], text[64];
+
+    minilog_init(&ml, "log.example.org", 7);
+    for (int i = 0; i < 300; i++) {
+        int len = snprintf(text, sizeof text, "credential entry %d", i);
+        minilog_append_raw(&ml, (const uint8_t *)text, (size_t)len);
+    }
+    for (size_t i = 0; i < sizeof incl / sizeof incl[0]; i++) {
+        size_t n = minilog_inclusion(&ml, incl[i][0], incl[i][1], proof);
+        snprintf(name, sizeof name, "inclusion-%u-%u", incl[i][0], incl[i][1]);
+        seed_merkle(name, 0, incl[i][0], incl[i][1], (const uint8_t(*)[32])proof, n);
+        snprintf(name, sizeof name, "inclusion-%u-%u-edited", incl[i][0], incl[i][1]);
+        seed_merkle(name, 2, incl[i][0], incl[i][1], NULL, 0);
+    }
+    for (size_t i = 0; i < sizeof cons / sizeof cons[0]; i++) {
+        size_t n = minilog_consistency(&ml, cons[i][0], cons[i][1], proof);
+        snprintf(name, sizeof name, "consistency-%u-%u", cons[i][0], cons[i][1]);
+        seed_merkle(name, 1, cons[i][0], cons[i][1], (const uint8_t(*)[32])proof, n);
+        snprintf(name, sizeof name, "consistency-%u-%u-edited", cons[i][0], cons[i][1]);
+        seed_merkle(name, 3, cons[i][0], cons[i][1], NULL, 0);
+    }
+    seed_merkle("inclusion-out-of-range", 0, 300, 300, NULL, 0);
+    seed_merkle("consistency-from-0", 1, 0, 5, NULL, 0);
+    seed("merkle_verify", "edit-all-ops", "\x03\x00\x07\x00\x46\x00\x01\x01\x02\x02\x03\x03\x04\x04\x05", 15);
+    minilog_free(&ml);
+}
+
 /* ---- client documents: a small log signed with the fuzz log key ---- */
 
 /* json_dumps of a new object (consumed). */
@@ -749,6 +798,7 @@ int main(int argc, char **argv)
     seeds_entry();
     seeds_note(tlog);
     seeds_smt(smt);
+    seeds_merkle();
     seeds_client();
     seeds_logd();
     json_decref(tlog);
