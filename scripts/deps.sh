@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages credlog needs that are not installed yet.
-# Usage: scripts/deps.sh build|test
+# Usage: scripts/deps.sh build|test|bench
 set -euo pipefail
 
 build_pkgs=(gcc cmake make pkg-config libevent-dev liblmdb-dev libjansson-dev libssl-dev)
 test_pkgs=(openssl clang libclang-rt-14-dev)
+# scripts/bench.sh: load generator, the static-file reference server, openssl
+# speed, mdb_stat.
+bench_pkgs=(wrk nginx openssl lmdb-utils)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-build}" = test ]; then
-	want+=("${test_pkgs[@]}")
-fi
+case "${1:-build}" in
+test) want+=("${test_pkgs[@]}") ;;
+bench) want+=("${bench_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
