@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -595,6 +596,31 @@ static unsigned get_port(const struct sockaddr_storage *ss)
     return 0;
 }
 
+/* SO_REUSEPORT lets any process of the same user join a listening group and
+ * take a share of its connections, so two logds started on one port would
+ * silently split the traffic. A plain bind first fails if anything already
+ * listens there. */
+static int probe_free(const struct sockaddr_storage *ss, socklen_t len,
+                      const char *spec, char *errbuf, size_t errcap)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    int rc, e;
+
+    if (fd < 0) {
+        snprintf(errbuf, errcap, "cannot listen on %s: %s", spec, strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    rc = bind(fd, (const struct sockaddr *)ss, len);
+    e = errno;
+    close(fd);
+    if (rc != 0) {
+        snprintf(errbuf, errcap, "cannot listen on %s: %s", spec, strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
 static int worker_init(struct http_server *srv, struct worker *w,
                        const struct http_config *cfg,
                        struct sockaddr_storage *ss, socklen_t sslen,
@@ -680,6 +706,11 @@ int http_start(const struct http_config *cfg, struct store *store,
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen);
     if (parse_listen(cfg->listen, &ss, &sslen, host, sizeof host, errbuf,
                      errcap) != 0) {
+        free(srv);
+        return -1;
+    }
+    if (get_port(&ss) != 0 &&
+        probe_free(&ss, sslen, cfg->listen, errbuf, errcap) != 0) {
         free(srv);
         return -1;
     }

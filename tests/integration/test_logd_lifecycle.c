@@ -234,6 +234,16 @@ static void test_start_refusals(void)
     for (int i = 0; i < 200 && !logd_proc_log_contains(&p, "keeping the current"); i++)
         usleep(10000);
     CHECK(logd_proc_log_contains(&p, "keeping the current issuer keys"));
+    /* A second logd on the same port is refused (SO_REUSEPORT would
+     * otherwise let it take half of the connections). */
+    {
+        char listen[64];
+        snprintf(listen, sizeof listen, "127.0.0.1:%u", p.port);
+        REQUIRE(logd_proc_init(&q, "second.example/log", &a.v, 1) == 0);
+        CHECK(logd_proc_start(&q, (const char *const[]){"--listen", listen, NULL}) != 0);
+        CHECK(logd_proc_log_contains(&q, "Address already in use"));
+        logd_proc_cleanup(&q);
+    }
     CHECK(logd_proc_stop(&p) == 0);
     CHECK(logd_proc_write_issuers(&p, &a.v, 1) == 0);
 
