@@ -10,11 +10,14 @@
 #include "logd/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #define STORE_FORMAT 1
 #define STORE_DEFAULT_MAP ((uint64_t)1 << 30)
@@ -32,6 +35,7 @@ static const char META_LOG_KEY[] = "log_key";
 static const char META_COUNTS[] = "counts";
 
 struct store {
+    int lock_fd; /* flock()ed DIR/logd.lock: one logd per directory */
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     uint64_t map_size;
@@ -124,12 +128,32 @@ int store_open(const char *dir, const struct store_options *opt,
         return STORE_ERR_NOMEM;
     }
     s->map_size = opt && opt->map_size ? opt->map_size : STORE_DEFAULT_MAP;
+    s->lock_fd = -1;
     pthread_rwlockattr_init(&attr);
     pthread_rwlockattr_setkind_np(&attr,
                                   PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&s->grow_lock, &attr);
     pthread_rwlockattr_destroy(&attr);
 
+    /* LMDB allows several processes on one environment; two logds would
+     * each append from their own idea of the tree. */
+    {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/logd.lock", dir);
+        s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (s->lock_fd < 0) {
+            snprintf(errbuf, errcap, "%s: %s", path, strerror(errno));
+            store_close(s);
+            return STORE_ERR_OPEN;
+        }
+        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(errbuf, errcap, "%s: %s", dir,
+                     errno == EWOULDBLOCK ? "another logd is using it"
+                                          : strerror(errno));
+            store_close(s);
+            return STORE_ERR_OPEN;
+        }
+    }
     if ((rc = mdb_env_create(&s->env)) != 0)
         goto fail;
     if ((rc = mdb_env_set_maxdbs(s->env, DB_COUNT)) != 0 ||
@@ -191,6 +215,8 @@ void store_close(struct store *s)
         return;
     if (s->env != NULL)
         mdb_env_close(s->env);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
     pthread_rwlock_destroy(&s->grow_lock);
     free(s);
 }

@@ -243,6 +243,12 @@ static void test_start_refusals(void)
         CHECK(logd_proc_start(&q, (const char *const[]){"--listen", listen, NULL}) != 0);
         CHECK(logd_proc_log_contains(&q, "Address already in use"));
         logd_proc_cleanup(&q);
+        /* And a second logd on the same data directory. */
+        REQUIRE(logd_proc_init_key(&q, &p.log_key, &a.v, 1) == 0);
+        snprintf(q.data, sizeof q.data, "%s", p.data);
+        CHECK(logd_proc_start(&q, NULL) != 0);
+        CHECK(logd_proc_log_contains(&q, "another logd is using it"));
+        logd_proc_cleanup(&q);
     }
     CHECK(logd_proc_stop(&p) == 0);
     CHECK(logd_proc_write_issuers(&p, &a.v, 1) == 0);

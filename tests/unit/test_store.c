@@ -419,8 +419,20 @@ static void test_map_growth(void)
 
 static void test_open_errors(void)
 {
-    struct store *s = NULL;
+    struct store *s = NULL, *s2 = NULL;
     char err[256] = "";
+
+    /* One process per directory, even within one process. */
+    make_dir();
+    s = open_store(0);
+    CHECK(s != NULL);
+    CHECK(store_open(dir, NULL, &s2, err, sizeof err) == STORE_ERR_OPEN);
+    CHECK(s2 == NULL && strstr(err, "another logd is using it") != NULL);
+    store_close(s);
+    s = NULL;
+    CHECK(store_open(dir, NULL, &s2, err, sizeof err) == 0);
+    store_close(s2);
+    remove_dir();
 
     CHECK(store_open("/nonexistent/dir/for/test", NULL, &s, err, sizeof err) ==
           STORE_ERR_OPEN);
