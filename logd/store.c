@@ -480,10 +480,8 @@ int store_read_hashes(struct store_txn *t, const uint64_t *index, size_t n,
             k.mv_data = key;
             k.mv_size = sizeof key;
             rc = mdb_cursor_get(c, &k, &v, MDB_SET);
-            if (rc != 0) {
-                have_at = false;
+            if (rc != 0)
                 return fail(t, map_rc(rc));
-            }
             at = index[i];
             have_at = true;
         }

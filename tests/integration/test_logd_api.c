@@ -465,6 +465,20 @@ static void test_log_replay(void)
                   (unsigned long long)s);
     }
 
+    /* Partial tiles of earlier sizes (every width up to the tree's). */
+    for (unsigned w = 1; w < 256; w += 37) {
+        struct client_http_response r;
+        struct tile t = {0, 1, w};
+        struct tile b = {TILE_LEVEL_ENTRIES, 1, w};
+        if (!tile_exists(&t, m.n))
+            continue;
+        CHECK(fetch_tile(H, &t, &r) && r.body_len == 32 * w &&
+              memcmp(r.body, m.leaf[256], 32 * w) == 0);
+        client_http_response_free(&r);
+        CHECK(fetch_tile(H, &b, &r) && r.body_len > 2 * w);
+        client_http_response_free(&r);
+    }
+
     /* /v1/entries/<i>. */
     for (uint64_t i = 0; i < m.n; i += m.n / 17 + 1) {
         snprintf(path, sizeof path, "/v1/entries/%llu", (unsigned long long)i);
