@@ -191,6 +191,24 @@ static void h_checkpoint(struct ctx *c, const char *rest, const char *query)
         reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", note, len);
 }
 
+static void h_log_key(struct ctx *c, const char *rest, const char *query)
+{
+    char vkey[NOTE_KEY_TEXT_MAX + 2];
+    size_t len;
+    int err;
+
+    (void)rest;
+    (void)query;
+    if (!read_begin(c))
+        return;
+    err = query_log_key(c->w->reader, vkey, sizeof vkey, &len);
+    store_read_end(c->w->reader);
+    if (err != 0)
+        reply_query(c, err, NULL);
+    else
+        reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", vkey, len);
+}
+
 static void h_tile(struct ctx *c, const char *rest, const char *query)
 {
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(c->req));
@@ -481,6 +499,7 @@ static const struct route routes[] = {
     {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency},
     {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status},
     {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers},
+    {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key},
     {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics},
     {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz},
 };

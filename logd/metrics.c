@@ -9,7 +9,7 @@
 
 static const char *const route_names[ROUTE_COUNT] = {
     "submit", "checkpoint", "tile", "entry_bundle", "inclusion", "consistency",
-    "status", "entry", "issuers", "metrics", "healthz", "other",
+    "status", "entry", "issuers", "log_key", "metrics", "healthz", "other",
 };
 
 /* Statuses counted separately; anything else is "other". */

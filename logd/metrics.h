@@ -20,6 +20,7 @@ enum metrics_route {
     ROUTE_STATUS,
     ROUTE_ENTRY,
     ROUTE_ISSUERS,
+    ROUTE_LOG_KEY,
     ROUTE_METRICS,
     ROUTE_HEALTHZ,
     ROUTE_OTHER,

@@ -123,6 +123,22 @@ int query_checkpoint(struct store_txn *r, char *buf, size_t cap, size_t *len)
     return err == 0 ? 0 : store_err(err);
 }
 
+int query_log_key(struct store_txn *r, char *buf, size_t cap, size_t *len)
+{
+    int err = store_log_key(r, buf, cap > 0 ? cap - 1 : 0);
+    size_t n;
+
+    if (err == STORE_ERR_NOTFOUND)
+        return QUERY_ERR_EMPTY;
+    if (err != 0)
+        return store_err(err);
+    n = strlen(buf);
+    buf[n] = '\n';
+    buf[n + 1] = '\0';
+    *len = n + 1;
+    return 0;
+}
+
 struct bundle {
     uint8_t *buf;
     size_t cap, used;

@@ -33,6 +33,10 @@ const char *query_strerror(int err);
 /* The latest signed checkpoint into buf (cap bytes). Sets *len. */
 int query_checkpoint(struct store_txn *r, char *buf, size_t cap, size_t *len);
 
+/* The log's verifier key string and a newline into buf (cap bytes; NUL
+ * terminated). Sets *len (without the NUL). */
+int query_log_key(struct store_txn *r, char *buf, size_t cap, size_t *len);
+
 /* The body of tile t (hash tile or entry bundle) into buf (cap >=
  * QUERY_TILE_MAX). QUERY_ERR_NOTFOUND unless the current tree determines it. */
 int query_tile(struct store_txn *r, const struct tile *t, uint8_t *buf,

@@ -424,6 +424,16 @@ static void test_read_errors(void)
     CHECK(client_http_get(H, "/healthz", &r) == 0 && r.status == 200 &&
           strcmp(r.body, "ok\n") == 0);
     client_http_response_free(&r);
+    /* The log's verifier key, for clients that pin it on first use. */
+    CHECK(client_http_get(H, "/v1/log-key", &r) == 0 && r.status == 200 &&
+          r.body_len == strlen(P.log_vkey) + 1 &&
+          strncmp(r.body, P.log_vkey, strlen(P.log_vkey)) == 0 &&
+          r.body[r.body_len - 1] == '\n' &&
+          strncmp(r.content_type, "text/plain", 10) == 0);
+    client_http_response_free(&r);
+    CHECK(client_http_request(H, "POST", "/v1/log-key", "text/plain", "x", 1, &r) == 0 &&
+          r.status == 405);
+    client_http_response_free(&r);
     CHECK(client_http_get(H, "/metrics", &r) == 0 && r.status == 200 &&
           strstr(r.body, "credlog_tree_size ") != NULL &&
           strstr(r.body, "credlog_entries{type=\"issue\"}") != NULL &&
