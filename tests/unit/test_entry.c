@@ -440,7 +440,7 @@ static void test_sign_verify(void)
     note_signer_wipe(&other);
 }
 
-/* The worked example of docs/protocol-notes-entries.md: issuer "avans.nl"
+/* The worked example of docs/protocol.md (§B.6.6): issuer "avans.nl"
  * with seed 00 01 .. 1f signs an ISSUE and then a REVOKE (Ed25519 is
  * deterministic, so the bytes are fixed). */
 static void test_doc_example(void)
