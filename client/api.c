@@ -215,6 +215,28 @@ int client_api_checkpoint(struct client_api *a, char **note, size_t *len,
     return 0;
 }
 
+int client_api_log_key(struct client_api *a, struct note_verifier *out,
+                       char *why)
+{
+    struct client_http_response resp;
+    size_t len;
+    int rc = request(a, "GET", "/v1/log-key", NULL, 0, &resp, why);
+
+    if (rc != 0)
+        return rc;
+    len = resp.body_len;
+    if (len > 0 && resp.body[len - 1] == '\n')
+        len--;
+    if (len > 0 && resp.body[len - 1] == '\r')
+        len--;
+    rc = note_verifier_parse(resp.body, len, out) == 0 && out->type == NOTE_TYPE_ED25519
+             ? 0
+             : client_fail(why, CLIENT_ERR_SYNTAX,
+                           "%s/v1/log-key: the answer is not an Ed25519 verifier key", a->url);
+    client_http_response_free(&resp);
+    return rc;
+}
+
 int client_api_status(struct client_api *a,
                       const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
                       struct client_status_proof *out, char *why)

@@ -13,6 +13,7 @@
 #include "client/error.h"
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
+#include "proofs/note.h"
 #include "proofs/tile.h"
 
 #define CLIENT_SUBMIT_MAX 1000 /* submissions per POST /v1/entries */
@@ -55,6 +56,14 @@ int client_api_submit(struct client_api *a, const struct entry *entries,
  * frees). Returns 0 or CLIENT_ERR_NET, CLIENT_ERR_HTTP, CLIENT_ERR_SYNTAX. */
 int client_api_checkpoint(struct client_api *a, char **note, size_t *len,
                           char *why);
+
+/* GET /v1/log-key: the verifier key the log says it signs with (one line of
+ * text). Nothing vouches for it: callers pin it on first use or compare it
+ * with a key they trust. Returns 0, CLIENT_ERR_NOT_FOUND (a log without the
+ * route), CLIENT_ERR_NET, CLIENT_ERR_HTTP, or CLIENT_ERR_SYNTAX (not an
+ * Ed25519 verifier key). */
+int client_api_log_key(struct client_api *a, struct note_verifier *out,
+                       char *why);
 
 /* GET /v1/status/<hex>: the status proof (caller frees with
  * client_status_proof_free()). */

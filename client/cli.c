@@ -5,6 +5,8 @@
 #include "client/cli.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,11 +147,48 @@ int cli_open_api(const char *url, const struct cli_net *net, struct client_api *
     return CLI_OK;
 }
 
-int cli_log_key(const char *url, const char *arg, bool quiet, struct note_verifier *out)
+/* Pins the key the log at url serves, after checking that the log's
+ * checkpoint is signed by it (a log that cannot even do that is refused). */
+static int trust_on_first_use(const char *url, struct client_api *api, struct note_verifier *out)
+{
+    char why[CLIENT_REASON_MAX], vkey[NOTE_KEY_TEXT_MAX + 1], path[PATH_MAX];
+    int rc;
+
+    if (client_api_log_key(api, out, why) != 0) {
+        cli_error("no log key known for %s and the log does not serve one: %s", url, why);
+        cli_error("pass --log-key VKEY (the key published by the log's operator)");
+        return CLI_ERROR;
+    }
+    if ((rc = cli_check_log_key(api, out)) != CLI_OK)
+        return rc;
+    if (client_pin_store(url, out, why) != 0 || client_pin_file(path, sizeof path, why) != 0) {
+        cli_error("cannot pin the log key: %s", why);
+        return CLI_ERROR;
+    }
+    note_verifier_format(out, vkey, sizeof vkey);
+    fprintf(stderr,
+            "credlog: notice: no key was known for the log %s, so credlog fetched the key\n"
+            "  the log itself serves and pinned it in %s (trust on first use):\n"
+            "    %s\n"
+            "  Check it against the key the log's operator publishes. From now on credlog\n"
+            "  refuses any other key for this log; to give the key yourself, use --log-key.\n",
+            url, path, vkey);
+    return CLI_OK;
+}
+
+int cli_log_key(const char *url, const char *arg, bool quiet, struct client_api *fetch,
+                struct note_verifier *out)
 {
     char why[CLIENT_REASON_MAX], vkey[NOTE_KEY_TEXT_MAX + 1];
-    bool pinned = false;
+    bool pinned = false, found = false;
 
+    if (arg == NULL && url != NULL && fetch != NULL) {
+        if (client_pin_lookup(url, out, &found, why) != 0) {
+            cli_error("%s", why);
+            return CLI_ERROR;
+        }
+        return found ? CLI_OK : trust_on_first_use(url, fetch, out);
+    }
     if (client_log_key(url, arg, out, &pinned, why) != 0) {
         cli_error("%s", why);
         return CLI_ERROR;
@@ -157,6 +196,43 @@ int cli_log_key(const char *url, const char *arg, bool quiet, struct note_verifi
     if (pinned && !quiet && note_verifier_format(out, vkey, sizeof vkey) > 0)
         fprintf(stderr, "credlog: pinned log key %s for %s\n", vkey, url);
     return CLI_OK;
+}
+
+bool cli_log_key_diagnose(struct client_api *api, const struct note_verifier *key)
+{
+    char path[PATH_MAX] = "the pin file";
+    struct note_verifier served;
+
+    if (client_api_log_key(api, &served, NULL) != 0 || client_verifier_same(&served, key))
+        return false;
+    client_pin_file(path, sizeof path, NULL);
+    cli_error("the log at %s now says it signs with the key %s+%08" PRIx32 ",\n"
+              "  not with the log key %s+%08" PRIx32 " that credlog checks it against:\n"
+              "  refusing another key. If the log's operator really changed its key, check\n"
+              "  the new key with them, then delete the log's line in %s.",
+              client_api_url(api), served.name, served.key_id, key->name, key->key_id, path);
+    return true;
+}
+
+int cli_check_log_key(struct client_api *api, const struct note_verifier *key)
+{
+    char why[CLIENT_REASON_MAX], inner[CLIENT_REASON_MAX];
+    struct checkpoint cp;
+    char *note;
+    size_t len;
+    int rc;
+
+    if (client_api_checkpoint(api, &note, &len, why) != 0) {
+        cli_error("%s", why);
+        return CLI_ERROR;
+    }
+    rc = client_verify_checkpoint(note, len, key, &cp, inner);
+    free(note);
+    if (rc == 0)
+        return CLI_OK;
+    if (!cli_log_key_diagnose(api, key))
+        cli_error("%s/checkpoint: %s", client_api_url(api), inner);
+    return CLI_ERROR;
 }
 
 int cli_read_receipt(const char *path, struct client_receipt *out, char *why)

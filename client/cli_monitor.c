@@ -14,7 +14,7 @@
 #include "client/monitor.h"
 
 static const char monitor_help[] =
-    "usage: credlog monitor --log URL --log-key VKEY --state DIR [--once] [--interval S]\n"
+    "usage: credlog monitor --log URL [--log-key VKEY] --state DIR [--once] [--interval S]\n"
     "\n"
     "Follows the log and checks everything in it, trusting nothing but the log key:\n"
     "  - the checkpoint's signature, and that it extends the last checkpoint this\n"
@@ -30,7 +30,10 @@ static const char monitor_help[] =
     "and exits 1; the state is not advanced past it.\n"
     "\n"
     "  --log URL       the log\n"
-    "  --log-key VKEY  the log's verifier key, or a file holding it\n"
+    "  --log-key VKEY  the log's verifier key, or a file holding it (pinned for URL\n"
+    "                  as for issue). Without it: the pinned key, or else the key\n"
+    "                  the log serves, pinned with a notice (trust on first use);\n"
+    "                  a monitor should rather get the key from the operator.\n"
     "  --state DIR     the monitor's state directory (created if needed)\n"
     "  --once          check once and exit (default: every --interval seconds)\n"
     "  --interval S    seconds between checks (default 60)\n"
@@ -107,7 +110,7 @@ static void on_issuer(void *ctx, const char *issuer, unsigned keys, uint64_t iss
 
 /* One check; returns the exit status it deserves. */
 static int check_once(struct client_monitor *mon, struct client_api *api, const char *url,
-                      bool json)
+                      bool json, const struct note_verifier *log)
 {
     struct mon_ctx c = {json, isatty(2) && !json, NULL, NULL, false};
     struct client_monitor_hooks hooks = {on_alert, on_progress, &c};
@@ -123,6 +126,10 @@ static int check_once(struct client_monitor *mon, struct client_api *api, const 
     if (!json) {
         if (status == CLI_ERROR) {
             cli_error("monitor: could not check %s: %s", url, why);
+            /* A checkpoint that does not verify: say so if the log changed
+             * its key. */
+            if (rc == CLIENT_ERR_SYNTAX)
+                cli_log_key_diagnose(api, log);
         } else if (status == CLI_NEGATIVE) {
             printf("ALERT: %lu problem(s) in the log at %s; the monitor state was not advanced\n",
                    res.alerts, url);
@@ -208,22 +215,23 @@ int cli_monitor(int argc, char **argv)
         default: return cli_usage("monitor", "bad option");
         }
     }
-    if (url == NULL || log_key == NULL || state == NULL)
-        return cli_usage("monitor", "--log, --log-key and --state are required");
+    if (url == NULL || state == NULL)
+        return cli_usage("monitor", "--log and --state are required");
     if (optind != argc)
         return cli_usage("monitor", "unexpected argument '%s'", argv[optind]);
-    if ((rc = cli_log_key(url, log_key, json, &log)) != CLI_OK)
+    if ((rc = cli_open_api(url, &net, &api)) != CLI_OK)
         return rc;
+    if ((rc = cli_log_key(url, log_key, json, api, &log)) != CLI_OK) {
+        client_api_close(api);
+        return rc;
+    }
     if (client_monitor_open(state, &log, &mon, why) != 0) {
         cli_error("monitor: %s", why);
+        client_api_close(api);
         return CLI_ERROR;
     }
-    if ((rc = cli_open_api(url, &net, &api)) != CLI_OK) {
-        client_monitor_close(mon);
-        return rc;
-    }
     for (;;) {
-        rc = check_once(mon, api, url, json);
+        rc = check_once(mon, api, url, json, &log);
         if (once || rc == CLI_NEGATIVE)
             break;
         sleep((unsigned)interval);

@@ -80,7 +80,7 @@ int cli_receipt(int argc, char **argv)
         return CLI_ERROR;
     }
     if (log_key != NULL) {
-        if (cli_log_key(NULL, log_key, true, &log) != CLI_OK) {
+        if (cli_log_key(NULL, log_key, true, NULL, &log) != CLI_OK) {
             client_receipt_free(&r);
             return CLI_ERROR;
         }

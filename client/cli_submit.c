@@ -53,7 +53,11 @@ static const char issue_help[] =
     "  --log URL       the log (http:// or https://)\n"
     "  --key FILE      the issuer signer key (from credlog keygen)\n"
     "  --log-key VKEY  the log's verifier key, or a file holding it; pinned for URL\n"
-    "                  on first use in $XDG_CONFIG_HOME/credlog (or ~/.config/credlog)\n"
+    "                  on first use in $XDG_CONFIG_HOME/credlog (or ~/.config/credlog).\n"
+    "                  Without it: the key pinned for URL, or else the key the log\n"
+    "                  serves (GET /v1/log-key), pinned with a notice (trust on\n"
+    "                  first use). A log that signs with another key than the\n"
+    "                  pinned one is refused before anything is submitted.\n"
     "  --hash          the arguments are hex SHA-256 hashes, not files\n"
     "  --cacert FILE   CA certificates for https (default: the system store)\n"
     "  --timeout S     seconds per request (default 30)\n"
@@ -70,8 +74,9 @@ static const char revoke_help[] =
     "file (or prints the receipts for --hash). Revoking twice returns the first\n"
     "revocation's receipt.\n"
     "\n"
-    "  --reason CODE   unspecified (0, default), issued_in_error (1), misconduct (2),\n"
-    "                  superseded (3) or withdrawn (4)\n"
+    "  --reason CODE   a name or its number: unspecified (0, default),\n"
+    "                  issued_in_error (1), misconduct (2), superseded (3),\n"
+    "                  withdrawn (4)\n"
     "  --log, --key, --log-key, --hash, --cacert, --timeout, --json: as for issue\n"
     "\n"
     "Exit status: 0 all revoked; 1 the log refused some (for example never issued,\n"
@@ -295,8 +300,10 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
     }
     if (loose)
         fprintf(stderr, "credlog: warning: %s is readable by others (chmod 600 it)\n", o->key_file);
-    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, &log)) != CLI_OK ||
-        (rc = cli_open_api(o->log_url, &o->net, &api)) != CLI_OK) {
+    /* Nothing is sent before the log shows it signs with the key we hold. */
+    if ((rc = cli_open_api(o->log_url, &o->net, &api)) != CLI_OK ||
+        (rc = cli_log_key(o->log_url, o->log_key, o->json, api, &log)) != CLI_OK ||
+        (rc = cli_check_log_key(api, &log)) != CLI_OK) {
         note_signer_wipe(&signer);
         goto out;
     }
@@ -363,7 +370,10 @@ static int submit_main(uint8_t type, int argc, char **argv)
             if (type != ENTRY_REVOKE)
                 return cli_usage(o.cmd, "--reason is for revoke");
             if (parse_reason(optarg, &o.reason) != 0)
-                return cli_usage(o.cmd, "unknown reason '%s'", optarg);
+                return cli_usage(o.cmd,
+                                 "unknown reason '%s' (want unspecified, issued_in_error, "
+                                 "misconduct, superseded, withdrawn, or 0..4)",
+                                 optarg);
             break;
         case 'c': o.net.cacert = optarg; break;
         case 't':

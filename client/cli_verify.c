@@ -162,7 +162,7 @@ static int run(const struct verify_opts *o, const char *target, bool target_is_h
         cli_error("%s", why);
         return CLI_ERROR;
     }
-    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, &log)) != CLI_OK)
+    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, NULL, &log)) != CLI_OK)
         return rc;
 
     /* The receipt: explicit, or beside the file (required offline). */

@@ -2,6 +2,7 @@
 #include "client/keys.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +148,7 @@ static size_t url_key_len(const char *url)
     return n;
 }
 
-static int pin_path(char *path, size_t cap, char *why)
+int client_pin_file(char *path, size_t cap, char *why)
 {
     char dir[PATH_MAX];
     int rc = client_config_dir(dir, sizeof dir, why);
@@ -159,6 +160,13 @@ static int pin_path(char *path, size_t cap, char *why)
     return 0;
 }
 
+bool client_verifier_same(const struct note_verifier *a,
+                          const struct note_verifier *b)
+{
+    return a->type == b->type && a->key_id == b->key_id && strcmp(a->name, b->name) == 0 &&
+           memcmp(a->pub, b->pub, sizeof a->pub) == 0;
+}
+
 int client_pin_lookup(const char *url, struct note_verifier *out, bool *found,
                       char *why)
 {
@@ -168,7 +176,7 @@ int client_pin_lookup(const char *url, struct note_verifier *out, bool *found,
     int rc;
 
     *found = false;
-    if ((rc = pin_path(path, sizeof path, why)) != 0)
+    if ((rc = client_pin_file(path, sizeof path, why)) != 0)
         return rc;
     errno = 0;
     rc = client_read_file(path, PIN_FILE_MAX, &text, &len, why);
@@ -201,7 +209,7 @@ int client_pin_store(const char *url, const struct note_verifier *key,
     int rc;
 
     if ((rc = client_config_dir(dir, sizeof dir, why)) != 0 ||
-        (rc = client_mkdirs(dir, 0700, why)) != 0 || (rc = pin_path(path, sizeof path, why)) != 0)
+        (rc = client_mkdirs(dir, 0700, why)) != 0 || (rc = client_pin_file(path, sizeof path, why)) != 0)
         return rc;
     if (note_verifier_format(key, vkey, sizeof vkey) < 0)
         return client_fail(why, CLIENT_ERR_KEY, "cannot format the log key");
@@ -256,13 +264,13 @@ int client_log_key(const char *url, const char *arg, struct note_verifier *out,
         return 0;
     }
     if (found) {
-        if (strcmp(pinned.name, out->name) != 0 || pinned.key_id != out->key_id ||
-            memcmp(pinned.pub, out->pub, sizeof pinned.pub) != 0) {
-            pin_path(path, sizeof path, NULL);
+        if (!client_verifier_same(&pinned, out)) {
+            client_pin_file(path, sizeof path, NULL);
             return client_fail(why, CLIENT_ERR_KEY,
-                               "the log key given differs from the key pinned for %s in %s; "
-                               "remove that line only if the log really changed its key",
-                               url, path);
+                               "--log-key %s+%08" PRIx32 " is not the key pinned for %s "
+                               "(%s+%08" PRIx32 ") in %s: refusing it; delete that line only if "
+                               "the log really changed its key",
+                               out->name, out->key_id, url, pinned.name, pinned.key_id, path);
         }
         return 0;
     }

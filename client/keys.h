@@ -36,6 +36,14 @@ int client_verifier_arg(const char *arg, struct note_verifier *out, char *why);
 /* The config directory into buf. Returns 0 or CLIENT_ERR_IO (no HOME). */
 int client_config_dir(char *buf, size_t cap, char *why);
 
+/* The pin file's path (<config>/known_logs) into buf. Returns 0 or
+ * CLIENT_ERR_IO. */
+int client_pin_file(char *buf, size_t cap, char *why);
+
+/* Whether two verifier keys are the same key (name, id and public key). */
+bool client_verifier_same(const struct note_verifier *a,
+                          const struct note_verifier *b);
+
 /* Looks up the pinned key of log url. Sets *found. Returns 0,
  * CLIENT_ERR_IO or CLIENT_ERR_KEY (corrupt pin file). */
 int client_pin_lookup(const char *url, struct note_verifier *out, bool *found,

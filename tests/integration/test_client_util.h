@@ -265,6 +265,8 @@ struct tu_server {
      * between), with partial tiles that are now full gone (404). */
     uint64_t tile_size;
     bool drop_partials;
+    /* Served at /v1/log-key when set (a log may claim any key there). */
+    const char *log_key_text;
 };
 
 TU_FN void tu_reply(struct evhttp_request *req, int code, const char *type, const void *body,
@@ -304,6 +306,8 @@ TU_FN void tu_handle(struct evhttp_request *req, void *arg)
         char *note = minilog_checkpoint(s->ml, s->size);
         tu_reply(req, 200, "text/plain; charset=utf-8", note, strlen(note));
         free(note);
+    } else if (strcmp(uri, "/v1/log-key") == 0 && s->log_key_text != NULL) {
+        tu_reply(req, 200, "text/plain; charset=utf-8", s->log_key_text, strlen(s->log_key_text));
     } else if (strncmp(uri, "/tile/", 6) == 0 &&
                tile_parse_path(uri + 1, strlen(uri + 1), &t) == 0 &&
                !(s->drop_partials && t.width < TILE_WIDTH &&
