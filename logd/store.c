@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define STORE_FORMAT 1
@@ -39,6 +42,8 @@ struct store {
     MDB_env *env;
     MDB_dbi dbi[DB_COUNT];
     uint64_t map_size;
+    uint64_t max_map; /* store_grow()'s cap */
+    bool broken;      /* a failed remap left LMDB without a map */
     /* Readers hold it shared while a read transaction is open; store_grow()
      * holds it exclusively, because LMDB may only remap with no transaction
      * open in the process. Writer-preferring, so a stream of readers cannot
@@ -97,7 +102,8 @@ static int map_rc(int rc)
     case MDB_MAP_FULL: return STORE_ERR_MAP_FULL;
     case MDB_KEYEXIST: return STORE_ERR_ORDER;
     case ENOSPC:
-    case EDQUOT: return STORE_ERR_DISK_FULL;
+    case EDQUOT:
+    case EFBIG: return STORE_ERR_DISK_FULL;
     case ENOMEM: return STORE_ERR_NOMEM;
     default: return STORE_ERR_IO;
     }
@@ -128,6 +134,7 @@ int store_open(const char *dir, const struct store_options *opt,
         return STORE_ERR_NOMEM;
     }
     s->map_size = opt && opt->map_size ? opt->map_size : STORE_DEFAULT_MAP;
+    s->max_map = STORE_MAX_MAP;
     s->lock_fd = -1;
     pthread_rwlockattr_init(&attr);
     pthread_rwlockattr_setkind_np(&attr,
@@ -231,20 +238,53 @@ uint64_t store_map_size(struct store *s)
     return size;
 }
 
+void store_set_max_map(struct store *s, uint64_t max_size)
+{
+    pthread_rwlock_wrlock(&s->grow_lock);
+    s->max_map = max_size == 0 || max_size > STORE_MAX_MAP ? STORE_MAX_MAP
+                                                           : max_size;
+    pthread_rwlock_unlock(&s->grow_lock);
+}
+
 int store_grow(struct store *s)
 {
     uint64_t size;
-    int rc;
+    void *probe;
+    int fd, rc;
 
     pthread_rwlock_wrlock(&s->grow_lock);
+    if (s->broken) {
+        pthread_rwlock_unlock(&s->grow_lock);
+        return STORE_ERR_IO;
+    }
     size = s->map_size * 2;
-    if (size > STORE_MAX_MAP) {
+    if (size > s->max_map)
+        size = s->max_map;
+    if (size <= s->map_size) {
         pthread_rwlock_unlock(&s->grow_lock);
         return STORE_ERR_MAP_FULL;
     }
+    /* LMDB unmaps the old map before mapping the new one, and if that mmap
+     * fails (address space limit) it keeps no map at all: the next
+     * transaction would crash. So first check that the new size can be
+     * mapped while the old map is still there. */
+    if (mdb_env_get_fd(s->env, &fd) != 0) {
+        pthread_rwlock_unlock(&s->grow_lock);
+        return STORE_ERR_IO;
+    }
+    probe = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+    if (probe == MAP_FAILED) {
+        pthread_rwlock_unlock(&s->grow_lock);
+        return STORE_ERR_MAP_FULL;
+    }
+    munmap(probe, (size_t)size);
     rc = mdb_env_set_mapsize(s->env, (size_t)size);
-    if (rc == 0)
+    if (rc == 0) {
         s->map_size = size;
+    } else {
+        /* Lost the race for the address space: LMDB has no map left. */
+        s->broken = true;
+    }
     pthread_rwlock_unlock(&s->grow_lock);
     return rc == 0 ? 0 : STORE_ERR_IO;
 }
@@ -262,7 +302,7 @@ int store_reader_new(struct store *s, struct store_txn **out)
         return STORE_ERR_NOMEM;
     r->s = s;
     pthread_rwlock_rdlock(&s->grow_lock);
-    rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
+    rc = s->broken ? EIO : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
     if (rc == 0)
         mdb_txn_reset(r->txn);
     pthread_rwlock_unlock(&s->grow_lock);
@@ -279,7 +319,7 @@ int store_read_begin(struct store_txn *r)
     int rc;
 
     pthread_rwlock_rdlock(&r->s->grow_lock);
-    rc = mdb_txn_renew(r->txn);
+    rc = r->s->broken ? EIO : mdb_txn_renew(r->txn);
     if (rc != 0) {
         pthread_rwlock_unlock(&r->s->grow_lock);
         return map_rc(rc);
@@ -325,7 +365,8 @@ int store_write_begin(struct store *s, struct store_txn **out)
         return STORE_ERR_NOMEM;
     w->s = s;
     w->write = true;
-    rc = mdb_txn_begin(s->env, NULL, 0, &w->txn);
+    /* The writer runs while no store_grow() can (one thread does both). */
+    rc = s->broken ? EIO : mdb_txn_begin(s->env, NULL, 0, &w->txn);
     if (rc != 0) {
         free(w);
         return map_rc(rc);
@@ -335,6 +376,32 @@ int store_write_begin(struct store *s, struct store_txn **out)
     return 0;
 }
 
+/* Why a commit failed. LMDB reports a short write as EIO, and a write that
+ * meets a full disk or the file size limit (RLIMIT_FSIZE) is short: so on
+ * EIO, ask the file system whether the data file can grow by one page now. */
+static int commit_error(struct store *s, int rc)
+{
+    struct statvfs vfs;
+    struct stat st;
+    int fd, e;
+
+    if (rc != EIO)
+        return map_rc(rc);
+    if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &st) != 0)
+        return STORE_ERR_IO;
+    e = fallocate(fd, 0, st.st_size, 4096);
+    if (e == 0)
+        return STORE_ERR_IO; /* there is room: a real I/O error */
+    e = errno;
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT)
+        return STORE_ERR_DISK_FULL;
+    if ((e == EOPNOTSUPP || e == ENOSYS) && fstatvfs(fd, &vfs) == 0 &&
+        (uint64_t)(geteuid() == 0 ? vfs.f_bfree : vfs.f_bavail) * vfs.f_frsize <
+            (uint64_t)1 << 16)
+        return STORE_ERR_DISK_FULL;
+    return STORE_ERR_IO;
+}
+
 int store_write_commit(struct store_txn *w)
 {
     int err = w->err;
@@ -342,8 +409,8 @@ int store_write_commit(struct store_txn *w)
     /* A write transaction's cursors are freed by LMDB when it ends. */
     if (err != 0)
         mdb_txn_abort(w->txn);
-    else
-        err = map_rc(mdb_txn_commit(w->txn));
+    else if ((err = mdb_txn_commit(w->txn)) != 0)
+        err = commit_error(w->s, err);
     free(w);
     return err;
 }

@@ -32,7 +32,8 @@
 #define STORE_ERR_IO (-1)       /* LMDB or file system failure */
 #define STORE_ERR_NOTFOUND (-2) /* no such entry, hash, credential, ... */
 #define STORE_ERR_MAP_FULL (-3) /* the map is full: abort, store_grow(), retry */
-#define STORE_ERR_DISK_FULL (-4) /* the file system is full (ENOSPC, EDQUOT) */
+#define STORE_ERR_DISK_FULL (-4) /* the file system is full (ENOSPC, EDQUOT), or
+                                    the file size limit (EFBIG) */
 #define STORE_ERR_CORRUPT (-5)  /* a stored value has an impossible shape */
 #define STORE_ERR_NOMEM (-6)    /* allocation failed */
 #define STORE_ERR_SPACE (-7)    /* the caller's buffer is too small */
@@ -75,10 +76,18 @@ void store_close(struct store *s);
 /* The current map size in bytes. */
 uint64_t store_map_size(struct store *s);
 
-/* Doubles the map size after a STORE_ERR_MAP_FULL. Must be called with no
- * write transaction open; waits until every reader has ended its read
- * transaction and keeps new ones out until done. Returns 0, STORE_ERR_IO or
- * STORE_ERR_MAP_FULL (the map cannot grow any more). */
+/* Caps the map size at max_size bytes (0: no cap but LMDB's own, 16 TiB):
+ * store_grow() never grows beyond it. Call before the writer starts. */
+void store_set_max_map(struct store *s, uint64_t max_size);
+
+/* Doubles the map size (up to the cap) after a STORE_ERR_MAP_FULL. Must be
+ * called by the writer with no write transaction open; waits until every
+ * reader has ended its read transaction and keeps new ones out until done.
+ * Returns 0, STORE_ERR_MAP_FULL (the map cannot grow now: it is at the cap,
+ * or the larger map cannot be mapped, for example under an address space
+ * limit; the store stays usable at its current size) or STORE_ERR_IO (LMDB
+ * failed to remap after all and has no map left: every later transaction
+ * fails with STORE_ERR_IO until the store is closed and opened again). */
 int store_grow(struct store *s);
 
 /* ---- transactions ---- */
@@ -103,8 +112,10 @@ void store_reader_free(struct store_txn *r);
 int store_write_begin(struct store *s, struct store_txn **out);
 
 /* Commits durably and frees w. Returns 0, STORE_ERR_MAP_FULL,
- * STORE_ERR_DISK_FULL or STORE_ERR_IO; on failure nothing of w is kept. If
- * an earlier call on w failed, the commit fails with that error. */
+ * STORE_ERR_DISK_FULL (the file system is full, or the data file met the
+ * process's file size limit: nothing of w is kept and a later commit may
+ * succeed once there is room) or STORE_ERR_IO; on failure nothing of w is
+ * kept. If an earlier call on w failed, the commit fails with that error. */
 int store_write_commit(struct store_txn *w);
 
 /* Aborts and frees w. Accepts NULL. */

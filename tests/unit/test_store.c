@@ -11,6 +11,7 @@
 
 #include <ftw.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,6 +418,109 @@ static void test_map_growth(void)
     store_close(s);
 }
 
+/* Fills the store with batches of 2000 entries from *next until MAP_FULL
+ * (or `until` entries). Returns the last error. */
+static int fill(struct store *s, uint64_t *next, uint64_t until)
+{
+    struct store_txn *w;
+    uint8_t buf[256], h[32];
+    int err = 0;
+
+    while (*next < until) {
+        uint64_t i;
+        if ((err = store_write_begin(s, &w)) != 0)
+            return err;
+        for (i = *next; i < *next + 2000; i++) {
+            size_t len = fake_entry(i, buf);
+            fake_hash(i, h);
+            if ((err = store_append_entry(w, i, buf, len)) != 0 ||
+                (err = store_append_hashes(w, i, (const uint8_t(*)[32])h, 1)) != 0)
+                break;
+        }
+        if (err == 0)
+            err = store_write_commit(w);
+        else
+            store_write_abort(w);
+        if (err != 0)
+            return err;
+        *next = i;
+    }
+    return 0;
+}
+
+/* The address space of this process now, from /proc (0 if unknown). */
+static uint64_t vm_size(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kb = 0;
+
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
+            break;
+    fclose(f);
+    return (uint64_t)kb * 1024;
+}
+
+/* A map that cannot grow: at the --map-max cap, and when the new map cannot
+ * be mapped (address space limit). Both fail cleanly, the store stays
+ * usable, and growth works again once there is room. */
+static void test_grow_limits(void)
+{
+    struct store *s = open_store(1 << 20);
+    struct store_txn *r;
+    uint64_t next = 0, size = 0;
+    uint8_t buf[256];
+    size_t len;
+
+    REQUIRE(s != NULL);
+    store_set_max_map(s, 3 << 20);
+    CHECK(fill(s, &next, 1000000) == STORE_ERR_MAP_FULL);
+    CHECK(store_grow(s) == 0 && store_map_size(s) == 2 << 20);
+    CHECK(fill(s, &next, 1000000) == STORE_ERR_MAP_FULL);
+    CHECK(store_grow(s) == 0 && store_map_size(s) == 3 << 20); /* capped */
+    CHECK(fill(s, &next, 1000000) == STORE_ERR_MAP_FULL);
+    CHECK(store_grow(s) == STORE_ERR_MAP_FULL && store_map_size(s) == 3 << 20);
+    store_set_max_map(s, 0); /* no cap */
+
+#if defined(__SANITIZE_ADDRESS__)
+    printf("address space limit: skipped under AddressSanitizer\n");
+#else
+    {
+        /* LMDB unmaps the old map before mapping the new one and keeps no
+         * map when that fails: growing must not leave the store unusable. */
+        struct rlimit old, lim;
+        uint64_t vm = vm_size();
+        int rc;
+        REQUIRE(vm > 0 && getrlimit(RLIMIT_AS, &old) == 0);
+        lim = old;
+        lim.rlim_cur = (rlim_t)(vm + (1 << 20)); /* 3 -> 6 MiB needs 3 more */
+        REQUIRE(setrlimit(RLIMIT_AS, &lim) == 0);
+        rc = store_grow(s); /* 3 MiB -> 6 MiB */
+        setrlimit(RLIMIT_AS, &old);
+        CHECK_MSG(rc == STORE_ERR_MAP_FULL, "grow under RLIMIT_AS: %d", rc);
+        CHECK(store_map_size(s) == 3 << 20);
+        REQUIRE(store_reader_new(s, &r) == 0);
+        REQUIRE(store_read_begin(r) == 0);
+        CHECK(store_tree_size(r, &size) == 0 && size == next);
+        CHECK(store_entry(r, next - 1, buf, sizeof buf, &len) == 0);
+        store_read_end(r);
+        store_reader_free(r);
+        /* With room again, the same growth works. */
+        CHECK(store_grow(s) == 0 && store_map_size(s) == 6 << 20);
+        CHECK(fill(s, &next, next + 4000) == 0);
+    }
+#endif
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    CHECK(store_tree_size(r, &size) == 0 && size == next);
+    CHECK(store_entry(r, next - 1, buf, sizeof buf, &len) == 0);
+    store_reader_free(r);
+    store_close(s);
+}
+
 static void test_open_errors(void)
 {
     struct store *s = NULL, *s2 = NULL;
@@ -450,6 +554,9 @@ int main(void)
     remove_dir();
     make_dir();
     test_map_growth();
+    remove_dir();
+    make_dir();
+    test_grow_limits();
     remove_dir();
     test_open_errors();
     return check_finish();
