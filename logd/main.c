@@ -38,6 +38,7 @@ static const char usage_text[] =
     "  --threads N         HTTP threads (number of CPUs)\n"
     "  --port-file FILE    write the port actually bound to FILE\n"
     "  --map-size BYTES    initial LMDB map size (1 GiB; grows on demand)\n"
+    "  --map-max BYTES     never grow the map beyond BYTES (16 TiB)\n"
     "  --max-body BYTES    largest request body (1048576)\n"
     "  --max-headers BYTES largest request line and headers (16384)\n"
     "  --timeout S         per-connection read/write timeout (30)\n"
@@ -50,7 +51,7 @@ static const char usage_text[] =
 struct options {
     const char *data, *listen, *key, *issuers, *port_file;
     unsigned long batch_max, batch_wait, heartbeat, threads;
-    unsigned long long map_size, max_body, max_headers, timeout;
+    unsigned long long map_size, map_max, max_body, max_headers, timeout;
     bool dev;
 };
 
@@ -100,6 +101,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"threads", required_argument, NULL, 't'},
         {"port-file", required_argument, NULL, 'p'},
         {"map-size", required_argument, NULL, 'm'},
+        {"map-max", required_argument, NULL, 'M'},
         {"max-body", required_argument, NULL, 'B'},
         {"max-headers", required_argument, NULL, 'E'},
         {"timeout", required_argument, NULL, 'T'},
@@ -152,6 +154,11 @@ static int parse_options(int argc, char **argv, struct options *o)
             if (parse_num(optarg, 1 << 20, 1ULL << 44, &v) != 0)
                 return usage("--map-size wants 1 MiB..16 TiB, not %s", optarg);
             o->map_size = v;
+            break;
+        case 'M':
+            if (parse_num(optarg, 1 << 20, 1ULL << 44, &v) != 0)
+                return usage("--map-max wants 1 MiB..16 TiB, not %s", optarg);
+            o->map_max = v;
             break;
         case 'B':
             if (parse_num(optarg, 1024, 1 << 30, &v) != 0)
@@ -289,6 +296,9 @@ int main(int argc, char **argv)
     if ((rc = parse_options(argc, argv, &o)) != 0)
         return rc;
     signal(SIGPIPE, SIG_IGN);
+    /* A write past the file size limit fails with EFBIG (a full disk, to
+     * the store) instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
     if (evthread_use_pthreads() != 0) {
         log_msg("cannot enable libevent threads");
         return 1;
@@ -325,6 +335,7 @@ int main(int argc, char **argv)
             log_msg("cannot open storage: %s", errbuf);
             goto out;
         }
+        store_set_max_map(store, o.map_max);
     }
     if ((metrics = metrics_new()) == NULL)
         goto out;
