@@ -150,6 +150,14 @@ int logd_proc_start(struct logd_proc *p, const char *const *extra)
         return -1;
     }
     unlink(p->port_path);
+    /* $LOGD_WRAPPER: words put before the logd command (scripts/valgrind.sh
+     * runs logd under valgrind this way). */
+    char wrapper[1024];
+    snprintf(wrapper, sizeof wrapper, "%s",
+             getenv("LOGD_WRAPPER") != NULL ? getenv("LOGD_WRAPPER") : "");
+    for (char *save = NULL, *w = strtok_r(wrapper, " ", &save); w != NULL && argc < 32;
+         w = strtok_r(NULL, " ", &save))
+        argv[argc++] = w;
     argv[argc++] = bin;
     argv[argc++] = "--data";
     argv[argc++] = p->data;
@@ -178,7 +186,7 @@ int logd_proc_start(struct logd_proc *p, const char *const *extra)
         }
         if (null >= 0)
             dup2(null, 0);
-        execv(bin, (char *const *)argv);
+        execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
     p->pid = pid;

@@ -6,7 +6,9 @@
  * logd_proc_start() starts logd on 127.0.0.1:0 with --port-file and waits
  * until it listens; p->url is then its base URL. Stop it with SIGTERM
  * (logd_proc_stop) or SIGKILL (logd_proc_kill) and start it again on the same
- * directory. logd's stderr goes to p->log_path. logd_proc_cleanup() stops it
+ * directory. logd's stderr goes to p->log_path. $LOGD_WRAPPER, if set, is
+ * a space-separated command put before logd's (for example valgrind and its
+ * options). logd_proc_cleanup() stops it
  * and removes the directory (kept if $CREDLOG_KEEP_TMP is set).
  *
  * Not thread-safe; one struct per logd. Functions return 0 or -1 and print
