@@ -78,6 +78,10 @@ struct seq {
     struct issuer_key *reload;
     size_t nreload;
     bool reload_pending;
+    /* A reload whose batch found the storage full: applied with the next
+     * batch (submissions or heartbeat) unless a newer reload comes first. */
+    struct issuer_key *retry;
+    size_t nretry;
     bool stopping;
     bool started;
     pthread_t thread;
@@ -674,12 +678,23 @@ static int run_batch(struct seq *q, struct batch *b)
                         (unsigned long long)store_map_size(q->store));
                 continue;
             }
-            log_msg("storage map cannot grow: %s", store_strerror(gerr));
+            if (gerr == STORE_ERR_MAP_FULL)
+                log_msg("storage map cannot grow beyond %llu bytes now "
+                        "(--map-max, or no address space left)",
+                        (unsigned long long)store_map_size(q->store));
+            else
+                log_msg("storage map cannot grow: %s: LMDB lost its map, "
+                        "restart logd", store_strerror(gerr));
         }
         issuers_unref(keys);
         if (err == STORE_ERR_MAP_FULL || err == STORE_ERR_DISK_FULL) {
             log_msg("batch not committed: %s", store_strerror(err));
-            finish_requests(b, SEQ_ERR_FULL, "storage is full, try again later",
+            finish_requests(b, SEQ_ERR_FULL,
+                            err == STORE_ERR_DISK_FULL
+                                ? "the log's disk is full: nothing was "
+                                  "appended, try again later"
+                                : "the log's storage map is at its size "
+                                  "limit: nothing was appended, try again later",
                             NULL);
             return SEQ_ERR_FULL;
         }
@@ -913,6 +928,7 @@ static void *seq_main(void *arg)
         struct batch b;
         bool heartbeat = false;
         struct timespec now, deadline;
+        int rc;
 
         while (q->head == NULL && !q->reload_pending && !q->stopping) {
             clock_gettime(CLOCK_MONOTONIC, &now);
@@ -950,6 +966,12 @@ static void *seq_main(void *arg)
             q->reload = NULL;
             q->nreload = 0;
             q->reload_pending = false;
+        } else if (q->retry != NULL) {
+            b.want = q->retry;
+            b.nwant = q->nretry;
+            b.has_want = true;
+            q->retry = NULL;
+            q->nretry = 0;
         }
         {
             struct seq_req **tail = &b.reqs;
@@ -973,9 +995,22 @@ static void *seq_main(void *arg)
             log_msg("heartbeat: appending a MAP entry");
         if (b.has_want)
             log_msg("reloading issuers: %zu keys wanted", b.nwant);
-        if (run_batch(q, &b) == 0 && b.has_want && b.nremoved == 0 &&
-            b.nadded == 0)
+        rc = run_batch(q, &b);
+        if (rc == 0 && b.has_want && b.nremoved == 0 && b.nadded == 0)
             log_msg("issuer keys unchanged");
+        if (rc == SEQ_ERR_FULL && b.has_want) {
+            /* The key changes (perhaps the removal of a compromised key)
+             * must not be forgotten: retry them with the next batch. */
+            log_msg("issuer keys not updated yet (storage full): retrying "
+                    "with the next batch");
+            pthread_mutex_lock(&q->mu);
+            if (!q->reload_pending && q->retry == NULL) {
+                q->retry = b.want;
+                q->nretry = b.nwant;
+                b.want = NULL;
+            }
+            pthread_mutex_unlock(&q->mu);
+        }
         for (struct seq_req *r = b.reqs, *next; r != NULL; r = next) {
             next = r->next;
             r->next = NULL;
@@ -1044,6 +1079,9 @@ int seq_reload_issuers(struct seq *q, const struct issuer_key *want, size_t n)
         return SEQ_ERR_STOPPING;
     }
     free(q->reload);
+    free(q->retry); /* superseded */
+    q->retry = NULL;
+    q->nretry = 0;
     q->reload = copy;
     q->nreload = n;
     q->reload_pending = true;
@@ -1086,6 +1124,7 @@ void seq_free(struct seq *q)
     issuers_unref(q->keys);
     seq_checkpoint_unref(q->checkpoint);
     free(q->reload);
+    free(q->retry);
     free(q->changes);
     pthread_cond_destroy(&q->cond);
     pthread_mutex_destroy(&q->mu);

@@ -448,22 +448,6 @@ static int fill(struct store *s, uint64_t *next, uint64_t until)
     return 0;
 }
 
-/* The address space of this process now, from /proc (0 if unknown). */
-static uint64_t vm_size(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    unsigned long long kb = 0;
-
-    if (f == NULL)
-        return 0;
-    while (fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
-            break;
-    fclose(f);
-    return (uint64_t)kb * 1024;
-}
-
 /* A map that cannot grow: at the --map-max cap, and when the new map cannot
  * be mapped (address space limit). Both fail cleanly, the store stays
  * usable, and growth works again once there is room. */
@@ -492,8 +476,17 @@ static void test_grow_limits(void)
         /* LMDB unmaps the old map before mapping the new one and keeps no
          * map when that fails: growing must not leave the store unusable. */
         struct rlimit old, lim;
-        uint64_t vm = vm_size();
+        unsigned long long kb = 0;
+        uint64_t vm;
+        char line[256];
+        FILE *f = fopen("/proc/self/status", "r");
         int rc;
+        while (f != NULL && fgets(line, sizeof line, f) != NULL)
+            if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
+                break;
+        if (f != NULL)
+            fclose(f);
+        vm = (uint64_t)kb * 1024;
         REQUIRE(vm > 0 && getrlimit(RLIMIT_AS, &old) == 0);
         lim = old;
         lim.rlim_cur = (rlim_t)(vm + (1 << 20)); /* 3 -> 6 MiB needs 3 more */
