@@ -12,6 +12,7 @@
  * receipts (counted, not verified: verifying here would take the cores logd
  * is measured on). Prints
  *   entries_per_s=R entries=N requests=Q errors=E seconds=T p50_ms= p99_ms=
+ *   client_cpu=C
  *
  * Open loop (latency at a fixed offered load):
  *   bench_submit --url URL --key ISSUER.key --log-key VKEY --seed S
@@ -22,9 +23,12 @@
  * client_verify_receipt). Its latency runs from its due time to the verified
  * receipt, so a stall counts against every request it delays. Prints
  *   offered_per_s=R done_per_s=D requests=Q errors=E p50_ms= p90_ms= p99_ms=
- *   p999_ms= max_ms=
+ *   p999_ms= max_ms= client_cpu=C
+ * client_cpu is this program's CPU time while measuring, in cores (it runs
+ * on the same machine as logd).
  */
 #include <pthread.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -235,7 +239,8 @@ int main(int argc, char **argv)
     struct client *cl;
     bool open;
     uint64_t good = 0;
-    double elapsed, *lat;
+    double elapsed, *lat, cpu_s;
+    struct rusage ru0, ru1;
     size_t nlat = 0;
 
     if (sh == NULL)
@@ -296,9 +301,16 @@ int main(int argc, char **argv)
     /* Everything is signed and encoded: start the clock. */
     sh->start = bench_now() + (open ? 0.05 : 0);
     pthread_barrier_wait(&sh->ready);
+    getrusage(RUSAGE_SELF, &ru0);
     for (unsigned i = 0; i < o->clients; i++)
         pthread_join(cl[i].thread, NULL);
     elapsed = bench_now() - sh->start;
+    getrusage(RUSAGE_SELF, &ru1);
+    /* This program's own CPU time while measuring (it shares the cores). */
+    cpu_s = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) +
+            (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) / 1e6 +
+            (double)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+            (double)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
 
     lat = malloc(sh->nreq * sizeof *lat);
     if (lat == NULL)
@@ -311,21 +323,23 @@ int main(int argc, char **argv)
     if (open) {
         double p50 = bench_percentile(lat, nlat, 0.50);
         printf("offered_per_s=%llu done_per_s=%.0f requests=%llu errors=%llu "
-               "p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f\n",
+               "p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f p999_ms=%.2f max_ms=%.2f "
+               "client_cpu=%.2f\n",
                (unsigned long long)o->rate, (double)good / elapsed,
                (unsigned long long)sh->nreq,
                (unsigned long long)atomic_load(&sh->errors), p50,
                bench_percentile(lat, nlat, 0.90), bench_percentile(lat, nlat, 0.99),
-               bench_percentile(lat, nlat, 0.999), bench_percentile(lat, nlat, 1.0));
+               bench_percentile(lat, nlat, 0.999), bench_percentile(lat, nlat, 1.0),
+               cpu_s / elapsed);
     } else {
         double p50 = bench_percentile(lat, nlat, 0.50);
         printf("entries_per_s=%.0f entries=%llu requests=%llu errors=%llu "
-               "seconds=%.2f p50_ms=%.1f p99_ms=%.1f\n",
+               "seconds=%.2f p50_ms=%.1f p99_ms=%.1f client_cpu=%.2f\n",
                (double)(good * o->batch) / elapsed,
                (unsigned long long)(good * o->batch),
                (unsigned long long)sh->nreq,
                (unsigned long long)atomic_load(&sh->errors), elapsed, p50,
-               bench_percentile(lat, nlat, 0.99));
+               bench_percentile(lat, nlat, 0.99), cpu_s / elapsed);
         if (o->issued_out != NULL)
             write_issued(sh);
     }
