@@ -205,6 +205,19 @@ int store_open(const char *dir, const struct store_options *opt,
     txn = NULL;
     if (rc != 0)
         goto fail;
+    /* LMDB syncs data.mdb but not the directory: make the new file's name
+     * durable too, before any receipt depends on it. */
+    {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) != 0) {
+            snprintf(errbuf, errcap, "%s: %s", dir, strerror(errno));
+            if (dfd >= 0)
+                close(dfd);
+            store_close(s);
+            return STORE_ERR_OPEN;
+        }
+        close(dfd);
+    }
     *out = s;
     return 0;
 
