@@ -25,7 +25,10 @@ static const char monitor_help[] =
     "    credential's own issuer;\n"
     "  - the revocation map replayed: every MAP entry's index and root.\n"
     "The replayed state is kept in DIR (LMDB) so each run continues where the last\n"
-    "one stopped; DIR/checkpoint is the last verified checkpoint.\n"
+    "one stopped; DIR/checkpoint is the last checkpoint verified to its end.\n"
+    "A long catch-up commits every 4096 entries, once they are proven part of the\n"
+    "signed tree, so an interrupted run (or one stopped by --max-entries) resumes\n"
+    "there.\n"
     "Any problem prints ALERT lines (with the two checkpoints that prove a fork)\n"
     "and exits 1; the state is not advanced past it.\n"
     "\n"
@@ -36,6 +39,9 @@ static const char monitor_help[] =
     "                  a monitor should rather get the key from the operator.\n"
     "  --state DIR     the monitor's state directory (created if needed)\n"
     "  --once          check once and exit (default: every --interval seconds)\n"
+    "  --max-entries N replay at most about N entries per run (up to the next\n"
+    "                  256-entry bundle), commit, and stop; a looping monitor\n"
+    "                  goes on at once until it has caught up\n"
     "  --interval S    seconds between checks (default 60)\n"
     "  --cacert FILE, --timeout S: as for issue\n"
     "  --json          machine-readable output (one object per check)\n"
@@ -110,7 +116,7 @@ static void on_issuer(void *ctx, const char *issuer, unsigned keys, uint64_t iss
 
 /* One check; returns the exit status it deserves. */
 static int check_once(struct client_monitor *mon, struct client_api *api, const char *url,
-                      bool json, const struct note_verifier *log)
+                      bool json, const struct note_verifier *log, bool *complete)
 {
     struct mon_ctx c = {json, isatty(2) && !json, NULL, NULL, false};
     struct client_monitor_hooks hooks = {on_alert, on_progress, &c};
@@ -122,6 +128,7 @@ static int check_once(struct client_monitor *mon, struct client_api *api, const 
     c.issuers = json_array();
     rc = client_monitor_run(mon, api, &hooks, &res, why);
     status = rc == 0 ? CLI_OK : rc == CLIENT_ERR_INVALID ? CLI_NEGATIVE : CLI_ERROR;
+    *complete = res.complete;
     cli_time((uint64_t)time(NULL) * 1000, t, sizeof t);
     if (!json) {
         if (status == CLI_ERROR) {
@@ -131,12 +138,22 @@ static int check_once(struct client_monitor *mon, struct client_api *api, const 
             if (rc == CLIENT_ERR_SYNTAX)
                 cli_log_key_diagnose(api, log);
         } else if (status == CLI_NEGATIVE) {
-            printf("ALERT: %lu problem(s) in the log at %s; the monitor state was not advanced\n",
+            printf("ALERT: %lu problem(s) in the log at %s; the monitor state was not advanced "
+                   "past them\n",
                    res.alerts, url);
             fprintf(stderr, "credlog monitor: ALERT: the log at %s misbehaved (see above)\n", url);
+        } else if (!res.complete) {
+            printf("%s: %s: verified %llu of %llu entries so far (%llu this run); the next run "
+                   "continues from there\n",
+                   t, url, (unsigned long long)res.verified, (unsigned long long)res.new_size,
+                   (unsigned long long)res.checked);
         } else if (res.first_run) {
             printf("%s: first check of %s: verified %llu entries\n", t, url,
                    (unsigned long long)res.new_size);
+        } else if (res.resumed) {
+            printf("%s: %s: resumed at entry %llu and verified the rest: all %llu entries "
+                   "checked\n",
+                   t, url, (unsigned long long)res.old_size, (unsigned long long)res.new_size);
         } else if (res.new_size == res.old_size) {
             printf("%s: %s unchanged at %llu entries\n", t, url, (unsigned long long)res.new_size);
         } else {
@@ -156,11 +173,12 @@ static int check_once(struct client_monitor *mon, struct client_api *api, const 
         }
         fflush(stdout);
     } else {
-        json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:b}", "log", url, "status",
+        json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "log", url, "status",
                               status == CLI_OK ? "ok" : status == CLI_NEGATIVE ? "alert" : "error",
                               "old_size", (json_int_t)res.old_size, "size",
-                              (json_int_t)res.new_size, "checked", (json_int_t)res.checked,
-                              "first_run", res.first_run);
+                              (json_int_t)res.new_size, "verified", (json_int_t)res.verified,
+                              "checked", (json_int_t)res.checked, "first_run", res.first_run,
+                              "resumed", res.resumed, "complete", res.complete);
         if (status == CLI_ERROR)
             json_object_set_new(o, "error", json_string(why));
         if (status == CLI_OK)
@@ -181,6 +199,7 @@ int cli_monitor(int argc, char **argv)
         {"state", required_argument, NULL, 's'},    {"once", no_argument, NULL, 'o'},
         {"interval", required_argument, NULL, 'i'}, {"cacert", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 't'},  {"json", no_argument, NULL, 'j'},
+        {"max-entries", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *url = NULL, *log_key = NULL, *state = NULL;
@@ -188,9 +207,9 @@ int cli_monitor(int argc, char **argv)
     struct client_monitor *mon;
     struct client_api *api;
     struct note_verifier log;
-    unsigned long interval = 60, v;
+    unsigned long interval = 60, max_entries = 0, v;
     char why[CLIENT_REASON_MAX];
-    bool once = false, json = false;
+    bool once = false, json = false, complete = true;
     int c, rc;
 
     optind = 0;
@@ -211,6 +230,10 @@ int cli_monitor(int argc, char **argv)
             net.timeout = (int)v;
             break;
         case 'j': json = true; break;
+        case 'm':
+            if (cli_parse_uint(optarg, 1ul << 40, &max_entries) != 0 || max_entries == 0)
+                return cli_usage("monitor", "--max-entries wants a positive number");
+            break;
         case 'h': fputs(monitor_help, stdout); return CLI_OK;
         default: return cli_usage("monitor", "bad option");
         }
@@ -230,11 +253,13 @@ int cli_monitor(int argc, char **argv)
         client_api_close(api);
         return CLI_ERROR;
     }
+    client_monitor_set_limits(mon, max_entries, 0);
     for (;;) {
-        rc = check_once(mon, api, url, json, &log);
+        rc = check_once(mon, api, url, json, &log, &complete);
         if (once || rc == CLI_NEGATIVE)
             break;
-        sleep((unsigned)interval);
+        if (rc != CLI_OK || complete)
+            sleep((unsigned)interval);
     }
     client_api_close(api);
     client_monitor_close(mon);

@@ -29,6 +29,8 @@ struct client_monitor {
     char dir[PATH_MAX];
     struct note_verifier log;
     struct mstore *st;
+    uint64_t max_entries;  /* per run; 0: no limit */
+    uint64_t commit_every; /* entries between commits during a catch-up */
 };
 
 /* The stored hashes a tree of `size` needs for its root, in the order of
@@ -48,8 +50,12 @@ struct run {
     struct mstore_txn *t;
     struct smt_store smt;
     struct compact c;
-    uint64_t size; /* entries in c */
-    uint8_t last_type;
+    uint64_t size;      /* entries in c */
+    uint64_t committed; /* r->size when the state was last committed */
+    uint64_t ends[2];   /* checkpoint sizes whose last entry must be MAP */
+    const struct checkpoint *cur; /* the checkpoint being caught up to */
+    const char *note;   /* its signed note */
+    size_t note_len;
     struct {
         struct tile t;
         uint8_t *data;
@@ -120,6 +126,13 @@ static uint64_t get_u64(const uint8_t *p)
 
 /* ---- opening ---- */
 
+void client_monitor_set_limits(struct client_monitor *m, uint64_t max_entries,
+                               uint64_t commit_every)
+{
+    m->max_entries = max_entries;
+    m->commit_every = commit_every > 0 ? commit_every : CLIENT_MONITOR_COMMIT_EVERY;
+}
+
 int client_monitor_open(const char *dir, const struct note_verifier *log,
                         struct client_monitor **out, char *why)
 {
@@ -137,6 +150,7 @@ int client_monitor_open(const char *dir, const struct note_verifier *log,
         return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
     snprintf(m->dir, sizeof m->dir, "%s", dir);
     m->log = *log;
+    m->commit_every = CLIENT_MONITOR_COMMIT_EVERY;
     vlen = note_verifier_format(log, vkey, sizeof vkey);
     if ((rc = client_mkdirs(dir, 0700, why)) != 0 ||
         (rc = mstore_open(dir, 0, &m->st, why)) != 0 ||
@@ -466,14 +480,15 @@ static int replay_entry(struct run *r, uint64_t i, const uint8_t *bytes, size_t 
         return client_fail(r->why, CLIENT_ERR_STATE, "monitor state: tree hashes inconsistent");
     r->size++;
     r->res->checked++;
-    r->last_type = 0;
     rc = entry_decode(bytes, len, &e);
     if (rc != 0) {
         alert(r, NULL, NULL, "entry %" PRIu64 ": does not decode (%s)", i, entry_strerror(rc));
         return 0;
     }
-    r->last_type = e.type;
     r->res->counts[e.type]++;
+    if ((i + 1 == r->ends[0] || i + 1 == r->ends[1]) && e.type != ENTRY_MAP)
+        alert(r, NULL, NULL, "the checkpoint of size %" PRIu64 " does not end with a MAP entry",
+              i + 1);
     switch (e.type) {
     case ENTRY_KEY: return replay_key(r, i, &e);
     case ENTRY_ISSUE: return replay_issue(r, i, &e);
@@ -482,8 +497,92 @@ static int replay_entry(struct run *r, uint64_t i, const uint8_t *bytes, size_t 
     }
 }
 
-/* Replays entries [r->size, n) from entry bundles. */
-static int replay_range(struct run *r, uint64_t n)
+/* ---- committing a catch-up ---- */
+
+static int save_state(struct run *r, const char *anchor, size_t anchor_len)
+{
+    uint8_t buf[MERKLE_MAX_NEEDED * 40], sz[8], counts[32];
+
+    for (int i = 0; i < r->c.n; i++) {
+        put_u64(buf + 40 * i, r->c.idx[i]);
+        memcpy(buf + 40 * i + 8, r->c.h[i], MERKLE_HASH_SIZE);
+    }
+    put_u64(sz, r->size);
+    for (int i = 1; i <= 4; i++)
+        put_u64(counts + 8 * (i - 1), r->res->counts[i]);
+    if (mstore_meta_put(r->t, "size", sz, 8) != 0 ||
+        mstore_meta_put(r->t, "compact", buf, (size_t)r->c.n * 40) != 0 ||
+        mstore_meta_put(r->t, "counts", counts, sizeof counts) != 0 ||
+        mstore_meta_put(r->t, "checkpoint", anchor, anchor_len) != 0 ||
+        mstore_meta_put(r->t, "latest", r->note, r->note_len) != 0)
+        return state_err(r);
+    return 0;
+}
+
+/* Proves that the entries replayed so far, [0, r->size), are the first
+ * r->size entries of the tree the checkpoint signs: their root is its root,
+ * or a consistency proof built from its hash tiles links the two roots.
+ * Sets *ok, after an alert if they are not. */
+static int prove_prefix(struct run *r, bool *ok)
+{
+    struct checkpoint part = *r->cur;
+    int rc;
+
+    part.size = r->size;
+    compact_root(&r->c, r->size, part.root);
+    if (r->size == r->cur->size)
+        *ok = memcmp(part.root, r->cur->root, MERKLE_HASH_SIZE) == 0;
+    else if ((rc = prove_consistency(r, &part, r->cur, ok)) != 0)
+        return rc;
+    if (!*ok)
+        alert(r, NULL, r->note,
+              "the entries the log serves do not hash to the root of its checkpoint (size %" PRIu64
+              "): entries [%" PRIu64 ", %" PRIu64 ") are not the ones it signed",
+              r->cur->size, r->committed, r->size);
+    return 0;
+}
+
+/* Commits what the run replayed, once proven part of the checkpoint (an
+ * alert if not) and if no alert was raised: the state then holds entries [0, r->size), all
+ * covered by a verified checkpoint. The anchor (the checkpoint whose last
+ * entry the replay still has to check) moves to the current checkpoint once
+ * the replay has passed it. With more, a new transaction is opened. */
+static int commit_progress(struct run *r, const char *anchor, size_t anchor_len, bool more)
+{
+    char path[PATH_MAX + 16];
+    bool ok;
+    int rc;
+
+    if ((rc = prove_prefix(r, &ok)) != 0 || !ok || r->res->alerts > 0)
+        return rc;
+    if (anchor == NULL || r->size >= r->ends[0]) {
+        anchor = r->note;
+        anchor_len = r->note_len;
+    }
+    if ((rc = save_state(r, anchor, anchor_len)) != 0)
+        return rc;
+    rc = mstore_commit(r->t, r->why);
+    r->t = NULL;
+    if (rc != 0)
+        return rc;
+    r->committed = r->size;
+    if (r->size == r->cur->size) {
+        snprintf(path, sizeof path, "%s/checkpoint", r->m->dir);
+        if ((rc = client_write_file_atomic(path, r->note, r->note_len, 0644, r->why)) != 0)
+            return rc;
+    }
+    if (!more)
+        return 0;
+    if ((rc = mstore_begin(r->m->st, true, &r->t, r->why)) != 0)
+        return rc;
+    mstore_smt(r->t, &r->smt);
+    return 0;
+}
+
+/* Replays entries [r->size, n) from entry bundles, committing at tile
+ * boundaries every commit_every entries, and stopping at the first boundary
+ * after max_entries (0: no limit) or after an alert's commit point. */
+static int replay_range(struct run *r, uint64_t n, const char *anchor, size_t anchor_len)
 {
     uint64_t start = r->size;
 
@@ -512,27 +611,53 @@ static int replay_range(struct run *r, uint64_t n)
                                tile, j, w);
         if (r->hooks != NULL && r->hooks->progress != NULL)
             r->hooks->progress(r->hooks->ctx, r->size - start, n - start);
+        if (r->size == n)
+            break;
+        bool stop = r->m->max_entries > 0 && r->size - start >= r->m->max_entries;
+        if (stop || r->size - r->committed >= r->m->commit_every) {
+            if ((rc = commit_progress(r, anchor, anchor_len, !stop)) != 0)
+                return rc;
+            if (stop || r->res->alerts > 0)
+                break;
+        }
     }
     return 0;
 }
 
 /* ---- the run ---- */
 
-/* Loads size, compact range, counts and the last checkpoint. */
-static int load_state(struct run *r, char **note, size_t *note_len, struct checkpoint *cp)
+/* Loads the state: the replayed size and compact range, the counts, the
+ * anchor checkpoint (*anchor; NULL on a first run) and the latest verified
+ * checkpoint (*latest, *lcp). */
+static int load_state(struct run *r, char **anchor, size_t *anchor_len, struct checkpoint *acp,
+                      char **latest, size_t *latest_len, struct checkpoint *lcp)
 {
+    uint64_t need[MERKLE_MAX_NEEDED];
     uint8_t *v = NULL, root[MERKLE_HASH_SIZE];
     size_t len;
     bool found;
 
-    *note = NULL;
+    *anchor = *latest = NULL;
     if (mstore_meta_get(r->t, "checkpoint", &v, &len, &found) != 0)
         return state_err(r);
     if (!found)
         return 0;
-    *note = (char *)v;
-    *note_len = len;
-    if (client_verify_checkpoint(*note, len, &r->m->log, cp, NULL) != 0)
+    *anchor = (char *)v;
+    *anchor_len = len;
+    if (client_verify_checkpoint(*anchor, len, &r->m->log, acp, NULL) != 0)
+        return client_fail(r->why, CLIENT_ERR_STATE, "%s: the saved checkpoint does not verify",
+                           r->m->dir);
+    if (mstore_meta_get(r->t, "latest", &v, &len, &found) != 0)
+        return state_err(r);
+    if (!found && (v = malloc(*anchor_len + 1)) != NULL) { /* a state from before "latest" */
+        memcpy(v, *anchor, *anchor_len + 1);
+        len = *anchor_len;
+    }
+    if (v == NULL)
+        return client_fail(r->why, CLIENT_ERR_NOMEM, "out of memory");
+    *latest = (char *)v;
+    *latest_len = len;
+    if (client_verify_checkpoint(*latest, len, &r->m->log, lcp, NULL) != 0)
         return client_fail(r->why, CLIENT_ERR_STATE, "%s: the saved checkpoint does not verify",
                            r->m->dir);
     if (mstore_meta_get(r->t, "size", &v, &len, &found) != 0)
@@ -547,12 +672,15 @@ static int load_state(struct run *r, char **note, size_t *note_len, struct check
         memcpy(r->c.h[i], v + 40 * i + 8, MERKLE_HASH_SIZE);
     }
     free(v);
-    if (r->size != cp->size || r->c.n < 0)
+    if (r->size > lcp->size || acp->size > lcp->size || r->c.n < 0 ||
+        r->c.n != merkle_tree_hash_needed(r->size, need))
         return client_fail(r->why, CLIENT_ERR_STATE, "%s: state is inconsistent", r->m->dir);
     compact_root(&r->c, r->size, root);
-    if (memcmp(root, cp->root, MERKLE_HASH_SIZE) != 0)
+    if ((r->size == lcp->size && memcmp(root, lcp->root, MERKLE_HASH_SIZE) != 0) ||
+        (r->size == acp->size && memcmp(root, acp->root, MERKLE_HASH_SIZE) != 0))
         return client_fail(r->why, CLIENT_ERR_STATE, "%s: state does not match its checkpoint",
                            r->m->dir);
+    r->committed = r->size;
     if (mstore_meta_get(r->t, "counts", &v, &len, &found) != 0)
         return state_err(r);
     for (int i = 1; found && len == 32 && i <= 4; i++)
@@ -561,34 +689,14 @@ static int load_state(struct run *r, char **note, size_t *note_len, struct check
     return 0;
 }
 
-static int save_state(struct run *r, const char *note, size_t note_len)
-{
-    uint8_t buf[MERKLE_MAX_NEEDED * 40], sz[8], counts[32];
-
-    for (int i = 0; i < r->c.n; i++) {
-        put_u64(buf + 40 * i, r->c.idx[i]);
-        memcpy(buf + 40 * i + 8, r->c.h[i], MERKLE_HASH_SIZE);
-    }
-    put_u64(sz, r->size);
-    for (int i = 1; i <= 4; i++)
-        put_u64(counts + 8 * (i - 1), r->res->counts[i]);
-    if (mstore_meta_put(r->t, "size", sz, 8) != 0 ||
-        mstore_meta_put(r->t, "compact", buf, (size_t)r->c.n * 40) != 0 ||
-        mstore_meta_put(r->t, "counts", counts, sizeof counts) != 0 ||
-        mstore_meta_put(r->t, "checkpoint", note, note_len) != 0)
-        return state_err(r);
-    return 0;
-}
-
 int client_monitor_run(struct client_monitor *m, struct client_api *api,
                        const struct client_monitor_hooks *hooks,
                        struct client_monitor_result *res, char *why)
 {
     struct run *r = calloc(1, sizeof *r);
-    struct checkpoint old, cur;
-    char *old_note = NULL, *note = NULL, inner[CLIENT_REASON_MAX], path[PATH_MAX + 16];
-    size_t old_len = 0, note_len;
-    uint8_t root[MERKLE_HASH_SIZE];
+    struct checkpoint anchor, latest, cur;
+    char *anchor_note = NULL, *latest_note = NULL, *note = NULL, inner[CLIENT_REASON_MAX];
+    size_t anchor_len = 0, latest_len = 0, note_len;
     bool consistent;
     int rc;
 
@@ -600,7 +708,8 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     r->hooks = hooks;
     r->res = res;
     r->why = why;
-    memset(&old, 0, sizeof old);
+    memset(&anchor, 0, sizeof anchor);
+    memset(&latest, 0, sizeof latest);
 
     /* 1. The log's checkpoint, signed by its key. */
     if ((rc = client_api_checkpoint(api, &note, &note_len, why)) != 0)
@@ -609,6 +718,9 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
         rc = client_fail(why, CLIENT_ERR_SYNTAX, "%s/checkpoint: %s", client_api_url(api), inner);
         goto out;
     }
+    r->cur = &cur;
+    r->note = note;
+    r->note_len = note_len;
     res->new_size = cur.size;
     if ((rc = mstore_reserve(m->st, cur.size * (uint64_t)BYTES_PER_ENTRY, why)) != 0)
         goto out;
@@ -617,67 +729,59 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     if ((rc = mstore_begin(m->st, true, &r->t, why)) != 0)
         goto out;
     mstore_smt(r->t, &r->smt);
-    if ((rc = load_state(r, &old_note, &old_len, &old)) != 0)
+    if ((rc = load_state(r, &anchor_note, &anchor_len, &anchor, &latest_note, &latest_len,
+                         &latest)) != 0)
         goto out;
-    res->first_run = old_note == NULL;
+    res->first_run = anchor_note == NULL;
     res->old_size = r->size;
+    res->resumed = latest_note != NULL && r->size < latest.size;
 
-    /* 3. Shrinking, forks, consistency. */
-    if (old_note != NULL) {
-        if (cur.size < old.size) {
-            alert(r, old_note, note,
+    /* 3. Shrinking, forks, consistency with the latest checkpoint verified
+     * (which extends every earlier one). */
+    if (latest_note != NULL) {
+        if (cur.size < latest.size) {
+            alert(r, latest_note, note,
                   "the log shrank: it signed a tree of %" PRIu64 " entries and now signs %" PRIu64,
-                  old.size, cur.size);
+                  latest.size, cur.size);
             goto out;
         }
-        if (cur.size == old.size) {
-            if (memcmp(cur.root, old.root, MERKLE_HASH_SIZE) != 0)
-                alert(r, old_note, note,
-                      "fork: the log signed two different trees of size %" PRIu64, cur.size);
+        if (cur.size == latest.size && memcmp(cur.root, latest.root, MERKLE_HASH_SIZE) != 0) {
+            alert(r, latest_note, note, "fork: the log signed two different trees of size %" PRIu64,
+                  cur.size);
             goto out;
         }
-        if (old.size > 0) {
-            if ((rc = prove_consistency(r, &old, &cur, &consistent)) != 0)
+        if (cur.size > latest.size && latest.size > 0) {
+            if ((rc = prove_consistency(r, &latest, &cur, &consistent)) != 0)
                 goto out;
             if (!consistent) {
-                alert(r, old_note, note,
+                alert(r, latest_note, note,
                       "fork: the log's tree of size %" PRIu64
                       " is not an extension of the tree of size %" PRIu64 " verified before",
-                      cur.size, old.size);
+                      cur.size, latest.size);
                 goto out;
             }
         }
     }
 
-    /* 4. Every new entry, checked against the root and replayed. */
-    if ((rc = replay_range(r, cur.size)) != 0)
+    /* 4. Every new entry, checked against the root and replayed; the last
+     * entry of the anchor and of this checkpoint must be MAP entries. */
+    r->ends[0] = anchor_note != NULL && r->size < anchor.size ? anchor.size : 0;
+    r->ends[1] = cur.size;
+    if (r->size < cur.size && (rc = replay_range(r, cur.size, anchor_note, anchor_len)) != 0)
         goto out;
-    compact_root(&r->c, r->size, root);
-    if (memcmp(root, cur.root, MERKLE_HASH_SIZE) != 0)
-        alert(r, NULL, note,
-              "the entries the log serves do not hash to the root of its checkpoint (size %" PRIu64 ")",
-              cur.size);
-    else if (cur.size > 0 && r->last_type != ENTRY_MAP && res->checked > 0)
-        alert(r, NULL, note, "the checkpoint of size %" PRIu64 " does not end with a MAP entry",
-              cur.size);
 
     /* 5. Keep it, only if all is well. */
-    if (res->alerts == 0 && (old_note == NULL || cur.size > old.size)) {
-        if ((rc = save_state(r, note, note_len)) != 0)
-            goto out;
-        rc = mstore_commit(r->t, why);
-        r->t = NULL;
-        if (rc != 0)
-            goto out;
-        snprintf(path, sizeof path, "%s/checkpoint", m->dir);
-        if ((rc = client_write_file_atomic(path, note, note_len, 0644, why)) != 0)
-            goto out;
-    }
+    if (r->size == cur.size && (r->size > r->committed || anchor_note == NULL) &&
+        (rc = commit_progress(r, anchor_note, anchor_len, false)) != 0)
+        goto out;
+    res->complete = r->committed == cur.size;
+    res->verified = r->committed;
 out:
     mstore_abort(r->t);
     r->t = NULL;
     cache_free(r);
-    free(old_note);
+    free(anchor_note);
+    free(latest_note);
     free(note);
     free(r);
     if (rc == 0 && res->alerts > 0)

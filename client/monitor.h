@@ -14,10 +14,15 @@
  * unauthorized entry, an entry the log must never have appended (duplicate
  * ISSUE, REVOKE of an unknown or revoked credential), a wrong MAP entry.
  *
- * State (client/mstore.h) lives in a directory; a run that finds no alert
- * commits the new state in one LMDB transaction and then replaces
- * DIR/checkpoint (the last verified checkpoint) atomically. A run with an
- * alert changes nothing, so every later run alerts again.
+ * State (client/mstore.h) lives in a directory. A catch-up commits the
+ * replayed state every CLIENT_MONITOR_COMMIT_EVERY entries (at entry bundle
+ * boundaries) and at the end, so an interrupted run loses little and the
+ * next run continues where it stopped. Before each commit the replayed
+ * entries [0, n) are proven to be the first n entries of the verified
+ * checkpoint (their root, or a consistency proof from its hash tiles), so the
+ * state only ever holds entries covered by a verified checkpoint; nothing is
+ * committed after an alert, so every later run alerts again. DIR/checkpoint
+ * is replaced atomically whenever the replay reaches the checkpoint's size.
  */
 #ifndef CREDLOG_CLIENT_MONITOR_H
 #define CREDLOG_CLIENT_MONITOR_H
@@ -40,10 +45,16 @@ struct client_monitor_hooks {
     void *ctx;
 };
 
+/* Entries replayed between two commits of a catch-up, by default. */
+#define CLIENT_MONITOR_COMMIT_EVERY 4096
+
 struct client_monitor_result {
     bool first_run;        /* no checkpoint had been verified before */
-    uint64_t old_size;     /* the last verified size before this run */
+    bool resumed;          /* an earlier catch-up had stopped before the end */
+    bool complete;         /* all entries up to new_size are verified now */
+    uint64_t old_size;     /* entries verified before this run */
     uint64_t new_size;     /* the log's checkpoint size */
+    uint64_t verified;     /* entries verified (and kept) after this run */
     uint64_t checked;      /* entries replayed this run */
     unsigned long alerts;  /* alerts raised */
     uint64_t counts[5];    /* entries replayed in total, by type (index ENTRY_*) */
@@ -55,12 +66,19 @@ struct client_monitor_result {
 int client_monitor_open(const char *dir, const struct note_verifier *log,
                         struct client_monitor **out, char *why);
 
+/* Sets how much one run does: at most about max_entries entries (it stops
+ * at the first entry bundle boundary after that many; 0: no limit), and
+ * commits every commit_every entries (0: CLIENT_MONITOR_COMMIT_EVERY). */
+void client_monitor_set_limits(struct client_monitor *m, uint64_t max_entries,
+                               uint64_t commit_every);
+
 /* Closes the state. Accepts NULL. */
 void client_monitor_close(struct client_monitor *m);
 
-/* One monitoring pass against api. Returns 0 (no alert), CLIENT_ERR_INVALID
- * (res->alerts > 0: the log misbehaved), or CLIENT_ERR_NET/HTTP/SYNTAX/STATE
- * when it could not check (why says why; nothing changed). */
+/* One monitoring pass against api. Returns 0 (no alert; res->complete
+ * false if the run stopped at max_entries), CLIENT_ERR_INVALID (res->alerts
+ * > 0: the log misbehaved), or CLIENT_ERR_NET/HTTP/SYNTAX/STATE when it could
+ * not check (why says why; what was verified and committed before stays). */
 int client_monitor_run(struct client_monitor *m, struct client_api *api,
                        const struct client_monitor_hooks *hooks,
                        struct client_monitor_result *res, char *why);

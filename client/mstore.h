@@ -1,15 +1,22 @@
 /*
  * mstore.h: the monitor's replayed state in LMDB (the only client file that
  * includes <lmdb.h>). One environment in the state directory; the monitor
- * reads and writes it inside one write transaction per run, so a run either
- * leaves the whole new state or none of it.
+ * replays entries inside write transactions and commits at points where
+ * everything replayed is proven part of a verified checkpoint, so the state
+ * is always one of those points.
  *
  * Databases (all integers big-endian):
  *   meta     "log_key" -> verifier key string of the log this state follows
- *            "size"    -> u64 entries replayed (all verified against a root)
+ *            "size"    -> u64 entries replayed (the first "size" entries of
+ *                         the "latest" checkpoint's tree, proven so)
  *            "compact" -> the stored hashes of the tree of that size needed
  *                         for its root: repeated u64 index || hash[32]
- *            "checkpoint" -> the last verified checkpoint (signed note)
+ *            "latest"  -> the latest verified checkpoint (signed note): its
+ *                         signature checked and proven consistent with the
+ *                         one before; forks are judged against it
+ *            "checkpoint" -> the anchor: the checkpoint the replay follows,
+ *                         whose last entry must be a MAP entry; equal to
+ *                         "latest" once "size" reaches an earlier anchor
  *            "counts"  -> u64 KEY, ISSUE, REVOKE, MAP entries replayed
  *   keys     issuer || 0x00 || u32 key id -> public key[32] || u64 KEY index
  *   creds    credential[32] -> u64 issue index || u64 revoke index || issuer

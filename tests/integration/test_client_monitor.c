@@ -314,6 +314,273 @@ static void bad_entries(struct minilog *ml)
     ml->entries[ml->n - 2][40] ^= 1;
 }
 
+/* ---- resumable catch-up ---- */
+
+static void run_monitor(struct tu_run *r, const struct tu_server *s, const char *state,
+                        const char *vkey, const char *max_entries)
+{
+    tu_forget_pins();
+    if (max_entries != NULL)
+        TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state", state, "--once",
+                   "--max-entries", max_entries);
+    else
+        TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state", state, "--once");
+}
+
+/* A monitor's output from "  entries:" on (the counts and the per-issuer
+ * table): what a finished catch-up ends with however it got there. */
+static char *summary(const struct tu_run *r)
+{
+    const char *p = strstr(r->out, "  entries:");
+    return strdup(p != NULL ? p : "(no summary)");
+}
+
+/* A full check of the log on a fresh state: the reference summary. */
+static char *reference(const struct tu_server *s, const char *name, const char *vkey)
+{
+    struct tu_run r;
+    char state[4200], *sum;
+
+    state_dir(state, sizeof state, name);
+    run_monitor(&r, s, state, vkey, NULL);
+    TU_EXPECT(&r, 0, "first check");
+    sum = summary(&r);
+    tu_run_free(&r);
+    return sum;
+}
+
+static void same_summary(const struct tu_run *r, const char *want)
+{
+    char *got = summary(r);
+    CHECK_MSG(strcmp(got, want) == 0, "summary\n%s\nwant\n%s", got, want);
+    free(got);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    char *x = tu_read(a, NULL), *y = tu_read(b, NULL);
+    bool same = x != NULL && y != NULL && strcmp(x, y) == 0;
+
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Batches of ISSUEs by avans and other, a revocation in each, MAP entries. */
+static void big_log(struct minilog *ml, uint64_t batches, uint64_t per)
+{
+    new_log(ml);
+    for (uint64_t b = 0; b < batches; b++) {
+        const struct note_signer *s = b % 2 ? &other : &avans;
+        uint64_t first = 10000 + b * per, at = ml->n;
+        grow(ml, s, first, per);
+        revoke_in(ml, s, first + 3, at + 3, true);
+        minilog_append_map(ml, T0 + 5 * b, NULL);
+    }
+}
+
+/* A catch-up stopped by --max-entries continues where it stopped and ends
+ * as one run would. */
+static void test_resume(void)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    struct tu_run r;
+    char state[4200], ref_state[4200], path[4300], path2[4300], vkey[400], *want;
+
+    big_log(&ml, 10, 300); /* 3 + 10 * (300 + MAP + REVOKE + MAP) */
+    REQUIRE(ml.n == 3033);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    tu_server_start(&srv, &ml);
+    want = reference(&srv, "resume-ref", vkey);
+    state_dir(ref_state, sizeof ref_state, "resume-ref");
+    state_dir(state, sizeof state, "resume");
+
+    run_monitor(&r, &srv, state, vkey, "1000");
+    TU_EXPECT(&r, 0, "verified 1024 of 3033 entries so far (1024 this run)");
+    tu_run_free(&r);
+    snprintf(path, sizeof path, "%s/checkpoint", state);
+    CHECK(!tu_exists(path)); /* only once verified to its end */
+    run_monitor(&r, &srv, state, vkey, "1");
+    TU_EXPECT(&r, 0, "verified 1280 of 3033 entries so far (256 this run)");
+    tu_run_free(&r);
+    run_monitor(&r, &srv, state, vkey, "1000");
+    TU_EXPECT(&r, 0, "verified 2304 of 3033 entries so far (1024 this run)");
+    tu_run_free(&r);
+    run_monitor(&r, &srv, state, vkey, NULL);
+    TU_EXPECT(&r, 0, "resumed at entry 2304 and verified the rest: all 3033 entries checked");
+    same_summary(&r, want);
+    tu_run_free(&r);
+    snprintf(path2, sizeof path2, "%s/checkpoint", ref_state);
+    CHECK(same_file(path, path2));
+    run_monitor(&r, &srv, state, vkey, NULL);
+    TU_EXPECT(&r, 0, "unchanged at 3033 entries");
+    tu_run_free(&r);
+    free(want);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
+/* The log grows between the runs of a catch-up: the next run proves the new
+ * checkpoint consistent with the one the catch-up started from, finishes,
+ * and checks that the earlier checkpoint ended with a MAP entry too. */
+static void test_resume_growth(void)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    struct tu_run r;
+    struct entry e;
+    uint8_t cred[32];
+    char state[4200], vkey[400], *want;
+    uint64_t n1;
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 1500);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    tu_server_start(&srv, &ml);
+    state_dir(state, sizeof state, "growth");
+    run_monitor(&r, &srv, state, vkey, "500");
+    TU_EXPECT(&r, 0, "verified 512 of 1504 entries so far");
+    tu_run_free(&r);
+    grow(&ml, &other, 5000, 700);
+    tu_server_publish(&srv);
+    run_monitor(&r, &srv, state, vkey, "500");
+    TU_EXPECT(&r, 0, "verified 1024 of 2205 entries so far");
+    tu_run_free(&r);
+    grow(&ml, &other, 9000, 300);
+    tu_server_publish(&srv);
+    want = reference(&srv, "growth-ref", vkey);
+    run_monitor(&r, &srv, state, vkey, NULL);
+    TU_EXPECT(&r, 0, "resumed at entry 1024 and verified the rest: all 2506 entries checked");
+    same_summary(&r, want);
+    tu_run_free(&r);
+    free(want);
+
+    /* A catch-up towards a checkpoint whose last entry is not a MAP entry:
+     * the partial run cannot see it yet; the run that passes it does, after
+     * the log grew, and the state is not advanced past it. */
+    state_dir(state, sizeof state, "growth-nomap");
+    cred_of(777777, cred);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
+    minilog_map_set(&ml, cred, minilog_append(&ml, &e), SMT_NONE);
+    n1 = ml.n;
+    tu_server_publish(&srv);
+    run_monitor(&r, &srv, state, vkey, "1000");
+    TU_EXPECT(&r, 0, "verified 1024 of 2507 entries so far");
+    tu_run_free(&r);
+    minilog_append_map(&ml, T0 + 77, NULL);
+    tu_server_publish(&srv);
+    run_monitor(&r, &srv, state, vkey, NULL);
+    TU_EXPECT(&r, 1, "ALERT: the checkpoint of size 2507 does not end with a MAP entry");
+    tu_run_free(&r);
+    run_monitor(&r, &srv, state, vkey, NULL);
+    TU_EXPECT(&r, 1, "does not end with a MAP entry");
+    tu_run_free(&r);
+    CHECK(n1 == 2507);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
+/* Entries served in bundles that differ from the signed tree are caught at
+ * the first commit point of a catch-up, and nothing is committed. */
+static void test_resume_lying_bundle(void)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    struct tu_run r;
+    struct entry e;
+    uint8_t cred[32], buf[ENTRY_MAX_SIZE], *honest;
+    char state[4200], vkey[400];
+    size_t honest_len;
+    int len;
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 1500);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    tu_server_start(&srv, &ml);
+    state_dir(state, sizeof state, "lying");
+    /* Entry 300 becomes another valid ISSUE by avans: only the tree says no. */
+    cred_of(424242, cred);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0 + 300, 0);
+    len = entry_encode(&e, buf, sizeof buf);
+    REQUIRE(len > 0);
+    pthread_mutex_lock(&srv.lock);
+    honest = ml.entries[300];
+    honest_len = ml.lens[300];
+    ml.entries[300] = malloc((size_t)len);
+    memcpy(ml.entries[300], buf, (size_t)len);
+    ml.lens[300] = (size_t)len;
+    pthread_mutex_unlock(&srv.lock);
+    run_monitor(&r, &srv, state, vkey, "1000");
+    TU_EXPECT(&r, 1, "do not hash to the root of its checkpoint (size 1504): entries [0, 1024)");
+    tu_run_free(&r);
+    pthread_mutex_lock(&srv.lock);
+    free(ml.entries[300]);
+    ml.entries[300] = honest;
+    ml.lens[300] = honest_len;
+    pthread_mutex_unlock(&srv.lock);
+    /* Nothing was kept: the honest log's catch-up starts at entry 0. */
+    run_monitor(&r, &srv, state, vkey, "1000");
+    TU_EXPECT(&r, 0, "verified 1024 of 1504 entries so far (1024 this run)");
+    tu_run_free(&r);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
+/* A monitor killed in the middle of a catch-up resumes at its last commit
+ * and ends as one run would. */
+static void test_resume_killed(void)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    struct tu_run r;
+    char state[4200], vkey[400], *want, *at;
+    unsigned long bundles = 0, resumed = 0;
+    pid_t pid;
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 3000);
+    grow(&ml, &other, 20000, 3000);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    tu_server_start(&srv, &ml);
+    want = reference(&srv, "killed-ref", vkey);
+    state_dir(state, sizeof state, "killed");
+    pthread_mutex_lock(&srv.lock);
+    srv.bundle_requests = 0;
+    pthread_mutex_unlock(&srv.lock);
+    tu_forget_pins();
+    {
+        const char *args[] = {"monitor", "--log", srv.url, "--log-key", vkey, "--state", state,
+                              "--once", NULL};
+        pid = tu_credlog_spawn(args, "killed");
+    }
+    /* Once bundle 17 is asked for, the commit after bundle 15 (entry 4096)
+     * is done. */
+    for (int i = 0; i < 60000 && bundles < 18; i++) {
+        usleep(1000);
+        pthread_mutex_lock(&srv.lock);
+        bundles = srv.bundle_requests;
+        pthread_mutex_unlock(&srv.lock);
+    }
+    kill(pid, SIGKILL);
+    tu_credlog_wait(&r, pid, "killed", 20);
+    CHECK(r.status == -1);
+    tu_run_free(&r);
+    CHECK(bundles >= 18);
+    run_monitor(&r, &srv, state, vkey, NULL);
+    TU_EXPECT(&r, 0, "resumed at entry ");
+    at = strstr(r.out, "resumed at entry ");
+    if (at != NULL)
+        resumed = strtoul(at + 17, NULL, 10);
+    CHECK_MSG(resumed >= 4096 && resumed % 4096 == 0 && resumed < ml.n, "resumed at %lu",
+              resumed);
+    same_summary(&r, want);
+    tu_run_free(&r);
+    free(want);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
 /* On a terminal (stderr is a pty) the monitor draws a progress bar. */
 static void test_progress_tty(void)
 {
@@ -423,6 +690,10 @@ int main(void)
     note_signer_from_seed("avans.nl", seed, &rogue);
 
     test_follow();
+    test_resume();
+    test_resume_growth();
+    test_resume_lying_bundle();
+    test_resume_killed();
     test_loop();
     test_progress_tty();
     expect_alert("map-root", bad_map_root, "wrong MAP root");

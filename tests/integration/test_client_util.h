@@ -260,6 +260,7 @@ struct tu_server {
     int port;
     char url[64];
     unsigned long requests;
+    unsigned long bundle_requests; /* of entry bundles (tile/entries/...) */
     SSL_CTX *ssl; /* HTTPS when not NULL */
     /* Serve tiles of a larger tree than the checkpoint (a log that grew in
      * between), with partial tiles that are now full gone (404). */
@@ -302,6 +303,8 @@ TU_FN void tu_handle(struct evhttp_request *req, void *arg)
 
     pthread_mutex_lock(&s->lock);
     s->requests++;
+    if (strncmp(uri, "/tile/entries/", 14) == 0)
+        s->bundle_requests++;
     if (strcmp(uri, "/checkpoint") == 0) {
         char *note = minilog_checkpoint(s->ml, s->size);
         tu_reply(req, 200, "text/plain; charset=utf-8", note, strlen(note));
