@@ -23,6 +23,7 @@
 #include "proofs/tile.h"
 
 #define TILE_CACHE 8
+#define MAP_BATCH 1024 /* map updates applied together (sharing upper paths) */
 #define BYTES_PER_ENTRY 512 /* generous LMDB growth estimate per replayed entry */
 
 struct client_monitor {
@@ -49,6 +50,8 @@ struct run {
     struct client_monitor_result *res;
     struct mstore_txn *t;
     struct smt_store smt;
+    struct smt_update *pending; /* map updates not applied yet (MAP_BATCH) */
+    size_t npending;
     struct compact c;
     uint64_t size;      /* entries in c */
     uint64_t committed; /* r->size when the state was last committed */
@@ -369,15 +372,47 @@ static int check_signed(struct run *r, uint64_t i, const struct entry *e)
     return 1;
 }
 
+static int update_cmp(const void *a, const void *b)
+{
+    return memcmp(((const struct smt_update *)a)->key, ((const struct smt_update *)b)->key,
+                  SMT_KEY_SIZE);
+}
+
+/* Applies the pending map updates in one batch: its upper paths are hashed
+ * and written once, not once per entry. Needed before the root is read and
+ * before a commit. */
+static int flush_map(struct run *r)
+{
+    uint8_t root[SMT_HASH_SIZE];
+    size_t n = r->npending;
+
+    if (n == 0)
+        return 0;
+    r->npending = 0;
+    qsort(r->pending, n, sizeof *r->pending, update_cmp);
+    if (smt_update(&r->smt, r->pending, n, root) != 0)
+        return state_err(r);
+    return 0;
+}
+
+/* Queues cred -> (issue, revoke). A key is queued once per batch: a second
+ * update of the same key (a REVOKE after its ISSUE) flushes first. */
 static int set_map(struct run *r, const uint8_t cred[32], uint64_t issue, uint64_t revoke)
 {
-    struct smt_update u;
-    uint8_t root[SMT_HASH_SIZE];
+    struct smt_update *u;
+    int rc;
 
-    memcpy(u.key, cred, SMT_KEY_SIZE);
-    smt_value_encode(issue, revoke, u.value);
-    if (smt_update(&r->smt, &u, 1, root) != 0)
-        return state_err(r);
+    for (size_t k = 0; revoke != SMT_NONE && k < r->npending; k++)
+        if (memcmp(r->pending[k].key, cred, SMT_KEY_SIZE) == 0) {
+            if ((rc = flush_map(r)) != 0)
+                return rc;
+            break;
+        }
+    if (r->npending == MAP_BATCH && (rc = flush_map(r)) != 0)
+        return rc;
+    u = &r->pending[r->npending++];
+    memcpy(u->key, cred, SMT_KEY_SIZE);
+    smt_value_encode(issue, revoke, u->value);
     return 0;
 }
 
@@ -450,7 +485,7 @@ static int replay_map(struct run *r, uint64_t i, const struct entry *e)
         alert(r, NULL, NULL, "entry %" PRIu64 ": MAP entry claims index %" PRIu64, i, e->map_index);
         return 0;
     }
-    if (smt_root(&r->smt, root) != 0)
+    if (flush_map(r) != 0 || smt_root(&r->smt, root) != 0)
         return state_err(r);
     if (memcmp(root, e->map_root, SMT_HASH_SIZE) != 0)
         alert(r, NULL, NULL,
@@ -553,7 +588,8 @@ static int commit_progress(struct run *r, const char *anchor, size_t anchor_len,
     bool ok;
     int rc;
 
-    if ((rc = prove_prefix(r, &ok)) != 0 || !ok || r->res->alerts > 0)
+    if ((rc = prove_prefix(r, &ok)) != 0 || !ok || r->res->alerts > 0 ||
+        (rc = flush_map(r)) != 0)
         return rc;
     if (anchor == NULL || r->size >= r->ends[0]) {
         anchor = r->note;
@@ -708,6 +744,11 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     r->hooks = hooks;
     r->res = res;
     r->why = why;
+    r->pending = malloc(MAP_BATCH * sizeof *r->pending);
+    if (r->pending == NULL) {
+        free(r);
+        return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
+    }
     memset(&anchor, 0, sizeof anchor);
     memset(&latest, 0, sizeof latest);
 
@@ -783,6 +824,7 @@ out:
     free(anchor_note);
     free(latest_note);
     free(note);
+    free(r->pending);
     free(r);
     if (rc == 0 && res->alerts > 0)
         rc = client_fail(why, CLIENT_ERR_INVALID, "%lu alert(s)", res->alerts);
