@@ -13,7 +13,8 @@ static const char *const route_names[ROUTE_COUNT] = {
 };
 
 /* Statuses counted separately; anything else is "other". */
-static const int statuses[] = {200, 400, 403, 404, 405, 409, 413, 500, 503};
+static const int statuses[] = {200, 400, 403, 404, 405, 408, 409,
+                                413, 414, 500, 501, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
 
 /* Latency buckets, in seconds. */
@@ -44,6 +45,7 @@ struct metrics {
     atomic_uint_fast64_t entries[5];
     atomic_uint_fast64_t map_bytes;
     atomic_uint_fast64_t pending;
+    atomic_uint_fast64_t conn[4]; /* by enum metrics_conn_event */
 };
 
 struct metrics *metrics_new(void)
@@ -100,6 +102,12 @@ void metrics_state(struct metrics *m, uint64_t tree_size,
     for (int i = 0; i < 5; i++)
         atomic_store_explicit(&m->entries[i], counts[i], memory_order_relaxed);
     atomic_store_explicit(&m->map_bytes, map_bytes, memory_order_relaxed);
+}
+
+void metrics_connection(struct metrics *m, enum metrics_conn_event ev)
+{
+    if (m != NULL && (unsigned)ev < 4)
+        atomic_fetch_add_explicit(&m->conn[ev], 1, memory_order_relaxed);
 }
 
 void metrics_pending(struct metrics *m, uint64_t entries)
@@ -198,6 +206,25 @@ char *metrics_format(struct metrics *m, size_t *len)
             "# TYPE credlog_commit_seconds histogram\n");
     put_histogram(&o, "credlog_commit_seconds", "", &m->commit_seconds,
                   lat_bounds, NLAT);
+    {
+        uint64_t opened = atomic_load(&m->conn[METRICS_CONN_OPENED]);
+        uint64_t closed = atomic_load(&m->conn[METRICS_CONN_CLOSED]);
+        put(&o, "# HELP credlog_http_connections HTTP connections open now.\n"
+                "# TYPE credlog_http_connections gauge\ncredlog_http_connections %llu\n",
+            (unsigned long long)(opened >= closed ? opened - closed : 0));
+        put(&o, "# HELP credlog_http_connections_total HTTP connections accepted.\n"
+                "# TYPE credlog_http_connections_total counter\n"
+                "credlog_http_connections_total %llu\n",
+            (unsigned long long)opened);
+        put(&o, "# HELP credlog_http_connections_refused_total Connections answered 503 beyond --max-connections.\n"
+                "# TYPE credlog_http_connections_refused_total counter\n"
+                "credlog_http_connections_refused_total %llu\n",
+            (unsigned long long)atomic_load(&m->conn[METRICS_CONN_REFUSED]));
+        put(&o, "# HELP credlog_http_request_timeouts_total Connections closed because a request did not arrive within --request-timeout.\n"
+                "# TYPE credlog_http_request_timeouts_total counter\n"
+                "credlog_http_request_timeouts_total %llu\n",
+            (unsigned long long)atomic_load(&m->conn[METRICS_CONN_TIMED_OUT]));
+    }
     put(&o, "# HELP credlog_http_requests_total HTTP requests answered, by route and status.\n"
             "# TYPE credlog_http_requests_total counter\n");
     for (int r = 0; r < ROUTE_COUNT; r++)

@@ -46,6 +46,17 @@ void metrics_batch(struct metrics *m, uint64_t entries, double seconds);
 void metrics_state(struct metrics *m, uint64_t tree_size,
                    const uint64_t counts[5], uint64_t map_bytes);
 
+/* Connection events (logd/conn.c). */
+enum metrics_conn_event {
+    METRICS_CONN_OPENED,    /* accepted */
+    METRICS_CONN_CLOSED,    /* closed, for whatever reason */
+    METRICS_CONN_REFUSED,   /* answered 503: beyond --max-connections */
+    METRICS_CONN_TIMED_OUT, /* closed: a request did not arrive in time */
+};
+
+/* Counts one connection event. */
+void metrics_connection(struct metrics *m, enum metrics_conn_event ev);
+
 /* Sets the number of submitted entries waiting for the sequencer. */
 void metrics_pending(struct metrics *m, uint64_t entries);
 
