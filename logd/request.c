@@ -127,6 +127,14 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg, size_t cap
 int request_parse_entries(const char *body, size_t len, struct seq_sub **subs,
                           size_t *n, struct request_error *err)
 {
+    return request_parse_entries_max(body, len, REQUEST_MAX_ENTRIES, subs, n,
+                                     err);
+}
+
+int request_parse_entries_max(const char *body, size_t len, size_t max,
+                              struct seq_sub **subs, size_t *n,
+                              struct request_error *err)
+{
     json_error_t je;
     json_t *root, *arr;
     struct seq_sub *s;
@@ -146,11 +154,13 @@ int request_parse_entries(const char *body, size_t len, struct seq_sub **subs,
                     "the body must be {\"entries\": [submission, ...]}");
     }
     count = json_array_size(arr);
-    if (count == 0 || count > REQUEST_MAX_ENTRIES) {
+    if (max == 0 || max > REQUEST_MAX_ENTRIES)
+        max = REQUEST_MAX_ENTRIES;
+    if (count == 0 || count > max) {
         json_decref(root);
         return fail(err, REQUEST_ERR_SYNTAX, NULL,
-                    "entries must hold 1 to %d submissions, not %zu",
-                    REQUEST_MAX_ENTRIES, count);
+                    "entries must hold 1 to %zu submissions, not %zu", max,
+                    count);
     }
     s = calloc(count, sizeof *s);
     if (s == NULL) {
@@ -245,4 +255,34 @@ int request_parse_query(const char *query, const char *const *names, size_t n,
             return REQUEST_ERR_SYNTAX; /* trailing '&' */
     }
     return found == n ? 0 : REQUEST_ERR_SYNTAX;
+}
+
+static bool path_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+           c == '~';
+}
+
+int request_check_path(const char *path)
+{
+    const char *seg;
+
+    if (path == NULL || path[0] != '/')
+        return REQUEST_ERR_SYNTAX;
+    for (seg = path + 1;;) {
+        size_t n = 0;
+        while (seg[n] != '\0' && seg[n] != '/') {
+            if (!path_char(seg[n]))
+                return REQUEST_ERR_SYNTAX;
+            n++;
+        }
+        if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+            return REQUEST_ERR_SYNTAX;
+        if (seg[n] == '\0')
+            return 0;
+        if (n == 0)
+            return REQUEST_ERR_SYNTAX; /* an empty segment before a '/' */
+        seg += n + 1;
+    }
 }

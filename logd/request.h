@@ -38,6 +38,12 @@ struct request_error {
 int request_parse_entries(const char *body, size_t len, struct seq_sub **subs,
                           size_t *n, struct request_error *err);
 
+/* As request_parse_entries(), with at most max (1..REQUEST_MAX_ENTRIES)
+ * submissions instead of REQUEST_MAX_ENTRIES. */
+int request_parse_entries_max(const char *body, size_t len, size_t max,
+                              struct seq_sub **subs, size_t *n,
+                              struct request_error *err);
+
 /* Checks each submission: its (issuer, key id) is in keys, its timestamp is
  * at most REQUEST_MAX_FUTURE_MS after now_ms, its signature verifies; sets
  * subs[i].pub. Returns 0 or REQUEST_ERR_INVALID (first failure in err). */
@@ -53,5 +59,11 @@ int request_parse_u64(const char *s, size_t len, uint64_t *out);
  * (an error unless n is 0). Returns 0 or REQUEST_ERR_SYNTAX. */
 int request_parse_query(const char *query, const char *const *names, size_t n,
                         uint64_t *values);
+
+/* Checks a request path (NUL-terminated, without its query): '/' and then
+ * segments of letters, digits and "-._~" only (so no percent-encoding and no
+ * NUL), none of them "." or "..", none empty except the last ("/a/" is
+ * well-formed, "//a" and "/a//b" are not). Returns 0 or REQUEST_ERR_SYNTAX. */
+int request_check_path(const char *path);
 
 #endif
