@@ -1,0 +1,85 @@
+/*
+ * conn.h: logd's guard on its HTTP connections, between the listening
+ * socket and evhttp (libevent 2.1 offers no hooks for this, so it works
+ * through evhttp_set_bevcb(): it makes every connection's bufferevent).
+ *
+ *  - It counts open connections across all workers. A connection accepted
+ *    beyond max_connections is answered 503 ({"error": ...}, plain HTTP) and
+ *    closed at once, so the connections already open are never starved.
+ *  - Request deadline: from the moment a connection is accepted, and again
+ *    from the moment each answer has been handed to the socket, the next
+ *    request (line, headers and body; for TLS also the handshake) must
+ *    arrive whole within request_timeout seconds, however slowly its bytes
+ *    trickle in, or the connection is answered 408 (plain HTTP) and closed.
+ *    This is what stops a slowloris: libevent's own timeouts restart with
+ *    every byte. An idle keep-alive connection is closed the same way.
+ *  - evhttp answers requests it cannot parse (bad request line or header,
+ *    head or body too large) with an HTML page; those answers are rewritten
+ *    as {"error": ...} JSON before they reach the socket.
+ *  - With a TLS context, every connection is a TLS server connection
+ *    (libevent's OpenSSL bufferevent).
+ *
+ * A conn_pool is shared by the workers (its counter is atomic); a conn_set
+ * belongs to one worker and is used only on that worker's event loop.
+ */
+#ifndef CREDLOG_LOGD_CONN_H
+#define CREDLOG_LOGD_CONN_H
+
+#include <stdbool.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/ssl.h>
+
+#include "logd/metrics.h"
+
+struct conn_config {
+    unsigned max_connections; /* open connections at once, >= 1 */
+    int request_timeout_s;    /* a request must arrive whole within this, >= 1 */
+    SSL_CTX *tls;             /* serve TLS with this context, or NULL */
+};
+
+struct conn_pool;
+struct conn_set;
+
+/* Makes the shared state. cfg is copied; cfg->tls and metrics (may be NULL)
+ * are borrowed and must outlive the pool. Returns NULL when out of memory. */
+struct conn_pool *conn_pool_new(const struct conn_config *cfg,
+                                struct metrics *metrics);
+
+/* Frees a pool whose sets are all freed. Accepts NULL. */
+void conn_pool_free(struct conn_pool *pool);
+
+/* The number of connections open right now, all workers together. */
+unsigned conn_pool_open(const struct conn_pool *pool);
+
+/* Makes a worker's set and installs it on http (evhttp_set_bevcb), whose
+ * event loop is base. Returns NULL when out of memory. */
+struct conn_set *conn_set_new(struct conn_pool *pool, struct event_base *base,
+                              struct evhttp *http);
+
+/* Results of conn_request(). */
+#define CONN_OK 0
+#define CONN_REFUSE 1    /* over max_connections: answer 503 and close */
+#define CONN_MALFORMED 2 /* a NUL byte came with it: answer 400 and close */
+
+/* Tells the guard that req, complete, has reached the router: its
+ * connection's deadline stops until the answer has been handed to the
+ * socket. Returns CONN_OK, CONN_REFUSE for a connection accepted beyond the
+ * limit (answer 503 with "Connection: close"), or CONN_MALFORMED when a NUL
+ * byte arrived on the connection (evhttp lets one pass in a header value;
+ * answer 400 with "Connection: close"). */
+int conn_request(struct conn_set *set, struct evhttp_request *req);
+
+/* Closes req's connection as soon as its answer has been handed to the
+ * socket, whatever evhttp would do (it keeps a CONNECT's connection open
+ * even after "Connection: close"). */
+void conn_close_after(struct conn_set *set, struct evhttp_request *req);
+
+/* Frees a set. Call after the worker's loop has stopped and before
+ * evhttp_free() (which closes the connections and calls back into the set),
+ * then conn_set_free() after it. Accepts NULL. */
+void conn_set_release(struct conn_set *set);
+void conn_set_free(struct conn_set *set);
+
+#endif
