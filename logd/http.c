@@ -24,6 +24,7 @@
 #include <event2/util.h>
 #include <jansson.h>
 
+#include "logd/conn.h"
 #include "logd/log.h"
 #include "logd/query.h"
 #include "logd/request.h"
@@ -41,6 +42,7 @@ struct worker {
     struct evhttp_bound_socket *bound;
     struct event *wake;
     struct store_txn *reader;
+    struct conn_set *conns;
     uint8_t *scratch; /* QUERY_TILE_MAX bytes for tile bodies */
 
     pthread_mutex_t mu; /* guards what follows */
@@ -52,6 +54,8 @@ struct http_server {
     struct store *store;
     struct seq *seq;
     struct metrics *metrics;
+    struct conn_pool *conns;
+    size_t max_url, max_entries;
     unsigned port;
     char address[300];
     unsigned nworkers;
@@ -93,6 +97,16 @@ static void reply(struct ctx *c, int status, const char *type,
     evhttp_add_header(h, "Content-Type", type);
     if (cache != NULL)
         evhttp_add_header(h, "Cache-Control", cache);
+    if (evhttp_request_get_command(c->req) == EVHTTP_REQ_HEAD) {
+        /* The headers of a GET, without its body (libevent 2.1 would send
+         * the body, which the client reads as the start of the next
+         * answer). */
+        struct evbuffer *out = evhttp_request_get_output_buffer(c->req);
+        char len[24];
+        snprintf(len, sizeof len, "%zu", evbuffer_get_length(out));
+        evhttp_add_header(h, "Content-Length", len);
+        evbuffer_drain(out, evbuffer_get_length(out));
+    }
     evhttp_send_reply(c->req, status, NULL, NULL);
     finish(c, status);
 }
@@ -366,7 +380,8 @@ static void h_submit(struct ctx *c, const char *rest, const char *query)
         reply_error(c, 500, "out of memory", NULL);
         return;
     }
-    err = request_parse_entries(body, len, &p->req.subs, &p->req.n, &rerr);
+    err = request_parse_entries_max(body, len, c->w->srv->max_entries,
+                                    &p->req.subs, &p->req.n, &rerr);
     if (err == 0) {
         clock_gettime(CLOCK_REALTIME, &now);
         keys = seq_issuers(c->w->srv->seq);
@@ -486,23 +501,92 @@ struct route {
     int methods;
     enum metrics_route metric;
     handler_fn fn;
+    bool query; /* takes query parameters (others refuse any) */
 };
 
 #define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 
 static const struct route routes[] = {
-    {"/checkpoint", false, GET_HEAD, ROUTE_CHECKPOINT, h_checkpoint},
-    {"/tile/", true, GET_HEAD, ROUTE_TILE, h_tile},
-    {"/v1/entries", false, EVHTTP_REQ_POST, ROUTE_SUBMIT, h_submit},
-    {"/v1/entries/", true, GET_HEAD, ROUTE_ENTRY, h_entry},
-    {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion},
-    {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency},
-    {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status},
-    {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers},
-    {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key},
-    {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics},
-    {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz},
+    {"/checkpoint", false, GET_HEAD, ROUTE_CHECKPOINT, h_checkpoint, false},
+    {"/tile/", true, GET_HEAD, ROUTE_TILE, h_tile, false},
+    {"/v1/entries", false, EVHTTP_REQ_POST, ROUTE_SUBMIT, h_submit, false},
+    {"/v1/entries/", true, GET_HEAD, ROUTE_ENTRY, h_entry, false},
+    {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion, true},
+    {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency, true},
+    {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status, false},
+    {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers, false},
+    {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false},
+    {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics, false},
+    {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz, false},
 };
+
+/* Asks evhttp to close the connection after this answer. */
+static void close_after(struct ctx *c)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(c->req), "Connection",
+                      "close");
+}
+
+/* Whether the headers frame the body ambiguously: several Content-Length
+ * headers, or Content-Length with Transfer-Encoding. A proxy in front of
+ * logd may have framed it otherwise (request smuggling). */
+static bool ambiguous_length(struct evhttp_request *req)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    struct evkeyval *h;
+    int lengths = 0, encodings = 0;
+
+    for (h = in->tqh_first; h != NULL; h = h->next.tqe_next) {
+        lengths += evutil_ascii_strcasecmp(h->key, "Content-Length") == 0;
+        encodings += evutil_ascii_strcasecmp(h->key, "Transfer-Encoding") == 0;
+    }
+    return lengths > 1 || encodings > 1 || (lengths > 0 && encodings > 0);
+}
+
+/* Checks what every request must satisfy before it is routed; answers and
+ * returns false if it does not. */
+static bool admit(struct ctx *c, const struct evhttp_uri *uri, const char *path)
+{
+    const char *target = evhttp_request_get_uri(c->req);
+
+    int verdict = conn_request(c->w->conns, c->req);
+
+    if (verdict == CONN_REFUSE) {
+        close_after(c);
+        evhttp_add_header(evhttp_request_get_output_headers(c->req),
+                          "Retry-After", "1");
+        reply_error(c, 503, "too many connections", NULL);
+        return false;
+    }
+    if (verdict == CONN_MALFORMED) {
+        close_after(c);
+        reply_error(c, 400, "malformed HTTP request", NULL);
+        return false;
+    }
+    if (evhttp_request_get_command(c->req) == EVHTTP_REQ_CONNECT) {
+        /* A tunnel request: evhttp sends its answer without framing (no
+         * Content-Length) and would keep the connection open. */
+        conn_close_after(c->w->conns, c->req);
+        close_after(c);
+        reply_error(c, 405, "method not allowed", NULL);
+        return false;
+    }
+    if (ambiguous_length(c->req)) {
+        close_after(c);
+        reply_error(c, 400, "ambiguous Content-Length or Transfer-Encoding", NULL);
+        return false;
+    }
+    if (target != NULL && strlen(target) > c->w->srv->max_url) {
+        reply_error(c, 414, "request target too long", NULL);
+        return false;
+    }
+    if (path == NULL || evhttp_uri_get_fragment(uri) != NULL ||
+        request_check_path(path) != 0) {
+        reply_error(c, 400, "malformed request path", NULL);
+        return false;
+    }
+    return true;
+}
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
@@ -512,13 +596,12 @@ static void on_request(struct evhttp_request *req, void *arg)
     int method = (int)evhttp_request_get_command(req);
 
     clock_gettime(CLOCK_MONOTONIC, &c.start);
-    if (path == NULL) {
-        reply_error(&c, 400, "bad request target", NULL);
+    if (!admit(&c, uri, path))
         return;
-    }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const struct route *r = &routes[i];
         size_t n = strlen(r->path);
+        const char *query = evhttp_uri_get_query(uri);
         if (r->prefix ? strncmp(path, r->path, n) != 0 : strcmp(path, r->path) != 0)
             continue;
         c.route = r->metric;
@@ -528,7 +611,11 @@ static void on_request(struct evhttp_request *req, void *arg)
             reply_error(&c, 405, "method not allowed", NULL);
             return;
         }
-        r->fn(&c, path + n, evhttp_uri_get_query(uri));
+        if (!r->query && query != NULL && query[0] != '\0') {
+            reply_error(&c, 400, "this route takes no query parameters", NULL);
+            return;
+        }
+        r->fn(&c, path + n, query);
         return;
     }
     reply_error(&c, 404, "no such route", NULL);
@@ -547,8 +634,10 @@ static void *worker_main(void *arg)
 
 static void worker_free(struct worker *w)
 {
+    conn_set_release(w->conns);
     if (w->http != NULL)
         evhttp_free(w->http);
+    conn_set_free(w->conns);
     if (w->wake != NULL)
         event_free(w->wake);
     if (w->base != NULL)
@@ -656,7 +745,9 @@ static int worker_init(struct http_server *srv, struct worker *w,
     w->http = w->base ? evhttp_new(w->base) : NULL;
     w->wake = w->base ? event_new(w->base, -1, 0, wake_cb, w) : NULL;
     w->scratch = malloc(QUERY_TILE_MAX);
-    if (w->http == NULL || w->wake == NULL || w->scratch == NULL) {
+    w->conns = w->http ? conn_set_new(srv->conns, w->base, w->http) : NULL;
+    if (w->http == NULL || w->wake == NULL || w->scratch == NULL ||
+        w->conns == NULL) {
         snprintf(errbuf, errcap, "out of memory");
         return -1;
     }
@@ -668,11 +759,13 @@ static int worker_init(struct http_server *srv, struct worker *w,
     evhttp_set_max_body_size(w->http, (ev_ssize_t)cfg->max_body);
     evhttp_set_max_headers_size(w->http, (ev_ssize_t)cfg->max_headers);
     evhttp_set_timeout(w->http, cfg->timeout_s);
-    /* Let every method reach the router, which answers 405 in JSON. */
+    /* Let every method evhttp knows reach the router, which answers 405 in
+     * JSON (evhttp itself answers 501 to the methods it does not know). */
     evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
                                             EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
                                             EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-                                            EVHTTP_REQ_PATCH);
+                                            EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE |
+                                            EVHTTP_REQ_CONNECT);
     evhttp_set_gencb(w->http, on_request, w);
     l = evconnlistener_new_bind(w->base, NULL, NULL, flags, 1024,
                                 (struct sockaddr *)ss, (int)sslen);
@@ -722,20 +815,35 @@ int http_start(const struct http_config *cfg, struct store *store,
     srv->store = store;
     srv->seq = seq;
     srv->metrics = metrics;
+    srv->max_url = cfg->max_url;
+    srv->max_entries = cfg->max_entries;
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen);
+    {
+        struct conn_config cc = {cfg->max_connections, cfg->request_timeout_s,
+                                 cfg->tls};
+        srv->conns = conn_pool_new(&cc, metrics);
+        if (srv->conns == NULL) {
+            snprintf(errbuf, errcap, "out of memory");
+            free(srv);
+            return -1;
+        }
+    }
     if (parse_listen(cfg->listen, &ss, &sslen, host, sizeof host, errbuf,
                      errcap) != 0) {
+        conn_pool_free(srv->conns);
         free(srv);
         return -1;
     }
     if (get_port(&ss) != 0 &&
         probe_free(&ss, sslen, cfg->listen, errbuf, errcap) != 0) {
+        conn_pool_free(srv->conns);
         free(srv);
         return -1;
     }
     srv->workers = calloc(cfg->threads, sizeof *srv->workers);
     if (srv->workers == NULL) {
         snprintf(errbuf, errcap, "out of memory");
+        conn_pool_free(srv->conns);
         free(srv);
         return -1;
     }
@@ -811,5 +919,6 @@ void http_stop(struct http_server *srv)
         worker_free(w);
     }
     free(srv->workers);
+    conn_pool_free(srv->conns);
     free(srv);
 }

@@ -7,12 +7,15 @@
  * (query.c for reads, the sequencer for submissions), and encode. A
  * submission's signatures are checked on the worker; the sequencer answers
  * through a per-worker queue, and the reply is sent on the worker that owns
- * the connection. evthread_use_pthreads() must have been called first.
+ * the connection. logd/conn.h guards the connections (limits, request
+ * deadlines, TLS). evthread_use_pthreads() must have been called first.
  */
 #ifndef CREDLOG_LOGD_HTTP_H
 #define CREDLOG_LOGD_HTTP_H
 
 #include <stddef.h>
+
+#include <openssl/ssl.h>
 
 #include "logd/metrics.h"
 #include "logd/seq.h"
@@ -22,8 +25,13 @@ struct http_config {
     const char *listen;  /* "HOST:PORT" ("[::1]:PORT" for IPv6); port 0 picks one */
     unsigned threads;    /* worker threads, >= 1 */
     size_t max_body;     /* request body limit (413 beyond) */
-    size_t max_headers;  /* request line + headers limit */
-    int timeout_s;       /* read/write timeout per connection */
+    size_t max_headers;  /* request line + headers limit (400 beyond) */
+    size_t max_url;      /* request target limit (414 beyond) */
+    size_t max_entries;  /* submissions per POST /v1/entries, 1..1000 */
+    unsigned max_connections; /* open connections (503 and close beyond) */
+    int timeout_s;       /* read/write inactivity timeout per connection */
+    int request_timeout_s; /* a whole request must arrive within this */
+    SSL_CTX *tls;        /* serve HTTPS with this context (borrowed), or NULL */
 };
 
 struct http_server;

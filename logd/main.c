@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -23,6 +24,7 @@
 #include "logd/seq.h"
 #include "logd/signer.h"
 #include "logd/store.h"
+#include "logd/tls.h"
 
 static const char usage_text[] =
     "usage: logd --data DIR --listen ADDR:PORT --key FILE --issuers FILE [options]\n"
@@ -39,9 +41,17 @@ static const char usage_text[] =
     "  --port-file FILE    write the port actually bound to FILE\n"
     "  --map-size BYTES    initial LMDB map size (1 GiB; grows on demand)\n"
     "  --map-max BYTES     never grow the map beyond BYTES (16 TiB)\n"
-    "  --max-body BYTES    largest request body (1048576)\n"
-    "  --max-headers BYTES largest request line and headers (16384)\n"
-    "  --timeout S         per-connection read/write timeout (30)\n"
+    "  --max-body BYTES    largest request body (1048576; 413 beyond)\n"
+    "  --max-headers BYTES largest request line and headers (16384; 400 beyond)\n"
+    "  --max-url BYTES     longest request target (2048; 414 beyond)\n"
+    "  --max-entries N     most submissions in one POST /v1/entries (1000)\n"
+    "  --max-connections N open HTTP connections (1024); beyond, 503 and close\n"
+    "  --timeout S         per-connection read/write inactivity timeout (30)\n"
+    "  --request-timeout S a whole request must arrive within S seconds of the\n"
+    "                      connection or of the previous answer (20)\n"
+    "  --tls-cert FILE     serve HTTPS: certificate chain (PEM), with --tls-key\n"
+    "  --tls-key FILE      the certificate's private key (PEM, not readable by\n"
+    "                      others)\n"
     "  --dev               development mode: keys and data in ./var/dev (made on\n"
     "                      first start), listening on " DEV_LISTEN "\n"
     "\n"
@@ -49,9 +59,10 @@ static const char usage_text[] =
     "reloads the issuers file.\n";
 
 struct options {
-    const char *data, *listen, *key, *issuers, *port_file;
+    const char *data, *listen, *key, *issuers, *port_file, *tls_cert, *tls_key;
     unsigned long batch_max, batch_wait, heartbeat, threads;
     unsigned long long map_size, map_max, max_body, max_headers, timeout;
+    unsigned long long max_url, max_entries, max_connections, request_timeout;
     bool dev;
 };
 
@@ -105,6 +116,12 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"max-body", required_argument, NULL, 'B'},
         {"max-headers", required_argument, NULL, 'E'},
         {"timeout", required_argument, NULL, 'T'},
+        {"max-url", required_argument, NULL, 'U'},
+        {"max-entries", required_argument, NULL, 'N'},
+        {"max-connections", required_argument, NULL, 'C'},
+        {"request-timeout", required_argument, NULL, 'R'},
+        {"tls-cert", required_argument, NULL, 'c'},
+        {"tls-key", required_argument, NULL, 'K'},
         {"dev", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -121,6 +138,10 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->max_body = 1 << 20;
     o->max_headers = 16384;
     o->timeout = 30;
+    o->max_url = 2048;
+    o->max_entries = 1000;
+    o->max_connections = 1024;
+    o->request_timeout = 20;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o->data = optarg; break;
@@ -128,6 +149,8 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 'k': o->key = optarg; break;
         case 'i': o->issuers = optarg; break;
         case 'p': o->port_file = optarg; break;
+        case 'c': o->tls_cert = optarg; break;
+        case 'K': o->tls_key = optarg; break;
         case 'D': o->dev = true; break;
         case 'h': fputs(usage_text, stdout); exit(0);
         case 'b':
@@ -175,11 +198,34 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return usage("--timeout wants 1..3600 seconds, not %s", optarg);
             o->timeout = v;
             break;
+        case 'U':
+            if (parse_num(optarg, 64, 1 << 24, &v) != 0)
+                return usage("--max-url wants 64..16777216, not %s", optarg);
+            o->max_url = v;
+            break;
+        case 'N':
+            if (parse_num(optarg, 1, 1000, &v) != 0)
+                return usage("--max-entries wants 1..1000, not %s", optarg);
+            o->max_entries = v;
+            break;
+        case 'C':
+            if (parse_num(optarg, 1, 1000000, &v) != 0)
+                return usage("--max-connections wants 1..1000000, not %s", optarg);
+            o->max_connections = v;
+            break;
+        case 'R':
+            if (parse_num(optarg, 1, 3600, &v) != 0)
+                return usage("--request-timeout wants 1..3600 seconds, not %s",
+                             optarg);
+            o->request_timeout = v;
+            break;
         default: return usage(NULL, NULL);
         }
     }
     if (optind < argc)
         return usage("unexpected argument %s", argv[optind]);
+    if ((o->tls_cert == NULL) != (o->tls_key == NULL))
+        return usage("%s", "--tls-cert and --tls-key go together");
     if (o->dev) {
         if (o->data == NULL)
             o->data = DEV_DIR;
@@ -251,8 +297,39 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     free(keys);
 }
 
+/* Raises the soft limit on open files to what --max-connections needs (as
+ * far as the hard limit allows), or else lowers --max-connections to fit:
+ * accept() must never fail for want of descriptors. */
+static void fit_fd_limit(struct options *o)
+{
+    rlim_t reserve = 64 + 8 * (rlim_t)o->threads;
+    rlim_t need = (rlim_t)o->max_connections + reserve;
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        struct rlimit want = rl;
+        want.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need
+                            ? need
+                            : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+            rl = want;
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        unsigned long long fit =
+            rl.rlim_cur > reserve + 16 ? (unsigned long long)(rl.rlim_cur - reserve)
+                                       : 16;
+        log_msg("the open file limit (%llu) allows only %llu connections: "
+                "--max-connections lowered from %llu",
+                (unsigned long long)rl.rlim_cur, fit, o->max_connections);
+        o->max_connections = fit;
+    }
+}
+
 static void print_dev_banner(const char *argv0, const struct dev_paths *p,
-                             const char *vkey, const char *address)
+                             const char *vkey, const char *address,
+                             const char *scheme)
 {
     char credlog[PATH_MAX];
     const char *slash = strrchr(argv0, '/');
@@ -265,13 +342,13 @@ static void print_dev_banner(const char *argv0, const struct dev_paths *p,
         if (access(candidate, X_OK) == 0)
             snprintf(credlog, sizeof credlog, "%s", candidate);
     }
-    printf("\ncredlog development log is running at http://%s\n"
+    printf("\ncredlog development log is running at %s://%s\n"
            "  log verifier key: %s\n"
            "  demo issuer key:  %s (authorized in %s)\n\n"
            "Issue a credential (any file) from another terminal:\n"
-           "  %s issue --log http://%s --log-key '%s' --key %s FILE\n\n",
-           address, vkey, p->issuer_key, p->issuers, credlog, address, vkey,
-           p->issuer_key);
+           "  %s issue --log %s://%s --log-key '%s' --key %s FILE\n\n",
+           scheme, address, vkey, p->issuer_key, p->issuers, credlog, scheme,
+           address, vkey, p->issuer_key);
     fflush(stdout);
 }
 
@@ -285,6 +362,7 @@ int main(int argc, char **argv)
     struct seq *seq = NULL;
     struct metrics *metrics = NULL;
     struct http_server *http = NULL;
+    SSL_CTX *tls = NULL;
     struct issuer_key *keys = NULL;
     struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
     struct note_verifier v;
@@ -321,6 +399,12 @@ int main(int argc, char **argv)
         goto out;
     }
     signer_verifier(signer, &v);
+    if (o.tls_cert != NULL &&
+        tls_server_new(o.tls_cert, o.tls_key, &tls, errbuf, sizeof errbuf) != 0) {
+        log_msg("%s", errbuf);
+        goto out;
+    }
+    fit_fd_limit(&o);
     if (note_verifier_format(&v, vkey, sizeof vkey) < 0)
         goto out;
     if (load_issuers(o.issuers, &keys, &nkeys) != 0)
@@ -368,8 +452,11 @@ int main(int argc, char **argv)
         goto out;
     }
     {
-        struct http_config hc = {o.listen, (unsigned)o.threads, (size_t)o.max_body,
-                                 (size_t)o.max_headers, (int)o.timeout};
+        struct http_config hc = {
+            o.listen, (unsigned)o.threads, (size_t)o.max_body,
+            (size_t)o.max_headers, (size_t)o.max_url, (size_t)o.max_entries,
+            (unsigned)o.max_connections, (int)o.timeout, (int)o.request_timeout,
+            tls};
         if (http_start(&hc, store, seq, metrics, &http, errbuf, sizeof errbuf) != 0) {
             log_msg("%s", errbuf);
             goto out;
@@ -393,7 +480,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.dev)
-        print_dev_banner(argv[0], &dev, vkey, http_address(http));
+        print_dev_banner(argv[0], &dev, vkey, http_address(http),
+                         tls != NULL ? "https" : "http");
     event_base_dispatch(app.base);
     status = 0;
 
@@ -406,6 +494,7 @@ out:
     seq_free(seq);
     store_close(store);
     signer_free(signer);
+    tls_server_free(tls);
     metrics_free(metrics);
     free(keys);
     if (ev_term != NULL)
