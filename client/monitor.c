@@ -629,6 +629,7 @@ static int replay_range(struct run *r, uint64_t n, const char *anchor, size_t an
         uint8_t *data;
         size_t len, pos = 0, elen;
         unsigned j = 0;
+        bool stop;
         int rc = entry_bundle(r, tile, w, &data, &len);
 
         if (rc != 0)
@@ -649,7 +650,7 @@ static int replay_range(struct run *r, uint64_t n, const char *anchor, size_t an
             r->hooks->progress(r->hooks->ctx, r->size - start, n - start);
         if (r->size == n)
             break;
-        bool stop = r->m->max_entries > 0 && r->size - start >= r->m->max_entries;
+        stop = r->m->max_entries > 0 && r->size - start >= r->m->max_entries;
         if (stop || r->size - r->committed >= r->m->commit_every) {
             if ((rc = commit_progress(r, anchor, anchor_len, !stop)) != 0)
                 return rc;
