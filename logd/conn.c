@@ -64,6 +64,7 @@ struct conn {
     bool partial;    /* bytes of a request arrived since the last dispatch */
     bool nul;        /* a NUL byte arrived: no request of logd's has one */
     bool close_after; /* close once the answer is sent */
+    bool answered;   /* at least one answer was sent */
     bool tls;
 };
 
@@ -227,7 +228,8 @@ static void conn_setup(evutil_socket_t fd, short what, void *arg)
 /* The deadline passed (or a NUL byte came): close the connection, with a
  * 408 (400) if a request had begun; an idle keep-alive connection is closed
  * silently, as a client may send its next request at the same moment and
- * must not read a stray 408 as its answer. */
+ * must not read a stray 408 as its answer. Counted as a timeout unless the
+ * connection was an idle keep-alive one. */
 static void conn_deadline(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
@@ -242,7 +244,7 @@ static void conn_deadline(evutil_socket_t fd, short what, void *arg)
         answer_and_close(c, "400 Bad Request", "", "malformed HTTP request");
         return;
     }
-    if (c->partial)
+    if (c->partial || !c->answered)
         metrics_connection(c->set->pool->metrics, METRICS_CONN_TIMED_OUT);
     answer_and_close(c, c->partial ? "408 Request Timeout" : NULL, "",
                      "the request did not arrive in time");
@@ -378,6 +380,7 @@ static void conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *inf
          * (or the connection ends now, when asked to). */
         struct timeval now = {0, 0};
         c->dispatched = false;
+        c->answered = true;
         if (c->close_after)
             event_add(&c->deadline, &now);
         else

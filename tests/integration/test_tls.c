@@ -1,0 +1,460 @@
+/*
+ * test_tls.c: logd --tls-cert/--tls-key (issue 5, item 5).
+ *  - The test makes its own CA-less, self-signed certificate (EC P-256, SAN
+ *    IP 127.0.0.1 and DNS localhost) with the OpenSSL C API, starts logd
+ *    with it, and drives it through client/http.h trusting that certificate
+ *    only: submissions with verified receipts, the checkpoint, the whole log
+ *    through tiles, a status proof.
+ *  - A client trusting the system store (or another certificate) fails with
+ *    a TLS error; TLS 1.1 is refused while 1.2 and 1.3 work; plain HTTP to
+ *    the TLS port, a handshake that never finishes and handshakes cut short
+ *    are all closed, and logd goes on serving.
+ *  - The real credlog command issues and verifies over HTTPS with --cacert.
+ *  - Bad TLS settings stop logd at start with a clear reason.
+ */
+#include "test_logd_util.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+static struct logd_proc P;
+static struct issuer A1;
+static uint64_t rnd = 515;
+static char cert_path[600], key_path[600], other_cert[600], url[80];
+
+/* ---- a self-signed certificate ---- */
+
+static bool add_ext(X509 *x, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509_EXTENSION *ext;
+    bool ok;
+
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
+    X509_EXTENSION_free(ext);
+    return ok;
+}
+
+/* Writes a new P-256 key (mode 0600) and a self-signed certificate for
+ * 127.0.0.1 and localhost, valid for a day. */
+static bool make_cert(const char *cert_file, const char *key_file)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    X509_NAME *name;
+    FILE *f;
+    int fd;
+    bool ok = key != NULL && x != NULL;
+
+    if (ok) {
+        X509_set_version(x, 2);
+        ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(check_rand(&rnd) >> 33));
+        X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+        X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+        X509_set_pubkey(x, key);
+        name = X509_get_subject_name(x);
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                   (const unsigned char *)"credlog test", -1, -1, 0);
+        X509_set_issuer_name(x, name);
+        ok = add_ext(x, NID_basic_constraints, "critical,CA:TRUE") &&
+             add_ext(x, NID_key_usage, "critical,digitalSignature,keyCertSign") &&
+             add_ext(x, NID_ext_key_usage, "serverAuth") &&
+             add_ext(x, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
+             X509_sign(x, key, EVP_sha256()) > 0;
+    }
+    if (ok) {
+        fd = open(key_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        f = fd >= 0 ? fdopen(fd, "w") : NULL;
+        ok = f != NULL && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1;
+        if (f != NULL)
+            ok &= fclose(f) == 0;
+    }
+    if (ok) {
+        f = fopen(cert_file, "w");
+        ok = f != NULL && PEM_write_X509(f, x) == 1;
+        if (f != NULL)
+            ok &= fclose(f) == 0;
+    }
+    X509_free(x);
+    EVP_PKEY_free(key);
+    return ok;
+}
+
+/* ---- a raw TLS client, for protocol versions ---- */
+
+/* Connects with TLS versions [min, max]; on success sends a GET for path
+ * and returns the HTTP status of the answer (0 if none), -1 if the
+ * handshake failed. */
+static int raw_tls_get(int min, int max, const char *path)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = NULL;
+    int fd = logd_raw_connect(P.port, 0), status = -1;
+    char req[256], buf[512];
+
+    if (ctx == NULL || fd < 0)
+        goto out;
+    /* Let this client offer old versions at all (OpenSSL 3 refuses TLS 1.1
+     * at its default security level); the server must still refuse. */
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+    SSL_CTX_set_min_proto_version(ctx, min);
+    SSL_CTX_set_max_proto_version(ctx, max);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (SSL_CTX_load_verify_locations(ctx, cert_path, NULL) != 1)
+        goto out;
+    ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    SSL_set1_host(ssl, "127.0.0.1");
+    if (SSL_connect(ssl) != 1)
+        goto out;
+    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+             path);
+    status = 0;
+    if (SSL_write(ssl, req, (int)strlen(req)) > 0) {
+        int n = SSL_read(ssl, buf, sizeof buf - 1);
+        if (n > 0) {
+            buf[n] = '\0';
+            sscanf(buf, "HTTP/1.1 %d", &status);
+        }
+    }
+out:
+    ERR_clear_error();
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    if (fd >= 0)
+        close(fd);
+    return status;
+}
+
+/* ---- the tests ---- */
+
+static struct client_http *open_client(const char *cacert)
+{
+    struct client_http_options o = {cacert, 20, 0};
+    struct client_http *h = NULL;
+
+    if (client_http_open(url, &o, &h) != 0)
+        return NULL;
+    return h;
+}
+
+/* Everything a verifier and an institution do, over HTTPS. */
+static void test_api(void)
+{
+    struct client_http *h = open_client(cert_path);
+    struct checkpoint cp;
+    struct mirror m;
+    uint8_t root[32], creds[20][32];
+    json_t *arr = json_array(), *ans = NULL, *st;
+    char path[100], hex[65];
+    int status;
+
+    REQUIRE(h != NULL);
+    REQUIRE(get_checkpoint(h, &P, &cp, NULL) > 0);
+    for (int i = 0; i < 20; i++) {
+        struct entry e;
+        random_cred(&rnd, creds[i]);
+        make_entry(&e, ENTRY_ISSUE, creds[i], &A1, util_now_ms(), 0);
+        json_array_append_new(arr, sub_json(&e));
+    }
+    status = post_entries(h, arr, &ans);
+    CHECK_MSG(status == 200, "POST over TLS: %d", status);
+    for (int i = 0; i < 20; i++)
+        CHECK(check_receipt(&P, json_array_get(json_object_get(ans, "receipts"), (size_t)i),
+                            NULL, 0, NULL, NULL));
+    json_decref(ans);
+    REQUIRE(get_checkpoint(h, &P, &cp, NULL) > 20);
+    memset(&m, 0, sizeof m);
+    CHECK(mirror_fetch(h, &m, cp.size));
+    CHECK(m.n == cp.size);
+    if (m.n == cp.size) {
+        naive_mth((const uint8_t(*)[32])m.leaf, m.n, root);
+        CHECK(memcmp(root, cp.root, 32) == 0);
+        CHECK(mirror_replay(&m, NULL));
+    }
+    mirror_free(&m);
+    codec_hex_encode(creds[7], 32, hex);
+    snprintf(path, sizeof path, "/v1/status/%s", hex);
+    st = get_json(h, path, &status);
+    CHECK(status == 200 && check_status(&P, st, creds[7], "active"));
+    json_decref(st);
+    /* Errors are JSON over TLS too. */
+    st = get_json(h, "/v1/entries/01", &status);
+    CHECK(status == 400 && json_is_string(json_object_get(st, "error")));
+    json_decref(st);
+    client_http_close(h);
+}
+
+static void test_untrusted(void)
+{
+    struct client_http *h = open_client(NULL); /* the system store */
+    struct client_http_response r;
+    int rc;
+
+    REQUIRE(h != NULL);
+    rc = client_http_get(h, "/checkpoint", &r);
+    CHECK_MSG(rc == CLIENT_HTTP_ERR_TLS, "system store: %d (%s)", rc,
+              client_http_last_error(h));
+    if (rc == 0)
+        client_http_response_free(&r);
+    client_http_close(h);
+
+    h = open_client(other_cert);
+    REQUIRE(h != NULL);
+    rc = client_http_get(h, "/checkpoint", &r);
+    CHECK_MSG(rc == CLIENT_HTTP_ERR_TLS, "another certificate: %d (%s)", rc,
+              client_http_last_error(h));
+    if (rc == 0)
+        client_http_response_free(&r);
+    client_http_close(h);
+}
+
+static void test_versions(void)
+{
+    CHECK(raw_tls_get(TLS1_VERSION, TLS1_1_VERSION, "/healthz") == -1);
+    CHECK(raw_tls_get(TLS1_1_VERSION, TLS1_1_VERSION, "/healthz") == -1);
+    CHECK(raw_tls_get(TLS1_VERSION, TLS1_VERSION, "/healthz") == -1);
+    CHECK(raw_tls_get(TLS1_2_VERSION, TLS1_2_VERSION, "/healthz") == 200);
+    CHECK(raw_tls_get(TLS1_3_VERSION, TLS1_3_VERSION, "/healthz") == 200);
+}
+
+static bool still_serving(void)
+{
+    struct client_http *h = open_client(cert_path);
+    bool ok = h != NULL && get_checkpoint(h, &P, NULL, NULL) > 0;
+
+    client_http_close(h);
+    return ok;
+}
+
+/* Plain HTTP, a handshake that never ends, handshakes cut short. */
+static void test_misbehaving(void)
+{
+    static const char plain[] = "GET /checkpoint HTTP/1.1\r\nHost: x\r\n\r\n";
+    struct logd_raw_answer a;
+    int fd, held;
+
+    /* Plain HTTP to the TLS port: no HTTP answer, the connection ends. */
+    fd = logd_raw_connect(P.port, 0);
+    REQUIRE(fd >= 0);
+    CHECK(logd_raw_send(fd, plain, sizeof plain - 1) == 0);
+    CHECK(logd_raw_read(fd, 0, 5000, &a) != 0);
+    logd_raw_answer_free(&a);
+    CHECK(logd_raw_wait_closed(fd, 10000));
+    close(fd);
+    CHECK(still_serving());
+
+    /* A client that connects and says nothing, and one that stops in the
+     * middle of its ClientHello: closed by --request-timeout (2 s). */
+    held = logd_raw_connect(P.port, 0);
+    fd = logd_raw_connect(P.port, 0);
+    REQUIRE(held >= 0 && fd >= 0);
+    CHECK(logd_raw_send(fd, "\x16\x03\x01\x02\x00\x01", 6) == 0);
+    CHECK(still_serving());
+    CHECK(logd_raw_wait_closed(held, 15000));
+    CHECK(logd_raw_wait_closed(fd, 15000));
+    close(held);
+    close(fd);
+
+    /* Fifty handshakes cut short, and garbage records. */
+    for (int i = 0; i < 50; i++) {
+        fd = logd_raw_connect(P.port, 0);
+        if (fd < 0)
+            continue;
+        if (i % 2)
+            (void)logd_raw_send(fd, "\x16\x03\x03\x00\x05garbage", 12);
+        close(fd);
+    }
+    CHECK(still_serving());
+    CHECK(raw_tls_get(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz") == 200);
+
+    /* logd has let go of all of them: its only open connection is the one
+     * asking. */
+    {
+        struct client_http *h = open_client(cert_path);
+        long long open_now = -1;
+        for (int i = 0; i < 100 && open_now != 1; i++) {
+            struct client_http_response r;
+            const char *at;
+            if (h != NULL && client_http_get(h, "/metrics", &r) == 0) {
+                static const char key[] = "\ncredlog_http_connections ";
+                at = strstr(r.body, key);
+                open_now = at != NULL ? strtoll(at + sizeof key - 1, NULL, 10) : -1;
+                client_http_response_free(&r);
+            }
+            if (open_now != 1)
+                usleep(100000);
+        }
+        CHECK_MSG(open_now == 1, "open connections: %lld", open_now);
+        client_http_close(h);
+    }
+}
+
+/* Runs $CREDLOG_BIN with args (HOME and XDG_CONFIG_HOME in P.dir, so the
+ * log key is pinned there); returns its exit status, its output in out. */
+static int run_credlog(const char *const *args, char *out, size_t cap)
+{
+    const char *bin = getenv("CREDLOG_BIN");
+    char log[700], home[700];
+    const char *argv[32];
+    size_t n = 0;
+    int status = -1;
+    pid_t pid;
+    FILE *f;
+
+    snprintf(log, sizeof log, "%s/credlog.out", P.dir);
+    snprintf(home, sizeof home, "%s/home", P.dir);
+    mkdir(home, 0700);
+    argv[n++] = bin;
+    for (size_t i = 0; args[i] != NULL && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        setenv("HOME", home, 1);
+        setenv("XDG_CONFIG_HOME", home, 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+        status = WEXITSTATUS(status);
+    out[0] = '\0';
+    f = fopen(log, "r");
+    if (f != NULL) {
+        size_t k = fread(out, 1, cap - 1, f);
+        out[k] = '\0';
+        fclose(f);
+    }
+    return status;
+}
+
+static void test_credlog(void)
+{
+    const char *bin = getenv("CREDLOG_BIN");
+    char ikey[600], doc[600], out[8192], text[NOTE_KEY_TEXT_MAX + 2];
+    int fd, k, rc;
+
+    if (bin == NULL || bin[0] == '\0') {
+        printf("CREDLOG_BIN not set: credlog part skipped\n");
+        return;
+    }
+    snprintf(ikey, sizeof ikey, "%s/issuer.key", P.dir);
+    snprintf(doc, sizeof doc, "%s/diploma.pdf", P.dir);
+    k = note_signer_format(&A1.s, text, sizeof text - 1);
+    REQUIRE(k > 0);
+    text[k] = '\n';
+    fd = open(ikey, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0 && write(fd, text, (size_t)k + 1) == k + 1);
+    close(fd);
+    fd = open(doc, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0 && write(fd, "diploma of A. Student, id 7f3a91\n", 33) == 33);
+    close(fd);
+
+    rc = run_credlog((const char *const[]){"issue", "--log", url, "--cacert", cert_path,
+                                           "--log-key", P.log_vkey, "--key", ikey, doc,
+                                           NULL},
+                     out, sizeof out);
+    CHECK_MSG(rc == 0, "credlog issue over https: %d\n%s", rc, out);
+    rc = run_credlog((const char *const[]){"verify", "--log-key", P.log_vkey, "--log", url,
+                                           "--cacert", cert_path, doc, NULL},
+                     out, sizeof out);
+    CHECK_MSG(rc == 0 && strstr(out, "VALID") != NULL, "credlog verify over https: %d\n%s",
+              rc, out);
+    /* Without the certificate, credlog refuses the connection. */
+    rc = run_credlog((const char *const[]){"verify", "--log-key", P.log_vkey, "--log", url,
+                                           doc, NULL},
+                     out, sizeof out);
+    CHECK_MSG(rc == 2, "credlog verify without --cacert: %d\n%s", rc, out);
+}
+
+/* Bad TLS settings: logd refuses to start and says why. */
+static void test_bad_config(void)
+{
+    struct logd_proc Q;
+    struct note_verifier keys[1] = {A1.v};
+    char readable[700], missing[700];
+
+    REQUIRE(logd_proc_init(&Q, "test.example/tls-bad", keys, 1) == 0);
+    snprintf(missing, sizeof missing, "%s/nope.pem", Q.dir);
+    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", missing, "--tls-key",
+                                                     key_path, NULL}) != 0);
+    CHECK(logd_proc_log_contains(&Q, "cannot load the certificate chain"));
+    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", other_cert,
+                                                     "--tls-key", key_path, NULL}) != 0);
+    CHECK(logd_proc_log_contains(&Q, "key values mismatch"));
+    snprintf(readable, sizeof readable, "%s/open.key", Q.dir);
+    {
+        char buf[4096];
+        FILE *in = fopen(key_path, "r");
+        size_t n = in != NULL ? fread(buf, 1, sizeof buf, in) : 0;
+        int fd = open(readable, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (in != NULL)
+            fclose(in);
+        CHECK(fd >= 0 && write(fd, buf, n) == (ssize_t)n);
+        fchmod(fd, 0644);
+        close(fd);
+    }
+    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", cert_path, "--tls-key",
+                                                     readable, NULL}) != 0);
+    CHECK(logd_proc_log_contains(&Q, "accessible by others"));
+    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", cert_path, NULL}) != 0);
+    CHECK(logd_proc_log_contains(&Q, "--tls-cert and --tls-key go together"));
+    logd_proc_cleanup(&Q);
+}
+
+int main(void)
+{
+    struct note_verifier keys[1];
+    char other_key[600];
+
+    signal(SIGPIPE, SIG_IGN);
+    if (logd_proc_binary() == NULL) {
+        printf("LOGD_BIN not set: skipped\n");
+        return 77;
+    }
+    issuer_make(&A1, "avans.nl");
+    keys[0] = A1.v;
+    if (logd_proc_init(&P, "test.example/tls", keys, 1) != 0) {
+        CHECK(0);
+        return check_finish();
+    }
+    snprintf(cert_path, sizeof cert_path, "%.500s/tls.crt", P.dir);
+    snprintf(key_path, sizeof key_path, "%.500s/tls.key", P.dir);
+    snprintf(other_cert, sizeof other_cert, "%.500s/other.crt", P.dir);
+    snprintf(other_key, sizeof other_key, "%.500s/other.key", P.dir);
+    if (!make_cert(cert_path, key_path) || !make_cert(other_cert, other_key) ||
+        logd_proc_start(&P, (const char *const[]){"--heartbeat", "0", "--tls-cert",
+                                                   cert_path, "--tls-key", key_path,
+                                                   "--request-timeout", "2", NULL}) != 0) {
+        CHECK(0);
+        logd_proc_cleanup(&P);
+        return check_finish();
+    }
+    snprintf(url, sizeof url, "https://127.0.0.1:%u", P.port);
+    test_api();
+    test_untrusted();
+    test_versions();
+    test_misbehaving();
+    test_credlog();
+    test_bad_config();
+    CHECK(logd_proc_stop(&P) == 0);
+    logd_proc_cleanup(&P);
+    return check_finish();
+}
