@@ -49,8 +49,8 @@ static int json_str(const json_t *obj, const char *key, const char **s,
 int client_json_hex(const json_t *obj, const char *key, uint8_t *out, size_t n,
                     char *why)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     int rc = json_str(obj, key, &s, &len, why);
 
     if (rc != 0)
@@ -63,8 +63,8 @@ int client_json_hex(const json_t *obj, const char *key, uint8_t *out, size_t n,
 int client_json_b64(const json_t *obj, const char *key, uint8_t *out,
                     size_t cap, size_t *len, char *why)
 {
-    const char *s;
-    size_t slen;
+    const char *s = NULL;
+    size_t slen = 0;
     int rc = json_str(obj, key, &s, &slen, why);
 
     if (rc != 0)
@@ -103,8 +103,8 @@ int client_json_hashes(const json_t *obj, const char *key,
 static int json_note(const json_t *obj, const char *key, char **out,
                      size_t *out_len, char *why)
 {
-    const char *s;
-    size_t len;
+    const char *s = NULL;
+    size_t len = 0;
     int rc = json_str(obj, key, &s, &len, why);
 
     if (rc != 0)
@@ -249,8 +249,8 @@ int client_receipt_copy(struct client_receipt *dst,
 int client_status_proof_from_json(const json_t *obj,
                                   struct client_status_proof *out, char *why)
 {
-    const char *status;
-    size_t len;
+    const char *status = "";
+    size_t len = 0;
     json_t *issue, *revoke;
     int rc;
 

@@ -113,7 +113,7 @@ static void test_submit(void)
     json_t *recs = json_object_get(ans, "receipts");
     CHECK(json_array_size(recs) == n);
     for (size_t i = 0; i < n && i < json_array_size(recs); i++) {
-        uint64_t idx;
+        uint64_t idx = 0;
         CHECK(check_receipt(&P, json_array_get(recs, i), NULL, 0, &idx, NULL));
         creds[which[i]].revoke = idx;
         creds[which[i]].revoked = true;
