@@ -527,16 +527,20 @@ static void close_after(struct ctx *c)
                       "close");
 }
 
-/* Whether the headers frame the body ambiguously: several Content-Length
- * headers, or Content-Length with Transfer-Encoding. A proxy in front of
- * logd may have framed it otherwise (request smuggling). */
-static bool ambiguous_length(struct evhttp_request *req)
+/* Whether the headers are malformed in ways evhttp lets pass (a space or
+ * control character in a name, a control character in a value) or frame
+ * the body ambiguously (several Content-Length headers, or Content-Length
+ * with Transfer-Encoding). A proxy in front of logd may have read such a
+ * request otherwise (request smuggling). */
+static bool bad_headers(struct evhttp_request *req)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     struct evkeyval *h;
     int lengths = 0, encodings = 0;
 
     for (h = in->tqh_first; h != NULL; h = h->next.tqe_next) {
+        if (request_check_header(h->key, h->value) != 0)
+            return true;
         lengths += evutil_ascii_strcasecmp(h->key, "Content-Length") == 0;
         encodings += evutil_ascii_strcasecmp(h->key, "Transfer-Encoding") == 0;
     }
@@ -571,9 +575,9 @@ static bool admit(struct ctx *c, const struct evhttp_uri *uri, const char *path)
         reply_error(c, 405, "method not allowed", NULL);
         return false;
     }
-    if (ambiguous_length(c->req)) {
+    if (bad_headers(c->req)) {
         close_after(c);
-        reply_error(c, 400, "ambiguous Content-Length or Transfer-Encoding", NULL);
+        reply_error(c, 400, "malformed or ambiguous request headers", NULL);
         return false;
     }
     if (target != NULL && strlen(target) > c->w->srv->max_url) {

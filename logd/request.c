@@ -286,3 +286,19 @@ int request_check_path(const char *path)
         seg += n + 1;
     }
 }
+
+int request_check_header(const char *name, const char *value)
+{
+    static const char tchar[] = "!#$%&'*+-.^_`|~";
+
+    if (name == NULL || name[0] == '\0' || value == NULL)
+        return REQUEST_ERR_SYNTAX;
+    for (const char *p = name; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || strchr(tchar, *p) != NULL))
+            return REQUEST_ERR_SYNTAX;
+    for (const unsigned char *p = (const unsigned char *)value; *p != '\0'; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return REQUEST_ERR_SYNTAX;
+    return 0;
+}

@@ -66,4 +66,10 @@ int request_parse_query(const char *query, const char *const *names, size_t n,
  * well-formed, "//a" and "/a//b" are not). Returns 0 or REQUEST_ERR_SYNTAX. */
 int request_check_path(const char *path);
 
+/* Checks one request header: the name a non-empty HTTP token (RFC 9110
+ * tchar: letters, digits and !#$%&'*+-.^_`|~, so no space before the colon
+ * and no control character), the value free of control characters other
+ * than tab. Returns 0 or REQUEST_ERR_SYNTAX. */
+int request_check_header(const char *name, const char *value);
+
 #endif
