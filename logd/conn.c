@@ -20,6 +20,7 @@
  */
 #include "logd/conn.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,9 +34,10 @@
 #include <event2/event_struct.h>
 
 struct conn_pool {
-    struct conn_config cfg;
+    struct conn_config cfg; /* cfg.tls: the pool's own reference */
     struct metrics *metrics;
     atomic_uint open;
+    pthread_mutex_t tls_mu; /* guards cfg.tls against a reload */
 };
 
 #define CONN_BUCKETS 1024 /* power of two */
@@ -78,12 +80,31 @@ struct conn_pool *conn_pool_new(const struct conn_config *cfg,
     pool->cfg = *cfg;
     pool->metrics = metrics;
     atomic_init(&pool->open, 0);
+    pthread_mutex_init(&pool->tls_mu, NULL);
+    if (pool->cfg.tls != NULL)
+        SSL_CTX_up_ref(pool->cfg.tls);
     return pool;
 }
 
 void conn_pool_free(struct conn_pool *pool)
 {
+    if (pool == NULL)
+        return;
+    SSL_CTX_free(pool->cfg.tls);
+    pthread_mutex_destroy(&pool->tls_mu);
     free(pool);
+}
+
+void conn_pool_set_tls(struct conn_pool *pool, SSL_CTX *tls)
+{
+    SSL_CTX *old;
+
+    SSL_CTX_up_ref(tls);
+    pthread_mutex_lock(&pool->tls_mu);
+    old = pool->cfg.tls;
+    pool->cfg.tls = tls;
+    pthread_mutex_unlock(&pool->tls_mu);
+    SSL_CTX_free(old); /* connections made with it hold their own references */
 }
 
 unsigned conn_pool_open(const struct conn_pool *pool)
@@ -401,7 +422,10 @@ static struct bufferevent *conn_bevcb(struct event_base *base, void *arg)
     if (c == NULL)
         return NULL;
     if (pool->cfg.tls != NULL) {
-        SSL *ssl = SSL_new(pool->cfg.tls);
+        SSL *ssl;
+        pthread_mutex_lock(&pool->tls_mu);
+        ssl = SSL_new(pool->cfg.tls);
+        pthread_mutex_unlock(&pool->tls_mu);
         if (ssl != NULL) {
             bev = bufferevent_openssl_socket_new(base, -1, ssl,
                                                  BUFFEREVENT_SSL_ACCEPTING,

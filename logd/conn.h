@@ -42,10 +42,17 @@ struct conn_config {
 struct conn_pool;
 struct conn_set;
 
-/* Makes the shared state. cfg is copied; cfg->tls and metrics (may be NULL)
- * are borrowed and must outlive the pool. Returns NULL when out of memory. */
+/* Makes the shared state. cfg is copied and the pool takes its own
+ * reference on cfg->tls (the caller may free its own); metrics (may be NULL)
+ * is borrowed and must outlive the pool. Returns NULL when out of memory. */
 struct conn_pool *conn_pool_new(const struct conn_config *cfg,
                                 struct metrics *metrics);
+
+/* Serves connections accepted from now on with tls instead (a certificate
+ * renewed). The pool takes its own reference; connections already open
+ * keep the context they started with. Any thread; only for a pool made with
+ * a TLS context. */
+void conn_pool_set_tls(struct conn_pool *pool, SSL_CTX *tls);
 
 /* Frees a pool whose sets are all freed. Accepts NULL. */
 void conn_pool_free(struct conn_pool *pool);

@@ -899,6 +899,11 @@ static void signal_workers(struct http_server *srv, bool quit)
     }
 }
 
+void http_set_tls(struct http_server *srv, SSL_CTX *tls)
+{
+    conn_pool_set_tls(srv->conns, tls);
+}
+
 void http_stop_accepting(struct http_server *srv)
 {
     signal_workers(srv, false);

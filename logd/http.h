@@ -31,7 +31,8 @@ struct http_config {
     unsigned max_connections; /* open connections (503 and close beyond) */
     int timeout_s;       /* read/write inactivity timeout per connection */
     int request_timeout_s; /* a whole request must arrive within this */
-    SSL_CTX *tls;        /* serve HTTPS with this context (borrowed), or NULL */
+    SSL_CTX *tls;        /* serve HTTPS with this context, or NULL (the server
+                            takes its own reference) */
 };
 
 struct http_server;
@@ -48,6 +49,11 @@ const char *http_address(const struct http_server *srv);
 
 /* The port actually bound. */
 unsigned http_port(const struct http_server *srv);
+
+/* Serves HTTPS connections accepted from now on with tls (a renewed
+ * certificate); the server takes its own reference. Only for a server
+ * started with a TLS context. Thread-safe. */
+void http_set_tls(struct http_server *srv, SSL_CTX *tls);
 
 /* Asks every worker to close its listening socket (asynchronous). Open
  * connections are still served. */

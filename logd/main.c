@@ -56,7 +56,7 @@ static const char usage_text[] =
     "                      first start), listening on " DEV_LISTEN "\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop after answering the batch in flight; SIGHUP\n"
-    "reloads the issuers file.\n";
+    "reloads the issuers file and the TLS certificate and key.\n";
 
 struct options {
     const char *data, *listen, *key, *issuers, *port_file, *tls_cert, *tls_key;
@@ -70,6 +70,7 @@ struct app {
     struct options *opt;
     struct event_base *base;
     struct seq *seq;
+    struct http_server *http;
 };
 
 static int usage(const char *fmt, const char *arg)
@@ -290,11 +291,23 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
     log_msg("received SIGHUP: reloading %s", app->opt->issuers);
     if (load_issuers(app->opt->issuers, &keys, &n) != 0) {
         log_msg("keeping the current issuer keys");
-        return;
+    } else {
+        if (seq_reload_issuers(app->seq, keys, n) != 0)
+            log_msg("cannot reload the issuer keys now");
+        free(keys);
     }
-    if (seq_reload_issuers(app->seq, keys, n) != 0)
-        log_msg("cannot reload the issuer keys now");
-    free(keys);
+    if (app->opt->tls_cert != NULL && app->http != NULL) {
+        char errbuf[512];
+        SSL_CTX *tls;
+        if (tls_server_new(app->opt->tls_cert, app->opt->tls_key, &tls, errbuf,
+                           sizeof errbuf) != 0) {
+            log_msg("%s; keeping the current TLS certificate", errbuf);
+            return;
+        }
+        http_set_tls(app->http, tls);
+        tls_server_free(tls);
+        log_msg("reloaded the TLS certificate %s", app->opt->tls_cert);
+    }
 }
 
 /* Raises the soft limit on open files to what --max-connections needs (as
@@ -462,6 +475,7 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    app.http = http;
     app.base = event_base_new();
     if (app.base == NULL)
         goto out;

@@ -10,6 +10,8 @@
  *    the TLS port, a handshake that never finishes and handshakes cut short
  *    are all closed, and logd goes on serving.
  *  - The real credlog command issues and verifies over HTTPS with --cacert.
+ *  - SIGHUP serves a renewed certificate to new connections; a broken one is
+ *    refused and the current one kept.
  *  - Bad TLS settings stop logd at start with a clear reason.
  */
 #include "test_logd_util.h"
@@ -97,7 +99,7 @@ static bool make_cert(const char *cert_file, const char *key_file)
 /* Connects with TLS versions [min, max]; on success sends a GET for path
  * and returns the HTTP status of the answer (0 if none), -1 if the
  * handshake failed. */
-static int raw_tls_get(int min, int max, const char *path)
+static int raw_tls_get_ca(int min, int max, const char *path, const char *ca)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl = NULL;
@@ -113,7 +115,7 @@ static int raw_tls_get(int min, int max, const char *path)
     SSL_CTX_set_min_proto_version(ctx, min);
     SSL_CTX_set_max_proto_version(ctx, max);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    if (SSL_CTX_load_verify_locations(ctx, cert_path, NULL) != 1)
+    if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
         goto out;
     ssl = SSL_new(ctx);
     SSL_set_fd(ssl, fd);
@@ -137,6 +139,11 @@ out:
     if (fd >= 0)
         close(fd);
     return status;
+}
+
+static int raw_tls_get(int min, int max, const char *path)
+{
+    return raw_tls_get_ca(min, max, path, cert_path);
 }
 
 /* ---- the tests ---- */
@@ -384,6 +391,65 @@ static void test_credlog(void)
     CHECK_MSG(rc == 2, "credlog verify without --cacert: %d\n%s", rc, out);
 }
 
+/* Copies a file (mode 0600), replacing the destination atomically. */
+static bool copy_file(const char *from, const char *to)
+{
+    char buf[8192], tmp[700];
+    FILE *in = fopen(from, "r");
+    size_t n = in != NULL ? fread(buf, 1, sizeof buf, in) : 0;
+    int fd;
+    bool ok;
+
+    if (in != NULL)
+        fclose(in);
+    snprintf(tmp, sizeof tmp, "%s.tmp", to);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ok = n > 0 && fd >= 0 && write(fd, buf, n) == (ssize_t)n;
+    if (fd >= 0)
+        close(fd);
+    return ok && rename(tmp, to) == 0;
+}
+
+/* SIGHUP reloads a renewed certificate; a broken one is refused and the
+ * current one kept. */
+static void test_reload(void)
+{
+    char old_cert[700], new_cert[700], new_key[700];
+    bool switched = false;
+
+    snprintf(old_cert, sizeof old_cert, "%s/old.crt", P.dir);
+    snprintf(new_cert, sizeof new_cert, "%s/new.crt", P.dir);
+    snprintf(new_key, sizeof new_key, "%s/new.key", P.dir);
+    REQUIRE(copy_file(cert_path, old_cert));
+    REQUIRE(make_cert(new_cert, new_key));
+    REQUIRE(copy_file(new_key, key_path) && copy_file(new_cert, cert_path));
+    /* Until the signal, the old certificate is served. */
+    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz", old_cert) == 200);
+    CHECK(logd_proc_signal(&P, SIGHUP) == 0);
+    for (int i = 0; i < 200 && !switched; i++) {
+        switched = raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
+                                  new_cert) == 200;
+        if (!switched)
+            usleep(50000);
+    }
+    CHECK(switched);
+    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz", old_cert) == -1);
+    CHECK(logd_proc_log_contains(&P, "reloaded the TLS certificate"));
+    CHECK(still_serving());
+
+    /* A broken certificate file: kept serving the current one. */
+    {
+        FILE *f = fopen(cert_path, "w");
+        CHECK(f != NULL && fputs("not a certificate\n", f) >= 0 && fclose(f) == 0);
+    }
+    CHECK(logd_proc_signal(&P, SIGHUP) == 0);
+    for (int i = 0; i < 200 && !logd_proc_log_contains(&P, "keeping the current TLS"); i++)
+        usleep(50000);
+    CHECK(logd_proc_log_contains(&P, "keeping the current TLS certificate"));
+    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz", new_cert) == 200);
+    CHECK(copy_file(new_cert, cert_path));
+}
+
 /* Bad TLS settings: logd refuses to start and says why. */
 static void test_bad_config(void)
 {
@@ -453,6 +519,7 @@ int main(void)
     test_versions();
     test_misbehaving();
     test_credlog();
+    test_reload();
     test_bad_config();
     CHECK(logd_proc_stop(&P) == 0);
     logd_proc_cleanup(&P);
