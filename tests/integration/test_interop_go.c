@@ -1,0 +1,408 @@
+/*
+ * test_interop_go.c: an outside verifier that knows only the C2SP and
+ * RFC 6962 standards and the log's verifier key accepts the log. The
+ * verifier is Go's reference implementation (golang.org/x/mod/sumdb/note
+ * and sumdb/tlog, Debian's golang-golang-x-mod-dev) driven by
+ * tests/interop/tlogcheck, built here with the `go` on PATH in GOPATH mode
+ * without network into the build directory.
+ *
+ *  - a real logd gets some six hundred ISSUE and REVOKE entries signed here,
+ *    in several requests; every checkpoint seen is saved;
+ *  - tlogcheck accepts it: the checkpoint signature, every hash tile and
+ *    entry bundle, inclusion proofs for every index of every checkpoint,
+ *    consistency proofs between all of them (see tests/interop/README.md);
+ *  - and refuses (exit 1), so that the acceptance is not vacuous: another
+ *    key with the same name; a saved checkpoint with a changed root; a
+ *    second logd with the same log key but other entries (a fork) checked
+ *    while holding the first log's checkpoint.
+ */
+#include "test_logd_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define ORIGIN "interop.example/log"
+#define MAX_CPS 32
+#define GO_HINT                                                                \
+    "install Go and golang.org/x/mod with `scripts/deps.sh test` "             \
+    "(Debian packages golang-go and golang-golang-x-mod-dev)"
+#define XMOD_DIR "/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog"
+
+static struct issuer A, B;
+static uint64_t rnd = 0x1a7e0b5;
+static char go_bin[PATH_MAX];
+static char tool[PATH_MAX];      /* the built tlogcheck */
+static char build_dir[PATH_MAX]; /* <build>/interop */
+
+static char cps[MAX_CPS][LOGD_PROC_PATH_MAX + 32]; /* saved checkpoint files */
+static size_t ncps;
+
+/* The go command on PATH, into go_bin. */
+static bool find_go(void)
+{
+    const char *path = getenv("PATH");
+
+    while (path != NULL && *path != '\0') {
+        const char *end = strchr(path, ':');
+        size_t len = end != NULL ? (size_t)(end - path) : strlen(path);
+        if (len > 0 && len < sizeof go_bin - 4) {
+            snprintf(go_bin, sizeof go_bin, "%.*s/go", (int)len, path);
+            if (access(go_bin, X_OK) == 0)
+                return true;
+        }
+        path = end != NULL ? end + 1 : NULL;
+    }
+    return false;
+}
+
+/* Runs argv (cwd and Go's build environment if go_env), stdout and stderr
+ * into out_path; prints the output. Returns the exit status, or -1 if it
+ * did not exit normally within timeout_s. */
+static int run(const char *const *argv, const char *cwd, bool go_env,
+               const char *out_path, int timeout_s)
+{
+    char gopath[PATH_MAX + 64], gocache[PATH_MAX + 16], line[4096];
+    int st = 0;
+    pid_t pid, got = 0;
+    FILE *f;
+
+    snprintf(gopath, sizeof gopath, "/usr/share/gocode:%s/gopath", build_dir);
+    snprintf(gocache, sizeof gocache, "%s/gocache", build_dir);
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || (cwd != NULL && chdir(cwd) != 0))
+            _exit(127);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        if (go_env) {
+            setenv("GO111MODULE", "off", 1);
+            setenv("GOPATH", gopath, 1);
+            setenv("GOCACHE", gocache, 1);
+            setenv("GOFLAGS", "", 1);
+            setenv("GOPROXY", "off", 1);
+            setenv("GOENV", "off", 1);
+            setenv("GOTOOLCHAIN", "local", 1);
+        }
+        execv(argv[0], (char *const *)argv);
+        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    if (pid < 0)
+        return -1;
+    for (int i = 0;
+         i < timeout_s * 100 && (got = waitpid(pid, &st, WNOHANG)) == 0; i++)
+        usleep(10000);
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        fprintf(stderr, "%s: killed after %d s\n", argv[0], timeout_s);
+        st = -1;
+    }
+    if ((f = fopen(out_path, "r")) != NULL) {
+        while (fgets(line, sizeof line, f) != NULL)
+            printf("    | %s", line);
+        fclose(f);
+    }
+    return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool file_contains(const char *path, const char *text)
+{
+    char buf[65536];
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    if (f == NULL)
+        return false;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
+static bool write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    bool ok = f != NULL && fputs(text, f) >= 0;
+
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    return ok;
+}
+
+/* Builds tests/interop/tlogcheck into <build>/interop/tlogcheck. */
+static bool build_tool(const char *scratch)
+{
+    const char *data = getenv("CREDLOG_TEST_DATA");
+    char src[PATH_MAX], out[PATH_MAX + 32], gopath[PATH_MAX + 16];
+    const char *logd = logd_proc_binary();
+    const char *slash = strrchr(logd, '/');
+    int rc;
+
+    if (data == NULL || slash == NULL)
+        return false;
+    snprintf(src, sizeof src, "%s/../interop/tlogcheck", data);
+    if ((size_t)(slash - logd) > sizeof build_dir - 64)
+        return false;
+    snprintf(build_dir, sizeof build_dir, "%.*s/interop", (int)(slash - logd),
+             logd);
+    snprintf(tool, sizeof tool, "%.*s/tlogcheck", (int)(sizeof tool - 16),
+             build_dir);
+    snprintf(gopath, sizeof gopath, "%.*s/gopath", (int)(sizeof gopath - 16),
+             build_dir);
+    mkdir(build_dir, 0755);
+    mkdir(gopath, 0755);
+    snprintf(out, sizeof out, "%s/go-build.out", scratch);
+    printf("go build -o %s (in %s)\n", tool, src);
+    rc = run((const char *const[]){go_bin, "build", "-o", tool, ".", NULL}, src,
+             true, out, 300);
+    CHECK_MSG(rc == 0,
+              "go build of tests/interop/tlogcheck failed (exit %d); "
+              "if golang.org/x/mod is missing, " GO_HINT,
+              rc);
+    return rc == 0;
+}
+
+/* Runs tlogcheck against url with vkey and the old checkpoint files (NULL
+ * terminated list), with all its checks if full (else fewer random pairs and
+ * no exhaustive check of Go's own proofs) and -flip flip if not NULL;
+ * returns its exit status, output in out_path. */
+static int tlogcheck(const char *url, const char *vkey, const char *const *olds,
+                     bool full, const char *flip, const char *out_path)
+{
+    const char *argv[2 * MAX_CPS + 16];
+    size_t n = 0;
+
+    argv[n++] = tool;
+    argv[n++] = "-url";
+    argv[n++] = url;
+    argv[n++] = "-vkey";
+    argv[n++] = vkey;
+    if (!full) {
+        argv[n++] = "-random";
+        argv[n++] = "20";
+        argv[n++] = "-exhaustive";
+        argv[n++] = "0";
+    }
+    if (flip != NULL) {
+        argv[n++] = "-flip";
+        argv[n++] = flip;
+    }
+    for (; olds != NULL && *olds != NULL && n < 2 * MAX_CPS + 12; olds++) {
+        argv[n++] = "-old";
+        argv[n++] = *olds;
+    }
+    argv[n] = NULL;
+    printf("$ tlogcheck -url %s -vkey %s%s%s%s (+%zu -old)\n", url, vkey,
+           full ? "" : " -random 20 -exhaustive 0",
+           flip != NULL ? " -flip " : "", flip != NULL ? flip : "",
+           (n - 5 - (full ? 0 : 4) - (flip != NULL ? 2 : 0)) / 2);
+    return run(argv, NULL, false, out_path, 240);
+}
+
+/* Submits n entries of one type by is (ISSUE of new random credentials into
+ * creds, or REVOKE of creds[0..n)), checks the receipts, and saves the
+ * checkpoint of the last receipt as the next cp file in p's directory. */
+static void submit(struct client_http *h, const struct logd_proc *p,
+                   const struct issuer *is, uint8_t type, uint8_t (*creds)[32],
+                   size_t n)
+{
+    json_t *arr = json_array(), *ans = NULL, *recs, *note;
+    int status;
+
+    for (size_t i = 0; i < n; i++) {
+        struct entry e;
+        if (type == ENTRY_ISSUE)
+            random_cred(&rnd, creds[i]);
+        make_entry(&e, type, creds[i], is, util_now_ms(), (uint8_t)(i % 4));
+        json_array_append_new(arr, sub_json(&e));
+    }
+    status = post_entries(h, arr, &ans);
+    CHECK_MSG(status == 200, "submission of %zu: status %d", n, status);
+    recs = json_object_get(ans, "receipts");
+    REQUIRE(json_array_size(recs) == n && n > 0);
+    CHECK(check_receipt(p, json_array_get(recs, 0), NULL, 0, NULL, NULL));
+    CHECK(check_receipt(p, json_array_get(recs, n - 1), NULL, 0, NULL, NULL));
+    note = json_object_get(json_array_get(recs, n - 1), "checkpoint");
+    if (ncps < MAX_CPS && json_is_string(note)) {
+        snprintf(cps[ncps], sizeof cps[ncps], "%s/cp-%02zu", p->dir, ncps);
+        CHECK(write_file(cps[ncps], json_string_value(note)));
+        ncps++;
+    }
+    json_decref(ans);
+}
+
+/* Saves the current checkpoint of p into path. */
+static bool save_checkpoint(struct client_http *h, const struct logd_proc *p,
+                            const char *path, uint64_t *size)
+{
+    struct checkpoint cp;
+    char *note = NULL;
+    bool ok = get_checkpoint(h, p, &cp, &note) > 0 && write_file(path, note);
+
+    *size = cp.size;
+    free(note);
+    return ok;
+}
+
+int main(void)
+{
+    static uint8_t ca[1000][32], cb[1000][32], cf[1000][32];
+    static const char *const extra[] = {"--heartbeat", "0", "--batch-wait", "2",
+                                        NULL};
+    struct logd_proc P1 = {0}, P2 = {0};
+    struct client_http *h1 = NULL, *h2 = NULL;
+    struct note_verifier keys[2];
+    struct issuer other;
+    char out[LOGD_PROC_PATH_MAX + 32], latest[LOGD_PROC_PATH_MAX + 32];
+    char tampered[LOGD_PROC_PATH_MAX + 32], other_vkey[NOTE_KEY_TEXT_MAX];
+    char fork_cp[LOGD_PROC_PATH_MAX + 32];
+    const char *olds[MAX_CPS + 1];
+    uint64_t size1 = 0, size2 = 0;
+    static const struct {
+        const char *kind, *want, *want2;
+    } flips[] = {
+        {"tile", "downloaded inconsistent tile", "FAIL: tlog.TreeHash"},
+        {"entries", "FAIL: entry 0: tlog.RecordHash", "level-0 tile hash"},
+        {"inclusion", "FAIL: inclusion (", "does not verify"},
+        {"consistency", "FAIL: consistency (", "does not verify"},
+    };
+    int rc;
+
+    signal(SIGPIPE, SIG_IGN);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (logd_proc_binary() == NULL) {
+        printf("LOGD_BIN not set: skipped\n");
+        return 77;
+    }
+    if (!find_go()) {
+        CHECK_MSG(0, "`go` is not on PATH: this test needs Go's reference "
+                     "sumdb/note and sumdb/tlog packages; " GO_HINT);
+        return check_finish();
+    }
+    if (access(XMOD_DIR, R_OK) != 0) {
+        CHECK_MSG(0, "%s is missing: " GO_HINT, XMOD_DIR);
+        return check_finish();
+    }
+    issuer_make(&A, "avans.nl");
+    issuer_make(&B, "tue.nl");
+    keys[0] = A.v;
+    keys[1] = B.v;
+    if (logd_proc_init(&P1, ORIGIN, keys, 2) != 0 ||
+        logd_proc_start(&P1, extra) != 0 ||
+        client_http_open(P1.url, NULL, &h1) != 0) {
+        CHECK_MSG(0, "could not start logd");
+        logd_proc_cleanup(&P1);
+        return check_finish();
+    }
+    if (!build_tool(P1.dir))
+        goto done1;
+
+    /* The log: ISSUE and REVOKE entries by two issuers in requests of many
+     * sizes, so that the tree has a full tile, partial tiles at two levels
+     * and checkpoints on both sides of the 256 boundary. */
+    snprintf(cps[ncps], sizeof cps[ncps], "%s/cp-%02zu", P1.dir, ncps);
+    CHECK(save_checkpoint(h1, &P1, cps[ncps++], &size1)); /* KEYs + MAP */
+    submit(h1, &P1, &A, ENTRY_ISSUE, ca, 1);
+    submit(h1, &P1, &A, ENTRY_ISSUE, ca + 1, 9);
+    submit(h1, &P1, &B, ENTRY_ISSUE, cb, 120);
+    submit(h1, &P1, &A, ENTRY_ISSUE, ca + 10, 200);
+    submit(h1, &P1, &A, ENTRY_REVOKE, ca + 5, 40);
+    submit(h1, &P1, &B, ENTRY_ISSUE, cb + 120, 3);
+    submit(h1, &P1, &B, ENTRY_ISSUE, cb + 123, 150);
+    submit(h1, &P1, &B, ENTRY_REVOKE, cb + 100, 30);
+    submit(h1, &P1, &A, ENTRY_ISSUE, ca + 210, 60);
+    snprintf(latest, sizeof latest, "%s/latest", P1.dir);
+    CHECK(save_checkpoint(h1, &P1, latest, &size1));
+    CHECK_MSG(size1 > 512 && ncps >= 10, "size %llu, %zu checkpoints",
+              (unsigned long long)size1, ncps);
+    for (size_t i = 0; i < ncps; i++)
+        olds[i] = cps[i];
+    olds[ncps] = NULL;
+
+    /* Accepted. */
+    snprintf(out, sizeof out, "%s/accept.out", P1.dir);
+    rc = tlogcheck(P1.url, P1.log_vkey, olds, true, NULL, out);
+    CHECK_MSG(rc == 0, "Go's sumdb/tlog does not accept the log (exit %d)", rc);
+    CHECK(file_contains(out, "ACCEPTED"));
+
+    /* Another key with the same name: refused at the signature. */
+    issuer_make(&other, ORIGIN);
+    CHECK(note_verifier_format(&other.v, other_vkey, sizeof other_vkey) > 0);
+    snprintf(out, sizeof out, "%s/wrong-key.out", P1.dir);
+    rc = tlogcheck(P1.url, other_vkey, NULL, false, NULL, out);
+    CHECK_MSG(rc == 1, "another key named %s: exit %d, want 1", ORIGIN, rc);
+    CHECK(file_contains(out, "checkpoint signature (GET /checkpoint)"));
+
+    /* The checker's self-test: one bit flipped in what it reads from the log
+     * (a hash tile, an entry bundle, an inclusion or a consistency proof
+     * answer) must make it refuse the log. */
+    for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
+        snprintf(out, sizeof out, "%s/flip-%s.out", P1.dir, flips[i].kind);
+        rc = tlogcheck(P1.url, P1.log_vkey, NULL, false, flips[i].kind, out);
+        CHECK_MSG(rc == 1, "-flip %s: exit %d, want 1", flips[i].kind, rc);
+        CHECK_MSG(file_contains(out, flips[i].want) &&
+                      file_contains(out, flips[i].want2),
+                  "-flip %s: no \"%s\" or \"%s\"", flips[i].kind, flips[i].want,
+                  flips[i].want2);
+    }
+
+    /* A saved checkpoint with its root changed: refused at the signature. */
+    {
+        char *text = NULL;
+        struct checkpoint cp;
+        get_checkpoint(h1, &P1, &cp, &text);
+        CHECK(text != NULL);
+        if (text == NULL)
+            goto done1;
+        char *root = strchr(strchr(text, '\n') + 1, '\n') + 1;
+        root[0] = root[0] == 'A' ? 'B' : 'A';
+        snprintf(tampered, sizeof tampered, "%s/tampered", P1.dir);
+        CHECK(write_file(tampered, text));
+        free(text);
+        snprintf(out, sizeof out, "%s/tampered.out", P1.dir);
+        rc = tlogcheck(P1.url, P1.log_vkey,
+                       (const char *const[]){tampered, NULL}, false, NULL, out);
+        CHECK_MSG(rc == 1, "tampered old checkpoint: exit %d, want 1", rc);
+        CHECK(file_contains(out, "checkpoint signature"));
+    }
+
+    /* A fork: a second logd with the same log key and other entries, larger
+     * than the first. Its own checkpoint is accepted; holding the first
+     * log's checkpoint, it is refused for inconsistency. */
+    if (logd_proc_init_key(&P2, &P1.log_key, keys, 2) != 0 ||
+        logd_proc_start(&P2, extra) != 0 ||
+        client_http_open(P2.url, NULL, &h2) != 0) {
+        CHECK_MSG(0, "could not start the second logd");
+        goto done2;
+    }
+    submit(h2, &P2, &B, ENTRY_ISSUE, cf, 400);
+    submit(h2, &P2, &A, ENTRY_ISSUE, cf + 400, 300);
+    snprintf(fork_cp, sizeof fork_cp, "%s/latest", P2.dir);
+    CHECK(save_checkpoint(h2, &P2, fork_cp, &size2));
+    CHECK_MSG(size2 > size1, "fork size %llu <= %llu",
+              (unsigned long long)size2, (unsigned long long)size1);
+    snprintf(out, sizeof out, "%s/fork-alone.out", P2.dir);
+    rc = tlogcheck(P2.url, P1.log_vkey, NULL, false, NULL, out);
+    CHECK_MSG(rc == 0, "the second log alone: exit %d, want 0", rc);
+    snprintf(out, sizeof out, "%s/fork.out", P2.dir);
+    rc = tlogcheck(P2.url, P1.log_vkey, (const char *const[]){latest, NULL},
+                   false, NULL, out);
+    CHECK_MSG(rc == 1, "fork: exit %d, want 1", rc);
+    CHECK(file_contains(out, "is not a prefix of the latest tree"));
+    CHECK(file_contains(out, "tlog.CheckTree"));
+
+done2:
+    client_http_close(h2);
+    logd_proc_cleanup(&P2);
+done1:
+    client_http_close(h1);
+    CHECK(logd_proc_stop(&P1) == 0);
+    logd_proc_cleanup(&P1);
+    return check_finish();
+}
