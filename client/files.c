@@ -29,6 +29,9 @@ int client_read_file(const char *path, size_t max, char **buf, size_t *len,
         errno = saved;
         return CLIENT_ERR_IO;
     }
+    /* Unbuffered: fread then copies straight into data, so no copy of a
+     * private key file is left behind in a freed stdio buffer. */
+    setvbuf(f, NULL, _IONBF, 0);
     for (;;) {
         size_t n;
         if (used + 1 >= cap) {
