@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -390,6 +391,8 @@ int main(int argc, char **argv)
     /* A write past the file size limit fails with EFBIG (a full disk, to
      * the store) instead of killing the process. */
     signal(SIGXFSZ, SIG_IGN);
+    /* No core dumps: a core file would hold the log's private key. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (evthread_use_pthreads() != 0) {
         log_msg("cannot enable libevent threads");
         return 1;
