@@ -643,6 +643,30 @@ static void test_progress_tty(void)
     minilog_free(&ml);
 }
 
+/* Waits (up to timeout_s seconds) until the spawned credlog pid has written
+ * want to its stdout; false if it exits or the time runs out first (the
+ * process is left to tu_credlog_wait, which reaps or kills it). */
+static bool wait_for_output(pid_t pid, const char *tag, const char *want, int timeout_s)
+{
+    char path[4200];
+
+    snprintf(path, sizeof path, "%s/.stdout%s", tu_home, tag);
+    for (int i = 0; i < timeout_s * 100; i++) {
+        char *out = tu_read(path, NULL);
+        bool seen = out != NULL && strstr(out, want) != NULL;
+        siginfo_t si;
+
+        free(out);
+        if (seen)
+            return true;
+        si.si_pid = 0;
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != 0)
+            return false; /* exited (not reaped: tu_credlog_wait collects it) */
+        usleep(10000);
+    }
+    return false;
+}
+
 /* Without --once the monitor keeps checking, and stops with exit 1 at the
  * first alert. */
 static void test_loop(void)
@@ -664,7 +688,10 @@ static void test_loop(void)
                               "--interval", "1", NULL};
         pid = tu_credlog_spawn(args, "loop");
     }
-    usleep(1500000);
+    /* Only once the first check has printed its result does the log lie: a
+     * slow machine (valgrind, a loaded CI box) may need long for it. */
+    CHECK_MSG(wait_for_output(pid, "loop", "first check", 300),
+              "the looping monitor did not finish its first check");
     pthread_mutex_lock(&srv.lock);
     grow(&ml, &avans, 0, 3);
     minilog_map_root(&ml, wrong);
@@ -672,7 +699,7 @@ static void test_loop(void)
     minilog_append_map(&ml, T0 + 50, wrong);
     srv.size = ml.n;
     pthread_mutex_unlock(&srv.lock);
-    tu_credlog_wait(&r, pid, "loop", 20);
+    tu_credlog_wait(&r, pid, "loop", 300);
     TU_EXPECT(&r, 1, "ALERT: entry 7: wrong MAP root");
     CHECK(strstr(r.out, "first check") != NULL);
     tu_run_free(&r);
