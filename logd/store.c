@@ -22,7 +22,9 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#define STORE_FORMAT 1
+/* 2: map nodes computed from creds, only the upper branches stored (1 stored
+ * every node, depth first; opening a format-1 directory converts it). */
+#define STORE_FORMAT 2
 #define STORE_DEFAULT_MAP ((uint64_t)1 << 30)
 #define STORE_MAX_MAP ((uint64_t)1 << 44)
 
@@ -51,6 +53,9 @@ struct store {
     pthread_rwlock_t grow_lock;
 };
 
+struct smt_kv;
+struct smt_memo;
+
 struct store_txn {
     struct store *s;
     MDB_txn *txn;
@@ -58,6 +63,16 @@ struct store_txn {
     bool write;
     bool active;
     int err; /* first failure of a write transaction */
+    /* The credentials of the last map subtree computed from creds (see
+     * "the CTL-SMT-v1 node store"), and the hashes of its inner nodes:
+     * nodes below it are answered from here. Valid while kv_valid. */
+    struct smt_kv *kv;
+    size_t kvcap, nkv;
+    bool kv_valid;
+    unsigned kv_depth;
+    uint8_t kv_prefix[32];
+    struct smt_memo *memo;
+    size_t nmemo, memocap;
 };
 
 const char *store_strerror(int err)
@@ -193,13 +208,45 @@ int store_open(const char *dir, const struct store_options *opt,
             goto fail;
     } else if (rc != 0) {
         goto fail;
-    } else if (v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] != STORE_FORMAT ||
+    } else if (v.mv_size != 4 ||
+               (((uint8_t *)v.mv_data)[3] != STORE_FORMAT &&
+                ((uint8_t *)v.mv_data)[3] != 1) ||
                ((uint8_t *)v.mv_data)[0] | ((uint8_t *)v.mv_data)[1] |
                    ((uint8_t *)v.mv_data)[2]) {
         snprintf(errbuf, errcap, "%s: unsupported storage format", dir);
         mdb_txn_abort(txn);
         store_close(s);
         return STORE_ERR_OPEN;
+    } else if (((uint8_t *)v.mv_data)[3] == 1) {
+        /* Format 1 stored every map node under depth-first keys: rebuild the
+         * map's stored nodes from the credential index, in this same
+         * transaction (a crash leaves format 1 whole). */
+        struct store_txn *w = calloc(1, sizeof *w);
+        uint8_t fmt[4] = {0, 0, 0, STORE_FORMAT};
+        int err;
+        if (w == NULL) {
+            rc = ENOMEM;
+            goto fail;
+        }
+        w->s = s;
+        w->txn = txn;
+        w->write = true;
+        w->active = true;
+        err = store_smt_rebuild(w);
+        free(w->kv);
+        free(w->memo);
+        free(w);
+        if (err != 0) {
+            snprintf(errbuf, errcap, "%s: cannot convert storage format 1: %s",
+                     dir, store_strerror(err));
+            mdb_txn_abort(txn);
+            store_close(s);
+            return err == STORE_ERR_NOMEM ? STORE_ERR_NOMEM : STORE_ERR_OPEN;
+        }
+        v.mv_data = fmt;
+        v.mv_size = sizeof fmt;
+        if ((rc = mdb_put(txn, s->dbi[DB_META], &k, &v, 0)) != 0)
+            goto fail;
     }
     rc = mdb_txn_commit(txn);
     txn = NULL;
@@ -332,6 +379,7 @@ int store_read_begin(struct store_txn *r)
     int rc;
 
     pthread_rwlock_rdlock(&r->s->grow_lock);
+    r->kv_valid = false;
     rc = r->s->broken ? EIO : mdb_txn_renew(r->txn);
     if (rc != 0) {
         pthread_rwlock_unlock(&r->s->grow_lock);
@@ -364,6 +412,8 @@ void store_reader_free(struct store_txn *r)
         if (r->cur[i] != NULL)
             mdb_cursor_close(r->cur[i]);
     mdb_txn_abort(r->txn);
+    free(r->kv);
+    free(r->memo);
     free(r);
 }
 
@@ -424,6 +474,8 @@ int store_write_commit(struct store_txn *w)
         mdb_txn_abort(w->txn);
     else if ((err = mdb_txn_commit(w->txn)) != 0)
         err = commit_error(w->s, err);
+    free(w->kv);
+    free(w->memo);
     free(w);
     return err;
 }
@@ -433,6 +485,8 @@ void store_write_abort(struct store_txn *w)
     if (w == NULL)
         return;
     mdb_txn_abort(w->txn);
+    free(w->kv);
+    free(w->memo);
     free(w);
 }
 
@@ -685,57 +739,223 @@ int store_keys(struct store_txn *t, store_key_fn fn, void *arg)
 }
 
 /* ---- the CTL-SMT-v1 node store ----
- * smt: u16be depth || the first ceil(depth/8) bytes of the prefix (bits at
- * and beyond depth zero) -> 0x01 || key[32] || value[16] for a leaf (its hash
- * is recomputed on read: one SHA-256 instead of 32 stored bytes), or
- * 0x02 || hash[32] for a branch. */
+ *
+ * The map's keys and values are exactly the credential index: creds holds
+ * key -> u64be issue || u64be revoke, which is the map value's encoding, and
+ * creds sorted by key is the map's leaves in order, so the subtree at
+ * (depth, prefix) is one contiguous range of creds. Only branch nodes near
+ * the top are stored; every other node is computed from its range:
+ *
+ *   smt: prefix[ceil(depth/8)] (bits at and beyond depth zero) || u16be depth
+ *        -> hash[32], for branches at depth < smt_store_depth(n)
+ *
+ * where n is the number of credentials and smt_store_depth(n) =
+ * floor(log2(n / SMT_STORE_KEYS)), so a subtree below it holds about
+ * SMT_STORE_KEYS keys and costs that many reads and hashes to compute. n
+ * never shrinks, so a node that is stored stays stored and is rewritten by
+ * every update below it; a node that is not stored yet is computed (it holds
+ * at most about 2 * SMT_STORE_KEYS keys). Prefix-first keys keep one path's
+ * stored nodes in a few pages. Leaves are never stored.
+ */
+#define SMT_STORE_KEYS 8
+
+struct smt_kv {
+    uint8_t key[SMT_KEY_SIZE];
+    uint8_t value[SMT_VALUE_SIZE];
+};
+
+/* An inner node of the computed subtree: kv[lo..] at depth. */
+struct smt_memo {
+    unsigned depth;
+    size_t lo;
+    uint8_t hash[SMT_HASH_SIZE];
+};
 
 static size_t smt_key(unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
-                      uint8_t key[2 + SMT_KEY_SIZE])
+                      uint8_t key[SMT_KEY_SIZE + 2])
 {
     size_t nb = (depth + 7) / 8;
 
-    key[0] = (uint8_t)(depth >> 8);
-    key[1] = (uint8_t)depth;
-    memcpy(key + 2, prefix, nb);
+    memcpy(key, prefix, nb);
     if (depth % 8 != 0)
-        key[2 + nb - 1] &= (uint8_t)(0xff << (8 - depth % 8));
-    return 2 + nb;
+        key[nb - 1] &= (uint8_t)(0xff << (8 - depth % 8));
+    key[nb] = (uint8_t)(depth >> 8);
+    key[nb + 1] = (uint8_t)depth;
+    return nb + 2;
+}
+
+static bool smt_has_prefix(const uint8_t *k, const uint8_t *p, unsigned depth)
+{
+    unsigned bytes = depth / 8, rest = depth % 8;
+
+    if (memcmp(k, p, bytes) != 0)
+        return false;
+    return rest == 0 ||
+           ((k[bytes] ^ p[bytes]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static int smt_bit_at(const uint8_t *k, unsigned i)
+{
+    return (k[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+/* Reads the credentials under (depth, prefix) into t->kv (sorted), at most
+ * max of them (0: all). Prefixes have every bit at and beyond depth zero, so
+ * the first key under one is at or after the prefix itself. */
+static int smt_range(struct store_txn *t, unsigned depth,
+                     const uint8_t prefix[SMT_KEY_SIZE], size_t max, size_t *n)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    int rc, err;
+
+    *n = 0;
+    t->kv_valid = false;
+    if ((err = cursor(t, DB_CREDS, &c)) != 0)
+        return err;
+    k.mv_data = (void *)prefix;
+    k.mv_size = SMT_KEY_SIZE;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && (max == 0 || *n < max);
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != SMT_KEY_SIZE || v.mv_size != SMT_VALUE_SIZE)
+            return fail(t, STORE_ERR_CORRUPT);
+        if (!smt_has_prefix(k.mv_data, prefix, depth))
+            break;
+        if (*n == t->kvcap) {
+            size_t cap = t->kvcap ? 2 * t->kvcap : 64;
+            struct smt_kv *kv = realloc(t->kv, cap * sizeof *kv);
+            if (kv == NULL)
+                return fail(t, STORE_ERR_NOMEM);
+            t->kv = kv;
+            t->kvcap = cap;
+        }
+        memcpy(t->kv[*n].key, k.mv_data, SMT_KEY_SIZE);
+        memcpy(t->kv[*n].value, v.mv_data, SMT_VALUE_SIZE);
+        (*n)++;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return fail(t, map_rc(rc));
+    return 0;
+}
+
+/* Branches at depths below this are stored: floor(log2(n / SMT_STORE_KEYS))
+ * for n credentials (0 while n < 2 * SMT_STORE_KEYS). */
+static int smt_store_depth(struct store_txn *t, unsigned *limit)
+{
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, t->s->dbi[DB_CREDS], &st);
+
+    if (rc != 0)
+        return fail(t, map_rc(rc));
+    *limit = 0;
+    while (((uint64_t)SMT_STORE_KEYS << (*limit + 1)) <= st.ms_entries)
+        (*limit)++;
+    return 0;
+}
+
+/* The hash of the subtree at depth holding t->kv[lo..lo+n) (sorted, all
+ * sharing their first depth bits): CTL-SMT-v1's T(p). Inner nodes are
+ * remembered in t->memo. */
+static int smt_subtree_hash(struct store_txn *t, size_t lo, size_t n,
+                            unsigned depth, uint8_t out[SMT_HASH_SIZE])
+{
+    uint8_t l[SMT_HASH_SIZE], r[SMT_HASH_SIZE];
+    size_t mid = lo;
+    int err;
+
+    if (n == 0) {
+        memset(out, 0, SMT_HASH_SIZE);
+        return 0;
+    }
+    if (n == 1) {
+        smt_leaf_hash(t->kv[lo].key, t->kv[lo].value, out);
+        return 0;
+    }
+    while (mid < lo + n && !smt_bit_at(t->kv[mid].key, depth))
+        mid++;
+    if ((err = smt_subtree_hash(t, lo, mid - lo, depth + 1, l)) != 0 ||
+        (err = smt_subtree_hash(t, mid, lo + n - mid, depth + 1, r)) != 0)
+        return err;
+    smt_node_hash(l, r, out);
+    if (t->nmemo == t->memocap) {
+        size_t cap = t->memocap ? 2 * t->memocap : 64;
+        struct smt_memo *m = realloc(t->memo, cap * sizeof *m);
+        if (m == NULL)
+            return fail(t, STORE_ERR_NOMEM);
+        t->memo = m;
+        t->memocap = cap;
+    }
+    t->memo[t->nmemo].depth = depth;
+    t->memo[t->nmemo].lo = lo;
+    memcpy(t->memo[t->nmemo].hash, out, SMT_HASH_SIZE);
+    t->nmemo++;
+    return 0;
+}
+
+/* Answers (depth, prefix) from the computed subtree in t->kv, which holds
+ * it (nothing below a computed node is stored). */
+static int smt_from_kv(struct store_txn *t, unsigned depth,
+                       const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
+{
+    size_t lo = 0, n = 0;
+
+    while (lo < t->nkv && !smt_has_prefix(t->kv[lo].key, prefix, depth))
+        lo++;
+    while (lo + n < t->nkv && smt_has_prefix(t->kv[lo + n].key, prefix, depth))
+        n++;
+    if (n == 0) {
+        out->kind = SMT_NODE_EMPTY;
+        return 0;
+    }
+    if (n == 1) {
+        out->kind = SMT_NODE_LEAF;
+        memcpy(out->key, t->kv[lo].key, SMT_KEY_SIZE);
+        memcpy(out->value, t->kv[lo].value, SMT_VALUE_SIZE);
+        smt_leaf_hash(out->key, out->value, out->hash);
+        return 0;
+    }
+    out->kind = SMT_NODE_BRANCH;
+    for (size_t i = 0; i < t->nmemo; i++)
+        if (t->memo[i].depth == depth && t->memo[i].lo == lo) {
+            memcpy(out->hash, t->memo[i].hash, SMT_HASH_SIZE);
+            return 0;
+        }
+    return smt_subtree_hash(t, lo, n, depth, out->hash);
 }
 
 static int smt_get_cb(void *ctx, unsigned depth,
                       const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
 {
     struct store_txn *t = ctx;
-    uint8_t key[2 + SMT_KEY_SIZE];
+    uint8_t key[SMT_KEY_SIZE + 2];
     MDB_val k, v;
-    const uint8_t *p;
-    int rc;
+    size_t n;
+    int rc, err;
 
+    memset(out, 0, sizeof *out);
+    if (t->kv_valid && depth >= t->kv_depth &&
+        smt_has_prefix(prefix, t->kv_prefix, t->kv_depth))
+        return smt_from_kv(t, depth, prefix, out);
     k.mv_data = key;
     k.mv_size = smt_key(depth, prefix, key);
     rc = mdb_get(t->txn, t->s->dbi[DB_SMT], &k, &v);
-    if (rc == MDB_NOTFOUND) {
-        memset(out, 0, sizeof *out);
-        out->kind = SMT_NODE_EMPTY;
-        return 0;
-    }
-    if (rc != 0)
-        return fail(t, map_rc(rc));
-    p = v.mv_data;
-    if (v.mv_size == 1 + SMT_KEY_SIZE + SMT_VALUE_SIZE && p[0] == SMT_NODE_LEAF) {
-        out->kind = SMT_NODE_LEAF;
-        memcpy(out->key, p + 1, SMT_KEY_SIZE);
-        memcpy(out->value, p + 1 + SMT_KEY_SIZE, SMT_VALUE_SIZE);
-        smt_leaf_hash(out->key, out->value, out->hash);
-        return 0;
-    }
-    if (v.mv_size == 1 + SMT_HASH_SIZE && p[0] == SMT_NODE_BRANCH) {
+    if (rc == 0) {
+        if (v.mv_size != SMT_HASH_SIZE)
+            return fail(t, STORE_ERR_CORRUPT);
         out->kind = SMT_NODE_BRANCH;
-        memcpy(out->hash, p + 1, SMT_HASH_SIZE);
+        memcpy(out->hash, v.mv_data, SMT_HASH_SIZE);
         return 0;
     }
-    return fail(t, STORE_ERR_CORRUPT);
+    if (rc != MDB_NOTFOUND)
+        return fail(t, map_rc(rc));
+    if ((err = smt_range(t, depth, prefix, 0, &n)) != 0)
+        return err;
+    t->nkv = n;
+    t->nmemo = 0;
+    t->kv_depth = depth;
+    memcpy(t->kv_prefix, prefix, SMT_KEY_SIZE);
+    t->kv_valid = true;
+    return smt_from_kv(t, depth, prefix, out);
 }
 
 static int smt_put_cb(void *ctx, unsigned depth,
@@ -743,29 +963,86 @@ static int smt_put_cb(void *ctx, unsigned depth,
                       const struct smt_node *node)
 {
     struct store_txn *t = ctx;
-    uint8_t key[2 + SMT_KEY_SIZE];
-    uint8_t val[1 + SMT_KEY_SIZE + SMT_VALUE_SIZE];
+    uint8_t key[SMT_KEY_SIZE + 2];
     MDB_val k, v;
+    unsigned limit;
+    int err;
 
     if (!t->write)
         return STORE_ERR_IO;
     if (t->err)
         return t->err;
+    if (node->kind != SMT_NODE_BRANCH)
+        return node->kind == SMT_NODE_LEAF ? 0 : STORE_ERR_IO;
+    if ((err = smt_store_depth(t, &limit)) != 0)
+        return err;
+    if (depth >= limit)
+        return 0;
     k.mv_data = key;
     k.mv_size = smt_key(depth, prefix, key);
-    val[0] = node->kind;
-    if (node->kind == SMT_NODE_LEAF) {
-        memcpy(val + 1, node->key, SMT_KEY_SIZE);
-        memcpy(val + 1 + SMT_KEY_SIZE, node->value, SMT_VALUE_SIZE);
-        v.mv_size = 1 + SMT_KEY_SIZE + SMT_VALUE_SIZE;
-    } else if (node->kind == SMT_NODE_BRANCH) {
-        memcpy(val + 1, node->hash, SMT_HASH_SIZE);
-        v.mv_size = 1 + SMT_HASH_SIZE;
-    } else {
-        return STORE_ERR_IO;
-    }
-    v.mv_data = val;
+    v.mv_data = (void *)node->hash;
+    v.mv_size = SMT_HASH_SIZE;
     return fail(t, map_rc(mdb_put(t->txn, t->s->dbi[DB_SMT], &k, &v, 0)));
+}
+
+/* Stores the branches of the subtree at (depth, prefix) that lie above
+ * limit, computed from creds, and sets *out to the subtree's node. */
+static int smt_rebuild_at(struct store_txn *t, unsigned depth,
+                          uint8_t prefix[SMT_KEY_SIZE], unsigned limit,
+                          struct smt_node *out)
+{
+    struct smt_node l, r;
+    uint8_t key[SMT_KEY_SIZE + 2];
+    MDB_val k, v;
+    size_t n;
+    int err;
+
+    memset(out, 0, sizeof *out);
+    if ((err = smt_range(t, depth, prefix, depth < limit ? 2 : 0, &n)) != 0)
+        return err;
+    if (n < 2 || depth >= limit) {
+        t->nkv = n;
+        t->nmemo = 0;
+        t->kv_depth = depth;
+        memcpy(t->kv_prefix, prefix, SMT_KEY_SIZE);
+        t->kv_valid = true;
+        return smt_from_kv(t, depth, prefix, out);
+    }
+    if ((err = smt_rebuild_at(t, depth + 1, prefix, limit, &l)) != 0)
+        return err;
+    prefix[depth / 8] |= (uint8_t)(0x80 >> (depth % 8));
+    err = smt_rebuild_at(t, depth + 1, prefix, limit, &r);
+    prefix[depth / 8] &= (uint8_t)~(0x80 >> (depth % 8));
+    if (err != 0)
+        return err;
+    out->kind = SMT_NODE_BRANCH;
+    smt_node_hash(l.hash, r.hash, out->hash);
+    k.mv_data = key;
+    k.mv_size = smt_key(depth, prefix, key);
+    v.mv_data = out->hash;
+    v.mv_size = SMT_HASH_SIZE;
+    return fail(t, map_rc(mdb_put(t->txn, t->s->dbi[DB_SMT], &k, &v, 0)));
+}
+
+int store_smt_rebuild(struct store_txn *w)
+{
+    uint8_t prefix[SMT_KEY_SIZE] = {0};
+    struct smt_node root;
+    unsigned limit;
+    int rc, err;
+
+    if (!w->write)
+        return STORE_ERR_IO;
+    if (w->err)
+        return w->err;
+    if ((rc = mdb_drop(w->txn, w->s->dbi[DB_SMT], 0)) != 0)
+        return fail(w, map_rc(rc));
+    w->kv_valid = false;
+    if ((err = smt_store_depth(w, &limit)) != 0)
+        return err;
+    err = smt_rebuild_at(w, 0, prefix, limit, &root);
+    w->kv_valid = false;
+    return err;
 }
 
 void store_smt(struct store_txn *t, struct smt_store *out)
@@ -825,6 +1102,7 @@ int store_append_hashes(struct store_txn *w, uint64_t first,
 int store_put_credential(struct store_txn *w, const uint8_t hash[32],
                          const struct store_credential *c)
 {
+    w->kv_valid = false;
     uint8_t val[16];
     MDB_val k = {32, (void *)hash}, v = {sizeof val, val};
 

@@ -179,8 +179,14 @@ int store_keys(struct store_txn *t, store_key_fn fn, void *arg);
 
 /* Fills *out with the CTL-SMT-v1 node store over t: reads see t's snapshot
  * (and t's own writes); put() needs a write transaction. *out is valid while
- * t is. */
+ * t is. The map's keys and values are the credential index's: a credential
+ * must be written (store_put_credential) before the map update that adds or
+ * changes it, in the same transaction (docs/storage.md). */
 void store_smt(struct store_txn *t, struct smt_store *out);
+
+/* Recomputes every stored map node from the credential index (opening a
+ * format-1 directory does this once). Returns 0 or a STORE_ERR_* code. */
+int store_smt_rebuild(struct store_txn *w);
 
 /* ---- writes (write transactions only) ---- */
 
