@@ -44,6 +44,7 @@ struct worker {
     struct store_txn *reader;
     struct conn_set *conns;
     uint8_t *scratch; /* QUERY_TILE_MAX bytes for tile bodies */
+    struct query_text text; /* JSON answers, reused */
 
     pthread_mutex_t mu; /* guards what follows */
     struct pending *done_head, *done_tail;
@@ -157,11 +158,18 @@ static void reply_error(struct ctx *c, int status, const char *message,
     reply_json(c, status, j);
 }
 
-/* Answers a query.c result: j on success, else the matching error. */
+/* Answers a query.c result: j (or, when j is NULL, the worker's JSON text)
+ * on success, else the matching error. */
 static void reply_query(struct ctx *c, int err, json_t *j)
 {
     switch (err) {
-    case 0: reply_json(c, 200, j); return;
+    case 0:
+        if (j != NULL)
+            reply_json(c, 200, j);
+        else
+            reply_bytes(c, 200, "application/json", NULL, c->w->text.data,
+                        c->w->text.len);
+        return;
     case QUERY_ERR_NOTFOUND: reply_error(c, 404, "beyond the tree", NULL); return;
     case QUERY_ERR_RANGE: reply_error(c, 400, "parameters out of range", NULL); return;
     case QUERY_ERR_EMPTY: reply_error(c, 503, query_strerror(err), NULL); return;
@@ -255,7 +263,6 @@ static void h_inclusion(struct ctx *c, const char *rest, const char *query)
 {
     static const char *const names[] = {"index", "size"};
     uint64_t v[2];
-    json_t *j = NULL;
     int err;
 
     (void)rest;
@@ -265,16 +272,15 @@ static void h_inclusion(struct ctx *c, const char *rest, const char *query)
     }
     if (!read_begin(c))
         return;
-    err = query_inclusion(c->w->reader, v[0], v[1], &j);
+    err = query_inclusion(c->w->reader, v[0], v[1], &c->w->text);
     store_read_end(c->w->reader);
-    reply_query(c, err, j);
+    reply_query(c, err, NULL);
 }
 
 static void h_consistency(struct ctx *c, const char *rest, const char *query)
 {
     static const char *const names[] = {"from", "to"};
     uint64_t v[2];
-    json_t *j = NULL;
     int err;
 
     (void)rest;
@@ -284,15 +290,14 @@ static void h_consistency(struct ctx *c, const char *rest, const char *query)
     }
     if (!read_begin(c))
         return;
-    err = query_consistency(c->w->reader, v[0], v[1], &j);
+    err = query_consistency(c->w->reader, v[0], v[1], &c->w->text);
     store_read_end(c->w->reader);
-    reply_query(c, err, j);
+    reply_query(c, err, NULL);
 }
 
 static void h_status(struct ctx *c, const char *rest, const char *query)
 {
     uint8_t hash[32];
-    json_t *j = NULL;
     int err;
 
     (void)query;
@@ -302,15 +307,14 @@ static void h_status(struct ctx *c, const char *rest, const char *query)
     }
     if (!read_begin(c))
         return;
-    err = query_status(c->w->reader, hash, &j);
+    err = query_status(c->w->reader, hash, &c->w->text);
     store_read_end(c->w->reader);
-    reply_query(c, err, j);
+    reply_query(c, err, NULL);
 }
 
 static void h_entry(struct ctx *c, const char *rest, const char *query)
 {
     uint64_t index;
-    json_t *j = NULL;
     int err;
 
     (void)query;
@@ -320,9 +324,9 @@ static void h_entry(struct ctx *c, const char *rest, const char *query)
     }
     if (!read_begin(c))
         return;
-    err = query_entry(c->w->reader, index, &j);
+    err = query_entry(c->w->reader, index, &c->w->text);
     store_read_end(c->w->reader);
-    reply_query(c, err, j);
+    reply_query(c, err, NULL);
 }
 
 static void h_issuers(struct ctx *c, const char *rest, const char *query)
@@ -442,14 +446,13 @@ static int result_status(int result)
 static void deliver(struct pending *p)
 {
     struct ctx *c = &p->ctx;
-    json_t *j = NULL;
     int err;
 
     if (p->req.result == SEQ_OK) {
         if (read_begin(c)) {
-            err = query_receipts(c->w->reader, &p->req, &j);
+            err = query_receipts(c->w->reader, &p->req, &c->w->text);
             store_read_end(c->w->reader);
-            reply_query(c, err, j);
+            reply_query(c, err, NULL);
         }
     } else {
         int status = result_status(p->req.result);
@@ -648,6 +651,7 @@ static void worker_free(struct worker *w)
         event_base_free(w->base);
     store_reader_free(w->reader);
     free(w->scratch);
+    query_text_free(&w->text);
     pthread_mutex_destroy(&w->mu);
 }
 

@@ -3,12 +3,14 @@
  * that everything in an answer (checkpoint, entries, proofs) is relative to
  * the same snapshot. Proofs come from stored hashes (proofs/merkle.h's
  * two-step *_needed() / assemble), so any (index, size) and (from, to) pair
- * costs O(log n) lookups. JSON answers are jansson objects the caller
- * json_decref()s; nothing here knows about HTTP.
+ * costs O(log n) lookups. Proof answers are JSON text written into a
+ * reused buffer (struct query_text); the issuer list is a jansson object the
+ * caller json_decref()s. Nothing here knows about HTTP.
  */
 #ifndef CREDLOG_LOGD_QUERY_H
 #define CREDLOG_LOGD_QUERY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,27 +44,45 @@ int query_log_key(struct store_txn *r, char *buf, size_t cap, size_t *len);
 int query_tile(struct store_txn *r, const struct tile *t, uint8_t *buf,
                size_t cap, size_t *len);
 
+/* The JSON text of an answer (compact, ending in a newline), in a buffer the
+ * caller keeps between requests: zero-initialize it once, pass it to any
+ * number of calls (each replaces the text), free it with query_text_free().
+ * data holds len bytes (not NUL-terminated) after a successful call. */
+struct query_text {
+    char *data;
+    size_t len, cap;
+    bool failed; /* internal */
+};
+
+/* Frees the buffer and zeroes it. Accepts NULL. */
+void query_text_free(struct query_text *t);
+
+/* The answers below write their JSON into *out and return 0, or return an
+ * error (out then holds nothing useful); QUERY_ERR_NOMEM when the buffer
+ * cannot grow. */
+
 /* {"index", "tree_size", "leaf_hash", "hashes"}: QUERY_ERR_RANGE unless
  * index < size, QUERY_ERR_NOTFOUND if size is beyond the tree. */
 int query_inclusion(struct store_txn *r, uint64_t index, uint64_t size,
-                    json_t **out);
+                    struct query_text *out);
 
 /* {"from", "to", "hashes"}: QUERY_ERR_RANGE unless 0 < from <= to,
  * QUERY_ERR_NOTFOUND if to is beyond the tree. */
 int query_consistency(struct store_txn *r, uint64_t from, uint64_t to,
-                      json_t **out);
+                      struct query_text *out);
 
 /* {"index", "entry", "leaf_hash"}: QUERY_ERR_NOTFOUND beyond the tree. */
-int query_entry(struct store_txn *r, uint64_t index, json_t **out);
+int query_entry(struct store_txn *r, uint64_t index, struct query_text *out);
 
 /* The status proof of a credential hash against the latest checkpoint. */
-int query_status(struct store_txn *r, const uint8_t hash[32], json_t **out);
+int query_status(struct store_txn *r, const uint8_t hash[32],
+                 struct query_text *out);
 
 /* {"receipts": [...]} for a committed request: each submission's entry (read
  * back from the log), the request's checkpoint, and the inclusion proof of
  * the entry in that checkpoint. */
 int query_receipts(struct store_txn *r, const struct seq_req *req,
-                   json_t **out);
+                   struct query_text *out);
 
 /* {"issuers": [{"key", "added_index"}, ...]} for a key set. */
 int query_issuers(const struct issuers *keys, json_t **out);
