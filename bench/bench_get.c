@@ -7,12 +7,14 @@
  *   bench_get --url URL --paths FILE [--count N] [--warmup W]
  *   bench_get --url URL --creds SEED:N [--count N] [--warmup W]
  *   bench_get --url URL --print PATH
+ *   bench_get --creds SEED:N --list COUNT
  *
  * --creds asks for the status proofs of random bench credentials 0..N-1 of
  * SEED (bench_credential()) instead of reading paths. Prints
  * "requests=N errors=E mean_us= p50_us= p99_us= bytes=B" (B: mean answer
  * size). --print fetches one path and writes its body to stdout (exit 1 if
- * the status is not 200).
+ * the status is not 200). --list prints COUNT random status paths of --creds
+ * (for wrk) and asks nothing.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -100,6 +102,7 @@ static int print_one(const char *url, const char *path)
 int main(int argc, char **argv)
 {
     const char *url = NULL, *file = NULL, *creds = NULL, *print = NULL;
+    uint64_t list = 0;
     uint64_t count = 2000, warmup = 200, errors = 0, bytes = 0;
     struct client_http *h;
     char **paths;
@@ -111,9 +114,19 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--paths") == 0) file = argv[i + 1];
         else if (strcmp(argv[i], "--creds") == 0) creds = argv[i + 1];
         else if (strcmp(argv[i], "--print") == 0) print = argv[i + 1];
+        else if (strcmp(argv[i], "--list") == 0) list = bench_arg_u64(argv[i], argv[i + 1]);
         else if (strcmp(argv[i], "--count") == 0) count = bench_arg_u64(argv[i], argv[i + 1]);
         else if (strcmp(argv[i], "--warmup") == 0) warmup = bench_arg_u64(argv[i], argv[i + 1]);
         else url = NULL, i = argc;
+    }
+    if (list > 0 && creds != NULL && list <= 1000000) {
+        char **v = cred_paths(creds, (size_t)list);
+        for (uint64_t i = 0; i < list; i++) {
+            puts(v[i]);
+            free(v[i]);
+        }
+        free(v);
+        return 0;
     }
     if (url == NULL || (file == NULL) + (creds == NULL) + (print == NULL) != 2 ||
         count == 0 || argc % 2 == 0)

@@ -133,7 +133,7 @@ cpu_split() {
 }
 file_bytes() { stat -c %s "$tmp/data/data.mdb"; }
 live_bytes() { # pages in use minus free pages, times the page size
-	mdb_stat -ef "$tmp/data" | awk '/Page size:/ {ps=$3} /Number of pages used:/ {u=$5} /Free pages:/ {f=$3} END {print (u-f)*ps}'
+	mdb_stat -ef "$tmp/data" | awk '/Page size:/ {ps=$3} /Number of pages used:/ {u=$5} /Free pages:/ {f=$3} END {printf "%.0f\n", (u-f)*ps}'
 }
 
 # tile_path L N: C2SP tile path for level L (or "entries") and index N.
@@ -272,10 +272,12 @@ lmdb_rate=$(echo "${l[@]}" | median)
 say "submission latency: $runs x 5 s at 2000 single-entry requests/s (open loop, 64 clients, receipts verified)"
 p50=(); p99=()
 for _ in $(seq "$runs"); do
+	cpu0=$(threads_cpu)
 	out=$("$bb/bench_submit" --url "$url" --key "$tmp/issuer.key" --log-key "$tmp/log.vkey" \
 		--seed "$seed" --first "$next_first" --rate 2000 --seconds 5 --clients 64) || true
 	next_first=$((next_first + 10000))
 	say "  $out"
+	say "  $(cpu_split "$cpu0" "$(threads_cpu)" 10000)"
 	p50+=("$(kv p50_ms "$out")"); p99+=("$(kv p99_ms "$out")")
 done
 lat50=$(echo "${p50[@]}" | median)
