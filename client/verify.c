@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client/clock.h"
 #include "proofs/codec.h"
 #include "proofs/smt.h"
 
@@ -385,4 +386,37 @@ void client_verdict(const struct note_verifier *log,
     snprintf(v->issuer, sizeof v->issuer, "%s", sc.issue.issuer);
     v->issue_index = sc.issue_index;
     v->issued_ms = sc.issue.timestamp_ms;
+}
+
+void client_verdict_check_age(struct client_verdict *v, uint64_t now_ms, uint64_t max_age_ms)
+{
+    char asof[64], age[64], limit[64];
+
+    if (!v->status_checked || v->kind == CLIENT_VERDICT_INVALID)
+        return;
+    v->age_checked = true;
+    if (v->kind == CLIENT_VERDICT_REVOKED)
+        return;
+    client_time_format(v->as_of_ms, asof, sizeof asof);
+    if (v->as_of_ms > now_ms && v->as_of_ms - now_ms > CLIENT_MAX_AHEAD_MS) {
+        client_duration_format(v->as_of_ms - now_ms, age, sizeof age);
+        v->kind = CLIENT_VERDICT_INVALID;
+        v->future = true;
+        snprintf(v->reason, sizeof v->reason,
+                 "status proof is dated %s in the future (as of %s): the log's clock or this "
+                 "computer's is wrong",
+                 age, asof);
+        return;
+    }
+    if (max_age_ms > 0 && now_ms > v->as_of_ms && now_ms - v->as_of_ms > max_age_ms) {
+        const char *since = v->kind == CLIENT_VERDICT_VALID ? "revoked" : "issued";
+        client_duration_format(now_ms - v->as_of_ms, age, sizeof age);
+        client_duration_format(max_age_ms, limit, sizeof limit);
+        v->kind = CLIENT_VERDICT_INVALID;
+        v->stale = true;
+        snprintf(v->reason, sizeof v->reason,
+                 "status proof is %s old (as of %s), older than the maximum age of %s: the "
+                 "credential may have been %s since",
+                 age, asof, limit, since);
+    }
 }

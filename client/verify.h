@@ -114,6 +114,10 @@ struct client_verdict {
     uint8_t revoke_reason;               /* REVOKED: ENTRY_REASON_* */
     uint64_t as_of_ms;                   /* status checked: the MAP entry's time */
     struct checkpoint checkpoint;        /* the newest checkpoint verified */
+    /* Set by client_verdict_check_age(): */
+    bool age_checked;                    /* the status proof's age was judged */
+    bool stale;                          /* INVALID: older than the maximum age */
+    bool future;                         /* INVALID: dated ahead of the local clock */
 };
 
 /* "VALID", "REVOKED", "NOT ISSUED", "INVALID". */
@@ -135,5 +139,25 @@ int client_verdict_exit_code(int kind);
 void client_verdict(const struct note_verifier *log,
                     const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
                     const struct client_evidence *ev, struct client_verdict *v);
+
+/* ---- freshness ---- */
+
+/* How far a status proof's MAP time may be ahead of the local clock: the
+ * same tolerance logd grants issuer timestamps. */
+#define CLIENT_MAX_AHEAD_MS (10 * 60 * 1000ull)
+
+/* Judges the age of the status proof a verdict rests on, at the local time
+ * now_ms. A status proof is "as of" its MAP entry's time (v->as_of_ms):
+ *  - dated more than CLIENT_MAX_AHEAD_MS after now_ms: INVALID (v->future),
+ *    whatever max_age_ms is: the log's clock or this one is wrong, and a
+ *    post-dated proof would outlive any maximum age;
+ *  - older than max_age_ms (0: no limit): VALID and NOT ISSUED become INVALID
+ *    (v->stale), since the credential may have been revoked, or issued,
+ *    since.
+ * REVOKED stays REVOKED in both cases: a revocation is final (the map never
+ * forgets one), so an old or oddly dated proof of it is still proof. Verdicts
+ * without a verified status proof (a receipt checked offline) and INVALID
+ * verdicts are left alone. The reason names the age and the limit. */
+void client_verdict_check_age(struct client_verdict *v, uint64_t now_ms, uint64_t max_age_ms);
 
 #endif

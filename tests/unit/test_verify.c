@@ -3,13 +3,15 @@
  * bundle.h) against receipts and status proofs built by hand with proofs/
  * (tests/integration/test_client_minilog.h). Every valid document verifies;
  * changing any field, any byte of an entry or map proof, or any bit of a
- * proof hash gives INVALID with a reason.
+ * proof hash gives INVALID with a reason. The age of a status proof (its MAP
+ * entry's time against a given clock) and the duration syntax of --max-age.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "client/bundle.h"
+#include "client/clock.h"
 #include "client/doc.h"
 #include "client/verify.h"
 #include "proofs/codec.h"
@@ -580,12 +582,157 @@ static void test_consistency_edges(void)
           CLIENT_ERR_INVALID);
 }
 
+/* The verdict on cred from its status proof alone, judged at now with
+ * max_age. */
+static void aged_verdict(const uint8_t cred[32], uint64_t now, uint64_t max_age,
+                         struct client_verdict *v)
+{
+    struct client_status_proof sp;
+    struct client_evidence ev = {0};
+
+    minilog_status(&ml, cred, &sp);
+    ev.status = &sp;
+    client_verdict(&ml.vkey, cred, &ev, v);
+    client_verdict_check_age(v, now, max_age);
+    client_status_proof_free(&sp);
+}
+
+/* Whether v is INVALID for its age, with a reason containing want. */
+static bool invalid_for_age(const struct client_verdict *v, bool stale, const char *want)
+{
+    return v->kind == CLIENT_VERDICT_INVALID && v->stale == stale && v->future == !stale &&
+           v->age_checked && strstr(v->reason, want) != NULL;
+}
+
+static void test_age(void)
+{
+    const uint64_t map = T0 + 4000, day = CLIENT_DAY_MS, ahead = CLIENT_MAX_AHEAD_MS;
+    struct client_verdict v;
+    struct client_receipt r;
+    struct client_evidence ev = {0};
+    char why[CLIENT_REASON_MAX];
+
+    /* A day old with a day's limit is fine; a millisecond more is stale for
+     * VALID and NOT ISSUED; REVOKED stays REVOKED. */
+    aged_verdict(cred_a, map + day, day, &v);
+    CHECK_MSG(v.kind == CLIENT_VERDICT_VALID && v.age_checked && !v.stale, "%s", v.reason);
+    aged_verdict(cred_a, map + day + 1, day, &v);
+    CHECK_MSG(invalid_for_age(&v, true, "status proof is 1 day old (as of 2026-01-01 00:00:04 "
+                                        "UTC), older than the maximum age of 1 day: the "
+                                        "credential may have been revoked since"),
+              "%s", v.reason);
+    aged_verdict(cred_c, map + day + 1, day, &v);
+    CHECK_MSG(invalid_for_age(&v, true, "may have been issued since"), "%s", v.reason);
+    aged_verdict(cred_b, map + day + 1, day, &v);
+    CHECK(v.kind == CLIENT_VERDICT_REVOKED && v.age_checked && !v.stale && v.reason[0] == '\0');
+    aged_verdict(cred_a, map + 26 * CLIENT_HOUR_MS + 5 * CLIENT_MINUTE_MS, 90 * CLIENT_MINUTE_MS,
+                 &v);
+    CHECK_MSG(invalid_for_age(&v, true, "is 1 day 2 hours old (as of 2026-01-01 00:00:04 UTC), "
+                                        "older than the maximum age of 1 hour 30 minutes"),
+              "%s", v.reason);
+    /* No limit. */
+    aged_verdict(cred_a, map + 3650 * day, 0, &v);
+    CHECK(v.kind == CLIENT_VERDICT_VALID && v.age_checked);
+    aged_verdict(cred_c, map + 3650 * day, 0, &v);
+    CHECK(v.kind == CLIENT_VERDICT_NOT_ISSUED);
+
+    /* Ahead of the clock: up to ten minutes is skew, more is refused
+     * whatever the limit. */
+    aged_verdict(cred_a, map - ahead, 1, &v);
+    CHECK_MSG(v.kind == CLIENT_VERDICT_VALID, "%s", v.reason);
+    aged_verdict(cred_c, map - 1, CLIENT_SECOND_MS, &v);
+    CHECK(v.kind == CLIENT_VERDICT_NOT_ISSUED);
+    aged_verdict(cred_a, map - ahead - 1, 0, &v);
+    CHECK_MSG(invalid_for_age(&v, false, "status proof is dated 10 minutes in the future (as of "
+                                         "2026-01-01 00:00:04 UTC): the log's clock or this "
+                                         "computer's is wrong"),
+              "%s", v.reason);
+    aged_verdict(cred_c, map - 3 * day, day, &v);
+    CHECK_MSG(invalid_for_age(&v, false, "dated 3 days in the future"), "%s", v.reason);
+    aged_verdict(cred_b, map - 3 * day, day, &v);
+    CHECK(v.kind == CLIENT_VERDICT_REVOKED && !v.future);
+
+    /* A receipt checked offline has no status proof to judge; INVALID
+     * verdicts keep their reason. */
+    minilog_receipt(&ml, idx_a, ml.n, &r);
+    ev.receipt = &r;
+    client_verdict(&ml.vkey, cred_a, &ev, &v);
+    client_verdict_check_age(&v, map + 3650 * day, 1);
+    CHECK(v.kind == CLIENT_VERDICT_VALID && !v.status_checked && !v.age_checked);
+    client_verdict(&ml.vkey, cred_c, &ev, &v);
+    snprintf(why, sizeof why, "%s", v.reason);
+    client_verdict_check_age(&v, map + 3650 * day, 1);
+    CHECK(v.kind == CLIENT_VERDICT_INVALID && strcmp(v.reason, why) == 0 && !v.stale);
+    client_receipt_free(&r);
+}
+
+static void test_duration(void)
+{
+    static const struct {
+        const char *text;
+        uint64_t ms;
+    } good[] = {
+        {"3600", 3600 * CLIENT_SECOND_MS}, {"1", CLIENT_SECOND_MS},
+        {"90s", 90 * CLIENT_SECOND_MS},    {"90m", 90 * CLIENT_MINUTE_MS},
+        {"24h", CLIENT_DAY_MS},            {"7d", 7 * CLIENT_DAY_MS},
+        {"007d", 7 * CLIENT_DAY_MS},       {"36500d", CLIENT_DURATION_MAX_MS},
+        {"876000h", CLIENT_DURATION_MAX_MS},
+    };
+    static const char *bad[] = {
+        NULL, "", "0", "0s", "00h", "-1", "+1", " 1", "1 ", "1.5h", "1e3", "h", "1x", "1hh",
+        "1h30m", "1H", "0x10", "36501d", "876001h", "3153600001", "99999999999999999999",
+        "18446744073709551616", "none",
+    };
+    static const struct {
+        uint64_t ms;
+        const char *text;
+    } fmt[] = {
+        {0, "0 seconds"},
+        {999, "0 seconds"},
+        {1000, "1 second"},
+        {45 * CLIENT_SECOND_MS, "45 seconds"},
+        {CLIENT_MINUTE_MS, "1 minute"},
+        {90 * CLIENT_SECOND_MS, "1 minute 30 seconds"},
+        {90 * CLIENT_MINUTE_MS, "1 hour 30 minutes"},
+        {CLIENT_DAY_MS, "1 day"},
+        {CLIENT_DAY_MS + CLIENT_HOUR_MS + 59 * CLIENT_MINUTE_MS, "1 day 1 hour"},
+        {26 * CLIENT_HOUR_MS, "1 day 2 hours"},
+        {12 * CLIENT_DAY_MS, "12 days"},
+        {400 * CLIENT_DAY_MS + 23 * CLIENT_HOUR_MS, "400 days 23 hours"},
+    };
+    uint64_t ms;
+    char buf[64], tiny[8];
+
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        ms = 0;
+        CHECK_MSG(client_duration_parse(good[i].text, &ms) == 0 && ms == good[i].ms,
+                  "'%s' -> %llu", good[i].text, (unsigned long long)ms);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        CHECK_MSG(client_duration_parse(bad[i], &ms) == -1, "'%s' accepted",
+                  bad[i] != NULL ? bad[i] : "(null)");
+    for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+        client_duration_format(fmt[i].ms, buf, sizeof buf);
+        CHECK_MSG(strcmp(buf, fmt[i].text) == 0, "%llu ms -> '%s', want '%s'",
+                  (unsigned long long)fmt[i].ms, buf, fmt[i].text);
+    }
+    client_duration_format(26 * CLIENT_HOUR_MS, tiny, sizeof tiny);
+    CHECK(strlen(tiny) < sizeof tiny && strncmp(tiny, "1 day", 5) == 0);
+    client_time_format(T0, buf, sizeof buf);
+    CHECK(strcmp(buf, "2026-01-01 00:00:00 UTC") == 0);
+    client_time_format(UINT64_MAX, buf, sizeof buf);
+    CHECK(strcmp(buf, "18446744073709551615 ms") == 0);
+    ms = client_clock_now_ms();
+    CHECK(ms > T0 - 365 * CLIENT_DAY_MS); /* a clock, roughly */
+}
+
 int main(void)
 {
     build_log();
     test_receipt_valid();
     test_receipt_tampered();
     test_status_valid();
+    test_age(); /* before test_online_combination() revokes cred_a */
     tamper_status(cred_a);
     tamper_status(cred_b);
     tamper_status(cred_c);
@@ -596,6 +743,7 @@ int main(void)
     test_bundle();
     test_online_combination();
     test_consistency_edges();
+    test_duration();
     minilog_free(&ml);
     note_signer_wipe(&issuer);
     note_signer_wipe(&other_issuer);
