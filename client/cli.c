@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "client/bundle.h"
+#include "client/clock.h"
 #include "client/files.h"
 #include "client/keys.h"
 #include "proofs/codec.h"
@@ -123,11 +123,7 @@ void cli_print_json(json_t *j)
 
 void cli_time(uint64_t ms, char *buf, size_t cap)
 {
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, cap, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-        snprintf(buf, cap, "%llu ms", (unsigned long long)ms);
+    client_time_format(ms, buf, cap);
 }
 
 int cli_parse_hash(const char *s, uint8_t out[32])
@@ -266,6 +262,12 @@ json_t *cli_verdict_json(const struct client_verdict *v)
     json_object_set_new(o, "credential_hash", json_string(hex));
     if (v->kind == CLIENT_VERDICT_INVALID)
         json_object_set_new(o, "reason", json_string(v->reason));
+    if (v->stale || v->future) {
+        json_object_set_new(o, v->stale ? "stale" : "future", json_true());
+        json_object_set_new(o, "as_of_ms", json_integer((json_int_t)v->as_of_ms));
+        cli_time(v->as_of_ms, t, sizeof t);
+        json_object_set_new(o, "as_of", json_string(t));
+    }
     if (v->kind == CLIENT_VERDICT_VALID || v->kind == CLIENT_VERDICT_REVOKED) {
         json_object_set_new(o, "issuer", json_string(v->issuer));
         json_object_set_new(o, "issue_index", json_integer((json_int_t)v->issue_index));
@@ -325,6 +327,12 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
         break;
     default:
         printf("INVALID: %s\n", v->reason);
+        if (v->stale)
+            printf("  (--max-age sets the oldest status proof accepted: 24h by default with --log,\n"
+                   "  no limit with --bundle; a live log has a new MAP entry every few minutes)\n");
+        if (v->future)
+            printf("  (check this computer's clock; if it is right, the log's clock is wrong or\n"
+                   "  the log post-dated its MAP entry)\n");
         return;
     }
     if (v->kind == CLIENT_VERDICT_NOT_ISSUED)

@@ -13,12 +13,14 @@
 
 #include "client/bundle.h"
 #include "client/cli.h"
+#include "client/clock.h"
 #include "client/files.h"
 #include "client/keys.h"
 #include "proofs/codec.h"
 
 static const char verify_help[] =
     "usage: credlog verify --log-key VKEY FILE [--receipt R] [--log URL | --bundle B]\n"
+    "                      [--max-age DURATION]\n"
     "\n"
     "Checks a credential file and prints a verdict:\n"
     "  VALID       issued by <institution> on <date>, not revoked as of <date>\n"
@@ -34,12 +36,18 @@ static const char verify_help[] =
     "revoke entries), and that the log's current checkpoint is consistent with the\n"
     "receipt's. With --bundle: the same from a bundle saved by 'credlog status\n"
     "--save', with no network at all.\n"
+    "A status proof is as of its MAP entry's time. One older than --max-age, or\n"
+    "dated more than 10 minutes ahead of this computer's clock, gives INVALID\n"
+    "(a REVOKED answer stays REVOKED: a revocation is final).\n"
     "\n"
     "  --log-key VKEY  the log's verifier key, or a file holding it (required\n"
     "                  unless pinned for --log URL)\n"
     "  --receipt R     the receipt (JSON or .tlog-proof); default FILE.receipt.json\n"
     "  --log URL       check revocation online\n"
     "  --bundle B      check revocation from a saved status bundle\n"
+    "  --max-age D     the oldest status proof to accept: a number of seconds, or a\n"
+    "                  number with a unit s, m, h or d (3600, 90m, 24h, 7d), or\n"
+    "                  none. Default: 24h with --log, none with --bundle\n"
     "  --cacert FILE, --timeout S: as for issue\n"
     "  --json          machine-readable output\n"
     "\n"
@@ -47,6 +55,7 @@ static const char verify_help[] =
 
 static const char status_help[] =
     "usage: credlog status --log URL --log-key VKEY HEX|FILE [--save BUNDLE]\n"
+    "                      [--max-age DURATION]\n"
     "\n"
     "Fetches the status proof of a credential (by hash, or by hashing FILE) and\n"
     "verifies it completely. If FILE.receipt.json exists (or --receipt is given) it\n"
@@ -55,15 +64,26 @@ static const char status_help[] =
     "later with no network.\n"
     "\n"
     "  --log URL, --log-key VKEY, --receipt R, --cacert FILE, --timeout S: as for verify\n"
+    "  --max-age D     as for verify (default 24h); an INVALID answer is not saved\n"
     "  --save BUNDLE   write the verified evidence to BUNDLE\n"
     "  --json          machine-readable output\n"
     "\n"
     "Exit status: 0 active (VALID); 1 REVOKED or NOT ISSUED; 2 INVALID or error.\n";
 
+/* The default --max-age of online checks (verify --log, status). A live logd
+ * appends a MAP entry at least every --heartbeat (5 minutes by default), so
+ * an honest answer is minutes old; a day leaves room for a log with a long
+ * heartbeat, a few hours of downtime and skewed clocks, while an answer
+ * replayed from before a revocation is refused after a day, as web PKI
+ * bounds the life of an OCSP answer. docs/guide-verifiers.md says more. */
+#define ONLINE_MAX_AGE_MS CLIENT_DAY_MS
+
 struct verify_opts {
     const char *cmd;
     const char *log_url, *log_key, *receipt, *bundle, *save;
     bool json;
+    const char *max_age_arg; /* --max-age as given, or NULL */
+    uint64_t max_age_ms;     /* 0: no limit */
     struct cli_net net;
 };
 
@@ -223,12 +243,13 @@ static int run(const struct verify_opts *o, const char *target, bool target_is_h
         ev.receipt = &receipt;
 
     client_verdict(&log, cred, &ev, &v);
+    client_verdict_check_age(&v, client_clock_now_ms(), o->max_age_ms);
     rc = output(o, &v, target_is_hash ? NULL : target);
 
     if (o->save != NULL && have_sp) {
         char *text;
         if (v.kind == CLIENT_VERDICT_INVALID) {
-            cli_error("not saving %s: the evidence does not verify", o->save);
+            cli_error("not saving %s: the verdict is INVALID", o->save);
             rc = CLI_ERROR;
         } else if (client_bundle_format(&sp, have_receipt ? &receipt : NULL,
                                         have_cons ? (const uint8_t(*)[MERKLE_HASH_SIZE])cons : NULL,
@@ -257,7 +278,8 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv, cons
         {"receipt", required_argument, NULL, 'r'}, {"bundle", required_argument, NULL, 'b'},
         {"save", required_argument, NULL, 's'},    {"cacert", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"max-age", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     unsigned long v;
     int c;
@@ -287,6 +309,14 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv, cons
             o->net.timeout = (int)v;
             break;
         case 'j': o->json = true; break;
+        case 'a':
+            if (strcmp(optarg, "none") != 0 && client_duration_parse(optarg, &o->max_age_ms) != 0)
+                return cli_usage(o->cmd,
+                                 "--max-age wants a duration such as 3600, 90m, 24h or 7d "
+                                 "(or none), not '%s'",
+                                 optarg);
+            o->max_age_arg = optarg;
+            break;
         case 'h': fputs(status ? status_help : verify_help, stdout); return -1;
         default: return cli_usage(o->cmd, "bad option");
         }
@@ -300,6 +330,10 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv, cons
         return cli_usage(o->cmd, "--log-key is required");
     if (o->bundle != NULL && o->log_url != NULL)
         return cli_usage(o->cmd, "give --log or --bundle, not both");
+    if (o->max_age_arg == NULL && o->log_url != NULL)
+        o->max_age_ms = ONLINE_MAX_AGE_MS;
+    if (o->max_age_arg != NULL && o->log_url == NULL && o->bundle == NULL)
+        return cli_usage(o->cmd, "--max-age judges a status proof: give --log or --bundle too");
     return CLI_OK;
 }
 

@@ -3,7 +3,9 @@
  * for every command, keygen, and verify/status/receipt against receipts and
  * status proofs built with proofs/ and served by the test's own static log
  * server: VALID, REVOKED, NOT ISSUED, INVALID (tampered file, tampered
- * receipt, another log's key), offline bundles, tlog-proof export, pinning.
+ * receipt, another log's key), offline bundles, tlog-proof export, pinning,
+ * and the age of status proofs (--max-age, its defaults online and offline,
+ * MAP entries dated ahead of the clock).
  * Runs the real $CREDLOG_BIN with HOME in a temp directory.
  */
 #include "test_client_util.h"
@@ -11,12 +13,23 @@
 #include <openssl/sha.h>
 
 #include "client/bundle.h"
+#include "client/clock.h"
 
 static char dir[4096];
 static struct minilog ml;
 static struct note_signer issuer;
 static char vkey[NOTE_KEY_TEXT_MAX + 1];
-static const uint64_t T0 = 1767225600000ull;
+static const uint64_t T0 = 1767225600000ull; /* issuers' timestamps: 2026-01-01 */
+static uint64_t now0;     /* the local clock when the test started */
+static uint64_t last_map; /* the time of ml's last MAP entry */
+
+/* The log's clock starts two hours before the test, so that its status
+ * proofs are fresh enough for the default online --max-age (a day). */
+static void append_map(uint64_t time_ms)
+{
+    last_map = time_ms;
+    minilog_append_map(&ml, time_ms, NULL);
+}
 
 static void path_in(char *buf, size_t cap, const char *name)
 {
@@ -133,7 +146,7 @@ static uint64_t issue_in_log(const char *name, const uint8_t hash[32])
     minilog_signed_entry(&e, ENTRY_ISSUE, hash, &issuer, T0 + ml.n * 1000, 0);
     i = minilog_append(&ml, &e);
     minilog_map_set(&ml, hash, i, SMT_NONE);
-    minilog_append_map(&ml, T0 + ml.n * 1000, NULL);
+    append_map(now0 - 2 * CLIENT_HOUR_MS + ml.n * 1000);
     minilog_receipt(&ml, i, ml.n, &rc);
     j = client_receipt_to_json(&rc);
     text = json_dumps(j, JSON_INDENT(2));
@@ -242,6 +255,13 @@ static void test_verify(void)
             strcpy(mod + pre, edits[k][1]);
             /* Replace the same number of characters as the edit adds. */
             strcat(mod, at + strlen(edits[k][1]));
+            /* The log's hashes depend on its (clock-based) MAP times: make
+             * sure the last character written really changed. */
+            {
+                size_t last = pre + strlen(edits[k][1]) - 1;
+                if (mod[last] == orig[last])
+                    mod[last] = mod[last] == 'f' ? 'e' : 'f';
+            }
             tu_write(trpath, mod, strlen(mod));
             TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", trpath);
             CHECK_MSG(r.status == 2 && (strstr(r.out, "INVALID") || strstr(r.err, "credlog:")),
@@ -282,7 +302,12 @@ static void test_verify(void)
     tu_server_start(&srv, &ml);
     TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
     TU_EXPECT(&r, 0, "VALID: issued by avans.nl on 2026-01-01");
-    CHECK(strstr(r.out, "not revoked as of 2026-01-01") != NULL);
+    {
+        char asof[100];
+        snprintf(asof, sizeof asof, "not revoked as of ");
+        client_time_format(last_map, asof + strlen(asof), sizeof asof - strlen(asof));
+        CHECK_MSG(strstr(r.out, asof) != NULL, "want \"%s\" in %s", asof, r.out);
+    }
     tu_run_free(&r);
     /* Pinned on first use: no --log-key needed now, a different one refused. */
     TU_CREDLOG(&r, "verify", "--log", srv.url, file, "--json");
@@ -306,7 +331,7 @@ static void test_verify(void)
     /* Revoke in the log; the receipt's checkpoint is now older: consistency. */
     minilog_signed_entry(&e, ENTRY_REVOKE, h, &issuer, T0 + 86400000, ENTRY_REASON_ISSUED_IN_ERROR);
     minilog_map_set(&ml, h, i, minilog_append(&ml, &e));
-    minilog_append_map(&ml, T0 + 86400000 + 5, NULL);
+    append_map(now0 - CLIENT_HOUR_MS);
     tu_server_publish(&srv);
     TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
     TU_EXPECT(&r, 1, "REVOKED: issued by avans.nl on 2026-01-01");
@@ -335,6 +360,166 @@ static void test_verify(void)
     TU_EXPECT(&r, 2, "credlog:");
     tu_run_free(&r);
     minilog_free(&other);
+}
+
+/* Appends an ISSUE of hash by issuer to log; returns its index. */
+static uint64_t issue_entry(struct minilog *log, const uint8_t hash[32])
+{
+    struct entry e;
+    uint64_t i;
+
+    minilog_signed_entry(&e, ENTRY_ISSUE, hash, &issuer, T0, 0);
+    i = minilog_append(log, &e);
+    minilog_map_set(log, hash, i, SMT_NONE);
+    return i;
+}
+
+/* The age of status proofs: --max-age online (default a day) and with
+ * --bundle (default none), its syntax, and MAP entries dated ahead of the
+ * local clock, against a log whose MAP times the test chooses. */
+static void test_max_age(void)
+{
+    struct minilog log;
+    struct tu_server srv;
+    struct tu_run r;
+    struct entry e;
+    char key[NOTE_KEY_TEXT_MAX + 1], fa[4200], fb[4200], bundle[4200], hex[65], want[200];
+    uint8_t ha[32], hb[32], hu[32];
+    uint64_t now = client_clock_now_ms(), ia;
+
+    make_credential("aged-a.json", "{\"id\":\"a9e1\"}\n", ha);
+    make_credential("aged-b.json", "{\"id\":\"b9e2\"}\n", hb);
+    memset(hu, 0x77, sizeof hu);
+    codec_hex_encode(hu, 32, hex);
+    path_in(fa, sizeof fa, "aged-a.json");
+    path_in(fb, sizeof fb, "aged-b.json");
+    path_in(bundle, sizeof bundle, "aged-a.bundle");
+
+    /* A log whose last MAP entry is 25 hours old. */
+    minilog_init(&log, "aged.example.org", 42);
+    note_verifier_format(&log.vkey, key, sizeof key);
+    minilog_append_key(&log, ENTRY_KEY_ADD, &issuer, now - 26 * CLIENT_HOUR_MS);
+    minilog_append_map(&log, now - 26 * CLIENT_HOUR_MS, NULL);
+    ia = issue_entry(&log, ha);
+    minilog_append_map(&log, now - 25 * CLIENT_HOUR_MS, NULL);
+    tu_server_start(&srv, &log);
+    tu_forget_pins();
+
+    /* Online, the default is a day: INVALID (exit 2), for VALID and NOT
+     * ISSUED alike, saying how old and which limit. */
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
+    TU_EXPECT(&r, 2, "INVALID: status proof is 1 day 1 hour old (as of ");
+    CHECK(strstr(r.out, "older than the maximum age of 1 day: the credential may have been "
+                        "revoked since") != NULL &&
+          strstr(r.out, "--max-age") != NULL);
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--json");
+    TU_EXPECT(&r, 2, "\"stale\": true");
+    CHECK(strstr(r.out, "\"verdict\": \"INVALID\"") != NULL &&
+          strstr(r.out, "\"as_of_ms\": ") != NULL);
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex);
+    TU_EXPECT(&r, 2, "may have been issued since");
+    tu_run_free(&r);
+    /* A stale answer is not saved. */
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save", bundle);
+    TU_EXPECT(&r, 2, "not saving");
+    CHECK(!tu_exists(bundle));
+    tu_run_free(&r);
+
+    /* A larger --max-age, or none, accepts it; smaller ones do not. */
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "26h");
+    TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "2d");
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "none");
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "90m");
+    TU_EXPECT(&r, 2, "older than the maximum age of 1 hour 30 minutes");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "3600");
+    TU_EXPECT(&r, 2, "older than the maximum age of 1 hour:");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "86400s");
+    TU_EXPECT(&r, 2, "older than the maximum age of 1 day:");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex, "--max-age", "30h");
+    TU_EXPECT(&r, 1, "NOT ISSUED");
+    tu_run_free(&r);
+
+    /* Offline, a bundle has no maximum age unless one is given. */
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save", bundle, "--max-age",
+               "none");
+    TU_EXPECT(&r, 0, "VALID");
+    CHECK(tu_exists(bundle));
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle);
+    TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle, "--max-age", "1d");
+    TU_EXPECT(&r, 2, "INVALID: status proof is 1 day 1 hour old");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle, "--max-age", "7d");
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+
+    /* A stale proof of a revocation is still a revocation. */
+    minilog_signed_entry(&e, ENTRY_REVOKE, ha, &issuer, T0 + 1, ENTRY_REASON_SUPERSEDED);
+    minilog_map_set(&log, ha, ia, minilog_append(&log, &e));
+    minilog_append_map(&log, now - 25 * CLIENT_HOUR_MS + 1000, NULL);
+    tu_server_publish(&srv);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
+    TU_EXPECT(&r, 1, "REVOKED");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "1m");
+    TU_EXPECT(&r, 1, "REVOKED");
+    tu_run_free(&r);
+
+    /* MAP times ahead of this clock: up to 10 minutes is clock skew... */
+    issue_entry(&log, hb);
+    minilog_append_map(&log, now + 5 * CLIENT_MINUTE_MS, NULL);
+    tu_server_publish(&srv);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb);
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+    /* ...beyond that the proof is refused, whatever --max-age says. */
+    minilog_append_map(&log, now + 3 * CLIENT_HOUR_MS, NULL);
+    tu_server_publish(&srv);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb);
+    TU_EXPECT(&r, 2, "INVALID: status proof is dated 2 hours ");
+    CHECK(strstr(r.out, "in the future") != NULL && strstr(r.out, "clock") != NULL);
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb, "--max-age", "none", "--json");
+    TU_EXPECT(&r, 2, "\"future\": true");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex, "--max-age", "none");
+    TU_EXPECT(&r, 2, "in the future");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
+    TU_EXPECT(&r, 1, "REVOKED");
+    tu_run_free(&r);
+
+    /* The syntax. */
+    {
+        static const char *bad[] = {"0", "-5", "+5", "1.5h", "1x", "h", "", " 1h", "1h ", "1hh",
+                                    "1H", "36501d", "99999999999999999999"};
+        for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+            TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", bad[k]);
+            CHECK_MSG(r.status == 2 && strstr(r.err, "--max-age wants a duration") != NULL,
+                      "--max-age '%s': exit %d\n%s", bad[k], r.status, r.err);
+            tu_run_free(&r);
+        }
+    }
+    snprintf(want, sizeof want, "give --log or --bundle");
+    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--max-age", "1h");
+    TU_EXPECT(&r, 2, want);
+    tu_run_free(&r);
+
+    tu_server_stop(&srv);
+    minilog_free(&log);
 }
 
 /* https:// with --cacert, against the static server over TLS. */
@@ -377,13 +562,15 @@ int main(void)
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
     memset(seed, 1, sizeof seed);
     note_signer_from_seed("avans.nl", seed, &issuer);
-    minilog_append_key(&ml, ENTRY_KEY_ADD, &issuer, T0);
-    minilog_append_map(&ml, T0, NULL);
+    now0 = client_clock_now_ms();
+    minilog_append_key(&ml, ENTRY_KEY_ADD, &issuer, now0 - 2 * CLIENT_HOUR_MS);
+    append_map(now0 - 2 * CLIENT_HOUR_MS);
 
     test_help_and_usage();
     test_keygen();
     test_verify();
     test_tls();
+    test_max_age();
 
     minilog_free(&ml);
     note_signer_wipe(&issuer);

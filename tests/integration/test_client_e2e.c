@@ -6,13 +6,16 @@
  * file, tampered receipt, receipt from another log key INVALID; a saved
  * bundle verifies with logd stopped; the monitor follows the growing log
  * across runs and restarts, and catches a fork (a second logd with the same
- * key and a different history).
+ * key and a different history). Status proofs age: --max-age refuses one
+ * older than it, online and from a bundle, and a logd with a short
+ * --heartbeat keeps its status proofs fresh while idle.
  */
 #include "test_client_util.h"
 
 /* Paths here are short temp paths in fixed buffers; gcc cannot see that. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
+#include "client/clock.h"
 #include "logd_proc.h"
 
 static char dir[512];
@@ -58,6 +61,7 @@ static void run_e2e(void)
     char path[1200], path2[1200], bundle[1200], state[1200], *text;
     char files[300][32];
     const char *args[320];
+    uint64_t last_write;
 
 
     /* The institution makes its key; the operator authorizes it. */
@@ -192,6 +196,7 @@ static void run_e2e(void)
         TU_EXPECT(&r, 0, "issued bulk-299.txt");
         tu_run_free(&r);
     }
+    last_write = client_clock_now_ms(); /* p's last batch, so its last MAP entry */
     TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
     TU_EXPECT(&r, 0, "consistent");
     CHECK(strstr(r.out, "303") != NULL); /* d1, hash, bulk: 302 issued + diploma-2 */
@@ -266,6 +271,52 @@ static void run_e2e(void)
     tu_run_free(&r);
 
     logd_proc_cleanup(&fork);
+
+    /* The age of status proofs. p has appended nothing since last_write (its
+     * heartbeat is 300 s): once 2.5 s have passed, its proofs and the bundle
+     * saved from it are older than --max-age 2 (seconds), not than a day. */
+    while (client_clock_now_ms() < last_write + 2500)
+        usleep(50000);
+    tu_forget_pins();
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, "--max-age", "2", d1);
+    TU_EXPECT(&r, 2, "INVALID: status proof is ");
+    CHECK(strstr(r.out, " seconds old (as of ") != NULL &&
+          strstr(r.out, "older than the maximum age of 2 seconds") != NULL);
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, "--max-age", "2", d2);
+    TU_EXPECT(&r, 1, "REVOKED"); /* a revocation is final */
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
+    TU_EXPECT(&r, 0, "VALID");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2, "--max-age", "2s");
+    TU_EXPECT(&r, 2, "older than the maximum age of 2 seconds");
+    tu_run_free(&r);
+    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1, "--max-age", "2s",
+               "--save", bundle);
+    TU_EXPECT(&r, 2, "not saving");
+    tu_run_free(&r);
+    /* With a one-second heartbeat the idle log appends MAP entries, and its
+     * status proofs pass --max-age 2 again, seconds after the restart. */
+    CHECK(logd_proc_stop(&p) == 0);
+    {
+        const char *extra[] = {"--heartbeat", "1", NULL};
+        uint64_t started = client_clock_now_ms();
+        bool fresh = false;
+        REQUIRE(logd_proc_start(&p, extra) == 0);
+        tu_forget_pins();
+        while (client_clock_now_ms() < started + 3000)
+            usleep(50000);
+        for (int k = 0; k < 60 && !fresh; k++) {
+            if (k > 0)
+                usleep(500000);
+            TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, "--max-age", "2",
+                       d1);
+            fresh = r.status == 0 && strstr(r.out, "VALID: issued by avans.nl") != NULL;
+            tu_run_free(&r);
+        }
+        CHECK_MSG(fresh, "a logd with --heartbeat 1 never served a status proof under 2 s old");
+    }
     logd_proc_cleanup(&p);
 }
 
