@@ -65,6 +65,10 @@ void client_duration_format(uint64_t ms, char *buf, size_t cap)
 
     if (cap == 0)
         return;
+    if (ms < CLIENT_SECOND_MS) {
+        unit_text(buf, cap, ms, "millisecond");
+        return;
+    }
     while (i + 1 < sizeof units / sizeof units[0] && ms < units[i].ms)
         i++;
     len = unit_text(buf, cap, ms / units[i].ms, units[i].name);

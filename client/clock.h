@@ -29,8 +29,8 @@ int client_duration_parse(const char *s, uint64_t *ms);
 
 /* Writes a duration for a person into buf (cap bytes, always terminated):
  * its two largest units, rounded down, such as "45 seconds", "1 minute 30
- * seconds", "24 hours", "1 day 2 hours", "12 days"; below a second, "0
- * seconds". */
+ * seconds", "24 hours", "1 day 2 hours", "12 days"; below a second, in
+ * milliseconds ("1 millisecond", "250 milliseconds"). */
 void client_duration_format(uint64_t ms, char *buf, size_t cap);
 
 /* Writes a Unix time in ms as "2026-01-02 13:04:05 UTC" into buf (cap bytes;
