@@ -23,7 +23,9 @@ static const char monitor_help[] =
     "  - KEY entries replayed to know which issuer keys are authorized; every ISSUE\n"
     "    and REVOKE signed by a key authorized at that point, every REVOKE by the\n"
     "    credential's own issuer;\n"
-    "  - the revocation map replayed: every MAP entry's index and root.\n"
+    "  - the revocation map replayed: every MAP entry's index and root;\n"
+    "  - times: MAP entries' times never decrease, and no ISSUE or REVOKE is dated\n"
+    "    more than 10 minutes after the MAP entry that follows it.\n"
     "The replayed state is kept in DIR (LMDB) so each run continues where the last\n"
     "one stopped; DIR/checkpoint is the last checkpoint verified to its end.\n"
     "A long catch-up commits every 4096 entries, once they are proven part of the\n"
@@ -163,7 +165,7 @@ static int check_once(struct client_monitor *mon, struct client_api *api, const 
         }
         if (status == CLI_OK) {
             printf("  entries: %llu KEY, %llu ISSUE, %llu REVOKE, %llu MAP; all signatures, "
-                   "authorizations and map roots check out\n",
+                   "authorizations, map roots and times check out\n",
                    (unsigned long long)res.counts[ENTRY_KEY],
                    (unsigned long long)res.counts[ENTRY_ISSUE],
                    (unsigned long long)res.counts[ENTRY_REVOKE],

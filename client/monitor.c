@@ -15,6 +15,7 @@
 
 #include "client/files.h"
 #include "client/mstore.h"
+#include "client/timecheck.h"
 #include "client/verify.h"
 #include "proofs/codec.h"
 #include "proofs/entry.h"
@@ -53,6 +54,7 @@ struct run {
     struct smt_update *pending; /* map updates not applied yet (MAP_BATCH) */
     size_t npending;
     struct compact c;
+    struct timecheck tc; /* MAP times and issuer timestamps since the last MAP */
     uint64_t size;      /* entries in c */
     uint64_t committed; /* r->size when the state was last committed */
     uint64_t ends[2];   /* checkpoint sizes whose last entry must be MAP */
@@ -201,7 +203,7 @@ static void alert(struct run *r, const char *note_a, const char *note_b, const c
 
 static void alert(struct run *r, const char *note_a, const char *note_b, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[1024];
     va_list ap;
 
     va_start(ap, fmt);
@@ -476,11 +478,17 @@ static int replay_revoke(struct run *r, uint64_t i, const struct entry *e)
     return set_map(r, e->credential, issue, i);
 }
 
+static void time_alert(void *ctx, const char *msg)
+{
+    alert(ctx, NULL, NULL, "%s", msg);
+}
+
 static int replay_map(struct run *r, uint64_t i, const struct entry *e)
 {
     uint8_t root[SMT_HASH_SIZE];
     char want[17], got[17];
 
+    timecheck_map(&r->tc, i, e, time_alert, r);
     if (e->map_index != i) {
         alert(r, NULL, NULL, "entry %" PRIu64 ": MAP entry claims index %" PRIu64, i, e->map_index);
         return 0;
@@ -521,6 +529,7 @@ static int replay_entry(struct run *r, uint64_t i, const uint8_t *bytes, size_t 
         return 0;
     }
     r->res->counts[e.type]++;
+    timecheck_entry(&r->tc, i, &e);
     if ((i + 1 == r->ends[0] || i + 1 == r->ends[1]) && e.type != ENTRY_MAP)
         alert(r, NULL, NULL, "the checkpoint of size %" PRIu64 " does not end with a MAP entry",
               i + 1);
@@ -536,7 +545,9 @@ static int replay_entry(struct run *r, uint64_t i, const uint8_t *bytes, size_t 
 
 static int save_state(struct run *r, const char *anchor, size_t anchor_len)
 {
-    uint8_t buf[MERKLE_MAX_NEEDED * 40], sz[8], counts[32];
+    uint8_t buf[MERKLE_MAX_NEEDED * 40], sz[8], counts[32], *times;
+    long times_len = timecheck_encode(&r->tc, &times);
+    int rc;
 
     for (int i = 0; i < r->c.n; i++) {
         put_u64(buf + 40 * i, r->c.idx[i]);
@@ -550,8 +561,15 @@ static int save_state(struct run *r, const char *anchor, size_t anchor_len)
         mstore_meta_put(r->t, "counts", counts, sizeof counts) != 0 ||
         mstore_meta_put(r->t, "checkpoint", anchor, anchor_len) != 0 ||
         mstore_meta_put(r->t, "latest", r->note, r->note_len) != 0)
-        return state_err(r);
-    return 0;
+        rc = state_err(r);
+    else if (times_len < 0)
+        rc = client_fail(r->why, CLIENT_ERR_NOMEM, "out of memory");
+    else if (mstore_meta_put(r->t, "times", times, (size_t)times_len) != 0)
+        rc = state_err(r);
+    else
+        rc = 0;
+    free(times);
+    return rc;
 }
 
 /* Proves that the entries replayed so far, [0, r->size), are the first
@@ -723,6 +741,16 @@ static int load_state(struct run *r, char **anchor, size_t *anchor_len, struct c
     for (int i = 1; found && len == 32 && i <= 4; i++)
         r->res->counts[i] = get_u64(v + 8 * (i - 1));
     free(v);
+    /* A state from before the time checks has none: they start at the next
+     * MAP entry. */
+    if (mstore_meta_get(r->t, "times", &v, &len, &found) != 0)
+        return state_err(r);
+    if (found && timecheck_decode(&r->tc, v, len) != 0) {
+        free(v);
+        return client_fail(r->why, CLIENT_ERR_STATE, "%s: state is inconsistent (times)",
+                           r->m->dir);
+    }
+    free(v);
     return 0;
 }
 
@@ -752,6 +780,7 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     }
     memset(&anchor, 0, sizeof anchor);
     memset(&latest, 0, sizeof latest);
+    timecheck_init(&r->tc);
 
     /* 1. The log's checkpoint, signed by its key. */
     if ((rc = client_api_checkpoint(api, &note, &note_len, why)) != 0)

@@ -7,12 +7,15 @@
  * that point, and a REVOKE must come from the credential's issuer; the
  * CTL-SMT-v1 map is rebuilt by the replay rule and every MAP entry must name
  * its own index and the map's root over the entries before it; the last
- * entry of a checkpoint must be a MAP entry.
+ * entry of a checkpoint must be a MAP entry. Times (client/timecheck.h): MAP
+ * entries' times never decrease, and no ISSUE or REVOKE is dated more than
+ * 10 minutes after the MAP entry that follows it.
  *
  * Anything else is an alert: a fork (inconsistent checkpoints), a shrinking
  * log, entries that do not match the signed root, a bad signature, an
  * unauthorized entry, an entry the log must never have appended (duplicate
- * ISSUE, REVOKE of an unknown or revoked credential), a wrong MAP entry.
+ * ISSUE, REVOKE of an unknown or revoked credential), a wrong MAP entry, a
+ * MAP time earlier than the one before, a future-dated ISSUE or REVOKE.
  *
  * State (client/mstore.h) lives in a directory. A catch-up commits the
  * replayed state every CLIENT_MONITOR_COMMIT_EVERY entries (at entry bundle

@@ -18,6 +18,10 @@
  *                         whose last entry must be a MAP entry; equal to
  *                         "latest" once "size" reaches an earlier anchor
  *            "counts"  -> u64 KEY, ISSUE, REVOKE, MAP entries replayed
+ *            "times"   -> the time checks' state after those entries (the
+ *                         last MAP entry's index and time, entries since
+ *                         then to check against the next one):
+ *                         timecheck_encode() in client/timecheck.h
  *   keys     issuer || 0x00 || u32 key id -> public key[32] || u64 KEY index
  *   creds    credential[32] -> u64 issue index || u64 revoke index || issuer
  *   smt      u16 depth || prefix[ceil(depth/8)] -> CTL-SMT-v1 node:

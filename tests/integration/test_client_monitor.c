@@ -215,6 +215,11 @@ static void expect_alert(const char *name, void (*bad)(struct minilog *), const 
         monitor(&r, &srv, state, vkey);
         TU_EXPECT(&r, 1, want);
         CHECK_MSG(strstr(r.out, "ALERT") == r.out || strstr(r.out, "\nALERT") != NULL, "%s", name);
+        /* Each lie raises its own alert, not a time alert by the way. */
+        if (strstr(want, "went backwards") == NULL)
+            CHECK_MSG(strstr(r.out, "went backwards") == NULL &&
+                          strstr(r.out, "future-dated") == NULL,
+                      "%s: time alert\n%s", name, r.out);
         tu_run_free(&r);
     }
     tu_server_stop(&srv);
@@ -238,6 +243,7 @@ static void bad_map_index(struct minilog *ml)
     memset(&e, 0, sizeof e);
     e.type = ENTRY_MAP;
     e.map_index = ml->n + 1;
+    e.timestamp_ms = T0 + 1000;
     minilog_map_root(ml, e.map_root);
     minilog_append(ml, &e);
 }
@@ -252,13 +258,13 @@ static void bad_unauthorized(struct minilog *ml)
     cred_of(777, cred);
     minilog_signed_entry(&e, ENTRY_ISSUE, cred, &rogue, T0, 0);
     minilog_append(ml, &e);
-    minilog_append_map(ml, T0 + 1000, NULL);
+    minilog_append_map(ml, T0 + 1010, NULL);
 }
 
 static void bad_removed_key(struct minilog *ml)
 {
-    minilog_append_key(ml, ENTRY_KEY_REMOVE, &other, T0 + 1);
-    minilog_append_map(ml, T0 + 2, NULL);
+    minilog_append_key(ml, ENTRY_KEY_REMOVE, &other, T0 + 1001);
+    minilog_append_map(ml, T0 + 1002, NULL);
     bad_unauthorized(ml); /* harmless: rogue */
 }
 
@@ -267,11 +273,11 @@ static void bad_removed_key_used(struct minilog *ml)
     struct entry e;
     uint8_t cred[32];
 
-    minilog_append_key(ml, ENTRY_KEY_REMOVE, &other, T0 + 1);
+    minilog_append_key(ml, ENTRY_KEY_REMOVE, &other, T0 + 1001);
     cred_of(778, cred);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &other, T0 + 2, 0);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &other, T0 + 1002, 0);
     minilog_append(ml, &e);
-    minilog_append_map(ml, T0 + 3, NULL);
+    minilog_append_map(ml, T0 + 1003, NULL);
 }
 
 static void bad_signature(struct minilog *ml)
@@ -283,18 +289,24 @@ static void bad_signature(struct minilog *ml)
     minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
     e.timestamp_ms++; /* no longer what was signed */
     minilog_append(ml, &e);
-    minilog_append_map(ml, T0 + 4, NULL);
+    minilog_append_map(ml, T0 + 1004, NULL);
 }
 
 static void bad_foreign_revoke(struct minilog *ml)
 {
     revoke_in(ml, &other, 3, 0, false); /* avans issued credential 3 */
-    minilog_append_map(ml, T0 + 5, NULL);
+    minilog_append_map(ml, T0 + 1005, NULL);
 }
 
 static void bad_duplicate_issue(struct minilog *ml)
 {
-    grow(ml, &avans, 4, 1); /* credential 4 again */
+    struct entry e;
+    uint8_t cred[32];
+
+    cred_of(4, cred); /* again */
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0 + 1006, 0);
+    minilog_append(ml, &e);
+    minilog_append_map(ml, T0 + 1006, NULL);
 }
 
 static void bad_no_map_last(struct minilog *ml)
@@ -305,6 +317,12 @@ static void bad_no_map_last(struct minilog *ml)
     cred_of(780, cred);
     minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
     minilog_map_set(ml, cred, minilog_append(ml, &e), SMT_NONE);
+}
+
+static void bad_map_time(struct minilog *ml)
+{
+    grow(ml, &avans, 100, 5);         /* MAP at T0 + 105 */
+    minilog_append_map(ml, T0 + 104, NULL); /* a millisecond back in time */
 }
 
 static void bad_entries(struct minilog *ml)
@@ -375,7 +393,7 @@ static void big_log(struct minilog *ml, uint64_t batches, uint64_t per)
         uint64_t first = 10000 + b * per, at = ml->n;
         grow(ml, s, first, per);
         revoke_in(ml, s, first + 3, at + 3, true);
-        minilog_append_map(ml, T0 + 5 * b, NULL);
+        minilog_append_map(ml, T0 + first + per + 1, NULL);
     }
 }
 
@@ -472,7 +490,7 @@ static void test_resume_growth(void)
     run_monitor(&r, &srv, state, vkey, "1000");
     TU_EXPECT(&r, 0, "verified 1024 of 2507 entries so far");
     tu_run_free(&r);
-    minilog_append_map(&ml, T0 + 77, NULL);
+    minilog_append_map(&ml, T0 + 10000, NULL);
     tu_server_publish(&srv);
     run_monitor(&r, &srv, state, vkey, NULL);
     TU_EXPECT(&r, 1, "ALERT: the checkpoint of size 2507 does not end with a MAP entry");
@@ -707,6 +725,154 @@ static void test_loop(void)
     minilog_free(&ml);
 }
 
+/* ---- times ---- */
+
+#define MINUTES(n) ((uint64_t)(n) * 60 * 1000)
+
+/* Appends an ISSUE of credential k by avans dated ts; returns its index. */
+static uint64_t issue_at(struct minilog *ml, uint64_t k, uint64_t ts)
+{
+    struct entry e;
+    uint8_t cred[32];
+    uint64_t i;
+
+    cred_of(k, cred);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, ts, 0);
+    i = minilog_append(ml, &e);
+    minilog_map_set(ml, cred, i, SMT_NONE);
+    return i;
+}
+
+/* Appends a REVOKE by avans of credential k (issued at entry issued) dated
+ * ts; returns its index. */
+static uint64_t revoke_at(struct minilog *ml, uint64_t k, uint64_t issued, uint64_t ts)
+{
+    struct entry e;
+    uint8_t cred[32];
+    uint64_t i;
+
+    cred_of(k, cred);
+    minilog_signed_entry(&e, ENTRY_REVOKE, cred, &avans, ts, ENTRY_REASON_WITHDRAWN);
+    i = minilog_append(ml, &e);
+    minilog_map_set(ml, cred, issued, i);
+    return i;
+}
+
+/* Issuer timestamps are at most 10 minutes after the MAP entry that follows
+ * them; the monitor names each one that is not, also past its list of
+ * entries named one by one, and across runs. */
+static void test_times(void)
+{
+    struct minilog ml;
+    struct tu_server srv;
+    struct tu_run r;
+    char state[4200], vkey[400], want[300];
+    uint64_t map = T0 + MINUTES(60), first, late, i1, i2;
+
+    new_log(&ml); /* its MAP entry is dated T0 */
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    state_dir(state, sizeof state, "times");
+    tu_server_start(&srv, &ml);
+
+    /* Exactly 10 minutes ahead of the next MAP entry is allowed, and so is a
+     * MAP entry with the same time as the one before. After an idle hour
+     * (a log with no heartbeat) a batch of entries is dated up to 10 minutes
+     * after the MAP entry that ends it, which is fine too: here 100 of them,
+     * more than the monitor names one by one. */
+    i1 = issue_at(&ml, 1, map + MINUTES(10));
+    revoke_at(&ml, 1, i1, map + MINUTES(10));
+    minilog_append_map(&ml, map, NULL);
+    minilog_append_map(&ml, map, NULL);
+    first = ml.n;
+    for (uint64_t k = 0; k < 100; k++)
+        issue_at(&ml, 100 + k, map + MINUTES(70) + k);
+    minilog_append_map(&ml, map + MINUTES(61), NULL);
+    tu_server_publish(&srv);
+    monitor(&r, &srv, state, vkey);
+    TU_EXPECT(&r, 0, "first check");
+    tu_run_free(&r);
+
+    /* A millisecond more is an alert for that entry, naming it, and so is
+     * a REVOKE dated 90 minutes ahead; the alerts come back on the next
+     * run. */
+    map += MINUTES(61); /* 02:01 */
+    i1 = issue_at(&ml, 300, map + MINUTES(10) + 1);
+    issue_at(&ml, 301, map);
+    i2 = revoke_at(&ml, 100, first, map + MINUTES(90));
+    minilog_append_map(&ml, map, NULL);
+    tu_server_publish(&srv);
+    for (int k = 0; k < 2; k++) {
+        monitor(&r, &srv, state, vkey);
+        snprintf(want, sizeof want,
+                 "ALERT: entry %llu: ISSUE by avans.nl is dated 2026-01-01 02:11:00 UTC, 10 "
+                 "minutes after the time of the MAP entry that follows it (entry %llu, "
+                 "2026-01-01 02:01:00 UTC): logd refuses timestamps more than 10 minutes ahead "
+                 "of its clock, so the log accepted a future-dated entry or its clock is wrong",
+                 (unsigned long long)i1, (unsigned long long)ml.n - 1);
+        TU_EXPECT(&r, 1, want);
+        snprintf(want, sizeof want,
+                 "ALERT: entry %llu: REVOKE by avans.nl is dated 2026-01-01 03:31:00 UTC, 1 hour "
+                 "30 minutes after",
+                 (unsigned long long)i2);
+        CHECK_MSG(strstr(r.out, want) != NULL, "%s", r.out);
+        CHECK_MSG(strstr(r.out, "ALERT: 2 problem(s)") != NULL, "%s", r.out);
+        tu_run_free(&r);
+    }
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+
+    /* Past the entries named one by one, the latest-dated of the others is
+     * named. */
+    new_log(&ml);
+    state_dir(state, sizeof state, "times-many");
+    tu_server_start(&srv, &ml);
+    map = T0 + MINUTES(60);
+    for (uint64_t k = 0; k < 100; k++) {
+        late = k == 90 ? map + MINUTES(11) : map + MINUTES(5) + k;
+        i2 = issue_at(&ml, 500 + k, late);
+        if (k == 90)
+            i1 = i2;
+    }
+    minilog_append_map(&ml, map, NULL);
+    tu_server_publish(&srv);
+    monitor(&r, &srv, state, vkey);
+    snprintf(want, sizeof want,
+             "ALERT: entry %llu: ISSUE by avans.nl is dated 2026-01-01 01:11:00 UTC, 11 minutes "
+             "after the time of the MAP entry that follows it (entry %llu, 2026-01-01 01:00:00 "
+             "UTC) (the latest-dated of 36 entries not checked one by one; more of them may be "
+             "too)",
+             (unsigned long long)i1, (unsigned long long)ml.n - 1);
+    TU_EXPECT(&r, 1, want);
+    CHECK_MSG(strstr(r.out, "ALERT: 1 problem(s)") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+
+    /* An entry replayed in one run is checked against the MAP entry that
+     * follows it, replayed in the next: the state keeps it. */
+    new_log(&ml);
+    state_dir(state, sizeof state, "times-resume");
+    tu_server_start(&srv, &ml);
+    grow(&ml, &avans, 0, 200);                     /* its MAP entry: T0 + 200 ms */
+    i1 = issue_at(&ml, 2000, T0 + MINUTES(30));    /* entry 204 */
+    for (uint64_t k = 0; k < 95; k++)
+        issue_at(&ml, 3000 + k, T0 + MINUTES(10)); /* 205..299 */
+    minilog_append_map(&ml, T0 + MINUTES(19), NULL);
+    tu_server_publish(&srv);
+    REQUIRE(i1 == 204 && ml.n == 301);
+    run_monitor(&r, &srv, state, vkey, "1");
+    TU_EXPECT(&r, 0, "verified 256 of 301 entries so far");
+    tu_run_free(&r);
+    run_monitor(&r, &srv, state, vkey, NULL);
+    TU_EXPECT(&r, 1, "ALERT: entry 204: ISSUE by avans.nl is dated 2026-01-01 00:30:00 UTC, 11 "
+                     "minutes after the time of the MAP entry that follows it (entry 300, "
+                     "2026-01-01 00:19:00 UTC)");
+    CHECK_MSG(strstr(r.out, "ALERT: 1 problem(s)") != NULL, "%s", r.out);
+    tu_run_free(&r);
+    tu_server_stop(&srv);
+    minilog_free(&ml);
+}
+
 int main(void)
 {
     uint8_t seed[32];
@@ -737,6 +903,10 @@ int main(void)
     expect_alert("duplicate", bad_duplicate_issue, "second ISSUE");
     expect_alert("no-map", bad_no_map_last, "does not end with a MAP entry");
     expect_alert("entries", bad_entries, "do not hash to the root");
+    expect_alert("map-time", bad_map_time,
+                 "ALERT: entry 20: MAP entry dated 2026-01-01 00:00:00 UTC, 1 millisecond before "
+                 "the MAP entry at 19 (2026-01-01 00:00:00 UTC): the log's time went backwards");
+    test_times();
 
     note_signer_wipe(&avans);
     note_signer_wipe(&other);
