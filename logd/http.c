@@ -27,9 +27,13 @@
 #include "logd/conn.h"
 #include "logd/log.h"
 #include "logd/query.h"
+#include "logd/tilecache.h"
 #include "logd/request.h"
 #include "proofs/codec.h"
 #include "proofs/tile.h"
+
+/* The most bytes of full tiles and bundles kept for sendfile (tilecache.h). */
+#define HTTP_TILE_CACHE_MAX ((uint64_t)256 << 20)
 
 struct pending;
 
@@ -56,6 +60,7 @@ struct http_server {
     struct seq *seq;
     struct metrics *metrics;
     struct conn_pool *conns;
+    struct tile_cache *tiles; /* full tiles sent from a file; NULL with TLS */
     size_t max_url, max_entries;
     unsigned port;
     char address[300];
@@ -233,9 +238,11 @@ static void h_log_key(struct ctx *c, const char *rest, const char *query)
 
 static void h_tile(struct ctx *c, const char *rest, const char *query)
 {
+    static const char immutable[] = "public, max-age=31536000, immutable";
     const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(c->req));
     struct tile t;
     size_t len;
+    bool full;
     int err;
 
     (void)rest;
@@ -246,17 +253,29 @@ static void h_tile(struct ctx *c, const char *rest, const char *query)
     }
     if (t.level == TILE_LEVEL_ENTRIES)
         c->route = ROUTE_ENTRY_BUNDLE;
+    full = t.width == TILE_WIDTH;
+    /* The answer goes to a socket as it is, so a cached tile's file segment
+     * can be sent with sendfile instead of being read into memory. */
+    if (full && t.level == TILE_LEVEL_ENTRIES && c->w->srv->tiles != NULL)
+        evbuffer_set_flags(evhttp_request_get_output_buffer(c->req),
+                           EVBUFFER_FLAG_DRAINS_TO_FD);
+    if (full && tile_cache_send(c->w->srv->tiles, t.level, t.index,
+                                evhttp_request_get_output_buffer(c->req)) > 0) {
+        reply(c, 200, "application/octet-stream", immutable);
+        return;
+    }
     if (!read_begin(c))
         return;
     err = query_tile(c->w->reader, &t, c->w->scratch, QUERY_TILE_MAX, &len);
     store_read_end(c->w->reader);
-    if (err != 0)
+    if (err != 0) {
         reply_query(c, err, NULL);
-    else
-        reply_bytes(c, 200, "application/octet-stream",
-                    t.width == TILE_WIDTH ? "public, max-age=31536000, immutable"
-                                          : NULL,
-                    c->w->scratch, len);
+        return;
+    }
+    if (full)
+        tile_cache_put(c->w->srv->tiles, t.level, t.index, c->w->scratch, len);
+    reply_bytes(c, 200, "application/octet-stream", full ? immutable : NULL,
+                c->w->scratch, len);
 }
 
 static void h_inclusion(struct ctx *c, const char *rest, const char *query)
@@ -855,6 +874,9 @@ int http_start(const struct http_config *cfg, struct store *store,
         free(srv);
         return -1;
     }
+    /* TLS bufferevents cannot send file segments: no cache for HTTPS. */
+    if (cfg->tls == NULL)
+        srv->tiles = tile_cache_new(NULL, HTTP_TILE_CACHE_MAX);
     for (unsigned i = 0; i < cfg->threads; i++) {
         srv->nworkers = i + 1;
         if (worker_init(srv, &srv->workers[i], cfg, &ss, sslen, errbuf,
@@ -933,5 +955,6 @@ void http_stop(struct http_server *srv)
     }
     free(srv->workers);
     conn_pool_free(srv->conns);
+    tile_cache_free(srv->tiles);
     free(srv);
 }
