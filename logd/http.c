@@ -49,6 +49,7 @@ struct worker {
     struct conn_set *conns;
     uint8_t *scratch; /* QUERY_TILE_MAX bytes for tile bodies */
     struct query_text text; /* JSON answers, reused */
+    struct query_status_cache status; /* what status proofs share */
 
     pthread_mutex_t mu; /* guards what follows */
     struct pending *done_head, *done_tail;
@@ -326,7 +327,7 @@ static void h_status(struct ctx *c, const char *rest, const char *query)
     }
     if (!read_begin(c))
         return;
-    err = query_status(c->w->reader, hash, &c->w->text);
+    err = query_status(c->w->reader, hash, &c->w->status, &c->w->text);
     store_read_end(c->w->reader);
     reply_query(c, err, NULL);
 }
@@ -671,6 +672,7 @@ static void worker_free(struct worker *w)
     store_reader_free(w->reader);
     free(w->scratch);
     query_text_free(&w->text);
+    query_status_cache_free(&w->status);
     pthread_mutex_destroy(&w->mu);
 }
 

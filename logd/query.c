@@ -380,16 +380,49 @@ static int entry_proof_text(struct store_txn *r, uint64_t index, uint64_t size,
     return inclusion_text(r, index, size, t);
 }
 
-int query_status(struct store_txn *r, const uint8_t hash[32],
-                 struct query_text *out)
+void query_status_cache_free(struct query_status_cache *c)
+{
+    if (c == NULL)
+        return;
+    query_text_free(&c->part);
+    c->size = 0;
+}
+
+/* ,"checkpoint":"<note>","map":{"index","entry","inclusion"} for a tree of
+ * size (the latest), into c. */
+static int status_part(struct store_txn *r, uint64_t size,
+                       struct query_status_cache *c)
 {
     char note[SIGNER_CHECKPOINT_MAX];
+    struct entry map;
+    size_t note_len;
+    int err;
+
+    c->size = 0;
+    text_begin(&c->part);
+    if ((err = query_checkpoint(r, note, sizeof note, &note_len)) != 0)
+        return err;
+    TEXT_LIT(&c->part, ",\"checkpoint\":");
+    text_string(&c->part, note, note_len);
+    TEXT_LIT(&c->part, ",\"map\":");
+    if ((err = entry_proof_text(r, size - 1, size, &map, &c->part)) != 0)
+        return err;
+    if (map.type != ENTRY_MAP || map.map_index != size - 1)
+        return QUERY_ERR_STORE;
+    TEXT_LIT(&c->part, "}");
+    if (c->part.failed)
+        return QUERY_ERR_NOMEM;
+    c->size = size;
+    return 0;
+}
+
+int query_status(struct store_txn *r, const uint8_t hash[32],
+                 struct query_status_cache *cache, struct query_text *out)
+{
     uint8_t proof[SMT_PROOF_MAX];
     struct store_credential c;
     struct smt_store st;
-    struct entry map;
     uint64_t size;
-    size_t note_len;
     const char *status;
     int err, plen;
 
@@ -398,7 +431,9 @@ int query_status(struct store_txn *r, const uint8_t hash[32],
         return err;
     if (size == 0)
         return QUERY_ERR_EMPTY;
-    if ((err = query_checkpoint(r, note, sizeof note, &note_len)) != 0)
+    /* One tree size has one checkpoint and one last MAP entry: a commit
+     * always appends. */
+    if (cache->size != size && (err = status_part(r, size, cache)) != 0)
         return err;
     err = store_credential(r, hash, &c);
     if (err == STORE_ERR_NOTFOUND) {
@@ -417,14 +452,9 @@ int query_status(struct store_txn *r, const uint8_t hash[32],
     text_hex(out, hash, 32);
     TEXT_LIT(out, ",\"status\":\"");
     text_put(out, status, strlen(status));
-    TEXT_LIT(out, "\",\"checkpoint\":");
-    text_string(out, note, note_len);
-    TEXT_LIT(out, ",\"map\":");
-    if ((err = entry_proof_text(r, size - 1, size, &map, out)) != 0)
-        return err;
-    if (map.type != ENTRY_MAP || map.map_index != size - 1)
-        return QUERY_ERR_STORE;
-    TEXT_LIT(out, "},\"map_proof\":");
+    TEXT_LIT(out, "\"");
+    text_put(out, cache->part.data, cache->part.len);
+    TEXT_LIT(out, ",\"map_proof\":");
     text_b64(out, proof, (size_t)plen);
     if (strcmp(status, "unknown") != 0) {
         TEXT_LIT(out, ",\"issue\":");

@@ -74,9 +74,22 @@ int query_consistency(struct store_txn *r, uint64_t from, uint64_t to,
 /* {"index", "entry", "leaf_hash"}: QUERY_ERR_NOTFOUND beyond the tree. */
 int query_entry(struct store_txn *r, uint64_t index, struct query_text *out);
 
-/* The status proof of a credential hash against the latest checkpoint. */
+/* What every status proof against one tree size shares: the checkpoint and
+ * the MAP entry with its inclusion proof. The caller keeps one between
+ * requests (one per thread): zero-initialize it once, free it with
+ * query_status_cache_free(). */
+struct query_status_cache {
+    uint64_t size;          /* the tree size it holds, 0 for none */
+    struct query_text part; /* internal */
+};
+
+/* Frees the cache and zeroes it. Accepts NULL. */
+void query_status_cache_free(struct query_status_cache *c);
+
+/* The status proof of a credential hash against the latest checkpoint. cache
+ * is rebuilt when the tree has grown. */
 int query_status(struct store_txn *r, const uint8_t hash[32],
-                 struct query_text *out);
+                 struct query_status_cache *cache, struct query_text *out);
 
 /* {"receipts": [...]} for a committed request: each submission's entry (read
  * back from the log), the request's checkpoint, and the inclusion proof of
