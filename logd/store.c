@@ -56,6 +56,13 @@ struct store {
 struct smt_kv;
 struct smt_memo;
 
+#define STORE_HCACHE_BITS 14 /* 16384 remembered hashes per reader (640 KiB) */
+
+struct hcache_slot {
+    uint64_t index1; /* stored index + 1; 0: empty */
+    uint8_t hash[MERKLE_HASH_SIZE];
+};
+
 struct store_txn {
     struct store *s;
     MDB_txn *txn;
@@ -73,6 +80,10 @@ struct store_txn {
     uint8_t kv_prefix[32];
     struct smt_memo *memo;
     size_t nmemo, memocap;
+    /* Readers only: stored tree hashes read before. A stored hash never
+     * changes once committed, so they stay valid across transactions; the
+     * upper levels, shared by every proof, stay here. */
+    struct hcache_slot *hc;
 };
 
 const char *store_strerror(int err)
@@ -361,12 +372,14 @@ int store_reader_new(struct store *s, struct store_txn **out)
     if (r == NULL)
         return STORE_ERR_NOMEM;
     r->s = s;
+    r->hc = calloc((size_t)1 << STORE_HCACHE_BITS, sizeof *r->hc); /* optional */
     pthread_rwlock_rdlock(&s->grow_lock);
     rc = s->broken ? EIO : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
     if (rc == 0)
         mdb_txn_reset(r->txn);
     pthread_rwlock_unlock(&s->grow_lock);
     if (rc != 0) {
+        free(r->hc);
         free(r);
         return map_rc(rc);
     }
@@ -414,6 +427,7 @@ void store_reader_free(struct store_txn *r)
     mdb_txn_abort(r->txn);
     free(r->kv);
     free(r->memo);
+    free(r->hc);
     free(r);
 }
 
@@ -596,6 +610,15 @@ int store_read_hashes(struct store_txn *t, const uint64_t *index, size_t n,
     if ((err = cursor(t, DB_HASHES, &c)) != 0)
         return err;
     for (size_t i = 0; i < n; i++) {
+        struct hcache_slot *slot = NULL;
+        if (t->hc != NULL) {
+            slot = &t->hc[(index[i] * 0x9E3779B97F4A7C15ull) >>
+                          (64 - STORE_HCACHE_BITS)];
+            if (slot->index1 == index[i] + 1) {
+                memcpy(out[i], slot->hash, MERKLE_HASH_SIZE);
+                continue;
+            }
+        }
         if (have_at && index[i] > at && index[i] - at <= 8) {
             /* Stored indexes are dense: a few steps forward beat a search
              * (hash tiles read every other index or so). */
@@ -622,6 +645,10 @@ int store_read_hashes(struct store_txn *t, const uint64_t *index, size_t n,
         if (v.mv_size != MERKLE_HASH_SIZE)
             return fail(t, STORE_ERR_CORRUPT);
         memcpy(out[i], v.mv_data, MERKLE_HASH_SIZE);
+        if (slot != NULL) {
+            slot->index1 = index[i] + 1;
+            memcpy(slot->hash, v.mv_data, MERKLE_HASH_SIZE);
+        }
     }
     return 0;
 }
