@@ -28,6 +28,7 @@
 #include "logd/log.h"
 #include "logd/query.h"
 #include "logd/tilecache.h"
+#include "logd/vpool.h"
 #include "logd/request.h"
 #include "proofs/codec.h"
 #include "proofs/tile.h"
@@ -62,6 +63,7 @@ struct http_server {
     struct metrics *metrics;
     struct conn_pool *conns;
     struct tile_cache *tiles; /* full tiles sent from a file; NULL with TLS */
+    struct vpool *vpool;      /* signature checks; NULL: on the HTTP thread */
     size_t max_url, max_entries;
     unsigned port;
     char address[300];
@@ -82,6 +84,12 @@ struct pending {
     struct seq_req req;
     struct ctx ctx;
     struct pending *next;
+    /* Refused before the sequencer (a submission does not verify, or the
+     * sequencer cannot take it): the answer deliver() sends. */
+    int fail_status; /* 0: none */
+    bool fail_has_position;
+    size_t fail_position;
+    char fail_message[256];
 };
 
 /* ---- replies ---- */
@@ -385,6 +393,29 @@ static void h_healthz(struct ctx *c, const char *rest, const char *query)
 }
 
 static void submit_done(struct seq_req *r);
+static void hand_back(struct pending *p);
+
+/* Runs on a verification thread once every submission of p is checked. */
+static void verified(void *arg, int err, const struct request_error *rerr)
+{
+    struct pending *p = arg;
+
+    if (err == 0) {
+        p->req.done = submit_done;
+        err = seq_submit(p->ctx.w->srv->seq, &p->req);
+        if (err == 0)
+            return; /* answered in deliver() after the commit */
+        p->fail_status = 503;
+        snprintf(p->fail_message, sizeof p->fail_message, "%s",
+                 seq_strerror(err));
+    } else {
+        p->fail_status = err == REQUEST_ERR_NOMEM ? 500 : 400;
+        p->fail_has_position = rerr->has_position;
+        p->fail_position = rerr->position;
+        snprintf(p->fail_message, sizeof p->fail_message, "%s", rerr->message);
+    }
+    hand_back(p);
+}
 
 static void h_submit(struct ctx *c, const char *rest, const char *query)
 {
@@ -395,6 +426,7 @@ static void h_submit(struct ctx *c, const char *rest, const char *query)
     struct pending *p;
     struct issuers *keys;
     struct timespec now;
+    uint64_t now_ms;
     int err;
 
     (void)rest;
@@ -408,15 +440,19 @@ static void h_submit(struct ctx *c, const char *rest, const char *query)
                                     &p->req.subs, &p->req.n, &rerr);
     if (err == 0) {
         clock_gettime(CLOCK_REALTIME, &now);
+        now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
         keys = seq_issuers(c->w->srv->seq);
-        err = request_verify_entries(keys, p->req.subs, p->req.n,
-                                     (uint64_t)now.tv_sec * 1000 +
-                                         (uint64_t)now.tv_nsec / 1000000,
-                                     &rerr);
+        p->ctx = *c;
+        /* The signatures are checked on the verification threads, which
+         * then hand the request to the sequencer (or back, refused). */
+        if (c->w->srv->vpool != NULL &&
+            vpool_submit(c->w->srv->vpool, keys, p->req.subs, p->req.n, now_ms,
+                         verified, p) == 0)
+            return;
+        err = request_verify_entries(keys, p->req.subs, p->req.n, now_ms, &rerr);
         issuers_unref(keys);
     }
     if (err == 0) {
-        p->ctx = *c;
         p->req.done = submit_done;
         err = seq_submit(c->w->srv->seq, &p->req);
         if (err == 0)
@@ -435,7 +471,13 @@ static void h_submit(struct ctx *c, const char *rest, const char *query)
 /* Runs on the sequencer's thread: hand the request back to its worker. */
 static void submit_done(struct seq_req *r)
 {
-    struct pending *p = (struct pending *)r;
+    hand_back((struct pending *)r);
+}
+
+/* Queues p for deliver() on the worker that owns its connection (from any
+ * thread). */
+static void hand_back(struct pending *p)
+{
     struct worker *w = p->ctx.w;
 
     pthread_mutex_lock(&w->mu);
@@ -468,7 +510,10 @@ static void deliver(struct pending *p)
     struct ctx *c = &p->ctx;
     int err;
 
-    if (p->req.result == SEQ_OK) {
+    if (p->fail_status != 0) {
+        reply_error(c, p->fail_status, p->fail_message,
+                    p->fail_has_position ? &p->fail_position : NULL);
+    } else if (p->req.result == SEQ_OK) {
         if (read_begin(c)) {
             err = query_receipts(c->w->reader, &p->req, &c->w->text);
             store_read_end(c->w->reader);
@@ -879,6 +924,7 @@ int http_start(const struct http_config *cfg, struct store *store,
     /* TLS bufferevents cannot send file segments: no cache for HTTPS. */
     if (cfg->tls == NULL)
         srv->tiles = tile_cache_new(NULL, HTTP_TILE_CACHE_MAX);
+    srv->vpool = vpool_new(cfg->threads); /* NULL: checked on the HTTP threads */
     for (unsigned i = 0; i < cfg->threads; i++) {
         srv->nworkers = i + 1;
         if (worker_init(srv, &srv->workers[i], cfg, &ss, sslen, errbuf,
@@ -946,6 +992,14 @@ void http_stop(struct http_server *srv)
         struct worker *w = &srv->workers[i];
         if (w->running)
             pthread_join(w->thread, NULL);
+        w->running = false;
+    }
+    /* Checks still queued finish now (the sequencer is stopped: they are
+     * refused with 503) and land in the workers' queues. */
+    vpool_free(srv->vpool);
+    srv->vpool = NULL;
+    for (unsigned i = 0; i < srv->nworkers; i++) {
+        struct worker *w = &srv->workers[i];
         /* Replies that arrived after the loop ended (none when the
          * sequencer was stopped first) are still delivered to free them. */
         while (w->done_head != NULL) {

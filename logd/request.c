@@ -183,7 +183,14 @@ int request_parse_entries_max(const char *body, size_t len, size_t max,
 int request_verify_entries(const struct issuers *keys, struct seq_sub *subs,
                            size_t n, uint64_t now_ms, struct request_error *err)
 {
-    for (size_t i = 0; i < n; i++) {
+    return request_verify_range(keys, subs, 0, n, now_ms, err);
+}
+
+int request_verify_range(const struct issuers *keys, struct seq_sub *subs,
+                         size_t first, size_t count, uint64_t now_ms,
+                         struct request_error *err)
+{
+    for (size_t i = first; i < first + count; i++) {
         struct seq_sub *s = &subs[i];
         const struct issuer_key *k = issuers_find(keys, s->e.issuer, s->e.key_id);
 

@@ -50,6 +50,13 @@ int request_parse_entries_max(const char *body, size_t len, size_t max,
 int request_verify_entries(const struct issuers *keys, struct seq_sub *subs,
                            size_t n, uint64_t now_ms, struct request_error *err);
 
+/* As request_verify_entries() for subs[first .. first+count) only (positions
+ * in err count from subs[0]), so that parts of one request can be checked on
+ * several threads. */
+int request_verify_range(const struct issuers *keys, struct seq_sub *subs,
+                         size_t first, size_t count, uint64_t now_ms,
+                         struct request_error *err);
+
 /* Parses exactly len bytes as a decimal integer: digits only, no sign, no
  * leading zero (but "0"), at most INT64_MAX. Returns 0 or REQUEST_ERR_SYNTAX. */
 int request_parse_u64(const char *s, size_t len, uint64_t *out);
