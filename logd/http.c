@@ -1,6 +1,7 @@
 /*
  * http.c: routes and the worker threads. See http.h and docs/api.md.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "logd/http.h"
 
 #include <errno.h>
@@ -698,6 +699,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
+
+    pthread_setname_np(pthread_self(), "logd-http"); /* for top -H, /proc */
 
     /* Runs until wake_cb() calls loopexit, even with no listener left. */
     event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);

@@ -12,6 +12,7 @@
  * n). Those are exactly the stored hashes that the next appends and the root
  * need, so a batch reads no tree hash from LMDB.
  */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "logd/seq.h"
 
 #include <errno.h>
@@ -922,6 +923,8 @@ int seq_sync_issuers(struct seq *q, const struct issuer_key *want, size_t n)
 static void *seq_main(void *arg)
 {
     struct seq *q = arg;
+
+    pthread_setname_np(pthread_self(), "logd-seq"); /* for top -H, /proc */
 
     pthread_mutex_lock(&q->mu);
     for (;;) {

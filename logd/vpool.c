@@ -1,4 +1,5 @@
 /* vpool.c: see vpool.h. */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include "logd/vpool.h"
 
 #include <pthread.h>
@@ -71,6 +72,8 @@ static void run_chunk(struct chunk *c)
 static void *vpool_main(void *arg)
 {
     struct vpool *p = arg;
+
+    pthread_setname_np(pthread_self(), "logd-verify"); /* for top -H, /proc */
 
     pthread_mutex_lock(&p->mu);
     for (;;) {

@@ -109,25 +109,26 @@ stop_logd() {
 }
 checkpoint_size() { "$bb/bench_get" --url "$url" --print /checkpoint | sed -n 2p; }
 metric() { "$bb/bench_get" --url "$url" --print /metrics | awk -v m="$1" '$1 == m {printf "%d", $2}'; }
-# threads_cpu: "TID:ticks" of each logd thread (utime + stime).
+# threads_cpu: "TID:NAME:ticks" of each logd thread (utime + stime; logd
+# names its threads logd-seq, logd-http, logd-verify).
 threads_cpu() {
 	for t in /proc/"$logd_pid"/task/*; do
-		awk -v t="${t##*/}" '{sub(/^.*\) /, ""); print t ":" $12 + $13}' "$t/stat"
-	done | sort -t: -k1,1n | tr '\n' ' '
+		awk -v t="${t##*/}" -v n="$(tr -d ' ' <"$t/comm")" '{sub(/^.*\) /, ""); print t ":" n ":" $12 + $13}' "$t/stat"
+	done | tr '\n' ' '
 }
 # cpu_split BEFORE AFTER ENTRIES: logd's CPU microseconds per entry, in total
-# and per thread (the sequencer thread is the first one started after main).
+# and by thread name.
 cpu_split() {
-	awk -v before="$1" -v after="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" -v main="$logd_pid" 'BEGIN {
-		split(before, b, " "); for (i in b) { split(b[i], kv, ":"); t0[kv[1]] = kv[2] }
+	awk -v before="$1" -v after="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		split(before, b, " "); for (i in b) { split(b[i], f, ":"); t0[f[1]] = f[3] }
 		k = split(after, a, " ")
-		for (i = 1; i <= k; i++) { split(a[i], kv, ":"); ids[i] = kv[1]; d[kv[1]] = kv[2] - t0[kv[1]] }
-		tot = 0; s = ""
 		for (i = 1; i <= k; i++) {
-			us = d[ids[i]] / hz * 1e6 / n; tot += us
-			name = (ids[i] == main) ? "main" : (i == 2 ? "seq" : "http")
-			s = s sprintf(" %s=%.0f", name, us)
+			split(a[i], f, ":"); name = f[2]; sub(/^logd-?/, "", name); if (name == "") name = "main"
+			if (!(name in d)) order[++m] = name
+			d[name] += f[3] - t0[f[1]]
 		}
+		tot = 0; s = ""
+		for (i = 1; i <= m; i++) { us = d[order[i]] / hz * 1e6 / n; tot += us; s = s sprintf(" %s=%.0f", order[i], us) }
 		printf "logd CPU us/entry: total=%.0f%s", tot, s
 	}'
 }
