@@ -955,6 +955,7 @@ static int smt_get_cb(void *ctx, unsigned depth,
 {
     struct store_txn *t = ctx;
     uint8_t key[SMT_KEY_SIZE + 2];
+    MDB_cursor *c;
     MDB_val k, v;
     size_t n;
     int rc, err;
@@ -965,7 +966,12 @@ static int smt_get_cb(void *ctx, unsigned depth,
         return smt_from_kv(t, depth, prefix, out);
     k.mv_data = key;
     k.mv_size = smt_key(depth, prefix, key);
-    rc = mdb_get(t->txn, t->s->dbi[DB_SMT], &k, &v);
+    /* A cursor's MDB_SET looks at its current page first: one path's nodes
+     * are neighbours (prefix-first keys), so most lookups skip the descent
+     * from the root. */
+    if ((err = cursor(t, DB_SMT, &c)) != 0)
+        return err;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET);
     if (rc == 0) {
         if (v.mv_size != SMT_HASH_SIZE)
             return fail(t, STORE_ERR_CORRUPT);
