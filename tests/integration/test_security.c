@@ -103,6 +103,26 @@ static void *post_late(void *arg)
     return NULL;
 }
 
+/* Polls /metrics until credlog_pending_entries is want (up to ~30 s). */
+static bool wait_pending(struct client_http *h, unsigned want)
+{
+    char line[64];
+
+    snprintf(line, sizeof line, "\ncredlog_pending_entries %u\n", want);
+    for (int i = 0; i < 3000; i++) {
+        struct client_http_response r;
+        bool found = false;
+        if (client_http_get(h, "/metrics", &r) == 0) {
+            found = r.status == 200 && strstr(r.body, line) != NULL;
+            client_http_response_free(&r);
+        }
+        if (found)
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
 static int64_t wait_issuers(struct client_http *h, size_t want)
 {
     for (int i = 0; i < 500; i++) {
@@ -170,7 +190,7 @@ static void test_keys(void)
     client_http_close(h);
     CHECK(logd_proc_stop(&p) == 0);
     REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "0", "--batch-wait",
-                                                       "3000", NULL}) == 0);
+                                                       "5000", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     {
         struct late l;
@@ -181,7 +201,9 @@ static void test_keys(void)
         random_cred(&rnd, c);
         make_entry(&l.e, ENTRY_ISSUE, c, &a2, util_now_ms(), 0);
         pthread_create(&t, NULL, post_late, &l);
-        usleep(400000);
+        /* Wait until it has passed the HTTP checks and waits for the
+         * sequencer (however slow the machine), then remove its key. */
+        CHECK(wait_pending(h, 1));
         CHECK(logd_proc_write_issuers(&p, (struct note_verifier[]){a1.v, b.v}, 2) == 0);
         CHECK(logd_proc_signal(&p, SIGHUP) == 0);
         pthread_join(t, NULL);
