@@ -279,7 +279,11 @@ static void secret_of(const struct note_signer *s, struct secret *out)
     if (n < 0)
         abort();
     snprintf(out->forms[0], sizeof out->forms[0], "%s", text);
-    blob = strrchr(text, '+') + 1;
+    /* PRIVATE+KEY+<name>+<id>+<base64>: the name has no '+', but the base64
+     * may, so the blob starts after the fourth '+', not the last. */
+    blob = text;
+    for (int i = 0; i < 4; i++)
+        blob = strchr(blob, '+') + 1;
     snprintf(out->forms[1], sizeof out->forms[1], "%s", blob);
     codec_hex_encode(s->seed, 32, out->forms[2]);
     codec_b64_encode(s->seed, 32, out->forms[3]);
