@@ -37,8 +37,10 @@
 #include "logd/signer.h"
 #include "logd/store.h"
 
-#define FILL_REQ 1000       /* submissions per request (the API's maximum) */
-#define FILL_IN_FLIGHT 16   /* requests queued at once (well under max_pending) */
+#define FILL_REQ 1000 /* submissions per request (the API's maximum) */
+#define FILL_IN_FLIGHT                                                         \
+    16 /* requests queued at once (well under max_pending)                     \
+        */
 
 struct fill {
     struct seq *seq;
@@ -97,7 +99,8 @@ static void build(struct fill *f, uint64_t rq, struct fill_req *fr)
         struct seq_sub *s = &fr->req.subs[j];
         int len;
         if (f->sign) {
-            if (bench_issue(&f->issuer, f->seed, base + j, f->now_ms, &s->e) != 0)
+            if (bench_issue(&f->issuer, f->seed, base + j, f->now_ms, &s->e) !=
+                0)
                 bench_die("cannot sign");
         } else {
             memset(&s->e, 0, sizeof s->e);
@@ -169,17 +172,29 @@ int main(int argc, char **argv)
     f.threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-        if (strcmp(a, "--no-sign") == 0) { f.sign = false; continue; }
+        if (strcmp(a, "--no-sign") == 0) {
+            f.sign = false;
+            continue;
+        }
         i++;
-        if (strcmp(a, "--data") == 0) data = v;
-        else if (strcmp(a, "--key") == 0) key = v;
-        else if (strcmp(a, "--issuers") == 0) issuers = v;
-        else if (strcmp(a, "--issuer-key") == 0) issuer_key = v;
-        else if (strcmp(a, "--seed") == 0) f.seed = bench_arg_u64(a, v);
-        else if (strcmp(a, "--first") == 0) f.first = bench_arg_u64(a, v);
-        else if (strcmp(a, "--count") == 0) f.count = bench_arg_u64(a, v);
-        else if (strcmp(a, "--sign-threads") == 0) f.threads = (unsigned)bench_arg_u64(a, v);
-        else data = NULL, i = argc;
+        if (strcmp(a, "--data") == 0)
+            data = v;
+        else if (strcmp(a, "--key") == 0)
+            key = v;
+        else if (strcmp(a, "--issuers") == 0)
+            issuers = v;
+        else if (strcmp(a, "--issuer-key") == 0)
+            issuer_key = v;
+        else if (strcmp(a, "--seed") == 0)
+            f.seed = bench_arg_u64(a, v);
+        else if (strcmp(a, "--first") == 0)
+            f.first = bench_arg_u64(a, v);
+        else if (strcmp(a, "--count") == 0)
+            f.count = bench_arg_u64(a, v);
+        else if (strcmp(a, "--sign-threads") == 0)
+            f.threads = (unsigned)bench_arg_u64(a, v);
+        else
+            data = NULL, i = argc;
     }
     if (data == NULL || key == NULL || issuers == NULL || issuer_key == NULL ||
         f.count == 0 || f.threads == 0 || f.threads > 64)
@@ -198,7 +213,8 @@ int main(int argc, char **argv)
     }
     {
         struct seq_config sc = {4096, 5, 0, 0};
-        if (seq_open(store, signer, NULL, &sc, &f.seq, errbuf, sizeof errbuf) != 0)
+        if (seq_open(store, signer, NULL, &sc, &f.seq, errbuf, sizeof errbuf) !=
+            0)
             bench_die("%s", errbuf);
     }
     if ((err = seq_sync_issuers(f.seq, want, nwant)) != 0)

@@ -110,14 +110,22 @@ int main(int argc, char **argv)
     double *lat, sum = 0;
 
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--url") == 0) url = argv[i + 1];
-        else if (strcmp(argv[i], "--paths") == 0) file = argv[i + 1];
-        else if (strcmp(argv[i], "--creds") == 0) creds = argv[i + 1];
-        else if (strcmp(argv[i], "--print") == 0) print = argv[i + 1];
-        else if (strcmp(argv[i], "--list") == 0) list = bench_arg_u64(argv[i], argv[i + 1]);
-        else if (strcmp(argv[i], "--count") == 0) count = bench_arg_u64(argv[i], argv[i + 1]);
-        else if (strcmp(argv[i], "--warmup") == 0) warmup = bench_arg_u64(argv[i], argv[i + 1]);
-        else url = NULL, i = argc;
+        if (strcmp(argv[i], "--url") == 0)
+            url = argv[i + 1];
+        else if (strcmp(argv[i], "--paths") == 0)
+            file = argv[i + 1];
+        else if (strcmp(argv[i], "--creds") == 0)
+            creds = argv[i + 1];
+        else if (strcmp(argv[i], "--print") == 0)
+            print = argv[i + 1];
+        else if (strcmp(argv[i], "--list") == 0)
+            list = bench_arg_u64(argv[i], argv[i + 1]);
+        else if (strcmp(argv[i], "--count") == 0)
+            count = bench_arg_u64(argv[i], argv[i + 1]);
+        else if (strcmp(argv[i], "--warmup") == 0)
+            warmup = bench_arg_u64(argv[i], argv[i + 1]);
+        else
+            url = NULL, i = argc;
     }
     if (list > 0 && creds != NULL && list <= 1000000) {
         char **v = cred_paths(creds, (size_t)list);
@@ -128,8 +136,9 @@ int main(int argc, char **argv)
         free(v);
         return 0;
     }
-    if (url == NULL || (file == NULL) + (creds == NULL) + (print == NULL) != 2 ||
-        count == 0 || argc % 2 == 0)
+    if (url == NULL ||
+        (file == NULL) + (creds == NULL) + (print == NULL) != 2 || count == 0 ||
+        argc % 2 == 0)
         bench_die("usage: bench_get --url URL (--paths FILE | --creds SEED:N) "
                   "[--count N] [--warmup W] | --print PATH");
     signal(SIGPIPE, SIG_IGN);

@@ -58,12 +58,12 @@ struct shared {
     struct note_verifier log;
     uint64_t now_ms;
     uint64_t nreq;
-    char **bodies;           /* closed loop: one JSON body per request */
+    char **bodies; /* closed loop: one JSON body per request */
     size_t *body_len;
-    struct entry *entries;   /* open loop: one entry per request */
-    bool *ok;                /* per request: answered as expected */
-    double *lat;             /* per request: seconds */
-    double *late;            /* open loop: how late each was sent, seconds */
+    struct entry *entries; /* open loop: one entry per request */
+    bool *ok;              /* per request: answered as expected */
+    double *lat;           /* per request: seconds */
+    double *late;          /* open loop: how late each was sent, seconds */
     atomic_uint_fast64_t next;
     atomic_uint_fast64_t errors;
     pthread_barrier_t ready; /* every client is set up */
@@ -97,7 +97,8 @@ static void build_bodies(struct shared *sh, unsigned id)
 
     for (uint64_t r = id; r < sh->nreq; r += o->clients) {
         json_t *arr = json_array(), *root = json_object();
-        if (arr == NULL || root == NULL || json_object_set_new(root, "entries", arr) != 0)
+        if (arr == NULL || root == NULL ||
+            json_object_set_new(root, "entries", arr) != 0)
             bench_die("out of memory");
         for (uint64_t j = 0; j < o->batch; j++) {
             struct entry e;
@@ -144,11 +145,13 @@ static void *closed_loop(void *arg)
     while ((r = atomic_fetch_add(&sh->next, 1)) < sh->nreq) {
         struct client_http_response resp;
         double t0 = bench_now();
-        int rc = client_http_request(h, "POST", "/v1/entries", "application/json",
-                                     sh->bodies[r], sh->body_len[r], &resp);
+        int rc =
+            client_http_request(h, "POST", "/v1/entries", "application/json",
+                                sh->bodies[r], sh->body_len[r], &resp);
         sh->lat[r] = bench_now() - t0;
         if (rc != 0) {
-            note_error(sh, "%s%s", "request failed: ", client_http_last_error(h));
+            note_error(sh, "%s%s",
+                       "request failed: ", client_http_last_error(h));
             continue;
         }
         if (resp.status != 200) {
@@ -252,7 +255,8 @@ static void write_issued(const struct shared *sh)
             continue;
         for (uint64_t j = 0; j < sh->o.batch; j++) {
             uint8_t cred[32];
-            bench_credential(sh->o.seed, sh->o.first + r * sh->o.batch + j, cred);
+            bench_credential(sh->o.seed, sh->o.first + r * sh->o.batch + j,
+                             cred);
             codec_hex_encode(cred, 32, hex);
             hex[64] = '\0';
             fprintf(f, "%s\n", hex);
@@ -282,21 +286,34 @@ int main(int argc, char **argv)
         if (v == NULL)
             usage();
         i++;
-        if (strcmp(a, "--url") == 0) o->url = v;
-        else if (strcmp(a, "--key") == 0) o->key = v;
-        else if (strcmp(a, "--log-key") == 0) o->log_key = v;
-        else if (strcmp(a, "--issued-out") == 0) o->issued_out = v;
-        else if (strcmp(a, "--seed") == 0) o->seed = bench_arg_u64(a, v);
-        else if (strcmp(a, "--first") == 0) o->first = bench_arg_u64(a, v);
-        else if (strcmp(a, "--count") == 0) o->count = bench_arg_u64(a, v);
-        else if (strcmp(a, "--batch") == 0) o->batch = bench_arg_u64(a, v);
-        else if (strcmp(a, "--clients") == 0) o->clients = bench_arg_u64(a, v);
-        else if (strcmp(a, "--rate") == 0) o->rate = bench_arg_u64(a, v);
-        else if (strcmp(a, "--seconds") == 0) o->seconds = bench_arg_u64(a, v);
-        else usage();
+        if (strcmp(a, "--url") == 0)
+            o->url = v;
+        else if (strcmp(a, "--key") == 0)
+            o->key = v;
+        else if (strcmp(a, "--log-key") == 0)
+            o->log_key = v;
+        else if (strcmp(a, "--issued-out") == 0)
+            o->issued_out = v;
+        else if (strcmp(a, "--seed") == 0)
+            o->seed = bench_arg_u64(a, v);
+        else if (strcmp(a, "--first") == 0)
+            o->first = bench_arg_u64(a, v);
+        else if (strcmp(a, "--count") == 0)
+            o->count = bench_arg_u64(a, v);
+        else if (strcmp(a, "--batch") == 0)
+            o->batch = bench_arg_u64(a, v);
+        else if (strcmp(a, "--clients") == 0)
+            o->clients = bench_arg_u64(a, v);
+        else if (strcmp(a, "--rate") == 0)
+            o->rate = bench_arg_u64(a, v);
+        else if (strcmp(a, "--seconds") == 0)
+            o->seconds = bench_arg_u64(a, v);
+        else
+            usage();
     }
     open = o->rate != 0;
-    if (o->url == NULL || o->key == NULL || o->clients == 0 || o->clients > 1024 ||
+    if (o->url == NULL || o->key == NULL || o->clients == 0 ||
+        o->clients > 1024 ||
         (open ? o->seconds == 0 || o->log_key == NULL || o->issued_out != NULL
               : o->count == 0 || o->batch == 0 || o->batch > 1000))
         usage();
@@ -319,7 +336,8 @@ int main(int argc, char **argv)
     sh->lat = calloc(sh->nreq, sizeof *sh->lat);
     cl = calloc(o->clients, sizeof *cl);
     if (cl == NULL || sh->ok == NULL || sh->lat == NULL ||
-        (open ? sh->entries == NULL : sh->bodies == NULL || sh->body_len == NULL))
+        (open ? sh->entries == NULL
+              : sh->bodies == NULL || sh->body_len == NULL))
         bench_die("out of memory");
     sh->now_ms = bench_unix_ms();
     pthread_mutex_init(&sh->mu, NULL);
@@ -363,9 +381,11 @@ int main(int argc, char **argv)
                (unsigned long long)o->rate, (double)good / elapsed,
                (unsigned long long)sh->nreq,
                (unsigned long long)atomic_load(&sh->errors), p50,
-               bench_percentile(lat, nlat, 0.90), bench_percentile(lat, nlat, 0.99),
-               bench_percentile(lat, nlat, 0.999), bench_percentile(lat, nlat, 1.0),
-               cpu_s / elapsed, 1e3 * bench_percentile(sh->late, sh->nreq, 0.99));
+               bench_percentile(lat, nlat, 0.90),
+               bench_percentile(lat, nlat, 0.99),
+               bench_percentile(lat, nlat, 0.999),
+               bench_percentile(lat, nlat, 1.0), cpu_s / elapsed,
+               1e3 * bench_percentile(sh->late, sh->nreq, 0.99));
     } else {
         double p50 = bench_percentile(lat, nlat, 0.50);
         printf("entries_per_s=%.0f entries=%llu requests=%llu errors=%llu "

@@ -1,7 +1,7 @@
 /*
  * bench_util.h: small helpers shared by credlog's benchmark programs
- * (the programs in bench/): clocks, deterministic credential hashes, presigned ISSUE
- * submissions, percentiles and argument parsing. Nothing here is used by
+ * (the programs in bench/): clocks, deterministic credential hashes, presigned
+ * ISSUE submissions, percentiles and argument parsing. Nothing here is used by
  * logd or the client; see docs/performance.md for the method.
  */
 #ifndef CREDLOG_BENCH_UTIL_H
@@ -48,6 +48,7 @@ double bench_percentile(double *v, size_t n, double p);
 uint64_t bench_arg_u64(const char *flag, const char *s);
 
 /* Prints "bench: " and the message to stderr and exits 1. */
-void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void bench_die(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -47,11 +47,13 @@ static void *run(void *arg)
 
     for (size_t i = 0; i < sizeof msg; i++)
         msg[i] = (uint8_t)(i * 7 + 1);
-    if (ed25519_random_seed(seed) != 0 || ed25519_public_from_seed(seed, pub) != 0 ||
+    if (ed25519_random_seed(seed) != 0 ||
+        ed25519_public_from_seed(seed, pub) != 0 ||
         ed25519_sign(seed, msg, len, sig) != 0)
         bench_die("cannot make an Ed25519 key");
     if (j->mode != MODE_PROOFS) {
-        key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, sizeof pub);
+        key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
+                                          sizeof pub);
         ctx = EVP_MD_CTX_new();
         if (key == NULL || ctx == NULL ||
             EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, key) != 1)
@@ -67,7 +69,8 @@ static void *run(void *arg)
                 ok = ed25519_verify(pub, msg, len, sig);
             } else if (j->mode == MODE_CACHED) {
                 EVP_MD_CTX *c = EVP_MD_CTX_new();
-                ok = c != NULL && EVP_DigestVerifyInit(c, NULL, NULL, NULL, key) == 1 &&
+                ok = c != NULL &&
+                     EVP_DigestVerifyInit(c, NULL, NULL, NULL, key) == 1 &&
                      EVP_DigestVerify(c, sig, sizeof sig, msg, len) == 1;
                 EVP_MD_CTX_free(c);
             } else {

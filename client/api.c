@@ -36,13 +36,17 @@ int client_api_open(const char *url, const struct client_api_options *opt,
         free(a->url);
         free(a);
         if (rc == CLIENT_HTTP_ERR_URL)
-            return client_fail(why, CLIENT_ERR_ARG, "bad log URL %s (want http(s)://host[:port][/path])", url);
+            return client_fail(
+                why, CLIENT_ERR_ARG,
+                "bad log URL %s (want http(s)://host[:port][/path])", url);
         if (rc == CLIENT_HTTP_ERR_NOMEM)
             return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
         if (rc == CLIENT_HTTP_ERR_TLS && hopt.cacert != NULL)
-            return client_fail(why, CLIENT_ERR_NET, "%s: cannot load CA certificates from %s", url,
+            return client_fail(why, CLIENT_ERR_NET,
+                               "%s: cannot load CA certificates from %s", url,
                                hopt.cacert);
-        return client_fail(why, CLIENT_ERR_NET, "%s: %s", url, client_http_strerror(rc));
+        return client_fail(why, CLIENT_ERR_NET, "%s: %s", url,
+                           client_http_strerror(rc));
     }
     *out = a;
     return 0;
@@ -63,10 +67,11 @@ const char *client_api_url(const struct client_api *a)
 }
 
 /* The "error" text of a JSON error answer, or a short excerpt of the body. */
-static void error_message(const struct client_http_response *r, char *buf, size_t cap,
-                          long *position)
+static void error_message(const struct client_http_response *r, char *buf,
+                          size_t cap, long *position)
 {
-    json_t *j = r->body != NULL ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+    json_t *j =
+        r->body != NULL ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
     json_t *e = json_object_get(j, "error");
     json_t *p = json_object_get(j, "position");
 
@@ -75,7 +80,9 @@ static void error_message(const struct client_http_response *r, char *buf, size_
     if (json_is_string(e))
         snprintf(buf, cap, "%s", json_string_value(e));
     else
-        snprintf(buf, cap, "%.80s", r->body != NULL && r->body_len > 0 ? r->body : "(empty answer)");
+        snprintf(buf, cap, "%.80s",
+                 r->body != NULL && r->body_len > 0 ? r->body
+                                                    : "(empty answer)");
     json_decref(j);
     for (char *c = buf; *c; c++)
         if ((unsigned char)*c < 0x20)
@@ -92,11 +99,14 @@ static int request(struct client_api *a, const char *method, const char *path,
     int rc;
 
     memset(resp, 0, sizeof *resp);
-    rc = client_http_request(a->http, method, path, body ? "application/json" : NULL, body,
-                             body_len, resp);
+    rc = client_http_request(a->http, method, path,
+                             body ? "application/json" : NULL, body, body_len,
+                             resp);
     if (rc != 0)
-        return client_fail(why, rc == CLIENT_HTTP_ERR_NOMEM ? CLIENT_ERR_NOMEM : CLIENT_ERR_NET,
-                           "%s%s: %s", a->url, path, client_http_last_error(a->http));
+        return client_fail(
+            why,
+            rc == CLIENT_HTTP_ERR_NOMEM ? CLIENT_ERR_NOMEM : CLIENT_ERR_NET,
+            "%s%s: %s", a->url, path, client_http_last_error(a->http));
     if (resp->status == 200)
         return 0;
     error_message(resp, msg, sizeof msg, NULL);
@@ -107,7 +117,8 @@ static int request(struct client_api *a, const char *method, const char *path,
     return rc;
 }
 
-static int get_json(struct client_api *a, const char *path, json_t **out, char *why)
+static int get_json(struct client_api *a, const char *path, json_t **out,
+                    char *why)
 {
     struct client_http_response resp;
     json_error_t err;
@@ -118,8 +129,8 @@ static int get_json(struct client_api *a, const char *path, json_t **out, char *
         return rc;
     *out = json_loadb(resp.body, resp.body_len, JSON_REJECT_DUPLICATES, &err);
     if (*out == NULL)
-        rc = client_fail(why, CLIENT_ERR_SYNTAX, "%s%s: answer is not JSON: %s", a->url, path,
-                         err.text);
+        rc = client_fail(why, CLIENT_ERR_SYNTAX, "%s%s: answer is not JSON: %s",
+                         a->url, path, err.text);
     client_http_response_free(&resp);
     return rc;
 }
@@ -139,7 +150,8 @@ int client_api_submit(struct client_api *a, const struct entry *entries,
         return client_fail(why, CLIENT_ERR_ARG, "batch of %zu submissions", n);
     req = json_object();
     arr = json_array();
-    if (req == NULL || arr == NULL || json_object_set_new(req, "entries", arr) != 0) {
+    if (req == NULL || arr == NULL ||
+        json_object_set_new(req, "entries", arr) != 0) {
         json_decref(req);
         return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
     }
@@ -147,7 +159,8 @@ int client_api_submit(struct client_api *a, const struct entry *entries,
         json_t *s = client_submission_to_json(&entries[i]);
         if (s == NULL || json_array_append_new(arr, s) != 0) {
             json_decref(req);
-            return client_fail(why, CLIENT_ERR_ARG, "submission %zu cannot be encoded", i);
+            return client_fail(why, CLIENT_ERR_ARG,
+                               "submission %zu cannot be encoded", i);
         }
     }
     body = json_dumps(req, JSON_COMPACT);
@@ -155,36 +168,40 @@ int client_api_submit(struct client_api *a, const struct entry *entries,
     if (body == NULL)
         return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
     memset(&resp, 0, sizeof resp);
-    rc = client_http_request(a->http, "POST", "/v1/entries", "application/json", body,
-                             strlen(body), &resp);
+    rc = client_http_request(a->http, "POST", "/v1/entries", "application/json",
+                             body, strlen(body), &resp);
     free(body);
     if (rc != 0)
         return client_fail(why, CLIENT_ERR_NET, "%s/v1/entries: %s", a->url,
                            client_http_last_error(a->http));
     if (resp.status >= 400 && resp.status < 500) {
         refusal->http_status = resp.status;
-        error_message(&resp, refusal->message, sizeof refusal->message, &refusal->position);
+        error_message(&resp, refusal->message, sizeof refusal->message,
+                      &refusal->position);
         client_http_response_free(&resp);
-        return client_fail(why, CLIENT_ERR_REFUSED, "refused (HTTP %d): %s", refusal->http_status,
-                           refusal->message);
+        return client_fail(why, CLIENT_ERR_REFUSED, "refused (HTTP %d): %s",
+                           refusal->http_status, refusal->message);
     }
     if (resp.status != 200) {
         char msg[CLIENT_REASON_MAX / 2];
         int status = resp.status;
         error_message(&resp, msg, sizeof msg, NULL);
         client_http_response_free(&resp);
-        return client_fail(why, CLIENT_ERR_HTTP, "%s/v1/entries: HTTP %d: %s", a->url, status, msg);
+        return client_fail(why, CLIENT_ERR_HTTP, "%s/v1/entries: HTTP %d: %s",
+                           a->url, status, msg);
     }
     ans = json_loadb(resp.body, resp.body_len, JSON_REJECT_DUPLICATES, NULL);
     client_http_response_free(&resp);
     list = json_object_get(ans, "receipts");
     if (!json_is_array(list) || json_array_size(list) != n) {
         json_decref(ans);
-        return client_fail(why, CLIENT_ERR_SYNTAX, "answer has no \"receipts\" array of %zu", n);
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "answer has no \"receipts\" array of %zu", n);
     }
     for (size_t i = 0; i < n; i++) {
         char inner[CLIENT_REASON_MAX];
-        rc = client_receipt_from_json(json_array_get(list, i), &receipts[i], inner);
+        rc = client_receipt_from_json(json_array_get(list, i), &receipts[i],
+                                      inner);
         if (rc != 0) {
             while (i-- > 0)
                 client_receipt_free(&receipts[i]);
@@ -208,7 +225,8 @@ int client_api_checkpoint(struct client_api *a, char **note, size_t *len,
         return rc;
     if (resp.body_len == 0 || resp.body_len > CLIENT_NOTE_MAX) {
         client_http_response_free(&resp);
-        return client_fail(why, CLIENT_ERR_SYNTAX, "checkpoint is empty or too large");
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "checkpoint is empty or too large");
     }
     *note = resp.body; /* NUL-terminated, ours now */
     *len = resp.body_len;
@@ -229,10 +247,13 @@ int client_api_log_key(struct client_api *a, struct note_verifier *out,
         len--;
     if (len > 0 && resp.body[len - 1] == '\r')
         len--;
-    rc = note_verifier_parse(resp.body, len, out) == 0 && out->type == NOTE_TYPE_ED25519
+    rc = note_verifier_parse(resp.body, len, out) == 0 &&
+                 out->type == NOTE_TYPE_ED25519
              ? 0
-             : client_fail(why, CLIENT_ERR_SYNTAX,
-                           "%s/v1/log-key: the answer is not an Ed25519 verifier key", a->url);
+             : client_fail(
+                   why, CLIENT_ERR_SYNTAX,
+                   "%s/v1/log-key: the answer is not an Ed25519 verifier key",
+                   a->url);
     client_http_response_free(&resp);
     return rc;
 }
@@ -241,7 +262,8 @@ int client_api_status(struct client_api *a,
                       const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
                       struct client_status_proof *out, char *why)
 {
-    char path[16 + 2 * ENTRY_CREDENTIAL_SIZE + 1], hex[2 * ENTRY_CREDENTIAL_SIZE + 1];
+    char path[16 + 2 * ENTRY_CREDENTIAL_SIZE + 1],
+        hex[2 * ENTRY_CREDENTIAL_SIZE + 1];
     char inner[CLIENT_REASON_MAX];
     json_t *j;
     int rc;
@@ -267,16 +289,20 @@ int client_api_consistency(struct client_api *a, uint64_t m, uint64_t n,
     json_t *j;
     int rc;
 
-    snprintf(path, sizeof path, "/v1/proof/consistency?from=%" PRIu64 "&to=%" PRIu64, m, n);
+    snprintf(path, sizeof path,
+             "/v1/proof/consistency?from=%" PRIu64 "&to=%" PRIu64, m, n);
     if ((rc = get_json(a, path, &j, why)) != 0)
         return rc;
     rc = client_consistency_from_json(j, &from, &to, proof, len, inner);
     json_decref(j);
     if (rc != 0)
-        return client_fail(why, rc, "consistency proof from %s: %s", a->url, inner);
+        return client_fail(why, rc, "consistency proof from %s: %s", a->url,
+                           inner);
     if (from != m || to != n)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "asked for consistency %" PRIu64 "->%" PRIu64
-                           ", got %" PRIu64 "->%" PRIu64, m, n, from, to);
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "asked for consistency %" PRIu64 "->%" PRIu64
+                           ", got %" PRIu64 "->%" PRIu64,
+                           m, n, from, to);
     return 0;
 }
 

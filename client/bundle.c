@@ -19,14 +19,16 @@ int client_bundle_format(const struct client_status_proof *sp,
     int bad = o == NULL || s == NULL;
 
     *out = NULL;
-    bad = bad || json_object_set_new(o, "format", json_string(CLIENT_BUNDLE_FORMAT)) != 0;
+    bad = bad || json_object_set_new(o, "format",
+                                     json_string(CLIENT_BUNDLE_FORMAT)) != 0;
     bad = bad || json_object_set(o, "status_proof", s) != 0;
     if (!bad && receipt != NULL) {
         json_t *r = client_receipt_to_json(receipt);
         bad = r == NULL || json_object_set_new(o, "receipt", r) != 0;
     }
     if (!bad && consistency != NULL) {
-        json_t *c = client_consistency_to_json(from, to, consistency, consistency_len);
+        json_t *c =
+            client_consistency_to_json(from, to, consistency, consistency_len);
         bad = c == NULL || json_object_set_new(o, "consistency", c) != 0;
     }
     if (!bad)
@@ -48,14 +50,18 @@ int client_bundle_parse(const char *text, size_t len, struct client_bundle *out,
     memset(out, 0, sizeof *out);
     j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
     if (j == NULL)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "bundle is not JSON: %s (line %d)", err.text,
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "bundle is not JSON: %s (line %d)", err.text,
                            err.line);
     f = json_object_get(j, "format");
-    if (!json_is_string(f) || strcmp(json_string_value(f), CLIENT_BUNDLE_FORMAT) != 0) {
+    if (!json_is_string(f) ||
+        strcmp(json_string_value(f), CLIENT_BUNDLE_FORMAT) != 0) {
         json_decref(j);
-        return client_fail(why, CLIENT_ERR_SYNTAX, "not a %s file", CLIENT_BUNDLE_FORMAT);
+        return client_fail(why, CLIENT_ERR_SYNTAX, "not a %s file",
+                           CLIENT_BUNDLE_FORMAT);
     }
-    rc = client_status_proof_from_json(json_object_get(j, "status_proof"), &out->status, inner);
+    rc = client_status_proof_from_json(json_object_get(j, "status_proof"),
+                                       &out->status, inner);
     if (rc != 0) {
         json_decref(j);
         return client_fail(why, rc, "bundle status_proof: %s", inner);
@@ -72,8 +78,8 @@ int client_bundle_parse(const char *text, size_t len, struct client_bundle *out,
     }
     c = json_object_get(j, "consistency");
     if (c != NULL) {
-        rc = client_consistency_from_json(c, &from, &to, out->consistency, &out->consistency_len,
-                                          inner);
+        rc = client_consistency_from_json(c, &from, &to, out->consistency,
+                                          &out->consistency_len, inner);
         if (rc != 0) {
             client_bundle_free(out);
             json_decref(j);
@@ -96,9 +102,10 @@ void client_bundle_free(struct client_bundle *b)
 
 int client_tlog_proof_format(const struct client_receipt *r, char **out)
 {
-    size_t cap = sizeof CLIENT_TLOG_PROOF_HEADER + 6 + CODEC_B64_LEN(r->e.entry_len) + 32 +
-                 r->e.inclusion_len * (CODEC_B64_LEN(MERKLE_HASH_SIZE) + 1) + 1 +
-                 r->checkpoint_len + 1;
+    size_t cap = sizeof CLIENT_TLOG_PROOF_HEADER + 6 +
+                 CODEC_B64_LEN(r->e.entry_len) + 32 +
+                 r->e.inclusion_len * (CODEC_B64_LEN(MERKLE_HASH_SIZE) + 1) +
+                 1 + r->checkpoint_len + 1;
     char *buf = malloc(cap);
     size_t n;
 
@@ -121,8 +128,8 @@ int client_tlog_proof_format(const struct client_receipt *r, char **out)
 }
 
 /* The next line of text at *pos (without its "\n"); -1 if none ends there. */
-static int next_line(const char *text, size_t len, size_t *pos, const char **line,
-                     size_t *line_len)
+static int next_line(const char *text, size_t len, size_t *pos,
+                     const char **line, size_t *line_len)
 {
     const char *nl;
 
@@ -165,14 +172,17 @@ int client_tlog_proof_parse(const char *text, size_t len,
 
     memset(out, 0, sizeof *out);
     if (len < hl || memcmp(text, CLIENT_TLOG_PROOF_HEADER, hl) != 0)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "not a c2sp.org/tlog-proof@v1 file");
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "not a c2sp.org/tlog-proof@v1 file");
     pos = hl;
     if (next_line(text, len, &pos, &line, &line_len) != 0)
         return client_fail(why, CLIENT_ERR_SYNTAX, "tlog-proof: truncated");
     if (line_len > 6 && memcmp(line, "extra ", 6) == 0) {
-        rc = codec_b64_decode(line + 6, line_len - 6, out->e.entry, sizeof out->e.entry);
+        rc = codec_b64_decode(line + 6, line_len - 6, out->e.entry,
+                              sizeof out->e.entry);
         if (rc < 0)
-            return client_fail(why, CLIENT_ERR_SYNTAX, "tlog-proof: extra is not a base64 entry");
+            return client_fail(why, CLIENT_ERR_SYNTAX,
+                               "tlog-proof: extra is not a base64 entry");
         out->e.entry_len = (size_t)rc;
         have_extra = true;
         if (next_line(text, len, &pos, &line, &line_len) != 0)
@@ -180,24 +190,31 @@ int client_tlog_proof_parse(const char *text, size_t len,
     }
     if (line_len < 7 || memcmp(line, "index ", 6) != 0 ||
         parse_u64(line + 6, line_len - 6, &out->e.index) != 0)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "tlog-proof: bad index line");
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "tlog-proof: bad index line");
     for (;;) {
         if (next_line(text, len, &pos, &line, &line_len) != 0)
-            return client_fail(why, CLIENT_ERR_SYNTAX, "tlog-proof: no blank line before the checkpoint");
+            return client_fail(
+                why, CLIENT_ERR_SYNTAX,
+                "tlog-proof: no blank line before the checkpoint");
         if (line_len == 0)
             break;
         if (out->e.inclusion_len == MERKLE_MAX_PROOF ||
-            codec_b64_decode(line, line_len, out->e.inclusion[out->e.inclusion_len],
+            codec_b64_decode(line, line_len,
+                             out->e.inclusion[out->e.inclusion_len],
                              MERKLE_HASH_SIZE) != MERKLE_HASH_SIZE)
-            return client_fail(why, CLIENT_ERR_SYNTAX, "tlog-proof: bad inclusion hash line %zu",
+            return client_fail(why, CLIENT_ERR_SYNTAX,
+                               "tlog-proof: bad inclusion hash line %zu",
                                out->e.inclusion_len + 1);
         out->e.inclusion_len++;
     }
     if (!have_extra)
-        return client_fail(why, CLIENT_ERR_SYNTAX,
-                           "tlog-proof has no \"extra\" line carrying the credlog entry");
+        return client_fail(
+            why, CLIENT_ERR_SYNTAX,
+            "tlog-proof has no \"extra\" line carrying the credlog entry");
     if (len - pos == 0 || len - pos > CLIENT_NOTE_MAX)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "tlog-proof: missing or oversized checkpoint");
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "tlog-proof: missing or oversized checkpoint");
     out->checkpoint = malloc(len - pos + 1);
     if (out->checkpoint == NULL)
         return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");

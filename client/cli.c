@@ -27,24 +27,31 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"keygen", cli_keygen, "create an issuer key pair (institutions)"},
-    {"issue", cli_issue, "log credentials and write verified receipts (institutions)"},
+    {"issue", cli_issue,
+     "log credentials and write verified receipts (institutions)"},
     {"revoke", cli_revoke, "revoke credentials (institutions)"},
-    {"verify", cli_verify, "check a credential: VALID, REVOKED, NOT ISSUED or INVALID (verifiers)"},
-    {"status", cli_status, "fetch and verify a status proof, optionally save it (verifiers)"},
+    {"verify", cli_verify,
+     "check a credential: VALID, REVOKED, NOT ISSUED or INVALID (verifiers)"},
+    {"status", cli_status,
+     "fetch and verify a status proof, optionally save it (verifiers)"},
     {"receipt", cli_receipt, "export a receipt as a C2SP tlog-proof"},
-    {"monitor", cli_monitor, "follow the log and check everything in it (monitors)"},
+    {"monitor", cli_monitor,
+     "follow the log and check everything in it (monitors)"},
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: credlog <command> [options]\n\n"
-               "credlog talks to a credlog transparency log and verifies everything it gets.\n\n"
+               "credlog talks to a credlog transparency log and verifies "
+               "everything it gets.\n\n"
                "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'credlog <command> --help' for a command's options.\n"
-               "Exit status: 0 success or VALID; 1 a negative answer (REVOKED, NOT ISSUED,\n"
-               "refused, log inconsistency); 2 usage, network or proof error (INVALID).\n");
+               "Exit status: 0 success or VALID; 1 a negative answer (REVOKED, "
+               "NOT ISSUED,\n"
+               "refused, log inconsistency); 2 usage, network or proof error "
+               "(INVALID).\n");
 }
 
 int main(int argc, char **argv)
@@ -131,7 +138,8 @@ int cli_parse_hash(const char *s, uint8_t out[32])
     return codec_hex_decode(s, strlen(s), out, 32) == 0 ? 0 : -1;
 }
 
-int cli_open_api(const char *url, const struct cli_net *net, struct client_api **out)
+int cli_open_api(const char *url, const struct cli_net *net,
+                 struct client_api **out)
 {
     struct client_api_options opt = {net->cacert, net->timeout};
     char why[CLIENT_REASON_MAX];
@@ -145,35 +153,43 @@ int cli_open_api(const char *url, const struct cli_net *net, struct client_api *
 
 /* Pins the key the log at url serves, after checking that the log's
  * checkpoint is signed by it (a log that cannot even do that is refused). */
-static int trust_on_first_use(const char *url, struct client_api *api, struct note_verifier *out)
+static int trust_on_first_use(const char *url, struct client_api *api,
+                              struct note_verifier *out)
 {
     char why[CLIENT_REASON_MAX], vkey[NOTE_KEY_TEXT_MAX + 1], path[PATH_MAX];
     int rc;
 
     if (client_api_log_key(api, out, why) != 0) {
-        cli_error("no log key known for %s and the log does not serve one: %s", url, why);
-        cli_error("pass --log-key VKEY (the key published by the log's operator)");
+        cli_error("no log key known for %s and the log does not serve one: %s",
+                  url, why);
+        cli_error(
+            "pass --log-key VKEY (the key published by the log's operator)");
         return CLI_ERROR;
     }
     if ((rc = cli_check_log_key(api, out)) != CLI_OK)
         return rc;
-    if (client_pin_store(url, out, why) != 0 || client_pin_file(path, sizeof path, why) != 0) {
+    if (client_pin_store(url, out, why) != 0 ||
+        client_pin_file(path, sizeof path, why) != 0) {
         cli_error("cannot pin the log key: %s", why);
         return CLI_ERROR;
     }
     note_verifier_format(out, vkey, sizeof vkey);
-    fprintf(stderr,
-            "credlog: notice: no key was known for the log %s, so credlog fetched the key\n"
-            "  the log itself serves and pinned it in %s (trust on first use):\n"
-            "    %s\n"
-            "  Check it against the key the log's operator publishes. From now on credlog\n"
-            "  refuses any other key for this log; to give the key yourself, use --log-key.\n",
-            url, path, vkey);
+    fprintf(
+        stderr,
+        "credlog: notice: no key was known for the log %s, so credlog fetched "
+        "the key\n"
+        "  the log itself serves and pinned it in %s (trust on first use):\n"
+        "    %s\n"
+        "  Check it against the key the log's operator publishes. From now on "
+        "credlog\n"
+        "  refuses any other key for this log; to give the key yourself, use "
+        "--log-key.\n",
+        url, path, vkey);
     return CLI_OK;
 }
 
-int cli_log_key(const char *url, const char *arg, bool quiet, struct client_api *fetch,
-                struct note_verifier *out)
+int cli_log_key(const char *url, const char *arg, bool quiet,
+                struct client_api *fetch, struct note_verifier *out)
 {
     char why[CLIENT_REASON_MAX], vkey[NOTE_KEY_TEXT_MAX + 1];
     bool pinned = false, found = false;
@@ -194,19 +210,24 @@ int cli_log_key(const char *url, const char *arg, bool quiet, struct client_api 
     return CLI_OK;
 }
 
-bool cli_log_key_diagnose(struct client_api *api, const struct note_verifier *key)
+bool cli_log_key_diagnose(struct client_api *api,
+                          const struct note_verifier *key)
 {
     char path[PATH_MAX] = "the pin file";
     struct note_verifier served;
 
-    if (client_api_log_key(api, &served, NULL) != 0 || client_verifier_same(&served, key))
+    if (client_api_log_key(api, &served, NULL) != 0 ||
+        client_verifier_same(&served, key))
         return false;
     client_pin_file(path, sizeof path, NULL);
     cli_error("the log at %s now says it signs with the key %s+%08" PRIx32 ",\n"
-              "  not with the log key %s+%08" PRIx32 " that credlog checks it against:\n"
-              "  refusing another key. If the log's operator really changed its key, check\n"
+              "  not with the log key %s+%08" PRIx32
+              " that credlog checks it against:\n"
+              "  refusing another key. If the log's operator really changed "
+              "its key, check\n"
               "  the new key with them, then delete the log's line in %s.",
-              client_api_url(api), served.name, served.key_id, key->name, key->key_id, path);
+              client_api_url(api), served.name, served.key_id, key->name,
+              key->key_id, path);
     return true;
 }
 
@@ -242,7 +263,8 @@ int cli_read_receipt(const char *path, struct client_receipt *out, char *why)
     if (rc != 0)
         return rc;
     if (len >= strlen(CLIENT_TLOG_PROOF_HEADER) &&
-        memcmp(text, CLIENT_TLOG_PROOF_HEADER, strlen(CLIENT_TLOG_PROOF_HEADER)) == 0)
+        memcmp(text, CLIENT_TLOG_PROOF_HEADER,
+               strlen(CLIENT_TLOG_PROOF_HEADER)) == 0)
         rc = client_tlog_proof_parse(text, len, out, inner);
     else
         rc = client_receipt_parse(text, len, out, inner);
@@ -258,42 +280,54 @@ json_t *cli_verdict_json(const struct client_verdict *v)
     json_t *o = json_object();
 
     codec_hex_encode(v->credential, 32, hex);
-    json_object_set_new(o, "verdict", json_string(client_verdict_name(v->kind)));
+    json_object_set_new(o, "verdict",
+                        json_string(client_verdict_name(v->kind)));
     json_object_set_new(o, "credential_hash", json_string(hex));
     if (v->kind == CLIENT_VERDICT_INVALID)
         json_object_set_new(o, "reason", json_string(v->reason));
     if (v->stale || v->future) {
         json_object_set_new(o, v->stale ? "stale" : "future", json_true());
-        json_object_set_new(o, "as_of_ms", json_integer((json_int_t)v->as_of_ms));
+        json_object_set_new(o, "as_of_ms",
+                            json_integer((json_int_t)v->as_of_ms));
         cli_time(v->as_of_ms, t, sizeof t);
         json_object_set_new(o, "as_of", json_string(t));
     }
     if (v->kind == CLIENT_VERDICT_VALID || v->kind == CLIENT_VERDICT_REVOKED) {
         json_object_set_new(o, "issuer", json_string(v->issuer));
-        json_object_set_new(o, "issue_index", json_integer((json_int_t)v->issue_index));
-        json_object_set_new(o, "issued_ms", json_integer((json_int_t)v->issued_ms));
+        json_object_set_new(o, "issue_index",
+                            json_integer((json_int_t)v->issue_index));
+        json_object_set_new(o, "issued_ms",
+                            json_integer((json_int_t)v->issued_ms));
         cli_time(v->issued_ms, t, sizeof t);
         json_object_set_new(o, "issued", json_string(t));
     }
     if (v->kind == CLIENT_VERDICT_REVOKED) {
-        json_object_set_new(o, "revoke_index", json_integer((json_int_t)v->revoke_index));
-        json_object_set_new(o, "revoked_ms", json_integer((json_int_t)v->revoked_ms));
+        json_object_set_new(o, "revoke_index",
+                            json_integer((json_int_t)v->revoke_index));
+        json_object_set_new(o, "revoked_ms",
+                            json_integer((json_int_t)v->revoked_ms));
         cli_time(v->revoked_ms, t, sizeof t);
         json_object_set_new(o, "revoked", json_string(t));
-        json_object_set_new(o, "revoke_reason", json_string(entry_reason_name(v->revoke_reason)));
+        json_object_set_new(o, "revoke_reason",
+                            json_string(entry_reason_name(v->revoke_reason)));
     }
     if (v->kind != CLIENT_VERDICT_INVALID) {
-        json_object_set_new(o, "revocation_checked", json_boolean(v->status_checked));
+        json_object_set_new(o, "revocation_checked",
+                            json_boolean(v->status_checked));
         if (v->status_checked) {
-            json_object_set_new(o, "as_of_ms", json_integer((json_int_t)v->as_of_ms));
+            json_object_set_new(o, "as_of_ms",
+                                json_integer((json_int_t)v->as_of_ms));
             cli_time(v->as_of_ms, t, sizeof t);
             json_object_set_new(o, "as_of", json_string(t));
         }
-        json_object_set_new(o, "receipt_checked", json_boolean(v->receipt_checked));
+        json_object_set_new(o, "receipt_checked",
+                            json_boolean(v->receipt_checked));
         if (v->receipt_checked && v->status_checked)
-            json_object_set_new(o, "consistency_checked", json_boolean(v->consistency_checked));
+            json_object_set_new(o, "consistency_checked",
+                                json_boolean(v->consistency_checked));
         json_object_set_new(o, "log", json_string(v->checkpoint.origin));
-        json_object_set_new(o, "tree_size", json_integer((json_int_t)v->checkpoint.size));
+        json_object_set_new(o, "tree_size",
+                            json_integer((json_int_t)v->checkpoint.size));
     }
     return o;
 }
@@ -311,27 +345,35 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
     switch (v->kind) {
     case CLIENT_VERDICT_VALID:
         if (v->status_checked)
-            printf("VALID: issued by %s on %s, not revoked as of %s\n", v->issuer, issued, asof);
+            printf("VALID: issued by %s on %s, not revoked as of %s\n",
+                   v->issuer, issued, asof);
         else
-            printf("VALID: issued by %s on %s (receipt checked offline; revocation not checked:\n"
+            printf("VALID: issued by %s on %s (receipt checked offline; "
+                   "revocation not checked:\n"
                    "       use --log URL or --bundle FILE to check it)\n",
                    v->issuer, issued);
         break;
     case CLIENT_VERDICT_REVOKED:
-        printf("REVOKED: issued by %s on %s, revoked by %s on %s (reason: %s); as of %s\n",
-               v->issuer, issued, v->issuer, revoked, entry_reason_name(v->revoke_reason), asof);
+        printf("REVOKED: issued by %s on %s, revoked by %s on %s (reason: %s); "
+               "as of %s\n",
+               v->issuer, issued, v->issuer, revoked,
+               entry_reason_name(v->revoke_reason), asof);
         break;
     case CLIENT_VERDICT_NOT_ISSUED:
-        printf("NOT ISSUED: the log %s has no credential with this hash (as of %s)\n",
+        printf("NOT ISSUED: the log %s has no credential with this hash (as of "
+               "%s)\n",
                v->checkpoint.origin, asof);
         break;
     default:
         printf("INVALID: %s\n", v->reason);
         if (v->stale)
-            printf("  (--max-age sets the oldest status proof accepted: 24h by default with --log,\n"
-                   "  no limit with --bundle; a live log has a new MAP entry every few minutes)\n");
+            printf("  (--max-age sets the oldest status proof accepted: 24h by "
+                   "default with --log,\n"
+                   "  no limit with --bundle; a live log has a new MAP entry "
+                   "every few minutes)\n");
         if (v->future)
-            printf("  (check this computer's clock; if it is right, the log's clock is wrong or\n"
+            printf("  (check this computer's clock; if it is right, the log's "
+                   "clock is wrong or\n"
                    "  the log post-dated its MAP entry)\n");
         return;
     }
@@ -339,10 +381,12 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
         printf("  log %s, tree size %llu\n", v->checkpoint.origin,
                (unsigned long long)v->checkpoint.size);
     else
-        printf("  log %s, tree size %llu, issued at entry %llu%s\n", v->checkpoint.origin,
-               (unsigned long long)v->checkpoint.size, (unsigned long long)v->issue_index,
+        printf("  log %s, tree size %llu, issued at entry %llu%s\n",
+               v->checkpoint.origin, (unsigned long long)v->checkpoint.size,
+               (unsigned long long)v->issue_index,
                v->kind == CLIENT_VERDICT_REVOKED ? "" : "");
     if (v->receipt_checked && v->status_checked && !v->consistency_checked)
-        printf("  note: the receipt's and the status proof's checkpoints were not linked by a "
+        printf("  note: the receipt's and the status proof's checkpoints were "
+               "not linked by a "
                "consistency proof\n");
 }

@@ -40,7 +40,8 @@ int cli_monitor(int argc, char **argv);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints a usage error and the hint to run --help; returns CLI_ERROR. */
-int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Parses a getopt argument as a positive integer of at most max. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
@@ -56,7 +57,8 @@ int cli_parse_hash(const char *s, uint8_t out[32]);
 
 /* Opens the API handle for url with the network options; prints the error
  * and returns CLI_ERROR on failure. */
-int cli_open_api(const char *url, const struct cli_net *net, struct client_api **out);
+int cli_open_api(const char *url, const struct cli_net *net,
+                 struct client_api **out);
 
 /* Resolves the log key of url: the --log-key arg (checked against the pin for
  * url, pinned if url has none, with a note unless quiet); else the pin; else,
@@ -65,8 +67,8 @@ int cli_open_api(const char *url, const struct cli_net *net, struct client_api *
  * trust on first use, announced on stderr. url may be NULL (no pinning: arg
  * is required). Returns CLI_OK or CLI_ERROR (message printed): no key known,
  * arg contradicts the pin, or the fetch or its check failed. */
-int cli_log_key(const char *url, const char *arg, bool quiet, struct client_api *fetch,
-                struct note_verifier *out);
+int cli_log_key(const char *url, const char *arg, bool quiet,
+                struct client_api *fetch, struct note_verifier *out);
 
 /* Checks that the log signs its current checkpoint with key before anything
  * is sent to it. Returns CLI_OK or CLI_ERROR (message printed, naming the key
@@ -76,7 +78,8 @@ int cli_check_log_key(struct client_api *api, const struct note_verifier *key);
 /* After a failure: if the log now serves another key than key at
  * /v1/log-key, explains that on stderr and returns true; otherwise (same
  * key, or no answer) prints nothing and returns false. */
-bool cli_log_key_diagnose(struct client_api *api, const struct note_verifier *key);
+bool cli_log_key_diagnose(struct client_api *api,
+                          const struct note_verifier *key);
 
 /* Reads a receipt file: receipt JSON or a c2sp tlog-proof. Returns 0 or a
  * CLIENT_ERR_* code with why. */

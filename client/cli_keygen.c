@@ -8,10 +8,12 @@
 static const char keygen_help[] =
     "usage: credlog keygen --name NAME --out PREFIX [--json]\n"
     "\n"
-    "Creates an Ed25519 issuer key named NAME (your institution's name in the log,\n"
+    "Creates an Ed25519 issuer key named NAME (your institution's name in the "
+    "log,\n"
     "for example avans.nl):\n"
     "  PREFIX.key   the private signer key (mode 0600; keep it secret)\n"
-    "  PREFIX.vkey  the verifier key line, for the log operator's issuers file\n"
+    "  PREFIX.vkey  the verifier key line, for the log operator's issuers "
+    "file\n"
     "Existing files are never overwritten.\n"
     "\n"
     "  --name NAME   key name: no spaces, no '+'\n"
@@ -21,8 +23,10 @@ static const char keygen_help[] =
 int cli_keygen(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'}, {"out", required_argument, NULL, 'o'},
-        {"json", no_argument, NULL, 'j'},       {"help", no_argument, NULL, 'h'},
+        {"name", required_argument, NULL, 'n'},
+        {"out", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *name = NULL, *prefix = NULL;
@@ -33,11 +37,20 @@ int cli_keygen(int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': name = optarg; break;
-        case 'o': prefix = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs(keygen_help, stdout); return CLI_OK;
-        default: return cli_usage("keygen", "bad option");
+        case 'n':
+            name = optarg;
+            break;
+        case 'o':
+            prefix = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            fputs(keygen_help, stdout);
+            return CLI_OK;
+        default:
+            return cli_usage("keygen", "bad option");
         }
     }
     if (name == NULL || prefix == NULL)
@@ -58,9 +71,12 @@ int cli_keygen(int argc, char **argv)
         json_object_set_new(o, "verifier_key", json_string(vkey));
         cli_print_json(o);
     } else {
-        printf("wrote %s.key (private, mode 0600) and %s.vkey\n", prefix, prefix);
+        printf("wrote %s.key (private, mode 0600) and %s.vkey\n", prefix,
+               prefix);
         printf("verifier key: %s\n", vkey);
-        printf("Send %s.vkey to the log operator to be authorized as an issuer.\n", prefix);
+        printf(
+            "Send %s.vkey to the log operator to be authorized as an issuer.\n",
+            prefix);
     }
     return CLI_OK;
 }

@@ -12,16 +12,21 @@
 #include "client/keys.h"
 
 static const char receipt_help[] =
-    "usage: credlog receipt --tlog-proof [--out OUT] [--log-key VKEY] FILE|RECEIPT\n"
+    "usage: credlog receipt --tlog-proof [--out OUT] [--log-key VKEY] "
+    "FILE|RECEIPT\n"
     "\n"
-    "Exports a receipt (FILE.receipt.json, or the receipt file itself) as a C2SP\n"
+    "Exports a receipt (FILE.receipt.json, or the receipt file itself) as a "
+    "C2SP\n"
     "tlog-proof (https://c2sp.org/tlog-proof): the entry index, its inclusion\n"
-    "proof and the signed checkpoint, with the log entry in the \"extra\" line.\n"
-    "Writes OUT (default: FILE.tlog-proof). 'credlog verify --receipt' accepts it.\n"
+    "proof and the signed checkpoint, with the log entry in the \"extra\" "
+    "line.\n"
+    "Writes OUT (default: FILE.tlog-proof). 'credlog verify --receipt' accepts "
+    "it.\n"
     "\n"
     "  --tlog-proof    the format to export (the only one)\n"
     "  --out OUT       where to write it ('-' for standard output)\n"
-    "  --log-key VKEY  verify the receipt against the log key before exporting\n"
+    "  --log-key VKEY  verify the receipt against the log key before "
+    "exporting\n"
     "  --json          machine-readable output\n";
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -33,9 +38,12 @@ static bool has_suffix(const char *s, const char *suffix)
 int cli_receipt(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"tlog-proof", no_argument, NULL, 'T'}, {"out", required_argument, NULL, 'o'},
-        {"log-key", required_argument, NULL, 'K'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+        {"tlog-proof", no_argument, NULL, 'T'},
+        {"out", required_argument, NULL, 'o'},
+        {"log-key", required_argument, NULL, 'K'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *out = NULL, *log_key = NULL, *arg;
     char in_path[PATH_MAX], out_path[PATH_MAX], why[CLIENT_REASON_MAX], *text;
@@ -48,12 +56,23 @@ int cli_receipt(int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'T': tlog = true; break;
-        case 'o': out = optarg; break;
-        case 'K': log_key = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs(receipt_help, stdout); return CLI_OK;
-        default: return cli_usage("receipt", "bad option");
+        case 'T':
+            tlog = true;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'K':
+            log_key = optarg;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            fputs(receipt_help, stdout);
+            return CLI_OK;
+        default:
+            return cli_usage("receipt", "bad option");
         }
     }
     if (!tlog)
@@ -98,7 +117,8 @@ int cli_receipt(int argc, char **argv)
     }
     if (strcmp(out_path, "-") == 0) {
         fwrite(text, 1, (size_t)len, stdout);
-    } else if (client_write_file_atomic(out_path, text, (size_t)len, 0644, why) != 0) {
+    } else if (client_write_file_atomic(out_path, text, (size_t)len, 0644,
+                                        why) != 0) {
         cli_error("%s", why);
         free(text);
         return CLI_ERROR;

@@ -15,12 +15,19 @@
 #include "client/keys.h"
 #include "proofs/codec.h"
 
-enum item_state { ITEM_PENDING, ITEM_DONE, ITEM_EXISTING, ITEM_REFUSED, ITEM_ERROR };
+enum item_state {
+    ITEM_PENDING,
+    ITEM_DONE,
+    ITEM_EXISTING,
+    ITEM_REFUSED,
+    ITEM_ERROR
+};
 
-static const char *const state_names[] = {"pending", "logged", "existing", "refused", "error"};
+static const char *const state_names[] = {"pending", "logged", "existing",
+                                          "refused", "error"};
 
 struct item {
-    const char *arg;  /* the FILE or HEX given */
+    const char *arg; /* the FILE or HEX given */
     bool is_file;
     uint8_t cred[32];
     struct entry sent;
@@ -41,21 +48,31 @@ struct submit_opts {
 
 static const char issue_help[] =
     "usage: credlog issue --log URL --key ISSUER.key [--log-key VKEY] FILE...\n"
-    "       credlog issue --log URL --key ISSUER.key [--log-key VKEY] --hash HEX...\n"
+    "       credlog issue --log URL --key ISSUER.key [--log-key VKEY] --hash "
+    "HEX...\n"
     "\n"
-    "Logs credentials: hashes each FILE (SHA-256 of its bytes), signs an ISSUE entry\n"
-    "with the issuer key, submits them (up to 1000 per request), verifies every\n"
-    "receipt (inclusion proof and checkpoint signature by the log key) and writes\n"
-    "FILE.receipt.json beside each file. With --hash, the arguments are credential\n"
-    "hashes and the receipts are printed (one JSON object per line). Re-running is\n"
+    "Logs credentials: hashes each FILE (SHA-256 of its bytes), signs an ISSUE "
+    "entry\n"
+    "with the issuer key, submits them (up to 1000 per request), verifies "
+    "every\n"
+    "receipt (inclusion proof and checkpoint signature by the log key) and "
+    "writes\n"
+    "FILE.receipt.json beside each file. With --hash, the arguments are "
+    "credential\n"
+    "hashes and the receipts are printed (one JSON object per line). "
+    "Re-running is\n"
     "safe: credentials already issued come back with their existing receipts.\n"
     "\n"
     "  --log URL       the log (http:// or https://)\n"
     "  --key FILE      the issuer signer key (from credlog keygen)\n"
-    "  --log-key VKEY  the log's verifier key, or a file holding it; pinned for URL\n"
-    "                  on first use in $XDG_CONFIG_HOME/credlog (or ~/.config/credlog).\n"
-    "                  Without it: the key pinned for URL, or else the key the log\n"
-    "                  serves (GET /v1/log-key), pinned with a notice (trust on\n"
+    "  --log-key VKEY  the log's verifier key, or a file holding it; pinned "
+    "for URL\n"
+    "                  on first use in $XDG_CONFIG_HOME/credlog (or "
+    "~/.config/credlog).\n"
+    "                  Without it: the key pinned for URL, or else the key the "
+    "log\n"
+    "                  serves (GET /v1/log-key), pinned with a notice (trust "
+    "on\n"
     "                  first use). A log that signs with another key than the\n"
     "                  pinned one is refused before anything is submitted.\n"
     "  --hash          the arguments are hex SHA-256 hashes, not files\n"
@@ -63,23 +80,30 @@ static const char issue_help[] =
     "  --timeout S     seconds per request (default 30)\n"
     "  --json          machine-readable output\n"
     "\n"
-    "Exit status: 0 all logged; 1 the log refused some; 2 usage, network or proof error.\n";
+    "Exit status: 0 all logged; 1 the log refused some; 2 usage, network or "
+    "proof error.\n";
 
 static const char revoke_help[] =
     "usage: credlog revoke --log URL --key ISSUER.key [--reason CODE] FILE...\n"
-    "       credlog revoke --log URL --key ISSUER.key [--reason CODE] --hash HEX...\n"
+    "       credlog revoke --log URL --key ISSUER.key [--reason CODE] --hash "
+    "HEX...\n"
     "\n"
-    "Revokes credentials your institution issued: signs a REVOKE entry for each,\n"
-    "submits, verifies every receipt, and writes FILE.revocation.json beside each\n"
-    "file (or prints the receipts for --hash). Revoking twice returns the first\n"
+    "Revokes credentials your institution issued: signs a REVOKE entry for "
+    "each,\n"
+    "submits, verifies every receipt, and writes FILE.revocation.json beside "
+    "each\n"
+    "file (or prints the receipts for --hash). Revoking twice returns the "
+    "first\n"
     "revocation's receipt.\n"
     "\n"
     "  --reason CODE   a name or its number: unspecified (0, default),\n"
     "                  issued_in_error (1), misconduct (2), superseded (3),\n"
     "                  withdrawn (4)\n"
-    "  --log, --key, --log-key, --hash, --cacert, --timeout, --json: as for issue\n"
+    "  --log, --key, --log-key, --hash, --cacert, --timeout, --json: as for "
+    "issue\n"
     "\n"
-    "Exit status: 0 all revoked; 1 the log refused some (for example never issued,\n"
+    "Exit status: 0 all revoked; 1 the log refused some (for example never "
+    "issued,\n"
     "or issued by another institution); 2 usage, network or proof error.\n";
 
 static int parse_reason(const char *s, uint8_t *out)
@@ -135,21 +159,24 @@ static int keep_receipt(const struct submit_opts *o, struct item *it)
     free(text);
     if (rc != 0) {
         it->state = ITEM_ERROR;
-        snprintf(it->msg, sizeof it->msg, "receipt verified but not saved: %s", why);
+        snprintf(it->msg, sizeof it->msg, "receipt verified but not saved: %s",
+                 why);
     }
     return rc;
 }
 
 /* Checks one receipt and keeps it. */
-static void accept_receipt(const struct submit_opts *o, const struct note_verifier *log,
-                           struct item *it)
+static void accept_receipt(const struct submit_opts *o,
+                           const struct note_verifier *log, struct item *it)
 {
     struct client_receipt_check chk;
     char why[CLIENT_REASON_MAX];
 
-    if (client_verify_receipt(&it->receipt, log, o->type, it->cred, it->sent.issuer, &chk, why) != 0) {
+    if (client_verify_receipt(&it->receipt, log, o->type, it->cred,
+                              it->sent.issuer, &chk, why) != 0) {
         it->state = ITEM_ERROR;
-        snprintf(it->msg, sizeof it->msg, "the log's receipt does not verify: %s", why);
+        snprintf(it->msg, sizeof it->msg,
+                 "the log's receipt does not verify: %s", why);
         return;
     }
     it->state = chk.entry.timestamp_ms == it->sent.timestamp_ms &&
@@ -163,8 +190,8 @@ static void accept_receipt(const struct submit_opts *o, const struct note_verifi
  * rest so that one bad item does not block the others. Returns -1 if the log
  * could not be reached (the caller stops). */
 static int submit_batch(const struct submit_opts *o, struct client_api *api,
-                        const struct note_verifier *log, struct item *items, size_t *list,
-                        size_t n)
+                        const struct note_verifier *log, struct item *items,
+                        size_t *list, size_t n)
 {
     struct entry *entries = calloc(n, sizeof *entries);
     struct client_receipt *receipts = calloc(n, sizeof *receipts);
@@ -188,17 +215,20 @@ static int submit_batch(const struct submit_opts *o, struct client_api *api,
             }
             break;
         }
-        if (rc == CLIENT_ERR_REFUSED && ref.position >= 0 && (size_t)ref.position < n) {
+        if (rc == CLIENT_ERR_REFUSED && ref.position >= 0 &&
+            (size_t)ref.position < n) {
             struct item *it = &items[list[ref.position]];
             it->state = ITEM_REFUSED;
-            snprintf(it->msg, sizeof it->msg, "HTTP %d: %s", ref.http_status, ref.message);
+            snprintf(it->msg, sizeof it->msg, "HTTP %d: %s", ref.http_status,
+                     ref.message);
             memmove(list + ref.position, list + ref.position + 1,
                     (n - (size_t)ref.position - 1) * sizeof *list);
             n--;
             continue;
         }
         for (size_t i = 0; i < n; i++) {
-            items[list[i]].state = rc == CLIENT_ERR_REFUSED ? ITEM_REFUSED : ITEM_ERROR;
+            items[list[i]].state =
+                rc == CLIENT_ERR_REFUSED ? ITEM_REFUSED : ITEM_ERROR;
             snprintf(items[list[i]].msg, sizeof items[list[i]].msg, "%s", why);
         }
         if (rc != CLIENT_ERR_REFUSED)
@@ -221,14 +251,19 @@ static void report(const struct submit_opts *o, struct item *items, size_t n)
         codec_hex_encode(it->cred, 32, hex);
         if (arr != NULL) {
             json_t *r = json_object();
-            json_object_set_new(r, it->is_file ? "file" : "hash", json_string(it->arg));
+            json_object_set_new(r, it->is_file ? "file" : "hash",
+                                json_string(it->arg));
             json_object_set_new(r, "credential_hash", json_string(hex));
-            json_object_set_new(r, "status", json_string(state_names[it->state]));
+            json_object_set_new(r, "status",
+                                json_string(state_names[it->state]));
             if (it->state == ITEM_DONE || it->state == ITEM_EXISTING) {
-                json_object_set_new(r, "index", json_integer((json_int_t)it->receipt.e.index));
+                json_object_set_new(
+                    r, "index", json_integer((json_int_t)it->receipt.e.index));
                 if (it->is_file)
-                    json_object_set_new(r, "receipt_file", json_string(it->receipt_path));
-                json_object_set_new(r, "receipt", client_receipt_to_json(&it->receipt));
+                    json_object_set_new(r, "receipt_file",
+                                        json_string(it->receipt_path));
+                json_object_set_new(r, "receipt",
+                                    client_receipt_to_json(&it->receipt));
             } else {
                 json_object_set_new(r, "error", json_string(it->msg));
             }
@@ -239,16 +274,19 @@ static void report(const struct submit_opts *o, struct item *items, size_t n)
         switch (it->state) {
         case ITEM_DONE:
         case ITEM_EXISTING:
-            fprintf(f, "%s%s %s: entry %llu%s%s%s\n", it->state == ITEM_DONE ? "" : "already ",
-                    done, it->arg, (unsigned long long)it->receipt.e.index,
+            fprintf(f, "%s%s %s: entry %llu%s%s%s\n",
+                    it->state == ITEM_DONE ? "" : "already ", done, it->arg,
+                    (unsigned long long)it->receipt.e.index,
                     it->state == ITEM_EXISTING ? " (existing receipt)" : "",
-                    it->is_file ? ", receipt " : "", it->is_file ? it->receipt_path : "");
+                    it->is_file ? ", receipt " : "",
+                    it->is_file ? it->receipt_path : "");
             break;
         case ITEM_REFUSED:
             fprintf(stderr, "refused %s: %s\n", it->arg, it->msg);
             break;
         default:
-            fprintf(stderr, "error %s: %s\n", it->arg, it->msg[0] ? it->msg : "not submitted");
+            fprintf(stderr, "error %s: %s\n", it->arg,
+                    it->msg[0] ? it->msg : "not submitted");
             break;
         }
     }
@@ -271,7 +309,8 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
     int rc = CLI_OK;
 
     if (n == 0)
-        return cli_usage(o->cmd, "no %s given", o->by_hash ? "hashes" : "files");
+        return cli_usage(o->cmd, "no %s given",
+                         o->by_hash ? "hashes" : "files");
     items = calloc(n, sizeof *items);
     list = calloc(n, sizeof *list);
     if (items == NULL || list == NULL) {
@@ -286,7 +325,8 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
         if (o->by_hash ? cli_parse_hash(argv[i], items[i].cred) != 0
                        : client_hash_file(argv[i], items[i].cred, why) != 0) {
             if (o->by_hash)
-                rc = cli_usage(o->cmd, "'%s' is not a 64-digit hex hash", argv[i]);
+                rc = cli_usage(o->cmd, "'%s' is not a 64-digit hex hash",
+                               argv[i]);
             else
                 cli_error("%s", why);
             rc = CLI_ERROR;
@@ -299,10 +339,13 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
         goto out;
     }
     if (loose)
-        fprintf(stderr, "credlog: warning: %s is readable by others (chmod 600 it)\n", o->key_file);
+        fprintf(stderr,
+                "credlog: warning: %s is readable by others (chmod 600 it)\n",
+                o->key_file);
     /* Nothing is sent before the log shows it signs with the key we hold. */
     if ((rc = cli_open_api(o->log_url, &o->net, &api)) != CLI_OK ||
-        (rc = cli_log_key(o->log_url, o->log_key, o->json, api, &log)) != CLI_OK ||
+        (rc = cli_log_key(o->log_url, o->log_key, o->json, api, &log)) !=
+            CLI_OK ||
         (rc = cli_check_log_key(api, &log)) != CLI_OK) {
         note_signer_wipe(&signer);
         goto out;
@@ -346,11 +389,16 @@ out:
 static int submit_main(uint8_t type, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"log", required_argument, NULL, 'l'},     {"key", required_argument, NULL, 'k'},
-        {"log-key", required_argument, NULL, 'K'}, {"hash", no_argument, NULL, 'H'},
-        {"reason", required_argument, NULL, 'r'},  {"cacert", required_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"log", required_argument, NULL, 'l'},
+        {"key", required_argument, NULL, 'k'},
+        {"log-key", required_argument, NULL, 'K'},
+        {"hash", no_argument, NULL, 'H'},
+        {"reason", required_argument, NULL, 'r'},
+        {"cacert", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct submit_opts o;
     unsigned long v;
@@ -362,28 +410,44 @@ static int submit_main(uint8_t type, int argc, char **argv)
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': o.log_url = optarg; break;
-        case 'k': o.key_file = optarg; break;
-        case 'K': o.log_key = optarg; break;
-        case 'H': o.by_hash = true; break;
+        case 'l':
+            o.log_url = optarg;
+            break;
+        case 'k':
+            o.key_file = optarg;
+            break;
+        case 'K':
+            o.log_key = optarg;
+            break;
+        case 'H':
+            o.by_hash = true;
+            break;
         case 'r':
             if (type != ENTRY_REVOKE)
                 return cli_usage(o.cmd, "--reason is for revoke");
             if (parse_reason(optarg, &o.reason) != 0)
-                return cli_usage(o.cmd,
-                                 "unknown reason '%s' (want unspecified, issued_in_error, "
-                                 "misconduct, superseded, withdrawn, or 0..4)",
-                                 optarg);
+                return cli_usage(
+                    o.cmd,
+                    "unknown reason '%s' (want unspecified, issued_in_error, "
+                    "misconduct, superseded, withdrawn, or 0..4)",
+                    optarg);
             break;
-        case 'c': o.net.cacert = optarg; break;
+        case 'c':
+            o.net.cacert = optarg;
+            break;
         case 't':
             if (cli_parse_uint(optarg, 3600, &v) != 0 || v == 0)
                 return cli_usage(o.cmd, "--timeout wants 1..3600 seconds");
             o.net.timeout = (int)v;
             break;
-        case 'j': o.json = true; break;
-        case 'h': fputs(type == ENTRY_ISSUE ? issue_help : revoke_help, stdout); return CLI_OK;
-        default: return cli_usage(o.cmd, "bad option");
+        case 'j':
+            o.json = true;
+            break;
+        case 'h':
+            fputs(type == ENTRY_ISSUE ? issue_help : revoke_help, stdout);
+            return CLI_OK;
+        default:
+            return cli_usage(o.cmd, "bad option");
         }
     }
     if (o.log_url == NULL || o.key_file == NULL)

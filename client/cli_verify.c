@@ -19,56 +19,74 @@
 #include "proofs/codec.h"
 
 static const char verify_help[] =
-    "usage: credlog verify --log-key VKEY FILE [--receipt R] [--log URL | --bundle B]\n"
+    "usage: credlog verify --log-key VKEY FILE [--receipt R] [--log URL | "
+    "--bundle B]\n"
     "                      [--max-age DURATION]\n"
     "\n"
     "Checks a credential file and prints a verdict:\n"
-    "  VALID       issued by <institution> on <date>, not revoked as of <date>\n"
+    "  VALID       issued by <institution> on <date>, not revoked as of "
+    "<date>\n"
     "  REVOKED     by whom, when and why\n"
     "  NOT ISSUED  the log has never seen this file\n"
     "  INVALID     the evidence does not check out, with the reason\n"
     "\n"
     "Offline (no --log): hashes FILE and checks that its receipt (default\n"
-    "FILE.receipt.json) is an ISSUE entry for exactly that hash, included in a\n"
+    "FILE.receipt.json) is an ISSUE entry for exactly that hash, included in "
+    "a\n"
     "checkpoint signed by the log key. Revocation is not checked offline.\n"
     "With --log: also fetches the credential's status proof and verifies it\n"
-    "completely (checkpoint signature, MAP entry, revocation map proof, issue and\n"
-    "revoke entries), and that the log's current checkpoint is consistent with the\n"
-    "receipt's. With --bundle: the same from a bundle saved by 'credlog status\n"
+    "completely (checkpoint signature, MAP entry, revocation map proof, issue "
+    "and\n"
+    "revoke entries), and that the log's current checkpoint is consistent with "
+    "the\n"
+    "receipt's. With --bundle: the same from a bundle saved by 'credlog "
+    "status\n"
     "--save', with no network at all.\n"
-    "A status proof is as of its MAP entry's time. One older than --max-age, or\n"
+    "A status proof is as of its MAP entry's time. One older than --max-age, "
+    "or\n"
     "dated more than 10 minutes ahead of this computer's clock, gives INVALID\n"
     "(a REVOKED answer stays REVOKED: a revocation is final).\n"
     "\n"
     "  --log-key VKEY  the log's verifier key, or a file holding it (required\n"
     "                  unless pinned for --log URL)\n"
-    "  --receipt R     the receipt (JSON or .tlog-proof); default FILE.receipt.json\n"
+    "  --receipt R     the receipt (JSON or .tlog-proof); default "
+    "FILE.receipt.json\n"
     "  --log URL       check revocation online\n"
     "  --bundle B      check revocation from a saved status bundle\n"
-    "  --max-age D     the oldest status proof to accept: a number of seconds, or a\n"
-    "                  number with a unit s, m, h or d (3600, 90m, 24h, 7d), or\n"
+    "  --max-age D     the oldest status proof to accept: a number of seconds, "
+    "or a\n"
+    "                  number with a unit s, m, h or d (3600, 90m, 24h, 7d), "
+    "or\n"
     "                  none. Default: 24h with --log, none with --bundle\n"
     "  --cacert FILE, --timeout S: as for issue\n"
     "  --json          machine-readable output\n"
     "\n"
-    "Exit status: 0 VALID; 1 REVOKED or NOT ISSUED; 2 INVALID, usage or network error.\n";
+    "Exit status: 0 VALID; 1 REVOKED or NOT ISSUED; 2 INVALID, usage or "
+    "network error.\n";
 
 static const char status_help[] =
     "usage: credlog status --log URL --log-key VKEY HEX|FILE [--save BUNDLE]\n"
     "                      [--max-age DURATION]\n"
     "\n"
-    "Fetches the status proof of a credential (by hash, or by hashing FILE) and\n"
-    "verifies it completely. If FILE.receipt.json exists (or --receipt is given) it\n"
-    "is verified too, with a consistency proof linking its checkpoint to the current\n"
-    "one. --save writes everything as a bundle that 'credlog verify --bundle' checks\n"
+    "Fetches the status proof of a credential (by hash, or by hashing FILE) "
+    "and\n"
+    "verifies it completely. If FILE.receipt.json exists (or --receipt is "
+    "given) it\n"
+    "is verified too, with a consistency proof linking its checkpoint to the "
+    "current\n"
+    "one. --save writes everything as a bundle that 'credlog verify --bundle' "
+    "checks\n"
     "later with no network.\n"
     "\n"
-    "  --log URL, --log-key VKEY, --receipt R, --cacert FILE, --timeout S: as for verify\n"
-    "  --max-age D     as for verify (default 24h); an INVALID answer is not saved\n"
+    "  --log URL, --log-key VKEY, --receipt R, --cacert FILE, --timeout S: as "
+    "for verify\n"
+    "  --max-age D     as for verify (default 24h); an INVALID answer is not "
+    "saved\n"
     "  --save BUNDLE   write the verified evidence to BUNDLE\n"
     "  --json          machine-readable output\n"
     "\n"
-    "Exit status: 0 active (VALID); 1 REVOKED or NOT ISSUED; 2 INVALID or error.\n";
+    "Exit status: 0 active (VALID); 1 REVOKED or NOT ISSUED; 2 INVALID or "
+    "error.\n";
 
 /* The default --max-age of online checks (verify --log, status). A live logd
  * appends a MAP entry at least every --heartbeat (5 minutes by default), so
@@ -107,10 +125,12 @@ static int load_receipt(const char *path, struct client_receipt *r)
 
 /* Fetches the status proof and, when there is a receipt whose checkpoint size
  * differs, the consistency proof between the two checkpoints. */
-static int fetch_online(const struct verify_opts *o, const struct note_verifier *log,
-                        const uint8_t cred[32], const struct client_receipt *r,
-                        struct client_status_proof *sp, uint8_t (*cons)[MERKLE_HASH_SIZE],
-                        size_t *cons_len, bool *have_cons, uint64_t *from, uint64_t *to)
+static int fetch_online(const struct verify_opts *o,
+                        const struct note_verifier *log, const uint8_t cred[32],
+                        const struct client_receipt *r,
+                        struct client_status_proof *sp,
+                        uint8_t (*cons)[MERKLE_HASH_SIZE], size_t *cons_len,
+                        bool *have_cons, uint64_t *from, uint64_t *to)
 {
     struct client_api *api;
     struct checkpoint rc_cp, sp_cp;
@@ -128,8 +148,10 @@ static int fetch_online(const struct verify_opts *o, const struct note_verifier 
     /* Sizes come from verified checkpoints; if either does not verify, the
      * verdict reports it, so no proof is needed. */
     if (r != NULL &&
-        client_verify_checkpoint(r->checkpoint, r->checkpoint_len, log, &rc_cp, NULL) == 0 &&
-        client_verify_checkpoint(sp->checkpoint, sp->checkpoint_len, log, &sp_cp, NULL) == 0 &&
+        client_verify_checkpoint(r->checkpoint, r->checkpoint_len, log, &rc_cp,
+                                 NULL) == 0 &&
+        client_verify_checkpoint(sp->checkpoint, sp->checkpoint_len, log,
+                                 &sp_cp, NULL) == 0 &&
         rc_cp.size != sp_cp.size && rc_cp.size > 0 && sp_cp.size > 0) {
         *from = rc_cp.size < sp_cp.size ? rc_cp.size : sp_cp.size;
         *to = rc_cp.size < sp_cp.size ? sp_cp.size : rc_cp.size;
@@ -144,7 +166,8 @@ static int fetch_online(const struct verify_opts *o, const struct note_verifier 
     return CLI_OK;
 }
 
-static int output(const struct verify_opts *o, const struct client_verdict *v, const char *label)
+static int output(const struct verify_opts *o, const struct client_verdict *v,
+                  const char *label)
 {
     if (o->json) {
         json_t *j = cli_verdict_json(v);
@@ -158,9 +181,10 @@ static int output(const struct verify_opts *o, const struct client_verdict *v, c
 }
 
 /* The common flow: credential hash, evidence, verdict, optional bundle. */
-static int run(const struct verify_opts *o, const char *target, bool target_is_hash)
+static int run(const struct verify_opts *o, const char *target,
+               bool target_is_hash)
 {
-    static struct client_status_proof sp;  /* large: keep off the stack */
+    static struct client_status_proof sp; /* large: keep off the stack */
     static struct client_bundle bundle;
     static uint8_t cons[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
     struct client_receipt receipt;
@@ -171,18 +195,22 @@ static int run(const struct verify_opts *o, const char *target, bool target_is_h
     uint8_t cred[32];
     uint64_t from = 0, to = 0;
     size_t cons_len = 0;
-    bool have_receipt = false, have_sp = false, have_bundle = false, have_cons = false;
+    bool have_receipt = false, have_sp = false, have_bundle = false,
+         have_cons = false;
     int rc;
 
     memset(&receipt, 0, sizeof receipt);
     if (target_is_hash) {
         if (cli_parse_hash(target, cred) != 0)
-            return cli_usage(o->cmd, "'%s' is neither a file nor a 64-digit hex hash", target);
+            return cli_usage(o->cmd,
+                             "'%s' is neither a file nor a 64-digit hex hash",
+                             target);
     } else if (client_hash_file(target, cred, why) != 0) {
         cli_error("%s", why);
         return CLI_ERROR;
     }
-    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, NULL, &log)) != CLI_OK)
+    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, NULL, &log)) !=
+        CLI_OK)
         return rc;
 
     /* The receipt: explicit, or beside the file (required offline). */
@@ -197,7 +225,8 @@ static int run(const struct verify_opts *o, const char *target, bool target_is_h
                 return rc;
             have_receipt = true;
         } else if (o->log_url == NULL) {
-            cli_error("no receipt: %s not found (give --receipt R, or --log URL to ask the log)",
+            cli_error("no receipt: %s not found (give --receipt R, or --log "
+                      "URL to ask the log)",
                       path);
             return CLI_ERROR;
         }
@@ -223,12 +252,13 @@ static int run(const struct verify_opts *o, const char *target, bool target_is_h
         if (bundle.has_receipt && !have_receipt) {
             ev.receipt = &bundle.receipt;
             ev.have_consistency = bundle.has_consistency;
-            ev.consistency = (const uint8_t(*)[MERKLE_HASH_SIZE])bundle.consistency;
+            ev.consistency =
+                (const uint8_t(*)[MERKLE_HASH_SIZE])bundle.consistency;
             ev.consistency_len = bundle.consistency_len;
         }
     } else if (o->log_url != NULL) {
-        rc = fetch_online(o, &log, cred, have_receipt ? &receipt : NULL, &sp, cons, &cons_len,
-                          &have_cons, &from, &to);
+        rc = fetch_online(o, &log, cred, have_receipt ? &receipt : NULL, &sp,
+                          cons, &cons_len, &have_cons, &from, &to);
         if (rc != CLI_OK) {
             client_receipt_free(&receipt);
             return rc;
@@ -251,16 +281,20 @@ static int run(const struct verify_opts *o, const char *target, bool target_is_h
         if (v.kind == CLIENT_VERDICT_INVALID) {
             cli_error("not saving %s: the verdict is INVALID", o->save);
             rc = CLI_ERROR;
-        } else if (client_bundle_format(&sp, have_receipt ? &receipt : NULL,
-                                        have_cons ? (const uint8_t(*)[MERKLE_HASH_SIZE])cons : NULL,
-                                        cons_len, from, to, &text) != 0 ||
-                   client_write_file_atomic(o->save, text, strlen(text), 0644, why) != 0) {
+        } else if (client_bundle_format(
+                       &sp, have_receipt ? &receipt : NULL,
+                       have_cons ? (const uint8_t(*)[MERKLE_HASH_SIZE])cons
+                                 : NULL,
+                       cons_len, from, to, &text) != 0 ||
+                   client_write_file_atomic(o->save, text, strlen(text), 0644,
+                                            why) != 0) {
             cli_error("cannot save %s: %s", o->save, why);
             rc = CLI_ERROR;
         } else {
             free(text);
             if (!o->json)
-                fprintf(stderr, "saved the verified status proof to %s\n", o->save);
+                fprintf(stderr, "saved the verified status proof to %s\n",
+                        o->save);
         }
     }
     if (have_sp)
@@ -271,14 +305,20 @@ static int run(const struct verify_opts *o, const char *target, bool target_is_h
     return rc;
 }
 
-static int parse(struct verify_opts *o, bool status, int argc, char **argv, const char **target)
+static int parse(struct verify_opts *o, bool status, int argc, char **argv,
+                 const char **target)
 {
     static const struct option opts[] = {
-        {"log", required_argument, NULL, 'l'},     {"log-key", required_argument, NULL, 'K'},
-        {"receipt", required_argument, NULL, 'r'}, {"bundle", required_argument, NULL, 'b'},
-        {"save", required_argument, NULL, 's'},    {"cacert", required_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"max-age", required_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'},
+        {"log", required_argument, NULL, 'l'},
+        {"log-key", required_argument, NULL, 'K'},
+        {"receipt", required_argument, NULL, 'r'},
+        {"bundle", required_argument, NULL, 'b'},
+        {"save", required_argument, NULL, 's'},
+        {"cacert", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"max-age", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     unsigned long v;
@@ -289,12 +329,20 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv, cons
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': o->log_url = optarg; break;
-        case 'K': o->log_key = optarg; break;
-        case 'r': o->receipt = optarg; break;
+        case 'l':
+            o->log_url = optarg;
+            break;
+        case 'K':
+            o->log_key = optarg;
+            break;
+        case 'r':
+            o->receipt = optarg;
+            break;
         case 'b':
             if (status)
-                return cli_usage(o->cmd, "--bundle is for verify (status --save writes one)");
+                return cli_usage(
+                    o->cmd,
+                    "--bundle is for verify (status --save writes one)");
             o->bundle = optarg;
             break;
         case 's':
@@ -302,27 +350,37 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv, cons
                 return cli_usage(o->cmd, "--save is for status");
             o->save = optarg;
             break;
-        case 'c': o->net.cacert = optarg; break;
+        case 'c':
+            o->net.cacert = optarg;
+            break;
         case 't':
             if (cli_parse_uint(optarg, 3600, &v) != 0 || v == 0)
                 return cli_usage(o->cmd, "--timeout wants 1..3600 seconds");
             o->net.timeout = (int)v;
             break;
-        case 'j': o->json = true; break;
+        case 'j':
+            o->json = true;
+            break;
         case 'a':
-            if (strcmp(optarg, "none") != 0 && client_duration_parse(optarg, &o->max_age_ms) != 0)
-                return cli_usage(o->cmd,
-                                 "--max-age wants a duration such as 3600, 90m, 24h or 7d "
-                                 "(or none), not '%s'",
-                                 optarg);
+            if (strcmp(optarg, "none") != 0 &&
+                client_duration_parse(optarg, &o->max_age_ms) != 0)
+                return cli_usage(
+                    o->cmd,
+                    "--max-age wants a duration such as 3600, 90m, 24h or 7d "
+                    "(or none), not '%s'",
+                    optarg);
             o->max_age_arg = optarg;
             break;
-        case 'h': fputs(status ? status_help : verify_help, stdout); return -1;
-        default: return cli_usage(o->cmd, "bad option");
+        case 'h':
+            fputs(status ? status_help : verify_help, stdout);
+            return -1;
+        default:
+            return cli_usage(o->cmd, "bad option");
         }
     }
     if (argc - optind != 1)
-        return cli_usage(o->cmd, "give exactly one %s", status ? "HEX or FILE" : "FILE");
+        return cli_usage(o->cmd, "give exactly one %s",
+                         status ? "HEX or FILE" : "FILE");
     *target = argv[optind];
     if (status && (o->log_url == NULL || o->log_key == NULL))
         return cli_usage(o->cmd, "--log and --log-key are required");
@@ -333,7 +391,9 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv, cons
     if (o->max_age_arg == NULL && o->log_url != NULL)
         o->max_age_ms = ONLINE_MAX_AGE_MS;
     if (o->max_age_arg != NULL && o->log_url == NULL && o->bundle == NULL)
-        return cli_usage(o->cmd, "--max-age judges a status proof: give --log or --bundle too");
+        return cli_usage(
+            o->cmd,
+            "--max-age judges a status proof: give --log or --bundle too");
     return CLI_OK;
 }
 

@@ -10,20 +10,26 @@
 const char *client_status_name(int status)
 {
     switch (status) {
-    case CLIENT_STATUS_ACTIVE: return "active";
-    case CLIENT_STATUS_REVOKED: return "revoked";
-    case CLIENT_STATUS_UNKNOWN: return "unknown";
-    default: return NULL;
+    case CLIENT_STATUS_ACTIVE:
+        return "active";
+    case CLIENT_STATUS_REVOKED:
+        return "revoked";
+    case CLIENT_STATUS_UNKNOWN:
+        return "unknown";
+    default:
+        return NULL;
     }
 }
 
-int client_json_u64(const json_t *obj, const char *key, uint64_t *out, char *why)
+int client_json_u64(const json_t *obj, const char *key, uint64_t *out,
+                    char *why)
 {
     json_t *v = json_object_get(obj, key);
     json_int_t i;
 
     if (!json_is_integer(v))
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" is missing or not an integer", key);
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"%s\" is missing or not an integer", key);
     i = json_integer_value(v);
     if (i < 0)
         return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" is negative", key);
@@ -38,11 +44,13 @@ static int json_str(const json_t *obj, const char *key, const char **s,
     json_t *v = json_object_get(obj, key);
 
     if (!json_is_string(v))
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" is missing or not a string", key);
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"%s\" is missing or not a string", key);
     *s = json_string_value(v);
     *len = json_string_length(v);
     if (strlen(*s) != *len)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" contains a NUL byte", key);
+        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" contains a NUL byte",
+                           key);
     return 0;
 }
 
@@ -56,7 +64,8 @@ int client_json_hex(const json_t *obj, const char *key, uint8_t *out, size_t n,
     if (rc != 0)
         return rc;
     if (codec_hex_decode(s, len, out, n) != 0)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" is not %zu bytes of hex", key, n);
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"%s\" is not %zu bytes of hex", key, n);
     return 0;
 }
 
@@ -71,8 +80,9 @@ int client_json_b64(const json_t *obj, const char *key, uint8_t *out,
         return rc;
     rc = codec_b64_decode(s, slen, out, cap);
     if (rc < 0)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" is not canonical base64 of at most %zu bytes",
-                           key, cap);
+        return client_fail(
+            why, CLIENT_ERR_SYNTAX,
+            "\"%s\" is not canonical base64 of at most %zu bytes", key, cap);
     *len = (size_t)rc;
     return 0;
 }
@@ -84,16 +94,19 @@ int client_json_hashes(const json_t *obj, const char *key,
     size_t i;
 
     if (!json_is_array(arr))
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" is missing or not an array", key);
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"%s\" is missing or not an array", key);
     if (json_array_size(arr) > MERKLE_MAX_PROOF)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" has more than %d hashes", key,
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"%s\" has more than %d hashes", key,
                            MERKLE_MAX_PROOF);
     for (i = 0; i < json_array_size(arr); i++) {
         json_t *h = json_array_get(arr, i);
         if (!json_is_string(h) ||
-            codec_hex_decode(json_string_value(h), json_string_length(h), out[i],
-                             MERKLE_HASH_SIZE) != 0)
-            return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\"[%zu] is not a 32-byte hex hash", key, i);
+            codec_hex_decode(json_string_value(h), json_string_length(h),
+                             out[i], MERKLE_HASH_SIZE) != 0)
+            return client_fail(why, CLIENT_ERR_SYNTAX,
+                               "\"%s\"[%zu] is not a 32-byte hex hash", key, i);
     }
     *len = i;
     return 0;
@@ -110,7 +123,8 @@ static int json_note(const json_t *obj, const char *key, char **out,
     if (rc != 0)
         return rc;
     if (len == 0 || len > CLIENT_NOTE_MAX)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" is empty or longer than %d bytes", key,
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"%s\" is empty or longer than %d bytes", key,
                            CLIENT_NOTE_MAX);
     *out = malloc(len + 1);
     if (*out == NULL)
@@ -128,11 +142,14 @@ static int logged_entry_from_json(const json_t *obj, const char *name,
     int rc;
 
     if (!json_is_object(obj))
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"%s\" is missing or not an object", name);
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"%s\" is missing or not an object", name);
     memset(e, 0, sizeof *e);
     if ((rc = client_json_u64(obj, "index", &e->index, inner)) != 0 ||
-        (rc = client_json_b64(obj, "entry", e->entry, sizeof e->entry, &e->entry_len, inner)) != 0 ||
-        (rc = client_json_hashes(obj, "inclusion", e->inclusion, &e->inclusion_len, inner)) != 0)
+        (rc = client_json_b64(obj, "entry", e->entry, sizeof e->entry,
+                              &e->entry_len, inner)) != 0 ||
+        (rc = client_json_hashes(obj, "inclusion", e->inclusion,
+                                 &e->inclusion_len, inner)) != 0)
         return client_fail(why, rc, "%s: %s", name, inner);
     return 0;
 }
@@ -178,7 +195,8 @@ static json_t *logged_entry_to_json(const struct client_logged_entry *e)
     if (o == NULL ||
         set_new(o, "index", json_integer((json_int_t)e->index)) != 0 ||
         set_new(o, "entry", b64_to_json(e->entry, e->entry_len)) != 0 ||
-        set_new(o, "inclusion", hashes_to_json(e->inclusion, e->inclusion_len)) != 0) {
+        set_new(o, "inclusion",
+                hashes_to_json(e->inclusion, e->inclusion_len)) != 0) {
         json_decref(o);
         return NULL;
     }
@@ -192,10 +210,12 @@ int client_receipt_from_json(const json_t *obj, struct client_receipt *out,
 
     memset(out, 0, sizeof *out);
     if (!json_is_object(obj))
-        return client_fail(why, CLIENT_ERR_SYNTAX, "a receipt must be a JSON object");
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "a receipt must be a JSON object");
     if ((rc = logged_entry_from_json(obj, "receipt", &out->e, why)) != 0)
         return rc;
-    return json_note(obj, "checkpoint", &out->checkpoint, &out->checkpoint_len, why);
+    return json_note(obj, "checkpoint", &out->checkpoint, &out->checkpoint_len,
+                     why);
 }
 
 int client_receipt_parse(const char *text, size_t len,
@@ -207,7 +227,8 @@ int client_receipt_parse(const char *text, size_t len,
 
     memset(out, 0, sizeof *out);
     if (j == NULL)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "not JSON: %s (line %d)", err.text, err.line);
+        return client_fail(why, CLIENT_ERR_SYNTAX, "not JSON: %s (line %d)",
+                           err.text, err.line);
     rc = client_receipt_from_json(j, out, why);
     json_decref(j);
     return rc;
@@ -217,7 +238,9 @@ json_t *client_receipt_to_json(const struct client_receipt *r)
 {
     json_t *o = logged_entry_to_json(&r->e);
 
-    if (o != NULL && set_new(o, "checkpoint", json_stringn(r->checkpoint, r->checkpoint_len)) != 0) {
+    if (o != NULL &&
+        set_new(o, "checkpoint",
+                json_stringn(r->checkpoint, r->checkpoint_len)) != 0) {
         json_decref(o);
         return NULL;
     }
@@ -256,8 +279,10 @@ int client_status_proof_from_json(const json_t *obj,
 
     memset(out, 0, sizeof *out);
     if (!json_is_object(obj))
-        return client_fail(why, CLIENT_ERR_SYNTAX, "a status proof must be a JSON object");
-    if ((rc = client_json_hex(obj, "credential_hash", out->credential, sizeof out->credential, why)) != 0 ||
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "a status proof must be a JSON object");
+    if ((rc = client_json_hex(obj, "credential_hash", out->credential,
+                              sizeof out->credential, why)) != 0 ||
         (rc = json_str(obj, "status", &status, &len, why)) != 0)
         return rc;
     if (strcmp(status, "active") == 0)
@@ -267,24 +292,30 @@ int client_status_proof_from_json(const json_t *obj,
     else if (strcmp(status, "unknown") == 0)
         out->status = CLIENT_STATUS_UNKNOWN;
     else
-        return client_fail(why, CLIENT_ERR_SYNTAX, "\"status\" is not active, revoked or unknown");
-    if ((rc = logged_entry_from_json(json_object_get(obj, "map"), "map", &out->map, why)) != 0 ||
-        (rc = client_json_b64(obj, "map_proof", out->map_proof, sizeof out->map_proof,
-                              &out->map_proof_len, why)) != 0)
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"status\" is not active, revoked or unknown");
+    if ((rc = logged_entry_from_json(json_object_get(obj, "map"), "map",
+                                     &out->map, why)) != 0 ||
+        (rc = client_json_b64(obj, "map_proof", out->map_proof,
+                              sizeof out->map_proof, &out->map_proof_len,
+                              why)) != 0)
         return rc;
     issue = json_object_get(obj, "issue");
     if (issue != NULL && !json_is_null(issue)) {
-        if ((rc = logged_entry_from_json(issue, "issue", &out->issue, why)) != 0)
+        if ((rc = logged_entry_from_json(issue, "issue", &out->issue, why)) !=
+            0)
             return rc;
         out->has_issue = true;
     }
     revoke = json_object_get(obj, "revoke");
     if (revoke != NULL && !json_is_null(revoke)) {
-        if ((rc = logged_entry_from_json(revoke, "revoke", &out->revoke, why)) != 0)
+        if ((rc = logged_entry_from_json(revoke, "revoke", &out->revoke,
+                                         why)) != 0)
             return rc;
         out->has_revoke = true;
     }
-    return json_note(obj, "checkpoint", &out->checkpoint, &out->checkpoint_len, why);
+    return json_note(obj, "checkpoint", &out->checkpoint, &out->checkpoint_len,
+                     why);
 }
 
 int client_status_proof_parse(const char *text, size_t len,
@@ -296,7 +327,8 @@ int client_status_proof_parse(const char *text, size_t len,
 
     memset(out, 0, sizeof *out);
     if (j == NULL)
-        return client_fail(why, CLIENT_ERR_SYNTAX, "not JSON: %s (line %d)", err.text, err.line);
+        return client_fail(why, CLIENT_ERR_SYNTAX, "not JSON: %s (line %d)",
+                           err.text, err.line);
     rc = client_status_proof_from_json(j, out, why);
     json_decref(j);
     return rc;
@@ -312,11 +344,15 @@ json_t *client_status_proof_to_json(const struct client_status_proof *sp)
     if (o == NULL || status == NULL ||
         set_new(o, "credential_hash", json_string(hex)) != 0 ||
         set_new(o, "status", json_string(status)) != 0 ||
-        set_new(o, "checkpoint", json_stringn(sp->checkpoint, sp->checkpoint_len)) != 0 ||
+        set_new(o, "checkpoint",
+                json_stringn(sp->checkpoint, sp->checkpoint_len)) != 0 ||
         set_new(o, "map", logged_entry_to_json(&sp->map)) != 0 ||
-        set_new(o, "map_proof", b64_to_json(sp->map_proof, sp->map_proof_len)) != 0 ||
-        (sp->has_issue && set_new(o, "issue", logged_entry_to_json(&sp->issue)) != 0) ||
-        (sp->has_revoke && set_new(o, "revoke", logged_entry_to_json(&sp->revoke)) != 0)) {
+        set_new(o, "map_proof",
+                b64_to_json(sp->map_proof, sp->map_proof_len)) != 0 ||
+        (sp->has_issue &&
+         set_new(o, "issue", logged_entry_to_json(&sp->issue)) != 0) ||
+        (sp->has_revoke &&
+         set_new(o, "revoke", logged_entry_to_json(&sp->revoke)) != 0)) {
         json_decref(o);
         return NULL;
     }
@@ -340,7 +376,8 @@ int client_consistency_from_json(const json_t *obj, uint64_t *from,
     int rc;
 
     if (!json_is_object(obj))
-        return client_fail(why, CLIENT_ERR_SYNTAX, "a consistency proof must be a JSON object");
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "a consistency proof must be a JSON object");
     if ((rc = client_json_u64(obj, "from", from, why)) != 0 ||
         (rc = client_json_u64(obj, "to", to, why)) != 0 ||
         (rc = client_json_hashes(obj, "hashes", proof, proof_len, why)) != 0)
@@ -354,8 +391,7 @@ json_t *client_consistency_to_json(uint64_t from, uint64_t to,
 {
     json_t *o = json_object();
 
-    if (o == NULL ||
-        set_new(o, "from", json_integer((json_int_t)from)) != 0 ||
+    if (o == NULL || set_new(o, "from", json_integer((json_int_t)from)) != 0 ||
         set_new(o, "to", json_integer((json_int_t)to)) != 0 ||
         set_new(o, "hashes", hashes_to_json(proof, proof_len)) != 0) {
         json_decref(o);
@@ -375,13 +411,18 @@ json_t *client_submission_to_json(const struct entry *e)
     snprintf(kid, sizeof kid, "%08x", (unsigned)e->key_id);
     o = json_object();
     if (o == NULL ||
-        set_new(o, "type", json_string(e->type == ENTRY_ISSUE ? "issue" : "revoke")) != 0 ||
+        set_new(o, "type",
+                json_string(e->type == ENTRY_ISSUE ? "issue" : "revoke")) !=
+            0 ||
         set_new(o, "credential_hash", json_string(cred)) != 0 ||
         set_new(o, "issuer", json_string(e->issuer)) != 0 ||
         set_new(o, "key_id", json_string(kid)) != 0 ||
-        set_new(o, "timestamp_ms", json_integer((json_int_t)e->timestamp_ms)) != 0 ||
-        set_new(o, "signature", b64_to_json(e->signature, sizeof e->signature)) != 0 ||
-        (e->type == ENTRY_REVOKE && set_new(o, "reason", json_integer(e->reason)) != 0)) {
+        set_new(o, "timestamp_ms", json_integer((json_int_t)e->timestamp_ms)) !=
+            0 ||
+        set_new(o, "signature",
+                b64_to_json(e->signature, sizeof e->signature)) != 0 ||
+        (e->type == ENTRY_REVOKE &&
+         set_new(o, "reason", json_integer(e->reason)) != 0)) {
         json_decref(o);
         return NULL;
     }

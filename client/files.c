@@ -25,7 +25,8 @@ int client_read_file(const char *path, size_t max, char **buf, size_t *len,
     *len = 0;
     if (f == NULL) {
         saved = errno;
-        client_fail(why, CLIENT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        client_fail(why, CLIENT_ERR_IO, "cannot open %s: %s", path,
+                    strerror(errno));
         errno = saved;
         return CLIENT_ERR_IO;
     }
@@ -40,13 +41,15 @@ int client_read_file(const char *path, size_t max, char **buf, size_t *len,
             if (cap > max + 1) {
                 free(data);
                 fclose(f);
-                return client_fail(why, CLIENT_ERR_IO, "%s is larger than %zu bytes", path, max);
+                return client_fail(why, CLIENT_ERR_IO,
+                                   "%s is larger than %zu bytes", path, max);
             }
             p = realloc(data, ncap);
             if (p == NULL) {
                 free(data);
                 fclose(f);
-                return client_fail(why, CLIENT_ERR_NOMEM, "out of memory reading %s", path);
+                return client_fail(why, CLIENT_ERR_NOMEM,
+                                   "out of memory reading %s", path);
             }
             data = p;
             cap = ncap;
@@ -60,7 +63,8 @@ int client_read_file(const char *path, size_t max, char **buf, size_t *len,
         int err = ferror(f);
         free(data);
         fclose(f);
-        return client_fail(why, CLIENT_ERR_IO, err ? "error reading %s" : "%s is too large", path);
+        return client_fail(why, CLIENT_ERR_IO,
+                           err ? "error reading %s" : "%s is too large", path);
     }
     fclose(f);
     data[used] = '\0';
@@ -110,18 +114,22 @@ int client_write_file_atomic(const char *path, const void *data, size_t len,
         return client_fail(why, CLIENT_ERR_IO, "path too long: %s", path);
     fd = mkstemp(tmp);
     if (fd < 0)
-        return client_fail(why, CLIENT_ERR_IO, "cannot create a file beside %s: %s", path,
+        return client_fail(why, CLIENT_ERR_IO,
+                           "cannot create a file beside %s: %s", path,
                            strerror(errno));
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+        fsync(fd) != 0) {
         int e = errno;
         close(fd);
         unlink(tmp);
-        return client_fail(why, CLIENT_ERR_IO, "cannot write %s: %s", tmp, strerror(e));
+        return client_fail(why, CLIENT_ERR_IO, "cannot write %s: %s", tmp,
+                           strerror(e));
     }
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
-        return client_fail(why, CLIENT_ERR_IO, "cannot replace %s: %s", path, strerror(e));
+        return client_fail(why, CLIENT_ERR_IO, "cannot replace %s: %s", path,
+                           strerror(e));
     }
     sync_parent(path);
     return 0;
@@ -133,15 +141,19 @@ int client_write_file_new(const char *path, const void *data, size_t len,
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 
     if (fd < 0)
-        return client_fail(why, CLIENT_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        return client_fail(why, CLIENT_ERR_IO, "cannot create %s: %s", path,
+                           strerror(errno));
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 ||
+        fsync(fd) != 0) {
         int e = errno;
         close(fd);
         unlink(path);
-        return client_fail(why, CLIENT_ERR_IO, "cannot write %s: %s", path, strerror(e));
+        return client_fail(why, CLIENT_ERR_IO, "cannot write %s: %s", path,
+                           strerror(e));
     }
     if (close(fd) != 0)
-        return client_fail(why, CLIENT_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+        return client_fail(why, CLIENT_ERR_IO, "cannot write %s: %s", path,
+                           strerror(errno));
     sync_parent(path);
     return 0;
 }
@@ -156,7 +168,8 @@ int client_hash_file(const char *path, uint8_t out[32], char *why)
 
     f = fopen(path, "rb");
     if (f == NULL)
-        return client_fail(why, CLIENT_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+        return client_fail(why, CLIENT_ERR_IO, "cannot open %s: %s", path,
+                           strerror(errno));
     ctx = EVP_MD_CTX_new();
     ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
     while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
@@ -182,7 +195,8 @@ int client_mkdirs(const char *dir, mode_t mode, char *why)
             continue;
         buf[i] = '\0';
         if (mkdir(buf, mode) != 0 && errno != EEXIST)
-            return client_fail(why, CLIENT_ERR_IO, "cannot create %s: %s", buf, strerror(errno));
+            return client_fail(why, CLIENT_ERR_IO, "cannot create %s: %s", buf,
+                               strerror(errno));
         if (i < len)
             buf[i] = '/';
     }

@@ -91,7 +91,8 @@ static int tls_context(struct client_http *h, const char *cacert)
     return 0;
 }
 
-int client_http_open(const char *base_url, const struct client_http_options *opt,
+int client_http_open(const char *base_url,
+                     const struct client_http_options *opt,
                      struct client_http **out)
 {
     struct evhttp_uri *uri = NULL;
@@ -113,7 +114,8 @@ int client_http_open(const char *base_url, const struct client_http_options *opt
     scheme = evhttp_uri_get_scheme(uri);
     host = evhttp_uri_get_host(uri);
     if (scheme == NULL || host == NULL || host[0] == '\0' ||
-        evhttp_uri_get_query(uri) != NULL || evhttp_uri_get_fragment(uri) != NULL)
+        evhttp_uri_get_query(uri) != NULL ||
+        evhttp_uri_get_fragment(uri) != NULL)
         goto fail;
     if (strcasecmp(scheme, "http") == 0)
         https = 0;
@@ -164,11 +166,11 @@ void client_http_close(struct client_http *h)
     free(h);
 }
 
-static void copy_header(struct evhttp_request *req, const char *name,
-                        char *dst, size_t cap)
+static void copy_header(struct evhttp_request *req, const char *name, char *dst,
+                        size_t cap)
 {
-    const char *v = evhttp_find_header(evhttp_request_get_input_headers(req),
-                                       name);
+    const char *v =
+        evhttp_find_header(evhttp_request_get_input_headers(req), name);
 
     snprintf(dst, cap, "%s", v ? v : "");
 }
@@ -300,8 +302,8 @@ static int describe_failure(struct client_http *h, int err,
     if (ssl_err != 0) {
         char buf[160];
         ERR_error_string_n(ssl_err, buf, sizeof buf);
-        snprintf(h->error, sizeof h->error, "%s:%d: TLS: %s", h->host,
-                 h->port, buf);
+        snprintf(h->error, sizeof h->error, "%s:%d: TLS: %s", h->host, h->port,
+                 buf);
         return CLIENT_HTTP_ERR_TLS;
     }
     snprintf(h->error, sizeof h->error, "%s:%d: %s", h->host, h->port,

@@ -15,9 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIENT_HTTP_ERR_URL (-1)     /* base URL not http(s)://host[:port][/path] */
-#define CLIENT_HTTP_ERR_CONNECT (-2) /* could not connect, or connection lost */
-#define CLIENT_HTTP_ERR_TLS (-3)     /* TLS set-up or certificate verification */
+#define CLIENT_HTTP_ERR_URL                                                    \
+    (-1) /* base URL not http(s)://host[:port][/path]                          \
+          */
+#define CLIENT_HTTP_ERR_CONNECT                                                \
+    (-2)                         /* could not connect, or connection lost      \
+                                  */
+#define CLIENT_HTTP_ERR_TLS (-3) /* TLS set-up or certificate verification */
 #define CLIENT_HTTP_ERR_TIMEOUT (-4) /* no answer in time */
 #define CLIENT_HTTP_ERR_NOMEM (-5)   /* allocation failed */
 #define CLIENT_HTTP_ERR_TOO_BIG (-6) /* answer larger than max_body */
@@ -25,9 +29,9 @@
 struct client_http;
 
 struct client_http_options {
-    const char *cacert;      /* PEM CA file for https, or NULL: system store */
-    int timeout_seconds;     /* per request; 0 means 30 */
-    size_t max_body;         /* largest answer accepted; 0 means 64 MiB */
+    const char *cacert;  /* PEM CA file for https, or NULL: system store */
+    int timeout_seconds; /* per request; 0 means 30 */
+    size_t max_body;     /* largest answer accepted; 0 means 64 MiB */
 };
 
 /* An answer. body is NUL-terminated (not counted in body_len) and owned by
@@ -46,7 +50,8 @@ const char *client_http_strerror(int err);
 /* Creates a handle for base_url. opt may be NULL. On success *out owns the
  * handle (free with client_http_close()). Returns 0, CLIENT_HTTP_ERR_URL,
  * CLIENT_HTTP_ERR_TLS (CA file unreadable) or CLIENT_HTTP_ERR_NOMEM. */
-int client_http_open(const char *base_url, const struct client_http_options *opt,
+int client_http_open(const char *base_url,
+                     const struct client_http_options *opt,
                      struct client_http **out);
 
 /* Frees a handle and closes its connection. Accepts NULL. */

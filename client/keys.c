@@ -25,9 +25,10 @@ int client_keygen(const char *name, const char *prefix, char *vkey, char *why)
     int rc, n;
 
     if (!note_name_valid(name, strlen(name)))
-        return client_fail(why, CLIENT_ERR_ARG,
-                           "invalid key name \"%s\" (no spaces, no '+', at most %d bytes)", name,
-                           NOTE_NAME_MAX);
+        return client_fail(
+            why, CLIENT_ERR_ARG,
+            "invalid key name \"%s\" (no spaces, no '+', at most %d bytes)",
+            name, NOTE_NAME_MAX);
     if (note_signer_generate(name, &s) != 0)
         return client_fail(why, CLIENT_ERR_KEY, "key generation failed");
     note_signer_verifier(&s, &v);
@@ -69,12 +70,14 @@ int client_signer_read(const char *path, struct note_signer *out, bool *loose,
     OPENSSL_cleanse(text, len);
     free(text);
     if (rc != 0)
-        return client_fail(why, CLIENT_ERR_KEY, "%s is not a signer key (PRIVATE+KEY+...)", path);
+        return client_fail(why, CLIENT_ERR_KEY,
+                           "%s is not a signer key (PRIVATE+KEY+...)", path);
     return 0;
 }
 
 /* The first line of text that is neither empty nor a # comment. */
-static int first_line(const char *text, size_t len, const char **line, size_t *line_len)
+static int first_line(const char *text, size_t len, const char **line,
+                      size_t *line_len)
 {
     size_t i = 0;
 
@@ -83,7 +86,8 @@ static int first_line(const char *text, size_t len, const char **line, size_t *l
         while (j < len && text[j] != '\n')
             j++;
         size_t end = j;
-        while (end > i && (text[end - 1] == '\r' || text[end - 1] == ' ' || text[end - 1] == '\t'))
+        while (end > i && (text[end - 1] == '\r' || text[end - 1] == ' ' ||
+                           text[end - 1] == '\t'))
             end--;
         if (end > i && text[i] != '#') {
             *line = text + i;
@@ -105,18 +109,22 @@ int client_verifier_arg(const char *arg, struct note_verifier *out, char *why)
 
     if (note_verifier_parse(arg, strlen(arg), out) == 0) {
         if (out->type != NOTE_TYPE_ED25519)
-            return client_fail(why, CLIENT_ERR_KEY, "%s is not an Ed25519 log key", arg);
+            return client_fail(why, CLIENT_ERR_KEY,
+                               "%s is not an Ed25519 log key", arg);
         return 0;
     }
     rc = client_read_file(arg, 65536, &text, &len, NULL);
     if (rc != 0)
         return client_fail(why, CLIENT_ERR_KEY,
-                           "\"%s\" is neither a verifier key (name+id+key) nor a readable key file",
+                           "\"%s\" is neither a verifier key (name+id+key) nor "
+                           "a readable key file",
                            arg);
     rc = first_line(text, len, &line, &line_len) == 0 &&
-                 note_verifier_parse(line, line_len, out) == 0 && out->type == NOTE_TYPE_ED25519
+                 note_verifier_parse(line, line_len, out) == 0 &&
+                 out->type == NOTE_TYPE_ED25519
              ? 0
-             : client_fail(why, CLIENT_ERR_KEY, "%s does not hold an Ed25519 verifier key", arg);
+             : client_fail(why, CLIENT_ERR_KEY,
+                           "%s does not hold an Ed25519 verifier key", arg);
     free(text);
     return rc;
 }
@@ -132,7 +140,8 @@ int client_config_dir(char *buf, size_t cap, char *why)
     else if (home != NULL && home[0] != '\0')
         n = snprintf(buf, cap, "%s/.config/credlog", home);
     else
-        return client_fail(why, CLIENT_ERR_IO, "neither XDG_CONFIG_HOME nor HOME is set");
+        return client_fail(why, CLIENT_ERR_IO,
+                           "neither XDG_CONFIG_HOME nor HOME is set");
     if (n < 0 || (size_t)n >= cap)
         return client_fail(why, CLIENT_ERR_IO, "config path too long");
     return 0;
@@ -163,7 +172,8 @@ int client_pin_file(char *path, size_t cap, char *why)
 bool client_verifier_same(const struct note_verifier *a,
                           const struct note_verifier *b)
 {
-    return a->type == b->type && a->key_id == b->key_id && strcmp(a->name, b->name) == 0 &&
+    return a->type == b->type && a->key_id == b->key_id &&
+           strcmp(a->name, b->name) == 0 &&
            memcmp(a->pub, b->pub, sizeof a->pub) == 0;
 }
 
@@ -186,11 +196,14 @@ int client_pin_lookup(const char *url, struct note_verifier *out, bool *found,
         size_t j = i;
         while (j < len && text[j] != '\n')
             j++;
-        if (j - i > ulen + 1 && memcmp(text + i, url, ulen) == 0 && text[i + ulen] == ' ') {
-            rc = note_verifier_parse(text + i + ulen + 1, j - i - ulen - 1, out);
+        if (j - i > ulen + 1 && memcmp(text + i, url, ulen) == 0 &&
+            text[i + ulen] == ' ') {
+            rc =
+                note_verifier_parse(text + i + ulen + 1, j - i - ulen - 1, out);
             free(text);
             if (rc != 0)
-                return client_fail(why, CLIENT_ERR_KEY, "%s: bad key for %.*s", path, (int)ulen, url);
+                return client_fail(why, CLIENT_ERR_KEY, "%s: bad key for %.*s",
+                                   path, (int)ulen, url);
             *found = true;
             return 0;
         }
@@ -209,7 +222,8 @@ int client_pin_store(const char *url, const struct note_verifier *key,
     int rc;
 
     if ((rc = client_config_dir(dir, sizeof dir, why)) != 0 ||
-        (rc = client_mkdirs(dir, 0700, why)) != 0 || (rc = client_pin_file(path, sizeof path, why)) != 0)
+        (rc = client_mkdirs(dir, 0700, why)) != 0 ||
+        (rc = client_pin_file(path, sizeof path, why)) != 0)
         return rc;
     if (note_verifier_format(key, vkey, sizeof vkey) < 0)
         return client_fail(why, CLIENT_ERR_KEY, "cannot format the log key");
@@ -249,7 +263,8 @@ int client_log_key(const char *url, const char *arg, struct note_verifier *out,
         return rc;
     if (url == NULL) {
         if (arg == NULL)
-            return client_fail(why, CLIENT_ERR_KEY, "no log key: pass --log-key VKEY");
+            return client_fail(why, CLIENT_ERR_KEY,
+                               "no log key: pass --log-key VKEY");
         return 0;
     }
     rc = client_pin_lookup(url, &pinned, &found, why);
@@ -258,7 +273,8 @@ int client_log_key(const char *url, const char *arg, struct note_verifier *out,
     if (arg == NULL) {
         if (!found)
             return client_fail(why, CLIENT_ERR_KEY,
-                               "no log key known for %s: pass --log-key VKEY once (it is then pinned)",
+                               "no log key known for %s: pass --log-key VKEY "
+                               "once (it is then pinned)",
                                url);
         *out = pinned;
         return 0;
@@ -266,11 +282,13 @@ int client_log_key(const char *url, const char *arg, struct note_verifier *out,
     if (found) {
         if (!client_verifier_same(&pinned, out)) {
             client_pin_file(path, sizeof path, NULL);
-            return client_fail(why, CLIENT_ERR_KEY,
-                               "--log-key %s+%08" PRIx32 " is not the key pinned for %s "
-                               "(%s+%08" PRIx32 ") in %s: refusing it; delete that line only if "
-                               "the log really changed its key",
-                               out->name, out->key_id, url, pinned.name, pinned.key_id, path);
+            return client_fail(
+                why, CLIENT_ERR_KEY,
+                "--log-key %s+%08" PRIx32 " is not the key pinned for %s "
+                "(%s+%08" PRIx32
+                ") in %s: refusing it; delete that line only if "
+                "the log really changed its key",
+                out->name, out->key_id, url, pinned.name, pinned.key_id, path);
         }
         return 0;
     }

@@ -24,8 +24,11 @@
 #include "proofs/tile.h"
 
 #define TILE_CACHE 8
-#define MAP_BATCH 1024 /* map updates applied together (sharing upper paths) */
-#define BYTES_PER_ENTRY 512 /* generous LMDB growth estimate per replayed entry */
+#define MAP_BATCH                                                              \
+    1024 /* map updates applied together (sharing upper paths)                 \
+          */
+#define BYTES_PER_ENTRY                                                        \
+    512 /* generous LMDB growth estimate per replayed entry */
 
 struct client_monitor {
     char dir[PATH_MAX];
@@ -54,12 +57,13 @@ struct run {
     struct smt_update *pending; /* map updates not applied yet (MAP_BATCH) */
     size_t npending;
     struct compact c;
-    struct timecheck tc; /* MAP times and issuer timestamps since the last MAP */
+    struct timecheck
+        tc;             /* MAP times and issuer timestamps since the last MAP */
     uint64_t size;      /* entries in c */
     uint64_t committed; /* r->size when the state was last committed */
     uint64_t ends[2];   /* checkpoint sizes whose last entry must be MAP */
     const struct checkpoint *cur; /* the checkpoint being caught up to */
-    const char *note;   /* its signed note */
+    const char *note;             /* its signed note */
     size_t note_len;
     struct {
         struct tile t;
@@ -81,12 +85,14 @@ static const uint8_t *compact_find(const struct compact *c, uint64_t idx)
 }
 
 /* Appends leaf number size to c (the tree of size leaves). */
-static int compact_append(struct compact *c, uint64_t size, const uint8_t leaf[MERKLE_HASH_SIZE])
+static int compact_append(struct compact *c, uint64_t size,
+                          const uint8_t leaf[MERKLE_HASH_SIZE])
 {
     uint64_t need[MERKLE_MAX_NEEDED], want[MERKLE_MAX_NEEDED], base;
     uint8_t nh[MERKLE_MAX_NEEDED][MERKLE_HASH_SIZE], out[64][MERKLE_HASH_SIZE];
     struct compact nc;
-    int k = merkle_append_needed(size, need), add = merkle_append_count(size), w;
+    int k = merkle_append_needed(size, need), add = merkle_append_count(size),
+        w;
 
     for (int i = 0; i < k; i++) {
         const uint8_t *h = compact_find(c, need[i]);
@@ -94,13 +100,15 @@ static int compact_append(struct compact *c, uint64_t size, const uint8_t leaf[M
             return -1;
         memcpy(nh[i], h, MERKLE_HASH_SIZE);
     }
-    merkle_append_hashes(size, leaf, (const uint8_t(*)[MERKLE_HASH_SIZE])nh, out);
+    merkle_append_hashes(size, leaf, (const uint8_t(*)[MERKLE_HASH_SIZE])nh,
+                         out);
     base = merkle_stored_count(size);
     w = merkle_tree_hash_needed(size + 1, want);
     nc.n = w;
     for (int i = 0; i < w; i++) {
-        const uint8_t *h = want[i] >= base && want[i] < base + (uint64_t)add ? out[want[i] - base]
-                                                                           : compact_find(c, want[i]);
+        const uint8_t *h = want[i] >= base && want[i] < base + (uint64_t)add
+                               ? out[want[i] - base]
+                               : compact_find(c, want[i]);
         if (h == NULL)
             return -1;
         nc.idx[i] = want[i];
@@ -110,7 +118,8 @@ static int compact_append(struct compact *c, uint64_t size, const uint8_t leaf[M
     return 0;
 }
 
-static void compact_root(const struct compact *c, uint64_t size, uint8_t root[MERKLE_HASH_SIZE])
+static void compact_root(const struct compact *c, uint64_t size,
+                         uint8_t root[MERKLE_HASH_SIZE])
 {
     merkle_tree_hash(size, (const uint8_t(*)[MERKLE_HASH_SIZE])c->h, root);
 }
@@ -135,7 +144,8 @@ void client_monitor_set_limits(struct client_monitor *m, uint64_t max_entries,
                                uint64_t commit_every)
 {
     m->max_entries = max_entries;
-    m->commit_every = commit_every > 0 ? commit_every : CLIENT_MONITOR_COMMIT_EVERY;
+    m->commit_every =
+        commit_every > 0 ? commit_every : CLIENT_MONITOR_COMMIT_EVERY;
 }
 
 int client_monitor_open(const char *dir, const struct note_verifier *log,
@@ -168,7 +178,8 @@ int client_monitor_open(const char *dir, const struct note_verifier *log,
     if (rc == 0 && !found)
         rc = mstore_meta_put(t, "log_key", vkey, (size_t)vlen);
     else if (rc == 0 && (len != (size_t)vlen || memcmp(stored, vkey, len) != 0))
-        rc = client_fail(why, CLIENT_ERR_KEY, "%s follows another log (%s), not %s", dir,
+        rc = client_fail(why, CLIENT_ERR_KEY,
+                         "%s follows another log (%s), not %s", dir,
                          (char *)stored, vkey);
     else if (rc != 0)
         client_fail(why, rc, "%s", mstore_error(t));
@@ -198,10 +209,11 @@ void client_monitor_close(struct client_monitor *m)
 
 /* ---- alerts ---- */
 
-static void alert(struct run *r, const char *note_a, const char *note_b, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void alert(struct run *r, const char *note_a, const char *note_b,
+                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void alert(struct run *r, const char *note_a, const char *note_b, const char *fmt, ...)
+static void alert(struct run *r, const char *note_a, const char *note_b,
+                  const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -240,7 +252,8 @@ static int hash_tile(struct run *r, const struct tile *t, const uint8_t **data)
 
     for (int i = 0; i < TILE_CACHE; i++)
         if (r->cache[i].data != NULL && r->cache[i].t.level == t->level &&
-            r->cache[i].t.index == t->index && r->cache[i].t.width == t->width) {
+            r->cache[i].t.index == t->index &&
+            r->cache[i].t.width == t->width) {
             *data = r->cache[i].data;
             return 0;
         }
@@ -258,8 +271,10 @@ static int hash_tile(struct run *r, const struct tile *t, const uint8_t **data)
         return rc;
     if (len != (size_t)t->width * MERKLE_HASH_SIZE) {
         free(d);
-        return client_fail(r->why, CLIENT_ERR_SYNTAX, "hash tile %d/%" PRIu64 " has %zu bytes, not %u",
-                           t->level, t->index, len, t->width * MERKLE_HASH_SIZE);
+        return client_fail(r->why, CLIENT_ERR_SYNTAX,
+                           "hash tile %d/%" PRIu64 " has %zu bytes, not %u",
+                           t->level, t->index, len,
+                           t->width * MERKLE_HASH_SIZE);
     }
     slot = r->next_slot++ % TILE_CACHE;
     free(r->cache[slot].data);
@@ -272,7 +287,8 @@ static int hash_tile(struct run *r, const struct tile *t, const uint8_t **data)
 
 /* Reads stored hash sidx of the tree of size n from its hash tiles: the
  * subtree of 2^(level mod 8) hashes of the tile at level/8 above it. */
-static int tile_stored_hash(struct run *r, uint64_t n, uint64_t sidx, uint8_t out[MERKLE_HASH_SIZE])
+static int tile_stored_hash(struct run *r, uint64_t n, uint64_t sidx,
+                            uint8_t out[MERKLE_HASH_SIZE])
 {
     uint8_t buf[256][MERKLE_HASH_SIZE];
     const uint8_t *data = NULL;
@@ -286,16 +302,19 @@ static int tile_stored_hash(struct run *r, uint64_t n, uint64_t sidx, uint8_t ou
     first = k << (level % TILE_HEIGHT);
     t.index = first / TILE_WIDTH;
     lsize = tile_level_size(t.level, n);
-    t.width = (t.index + 1) * TILE_WIDTH <= lsize ? TILE_WIDTH
-                                                  : (unsigned)(lsize - t.index * TILE_WIDTH);
+    t.width = (t.index + 1) * TILE_WIDTH <= lsize
+                  ? TILE_WIDTH
+                  : (unsigned)(lsize - t.index * TILE_WIDTH);
     j0 = (unsigned)(first % TILE_WIDTH);
     cnt = 1u << (level % TILE_HEIGHT);
     if (t.width == 0 || j0 + cnt > t.width)
-        return client_fail(r->why, CLIENT_ERR_SYNTAX, "stored hash %" PRIu64 " is beyond tree size %" PRIu64,
-                           sidx, n);
+        return client_fail(
+            r->why, CLIENT_ERR_SYNTAX,
+            "stored hash %" PRIu64 " is beyond tree size %" PRIu64, sidx, n);
     if ((rc = hash_tile(r, &t, &data)) != 0)
         return rc;
-    memcpy(buf, data + (size_t)j0 * MERKLE_HASH_SIZE, (size_t)cnt * MERKLE_HASH_SIZE);
+    memcpy(buf, data + (size_t)j0 * MERKLE_HASH_SIZE,
+           (size_t)cnt * MERKLE_HASH_SIZE);
     for (; cnt > 1; cnt /= 2)
         for (unsigned i = 0; i < cnt / 2; i++)
             merkle_node_hash(buf[2 * i], buf[2 * i + 1], buf[i]);
@@ -305,11 +324,12 @@ static int tile_stored_hash(struct run *r, uint64_t n, uint64_t sidx, uint8_t ou
 
 /* Proves the old checkpoint a prefix of the new one from hash tiles.
  * Returns 0 (consistent or alerted: *consistent says which) or an error. */
-static int prove_consistency(struct run *r, const struct checkpoint *old, const struct checkpoint *cur,
-                             bool *consistent)
+static int prove_consistency(struct run *r, const struct checkpoint *old,
+                             const struct checkpoint *cur, bool *consistent)
 {
     uint64_t idx[MERKLE_MAX_NEEDED];
-    uint8_t hashes[MERKLE_MAX_NEEDED][MERKLE_HASH_SIZE], proof[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
+    uint8_t hashes[MERKLE_MAX_NEEDED][MERKLE_HASH_SIZE],
+        proof[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
     int k = merkle_consistency_needed(old->size, cur->size, idx), len, rc;
 
     *consistent = false;
@@ -318,18 +338,21 @@ static int prove_consistency(struct run *r, const struct checkpoint *old, const 
     for (int i = 0; i < k; i++)
         if ((rc = tile_stored_hash(r, cur->size, idx[i], hashes[i])) != 0)
             return rc;
-    len = merkle_consistency_proof(old->size, cur->size, (const uint8_t(*)[MERKLE_HASH_SIZE])hashes,
+    len = merkle_consistency_proof(old->size, cur->size,
+                                   (const uint8_t(*)[MERKLE_HASH_SIZE])hashes,
                                    proof);
     if (len < 0)
         return client_fail(r->why, CLIENT_ERR_ARG, "bad consistency range");
-    *consistent = client_verify_consistency(old, cur, (const uint8_t(*)[MERKLE_HASH_SIZE])proof,
-                                            (size_t)len, NULL) == 0;
+    *consistent = client_verify_consistency(
+                      old, cur, (const uint8_t(*)[MERKLE_HASH_SIZE])proof,
+                      (size_t)len, NULL) == 0;
     return 0;
 }
 
 /* Fetches entry bundle N of width w (falling back to the full bundle when a
  * partial one is gone) and checks it holds at least w entries. */
-static int entry_bundle(struct run *r, uint64_t index, unsigned w, uint8_t **data, size_t *len)
+static int entry_bundle(struct run *r, uint64_t index, unsigned w,
+                        uint8_t **data, size_t *len)
 {
     struct tile t = {TILE_LEVEL_ENTRIES, index, w};
     int rc = client_api_tile(r->api, &t, data, len, r->why);
@@ -345,7 +368,8 @@ static int entry_bundle(struct run *r, uint64_t index, unsigned w, uint8_t **dat
 
 static int state_err(struct run *r)
 {
-    return client_fail(r->why, CLIENT_ERR_STATE, "monitor state: %s", mstore_error(r->t));
+    return client_fail(r->why, CLIENT_ERR_STATE, "monitor state: %s",
+                       mstore_error(r->t));
 }
 
 /* The authorization and signature checks shared by ISSUE and REVOKE. Returns
@@ -362,12 +386,15 @@ static int check_signed(struct run *r, uint64_t i, const struct entry *e)
     if (!found) {
         alert(r, NULL, NULL,
               "entry %" PRIu64 ": %s signed by %s key %08" PRIx32
-              ", which is not authorized at this point of the log: unauthorized entry",
+              ", which is not authorized at this point of the log: "
+              "unauthorized entry",
               i, what, e->issuer, e->key_id);
         return 0;
     }
     if (entry_verify(e, pub) != 0) {
-        alert(r, NULL, NULL, "entry %" PRIu64 ": %s signature by %s key %08" PRIx32 " does not verify",
+        alert(r, NULL, NULL,
+              "entry %" PRIu64 ": %s signature by %s key %08" PRIx32
+              " does not verify",
               i, what, e->issuer, e->key_id);
         return 0;
     }
@@ -376,8 +403,8 @@ static int check_signed(struct run *r, uint64_t i, const struct entry *e)
 
 static int update_cmp(const void *a, const void *b)
 {
-    return memcmp(((const struct smt_update *)a)->key, ((const struct smt_update *)b)->key,
-                  SMT_KEY_SIZE);
+    return memcmp(((const struct smt_update *)a)->key,
+                  ((const struct smt_update *)b)->key, SMT_KEY_SIZE);
 }
 
 /* Applies the pending map updates in one batch: its upper paths are hashed
@@ -399,7 +426,8 @@ static int flush_map(struct run *r)
 
 /* Queues cred -> (issue, revoke). A key is queued once per batch: a second
  * update of the same key (a REVOKE after its ISSUE) flushes first. */
-static int set_map(struct run *r, const uint8_t cred[32], uint64_t issue, uint64_t revoke)
+static int set_map(struct run *r, const uint8_t cred[32], uint64_t issue,
+                   uint64_t revoke)
 {
     struct smt_update *u;
     int rc;
@@ -427,11 +455,13 @@ static int replay_issue(struct run *r, uint64_t i, const struct entry *e)
 
     if (rc <= 0)
         return rc;
-    if (mstore_cred_get(r->t, e->credential, &issue, &revoke, issuer, &found) != 0)
+    if (mstore_cred_get(r->t, e->credential, &issue, &revoke, issuer, &found) !=
+        0)
         return state_err(r);
     if (found) {
         alert(r, NULL, NULL,
-              "entry %" PRIu64 ": second ISSUE of credential %s... (issued at entry %" PRIu64
+              "entry %" PRIu64
+              ": second ISSUE of credential %s... (issued at entry %" PRIu64
               " by %s): the log must never append it",
               i, short_hex(e->credential, hex), issue, issuer);
         return 0;
@@ -451,23 +481,27 @@ static int replay_revoke(struct run *r, uint64_t i, const struct entry *e)
 
     if (rc <= 0)
         return rc;
-    if (mstore_cred_get(r->t, e->credential, &issue, &revoke, issuer, &found) != 0)
+    if (mstore_cred_get(r->t, e->credential, &issue, &revoke, issuer, &found) !=
+        0)
         return state_err(r);
     if (!found) {
         alert(r, NULL, NULL,
-              "entry %" PRIu64 ": REVOKE by %s of credential %s..., which was never issued",
+              "entry %" PRIu64
+              ": REVOKE by %s of credential %s..., which was never issued",
               i, e->issuer, short_hex(e->credential, hex));
         return 0;
     }
     if (strcmp(issuer, e->issuer) != 0) {
         alert(r, NULL, NULL,
-              "entry %" PRIu64 ": REVOKE by %s of credential %s... issued by %s: unauthorized entry",
+              "entry %" PRIu64 ": REVOKE by %s of credential %s... issued by "
+              "%s: unauthorized entry",
               i, e->issuer, short_hex(e->credential, hex), issuer);
         return 0;
     }
     if (revoke != SMT_NONE) {
         alert(r, NULL, NULL,
-              "entry %" PRIu64 ": second REVOKE of credential %s... (revoked at entry %" PRIu64
+              "entry %" PRIu64
+              ": second REVOKE of credential %s... (revoked at entry %" PRIu64
               "): the log must never append it",
               i, short_hex(e->credential, hex), revoke);
         return 0;
@@ -490,14 +524,17 @@ static int replay_map(struct run *r, uint64_t i, const struct entry *e)
 
     timecheck_map(&r->tc, i, e, time_alert, r);
     if (e->map_index != i) {
-        alert(r, NULL, NULL, "entry %" PRIu64 ": MAP entry claims index %" PRIu64, i, e->map_index);
+        alert(r, NULL, NULL,
+              "entry %" PRIu64 ": MAP entry claims index %" PRIu64, i,
+              e->map_index);
         return 0;
     }
     if (flush_map(r) != 0 || smt_root(&r->smt, root) != 0)
         return state_err(r);
     if (memcmp(root, e->map_root, SMT_HASH_SIZE) != 0)
         alert(r, NULL, NULL,
-              "entry %" PRIu64 ": wrong MAP root: the revocation map over entries [0, %" PRIu64
+              "entry %" PRIu64
+              ": wrong MAP root: the revocation map over entries [0, %" PRIu64
               ") replays to %s..., the log committed to %s...",
               i, i, short_hex(root, want), short_hex(e->map_root, got));
     return 0;
@@ -508,11 +545,14 @@ static int replay_key(struct run *r, uint64_t i, const struct entry *e)
     uint32_t id = note_key_id(e->issuer, NOTE_TYPE_ED25519, e->public_key);
 
     if (e->key_op == ENTRY_KEY_ADD)
-        return mstore_key_put(r->t, e->issuer, id, e->public_key, i) != 0 ? state_err(r) : 0;
+        return mstore_key_put(r->t, e->issuer, id, e->public_key, i) != 0
+                   ? state_err(r)
+                   : 0;
     return mstore_key_del(r->t, e->issuer, id) != 0 ? state_err(r) : 0;
 }
 
-static int replay_entry(struct run *r, uint64_t i, const uint8_t *bytes, size_t len)
+static int replay_entry(struct run *r, uint64_t i, const uint8_t *bytes,
+                        size_t len)
 {
     uint8_t leaf[MERKLE_HASH_SIZE];
     struct entry e;
@@ -520,24 +560,32 @@ static int replay_entry(struct run *r, uint64_t i, const uint8_t *bytes, size_t 
 
     merkle_leaf_hash(bytes, len, leaf);
     if (compact_append(&r->c, r->size, leaf) != 0)
-        return client_fail(r->why, CLIENT_ERR_STATE, "monitor state: tree hashes inconsistent");
+        return client_fail(r->why, CLIENT_ERR_STATE,
+                           "monitor state: tree hashes inconsistent");
     r->size++;
     r->res->checked++;
     rc = entry_decode(bytes, len, &e);
     if (rc != 0) {
-        alert(r, NULL, NULL, "entry %" PRIu64 ": does not decode (%s)", i, entry_strerror(rc));
+        alert(r, NULL, NULL, "entry %" PRIu64 ": does not decode (%s)", i,
+              entry_strerror(rc));
         return 0;
     }
     r->res->counts[e.type]++;
     timecheck_entry(&r->tc, i, &e);
     if ((i + 1 == r->ends[0] || i + 1 == r->ends[1]) && e.type != ENTRY_MAP)
-        alert(r, NULL, NULL, "the checkpoint of size %" PRIu64 " does not end with a MAP entry",
+        alert(r, NULL, NULL,
+              "the checkpoint of size %" PRIu64
+              " does not end with a MAP entry",
               i + 1);
     switch (e.type) {
-    case ENTRY_KEY: return replay_key(r, i, &e);
-    case ENTRY_ISSUE: return replay_issue(r, i, &e);
-    case ENTRY_REVOKE: return replay_revoke(r, i, &e);
-    default: return replay_map(r, i, &e);
+    case ENTRY_KEY:
+        return replay_key(r, i, &e);
+    case ENTRY_ISSUE:
+        return replay_issue(r, i, &e);
+    case ENTRY_REVOKE:
+        return replay_revoke(r, i, &e);
+    default:
+        return replay_map(r, i, &e);
     }
 }
 
@@ -589,18 +637,21 @@ static int prove_prefix(struct run *r, bool *ok)
         return rc;
     if (!*ok)
         alert(r, NULL, r->note,
-              "the entries the log serves do not hash to the root of its checkpoint (size %" PRIu64
-              "): entries [%" PRIu64 ", %" PRIu64 ") are not the ones it signed",
+              "the entries the log serves do not hash to the root of its "
+              "checkpoint (size %" PRIu64 "): entries [%" PRIu64 ", %" PRIu64
+              ") are not the ones it signed",
               r->cur->size, r->committed, r->size);
     return 0;
 }
 
 /* Commits what the run replayed, once proven part of the checkpoint (an
- * alert if not) and if no alert was raised: the state then holds entries [0, r->size), all
- * covered by a verified checkpoint. The anchor (the checkpoint whose last
- * entry the replay still has to check) moves to the current checkpoint once
- * the replay has passed it. With more, a new transaction is opened. */
-static int commit_progress(struct run *r, const char *anchor, size_t anchor_len, bool more)
+ * alert if not) and if no alert was raised: the state then holds entries [0,
+ * r->size), all covered by a verified checkpoint. The anchor (the checkpoint
+ * whose last entry the replay still has to check) moves to the current
+ * checkpoint once the replay has passed it. With more, a new transaction is
+ * opened. */
+static int commit_progress(struct run *r, const char *anchor, size_t anchor_len,
+                           bool more)
 {
     char path[PATH_MAX + 16];
     bool ok;
@@ -622,7 +673,8 @@ static int commit_progress(struct run *r, const char *anchor, size_t anchor_len,
     r->committed = r->size;
     if (r->size == r->cur->size) {
         snprintf(path, sizeof path, "%s/checkpoint", r->m->dir);
-        if ((rc = client_write_file_atomic(path, r->note, r->note_len, 0644, r->why)) != 0)
+        if ((rc = client_write_file_atomic(path, r->note, r->note_len, 0644,
+                                           r->why)) != 0)
             return rc;
     }
     if (!more)
@@ -636,13 +688,15 @@ static int commit_progress(struct run *r, const char *anchor, size_t anchor_len,
 /* Replays entries [r->size, n) from entry bundles, committing at tile
  * boundaries every commit_every entries, and stopping at the first boundary
  * after max_entries (0: no limit) or after an alert's commit point. */
-static int replay_range(struct run *r, uint64_t n, const char *anchor, size_t anchor_len)
+static int replay_range(struct run *r, uint64_t n, const char *anchor,
+                        size_t anchor_len)
 {
     uint64_t start = r->size;
 
     while (r->size < n) {
         uint64_t tile = r->size / TILE_WIDTH, first = tile * TILE_WIDTH;
-        unsigned w = n - first >= TILE_WIDTH ? TILE_WIDTH : (unsigned)(n - first);
+        unsigned w =
+            n - first >= TILE_WIDTH ? TILE_WIDTH : (unsigned)(n - first);
         const uint8_t *e;
         uint8_t *data;
         size_t len, pos = 0, elen;
@@ -652,8 +706,10 @@ static int replay_range(struct run *r, uint64_t n, const char *anchor, size_t an
 
         if (rc != 0)
             return rc;
-        while (j < w && (rc = tile_bundle_next(data, len, &pos, &e, &elen)) == 1) {
-            if (first + j >= r->size && (rc = replay_entry(r, first + j, e, elen)) != 0) {
+        while (j < w &&
+               (rc = tile_bundle_next(data, len, &pos, &e, &elen)) == 1) {
+            if (first + j >= r->size &&
+                (rc = replay_entry(r, first + j, e, elen)) != 0) {
                 free(data);
                 return rc;
             }
@@ -662,7 +718,8 @@ static int replay_range(struct run *r, uint64_t n, const char *anchor, size_t an
         free(data);
         if (j < w)
             return client_fail(r->why, CLIENT_ERR_SYNTAX,
-                               "entry bundle %" PRIu64 " holds %u entries, the checkpoint needs %u",
+                               "entry bundle %" PRIu64
+                               " holds %u entries, the checkpoint needs %u",
                                tile, j, w);
         if (r->hooks != NULL && r->hooks->progress != NULL)
             r->hooks->progress(r->hooks->ctx, r->size - start, n - start);
@@ -684,8 +741,9 @@ static int replay_range(struct run *r, uint64_t n, const char *anchor, size_t an
 /* Loads the state: the replayed size and compact range, the counts, the
  * anchor checkpoint (*anchor; NULL on a first run) and the latest verified
  * checkpoint (*latest, *lcp). */
-static int load_state(struct run *r, char **anchor, size_t *anchor_len, struct checkpoint *acp,
-                      char **latest, size_t *latest_len, struct checkpoint *lcp)
+static int load_state(struct run *r, char **anchor, size_t *anchor_len,
+                      struct checkpoint *acp, char **latest, size_t *latest_len,
+                      struct checkpoint *lcp)
 {
     uint64_t need[MERKLE_MAX_NEEDED];
     uint8_t *v = NULL, root[MERKLE_HASH_SIZE];
@@ -700,11 +758,13 @@ static int load_state(struct run *r, char **anchor, size_t *anchor_len, struct c
     *anchor = (char *)v;
     *anchor_len = len;
     if (client_verify_checkpoint(*anchor, len, &r->m->log, acp, NULL) != 0)
-        return client_fail(r->why, CLIENT_ERR_STATE, "%s: the saved checkpoint does not verify",
+        return client_fail(r->why, CLIENT_ERR_STATE,
+                           "%s: the saved checkpoint does not verify",
                            r->m->dir);
     if (mstore_meta_get(r->t, "latest", &v, &len, &found) != 0)
         return state_err(r);
-    if (!found && (v = malloc(*anchor_len + 1)) != NULL) { /* a state from before "latest" */
+    if (!found && (v = malloc(*anchor_len + 1)) !=
+                      NULL) { /* a state from before "latest" */
         memcpy(v, *anchor, *anchor_len + 1);
         len = *anchor_len;
     }
@@ -713,7 +773,8 @@ static int load_state(struct run *r, char **anchor, size_t *anchor_len, struct c
     *latest = (char *)v;
     *latest_len = len;
     if (client_verify_checkpoint(*latest, len, &r->m->log, lcp, NULL) != 0)
-        return client_fail(r->why, CLIENT_ERR_STATE, "%s: the saved checkpoint does not verify",
+        return client_fail(r->why, CLIENT_ERR_STATE,
+                           "%s: the saved checkpoint does not verify",
                            r->m->dir);
     if (mstore_meta_get(r->t, "size", &v, &len, &found) != 0)
         return state_err(r);
@@ -721,7 +782,9 @@ static int load_state(struct run *r, char **anchor, size_t *anchor_len, struct c
     free(v);
     if (mstore_meta_get(r->t, "compact", &v, &len, &found) != 0)
         return state_err(r);
-    r->c.n = found && len % 40 == 0 && len / 40 <= MERKLE_MAX_NEEDED ? (int)(len / 40) : -1;
+    r->c.n = found && len % 40 == 0 && len / 40 <= MERKLE_MAX_NEEDED
+                 ? (int)(len / 40)
+                 : -1;
     for (int i = 0; i < r->c.n; i++) {
         r->c.idx[i] = get_u64(v + 40 * i);
         memcpy(r->c.h[i], v + 40 * i + 8, MERKLE_HASH_SIZE);
@@ -729,11 +792,15 @@ static int load_state(struct run *r, char **anchor, size_t *anchor_len, struct c
     free(v);
     if (r->size > lcp->size || acp->size > lcp->size || r->c.n < 0 ||
         r->c.n != merkle_tree_hash_needed(r->size, need))
-        return client_fail(r->why, CLIENT_ERR_STATE, "%s: state is inconsistent", r->m->dir);
+        return client_fail(r->why, CLIENT_ERR_STATE,
+                           "%s: state is inconsistent", r->m->dir);
     compact_root(&r->c, r->size, root);
-    if ((r->size == lcp->size && memcmp(root, lcp->root, MERKLE_HASH_SIZE) != 0) ||
-        (r->size == acp->size && memcmp(root, acp->root, MERKLE_HASH_SIZE) != 0))
-        return client_fail(r->why, CLIENT_ERR_STATE, "%s: state does not match its checkpoint",
+    if ((r->size == lcp->size &&
+         memcmp(root, lcp->root, MERKLE_HASH_SIZE) != 0) ||
+        (r->size == acp->size &&
+         memcmp(root, acp->root, MERKLE_HASH_SIZE) != 0))
+        return client_fail(r->why, CLIENT_ERR_STATE,
+                           "%s: state does not match its checkpoint",
                            r->m->dir);
     r->committed = r->size;
     if (mstore_meta_get(r->t, "counts", &v, &len, &found) != 0)
@@ -747,8 +814,8 @@ static int load_state(struct run *r, char **anchor, size_t *anchor_len, struct c
         return state_err(r);
     if (found && timecheck_decode(&r->tc, v, len) != 0) {
         free(v);
-        return client_fail(r->why, CLIENT_ERR_STATE, "%s: state is inconsistent (times)",
-                           r->m->dir);
+        return client_fail(r->why, CLIENT_ERR_STATE,
+                           "%s: state is inconsistent (times)", r->m->dir);
     }
     free(v);
     return 0;
@@ -760,7 +827,8 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
 {
     struct run *r = calloc(1, sizeof *r);
     struct checkpoint anchor, latest, cur;
-    char *anchor_note = NULL, *latest_note = NULL, *note = NULL, inner[CLIENT_REASON_MAX];
+    char *anchor_note = NULL, *latest_note = NULL, *note = NULL,
+         inner[CLIENT_REASON_MAX];
     size_t anchor_len = 0, latest_len = 0, note_len;
     bool consistent;
     int rc;
@@ -786,22 +854,24 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     if ((rc = client_api_checkpoint(api, &note, &note_len, why)) != 0)
         goto out;
     if (client_verify_checkpoint(note, note_len, &m->log, &cur, inner) != 0) {
-        rc = client_fail(why, CLIENT_ERR_SYNTAX, "%s/checkpoint: %s", client_api_url(api), inner);
+        rc = client_fail(why, CLIENT_ERR_SYNTAX, "%s/checkpoint: %s",
+                         client_api_url(api), inner);
         goto out;
     }
     r->cur = &cur;
     r->note = note;
     r->note_len = note_len;
     res->new_size = cur.size;
-    if ((rc = mstore_reserve(m->st, cur.size * (uint64_t)BYTES_PER_ENTRY, why)) != 0)
+    if ((rc = mstore_reserve(m->st, cur.size * (uint64_t)BYTES_PER_ENTRY,
+                             why)) != 0)
         goto out;
 
     /* 2. What we verified before. */
     if ((rc = mstore_begin(m->st, true, &r->t, why)) != 0)
         goto out;
     mstore_smt(r->t, &r->smt);
-    if ((rc = load_state(r, &anchor_note, &anchor_len, &anchor, &latest_note, &latest_len,
-                         &latest)) != 0)
+    if ((rc = load_state(r, &anchor_note, &anchor_len, &anchor, &latest_note,
+                         &latest_len, &latest)) != 0)
         goto out;
     res->first_run = anchor_note == NULL;
     res->old_size = r->size;
@@ -812,12 +882,15 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     if (latest_note != NULL) {
         if (cur.size < latest.size) {
             alert(r, latest_note, note,
-                  "the log shrank: it signed a tree of %" PRIu64 " entries and now signs %" PRIu64,
+                  "the log shrank: it signed a tree of %" PRIu64
+                  " entries and now signs %" PRIu64,
                   latest.size, cur.size);
             goto out;
         }
-        if (cur.size == latest.size && memcmp(cur.root, latest.root, MERKLE_HASH_SIZE) != 0) {
-            alert(r, latest_note, note, "fork: the log signed two different trees of size %" PRIu64,
+        if (cur.size == latest.size &&
+            memcmp(cur.root, latest.root, MERKLE_HASH_SIZE) != 0) {
+            alert(r, latest_note, note,
+                  "fork: the log signed two different trees of size %" PRIu64,
                   cur.size);
             goto out;
         }
@@ -827,7 +900,8 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
             if (!consistent) {
                 alert(r, latest_note, note,
                       "fork: the log's tree of size %" PRIu64
-                      " is not an extension of the tree of size %" PRIu64 " verified before",
+                      " is not an extension of the tree of size %" PRIu64
+                      " verified before",
                       cur.size, latest.size);
                 goto out;
             }
@@ -838,11 +912,13 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
      * entry of the anchor and of this checkpoint must be MAP entries. */
     r->ends[0] = anchor_note != NULL && r->size < anchor.size ? anchor.size : 0;
     r->ends[1] = cur.size;
-    if (r->size < cur.size && (rc = replay_range(r, cur.size, anchor_note, anchor_len)) != 0)
+    if (r->size < cur.size &&
+        (rc = replay_range(r, cur.size, anchor_note, anchor_len)) != 0)
         goto out;
 
     /* 5. Keep it, only if all is well. */
-    if (r->size == cur.size && (r->size > r->committed || anchor_note == NULL) &&
+    if (r->size == cur.size &&
+        (r->size > r->committed || anchor_note == NULL) &&
         (rc = commit_progress(r, anchor_note, anchor_len, false)) != 0)
         goto out;
     res->complete = r->committed == cur.size;
@@ -862,8 +938,9 @@ out:
 }
 
 int client_monitor_issuers(struct client_monitor *m,
-                           void (*fn)(void *ctx, const char *issuer, unsigned keys,
-                                      uint64_t issued, uint64_t revoked),
+                           void (*fn)(void *ctx, const char *issuer,
+                                      unsigned keys, uint64_t issued,
+                                      uint64_t revoked),
                            void *ctx, char *why)
 {
     struct mstore_txn *t;
@@ -872,7 +949,8 @@ int client_monitor_issuers(struct client_monitor *m,
     if (rc != 0)
         return rc;
     if (mstore_issuers_each(t, fn, ctx) != 0)
-        rc = client_fail(why, CLIENT_ERR_STATE, "monitor state: %s", mstore_error(t));
+        rc = client_fail(why, CLIENT_ERR_STATE, "monitor state: %s",
+                         mstore_error(t));
     mstore_abort(t);
     return rc;
 }

@@ -42,7 +42,8 @@ struct client_monitor;
 struct client_monitor_hooks {
     /* Called once per alert with a one-line message (and, for forks, the two
      * checkpoints in evidence, each may be NULL). */
-    void (*alert)(void *ctx, const char *msg, const char *note_a, const char *note_b);
+    void (*alert)(void *ctx, const char *msg, const char *note_a,
+                  const char *note_b);
     /* Called after each entry bundle with entries checked so far and to do. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *ctx;
@@ -52,15 +53,15 @@ struct client_monitor_hooks {
 #define CLIENT_MONITOR_COMMIT_EVERY 4096
 
 struct client_monitor_result {
-    bool first_run;        /* no checkpoint had been verified before */
-    bool resumed;          /* an earlier catch-up had stopped before the end */
-    bool complete;         /* all entries up to new_size are verified now */
-    uint64_t old_size;     /* entries verified before this run */
-    uint64_t new_size;     /* the log's checkpoint size */
-    uint64_t verified;     /* entries verified (and kept) after this run */
-    uint64_t checked;      /* entries replayed this run */
-    unsigned long alerts;  /* alerts raised */
-    uint64_t counts[5];    /* entries replayed in total, by type (index ENTRY_*) */
+    bool first_run;       /* no checkpoint had been verified before */
+    bool resumed;         /* an earlier catch-up had stopped before the end */
+    bool complete;        /* all entries up to new_size are verified now */
+    uint64_t old_size;    /* entries verified before this run */
+    uint64_t new_size;    /* the log's checkpoint size */
+    uint64_t verified;    /* entries verified (and kept) after this run */
+    uint64_t checked;     /* entries replayed this run */
+    unsigned long alerts; /* alerts raised */
+    uint64_t counts[5]; /* entries replayed in total, by type (index ENTRY_*) */
 };
 
 /* Opens the state in dir for the log with verifier key log (the state
@@ -89,8 +90,9 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
 /* Calls fn for every issuer in the replayed state: authorized keys now, and
  * credentials issued and revoked. */
 int client_monitor_issuers(struct client_monitor *m,
-                           void (*fn)(void *ctx, const char *issuer, unsigned keys,
-                                      uint64_t issued, uint64_t revoked),
+                           void (*fn)(void *ctx, const char *issuer,
+                                      unsigned keys, uint64_t issued,
+                                      uint64_t revoked),
                            void *ctx, char *why);
 
 #endif

@@ -65,12 +65,13 @@ int mstore_reserve(struct mstore *s, uint64_t reserve, char *why)
     int rc = grow(s, reserve);
 
     if (rc != 0)
-        return client_fail(why, CLIENT_ERR_STATE, "monitor state: cannot grow: %s",
-                           mdb_strerror(rc));
+        return client_fail(why, CLIENT_ERR_STATE,
+                           "monitor state: cannot grow: %s", mdb_strerror(rc));
     return 0;
 }
 
-int mstore_open(const char *dir, uint64_t reserve, struct mstore **out, char *why)
+int mstore_open(const char *dir, uint64_t reserve, struct mstore **out,
+                char *why)
 {
     struct mstore *s;
     MDB_txn *txn = NULL;
@@ -78,7 +79,8 @@ int mstore_open(const char *dir, uint64_t reserve, struct mstore **out, char *wh
 
     *out = NULL;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return client_fail(why, CLIENT_ERR_STATE, "cannot create state directory %s: %s", dir,
+        return client_fail(why, CLIENT_ERR_STATE,
+                           "cannot create state directory %s: %s", dir,
                            strerror(errno));
     s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -105,7 +107,8 @@ int mstore_open(const char *dir, uint64_t reserve, struct mstore **out, char *wh
 fail:
     if (txn != NULL)
         mdb_txn_abort(txn);
-    client_fail(why, CLIENT_ERR_STATE, "monitor state in %s: %s", dir, mdb_strerror(rc));
+    client_fail(why, CLIENT_ERR_STATE, "monitor state in %s: %s", dir,
+                mdb_strerror(rc));
     mdb_env_close(s->env);
     free(s);
     return CLIENT_ERR_STATE;
@@ -119,7 +122,8 @@ void mstore_close(struct mstore *s)
     free(s);
 }
 
-int mstore_begin(struct mstore *s, bool write, struct mstore_txn **out, char *why)
+int mstore_begin(struct mstore *s, bool write, struct mstore_txn **out,
+                 char *why)
 {
     struct mstore_txn *t = calloc(1, sizeof *t);
     int rc;
@@ -130,7 +134,8 @@ int mstore_begin(struct mstore *s, bool write, struct mstore_txn **out, char *wh
     rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc != 0) {
         free(t);
-        return client_fail(why, CLIENT_ERR_STATE, "monitor state: %s", mdb_strerror(rc));
+        return client_fail(why, CLIENT_ERR_STATE, "monitor state: %s",
+                           mdb_strerror(rc));
     }
     t->s = s;
     *out = t;
@@ -143,7 +148,8 @@ int mstore_commit(struct mstore_txn *t, char *why)
 
     free(t);
     if (rc != 0)
-        return client_fail(why, CLIENT_ERR_STATE, "monitor state commit: %s", mdb_strerror(rc));
+        return client_fail(why, CLIENT_ERR_STATE, "monitor state commit: %s",
+                           mdb_strerror(rc));
     return 0;
 }
 
@@ -161,8 +167,8 @@ const char *mstore_error(const struct mstore_txn *t)
 }
 
 /* get into a fresh copy; MDB_NOTFOUND sets *found = false. */
-static int get_copy(struct mstore_txn *t, MDB_dbi dbi, const void *k, size_t klen,
-                    uint8_t **val, size_t *len, bool *found)
+static int get_copy(struct mstore_txn *t, MDB_dbi dbi, const void *k,
+                    size_t klen, uint8_t **val, size_t *len, bool *found)
 {
     MDB_val key = {klen, (void *)k}, v;
     int rc = mdb_get(t->txn, dbi, &key, &v);
@@ -182,8 +188,8 @@ static int get_copy(struct mstore_txn *t, MDB_dbi dbi, const void *k, size_t kle
     return 0;
 }
 
-static int put(struct mstore_txn *t, MDB_dbi dbi, const void *k, size_t klen, const void *val,
-               size_t len)
+static int put(struct mstore_txn *t, MDB_dbi dbi, const void *k, size_t klen,
+               const void *val, size_t len)
 {
     MDB_val key = {klen, (void *)k}, v = {len, (void *)val};
     int rc = mdb_put(t->txn, dbi, &key, &v, 0);
@@ -191,13 +197,14 @@ static int put(struct mstore_txn *t, MDB_dbi dbi, const void *k, size_t klen, co
     return rc == 0 ? 0 : lmdb_fail(t->s, rc, "write");
 }
 
-int mstore_meta_get(struct mstore_txn *t, const char *key, uint8_t **val, size_t *len,
-                    bool *found)
+int mstore_meta_get(struct mstore_txn *t, const char *key, uint8_t **val,
+                    size_t *len, bool *found)
 {
     return get_copy(t, t->s->meta, key, strlen(key), val, len, found);
 }
 
-int mstore_meta_put(struct mstore_txn *t, const char *key, const void *val, size_t len)
+int mstore_meta_put(struct mstore_txn *t, const char *key, const void *val,
+                    size_t len)
 {
     return put(t, t->s->meta, key, strlen(key), val, len);
 }
@@ -247,11 +254,13 @@ int mstore_key_del(struct mstore_txn *t, const char *issuer, uint32_t key_id)
     MDB_val key = {key_key(k, issuer, key_id), k};
     int rc = mdb_del(t->txn, t->s->keys, &key, NULL);
 
-    return rc == 0 || rc == MDB_NOTFOUND ? 0 : lmdb_fail(t->s, rc, "delete key");
+    return rc == 0 || rc == MDB_NOTFOUND ? 0
+                                         : lmdb_fail(t->s, rc, "delete key");
 }
 
-int mstore_cred_get(struct mstore_txn *t, const uint8_t cred[32], uint64_t *issue,
-                    uint64_t *revoke, char *issuer, bool *found)
+int mstore_cred_get(struct mstore_txn *t, const uint8_t cred[32],
+                    uint64_t *issue, uint64_t *revoke, char *issuer,
+                    bool *found)
 {
     MDB_val key = {32, (void *)cred}, v;
     int rc = mdb_get(t->txn, t->s->creds, &key, &v);
@@ -269,8 +278,8 @@ int mstore_cred_get(struct mstore_txn *t, const uint8_t cred[32], uint64_t *issu
     return 0;
 }
 
-int mstore_cred_put(struct mstore_txn *t, const uint8_t cred[32], uint64_t issue,
-                    uint64_t revoke, const char *issuer)
+int mstore_cred_put(struct mstore_txn *t, const uint8_t cred[32],
+                    uint64_t issue, uint64_t revoke, const char *issuer)
 {
     uint8_t v[16 + NOTE_NAME_MAX];
     size_t n = strlen(issuer);
@@ -312,7 +321,8 @@ static int count_keys(struct mstore_txn *t, const char *issuer, unsigned *n)
     if ((rc = mdb_cursor_open(t->txn, t->s->keys, &c)) != 0)
         return lmdb_fail(t->s, rc, "cursor");
     rc = mdb_cursor_get(c, &key, &v, MDB_SET_RANGE);
-    while (rc == 0 && key.mv_size == len + 5 && memcmp(key.mv_data, k, len + 1) == 0) {
+    while (rc == 0 && key.mv_size == len + 5 &&
+           memcmp(key.mv_data, k, len + 1) == 0) {
         (*n)++;
         rc = mdb_cursor_get(c, &key, &v, MDB_NEXT);
     }
@@ -343,7 +353,8 @@ int mstore_issuers_each(struct mstore_txn *t,
         name[key.mv_size] = '\0';
         if (count_keys(t, name, &nkeys) != 0)
             break;
-        fn(ctx, name, nkeys, get_u64(v.mv_data), get_u64((uint8_t *)v.mv_data + 8));
+        fn(ctx, name, nkeys, get_u64(v.mv_data),
+           get_u64((uint8_t *)v.mv_data + 8));
     }
     mdb_cursor_close(c);
     if (rc != MDB_NOTFOUND)
@@ -355,8 +366,8 @@ int mstore_issuers_each(struct mstore_txn *t,
          rc = mdb_cursor_get(c, &key, &v, MDB_NEXT)) {
         MDB_val ik, iv;
         size_t len = key.mv_size - 5;
-        if (key.mv_size < 6 || len > NOTE_NAME_MAX || (strlen(name) == len &&
-                                                       memcmp(name, key.mv_data, len) == 0))
+        if (key.mv_size < 6 || len > NOTE_NAME_MAX ||
+            (strlen(name) == len && memcmp(name, key.mv_data, len) == 0))
             continue;
         memcpy(name, key.mv_data, len);
         name[len] = '\0';
@@ -374,7 +385,8 @@ int mstore_issuers_each(struct mstore_txn *t,
 
 /* ---- CTL-SMT-v1 node store ---- */
 
-static size_t smt_key(uint8_t *buf, unsigned depth, const uint8_t prefix[SMT_KEY_SIZE])
+static size_t smt_key(uint8_t *buf, unsigned depth,
+                      const uint8_t prefix[SMT_KEY_SIZE])
 {
     size_t n = (depth + 7) / 8;
 
@@ -384,8 +396,8 @@ static size_t smt_key(uint8_t *buf, unsigned depth, const uint8_t prefix[SMT_KEY
     return 2 + n;
 }
 
-static int smt_get_cb(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
-                      struct smt_node *out)
+static int smt_get_cb(void *ctx, unsigned depth,
+                      const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
 {
     struct mstore_txn *t = ctx;
     uint8_t k[2 + SMT_KEY_SIZE];
@@ -404,28 +416,33 @@ static int smt_get_cb(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SI
         memcpy(out->hash, p + 1, SMT_HASH_SIZE);
         return 0;
     }
-    if (v.mv_size == 1 + SMT_HASH_SIZE + SMT_KEY_SIZE + SMT_VALUE_SIZE && p[0] == SMT_NODE_LEAF) {
+    if (v.mv_size == 1 + SMT_HASH_SIZE + SMT_KEY_SIZE + SMT_VALUE_SIZE &&
+        p[0] == SMT_NODE_LEAF) {
         out->kind = SMT_NODE_LEAF;
         memcpy(out->hash, p + 1, SMT_HASH_SIZE);
         memcpy(out->key, p + 1 + SMT_HASH_SIZE, SMT_KEY_SIZE);
-        memcpy(out->value, p + 1 + SMT_HASH_SIZE + SMT_KEY_SIZE, SMT_VALUE_SIZE);
+        memcpy(out->value, p + 1 + SMT_HASH_SIZE + SMT_KEY_SIZE,
+               SMT_VALUE_SIZE);
         return 0;
     }
     return lmdb_fail(t->s, MDB_CORRUPTED, "map node");
 }
 
-static int smt_put_cb(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
+static int smt_put_cb(void *ctx, unsigned depth,
+                      const uint8_t prefix[SMT_KEY_SIZE],
                       const struct smt_node *node)
 {
     struct mstore_txn *t = ctx;
-    uint8_t k[2 + SMT_KEY_SIZE], v[1 + SMT_HASH_SIZE + SMT_KEY_SIZE + SMT_VALUE_SIZE];
+    uint8_t k[2 + SMT_KEY_SIZE],
+        v[1 + SMT_HASH_SIZE + SMT_KEY_SIZE + SMT_VALUE_SIZE];
     size_t vlen = 1 + SMT_HASH_SIZE;
 
     v[0] = node->kind;
     memcpy(v + 1, node->hash, SMT_HASH_SIZE);
     if (node->kind == SMT_NODE_LEAF) {
         memcpy(v + 1 + SMT_HASH_SIZE, node->key, SMT_KEY_SIZE);
-        memcpy(v + 1 + SMT_HASH_SIZE + SMT_KEY_SIZE, node->value, SMT_VALUE_SIZE);
+        memcpy(v + 1 + SMT_HASH_SIZE + SMT_KEY_SIZE, node->value,
+               SMT_VALUE_SIZE);
         vlen = sizeof v;
     }
     return put(t, t->s->smt, k, smt_key(k, depth, prefix), v, vlen);

@@ -45,7 +45,8 @@ struct mstore_txn;
 
 /* Opens (creating) the state in dir, sized for at least `reserve` more
  * bytes. Returns 0, CLIENT_ERR_STATE or CLIENT_ERR_NOMEM. */
-int mstore_open(const char *dir, uint64_t reserve, struct mstore **out, char *why);
+int mstore_open(const char *dir, uint64_t reserve, struct mstore **out,
+                char *why);
 
 /* Makes room for at least `reserve` more bytes (grows the map; no
  * transaction may be open). Returns 0 or CLIENT_ERR_STATE. */
@@ -55,7 +56,8 @@ int mstore_reserve(struct mstore *s, uint64_t reserve, char *why);
 void mstore_close(struct mstore *s);
 
 /* Begins a transaction (write or read-only). Returns 0 or CLIENT_ERR_STATE. */
-int mstore_begin(struct mstore *s, bool write, struct mstore_txn **out, char *why);
+int mstore_begin(struct mstore *s, bool write, struct mstore_txn **out,
+                 char *why);
 
 /* Commits durably and frees t. Returns 0 or CLIENT_ERR_STATE. */
 int mstore_commit(struct mstore_txn *t, char *why);
@@ -65,9 +67,10 @@ void mstore_abort(struct mstore_txn *t);
 
 /* Reads meta[key] into a fresh buffer (*val, caller frees; NUL-terminated
  * for convenience). *found tells whether it exists. */
-int mstore_meta_get(struct mstore_txn *t, const char *key, uint8_t **val, size_t *len,
-                    bool *found);
-int mstore_meta_put(struct mstore_txn *t, const char *key, const void *val, size_t len);
+int mstore_meta_get(struct mstore_txn *t, const char *key, uint8_t **val,
+                    size_t *len, bool *found);
+int mstore_meta_put(struct mstore_txn *t, const char *key, const void *val,
+                    size_t len);
 
 /* Issuer keys authorized at the current point of the replay. */
 int mstore_key_get(struct mstore_txn *t, const char *issuer, uint32_t key_id,
@@ -78,10 +81,11 @@ int mstore_key_del(struct mstore_txn *t, const char *issuer, uint32_t key_id);
 
 /* Credentials: issue and revoke index (SMT_NONE) and the issuer's name
  * (NOTE_NAME_MAX + 1 bytes). */
-int mstore_cred_get(struct mstore_txn *t, const uint8_t cred[32], uint64_t *issue,
-                    uint64_t *revoke, char *issuer, bool *found);
-int mstore_cred_put(struct mstore_txn *t, const uint8_t cred[32], uint64_t issue,
-                    uint64_t revoke, const char *issuer);
+int mstore_cred_get(struct mstore_txn *t, const uint8_t cred[32],
+                    uint64_t *issue, uint64_t *revoke, char *issuer,
+                    bool *found);
+int mstore_cred_put(struct mstore_txn *t, const uint8_t cred[32],
+                    uint64_t issue, uint64_t revoke, const char *issuer);
 
 /* Per-issuer counters: adds the deltas. */
 int mstore_issuer_add(struct mstore_txn *t, const char *issuer, uint64_t issued,

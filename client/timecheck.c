@@ -23,7 +23,8 @@ void timecheck_init(struct timecheck *tc)
     memset(&tc->latest, 0, sizeof tc->latest);
 }
 
-static void entry_set(struct timecheck_entry *t, uint64_t i, const struct entry *e)
+static void entry_set(struct timecheck_entry *t, uint64_t i,
+                      const struct entry *e)
 {
     t->index = i;
     t->ms = e->timestamp_ms;
@@ -35,8 +36,9 @@ void timecheck_entry(struct timecheck *tc, uint64_t i, const struct entry *e)
 {
     if (e->type != ENTRY_ISSUE && e->type != ENTRY_REVOKE)
         return;
-    if (tc->have_map && (tc->map_ms > UINT64_MAX - TIMECHECK_MAX_AHEAD_MS ||
-                         e->timestamp_ms <= tc->map_ms + TIMECHECK_MAX_AHEAD_MS))
+    if (tc->have_map &&
+        (tc->map_ms > UINT64_MAX - TIMECHECK_MAX_AHEAD_MS ||
+         e->timestamp_ms <= tc->map_ms + TIMECHECK_MAX_AHEAD_MS))
         return;
     if (tc->n < TIMECHECK_NAMED) {
         entry_set(&tc->named[tc->n++], i, e);
@@ -50,7 +52,8 @@ void timecheck_entry(struct timecheck *tc, uint64_t i, const struct entry *e)
 /* Whether t is dated too far after the MAP time ms. */
 static bool too_late(const struct timecheck_entry *t, uint64_t ms)
 {
-    return ms <= UINT64_MAX - TIMECHECK_MAX_AHEAD_MS && t->ms > ms + TIMECHECK_MAX_AHEAD_MS;
+    return ms <= UINT64_MAX - TIMECHECK_MAX_AHEAD_MS &&
+           t->ms > ms + TIMECHECK_MAX_AHEAD_MS;
 }
 
 static void alert_late(const struct timecheck_entry *t, uint64_t i, uint64_t ms,
@@ -62,11 +65,14 @@ static void alert_late(const struct timecheck_entry *t, uint64_t i, uint64_t ms,
     client_time_format(ms, map, sizeof map);
     client_duration_format(t->ms - ms, gap, sizeof gap);
     snprintf(msg, sizeof msg,
-             "entry %" PRIu64 ": %s by %s is dated %s, %s after the time of the MAP entry that "
-             "follows it (entry %" PRIu64 ", %s)%s: logd refuses timestamps more than 10 minutes "
-             "ahead of its clock, so the log accepted a future-dated entry or its clock is wrong",
-             t->index, t->type == ENTRY_ISSUE ? "ISSUE" : "REVOKE", t->issuer, when, gap, i, map,
-             more);
+             "entry %" PRIu64
+             ": %s by %s is dated %s, %s after the time of the MAP entry that "
+             "follows it (entry %" PRIu64
+             ", %s)%s: logd refuses timestamps more than 10 minutes "
+             "ahead of its clock, so the log accepted a future-dated entry or "
+             "its clock is wrong",
+             t->index, t->type == ENTRY_ISSUE ? "ISSUE" : "REVOKE", t->issuer,
+             when, gap, i, map, more);
     alert(ctx, msg);
 }
 
@@ -81,7 +87,8 @@ unsigned timecheck_map(struct timecheck *tc, uint64_t i, const struct entry *e,
         client_time_format(tc->map_ms, before, sizeof before);
         client_duration_format(tc->map_ms - e->timestamp_ms, gap, sizeof gap);
         snprintf(msg, sizeof msg,
-                 "entry %" PRIu64 ": MAP entry dated %s, %s before the MAP entry at %" PRIu64
+                 "entry %" PRIu64
+                 ": MAP entry dated %s, %s before the MAP entry at %" PRIu64
                  " (%s): the log's time went backwards",
                  i, now, gap, tc->map_index, before);
         alert(ctx, msg);
@@ -94,7 +101,8 @@ unsigned timecheck_map(struct timecheck *tc, uint64_t i, const struct entry *e,
         }
     if (tc->unnamed > 0 && too_late(&tc->latest, e->timestamp_ms)) {
         snprintf(more, sizeof more,
-                 " (the latest-dated of %" PRIu64 " entries not checked one by one; more of "
+                 " (the latest-dated of %" PRIu64
+                 " entries not checked one by one; more of "
                  "them may be too)",
                  tc->unnamed);
         alert_late(&tc->latest, i, e->timestamp_ms, more, alert, ctx);
@@ -134,7 +142,8 @@ static uint8_t *put_entry(uint8_t *p, const struct timecheck_entry *t)
 long timecheck_encode(const struct timecheck *tc, uint8_t **out)
 {
     size_t entry_max = 8 + 8 + 1 + 1 + NOTE_NAME_MAX;
-    uint8_t *buf = malloc(2 + 3 * 8 + 1 + (TIMECHECK_NAMED + 1) * entry_max), *p = buf;
+    uint8_t *buf = malloc(2 + 3 * 8 + 1 + (TIMECHECK_NAMED + 1) * entry_max),
+            *p = buf;
 
     *out = NULL;
     if (buf == NULL)

@@ -28,25 +28,26 @@
 
 #include "proofs/entry.h"
 
-#define TIMECHECK_MAX_AHEAD_MS (10 * 60 * 1000ull) /* logd's REQUEST_MAX_FUTURE_MS */
+#define TIMECHECK_MAX_AHEAD_MS                                                 \
+    (10 * 60 * 1000ull) /* logd's REQUEST_MAX_FUTURE_MS */
 #define TIMECHECK_NAMED 64
 
 /* An ISSUE or REVOKE entry that may be dated too far ahead. */
 struct timecheck_entry {
     uint64_t index;
-    uint64_t ms;                    /* the issuer's timestamp */
-    uint8_t type;                   /* ENTRY_ISSUE or ENTRY_REVOKE */
+    uint64_t ms;  /* the issuer's timestamp */
+    uint8_t type; /* ENTRY_ISSUE or ENTRY_REVOKE */
     char issuer[NOTE_NAME_MAX + 1];
 };
 
 /* The state between two MAP entries. Caller-allocated (about 18 KiB). */
 struct timecheck {
-    bool have_map;                  /* a MAP entry was replayed */
-    uint64_t map_index, map_ms;     /* the last one */
-    unsigned n;                     /* entries in named[] */
+    bool have_map;              /* a MAP entry was replayed */
+    uint64_t map_index, map_ms; /* the last one */
+    unsigned n;                 /* entries in named[] */
     struct timecheck_entry named[TIMECHECK_NAMED];
-    uint64_t unnamed;               /* more such entries, not in named[] */
-    struct timecheck_entry latest;  /* the latest-dated of those (unnamed > 0) */
+    uint64_t unnamed;              /* more such entries, not in named[] */
+    struct timecheck_entry latest; /* the latest-dated of those (unnamed > 0) */
 };
 
 /* Called with a one-line message for each broken rule. */

@@ -22,14 +22,16 @@ int client_verify_checkpoint(const char *note, size_t len,
         return 0;
     case NOTE_ERR_UNVERIFIED:
         return client_fail(why, CLIENT_ERR_INVALID,
-                           "checkpoint is not signed by the log key %s (or its origin differs)",
+                           "checkpoint is not signed by the log key %s (or its "
+                           "origin differs)",
                            log->name);
     case NOTE_ERR_BAD_SIG:
-        return client_fail(why, CLIENT_ERR_INVALID, "checkpoint signature by %s does not verify",
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "checkpoint signature by %s does not verify",
                            log->name);
     default:
-        return client_fail(why, CLIENT_ERR_INVALID, "checkpoint is malformed (%s)",
-                           note_strerror(rc));
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "checkpoint is malformed (%s)", note_strerror(rc));
     }
 }
 
@@ -45,21 +47,25 @@ int client_verify_included(const struct client_logged_entry *e,
         out = &tmp;
     rc = entry_decode(e->entry, e->entry_len, out);
     if (rc != 0)
-        return client_fail(why, CLIENT_ERR_INVALID, "%s entry does not decode (%s)", what,
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "%s entry does not decode (%s)", what,
                            entry_strerror(rc));
     if (e->index >= cp->size)
-        return client_fail(why, CLIENT_ERR_INVALID,
-                           "%s entry index %llu is not below the checkpoint size %llu", what,
-                           (unsigned long long)e->index, (unsigned long long)cp->size);
+        return client_fail(
+            why, CLIENT_ERR_INVALID,
+            "%s entry index %llu is not below the checkpoint size %llu", what,
+            (unsigned long long)e->index, (unsigned long long)cp->size);
     merkle_leaf_hash(e->entry, e->entry_len, leaf);
-    rc = merkle_inclusion_verify(e->index, cp->size, leaf,
-                                 (const uint8_t(*)[MERKLE_HASH_SIZE])e->inclusion,
-                                 e->inclusion_len, cp->root);
+    rc = merkle_inclusion_verify(
+        e->index, cp->size, leaf,
+        (const uint8_t(*)[MERKLE_HASH_SIZE])e->inclusion, e->inclusion_len,
+        cp->root);
     if (rc != 0)
         return client_fail(why, CLIENT_ERR_INVALID,
-                           "%s entry's inclusion proof at index %llu in tree size %llu does not verify (%s)",
-                           what, (unsigned long long)e->index, (unsigned long long)cp->size,
-                           merkle_strerror(rc));
+                           "%s entry's inclusion proof at index %llu in tree "
+                           "size %llu does not verify (%s)",
+                           what, (unsigned long long)e->index,
+                           (unsigned long long)cp->size, merkle_strerror(rc));
     return 0;
 }
 
@@ -76,30 +82,39 @@ int client_verify_receipt(const struct client_receipt *r,
         out = &tmp;
     memset(out, 0, sizeof *out);
     if (r->checkpoint == NULL)
-        return client_fail(why, CLIENT_ERR_INVALID, "receipt has no checkpoint");
-    rc = client_verify_checkpoint(r->checkpoint, r->checkpoint_len, log, &out->checkpoint, inner);
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "receipt has no checkpoint");
+    rc = client_verify_checkpoint(r->checkpoint, r->checkpoint_len, log,
+                                  &out->checkpoint, inner);
     if (rc != 0)
         return client_fail(why, rc, "receipt: %s", inner);
-    rc = client_verify_included(&r->e, &out->checkpoint, "receipt", &out->entry, why);
+    rc = client_verify_included(&r->e, &out->checkpoint, "receipt", &out->entry,
+                                why);
     if (rc != 0)
         return rc;
     out->index = r->e.index;
     if (type != 0 && out->entry.type != type)
-        return client_fail(why, CLIENT_ERR_INVALID, "receipt is for a %s entry, not a %s entry",
-                           entry_type_name(out->entry.type), entry_type_name(type));
-    if (cred != NULL && (out->entry.type == ENTRY_ISSUE || out->entry.type == ENTRY_REVOKE) &&
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "receipt is for a %s entry, not a %s entry",
+                           entry_type_name(out->entry.type),
+                           entry_type_name(type));
+    if (cred != NULL &&
+        (out->entry.type == ENTRY_ISSUE || out->entry.type == ENTRY_REVOKE) &&
         memcmp(out->entry.credential, cred, ENTRY_CREDENTIAL_SIZE) != 0) {
-        char want[2 * ENTRY_CREDENTIAL_SIZE + 1], got[2 * ENTRY_CREDENTIAL_SIZE + 1];
+        char want[2 * ENTRY_CREDENTIAL_SIZE + 1],
+            got[2 * ENTRY_CREDENTIAL_SIZE + 1];
         codec_hex_encode(cred, ENTRY_CREDENTIAL_SIZE, want);
         codec_hex_encode(out->entry.credential, ENTRY_CREDENTIAL_SIZE, got);
         return client_fail(why, CLIENT_ERR_INVALID,
-                           "the credential's hash %.16s... does not match the receipt's %.16s... "
+                           "the credential's hash %.16s... does not match the "
+                           "receipt's %.16s... "
                            "(file modified, or receipt for another credential)",
                            want, got);
     }
     if (issuer != NULL && strcmp(out->entry.issuer, issuer) != 0)
-        return client_fail(why, CLIENT_ERR_INVALID, "receipt names issuer %s, not %s",
-                           out->entry.issuer, issuer);
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "receipt names issuer %s, not %s", out->entry.issuer,
+                           issuer);
     return 0;
 }
 
@@ -114,11 +129,13 @@ static int status_entry(const struct client_logged_entry *e,
     if (rc != 0)
         return rc;
     if (out->type != type)
-        return client_fail(why, CLIENT_ERR_INVALID, "%s entry at %llu is a %s entry", what,
-                           (unsigned long long)e->index, entry_type_name(out->type));
+        return client_fail(
+            why, CLIENT_ERR_INVALID, "%s entry at %llu is a %s entry", what,
+            (unsigned long long)e->index, entry_type_name(out->type));
     if (memcmp(out->credential, cred, ENTRY_CREDENTIAL_SIZE) != 0)
-        return client_fail(why, CLIENT_ERR_INVALID, "%s entry at %llu is for another credential",
-                           what, (unsigned long long)e->index);
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "%s entry at %llu is for another credential", what,
+                           (unsigned long long)e->index);
     return 0;
 }
 
@@ -137,91 +154,115 @@ int client_verify_status(const struct client_status_proof *sp,
         out = &tmp;
     memset(out, 0, sizeof *out);
     if (memcmp(sp->credential, cred, ENTRY_CREDENTIAL_SIZE) != 0)
-        return client_fail(why, CLIENT_ERR_INVALID, "status proof is for another credential");
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "status proof is for another credential");
     if (sp->checkpoint == NULL)
-        return client_fail(why, CLIENT_ERR_INVALID, "status proof has no checkpoint");
-    rc = client_verify_checkpoint(sp->checkpoint, sp->checkpoint_len, log, &out->checkpoint, inner);
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "status proof has no checkpoint");
+    rc = client_verify_checkpoint(sp->checkpoint, sp->checkpoint_len, log,
+                                  &out->checkpoint, inner);
     if (rc != 0)
         return client_fail(why, rc, "status proof: %s", inner);
     if (out->checkpoint.size == 0)
-        return client_fail(why, CLIENT_ERR_INVALID, "status proof is relative to the empty tree");
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "status proof is relative to the empty tree");
     map_index = out->checkpoint.size - 1;
 
     /* The MAP entry: the last entry of the checkpoint, naming its own index. */
     if (sp->map.index != map_index)
-        return client_fail(why, CLIENT_ERR_INVALID,
-                           "MAP entry index %llu is not the checkpoint's last entry %llu",
-                           (unsigned long long)sp->map.index, (unsigned long long)map_index);
-    rc = client_verify_included(&sp->map, &out->checkpoint, "MAP", &out->map, why);
+        return client_fail(
+            why, CLIENT_ERR_INVALID,
+            "MAP entry index %llu is not the checkpoint's last entry %llu",
+            (unsigned long long)sp->map.index, (unsigned long long)map_index);
+    rc = client_verify_included(&sp->map, &out->checkpoint, "MAP", &out->map,
+                                why);
     if (rc != 0)
         return rc;
     if (out->map.type != ENTRY_MAP)
-        return client_fail(why, CLIENT_ERR_INVALID, "the checkpoint's last entry is a %s entry, not MAP",
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "the checkpoint's last entry is a %s entry, not MAP",
                            entry_type_name(out->map.type));
     if (out->map.map_index != map_index)
-        return client_fail(why, CLIENT_ERR_INVALID, "MAP entry at %llu claims index %llu",
-                           (unsigned long long)map_index, (unsigned long long)out->map.map_index);
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "MAP entry at %llu claims index %llu",
+                           (unsigned long long)map_index,
+                           (unsigned long long)out->map.map_index);
 
     /* The map proof for cred against the MAP entry's root. */
     rc = smt_verify(sp->map_proof, sp->map_proof_len, out->map.map_root, &info);
     if (rc != 0)
-        return client_fail(why, CLIENT_ERR_INVALID,
-                           "revocation map proof does not verify against the MAP root (%s)",
-                           smt_strerror(rc));
+        return client_fail(
+            why, CLIENT_ERR_INVALID,
+            "revocation map proof does not verify against the MAP root (%s)",
+            smt_strerror(rc));
     if (memcmp(info.key, cred, ENTRY_CREDENTIAL_SIZE) != 0)
-        return client_fail(why, CLIENT_ERR_INVALID, "revocation map proof is for another credential");
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "revocation map proof is for another credential");
 
     if (info.kind != SMT_PROOF_PRESENT) {
         if (sp->has_issue || sp->has_revoke)
             return client_fail(why, CLIENT_ERR_INVALID,
-                               "map proves the credential absent but the log sent issue/revoke entries");
+                               "map proves the credential absent but the log "
+                               "sent issue/revoke entries");
         if (sp->status != CLIENT_STATUS_UNKNOWN)
-            return client_fail(why, CLIENT_ERR_INVALID,
-                               "map proves the credential absent but the log says \"%s\"",
-                               client_status_name(sp->status));
+            return client_fail(
+                why, CLIENT_ERR_INVALID,
+                "map proves the credential absent but the log says \"%s\"",
+                client_status_name(sp->status));
         out->status = CLIENT_STATUS_UNKNOWN;
         return 0;
     }
 
     /* Present: the ISSUE entry at the map value's issue index. */
     if (!sp->has_issue)
-        return client_fail(why, CLIENT_ERR_INVALID, "map has the credential but no ISSUE entry was sent");
+        return client_fail(
+            why, CLIENT_ERR_INVALID,
+            "map has the credential but no ISSUE entry was sent");
     if (sp->issue.index != info.issue_index || info.issue_index >= map_index)
-        return client_fail(why, CLIENT_ERR_INVALID,
-                           "ISSUE entry index %llu does not match the map's issue index %llu",
-                           (unsigned long long)sp->issue.index,
-                           (unsigned long long)info.issue_index);
-    rc = status_entry(&sp->issue, &out->checkpoint, "ISSUE", ENTRY_ISSUE, cred, &out->issue, why);
+        return client_fail(
+            why, CLIENT_ERR_INVALID,
+            "ISSUE entry index %llu does not match the map's issue index %llu",
+            (unsigned long long)sp->issue.index,
+            (unsigned long long)info.issue_index);
+    rc = status_entry(&sp->issue, &out->checkpoint, "ISSUE", ENTRY_ISSUE, cred,
+                      &out->issue, why);
     if (rc != 0)
         return rc;
     out->issue_index = info.issue_index;
 
     if (info.revoke_index == SMT_NONE) {
         if (sp->has_revoke)
-            return client_fail(why, CLIENT_ERR_INVALID,
-                               "map says not revoked but the log sent a REVOKE entry");
+            return client_fail(
+                why, CLIENT_ERR_INVALID,
+                "map says not revoked but the log sent a REVOKE entry");
         if (sp->status != CLIENT_STATUS_ACTIVE)
-            return client_fail(why, CLIENT_ERR_INVALID, "map says active but the log says \"%s\"",
+            return client_fail(why, CLIENT_ERR_INVALID,
+                               "map says active but the log says \"%s\"",
                                client_status_name(sp->status));
         out->status = CLIENT_STATUS_ACTIVE;
         return 0;
     }
     if (!sp->has_revoke)
-        return client_fail(why, CLIENT_ERR_INVALID, "map says revoked but no REVOKE entry was sent");
-    if (sp->revoke.index != info.revoke_index || info.revoke_index <= info.issue_index ||
-        info.revoke_index >= map_index)
         return client_fail(why, CLIENT_ERR_INVALID,
-                           "REVOKE entry index %llu does not match the map's revoke index %llu",
+                           "map says revoked but no REVOKE entry was sent");
+    if (sp->revoke.index != info.revoke_index ||
+        info.revoke_index <= info.issue_index || info.revoke_index >= map_index)
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "REVOKE entry index %llu does not match the map's "
+                           "revoke index %llu",
                            (unsigned long long)sp->revoke.index,
                            (unsigned long long)info.revoke_index);
-    rc = status_entry(&sp->revoke, &out->checkpoint, "REVOKE", ENTRY_REVOKE, cred, &out->revoke, why);
+    rc = status_entry(&sp->revoke, &out->checkpoint, "REVOKE", ENTRY_REVOKE,
+                      cred, &out->revoke, why);
     if (rc != 0)
         return rc;
     if (strcmp(out->revoke.issuer, out->issue.issuer) != 0)
-        return client_fail(why, CLIENT_ERR_INVALID, "REVOKE by %s of a credential issued by %s",
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "REVOKE by %s of a credential issued by %s",
                            out->revoke.issuer, out->issue.issuer);
     if (sp->status != CLIENT_STATUS_REVOKED)
-        return client_fail(why, CLIENT_ERR_INVALID, "map says revoked but the log says \"%s\"",
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "map says revoked but the log says \"%s\"",
                            client_status_name(sp->status));
     out->revoke_index = info.revoke_index;
     out->status = CLIENT_STATUS_REVOKED;
@@ -237,54 +278,68 @@ int client_verify_consistency(const struct checkpoint *a,
     int rc;
 
     if (strcmp(a->origin, b->origin) != 0)
-        return client_fail(why, CLIENT_ERR_INVALID, "checkpoints of different logs (%s, %s)",
-                           a->origin, b->origin);
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "checkpoints of different logs (%s, %s)", a->origin,
+                           b->origin);
     if (a->size > b->size)
-        return client_fail(why, CLIENT_ERR_INVALID, "the log shrank from %llu to %llu entries",
-                           (unsigned long long)a->size, (unsigned long long)b->size);
+        return client_fail(
+            why, CLIENT_ERR_INVALID, "the log shrank from %llu to %llu entries",
+            (unsigned long long)a->size, (unsigned long long)b->size);
     if (a->size == 0) {
         merkle_empty_root(empty);
         if (memcmp(a->root, empty, MERKLE_HASH_SIZE) != 0 || proof_len != 0)
-            return client_fail(why, CLIENT_ERR_INVALID, "size-0 checkpoint with a non-empty root");
+            return client_fail(why, CLIENT_ERR_INVALID,
+                               "size-0 checkpoint with a non-empty root");
         return 0;
     }
-    rc = merkle_consistency_verify(a->size, b->size, a->root, b->root, proof, proof_len);
+    rc = merkle_consistency_verify(a->size, b->size, a->root, b->root, proof,
+                                   proof_len);
     if (rc != 0)
         return client_fail(why, CLIENT_ERR_INVALID,
-                           "checkpoints at sizes %llu and %llu are not consistent (%s): the log forked",
-                           (unsigned long long)a->size, (unsigned long long)b->size,
-                           merkle_strerror(rc));
+                           "checkpoints at sizes %llu and %llu are not "
+                           "consistent (%s): the log forked",
+                           (unsigned long long)a->size,
+                           (unsigned long long)b->size, merkle_strerror(rc));
     return 0;
 }
 
 const char *client_verdict_name(int kind)
 {
     switch (kind) {
-    case CLIENT_VERDICT_VALID: return "VALID";
-    case CLIENT_VERDICT_REVOKED: return "REVOKED";
-    case CLIENT_VERDICT_NOT_ISSUED: return "NOT ISSUED";
-    default: return "INVALID";
+    case CLIENT_VERDICT_VALID:
+        return "VALID";
+    case CLIENT_VERDICT_REVOKED:
+        return "REVOKED";
+    case CLIENT_VERDICT_NOT_ISSUED:
+        return "NOT ISSUED";
+    default:
+        return "INVALID";
     }
 }
 
 int client_verdict_exit_code(int kind)
 {
     switch (kind) {
-    case CLIENT_VERDICT_VALID: return 0;
+    case CLIENT_VERDICT_VALID:
+        return 0;
     case CLIENT_VERDICT_REVOKED:
-    case CLIENT_VERDICT_NOT_ISSUED: return 1;
-    default: return 2;
+    case CLIENT_VERDICT_NOT_ISSUED:
+        return 1;
+    default:
+        return 2;
     }
 }
 
-static void verdict_invalid(struct client_verdict *v, const char *prefix, const char *why)
+static void verdict_invalid(struct client_verdict *v, const char *prefix,
+                            const char *why)
 {
     v->kind = CLIENT_VERDICT_INVALID;
     snprintf(v->reason, sizeof v->reason, "%s%s", prefix, why);
 }
 
 /* Links the receipt's and the status proof's checkpoints. */
-static int link_checkpoints(const struct checkpoint *r, const struct checkpoint *s,
+static int link_checkpoints(const struct checkpoint *r,
+                            const struct checkpoint *s,
                             const struct client_evidence *ev,
                             struct client_verdict *v, char *why)
 {
@@ -292,8 +347,9 @@ static int link_checkpoints(const struct checkpoint *r, const struct checkpoint 
     const struct checkpoint *hi = r->size <= s->size ? s : r;
 
     if (lo->size == hi->size || ev->have_consistency) {
-        int rc = client_verify_consistency(lo, hi, ev->consistency,
-                                           ev->have_consistency ? ev->consistency_len : 0, why);
+        int rc = client_verify_consistency(
+            lo, hi, ev->consistency,
+            ev->have_consistency ? ev->consistency_len : 0, why);
         if (rc != 0)
             return rc;
         v->consistency_checked = true;
@@ -316,7 +372,8 @@ void client_verdict(const struct note_verifier *log,
         return;
     }
     if (ev->receipt != NULL) {
-        if (client_verify_receipt(ev->receipt, log, ENTRY_ISSUE, cred, NULL, &rc_, why) != 0) {
+        if (client_verify_receipt(ev->receipt, log, ENTRY_ISSUE, cred, NULL,
+                                  &rc_, why) != 0) {
             verdict_invalid(v, "", why);
             return;
         }
@@ -337,20 +394,24 @@ void client_verdict(const struct note_verifier *log,
     v->status_checked = true;
     v->as_of_ms = sc.map.timestamp_ms;
     if (ev->receipt != NULL) {
-        if (link_checkpoints(&rc_.checkpoint, &sc.checkpoint, ev, v, why) != 0) {
+        if (link_checkpoints(&rc_.checkpoint, &sc.checkpoint, ev, v, why) !=
+            0) {
             verdict_invalid(v, "", why);
             return;
         }
         if (rc_.index >= sc.checkpoint.size) {
             snprintf(why, sizeof why,
-                     "the status proof (tree size %llu) is older than the receipt (entry %llu)",
-                     (unsigned long long)sc.checkpoint.size, (unsigned long long)rc_.index);
+                     "the status proof (tree size %llu) is older than the "
+                     "receipt (entry %llu)",
+                     (unsigned long long)sc.checkpoint.size,
+                     (unsigned long long)rc_.index);
             verdict_invalid(v, "", why);
             return;
         }
         if (sc.status == CLIENT_STATUS_UNKNOWN) {
             snprintf(why, sizeof why,
-                     "the log included this credential at entry %llu but its revocation map says "
+                     "the log included this credential at entry %llu but its "
+                     "revocation map says "
                      "it was never issued: the log is lying",
                      (unsigned long long)rc_.index);
             verdict_invalid(v, "", why);
@@ -358,10 +419,13 @@ void client_verdict(const struct note_verifier *log,
         }
         if (sc.issue_index != rc_.index ||
             ev->status->issue.entry_len != ev->receipt->e.entry_len ||
-            memcmp(ev->status->issue.entry, ev->receipt->e.entry, ev->receipt->e.entry_len) != 0) {
+            memcmp(ev->status->issue.entry, ev->receipt->e.entry,
+                   ev->receipt->e.entry_len) != 0) {
             snprintf(why, sizeof why,
-                     "the log's ISSUE entry (index %llu) differs from the receipt's (index %llu)",
-                     (unsigned long long)sc.issue_index, (unsigned long long)rc_.index);
+                     "the log's ISSUE entry (index %llu) differs from the "
+                     "receipt's (index %llu)",
+                     (unsigned long long)sc.issue_index,
+                     (unsigned long long)rc_.index);
             verdict_invalid(v, "", why);
             return;
         }
@@ -388,7 +452,8 @@ void client_verdict(const struct note_verifier *log,
     v->issued_ms = sc.issue.timestamp_ms;
 }
 
-void client_verdict_check_age(struct client_verdict *v, uint64_t now_ms, uint64_t max_age_ms)
+void client_verdict_check_age(struct client_verdict *v, uint64_t now_ms,
+                              uint64_t max_age_ms)
 {
     char asof[64], age[64], limit[64];
 
@@ -403,19 +468,23 @@ void client_verdict_check_age(struct client_verdict *v, uint64_t now_ms, uint64_
         v->kind = CLIENT_VERDICT_INVALID;
         v->future = true;
         snprintf(v->reason, sizeof v->reason,
-                 "status proof is dated %s in the future (as of %s): the log's clock or this "
+                 "status proof is dated %s in the future (as of %s): the log's "
+                 "clock or this "
                  "computer's is wrong",
                  age, asof);
         return;
     }
-    if (max_age_ms > 0 && now_ms > v->as_of_ms && now_ms - v->as_of_ms > max_age_ms) {
-        const char *since = v->kind == CLIENT_VERDICT_VALID ? "revoked" : "issued";
+    if (max_age_ms > 0 && now_ms > v->as_of_ms &&
+        now_ms - v->as_of_ms > max_age_ms) {
+        const char *since =
+            v->kind == CLIENT_VERDICT_VALID ? "revoked" : "issued";
         client_duration_format(now_ms - v->as_of_ms, age, sizeof age);
         client_duration_format(max_age_ms, limit, sizeof limit);
         v->kind = CLIENT_VERDICT_INVALID;
         v->stale = true;
         snprintf(v->reason, sizeof v->reason,
-                 "status proof is %s old (as of %s), older than the maximum age of %s: the "
+                 "status proof is %s old (as of %s), older than the maximum "
+                 "age of %s: the "
                  "credential may have been %s since",
                  age, asof, limit, since);
     }

@@ -53,12 +53,12 @@ int client_verify_receipt(const struct client_receipt *r,
 /* What a verified status proof says, as of its checkpoint. */
 struct client_status_check {
     struct checkpoint checkpoint;
-    int status;             /* CLIENT_STATUS_*, computed from the proofs */
-    struct entry map;       /* the MAP entry at checkpoint.size - 1 */
-    uint64_t issue_index;   /* ACTIVE, REVOKED */
-    struct entry issue;     /* ACTIVE, REVOKED: the ISSUE entry */
-    uint64_t revoke_index;  /* REVOKED */
-    struct entry revoke;    /* REVOKED: the REVOKE entry */
+    int status;            /* CLIENT_STATUS_*, computed from the proofs */
+    struct entry map;      /* the MAP entry at checkpoint.size - 1 */
+    uint64_t issue_index;  /* ACTIVE, REVOKED */
+    struct entry issue;    /* ACTIVE, REVOKED: the ISSUE entry */
+    uint64_t revoke_index; /* REVOKED */
+    struct entry revoke;   /* REVOKED: the REVOKE entry */
 };
 
 /* Verifies a status proof completely for credential cred: checkpoint
@@ -100,24 +100,24 @@ struct client_evidence {
 
 /* A verdict on one credential. */
 struct client_verdict {
-    int kind;                            /* CLIENT_VERDICT_* */
-    char reason[CLIENT_REASON_MAX];      /* INVALID: why; else empty */
+    int kind;                       /* CLIENT_VERDICT_* */
+    char reason[CLIENT_REASON_MAX]; /* INVALID: why; else empty */
     uint8_t credential[ENTRY_CREDENTIAL_SIZE];
-    bool status_checked;                 /* a status proof was verified */
-    bool receipt_checked;                /* a receipt was verified */
-    bool consistency_checked;            /* receipt and status checkpoints linked */
-    char issuer[NOTE_NAME_MAX + 1];      /* VALID, REVOKED */
-    uint64_t issue_index;                /* VALID, REVOKED */
-    uint64_t issued_ms;                  /* issuer's timestamp of the ISSUE */
-    uint64_t revoke_index;               /* REVOKED */
-    uint64_t revoked_ms;                 /* REVOKED: issuer's timestamp */
-    uint8_t revoke_reason;               /* REVOKED: ENTRY_REASON_* */
-    uint64_t as_of_ms;                   /* status checked: the MAP entry's time */
-    struct checkpoint checkpoint;        /* the newest checkpoint verified */
+    bool status_checked;            /* a status proof was verified */
+    bool receipt_checked;           /* a receipt was verified */
+    bool consistency_checked;       /* receipt and status checkpoints linked */
+    char issuer[NOTE_NAME_MAX + 1]; /* VALID, REVOKED */
+    uint64_t issue_index;           /* VALID, REVOKED */
+    uint64_t issued_ms;             /* issuer's timestamp of the ISSUE */
+    uint64_t revoke_index;          /* REVOKED */
+    uint64_t revoked_ms;            /* REVOKED: issuer's timestamp */
+    uint8_t revoke_reason;          /* REVOKED: ENTRY_REASON_* */
+    uint64_t as_of_ms;              /* status checked: the MAP entry's time */
+    struct checkpoint checkpoint;   /* the newest checkpoint verified */
     /* Set by client_verdict_check_age(): */
-    bool age_checked;                    /* the status proof's age was judged */
-    bool stale;                          /* INVALID: older than the maximum age */
-    bool future;                         /* INVALID: dated ahead of the local clock */
+    bool age_checked; /* the status proof's age was judged */
+    bool stale;       /* INVALID: older than the maximum age */
+    bool future;      /* INVALID: dated ahead of the local clock */
 };
 
 /* "VALID", "REVOKED", "NOT ISSUED", "INVALID". */
@@ -158,6 +158,7 @@ void client_verdict(const struct note_verifier *log,
  * forgets one), so an old or oddly dated proof of it is still proof. Verdicts
  * without a verified status proof (a receipt checked offline) and INVALID
  * verdicts are left alone. The reason names the age and the limit. */
-void client_verdict_check_age(struct client_verdict *v, uint64_t now_ms, uint64_t max_age_ms);
+void client_verdict_check_age(struct client_verdict *v, uint64_t now_ms,
+                              uint64_t max_age_ms);
 
 #endif

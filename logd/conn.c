@@ -48,8 +48,8 @@ struct conn_set {
     struct conn_pool *pool;
     struct event_base *base;
     struct evhttp *http;
-    struct conn *all;                    /* every connection of this worker */
-    struct conn *bucket[CONN_BUCKETS];   /* by bufferevent */
+    struct conn *all;                  /* every connection of this worker */
+    struct conn *bucket[CONN_BUCKETS]; /* by bufferevent */
 };
 
 struct conn {
@@ -60,13 +60,13 @@ struct conn {
     struct event setup, deadline, fixup;
     struct conn *prev, *next; /* set->all */
     struct conn *hnext;       /* set->bucket */
-    bool ref;        /* holds a bufferevent reference (until set up) */
-    bool over;       /* accepted beyond max_connections */
+    bool ref;                 /* holds a bufferevent reference (until set up) */
+    bool over;                /* accepted beyond max_connections */
     bool dispatched; /* a request is with the router, its answer not yet sent */
     bool partial;    /* bytes of a request arrived since the last dispatch */
     bool nul;        /* a NUL byte arrived: no request of logd's has one */
     bool close_after; /* close once the answer is sent */
-    bool answered;   /* at least one answer was sent */
+    bool answered;    /* at least one answer was sent */
     bool tls;
 };
 
@@ -118,7 +118,8 @@ static size_t bucket_of(const struct bufferevent *bev)
 {
     uint64_t x = (uint64_t)(uintptr_t)bev;
 
-    return (size_t)((x >> 4) * 0x9E3779B97F4A7C15ULL >> 54) & (CONN_BUCKETS - 1);
+    return (size_t)((x >> 4) * 0x9E3779B97F4A7C15ULL >> 54) &
+           (CONN_BUCKETS - 1);
 }
 
 static struct conn *lookup(struct conn_set *set, const struct bufferevent *bev)
@@ -277,12 +278,18 @@ static void conn_deadline(evutil_socket_t fd, short what, void *arg)
 static const char *own_error_message(int status)
 {
     switch (status) {
-    case 400: return "malformed HTTP request";
-    case 413: return "request head or body too large";
-    case 417: return "expectation failed";
-    case 501: return "method not implemented";
-    case 503: return "service unavailable";
-    default: return "HTTP error";
+    case 400:
+        return "malformed HTTP request";
+    case 413:
+        return "request head or body too large";
+    case 417:
+        return "expectation failed";
+    case 501:
+        return "method not implemented";
+    case 503:
+        return "service unavailable";
+    default:
+        return "HTTP error";
     }
 }
 
@@ -290,7 +297,8 @@ static bool header_is(const char *line, size_t len, const char *name)
 {
     size_t n = strlen(name);
 
-    return len > n && line[n] == ':' && evutil_ascii_strncasecmp(line, name, n) == 0;
+    return len > n && line[n] == ':' &&
+           evutil_ascii_strncasecmp(line, name, n) == 0;
 }
 
 /* If the output starts with an answer evhttp made by itself (logd never
@@ -354,8 +362,8 @@ static void conn_fixup(evutil_socket_t fd, short what, void *arg)
 
 /* ---- watching the connection's bytes ---- */
 
-static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-                       void *arg)
+static void conn_input(struct evbuffer *buf,
+                       const struct evbuffer_cb_info *info, void *arg)
 {
     struct conn *c = arg;
 
@@ -366,7 +374,8 @@ static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info
          * pass in a header value. */
         size_t len = evbuffer_get_length(buf);
         struct evbuffer_ptr at, found;
-        if (evbuffer_ptr_set(buf, &at, info->n_added < len ? len - info->n_added : 0,
+        if (evbuffer_ptr_set(buf, &at,
+                             info->n_added < len ? len - info->n_added : 0,
                              EVBUFFER_PTR_SET) == 0) {
             found = evbuffer_search(buf, "", 1, &at);
             if (found.pos >= 0) {
@@ -384,8 +393,8 @@ static void conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info
         arm(c);
 }
 
-static void conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-                        void *arg)
+static void conn_output(struct evbuffer *buf,
+                        const struct evbuffer_cb_info *info, void *arg)
 {
     struct conn *c = arg;
     char first[16];
@@ -439,7 +448,8 @@ static struct bufferevent *conn_bevcb(struct event_base *base, void *arg)
     }
     if (bev != NULL) {
         c->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c);
-        c->out_cb = evbuffer_add_cb(bufferevent_get_output(bev), conn_output, c);
+        c->out_cb =
+            evbuffer_add_cb(bufferevent_get_output(bev), conn_output, c);
     }
     if (bev == NULL || c->in_cb == NULL || c->out_cb == NULL) {
         /* Out of memory: evhttp makes a plain bufferevent of its own (on a
@@ -482,8 +492,9 @@ struct conn_set *conn_set_new(struct conn_pool *pool, struct event_base *base,
 int conn_request(struct conn_set *set, struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct conn *c =
-        evcon != NULL ? lookup(set, evhttp_connection_get_bufferevent(evcon)) : NULL;
+    struct conn *c = evcon != NULL
+                         ? lookup(set, evhttp_connection_get_bufferevent(evcon))
+                         : NULL;
 
     if (c == NULL)
         return CONN_OK;
@@ -500,8 +511,9 @@ int conn_request(struct conn_set *set, struct evhttp_request *req)
 void conn_close_after(struct conn_set *set, struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct conn *c =
-        evcon != NULL ? lookup(set, evhttp_connection_get_bufferevent(evcon)) : NULL;
+    struct conn *c = evcon != NULL
+                         ? lookup(set, evhttp_connection_get_bufferevent(evcon))
+                         : NULL;
 
     if (c != NULL)
         c->close_after = true;

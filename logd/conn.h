@@ -35,8 +35,8 @@
 
 struct conn_config {
     unsigned max_connections; /* open connections at once, >= 1 */
-    int request_timeout_s;    /* a request must arrive whole within this, >= 1 */
-    SSL_CTX *tls;             /* serve TLS with this context, or NULL */
+    int request_timeout_s; /* a request must arrive whole within this, >= 1 */
+    SSL_CTX *tls;          /* serve TLS with this context, or NULL */
 };
 
 struct conn_pool;

@@ -99,7 +99,8 @@ static int make_key(const char *name, const char *key_path,
     }
     note_signer_wipe(&s);
     if (rc != 0)
-        snprintf(errbuf, errcap, "cannot write %s: %s", key_path, strerror(errno));
+        snprintf(errbuf, errcap, "cannot write %s: %s", key_path,
+                 strerror(errno));
     else
         log_msg("created %s and %s", key_path, vkey_path);
     return rc;
@@ -128,8 +129,8 @@ int dev_bootstrap(const char *dir, struct dev_paths *p, char *errbuf,
     if (!exists(p->log_key) &&
         make_key(DEV_LOG_NAME, p->log_key, p->log_vkey, errbuf, errcap) != 0)
         return -1;
-    if (!exists(p->issuer_key) &&
-        make_key(DEV_ISSUER_NAME, p->issuer_key, p->issuer_vkey, errbuf, errcap) != 0)
+    if (!exists(p->issuer_key) && make_key(DEV_ISSUER_NAME, p->issuer_key,
+                                           p->issuer_vkey, errbuf, errcap) != 0)
         return -1;
     if (exists(p->issuers))
         return 0;
@@ -147,7 +148,8 @@ int dev_bootstrap(const char *dir, struct dev_paths *p, char *errbuf,
              "# Edit, then send logd SIGHUP (or restart it) to apply.\n%s%s",
              vkey, n > 0 && vkey[n - 1] == '\n' ? "" : "\n");
     if (write_file(p->issuers, text, 0644) != 0) {
-        snprintf(errbuf, errcap, "cannot write %s: %s", p->issuers, strerror(errno));
+        snprintf(errbuf, errcap, "cannot write %s: %s", p->issuers,
+                 strerror(errno));
         return -1;
     }
     log_msg("created %s", p->issuers);

@@ -49,8 +49,8 @@ struct worker {
     struct event *wake;
     struct store_txn *reader;
     struct conn_set *conns;
-    uint8_t *scratch; /* QUERY_TILE_MAX bytes for tile bodies */
-    struct query_text text; /* JSON answers, reused */
+    uint8_t *scratch;                 /* QUERY_TILE_MAX bytes for tile bodies */
+    struct query_text text;           /* JSON answers, reused */
     struct query_status_cache status; /* what status proofs share */
 
     pthread_mutex_t mu; /* guards what follows */
@@ -185,9 +185,15 @@ static void reply_query(struct ctx *c, int err, json_t *j)
             reply_bytes(c, 200, "application/json", NULL, c->w->text.data,
                         c->w->text.len);
         return;
-    case QUERY_ERR_NOTFOUND: reply_error(c, 404, "beyond the tree", NULL); return;
-    case QUERY_ERR_RANGE: reply_error(c, 400, "parameters out of range", NULL); return;
-    case QUERY_ERR_EMPTY: reply_error(c, 503, query_strerror(err), NULL); return;
+    case QUERY_ERR_NOTFOUND:
+        reply_error(c, 404, "beyond the tree", NULL);
+        return;
+    case QUERY_ERR_RANGE:
+        reply_error(c, 400, "parameters out of range", NULL);
+        return;
+    case QUERY_ERR_EMPTY:
+        reply_error(c, 503, query_strerror(err), NULL);
+        return;
     default:
         log_msg("read failed: %s", query_strerror(err));
         reply_error(c, 500, query_strerror(err), NULL);
@@ -249,7 +255,8 @@ static void h_log_key(struct ctx *c, const char *rest, const char *query)
 static void h_tile(struct ctx *c, const char *rest, const char *query)
 {
     static const char immutable[] = "public, max-age=31536000, immutable";
-    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(c->req));
+    const char *path =
+        evhttp_uri_get_path(evhttp_request_get_evhttp_uri(c->req));
     struct tile t;
     size_t len;
     bool full;
@@ -450,7 +457,8 @@ static void h_submit(struct ctx *c, const char *rest, const char *query)
             vpool_submit(c->w->srv->vpool, keys, p->req.subs, p->req.n, now_ms,
                          verified, p) == 0)
             return;
-        err = request_verify_entries(keys, p->req.subs, p->req.n, now_ms, &rerr);
+        err =
+            request_verify_entries(keys, p->req.subs, p->req.n, now_ms, &rerr);
         issuers_unref(keys);
     }
     if (err == 0) {
@@ -495,13 +503,18 @@ static void hand_back(struct pending *p)
 static int result_status(int result)
 {
     switch (result) {
-    case SEQ_ERR_CONFLICT: return 409;
-    case SEQ_ERR_NOT_ISSUED: return 404;
-    case SEQ_ERR_FORBIDDEN: return 403;
+    case SEQ_ERR_CONFLICT:
+        return 409;
+    case SEQ_ERR_NOT_ISSUED:
+        return 404;
+    case SEQ_ERR_FORBIDDEN:
+        return 403;
     case SEQ_ERR_FULL:
     case SEQ_ERR_STOPPING:
-    case SEQ_ERR_BUSY: return 503;
-    default: return 500;
+    case SEQ_ERR_BUSY:
+        return 503;
+    default:
+        return 500;
     }
 }
 
@@ -523,7 +536,8 @@ static void deliver(struct pending *p)
     } else {
         int status = result_status(p->req.result);
         bool refusal = status == 409 || status == 404 || status == 403;
-        reply_error(c, status, p->req.message, refusal ? &p->req.position : NULL);
+        reply_error(c, status, p->req.message,
+                    refusal ? &p->req.position : NULL);
     }
     seq_checkpoint_unref(p->req.checkpoint);
     free(p->req.subs);
@@ -580,8 +594,10 @@ static const struct route routes[] = {
     {"/tile/", true, GET_HEAD, ROUTE_TILE, h_tile, false},
     {"/v1/entries", false, EVHTTP_REQ_POST, ROUTE_SUBMIT, h_submit, false},
     {"/v1/entries/", true, GET_HEAD, ROUTE_ENTRY, h_entry, false},
-    {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion, true},
-    {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency, true},
+    {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion,
+     true},
+    {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency,
+     true},
     {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status, false},
     {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers, false},
     {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false},
@@ -675,12 +691,14 @@ static void on_request(struct evhttp_request *req, void *arg)
         const struct route *r = &routes[i];
         size_t n = strlen(r->path);
         const char *query = evhttp_uri_get_query(uri);
-        if (r->prefix ? strncmp(path, r->path, n) != 0 : strcmp(path, r->path) != 0)
+        if (r->prefix ? strncmp(path, r->path, n) != 0
+                      : strcmp(path, r->path) != 0)
             continue;
         c.route = r->metric;
         if ((r->methods & method) == 0) {
             evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-                              r->methods == EVHTTP_REQ_POST ? "POST" : "GET, HEAD");
+                              r->methods == EVHTTP_REQ_POST ? "POST"
+                                                            : "GET, HEAD");
             reply_error(&c, 405, "method not allowed", NULL);
             return;
         }
@@ -792,7 +810,8 @@ static int probe_free(const struct sockaddr_storage *ss, socklen_t len,
     int rc, e;
 
     if (fd < 0) {
-        snprintf(errbuf, errcap, "cannot listen on %s: %s", spec, strerror(errno));
+        snprintf(errbuf, errcap, "cannot listen on %s: %s", spec,
+                 strerror(errno));
         return -1;
     }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -838,11 +857,10 @@ static int worker_init(struct http_server *srv, struct worker *w,
     evhttp_set_timeout(w->http, cfg->timeout_s);
     /* Let every method evhttp knows reach the router, which answers 405 in
      * JSON (evhttp itself answers 501 to the methods it does not know). */
-    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-                                            EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-                                            EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-                                            EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE |
-                                            EVHTTP_REQ_CONNECT);
+    evhttp_set_allowed_methods(
+        w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                     EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
     evhttp_set_gencb(w->http, on_request, w);
     l = evconnlistener_new_bind(w->base, NULL, NULL, flags, 1024,
                                 (struct sockaddr *)ss, (int)sslen);
@@ -885,7 +903,8 @@ int http_start(const struct http_config *cfg, struct store *store,
     *out = NULL;
     srv = calloc(1, sizeof *srv);
     if (srv == NULL || cfg->threads == 0) {
-        snprintf(errbuf, errcap, srv ? "--threads must be at least 1" : "out of memory");
+        snprintf(errbuf, errcap,
+                 srv ? "--threads must be at least 1" : "out of memory");
         free(srv);
         return -1;
     }
@@ -927,7 +946,8 @@ int http_start(const struct http_config *cfg, struct store *store,
     /* TLS bufferevents cannot send file segments: no cache for HTTPS. */
     if (cfg->tls == NULL)
         srv->tiles = tile_cache_new(NULL, HTTP_TILE_CACHE_MAX);
-    srv->vpool = vpool_new(cfg->threads); /* NULL: checked on the HTTP threads */
+    srv->vpool =
+        vpool_new(cfg->threads); /* NULL: checked on the HTTP threads */
     for (unsigned i = 0; i < cfg->threads; i++) {
         srv->nworkers = i + 1;
         if (worker_init(srv, &srv->workers[i], cfg, &ss, sslen, errbuf,

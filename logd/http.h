@@ -22,17 +22,18 @@
 #include "logd/store.h"
 
 struct http_config {
-    const char *listen;  /* "HOST:PORT" ("[::1]:PORT" for IPv6); port 0 picks one */
-    unsigned threads;    /* worker threads, >= 1 */
-    size_t max_body;     /* request body limit (413 beyond) */
-    size_t max_headers;  /* request line + headers limit (400 beyond) */
-    size_t max_url;      /* request target limit (414 beyond) */
-    size_t max_entries;  /* submissions per POST /v1/entries, 1..1000 */
+    const char
+        *listen; /* "HOST:PORT" ("[::1]:PORT" for IPv6); port 0 picks one */
+    unsigned threads;         /* worker threads, >= 1 */
+    size_t max_body;          /* request body limit (413 beyond) */
+    size_t max_headers;       /* request line + headers limit (400 beyond) */
+    size_t max_url;           /* request target limit (414 beyond) */
+    size_t max_entries;       /* submissions per POST /v1/entries, 1..1000 */
     unsigned max_connections; /* open connections (503 and close beyond) */
-    int timeout_s;       /* read/write inactivity timeout per connection */
-    int request_timeout_s; /* a whole request must arrive within this */
-    SSL_CTX *tls;        /* serve HTTPS with this context, or NULL (the server
-                            takes its own reference) */
+    int timeout_s;            /* read/write inactivity timeout per connection */
+    int request_timeout_s;    /* a whole request must arrive within this */
+    SSL_CTX *tls; /* serve HTTPS with this context, or NULL (the server
+                     takes its own reference) */
 };
 
 struct http_server;

@@ -16,13 +16,20 @@ struct issuers {
 const char *issuers_strerror(int err)
 {
     switch (err) {
-    case 0: return "success";
-    case ISSUERS_ERR_FILE: return "cannot read the issuers file";
-    case ISSUERS_ERR_SYNTAX: return "not an Ed25519 verifier key";
-    case ISSUERS_ERR_CLASH: return "two keys share a name and key id";
-    case ISSUERS_ERR_NOMEM: return "out of memory";
-    case ISSUERS_ERR_TOO_MANY: return "too many issuer keys";
-    default: return "unknown issuers error";
+    case 0:
+        return "success";
+    case ISSUERS_ERR_FILE:
+        return "cannot read the issuers file";
+    case ISSUERS_ERR_SYNTAX:
+        return "not an Ed25519 verifier key";
+    case ISSUERS_ERR_CLASH:
+        return "two keys share a name and key id";
+    case ISSUERS_ERR_NOMEM:
+        return "out of memory";
+    case ISSUERS_ERR_TOO_MANY:
+        return "too many issuer keys";
+    default:
+        return "unknown issuers error";
     }
 }
 
@@ -83,7 +90,8 @@ int issuers_parse(const char *text, size_t len, struct issuer_key **keys,
             s++;
             l--;
         }
-        while (l > 0 && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r'))
+        while (l > 0 &&
+               (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r'))
             l--;
         if (l == 0 || s[0] == '#')
             continue;
@@ -272,7 +280,8 @@ int issuers_diff(const struct issuers *set, const struct issuer_key *want,
             c = -1;
         else
             c = key_cmp(&set->keys[i], &want[j]);
-        if (c == 0 || (i < set->n && j < nwant && same_key(&set->keys[i], &want[j]))) {
+        if (c == 0 ||
+            (i < set->n && j < nwant && same_key(&set->keys[i], &want[j]))) {
             i++;
             j++;
         } else if (c < 0) {

@@ -54,7 +54,8 @@ int issuers_load(const char *path, struct issuer_key **keys, size_t *n,
  * starts with one reference. */
 struct issuers *issuers_new(const struct issuer_key *keys, size_t n);
 
-/* Takes / drops a reference (thread-safe). unref frees at zero; accepts NULL. */
+/* Takes / drops a reference (thread-safe). unref frees at zero; accepts NULL.
+ */
 struct issuers *issuers_ref(struct issuers *set);
 void issuers_unref(struct issuers *set);
 

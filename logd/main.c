@@ -28,32 +28,41 @@
 #include "logd/tls.h"
 
 static const char usage_text[] =
-    "usage: logd --data DIR --listen ADDR:PORT --key FILE --issuers FILE [options]\n"
+    "usage: logd --data DIR --listen ADDR:PORT --key FILE --issuers FILE "
+    "[options]\n"
     "       logd --dev [--data DIR] [--listen ADDR:PORT] [options]\n"
     "\n"
     "  --data DIR          the LMDB data directory (created if missing)\n"
     "  --listen ADDR:PORT  address to serve HTTP on; port 0 picks a free one\n"
-    "  --key FILE          the log's signer key (mode 0600); its name is the origin\n"
+    "  --key FILE          the log's signer key (mode 0600); its name is the "
+    "origin\n"
     "  --issuers FILE      authorized issuer verifier keys, one a line\n"
     "  --batch-max N       flush a batch at N waiting entries (4096)\n"
     "  --batch-wait MS     or MS milliseconds after the first (5)\n"
-    "  --heartbeat S       append a MAP entry after S idle seconds (300; 0: never)\n"
+    "  --heartbeat S       append a MAP entry after S idle seconds (300; 0: "
+    "never)\n"
     "  --threads N         HTTP threads (number of CPUs)\n"
     "  --port-file FILE    write the port actually bound to FILE\n"
     "  --map-size BYTES    initial LMDB map size (1 GiB; grows on demand)\n"
     "  --map-max BYTES     never grow the map beyond BYTES (16 TiB)\n"
     "  --max-body BYTES    largest request body (1048576; 413 beyond)\n"
-    "  --max-headers BYTES largest request line and headers (16384; 400 beyond)\n"
+    "  --max-headers BYTES largest request line and headers (16384; 400 "
+    "beyond)\n"
     "  --max-url BYTES     longest request target (2048; 414 beyond)\n"
     "  --max-entries N     most submissions in one POST /v1/entries (1000)\n"
-    "  --max-connections N open HTTP connections (1024); beyond, 503 and close\n"
+    "  --max-connections N open HTTP connections (1024); beyond, 503 and "
+    "close\n"
     "  --timeout S         per-connection read/write inactivity timeout (30)\n"
-    "  --request-timeout S a whole request must arrive within S seconds of the\n"
+    "  --request-timeout S a whole request must arrive within S seconds of "
+    "the\n"
     "                      connection or of the previous answer (20)\n"
-    "  --tls-cert FILE     serve HTTPS: certificate chain (PEM), with --tls-key\n"
-    "  --tls-key FILE      the certificate's private key (PEM, not readable by\n"
+    "  --tls-cert FILE     serve HTTPS: certificate chain (PEM), with "
+    "--tls-key\n"
+    "  --tls-key FILE      the certificate's private key (PEM, not readable "
+    "by\n"
     "                      others)\n"
-    "  --dev               development mode: keys and data in ./var/dev (made on\n"
+    "  --dev               development mode: keys and data in ./var/dev (made "
+    "on\n"
     "                      first start), listening on " DEV_LISTEN "\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop after answering the batch in flight; SIGHUP\n"
@@ -146,15 +155,33 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->request_timeout = 20;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': o->data = optarg; break;
-        case 'l': o->listen = optarg; break;
-        case 'k': o->key = optarg; break;
-        case 'i': o->issuers = optarg; break;
-        case 'p': o->port_file = optarg; break;
-        case 'c': o->tls_cert = optarg; break;
-        case 'K': o->tls_key = optarg; break;
-        case 'D': o->dev = true; break;
-        case 'h': fputs(usage_text, stdout); exit(0);
+        case 'd':
+            o->data = optarg;
+            break;
+        case 'l':
+            o->listen = optarg;
+            break;
+        case 'k':
+            o->key = optarg;
+            break;
+        case 'i':
+            o->issuers = optarg;
+            break;
+        case 'p':
+            o->port_file = optarg;
+            break;
+        case 'c':
+            o->tls_cert = optarg;
+            break;
+        case 'K':
+            o->tls_key = optarg;
+            break;
+        case 'D':
+            o->dev = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            exit(0);
         case 'b':
             if (parse_num(optarg, 1, 1000000, &v) != 0)
                 return usage("--batch-max wants 1..1000000, not %s", optarg);
@@ -187,12 +214,14 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'B':
             if (parse_num(optarg, 1024, 1 << 30, &v) != 0)
-                return usage("--max-body wants 1024..1073741824, not %s", optarg);
+                return usage("--max-body wants 1024..1073741824, not %s",
+                             optarg);
             o->max_body = v;
             break;
         case 'E':
             if (parse_num(optarg, 1024, 1 << 24, &v) != 0)
-                return usage("--max-headers wants 1024..16777216, not %s", optarg);
+                return usage("--max-headers wants 1024..16777216, not %s",
+                             optarg);
             o->max_headers = v;
             break;
         case 'T':
@@ -212,7 +241,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'C':
             if (parse_num(optarg, 1, 1000000, &v) != 0)
-                return usage("--max-connections wants 1..1000000, not %s", optarg);
+                return usage("--max-connections wants 1..1000000, not %s",
+                             optarg);
             o->max_connections = v;
             break;
         case 'R':
@@ -221,7 +251,8 @@ static int parse_options(int argc, char **argv, struct options *o)
                              optarg);
             o->request_timeout = v;
             break;
-        default: return usage(NULL, NULL);
+        default:
+            return usage(NULL, NULL);
         }
     }
     if (optind < argc)
@@ -237,7 +268,8 @@ static int parse_options(int argc, char **argv, struct options *o)
             return usage("%s", "--dev makes its own --key and --issuers");
         return 0;
     }
-    if (o->data == NULL || o->listen == NULL || o->key == NULL || o->issuers == NULL)
+    if (o->data == NULL || o->listen == NULL || o->key == NULL ||
+        o->issuers == NULL)
         return usage("%s", "--data, --listen, --key and --issuers are required "
                            "(or --dev)");
     return 0;
@@ -251,7 +283,8 @@ static int load_issuers(const char *path, struct issuer_key **keys, size_t *n)
     if (err == ISSUERS_ERR_FILE)
         log_msg("cannot read issuers file %s: %s", path, strerror(errno));
     else if (err != 0 && line > 0)
-        log_msg("issuers file %s, line %zu: %s", path, line, issuers_strerror(err));
+        log_msg("issuers file %s, line %zu: %s", path, line,
+                issuers_strerror(err));
     else if (err != 0)
         log_msg("issuers file %s: %s", path, issuers_strerror(err));
     return err;
@@ -332,8 +365,9 @@ static void fit_fd_limit(struct options *o)
     }
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
         unsigned long long fit =
-            rl.rlim_cur > reserve + 16 ? (unsigned long long)(rl.rlim_cur - reserve)
-                                       : 16;
+            rl.rlim_cur > reserve + 16
+                ? (unsigned long long)(rl.rlim_cur - reserve)
+                : 16;
         log_msg("the open file limit (%llu) allows only %llu connections: "
                 "--max-connections lowered from %llu",
                 (unsigned long long)rl.rlim_cur, fit, o->max_connections);
@@ -415,8 +449,8 @@ int main(int argc, char **argv)
         goto out;
     }
     signer_verifier(signer, &v);
-    if (o.tls_cert != NULL &&
-        tls_server_new(o.tls_cert, o.tls_key, &tls, errbuf, sizeof errbuf) != 0) {
+    if (o.tls_cert != NULL && tls_server_new(o.tls_cert, o.tls_key, &tls,
+                                             errbuf, sizeof errbuf) != 0) {
         log_msg("%s", errbuf);
         goto out;
     }
@@ -442,13 +476,15 @@ int main(int argc, char **argv)
     {
         struct seq_config sc = {(uint32_t)o.batch_max, (uint32_t)o.batch_wait,
                                 (uint32_t)o.heartbeat, 0};
-        if (seq_open(store, signer, metrics, &sc, &seq, errbuf, sizeof errbuf) != 0) {
+        if (seq_open(store, signer, metrics, &sc, &seq, errbuf,
+                     sizeof errbuf) != 0) {
             log_msg("cannot open the log in %s: %s", o.data, errbuf);
             goto out;
         }
     }
     if ((rc = seq_sync_issuers(seq, keys, nkeys)) != 0) {
-        log_msg("cannot bring the issuer keys up to date: %s", seq_strerror(rc));
+        log_msg("cannot bring the issuer keys up to date: %s",
+                seq_strerror(rc));
         goto out;
     }
     free(keys);
@@ -468,12 +504,18 @@ int main(int argc, char **argv)
         goto out;
     }
     {
-        struct http_config hc = {
-            o.listen, (unsigned)o.threads, (size_t)o.max_body,
-            (size_t)o.max_headers, (size_t)o.max_url, (size_t)o.max_entries,
-            (unsigned)o.max_connections, (int)o.timeout, (int)o.request_timeout,
-            tls};
-        if (http_start(&hc, store, seq, metrics, &http, errbuf, sizeof errbuf) != 0) {
+        struct http_config hc = {o.listen,
+                                 (unsigned)o.threads,
+                                 (size_t)o.max_body,
+                                 (size_t)o.max_headers,
+                                 (size_t)o.max_url,
+                                 (size_t)o.max_entries,
+                                 (unsigned)o.max_connections,
+                                 (int)o.timeout,
+                                 (int)o.request_timeout,
+                                 tls};
+        if (http_start(&hc, store, seq, metrics, &http, errbuf,
+                       sizeof errbuf) != 0) {
             log_msg("%s", errbuf);
             goto out;
         }
@@ -492,7 +534,8 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
 
     log_msg("listening on %s", http_address(http));
-    if (o.port_file != NULL && write_port_file(o.port_file, http_port(http)) != 0) {
+    if (o.port_file != NULL &&
+        write_port_file(o.port_file, http_port(http)) != 0) {
         log_msg("cannot write %s: %s", o.port_file, strerror(errno));
         goto out;
     }

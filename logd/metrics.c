@@ -8,13 +8,14 @@
 #include <string.h>
 
 static const char *const route_names[ROUTE_COUNT] = {
-    "submit", "checkpoint", "tile", "entry_bundle", "inclusion", "consistency",
-    "status", "entry", "issuers", "log_key", "metrics", "healthz", "other",
+    "submit",      "checkpoint", "tile",  "entry_bundle", "inclusion",
+    "consistency", "status",     "entry", "issuers",      "log_key",
+    "metrics",     "healthz",    "other",
 };
 
 /* Statuses counted separately; anything else is "other". */
-static const int statuses[] = {200, 400, 403, 404, 405, 408, 409,
-                                413, 414, 500, 501, 503};
+static const int statuses[] = {200, 400, 403, 404, 405, 408,
+                               409, 413, 414, 500, 501, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
 
 /* Latency buckets, in seconds. */
@@ -24,7 +25,7 @@ static const double lat_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 #define NLAT (sizeof lat_bounds / sizeof lat_bounds[0])
 
 /* Batch-size buckets, in entries. */
-static const double size_bounds[] = {1,   2,   4,    8,    16,   32,  64,
+static const double size_bounds[] = {1,   2,   4,   8,    16,   32,   64,
                                      128, 256, 512, 1024, 2048, 4096, 8192};
 #define NSIZE (sizeof size_bounds / sizeof size_bounds[0])
 
@@ -169,7 +170,8 @@ static void put_histogram(struct out *o, const char *name, const char *labels,
     }
     put(o, "%s_sum%s%s%s %.6f\n", name, labels[0] ? "{" : "", labels,
         labels[0] ? "}" : "",
-        (double)atomic_load_explicit(&h->sum_micro, memory_order_relaxed) / 1e6);
+        (double)atomic_load_explicit(&h->sum_micro, memory_order_relaxed) /
+            1e6);
     put(o, "%s_count%s%s%s %llu\n", name, labels[0] ? "{" : "", labels,
         labels[0] ? "}" : "",
         (unsigned long long)atomic_load_explicit(&h->count,
@@ -184,48 +186,64 @@ char *metrics_format(struct metrics *m, size_t *len)
 
     if (o.buf == NULL)
         return NULL;
-    put(&o, "# HELP credlog_tree_size Entries in the log (size of the latest checkpoint).\n"
-            "# TYPE credlog_tree_size gauge\ncredlog_tree_size %llu\n",
+    put(&o,
+        "# HELP credlog_tree_size Entries in the log (size of the latest "
+        "checkpoint).\n"
+        "# TYPE credlog_tree_size gauge\ncredlog_tree_size %llu\n",
         (unsigned long long)atomic_load(&m->tree_size));
     put(&o, "# HELP credlog_entries Entries in the log by type.\n"
             "# TYPE credlog_entries gauge\n");
     for (int i = 1; i < 5; i++)
         put(&o, "credlog_entries{type=\"%s\"} %llu\n", types[i],
             (unsigned long long)atomic_load(&m->entries[i]));
-    put(&o, "# HELP credlog_pending_entries Submitted entries waiting for the sequencer.\n"
-            "# TYPE credlog_pending_entries gauge\ncredlog_pending_entries %llu\n",
+    put(&o,
+        "# HELP credlog_pending_entries Submitted entries waiting for the "
+        "sequencer.\n"
+        "# TYPE credlog_pending_entries gauge\ncredlog_pending_entries %llu\n",
         (unsigned long long)atomic_load(&m->pending));
-    put(&o, "# HELP credlog_storage_map_bytes Size of the LMDB map.\n"
-            "# TYPE credlog_storage_map_bytes gauge\ncredlog_storage_map_bytes %llu\n",
+    put(&o,
+        "# HELP credlog_storage_map_bytes Size of the LMDB map.\n"
+        "# TYPE credlog_storage_map_bytes gauge\ncredlog_storage_map_bytes "
+        "%llu\n",
         (unsigned long long)atomic_load(&m->map_bytes));
-    put(&o, "# HELP credlog_batch_entries Entries appended per committed batch.\n"
-            "# TYPE credlog_batch_entries histogram\n");
+    put(&o,
+        "# HELP credlog_batch_entries Entries appended per committed batch.\n"
+        "# TYPE credlog_batch_entries histogram\n");
     put_histogram(&o, "credlog_batch_entries", "", &m->batch_entries,
                   size_bounds, NSIZE);
-    put(&o, "# HELP credlog_commit_seconds Time to write, sign and durably commit a batch.\n"
+    put(&o, "# HELP credlog_commit_seconds Time to write, sign and durably "
+            "commit a batch.\n"
             "# TYPE credlog_commit_seconds histogram\n");
     put_histogram(&o, "credlog_commit_seconds", "", &m->commit_seconds,
                   lat_bounds, NLAT);
     {
         uint64_t opened = atomic_load(&m->conn[METRICS_CONN_OPENED]);
         uint64_t closed = atomic_load(&m->conn[METRICS_CONN_CLOSED]);
-        put(&o, "# HELP credlog_http_connections HTTP connections open now.\n"
-                "# TYPE credlog_http_connections gauge\ncredlog_http_connections %llu\n",
+        put(&o,
+            "# HELP credlog_http_connections HTTP connections open now.\n"
+            "# TYPE credlog_http_connections gauge\ncredlog_http_connections "
+            "%llu\n",
             (unsigned long long)(opened >= closed ? opened - closed : 0));
-        put(&o, "# HELP credlog_http_connections_total HTTP connections accepted.\n"
-                "# TYPE credlog_http_connections_total counter\n"
-                "credlog_http_connections_total %llu\n",
+        put(&o,
+            "# HELP credlog_http_connections_total HTTP connections accepted.\n"
+            "# TYPE credlog_http_connections_total counter\n"
+            "credlog_http_connections_total %llu\n",
             (unsigned long long)opened);
-        put(&o, "# HELP credlog_http_connections_refused_total Connections answered 503 beyond --max-connections.\n"
-                "# TYPE credlog_http_connections_refused_total counter\n"
-                "credlog_http_connections_refused_total %llu\n",
+        put(&o,
+            "# HELP credlog_http_connections_refused_total Connections "
+            "answered 503 beyond --max-connections.\n"
+            "# TYPE credlog_http_connections_refused_total counter\n"
+            "credlog_http_connections_refused_total %llu\n",
             (unsigned long long)atomic_load(&m->conn[METRICS_CONN_REFUSED]));
-        put(&o, "# HELP credlog_http_request_timeouts_total Connections closed because a request did not arrive within --request-timeout.\n"
-                "# TYPE credlog_http_request_timeouts_total counter\n"
-                "credlog_http_request_timeouts_total %llu\n",
+        put(&o,
+            "# HELP credlog_http_request_timeouts_total Connections closed "
+            "because a request did not arrive within --request-timeout.\n"
+            "# TYPE credlog_http_request_timeouts_total counter\n"
+            "credlog_http_request_timeouts_total %llu\n",
             (unsigned long long)atomic_load(&m->conn[METRICS_CONN_TIMED_OUT]));
     }
-    put(&o, "# HELP credlog_http_requests_total HTTP requests answered, by route and status.\n"
+    put(&o, "# HELP credlog_http_requests_total HTTP requests answered, by "
+            "route and status.\n"
             "# TYPE credlog_http_requests_total counter\n");
     for (int r = 0; r < ROUTE_COUNT; r++)
         for (size_t s = 0; s < NSTATUS; s++) {
@@ -233,13 +251,18 @@ char *metrics_format(struct metrics *m, size_t *len)
             if (v == 0)
                 continue;
             if (s + 1 < NSTATUS)
-                put(&o, "credlog_http_requests_total{route=\"%s\",code=\"%d\"} %llu\n",
+                put(&o,
+                    "credlog_http_requests_total{route=\"%s\",code=\"%d\"} "
+                    "%llu\n",
                     route_names[r], statuses[s], (unsigned long long)v);
             else
-                put(&o, "credlog_http_requests_total{route=\"%s\",code=\"other\"} %llu\n",
+                put(&o,
+                    "credlog_http_requests_total{route=\"%s\",code=\"other\"} "
+                    "%llu\n",
                     route_names[r], (unsigned long long)v);
         }
-    put(&o, "# HELP credlog_http_request_seconds HTTP request latency by route (submissions: until the receipt).\n"
+    put(&o, "# HELP credlog_http_request_seconds HTTP request latency by route "
+            "(submissions: until the receipt).\n"
             "# TYPE credlog_http_request_seconds histogram\n");
     for (int r = 0; r < ROUTE_COUNT; r++) {
         snprintf(labels, sizeof labels, "route=\"%s\"", route_names[r]);

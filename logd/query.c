@@ -13,13 +13,20 @@
 const char *query_strerror(int err)
 {
     switch (err) {
-    case 0: return "success";
-    case QUERY_ERR_NOTFOUND: return "not found";
-    case QUERY_ERR_RANGE: return "out of range";
-    case QUERY_ERR_STORE: return "storage error";
-    case QUERY_ERR_NOMEM: return "out of memory";
-    case QUERY_ERR_EMPTY: return "the log has no checkpoint yet";
-    default: return "unknown query error";
+    case 0:
+        return "success";
+    case QUERY_ERR_NOTFOUND:
+        return "not found";
+    case QUERY_ERR_RANGE:
+        return "out of range";
+    case QUERY_ERR_STORE:
+        return "storage error";
+    case QUERY_ERR_NOMEM:
+        return "out of memory";
+    case QUERY_ERR_EMPTY:
+        return "the log has no checkpoint yet";
+    default:
+        return "unknown query error";
     }
 }
 
@@ -123,8 +130,11 @@ static void text_string(struct query_text *t, const char *s, size_t n)
         } else if (c == '\n' || c == '\t' || c == '\r' || c == '\b' ||
                    c == '\f') {
             o[0] = '\\';
-            o[1] = c == '\n' ? 'n' : c == '\t' ? 't' : c == '\r' ? 'r'
-                 : c == '\b' ? 'b' : 'f';
+            o[1] = c == '\n'   ? 'n'
+                   : c == '\t' ? 't'
+                   : c == '\r' ? 'r'
+                   : c == '\b' ? 'b'
+                               : 'f';
             t->len += 2;
         } else if (c < 0x20) {
             memcpy(o, "\\u00", 4);
@@ -140,8 +150,8 @@ static void text_string(struct query_text *t, const char *s, size_t n)
 }
 
 /* ["<hex>",...] */
-static void text_hashes(struct query_text *t, const uint8_t (*h)[MERKLE_HASH_SIZE],
-                        int n)
+static void text_hashes(struct query_text *t,
+                        const uint8_t (*h)[MERKLE_HASH_SIZE], int n)
 {
     TEXT_LIT(t, "[");
     for (int i = 0; i < n; i++) {
@@ -230,7 +240,8 @@ struct bundle {
     size_t cap, used;
 };
 
-static int bundle_add(void *arg, uint64_t index, const uint8_t *entry, size_t len)
+static int bundle_add(void *arg, uint64_t index, const uint8_t *entry,
+                      size_t len)
 {
     struct bundle *b = arg;
 
@@ -322,8 +333,8 @@ int query_consistency(struct store_txn *r, uint64_t from, uint64_t to,
         return QUERY_ERR_RANGE;
     if ((err = read_hashes(r, idx, n, h)) != 0)
         return err;
-    len = merkle_consistency_proof(from, to, (const uint8_t(*)[MERKLE_HASH_SIZE])h,
-                                   proof);
+    len = merkle_consistency_proof(
+        from, to, (const uint8_t(*)[MERKLE_HASH_SIZE])h, proof);
     if (len < 0)
         return QUERY_ERR_STORE;
     TEXT_LIT(out, "{\"from\":");
@@ -488,8 +499,8 @@ int query_receipts(struct store_txn *r, const struct seq_req *req,
     for (size_t i = 0; i < req->n; i++) {
         if (i > 0)
             TEXT_LIT(out, ",");
-        if ((err = entry_proof_text(r, req->subs[i].index, req->checkpoint->size,
-                                    NULL, out)) != 0)
+        if ((err = entry_proof_text(r, req->subs[i].index,
+                                    req->checkpoint->size, NULL, out)) != 0)
             return err;
         TEXT_LIT(out, ",\"checkpoint\":");
         if (text_room(out, cp_len)) {
@@ -526,7 +537,8 @@ int query_issuers(const struct issuers *keys, json_t **out)
     json_t *o = json_object(), *list = json_array();
 
     *out = NULL;
-    if (o == NULL || list == NULL || json_object_set_new(o, "issuers", list) != 0) {
+    if (o == NULL || list == NULL ||
+        json_object_set_new(o, "issuers", list) != 0) {
         json_decref(o);
         json_decref(list);
         return QUERY_ERR_NOMEM;
@@ -535,7 +547,8 @@ int query_issuers(const struct issuers *keys, json_t **out)
         const struct issuer_key *k = issuers_at(keys, i);
         json_t *item = json_object();
         int n = issuers_format(k, vkey, sizeof vkey);
-        if (item == NULL || n < 0 || set(item, "key", json_stringn(vkey, (size_t)n)) ||
+        if (item == NULL || n < 0 ||
+            set(item, "key", json_stringn(vkey, (size_t)n)) ||
             set(item, "added_index", int_json(k->added_index)) ||
             json_array_append_new(list, item) != 0) {
             json_decref(o);

@@ -24,7 +24,7 @@
 #define QUERY_ERR_RANGE (-2)    /* parameters out of range (bad request) */
 #define QUERY_ERR_STORE (-3)    /* storage failure or inconsistency */
 #define QUERY_ERR_NOMEM (-4)
-#define QUERY_ERR_EMPTY (-5)    /* the log has no checkpoint yet */
+#define QUERY_ERR_EMPTY (-5) /* the log has no checkpoint yet */
 
 /* Largest tile body: an entry bundle of 256 maximal entries. */
 #define QUERY_TILE_MAX (TILE_WIDTH * (2 + ENTRY_MAX_SIZE))

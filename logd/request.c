@@ -22,18 +22,20 @@ static int fail(struct request_error *err, int code, const size_t *pos,
     err->has_position = pos != NULL;
     err->position = pos ? *pos : 0;
     if (pos != NULL)
-        snprintf(err->message, sizeof err->message, "entries[%zu]: %s", *pos, msg);
+        snprintf(err->message, sizeof err->message, "entries[%zu]: %s", *pos,
+                 msg);
     else
         snprintf(err->message, sizeof err->message, "%s", msg);
     return code;
 }
 
-static const char *const fields[] = {"type", "credential_hash", "issuer",
-                                     "key_id", "timestamp_ms", "signature",
+static const char *const fields[] = {"type",   "credential_hash", "issuer",
+                                     "key_id", "timestamp_ms",    "signature",
                                      "reason"};
 
 /* Parses one submission object into s; on failure writes why into msg. */
-static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg, size_t cap)
+static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
+                     size_t cap)
 {
     const char *key, *str;
     json_t *val, *v;
@@ -45,7 +47,8 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg, size_t cap
         snprintf(msg, cap, "a submission must be a JSON object");
         return -1;
     }
-    json_object_foreach((json_t *)obj, key, val) {
+    json_object_foreach((json_t *)obj, key, val)
+    {
         bool known = false;
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
             known |= strcmp(key, fields[i]) == 0;
@@ -59,7 +62,8 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg, size_t cap
     str = json_string_value(v);
     if (str != NULL && strcmp(str, "issue") == 0 && json_string_length(v) == 5)
         s->e.type = ENTRY_ISSUE;
-    else if (str != NULL && strcmp(str, "revoke") == 0 && json_string_length(v) == 6)
+    else if (str != NULL && strcmp(str, "revoke") == 0 &&
+             json_string_length(v) == 6)
         s->e.type = ENTRY_REVOKE;
     else {
         snprintf(msg, cap, "type must be \"issue\" or \"revoke\"");
@@ -83,7 +87,8 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg, size_t cap
     s->e.issuer[len] = '\0';
     v = json_object_get(obj, "key_id");
     if (!json_is_string(v) ||
-        codec_hex_decode(json_string_value(v), json_string_length(v), kid, 4) != 0) {
+        codec_hex_decode(json_string_value(v), json_string_length(v), kid, 4) !=
+            0) {
         snprintf(msg, cap, "key_id must be 8 hex digits");
         return -1;
     }
@@ -98,8 +103,8 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg, size_t cap
     v = json_object_get(obj, "signature");
     if (!json_is_string(v) ||
         codec_b64_decode(json_string_value(v), json_string_length(v),
-                         s->e.signature, sizeof s->e.signature) !=
-            ED25519_SIGNATURE_SIZE) {
+                         s->e.signature,
+                         sizeof s->e.signature) != ED25519_SIGNATURE_SIZE) {
         snprintf(msg, cap, "signature must be the base64 of 64 bytes");
         return -1;
     }
@@ -192,7 +197,8 @@ int request_verify_range(const struct issuers *keys, struct seq_sub *subs,
 {
     for (size_t i = first; i < first + count; i++) {
         struct seq_sub *s = &subs[i];
-        const struct issuer_key *k = issuers_find(keys, s->e.issuer, s->e.key_id);
+        const struct issuer_key *k =
+            issuers_find(keys, s->e.issuer, s->e.key_id);
 
         if (k == NULL)
             return fail(err, REQUEST_ERR_INVALID, &i,
@@ -284,7 +290,8 @@ int request_check_path(const char *path)
                 return REQUEST_ERR_SYNTAX;
             n++;
         }
-        if ((n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+        if ((n == 1 && seg[0] == '.') ||
+            (n == 2 && seg[0] == '.' && seg[1] == '.'))
             return REQUEST_ERR_SYNTAX;
         if (seg[n] == '\0')
             return 0;

@@ -19,8 +19,10 @@
 #define REQUEST_MAX_ENTRIES 1000
 #define REQUEST_MAX_FUTURE_MS (10 * 60 * 1000) /* issuer clock skew allowed */
 
-#define REQUEST_ERR_SYNTAX (-1)  /* malformed body, number or query */
-#define REQUEST_ERR_INVALID (-2) /* one submission is invalid (err.position) */
+#define REQUEST_ERR_SYNTAX (-1) /* malformed body, number or query */
+#define REQUEST_ERR_INVALID                                                    \
+    (-2) /* one submission is invalid (err.position)                           \
+          */
 #define REQUEST_ERR_NOMEM (-3)
 
 /* Why a body was refused. position is meaningful when has_position. */
@@ -48,7 +50,8 @@ int request_parse_entries_max(const char *body, size_t len, size_t max,
  * at most REQUEST_MAX_FUTURE_MS after now_ms, its signature verifies; sets
  * subs[i].pub. Returns 0 or REQUEST_ERR_INVALID (first failure in err). */
 int request_verify_entries(const struct issuers *keys, struct seq_sub *subs,
-                           size_t n, uint64_t now_ms, struct request_error *err);
+                           size_t n, uint64_t now_ms,
+                           struct request_error *err);
 
 /* As request_verify_entries() for subs[first .. first+count) only (positions
  * in err count from subs[0]), so that parts of one request can be checked on
@@ -58,7 +61,8 @@ int request_verify_range(const struct issuers *keys, struct seq_sub *subs,
                          struct request_error *err);
 
 /* Parses exactly len bytes as a decimal integer: digits only, no sign, no
- * leading zero (but "0"), at most INT64_MAX. Returns 0 or REQUEST_ERR_SYNTAX. */
+ * leading zero (but "0"), at most INT64_MAX. Returns 0 or REQUEST_ERR_SYNTAX.
+ */
 int request_parse_u64(const char *s, size_t len, uint64_t *out);
 
 /* Parses a query string "a=1&b=2" that must hold each of names[0..n) exactly

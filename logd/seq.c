@@ -45,11 +45,11 @@ struct map_change {
 
 /* What a batch does besides the queued requests. */
 struct batch {
-    struct seq_req *reqs;        /* list, FIFO */
-    struct issuer_key *want;     /* desired key set, if has_want */
+    struct seq_req *reqs;    /* list, FIFO */
+    struct issuer_key *want; /* desired key set, if has_want */
     size_t nwant;
     bool has_want;
-    bool force;                  /* append a MAP entry even if nothing else */
+    bool force; /* append a MAP entry even if nothing else */
     /* Key changes made (for the log after the commit). */
     struct issuer_key *removed, *added;
     size_t nremoved, nadded;
@@ -96,16 +96,26 @@ struct seq {
 const char *seq_strerror(int err)
 {
     switch (err) {
-    case SEQ_OK: return "success";
-    case SEQ_ERR_CONFLICT: return "credential issued by another issuer";
-    case SEQ_ERR_NOT_ISSUED: return "credential was never issued";
-    case SEQ_ERR_FORBIDDEN: return "forbidden";
-    case SEQ_ERR_FULL: return "storage is full";
-    case SEQ_ERR_STOPPING: return "logd is shutting down";
-    case SEQ_ERR_BUSY: return "too many submissions waiting";
-    case SEQ_ERR_INTERNAL: return "internal error";
-    case SEQ_ERR_NOMEM: return "out of memory";
-    default: return "unknown sequencer error";
+    case SEQ_OK:
+        return "success";
+    case SEQ_ERR_CONFLICT:
+        return "credential issued by another issuer";
+    case SEQ_ERR_NOT_ISSUED:
+        return "credential was never issued";
+    case SEQ_ERR_FORBIDDEN:
+        return "forbidden";
+    case SEQ_ERR_FULL:
+        return "storage is full";
+    case SEQ_ERR_STOPPING:
+        return "logd is shutting down";
+    case SEQ_ERR_BUSY:
+        return "too many submissions waiting";
+    case SEQ_ERR_INTERNAL:
+        return "internal error";
+    case SEQ_ERR_NOMEM:
+        return "out of memory";
+    default:
+        return "unknown sequencer error";
     }
 }
 
@@ -229,7 +239,8 @@ static int tree_append(struct tree *t, struct store_txn *w, uint8_t type,
     if ((err = tree_hashes(t, w, idx, k, need)) != 0)
         return err;
     merkle_leaf_hash(entry, len, leaf);
-    merkle_append_hashes(n, leaf, (const uint8_t(*)[MERKLE_HASH_SIZE])need, out);
+    merkle_append_hashes(n, leaf, (const uint8_t(*)[MERKLE_HASH_SIZE])need,
+                         out);
     if ((err = store_append_entry(w, n, entry, len)) != 0 ||
         (err = store_append_hashes(w, merkle_stored_count(n),
                                    (const uint8_t(*)[MERKLE_HASH_SIZE])out,
@@ -535,7 +546,8 @@ static int apply_keys(struct tree *t, struct store_txn *w,
     }
     for (size_t i = 0; i < b->nremoved + b->nadded; i++) {
         bool add = i >= b->nremoved;
-        struct issuer_key *k = add ? &b->added[i - b->nremoved] : &b->removed[i];
+        struct issuer_key *k =
+            add ? &b->added[i - b->nremoved] : &b->removed[i];
         struct entry e;
 
         memset(&e, 0, sizeof e);
@@ -652,8 +664,8 @@ static int run_batch(struct seq *q, struct batch *b)
         }
         if ((err = tree_root(&t, w, root)) != 0)
             goto failed;
-        note_len = signer_sign_checkpoint(q->signer, t.size, root, note,
-                                          sizeof note);
+        note_len =
+            signer_sign_checkpoint(q->signer, t.size, root, note, sizeof note);
         if (note_len < 0) {
             err = STORE_ERR_IO;
             log_msg("cannot sign the checkpoint of size %llu",
@@ -685,18 +697,20 @@ static int run_batch(struct seq *q, struct batch *b)
                         (unsigned long long)store_map_size(q->store));
             else
                 log_msg("storage map cannot grow: %s: LMDB lost its map, "
-                        "restart logd", store_strerror(gerr));
+                        "restart logd",
+                        store_strerror(gerr));
         }
         issuers_unref(keys);
         if (err == STORE_ERR_MAP_FULL || err == STORE_ERR_DISK_FULL) {
             log_msg("batch not committed: %s", store_strerror(err));
-            finish_requests(b, SEQ_ERR_FULL,
-                            err == STORE_ERR_DISK_FULL
-                                ? "the log's disk is full: nothing was "
-                                  "appended, try again later"
-                                : "the log's storage map is at its size "
-                                  "limit: nothing was appended, try again later",
-                            NULL);
+            finish_requests(
+                b, SEQ_ERR_FULL,
+                err == STORE_ERR_DISK_FULL
+                    ? "the log's disk is full: nothing was "
+                      "appended, try again later"
+                    : "the log's storage map is at its size "
+                      "limit: nothing was appended, try again later",
+                NULL);
             return SEQ_ERR_FULL;
         }
         log_msg("batch not committed: %s", store_strerror(err));
@@ -803,7 +817,8 @@ static int load_state(struct seq *q, struct store_txn *r, char *errbuf,
         uint8_t buf[ENTRY_MAX_SIZE];
         size_t len;
         struct entry e;
-        if ((err = store_entry(r, q->tree.size - 1, buf, sizeof buf, &len)) != 0)
+        if ((err = store_entry(r, q->tree.size - 1, buf, sizeof buf, &len)) !=
+            0)
             goto store_fail;
         if (entry_decode(buf, len, &e) != 0 || e.type != ENTRY_MAP ||
             e.map_index != q->tree.size - 1 ||
@@ -834,9 +849,9 @@ store_fail:
     return SEQ_ERR_INTERNAL;
 }
 
-int seq_open(struct store *store, struct signer *signer, struct metrics *metrics,
-             const struct seq_config *cfg, struct seq **out, char *errbuf,
-             size_t errcap)
+int seq_open(struct store *store, struct signer *signer,
+             struct metrics *metrics, const struct seq_config *cfg,
+             struct seq **out, char *errbuf, size_t errcap)
 {
     struct note_verifier v;
     struct store_txn *r = NULL;
@@ -939,7 +954,8 @@ static void *seq_main(void *arg)
                 pthread_cond_wait(&q->cond, &q->mu);
                 continue;
             }
-            deadline = ts_add_ms(q->last_commit, (uint64_t)q->cfg.heartbeat_s * 1000);
+            deadline =
+                ts_add_ms(q->last_commit, (uint64_t)q->cfg.heartbeat_s * 1000);
             if (!ts_before(&now, &deadline)) {
                 heartbeat = true;
                 break;
@@ -979,7 +995,8 @@ static void *seq_main(void *arg)
         {
             struct seq_req **tail = &b.reqs;
             uint64_t taken = 0;
-            while (q->head != NULL && (taken == 0 || taken + q->head->n <= q->cfg.batch_max)) {
+            while (q->head != NULL &&
+                   (taken == 0 || taken + q->head->n <= q->cfg.batch_max)) {
                 struct seq_req *r = q->head;
                 q->head = r->next;
                 r->next = NULL;

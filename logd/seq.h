@@ -32,24 +32,27 @@
 
 /* Request results (seq_req.result). */
 #define SEQ_OK 0
-#define SEQ_ERR_CONFLICT (-1)   /* ISSUE of a credential another issuer issued */
+#define SEQ_ERR_CONFLICT                                                       \
+    (-1)                        /* ISSUE of a credential another issuer issued \
+                                 */
 #define SEQ_ERR_NOT_ISSUED (-2) /* REVOKE of a credential never issued */
-#define SEQ_ERR_FORBIDDEN (-3)  /* REVOKE by another issuer; key not authorized */
-#define SEQ_ERR_FULL (-4)       /* the disk (or the map, at its limit) is full */
-#define SEQ_ERR_STOPPING (-5)   /* logd is shutting down */
-#define SEQ_ERR_BUSY (-6)       /* too many entries already waiting */
-#define SEQ_ERR_INTERNAL (-7)   /* storage or signing failure */
+#define SEQ_ERR_FORBIDDEN                                                      \
+    (-3)                      /* REVOKE by another issuer; key not authorized */
+#define SEQ_ERR_FULL (-4)     /* the disk (or the map, at its limit) is full */
+#define SEQ_ERR_STOPPING (-5) /* logd is shutting down */
+#define SEQ_ERR_BUSY (-6)     /* too many entries already waiting */
+#define SEQ_ERR_INTERNAL (-7) /* storage or signing failure */
 #define SEQ_ERR_NOMEM (-8)
 
 /* One submission, validated and signature-checked. */
 struct seq_sub {
-    struct entry e;                     /* the decoded ISSUE or REVOKE */
-    uint8_t pub[ED25519_PUBLIC_SIZE];   /* the key its signature verified with */
-    uint8_t bytes[ENTRY_MAX_SIZE];      /* its canonical encoding */
+    struct entry e;                   /* the decoded ISSUE or REVOKE */
+    uint8_t pub[ED25519_PUBLIC_SIZE]; /* the key its signature verified with */
+    uint8_t bytes[ENTRY_MAX_SIZE];    /* its canonical encoding */
     size_t len;
     /* Set by the sequencer on success: */
-    uint64_t index;                     /* its receipt's entry index */
-    bool appended;                      /* whether this request appended it */
+    uint64_t index; /* its receipt's entry index */
+    bool appended;  /* whether this request appended it */
 };
 
 /* A signed checkpoint shared by the requests of one batch. */
@@ -73,11 +76,11 @@ struct seq_req {
      * called when seq_submit() fails. */
     void (*done)(struct seq_req *req);
     /* Results, valid in done(): */
-    int result;                         /* SEQ_OK or SEQ_ERR_* */
-    size_t position;                    /* the submission at fault */
-    char message[320];                  /* why (for the client) */
-    struct seq_checkpoint *checkpoint;  /* on success: a reference the
-                                           submitter must drop */
+    int result;                        /* SEQ_OK or SEQ_ERR_* */
+    size_t position;                   /* the submission at fault */
+    char message[320];                 /* why (for the client) */
+    struct seq_checkpoint *checkpoint; /* on success: a reference the
+                                          submitter must drop */
     /* Internal. */
     struct seq_req *next;
     struct timespec queued;
@@ -100,9 +103,9 @@ const char *seq_strerror(int err);
  * belongs to another log key. Does not start the thread. On failure writes
  * the reason into errbuf and returns SEQ_ERR_INTERNAL or SEQ_ERR_NOMEM. The
  * store, signer and metrics (may be NULL) must outlive the sequencer. */
-int seq_open(struct store *store, struct signer *signer, struct metrics *metrics,
-             const struct seq_config *cfg, struct seq **out, char *errbuf,
-             size_t errcap);
+int seq_open(struct store *store, struct signer *signer,
+             struct metrics *metrics, const struct seq_config *cfg,
+             struct seq **out, char *errbuf, size_t errcap);
 
 /* Brings the log's authorized keys to want[0..n) (sorted, as issuers_load()
  * gives them) in the calling thread, before seq_start(): appends KEY entries

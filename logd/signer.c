@@ -17,14 +17,20 @@ struct signer {
 const char *signer_strerror(int err)
 {
     switch (err) {
-    case 0: return "success";
-    case SIGNER_ERR_FILE: return "cannot read the key file";
+    case 0:
+        return "success";
+    case SIGNER_ERR_FILE:
+        return "cannot read the key file";
     case SIGNER_ERR_MODE:
         return "the key file is accessible by group or others (chmod 600 it)";
-    case SIGNER_ERR_SYNTAX: return "not a signer key (PRIVATE+KEY+...)";
-    case SIGNER_ERR_SIGN: return "signing failed";
-    case SIGNER_ERR_NOMEM: return "out of memory";
-    default: return "unknown signer error";
+    case SIGNER_ERR_SYNTAX:
+        return "not a signer key (PRIVATE+KEY+...)";
+    case SIGNER_ERR_SIGN:
+        return "signing failed";
+    case SIGNER_ERR_NOMEM:
+        return "out of memory";
+    default:
+        return "unknown signer error";
     }
 }
 

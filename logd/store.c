@@ -56,7 +56,9 @@ struct store {
 struct smt_kv;
 struct smt_memo;
 
-#define STORE_HCACHE_BITS 14 /* 16384 remembered hashes per reader (640 KiB) */
+#define STORE_HCACHE_BITS                                                      \
+    14 /* 16384 remembered hashes per reader (640 KiB)                         \
+        */
 
 struct hcache_slot {
     uint64_t index1; /* stored index + 1; 0: empty */
@@ -89,17 +91,28 @@ struct store_txn {
 const char *store_strerror(int err)
 {
     switch (err) {
-    case 0: return "success";
-    case STORE_ERR_IO: return "storage I/O error";
-    case STORE_ERR_NOTFOUND: return "not found";
-    case STORE_ERR_MAP_FULL: return "storage map is full";
-    case STORE_ERR_DISK_FULL: return "disk is full";
-    case STORE_ERR_CORRUPT: return "stored data is corrupt";
-    case STORE_ERR_NOMEM: return "out of memory";
-    case STORE_ERR_SPACE: return "buffer too small";
-    case STORE_ERR_ORDER: return "append out of order";
-    case STORE_ERR_OPEN: return "cannot open the data directory";
-    default: return "unknown store error";
+    case 0:
+        return "success";
+    case STORE_ERR_IO:
+        return "storage I/O error";
+    case STORE_ERR_NOTFOUND:
+        return "not found";
+    case STORE_ERR_MAP_FULL:
+        return "storage map is full";
+    case STORE_ERR_DISK_FULL:
+        return "disk is full";
+    case STORE_ERR_CORRUPT:
+        return "stored data is corrupt";
+    case STORE_ERR_NOMEM:
+        return "out of memory";
+    case STORE_ERR_SPACE:
+        return "buffer too small";
+    case STORE_ERR_ORDER:
+        return "append out of order";
+    case STORE_ERR_OPEN:
+        return "cannot open the data directory";
+    default:
+        return "unknown store error";
     }
 }
 
@@ -123,15 +136,22 @@ static uint64_t get_u64(const uint8_t *p)
 static int map_rc(int rc)
 {
     switch (rc) {
-    case MDB_SUCCESS: return 0;
-    case MDB_NOTFOUND: return STORE_ERR_NOTFOUND;
-    case MDB_MAP_FULL: return STORE_ERR_MAP_FULL;
-    case MDB_KEYEXIST: return STORE_ERR_ORDER;
+    case MDB_SUCCESS:
+        return 0;
+    case MDB_NOTFOUND:
+        return STORE_ERR_NOTFOUND;
+    case MDB_MAP_FULL:
+        return STORE_ERR_MAP_FULL;
+    case MDB_KEYEXIST:
+        return STORE_ERR_ORDER;
     case ENOSPC:
     case EDQUOT:
-    case EFBIG: return STORE_ERR_DISK_FULL;
-    case ENOMEM: return STORE_ERR_NOMEM;
-    default: return STORE_ERR_IO;
+    case EFBIG:
+        return STORE_ERR_DISK_FULL;
+    case ENOMEM:
+        return STORE_ERR_NOMEM;
+    default:
+        return STORE_ERR_IO;
     }
 }
 
@@ -312,8 +332,8 @@ uint64_t store_map_size(struct store *s)
 void store_set_max_map(struct store *s, uint64_t max_size)
 {
     pthread_rwlock_wrlock(&s->grow_lock);
-    s->max_map = max_size == 0 || max_size > STORE_MAX_MAP ? STORE_MAX_MAP
-                                                           : max_size;
+    s->max_map =
+        max_size == 0 || max_size > STORE_MAX_MAP ? STORE_MAX_MAP : max_size;
     pthread_rwlock_unlock(&s->grow_lock);
 }
 
@@ -372,7 +392,8 @@ int store_reader_new(struct store *s, struct store_txn **out)
     if (r == NULL)
         return STORE_ERR_NOMEM;
     r->s = s;
-    r->hc = calloc((size_t)1 << STORE_HCACHE_BITS, sizeof *r->hc); /* optional */
+    r->hc =
+        calloc((size_t)1 << STORE_HCACHE_BITS, sizeof *r->hc); /* optional */
     pthread_rwlock_rdlock(&s->grow_lock);
     rc = s->broken ? EIO : mdb_txn_begin(s->env, NULL, MDB_RDONLY, &r->txn);
     if (rc == 0)
@@ -842,7 +863,8 @@ static int smt_range(struct store_txn *t, unsigned depth,
         return err;
     k.mv_data = (void *)prefix;
     k.mv_size = SMT_KEY_SIZE;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && (max == 0 || *n < max);
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+         rc == 0 && (max == 0 || *n < max);
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != SMT_KEY_SIZE || v.mv_size != SMT_VALUE_SIZE)
             return fail(t, STORE_ERR_CORRUPT);
@@ -1045,7 +1067,7 @@ static int smt_rebuild_at(struct store_txn *t, unsigned depth,
         return err;
     prefix[depth / 8] |= (uint8_t)(0x80 >> (depth % 8));
     err = smt_rebuild_at(t, depth + 1, prefix, limit, &r);
-    prefix[depth / 8] &= (uint8_t)~(0x80 >> (depth % 8));
+    prefix[depth / 8] &= (uint8_t) ~(0x80 >> (depth % 8));
     if (err != 0)
         return err;
     out->kind = SMT_NODE_BRANCH;
@@ -1087,8 +1109,8 @@ void store_smt(struct store_txn *t, struct smt_store *out)
 
 /* ---- writes ---- */
 
-int store_append_entry(struct store_txn *w, uint64_t index, const uint8_t *entry,
-                       size_t len)
+int store_append_entry(struct store_txn *w, uint64_t index,
+                       const uint8_t *entry, size_t len)
 {
     MDB_cursor *c;
     MDB_val k, v;
@@ -1165,8 +1187,8 @@ int store_put_counts(struct store_txn *w, const uint64_t counts[STORE_COUNTS])
     return meta_put(w, META_COUNTS, buf, sizeof buf);
 }
 
-int store_put_key(struct store_txn *w, const char *issuer, const uint8_t pub[32],
-                  uint64_t added_index)
+int store_put_key(struct store_txn *w, const char *issuer,
+                  const uint8_t pub[32], uint64_t added_index)
 {
     uint8_t key[1 + 255 + 32], val[8];
     MDB_val k, v = {sizeof val, val};
@@ -1181,7 +1203,8 @@ int store_put_key(struct store_txn *w, const char *issuer, const uint8_t pub[32]
     return fail(w, map_rc(mdb_put(w->txn, w->s->dbi[DB_KEYS], &k, &v, 0)));
 }
 
-int store_del_key(struct store_txn *w, const char *issuer, const uint8_t pub[32])
+int store_del_key(struct store_txn *w, const char *issuer,
+                  const uint8_t pub[32])
 {
     uint8_t key[1 + 255 + 32];
     MDB_val k;

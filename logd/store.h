@@ -31,14 +31,16 @@
 
 #define STORE_ERR_IO (-1)       /* LMDB or file system failure */
 #define STORE_ERR_NOTFOUND (-2) /* no such entry, hash, credential, ... */
-#define STORE_ERR_MAP_FULL (-3) /* the map is full: abort, store_grow(), retry */
-#define STORE_ERR_DISK_FULL (-4) /* the file system is full (ENOSPC, EDQUOT), or
-                                    the file size limit (EFBIG) */
-#define STORE_ERR_CORRUPT (-5)  /* a stored value has an impossible shape */
-#define STORE_ERR_NOMEM (-6)    /* allocation failed */
-#define STORE_ERR_SPACE (-7)    /* the caller's buffer is too small */
-#define STORE_ERR_ORDER (-8)    /* an append is not at the end */
-#define STORE_ERR_OPEN (-9)     /* the data directory cannot be used */
+#define STORE_ERR_MAP_FULL                                                     \
+    (-3) /* the map is full: abort, store_grow(), retry */
+#define STORE_ERR_DISK_FULL                                                    \
+    (-4)                       /* the file system is full (ENOSPC, EDQUOT), or \
+                                  the file size limit (EFBIG) */
+#define STORE_ERR_CORRUPT (-5) /* a stored value has an impossible shape */
+#define STORE_ERR_NOMEM (-6)   /* allocation failed */
+#define STORE_ERR_SPACE (-7)   /* the caller's buffer is too small */
+#define STORE_ERR_ORDER (-8)   /* an append is not at the end */
+#define STORE_ERR_OPEN (-9)    /* the data directory cannot be used */
 
 /* Entry counts by type (store_counts). Index = entry type (proofs/entry.h),
  * 0 unused. */
@@ -173,8 +175,8 @@ int store_counts(struct store_txn *t, uint64_t counts[STORE_COUNTS]);
  * key, index of the KEY entry that added it), ordered by name then key.
  * Stops at fn's first non-zero return and returns it. Returns 0,
  * STORE_ERR_CORRUPT or STORE_ERR_IO. */
-typedef int (*store_key_fn)(void *arg, const char *issuer, const uint8_t pub[32],
-                            uint64_t added_index);
+typedef int (*store_key_fn)(void *arg, const char *issuer,
+                            const uint8_t pub[32], uint64_t added_index);
 int store_keys(struct store_txn *t, store_key_fn fn, void *arg);
 
 /* Fills *out with the CTL-SMT-v1 node store over t: reads see t's snapshot
@@ -192,8 +194,8 @@ int store_smt_rebuild(struct store_txn *w);
 
 /* Appends entry `index`, which must be the tree size. Returns 0,
  * STORE_ERR_ORDER, STORE_ERR_MAP_FULL or STORE_ERR_IO. */
-int store_append_entry(struct store_txn *w, uint64_t index, const uint8_t *entry,
-                       size_t len);
+int store_append_entry(struct store_txn *w, uint64_t index,
+                       const uint8_t *entry, size_t len);
 
 /* Appends n stored hashes with indexes first .. first+n-1, which must follow
  * every stored index. Returns 0, STORE_ERR_ORDER, STORE_ERR_MAP_FULL or
@@ -201,7 +203,8 @@ int store_append_entry(struct store_txn *w, uint64_t index, const uint8_t *entry
 int store_append_hashes(struct store_txn *w, uint64_t first,
                         const uint8_t (*hashes)[MERKLE_HASH_SIZE], size_t n);
 
-/* Sets a credential's indexes. Returns 0, STORE_ERR_MAP_FULL or STORE_ERR_IO. */
+/* Sets a credential's indexes. Returns 0, STORE_ERR_MAP_FULL or STORE_ERR_IO.
+ */
 int store_put_credential(struct store_txn *w, const uint8_t hash[32],
                          const struct store_credential *c);
 
@@ -217,8 +220,9 @@ int store_put_counts(struct store_txn *w, const uint64_t counts[STORE_COUNTS]);
 
 /* Adds (or replaces) an authorized issuer key; removes one (STORE_ERR_NOTFOUND
  * if absent). issuer is NUL-terminated, at most 255 bytes. */
-int store_put_key(struct store_txn *w, const char *issuer, const uint8_t pub[32],
-                  uint64_t added_index);
-int store_del_key(struct store_txn *w, const char *issuer, const uint8_t pub[32]);
+int store_put_key(struct store_txn *w, const char *issuer,
+                  const uint8_t pub[32], uint64_t added_index);
+int store_del_key(struct store_txn *w, const char *issuer,
+                  const uint8_t pub[32]);
 
 #endif

@@ -25,7 +25,7 @@ struct slot {
 struct tile_cache {
     pthread_mutex_t mu;
     int fd;
-    uint64_t size, max;   /* bytes in the file, and the limit */
+    uint64_t size, max;    /* bytes in the file, and the limit */
     uint64_t mem, mem_max; /* bytes of hash tiles in memory, and the limit */
     size_t used;
     struct slot *slots;
@@ -129,8 +129,8 @@ void tile_cache_put(struct tile_cache *c, int level, uint64_t index,
     } else if (c->size + len <= c->max) {
         size_t done = 0;
         while (done < len) {
-            ssize_t n = pwrite(c->fd, body + done, len - done,
-                               (off_t)(c->size + done));
+            ssize_t n =
+                pwrite(c->fd, body + done, len - done, (off_t)(c->size + done));
             if (n < 0 && errno == EINTR)
                 continue;
             if (n <= 0)
@@ -140,9 +140,8 @@ void tile_cache_put(struct tile_cache *c, int level, uint64_t index,
         /* A short write leaves its bytes unused: the next tile goes after
          * them. */
         if (done == len) {
-            s->seg = evbuffer_file_segment_new(c->fd, (ev_off_t)c->size,
-                                               (ev_off_t)len,
-                                               EVBUF_FS_DISABLE_MMAP);
+            s->seg = evbuffer_file_segment_new(
+                c->fd, (ev_off_t)c->size, (ev_off_t)len, EVBUF_FS_DISABLE_MMAP);
             if (s->seg != NULL) {
                 s->key = key;
                 s->len = len;

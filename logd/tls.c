@@ -36,7 +36,8 @@ int tls_server_new(const char *cert_file, const char *key_file, SSL_CTX **out,
     }
     if ((st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
         snprintf(errbuf, errcap,
-                 "--tls-key %s is accessible by others (chmod o-rwx)", key_file);
+                 "--tls-key %s is accessible by others (chmod o-rwx)",
+                 key_file);
         return -1;
     }
     ctx = SSL_CTX_new(TLS_server_method());

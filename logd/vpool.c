@@ -20,9 +20,9 @@ struct task {
     uint64_t now_ms;
     vpool_done_fn done;
     void *arg;
-    pthread_mutex_t mu;         /* guards what follows */
-    size_t left;                /* chunks not finished */
-    int err;                    /* the failure at the lowest position */
+    pthread_mutex_t mu; /* guards what follows */
+    size_t left;        /* chunks not finished */
+    int err;            /* the failure at the lowest position */
     struct request_error rerr;
 };
 
@@ -52,9 +52,8 @@ static void run_chunk(struct chunk *c)
     err = request_verify_range(t->keys, t->subs, c->first, c->count, t->now_ms,
                                &rerr);
     pthread_mutex_lock(&t->mu);
-    if (err != 0 &&
-        (t->err == 0 || !t->rerr.has_position ||
-         (rerr.has_position && rerr.position < t->rerr.position))) {
+    if (err != 0 && (t->err == 0 || !t->rerr.has_position ||
+                     (rerr.has_position && rerr.position < t->rerr.position))) {
         t->err = err;
         t->rerr = rerr;
     }

@@ -25,7 +25,8 @@ static int hex_value(char c)
     return -1;
 }
 
-int codec_hex_decode(const char *in, size_t in_len, uint8_t *out, size_t out_len)
+int codec_hex_decode(const char *in, size_t in_len, uint8_t *out,
+                     size_t out_len)
 {
     if (in_len != 2 * out_len)
         return CODEC_ERR_SYNTAX;
@@ -43,7 +44,8 @@ size_t codec_b64_encode(const uint8_t *in, size_t len, char *out)
     size_t o = 0, i = 0;
 
     for (; i + 3 <= len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        uint32_t v =
+            (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
         out[o++] = b64_alphabet[v >> 18];
         out[o++] = b64_alphabet[(v >> 12) & 63];
         out[o++] = b64_alphabet[(v >> 6) & 63];

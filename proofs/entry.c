@@ -11,7 +11,8 @@
 #include <string.h>
 
 /* Byte counts of the fixed parts around the issuer name. */
-#define ISSUE_FIXED (2 + ENTRY_CREDENTIAL_SIZE + 1 + 4 + 8 + ED25519_SIGNATURE_SIZE)
+#define ISSUE_FIXED                                                            \
+    (2 + ENTRY_CREDENTIAL_SIZE + 1 + 4 + 8 + ED25519_SIGNATURE_SIZE)
 #define REVOKE_FIXED (ISSUE_FIXED + 1)
 #define KEY_FIXED (2 + 1 + 1 + ED25519_PUBLIC_SIZE + 8)
 

@@ -65,8 +65,8 @@ struct entry {
     uint8_t credential[ENTRY_CREDENTIAL_SIZE]; /* ISSUE, REVOKE */
     char issuer[NOTE_NAME_MAX + 1];            /* ISSUE, REVOKE, KEY */
     uint32_t key_id;                           /* ISSUE, REVOKE */
-    uint64_t timestamp_ms;                     /* all: issuer time or log time */
-    uint8_t reason;                            /* REVOKE */
+    uint64_t timestamp_ms; /* all: issuer time or log time */
+    uint8_t reason;        /* REVOKE */
     uint8_t signature[ED25519_SIGNATURE_SIZE]; /* ISSUE, REVOKE */
     uint8_t key_op;                            /* KEY */
     uint8_t public_key[ED25519_PUBLIC_SIZE];   /* KEY */

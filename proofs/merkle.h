@@ -27,9 +27,13 @@
 
 /* Error codes (negative, as all credlog modules). */
 #define MERKLE_OK 0
-#define MERKLE_ERR_RANGE (-1)   /* index/size arguments out of range */
-#define MERKLE_ERR_PROOF (-2)   /* proof has the wrong length for (index, size) */
-#define MERKLE_ERR_MISMATCH (-3) /* proof is well formed but does not verify */
+#define MERKLE_ERR_RANGE (-1) /* index/size arguments out of range */
+#define MERKLE_ERR_PROOF                                                       \
+    (-2) /* proof has the wrong length for (index, size)                       \
+          */
+#define MERKLE_ERR_MISMATCH                                                    \
+    (-3) /* proof is well formed but does not verify                           \
+          */
 
 /* Returns a static string describing a MERKLE_ERR_* code. */
 const char *merkle_strerror(int err);
@@ -124,7 +128,8 @@ int merkle_consistency_proof(uint64_t m, uint64_t n,
 
 /* Verifies a consistency proof per RFC 9162 section 2.1.4.2.
  * m == n requires an empty proof and equal roots. Returns 0,
- * MERKLE_ERR_RANGE (m == 0 or m > n), MERKLE_ERR_PROOF or MERKLE_ERR_MISMATCH. */
+ * MERKLE_ERR_RANGE (m == 0 or m > n), MERKLE_ERR_PROOF or MERKLE_ERR_MISMATCH.
+ */
 int merkle_consistency_verify(uint64_t m, uint64_t n,
                               const uint8_t root_m[MERKLE_HASH_SIZE],
                               const uint8_t root_n[MERKLE_HASH_SIZE],

@@ -244,7 +244,8 @@ uint32_t note_key_id(const char *name, uint8_t type,
     return get_be32(md);
 }
 
-int note_signer_from_seed(const char *name, const uint8_t seed[ED25519_SEED_SIZE],
+int note_signer_from_seed(const char *name,
+                          const uint8_t seed[ED25519_SEED_SIZE],
                           struct note_signer *out)
 {
     size_t n = strlen(name);
@@ -375,7 +376,8 @@ int note_signer_format(const struct note_signer *s, char *buf, size_t cap)
                       s->seed, buf, cap);
 }
 
-void note_signer_verifier(const struct note_signer *s, struct note_verifier *out)
+void note_signer_verifier(const struct note_signer *s,
+                          struct note_verifier *out)
 {
     memset(out, 0, sizeof *out);
     memcpy(out->name, s->name, sizeof out->name);
@@ -490,8 +492,8 @@ static long b64_scan(const char *in, size_t len, uint8_t *head, size_t head_cap)
         if (got < 0)
             return -1;
         if (total < head_cap) {
-            size_t c = head_cap - total < (size_t)got ? head_cap - total
-                                                       : (size_t)got;
+            size_t c =
+                head_cap - total < (size_t)got ? head_cap - total : (size_t)got;
             memcpy(head + total, chunk, c);
         }
         total += (size_t)got;
@@ -504,7 +506,7 @@ struct sig_line {
     const char *name;
     size_t name_len;
     uint32_t key_id;
-    long blob_len; /* decoded length, key id included */
+    long blob_len;                 /* decoded length, key id included */
     uint8_t blob[COSIG_BLOB_SIZE]; /* its first bytes */
 };
 
@@ -524,8 +526,8 @@ static int parse_sig_line(const char *line, size_t len, struct sig_line *out)
     out->name_len = (size_t)(sp - line);
     if (!name_chars_valid(out->name, out->name_len))
         return NOTE_ERR_SYNTAX;
-    out->blob_len = b64_scan(sp + 1, len - out->name_len - 1, out->blob,
-                             sizeof out->blob);
+    out->blob_len =
+        b64_scan(sp + 1, len - out->name_len - 1, out->blob, sizeof out->blob);
     if (out->blob_len < 5) /* as Go: a key id and at least one byte */
         return NOTE_ERR_SYNTAX;
     out->key_id = get_be32(out->blob);

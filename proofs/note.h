@@ -26,14 +26,15 @@
 #define NOTE_TYPE_ED25519 0x01
 #define NOTE_TYPE_COSIGNATURE 0x04
 
-#define NOTE_ERR_SYNTAX (-1)    /* malformed key, note or checkpoint */
-#define NOTE_ERR_SPACE (-2)     /* output buffer too small */
-#define NOTE_ERR_CRYPTO (-3)    /* OpenSSL failure */
-#define NOTE_ERR_BAD_SIG (-4)   /* a known key's signature does not verify */
+#define NOTE_ERR_SYNTAX (-1)     /* malformed key, note or checkpoint */
+#define NOTE_ERR_SPACE (-2)      /* output buffer too small */
+#define NOTE_ERR_CRYPTO (-3)     /* OpenSSL failure */
+#define NOTE_ERR_BAD_SIG (-4)    /* a known key's signature does not verify */
 #define NOTE_ERR_UNVERIFIED (-5) /* no signature by a known key */
-#define NOTE_ERR_TOO_MANY (-6)  /* more than NOTE_MAX_SIGNATURES signatures */
+#define NOTE_ERR_TOO_MANY (-6)   /* more than NOTE_MAX_SIGNATURES signatures */
 
-/* An Ed25519 note signer. Holds a private seed: wipe with note_signer_wipe(). */
+/* An Ed25519 note signer. Holds a private seed: wipe with note_signer_wipe().
+ */
 struct note_signer {
     char name[NOTE_NAME_MAX + 1];
     uint32_t key_id;
@@ -65,7 +66,8 @@ uint32_t note_key_id(const char *name, uint8_t type,
 int note_signer_generate(const char *name, struct note_signer *out);
 
 /* Builds a signer from a name and a 32-byte seed (deterministic). */
-int note_signer_from_seed(const char *name, const uint8_t seed[ED25519_SEED_SIZE],
+int note_signer_from_seed(const char *name,
+                          const uint8_t seed[ED25519_SEED_SIZE],
                           struct note_signer *out);
 
 /* Parses a signer key string (a trailing "\n" is tolerated). Checks the key id.
@@ -77,14 +79,16 @@ int note_signer_parse(const char *text, size_t len, struct note_signer *out);
 int note_signer_format(const struct note_signer *s, char *buf, size_t cap);
 
 /* The verifier of a signer. */
-void note_signer_verifier(const struct note_signer *s, struct note_verifier *out);
+void note_signer_verifier(const struct note_signer *s,
+                          struct note_verifier *out);
 
 /* Wipes the private seed (OPENSSL_cleanse). Accepts NULL. */
 void note_signer_wipe(struct note_signer *s);
 
 /* Parses a verifier key string of type 0x01 or 0x04 (a trailing "\n" is
  * tolerated). Checks the key id. Returns 0 or NOTE_ERR_SYNTAX. */
-int note_verifier_parse(const char *text, size_t len, struct note_verifier *out);
+int note_verifier_parse(const char *text, size_t len,
+                        struct note_verifier *out);
 
 /* Writes the verifier key string. Returns its length or NOTE_ERR_SPACE. */
 int note_verifier_format(const struct note_verifier *v, char *buf, size_t cap);

@@ -34,12 +34,12 @@
 #define SMT_PROOF_PRESENT 1      /* kind 1: reached the key's own leaf */
 #define SMT_PROOF_ABSENT_OTHER 2 /* kind 2: reached another key's leaf */
 
-#define SMT_ERR_STORE (-1)  /* the store callback failed */
-#define SMT_ERR_SPACE (-2)  /* output buffer too small */
-#define SMT_ERR_SYNTAX (-3) /* malformed proof encoding */
+#define SMT_ERR_STORE (-1)    /* the store callback failed */
+#define SMT_ERR_SPACE (-2)    /* output buffer too small */
+#define SMT_ERR_SYNTAX (-3)   /* malformed proof encoding */
 #define SMT_ERR_MISMATCH (-4) /* proof does not lead to the root */
-#define SMT_ERR_ARG (-5)    /* bad argument (unsorted or duplicate batch) */
-#define SMT_ERR_NOMEM (-6)  /* allocation failed */
+#define SMT_ERR_ARG (-5)      /* bad argument (unsorted or duplicate batch) */
+#define SMT_ERR_NOMEM (-6)    /* allocation failed */
 
 #define SMT_NODE_EMPTY 0
 #define SMT_NODE_LEAF 1
@@ -74,12 +74,12 @@ struct smt_update {
 
 /* A verified proof's meaning. */
 struct smt_proof_info {
-    uint8_t kind;                     /* SMT_PROOF_* */
-    uint8_t key[SMT_KEY_SIZE];        /* the key asked about */
-    uint8_t value[SMT_VALUE_SIZE];    /* kind 1: its value */
-    uint64_t issue_index;             /* kind 1: decoded from value */
-    uint64_t revoke_index;            /* kind 1: SMT_NONE if not revoked */
-    unsigned depth;                   /* D */
+    uint8_t kind;                  /* SMT_PROOF_* */
+    uint8_t key[SMT_KEY_SIZE];     /* the key asked about */
+    uint8_t value[SMT_VALUE_SIZE]; /* kind 1: its value */
+    uint64_t issue_index;          /* kind 1: decoded from value */
+    uint64_t revoke_index;         /* kind 1: SMT_NONE if not revoked */
+    unsigned depth;                /* D */
 };
 
 /* Returns a static string describing an SMT_ERR_* code. */
@@ -93,9 +93,11 @@ void smt_value_decode(const uint8_t value[SMT_VALUE_SIZE], uint64_t *issue,
 
 /* LEAF(key, value) and NODE(left, right). */
 void smt_leaf_hash(const uint8_t key[SMT_KEY_SIZE],
-                   const uint8_t value[SMT_VALUE_SIZE], uint8_t out[SMT_HASH_SIZE]);
+                   const uint8_t value[SMT_VALUE_SIZE],
+                   uint8_t out[SMT_HASH_SIZE]);
 void smt_node_hash(const uint8_t left[SMT_HASH_SIZE],
-                   const uint8_t right[SMT_HASH_SIZE], uint8_t out[SMT_HASH_SIZE]);
+                   const uint8_t right[SMT_HASH_SIZE],
+                   uint8_t out[SMT_HASH_SIZE]);
 
 /* The current root: the hash of the node at depth 0 (EMPTY if none).
  * Returns 0 or SMT_ERR_STORE. */
@@ -122,7 +124,7 @@ int smt_prove(const struct smt_store *st, const uint8_t key[SMT_KEY_SIZE],
 /* Verifies an encoded proof against root, exactly as docs/protocol.md says.
  * On success fills *info (may be NULL). Returns 0, SMT_ERR_SYNTAX or
  * SMT_ERR_MISMATCH. */
-int smt_verify(const uint8_t *proof, size_t len, const uint8_t root[SMT_HASH_SIZE],
-               struct smt_proof_info *info);
+int smt_verify(const uint8_t *proof, size_t len,
+               const uint8_t root[SMT_HASH_SIZE], struct smt_proof_info *info);
 
 #endif

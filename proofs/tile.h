@@ -18,8 +18,8 @@
 #define TILE_HEIGHT 8
 #define TILE_MAX_LEVEL 63
 #define TILE_LEVEL_ENTRIES (-1) /* the level value of an entry bundle */
-#define TILE_PATH_MAX 96        /* enough for any path tile_format_path writes */
-#define TILE_ENTRY_MAX 65535    /* largest entry an entry bundle can hold */
+#define TILE_PATH_MAX 96     /* enough for any path tile_format_path writes */
+#define TILE_ENTRY_MAX 65535 /* largest entry an entry bundle can hold */
 
 #define TILE_ERR_SYNTAX (-1) /* not a canonical tile path / bundle */
 #define TILE_ERR_SPACE (-2)  /* output buffer too small */
@@ -37,7 +37,8 @@ const char *tile_strerror(int err);
 /* Parses a path relative to the log prefix: "tile/<L>/<N>[.p/<W>]" or
  * "tile/entries/<N>[.p/<W>]", with N in C2SP's x001/x234/067 form. Only the
  * canonical form is accepted (no leading zeros beyond the 3-digit groups, W
- * 1..255 written without leading zeros, L 0..63). Returns 0 or TILE_ERR_SYNTAX. */
+ * 1..255 written without leading zeros, L 0..63). Returns 0 or TILE_ERR_SYNTAX.
+ */
 int tile_parse_path(const char *path, size_t len, struct tile *out);
 
 /* Writes the canonical path of t (NUL-terminated) into buf. Returns its

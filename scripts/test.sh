@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh test
 jobs=$(nproc)
 
+echo "== formatting (.clang-format) =="
+scripts/format.sh
+
 werror=ON
 echo "== build (Release, -Werror) =="
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Release -DCREDLOG_WERROR=$werror >/dev/null

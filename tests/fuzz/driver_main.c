@@ -71,7 +71,8 @@ static int run_file(const char *path)
     size_t size;
 
     if (read_file(path, &data, &size) != 0) {
-        fprintf(stderr, "fuzz driver: cannot read %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "fuzz driver: cannot read %s: %s\n", path,
+                strerror(errno));
         return -1;
     }
     printf("%s (%zu bytes)\n", path, size);
@@ -88,7 +89,8 @@ static int run_dir(const char *dir)
     int n = scandir(dir, &names, NULL, alphasort), rc = 0;
 
     if (n < 0) {
-        fprintf(stderr, "fuzz driver: cannot read %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "fuzz driver: cannot read %s: %s\n", dir,
+                strerror(errno));
         return -1;
     }
     for (int i = 0; i < n; i++) {

@@ -23,7 +23,8 @@
 
 #include "fuzz.h"
 
-static void check_body(const char *text, size_t size, const struct checkpoint *c)
+static void check_body(const char *text, size_t size,
+                       const struct checkpoint *c)
 {
     char buf[CHECKPOINT_BODY_MAX + 1];
     struct checkpoint again;
@@ -31,7 +32,8 @@ static void check_body(const char *text, size_t size, const struct checkpoint *c
 
     FUZZ_ASSERT(note_name_valid(c->origin, strlen(c->origin)));
     n = checkpoint_format(c, buf, sizeof buf);
-    FUZZ_ASSERT(n > 0 && (size_t)n <= size && memcmp(buf, text, (size_t)n) == 0);
+    FUZZ_ASSERT(n > 0 && (size_t)n <= size &&
+                memcmp(buf, text, (size_t)n) == 0);
     for (size_t i = (size_t)n; i < size; i++)
         FUZZ_ASSERT(text[i] != '\n' || text[i - 1] != '\n');
     FUZZ_ASSERT(checkpoint_format(c, buf, (size_t)n) == NOTE_ERR_SPACE);
@@ -65,7 +67,8 @@ static void check_signed(const char *text, size_t size, int parsed,
         if (parsed == 0)
             FUZZ_ASSERT(rc == NOTE_ERR_UNVERIFIED);
     }
-    FUZZ_ASSERT(checkpoint_open(note, (size_t)n, fuzz_log_verifier(), &opened) != 0);
+    FUZZ_ASSERT(
+        checkpoint_open(note, (size_t)n, fuzz_log_verifier(), &opened) != 0);
     free(note);
 }
 

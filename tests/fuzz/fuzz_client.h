@@ -20,10 +20,12 @@ static inline bool fuzz_logged_equal(const struct client_logged_entry *a,
     return a->index == b->index && a->entry_len == b->entry_len &&
            memcmp(a->entry, b->entry, a->entry_len) == 0 &&
            a->inclusion_len == b->inclusion_len &&
-           memcmp(a->inclusion, b->inclusion, a->inclusion_len * MERKLE_HASH_SIZE) == 0;
+           memcmp(a->inclusion, b->inclusion,
+                  a->inclusion_len * MERKLE_HASH_SIZE) == 0;
 }
 
-static inline bool fuzz_note_equal(const char *a, size_t alen, const char *b, size_t blen)
+static inline bool fuzz_note_equal(const char *a, size_t alen, const char *b,
+                                   size_t blen)
 {
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
@@ -32,7 +34,8 @@ static inline bool fuzz_receipt_equal(const struct client_receipt *a,
                                       const struct client_receipt *b)
 {
     return fuzz_logged_equal(&a->e, &b->e) &&
-           fuzz_note_equal(a->checkpoint, a->checkpoint_len, b->checkpoint, b->checkpoint_len);
+           fuzz_note_equal(a->checkpoint, a->checkpoint_len, b->checkpoint,
+                           b->checkpoint_len);
 }
 
 static inline bool fuzz_status_equal(const struct client_status_proof *a,
@@ -40,8 +43,10 @@ static inline bool fuzz_status_equal(const struct client_status_proof *a,
 {
     return memcmp(a->credential, b->credential, sizeof a->credential) == 0 &&
            a->status == b->status &&
-           fuzz_note_equal(a->checkpoint, a->checkpoint_len, b->checkpoint, b->checkpoint_len) &&
-           fuzz_logged_equal(&a->map, &b->map) && a->has_issue == b->has_issue &&
+           fuzz_note_equal(a->checkpoint, a->checkpoint_len, b->checkpoint,
+                           b->checkpoint_len) &&
+           fuzz_logged_equal(&a->map, &b->map) &&
+           a->has_issue == b->has_issue &&
            (!a->has_issue || fuzz_logged_equal(&a->issue, &b->issue)) &&
            a->has_revoke == b->has_revoke &&
            (!a->has_revoke || fuzz_logged_equal(&a->revoke, &b->revoke)) &&

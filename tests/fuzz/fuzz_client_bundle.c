@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0) {
         FUZZ_ASSERT(rc == CLIENT_ERR_SYNTAX || rc == CLIENT_ERR_NOMEM);
         FUZZ_ASSERT(why[0] != '\0');
-        FUZZ_ASSERT(b.status.checkpoint == NULL && b.receipt.checkpoint == NULL);
+        FUZZ_ASSERT(b.status.checkpoint == NULL &&
+                    b.receipt.checkpoint == NULL);
         return 0;
     }
     fuzz_check_note(b.status.checkpoint, b.status.checkpoint_len);
@@ -57,15 +58,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(b.consistency_len <= MERKLE_MAX_PROOF);
     FUZZ_ASSERT(b.has_consistency || b.consistency_len == 0);
 
-    FUZZ_ASSERT(client_bundle_format(&b.status, b.has_receipt ? &b.receipt : NULL,
-                                     b.has_consistency
-                                         ? (const uint8_t(*)[MERKLE_HASH_SIZE])b.consistency
-                                         : NULL,
-                                     b.consistency_len, 1, 2, &text) == 0);
+    FUZZ_ASSERT(client_bundle_format(
+                    &b.status, b.has_receipt ? &b.receipt : NULL,
+                    b.has_consistency
+                        ? (const uint8_t(*)[MERKLE_HASH_SIZE])b.consistency
+                        : NULL,
+                    b.consistency_len, 1, 2, &text) == 0);
     FUZZ_ASSERT(client_bundle_parse(text, strlen(text), &back, why) == 0);
     FUZZ_ASSERT(fuzz_status_equal(&back.status, &b.status));
     FUZZ_ASSERT(back.has_receipt == b.has_receipt);
-    FUZZ_ASSERT(!b.has_receipt || fuzz_receipt_equal(&back.receipt, &b.receipt));
+    FUZZ_ASSERT(!b.has_receipt ||
+                fuzz_receipt_equal(&back.receipt, &b.receipt));
     FUZZ_ASSERT(back.has_consistency == b.has_consistency &&
                 back.consistency_len == b.consistency_len);
     FUZZ_ASSERT(memcmp(back.consistency, b.consistency,
@@ -80,15 +83,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(v.reason[0] != '\0');
     } else {
         FUZZ_ASSERT(v.status_checked && v.receipt_checked == b.has_receipt);
-        FUZZ_ASSERT(client_verify_status(&b.status, fuzz_log_verifier(), b.status.credential,
-                                         &sc, why) == 0);
-        FUZZ_ASSERT(v.kind == (sc.status == CLIENT_STATUS_UNKNOWN   ? CLIENT_VERDICT_NOT_ISSUED
-                               : sc.status == CLIENT_STATUS_REVOKED ? CLIENT_VERDICT_REVOKED
-                                                                    : CLIENT_VERDICT_VALID));
+        FUZZ_ASSERT(client_verify_status(&b.status, fuzz_log_verifier(),
+                                         b.status.credential, &sc, why) == 0);
+        FUZZ_ASSERT(v.kind == (sc.status == CLIENT_STATUS_UNKNOWN
+                                   ? CLIENT_VERDICT_NOT_ISSUED
+                               : sc.status == CLIENT_STATUS_REVOKED
+                                   ? CLIENT_VERDICT_REVOKED
+                                   : CLIENT_VERDICT_VALID));
         if (b.has_receipt) {
             struct client_receipt_check rc_;
-            FUZZ_ASSERT(client_verify_receipt(&b.receipt, fuzz_log_verifier(), ENTRY_ISSUE,
-                                              b.status.credential, NULL, &rc_, why) == 0);
+            FUZZ_ASSERT(client_verify_receipt(&b.receipt, fuzz_log_verifier(),
+                                              ENTRY_ISSUE, b.status.credential,
+                                              NULL, &rc_, why) == 0);
             FUZZ_ASSERT(v.kind != CLIENT_VERDICT_NOT_ISSUED);
             FUZZ_ASSERT(rc_.index == sc.issue_index);
             if (rc_.checkpoint.size == sc.checkpoint.size || b.has_consistency)

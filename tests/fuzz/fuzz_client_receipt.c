@@ -29,7 +29,8 @@
 #include "client/verify.h"
 #include "fuzz_client.h"
 
-static void check_verified(struct client_receipt *r, const struct client_receipt_check *c)
+static void check_verified(struct client_receipt *r,
+                           const struct client_receipt_check *c)
 {
     const struct note_verifier *log = fuzz_log_verifier();
     struct client_receipt_check again;
@@ -46,20 +47,24 @@ static void check_verified(struct client_receipt *r, const struct client_receipt
     FUZZ_ASSERT(c->index == r->e.index && r->e.index < c->checkpoint.size);
     FUZZ_ASSERT(strcmp(c->checkpoint.origin, log->name) == 0);
 
-    cred = e.type == ENTRY_ISSUE || e.type == ENTRY_REVOKE ? e.credential : NULL;
+    cred =
+        e.type == ENTRY_ISSUE || e.type == ENTRY_REVOKE ? e.credential : NULL;
     FUZZ_ASSERT(client_verify_receipt(r, log, e.type, cred,
-                                      cred != NULL ? e.issuer : NULL, &again, why) == 0);
+                                      cred != NULL ? e.issuer : NULL, &again,
+                                      why) == 0);
     FUZZ_ASSERT(memcmp(&again, c, sizeof again) == 0);
-    FUZZ_ASSERT(client_verify_receipt(r, fuzz_vector_verifier(), 0, NULL, NULL, NULL, why) ==
-                CLIENT_ERR_INVALID);
+    FUZZ_ASSERT(client_verify_receipt(r, fuzz_vector_verifier(), 0, NULL, NULL,
+                                      NULL, why) == CLIENT_ERR_INVALID);
 
     ev.receipt = r;
     if (e.type == ENTRY_ISSUE) {
         uint8_t other[ENTRY_CREDENTIAL_SIZE];
 
         client_verdict(log, e.credential, &ev, &v);
-        FUZZ_ASSERT(v.kind == CLIENT_VERDICT_VALID && v.receipt_checked && !v.status_checked);
-        FUZZ_ASSERT(strcmp(v.issuer, e.issuer) == 0 && v.issued_ms == e.timestamp_ms);
+        FUZZ_ASSERT(v.kind == CLIENT_VERDICT_VALID && v.receipt_checked &&
+                    !v.status_checked);
+        FUZZ_ASSERT(strcmp(v.issuer, e.issuer) == 0 &&
+                    v.issued_ms == e.timestamp_ms);
         FUZZ_ASSERT(v.issue_index == r->e.index);
         memcpy(other, e.credential, sizeof other);
         other[0] ^= 0x01;
@@ -72,15 +77,18 @@ static void check_verified(struct client_receipt *r, const struct client_receipt
 
     /* Tampering. */
     r->e.entry[r->e.entry_len / 2] ^= 0x01;
-    FUZZ_ASSERT(client_verify_receipt(r, log, 0, NULL, NULL, NULL, why) == CLIENT_ERR_INVALID);
+    FUZZ_ASSERT(client_verify_receipt(r, log, 0, NULL, NULL, NULL, why) ==
+                CLIENT_ERR_INVALID);
     r->e.entry[r->e.entry_len / 2] ^= 0x01;
     if (r->e.inclusion_len > 0) {
         r->e.inclusion[0][0] ^= 0x01;
-        FUZZ_ASSERT(client_verify_receipt(r, log, 0, NULL, NULL, NULL, why) == CLIENT_ERR_INVALID);
+        FUZZ_ASSERT(client_verify_receipt(r, log, 0, NULL, NULL, NULL, why) ==
+                    CLIENT_ERR_INVALID);
         r->e.inclusion[0][0] ^= 0x01;
     }
     r->e.index ^= 1;
-    FUZZ_ASSERT(client_verify_receipt(r, log, 0, NULL, NULL, NULL, why) == CLIENT_ERR_INVALID);
+    FUZZ_ASSERT(client_verify_receipt(r, log, 0, NULL, NULL, NULL, why) ==
+                CLIENT_ERR_INVALID);
     r->e.index ^= 1;
 
     /* Export as a tlog-proof and back. */
@@ -115,12 +123,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(text);
 
     rc = client_verify_receipt(&r, fuzz_log_verifier(), 0, NULL, NULL, &c, why);
-    rc2 = client_verify_receipt(&r, fuzz_log_verifier(), 0, NULL, NULL, &c2, why2);
+    rc2 = client_verify_receipt(&r, fuzz_log_verifier(), 0, NULL, NULL, &c2,
+                                why2);
     FUZZ_ASSERT(rc == rc2 && strcmp(why, why2) == 0);
     if (rc == 0)
         check_verified(&r, &c);
     else
-        FUZZ_ASSERT((rc == CLIENT_ERR_INVALID || rc == CLIENT_ERR_SYNTAX) && why[0] != '\0');
+        FUZZ_ASSERT((rc == CLIENT_ERR_INVALID || rc == CLIENT_ERR_SYNTAX) &&
+                    why[0] != '\0');
     client_receipt_free(&r);
     return 0;
 }

@@ -29,12 +29,14 @@
 static int expect_invalid(const struct client_status_proof *sp)
 {
     char why[CLIENT_REASON_MAX] = "";
-    int rc = client_verify_status(sp, fuzz_log_verifier(), sp->credential, NULL, why);
+    int rc = client_verify_status(sp, fuzz_log_verifier(), sp->credential, NULL,
+                                  why);
 
     return rc == CLIENT_ERR_INVALID && why[0] != '\0';
 }
 
-static void check_verified(struct client_status_proof *sp, const struct client_status_check *c)
+static void check_verified(struct client_status_proof *sp,
+                           const struct client_status_check *c)
 {
     const struct note_verifier *log = fuzz_log_verifier();
     struct client_evidence ev = {0};
@@ -43,7 +45,8 @@ static void check_verified(struct client_status_proof *sp, const struct client_s
     char why[CLIENT_REASON_MAX];
 
     FUZZ_ASSERT(c->status == sp->status);
-    FUZZ_ASSERT(c->checkpoint.size > 0 && sp->map.index == c->checkpoint.size - 1);
+    FUZZ_ASSERT(c->checkpoint.size > 0 &&
+                sp->map.index == c->checkpoint.size - 1);
     FUZZ_ASSERT(c->map.type == ENTRY_MAP && c->map.map_index == sp->map.index);
     switch (c->status) {
     case CLIENT_STATUS_UNKNOWN:
@@ -52,16 +55,20 @@ static void check_verified(struct client_status_proof *sp, const struct client_s
     case CLIENT_STATUS_ACTIVE:
     case CLIENT_STATUS_REVOKED:
         FUZZ_ASSERT(sp->has_issue && c->issue.type == ENTRY_ISSUE);
-        FUZZ_ASSERT(memcmp(c->issue.credential, sp->credential, ENTRY_CREDENTIAL_SIZE) == 0);
-        FUZZ_ASSERT(c->issue_index == sp->issue.index && c->issue_index < sp->map.index);
+        FUZZ_ASSERT(memcmp(c->issue.credential, sp->credential,
+                           ENTRY_CREDENTIAL_SIZE) == 0);
+        FUZZ_ASSERT(c->issue_index == sp->issue.index &&
+                    c->issue_index < sp->map.index);
         if (c->status == CLIENT_STATUS_ACTIVE) {
             FUZZ_ASSERT(!sp->has_revoke);
             break;
         }
         FUZZ_ASSERT(sp->has_revoke && c->revoke.type == ENTRY_REVOKE);
-        FUZZ_ASSERT(memcmp(c->revoke.credential, sp->credential, ENTRY_CREDENTIAL_SIZE) == 0);
+        FUZZ_ASSERT(memcmp(c->revoke.credential, sp->credential,
+                           ENTRY_CREDENTIAL_SIZE) == 0);
         FUZZ_ASSERT(strcmp(c->revoke.issuer, c->issue.issuer) == 0);
-        FUZZ_ASSERT(c->issue_index < c->revoke_index && c->revoke_index < sp->map.index);
+        FUZZ_ASSERT(c->issue_index < c->revoke_index &&
+                    c->revoke_index < sp->map.index);
         FUZZ_ASSERT(c->revoke_index == sp->revoke.index);
         break;
     default:
@@ -72,17 +79,20 @@ static void check_verified(struct client_status_proof *sp, const struct client_s
     client_verdict(log, sp->credential, &ev, &v);
     FUZZ_ASSERT(v.status_checked && !v.receipt_checked);
     FUZZ_ASSERT(v.as_of_ms == c->map.timestamp_ms);
-    FUZZ_ASSERT(v.kind == (c->status == CLIENT_STATUS_UNKNOWN   ? CLIENT_VERDICT_NOT_ISSUED
-                           : c->status == CLIENT_STATUS_REVOKED ? CLIENT_VERDICT_REVOKED
-                                                                : CLIENT_VERDICT_VALID));
+    FUZZ_ASSERT(v.kind ==
+                (c->status == CLIENT_STATUS_UNKNOWN ? CLIENT_VERDICT_NOT_ISSUED
+                 : c->status == CLIENT_STATUS_REVOKED ? CLIENT_VERDICT_REVOKED
+                                                      : CLIENT_VERDICT_VALID));
     if (c->status == CLIENT_STATUS_REVOKED)
-        FUZZ_ASSERT(v.revoke_index == c->revoke_index && v.revoke_reason == c->revoke.reason);
+        FUZZ_ASSERT(v.revoke_index == c->revoke_index &&
+                    v.revoke_reason == c->revoke.reason);
 
     memcpy(other, sp->credential, sizeof other);
     other[31] ^= 0x01;
-    FUZZ_ASSERT(client_verify_status(sp, log, other, NULL, why) == CLIENT_ERR_INVALID);
-    FUZZ_ASSERT(client_verify_status(sp, fuzz_vector_verifier(), sp->credential, NULL, why) ==
+    FUZZ_ASSERT(client_verify_status(sp, log, other, NULL, why) ==
                 CLIENT_ERR_INVALID);
+    FUZZ_ASSERT(client_verify_status(sp, fuzz_vector_verifier(), sp->credential,
+                                     NULL, why) == CLIENT_ERR_INVALID);
 
     /* Tampering. */
     sp->map_proof[sp->map_proof_len - 1] ^= 0x01;
@@ -106,7 +116,8 @@ static void check_verified(struct client_status_proof *sp, const struct client_s
         FUZZ_ASSERT(expect_invalid(sp));
         sp->has_revoke = true;
     }
-    sp->status = sp->status == CLIENT_STATUS_ACTIVE ? CLIENT_STATUS_REVOKED : CLIENT_STATUS_ACTIVE;
+    sp->status = sp->status == CLIENT_STATUS_ACTIVE ? CLIENT_STATUS_REVOKED
+                                                    : CLIENT_STATUS_ACTIVE;
     FUZZ_ASSERT(expect_invalid(sp));
 }
 
@@ -137,13 +148,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(text);
 
     rc = client_verify_status(&sp, fuzz_log_verifier(), sp.credential, &c, why);
-    rc2 = client_verify_status(&sp, fuzz_log_verifier(), sp.credential, &c2, why2);
+    rc2 = client_verify_status(&sp, fuzz_log_verifier(), sp.credential, &c2,
+                               why2);
     FUZZ_ASSERT(rc == rc2 && strcmp(why, why2) == 0);
     if (rc == 0) {
         FUZZ_ASSERT(memcmp(&c, &c2, sizeof c) == 0);
         check_verified(&sp, &c);
     } else {
-        FUZZ_ASSERT((rc == CLIENT_ERR_INVALID || rc == CLIENT_ERR_SYNTAX) && why[0] != '\0');
+        FUZZ_ASSERT((rc == CLIENT_ERR_INVALID || rc == CLIENT_ERR_SYNTAX) &&
+                    why[0] != '\0');
     }
     client_status_proof_free(&sp);
     return 0;

@@ -34,20 +34,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_check_logged(&r.e);
     FUZZ_ASSERT(r.e.entry_len > 0);
     FUZZ_ASSERT(r.checkpoint != NULL && r.checkpoint_len > 0 &&
-                r.checkpoint_len <= CLIENT_NOTE_MAX && r.checkpoint[r.checkpoint_len] == '\0');
+                r.checkpoint_len <= CLIENT_NOTE_MAX &&
+                r.checkpoint[r.checkpoint_len] == '\0');
 
     n = client_tlog_proof_format(&r, &text);
     FUZZ_ASSERT(n >= 0 && (size_t)n == size && memcmp(text, data, size) == 0);
     free(text);
 
     rc = client_verify_receipt(&r, fuzz_log_verifier(), 0, NULL, NULL, &c, why);
-    FUZZ_ASSERT(rc == 0 || ((rc == CLIENT_ERR_INVALID || rc == CLIENT_ERR_SYNTAX) &&
-                            why[0] != '\0'));
+    FUZZ_ASSERT(rc == 0 ||
+                ((rc == CLIENT_ERR_INVALID || rc == CLIENT_ERR_SYNTAX) &&
+                 why[0] != '\0'));
     if (rc == 0) {
         text = fuzz_dump(client_receipt_to_json(&r));
         FUZZ_ASSERT(client_receipt_parse(text, strlen(text), &back, why) == 0);
         FUZZ_ASSERT(fuzz_receipt_equal(&back, &r));
-        FUZZ_ASSERT(client_verify_receipt(&back, fuzz_log_verifier(), 0, NULL, NULL, &c2, why) == 0);
+        FUZZ_ASSERT(client_verify_receipt(&back, fuzz_log_verifier(), 0, NULL,
+                                          NULL, &c2, why) == 0);
         FUZZ_ASSERT(memcmp(&c, &c2, sizeof c) == 0);
         client_receipt_free(&back);
         free(text);

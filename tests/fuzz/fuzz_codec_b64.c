@@ -33,7 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t pad, m;
 
         FUZZ_ASSERT(size % 4 == 0);
-        pad = size == 0 ? 0 : (size_t)(text[size - 1] == '=') + (text[size - 2] == '=');
+        pad = size == 0
+                  ? 0
+                  : (size_t)(text[size - 1] == '=') + (text[size - 2] == '=');
         FUZZ_ASSERT((size_t)n == size / 4 * 3 - pad);
         m = codec_b64_encode(out, (size_t)n, enc);
         FUZZ_ASSERT(m == size && memcmp(enc, text, size) == 0);

@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     codec_hex_encode(data, size, enc);
     FUZZ_ASSERT(strlen(enc) == 2 * size);
     for (size_t i = 0; i < 2 * size; i++)
-        FUZZ_ASSERT((enc[i] >= '0' && enc[i] <= '9') || (enc[i] >= 'a' && enc[i] <= 'f'));
+        FUZZ_ASSERT((enc[i] >= '0' && enc[i] <= '9') ||
+                    (enc[i] >= 'a' && enc[i] <= 'f'));
     {
         uint8_t *back = malloc(size + 1);
         if (back == NULL)

@@ -30,7 +30,8 @@ static void check_sign_round_trip(const struct entry *e)
     int n;
 
     FUZZ_ASSERT(entry_sign(&s, issuer) == 0);
-    FUZZ_ASSERT(strcmp(s.issuer, issuer->name) == 0 && s.key_id == issuer->key_id);
+    FUZZ_ASSERT(strcmp(s.issuer, issuer->name) == 0 &&
+                s.key_id == issuer->key_id);
     FUZZ_ASSERT(entry_verify(&s, issuer->pub) == 0);
     FUZZ_ASSERT(entry_verify(&s, fuzz_log_signer()->pub) == ENTRY_ERR_SIG);
     n = entry_encode(&s, buf, sizeof buf);
@@ -88,22 +89,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(n > 0);
         FUZZ_ASSERT((size_t)n == sizeof ENTRY_SIGNING_PREFIX - 1 + size -
                                      ED25519_SIGNATURE_SIZE);
-        FUZZ_ASSERT(memcmp(msg, ENTRY_SIGNING_PREFIX, sizeof ENTRY_SIGNING_PREFIX - 1) == 0);
+        FUZZ_ASSERT(memcmp(msg, ENTRY_SIGNING_PREFIX,
+                           sizeof ENTRY_SIGNING_PREFIX - 1) == 0);
         FUZZ_ASSERT(memcmp(msg + sizeof ENTRY_SIGNING_PREFIX - 1, data,
                            size - ED25519_SIGNATURE_SIZE) == 0);
-        FUZZ_ASSERT(entry_signed_message(&e, msg, (size_t)n - 1) == ENTRY_ERR_SPACE);
+        FUZZ_ASSERT(entry_signed_message(&e, msg, (size_t)n - 1) ==
+                    ENTRY_ERR_SPACE);
         if ((data[size - 1] & 0x0f) == 0)
             check_sign_round_trip(&e);
         break;
     case ENTRY_MAP:
         FUZZ_ASSERT(size == ENTRY_MAP_SIZE);
-        FUZZ_ASSERT(entry_signed_message(&e, msg, sizeof msg) == ENTRY_ERR_TYPE);
+        FUZZ_ASSERT(entry_signed_message(&e, msg, sizeof msg) ==
+                    ENTRY_ERR_TYPE);
         break;
     case ENTRY_KEY:
         FUZZ_ASSERT(e.key_op == ENTRY_KEY_ADD || e.key_op == ENTRY_KEY_REMOVE);
         nlen = strlen(e.issuer);
         FUZZ_ASSERT(note_name_valid(e.issuer, nlen) && data[3] == nlen);
-        FUZZ_ASSERT(entry_signed_message(&e, msg, sizeof msg) == ENTRY_ERR_TYPE);
+        FUZZ_ASSERT(entry_signed_message(&e, msg, sizeof msg) ==
+                    ENTRY_ERR_TYPE);
         break;
     default:
         FUZZ_ASSERT(!"entry_decode accepted an unknown type");

@@ -58,16 +58,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int len;
 
         FUZZ_ASSERT(i == 0 || key_cmp(&keys[i - 1], &keys[i]) < 0);
-        FUZZ_ASSERT(note_key_id(keys[i].name, NOTE_TYPE_ED25519, keys[i].pub) == keys[i].key_id);
+        FUZZ_ASSERT(note_key_id(keys[i].name, NOTE_TYPE_ED25519, keys[i].pub) ==
+                    keys[i].key_id);
         len = issuers_format(&keys[i], text + used, NOTE_KEY_TEXT_MAX);
         FUZZ_ASSERT(len > 0);
         FUZZ_ASSERT(note_verifier_parse(text + used, (size_t)len, &v) == 0);
-        FUZZ_ASSERT(v.type == NOTE_TYPE_ED25519 && strcmp(v.name, keys[i].name) == 0 &&
-                    v.key_id == keys[i].key_id && memcmp(v.pub, keys[i].pub, 32) == 0);
+        FUZZ_ASSERT(
+            v.type == NOTE_TYPE_ED25519 && strcmp(v.name, keys[i].name) == 0 &&
+            v.key_id == keys[i].key_id && memcmp(v.pub, keys[i].pub, 32) == 0);
         used += (size_t)len;
         text[used++] = '\n';
     }
-    FUZZ_ASSERT(issuers_parse(text, used, &back, &nback, &line) == 0 && nback == n);
+    FUZZ_ASSERT(issuers_parse(text, used, &back, &nback, &line) == 0 &&
+                nback == n);
     FUZZ_ASSERT(n == 0 || memcmp(back, keys, n * sizeof *keys) == 0);
     free(back);
     free(text);

@@ -51,8 +51,8 @@ static void print_query(char *buf, size_t cap, const char *const *names,
     buf[0] = '\0';
     for (size_t k = 0; k < n; k++) {
         size_t i = reversed ? n - 1 - k : k;
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s=%" PRIu64, k ? "&" : "",
-                                 names[i], v[i]);
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s=%" PRIu64,
+                                 k ? "&" : "", names[i], v[i]);
     }
 }
 
@@ -76,11 +76,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The whole rest as one number. */
     rc = request_parse_u64((const char *)data + 1, size - 1, &w[0]);
     FUZZ_ASSERT(rc == 0 || rc == REQUEST_ERR_SYNTAX);
-    FUZZ_ASSERT((rc == 0) == (ref_u64((const char *)data + 1, size - 1, &ref) == 0));
+    FUZZ_ASSERT((rc == 0) ==
+                (ref_u64((const char *)data + 1, size - 1, &ref) == 0));
     if (rc == 0) {
         FUZZ_ASSERT(w[0] == ref);
         snprintf(buf, sizeof buf, "%" PRIu64, w[0]);
-        FUZZ_ASSERT(strlen(buf) == size - 1 && memcmp(buf, data + 1, size - 1) == 0);
+        FUZZ_ASSERT(strlen(buf) == size - 1 &&
+                    memcmp(buf, data + 1, size - 1) == 0);
     }
 
     rc = request_parse_query(q, names, n, v);

@@ -56,12 +56,14 @@ static void check_client_round_trip(const struct seq_sub *subs, size_t n)
 
     FUZZ_ASSERT(body != NULL && arr != NULL);
     for (size_t i = 0; i < n; i++)
-        FUZZ_ASSERT(json_array_append_new(arr, client_submission_to_json(&subs[i].e)) == 0);
+        FUZZ_ASSERT(json_array_append_new(
+                        arr, client_submission_to_json(&subs[i].e)) == 0);
     FUZZ_ASSERT(json_object_set_new(body, "entries", arr) == 0);
     text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     FUZZ_ASSERT(text != NULL);
-    FUZZ_ASSERT(request_parse_entries(text, strlen(text), &back, &nback, &err) == 0);
+    FUZZ_ASSERT(
+        request_parse_entries(text, strlen(text), &back, &nback, &err) == 0);
     FUZZ_ASSERT(nback == n);
     for (size_t i = 0; i < n; i++)
         FUZZ_ASSERT(back[i].len == subs[i].len &&
@@ -91,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < n; i++) {
         struct entry e;
 
-        FUZZ_ASSERT(subs[i].e.type == ENTRY_ISSUE || subs[i].e.type == ENTRY_REVOKE);
+        FUZZ_ASSERT(subs[i].e.type == ENTRY_ISSUE ||
+                    subs[i].e.type == ENTRY_REVOKE);
         FUZZ_ASSERT(subs[i].len > 0 && subs[i].len <= ENTRY_MAX_SIZE);
         FUZZ_ASSERT(entry_decode(subs[i].bytes, subs[i].len, &e) == 0);
         FUZZ_ASSERT(memcmp(&e, &subs[i].e, sizeof e) == 0);
@@ -103,13 +106,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         const struct note_signer *s = fuzz_issuer_signer();
         for (size_t i = 0; i < n; i++) {
-            FUZZ_ASSERT(strcmp(subs[i].e.issuer, s->name) == 0 && subs[i].e.key_id == s->key_id);
+            FUZZ_ASSERT(strcmp(subs[i].e.issuer, s->name) == 0 &&
+                        subs[i].e.key_id == s->key_id);
             FUZZ_ASSERT(memcmp(subs[i].pub, s->pub, sizeof s->pub) == 0);
-            FUZZ_ASSERT(subs[i].e.timestamp_ms <= NOW_MS + REQUEST_MAX_FUTURE_MS);
+            FUZZ_ASSERT(subs[i].e.timestamp_ms <=
+                        NOW_MS + REQUEST_MAX_FUTURE_MS);
             FUZZ_ASSERT(entry_verify(&subs[i].e, subs[i].pub) == 0);
         }
     } else {
-        FUZZ_ASSERT(rc == REQUEST_ERR_INVALID && err.has_position && err.position < n);
+        FUZZ_ASSERT(rc == REQUEST_ERR_INVALID && err.has_position &&
+                    err.position < n);
         FUZZ_ASSERT(err.message[0] != '\0');
     }
     free(subs);

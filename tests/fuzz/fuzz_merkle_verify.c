@@ -82,7 +82,8 @@ static const uint8_t *mth(size_t lo, size_t hi)
     return mth_memo[lo][hi];
 }
 
-static void path(size_t m, size_t lo, size_t hi, uint8_t (*out)[32], size_t *len)
+static void path(size_t m, size_t lo, size_t hi, uint8_t (*out)[32],
+                 size_t *len)
 {
     size_t k;
 
@@ -98,7 +99,8 @@ static void path(size_t m, size_t lo, size_t hi, uint8_t (*out)[32], size_t *len
     }
 }
 
-static void subproof(size_t m, size_t lo, size_t hi, bool b, uint8_t (*out)[32], size_t *len)
+static void subproof(size_t m, size_t lo, size_t hi, bool b, uint8_t (*out)[32],
+                     size_t *len)
 {
     size_t k;
 
@@ -118,7 +120,8 @@ static void subproof(size_t m, size_t lo, size_t hi, bool b, uint8_t (*out)[32],
 }
 
 /* Applies 2-byte edit operations to proof[0..*len). */
-static void edit(uint8_t (*proof)[32], size_t *len, const uint8_t *ops, size_t nops)
+static void edit(uint8_t (*proof)[32], size_t *len, const uint8_t *ops,
+                 size_t nops)
 {
     for (size_t i = 0; i < nops; i++) {
         uint8_t op = ops[2 * i], arg = ops[2 * i + 1];
@@ -197,26 +200,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!consistency) {
         const uint8_t *lf = a < N ? leaf[a] : leaf[0];
-        expect = a >= b                                          ? MERKLE_ERR_RANGE
-                 : nproof != nwant                               ? MERKLE_ERR_PROOF
-                 : memcmp(proof, want, nwant * 32) == 0          ? 0
-                                                                 : MERKLE_ERR_MISMATCH;
-        rc = merkle_inclusion_verify(a, b, lf, (const uint8_t(*)[32])proof, nproof, mth(0, b));
+        expect = a >= b                                 ? MERKLE_ERR_RANGE
+                 : nproof != nwant                      ? MERKLE_ERR_PROOF
+                 : memcmp(proof, want, nwant * 32) == 0 ? 0
+                                                        : MERKLE_ERR_MISMATCH;
+        rc = merkle_inclusion_verify(a, b, lf, (const uint8_t(*)[32])proof,
+                                     nproof, mth(0, b));
         FUZZ_ASSERT(rc == expect);
         if (rc == 0 && a + 1 < b) /* the right path is for this leaf only */
-            FUZZ_ASSERT(merkle_inclusion_verify(a, b, leaf[a + 1], (const uint8_t(*)[32])proof,
-                                                nproof, mth(0, b)) == MERKLE_ERR_MISMATCH);
+            FUZZ_ASSERT(merkle_inclusion_verify(
+                            a, b, leaf[a + 1], (const uint8_t(*)[32])proof,
+                            nproof, mth(0, b)) == MERKLE_ERR_MISMATCH);
     } else {
-        expect = a == 0 || a > b                                 ? MERKLE_ERR_RANGE
-                 : nproof != nwant                               ? MERKLE_ERR_PROOF
-                 : memcmp(proof, want, nwant * 32) == 0          ? 0
-                                                                 : MERKLE_ERR_MISMATCH;
+        expect = a == 0 || a > b                        ? MERKLE_ERR_RANGE
+                 : nproof != nwant                      ? MERKLE_ERR_PROOF
+                 : memcmp(proof, want, nwant * 32) == 0 ? 0
+                                                        : MERKLE_ERR_MISMATCH;
         rc = merkle_consistency_verify(a, b, mth(0, a > N ? 0 : a), mth(0, b),
                                        (const uint8_t(*)[32])proof, nproof);
         FUZZ_ASSERT(rc == expect);
         if (rc == 0 && a < b) /* a forked old tree is caught */
-            FUZZ_ASSERT(merkle_consistency_verify(a, b, mth(0, a - 1), mth(0, b),
-                                                  (const uint8_t(*)[32])proof, nproof) != 0);
+            FUZZ_ASSERT(merkle_consistency_verify(
+                            a, b, mth(0, a - 1), mth(0, b),
+                            (const uint8_t(*)[32])proof, nproof) != 0);
     }
     return 0;
 }

@@ -40,7 +40,8 @@ static int same_key_text(const char *buf, const uint8_t *data, size_t len,
     return 1;
 }
 
-static void check_signer(const uint8_t *data, size_t size, const struct note_signer *s)
+static void check_signer(const uint8_t *data, size_t size,
+                         const struct note_signer *s)
 {
     char buf[NOTE_KEY_TEXT_MAX], note[1024];
     struct note_signer again;
@@ -54,7 +55,8 @@ static void check_signer(const uint8_t *data, size_t size, const struct note_sig
     FUZZ_ASSERT(n > 0 && (size_t)n == len);
     FUZZ_ASSERT(same_key_text(buf, data, len, 12 + strlen(s->name) + 1));
     FUZZ_ASSERT(note_signer_format(s, buf, len) == NOTE_ERR_SPACE);
-    FUZZ_ASSERT(note_signer_parse((const char *)data, 0, &again) == NOTE_ERR_SYNTAX);
+    FUZZ_ASSERT(note_signer_parse((const char *)data, 0, &again) ==
+                NOTE_ERR_SYNTAX);
     n = note_signer_format(s, buf, sizeof buf);
     FUZZ_ASSERT(note_signer_parse(buf, (size_t)n, &again) == 0);
     FUZZ_ASSERT(memcmp(&again, s, sizeof again) == 0);
@@ -66,7 +68,8 @@ static void check_signer(const uint8_t *data, size_t size, const struct note_sig
     FUZZ_ASSERT(memcmp(&vp, &v, sizeof v) == 0);
     n = note_sign("fuzz\n", 5, s, note, sizeof note);
     FUZZ_ASSERT(n > 0);
-    FUZZ_ASSERT(note_open(note, (size_t)n, &vp, 1, &tlen, NULL, NULL) == 0 && tlen == 5);
+    FUZZ_ASSERT(note_open(note, (size_t)n, &vp, 1, &tlen, NULL, NULL) == 0 &&
+                tlen == 5);
 }
 
 static void check_verifier(const uint8_t *data, size_t size,
@@ -77,7 +80,8 @@ static void check_verifier(const uint8_t *data, size_t size,
     size_t len = stripped(data, size);
     int n;
 
-    FUZZ_ASSERT(v->type == NOTE_TYPE_ED25519 || v->type == NOTE_TYPE_COSIGNATURE);
+    FUZZ_ASSERT(v->type == NOTE_TYPE_ED25519 ||
+                v->type == NOTE_TYPE_COSIGNATURE);
     FUZZ_ASSERT(note_name_valid(v->name, strlen(v->name)));
     FUZZ_ASSERT(note_key_id(v->name, v->type, v->pub) == v->key_id);
     n = note_verifier_format(v, buf, sizeof buf);

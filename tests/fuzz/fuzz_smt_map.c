@@ -18,10 +18,10 @@
  *  - an unsorted or duplicated batch is refused (SMT_ERR_ARG), changing
  *    nothing;
  *  - at the end, every key of the model is found (in both stores) with its
- *    value, and its proof verifies as kind 1 with that value; absent keys (each key with its last bit
- *    flipped, the all-zero and all-one keys) are not found, and their proofs
- *    verify as kind 0 or 2; a proof needs exactly its length (one byte less
- *    gives SMT_ERR_SPACE) and fails against another root.
+ *    value, and its proof verifies as kind 1 with that value; absent keys (each
+ * key with its last bit flipped, the all-zero and all-one keys) are not found,
+ * and their proofs verify as kind 0 or 2; a proof needs exactly its length (one
+ * byte less gives SMT_ERR_SPACE) and fails against another root.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -63,7 +63,8 @@ static uint64_t slot_hash(unsigned depth, const uint8_t *prefix)
     return h;
 }
 
-static struct slot *mem_find(struct mem *m, unsigned depth, const uint8_t *prefix)
+static struct slot *mem_find(struct mem *m, unsigned depth,
+                             const uint8_t *prefix)
 {
     size_t i = slot_hash(depth, prefix) & (SLOTS - 1);
 
@@ -76,8 +77,8 @@ static struct slot *mem_find(struct mem *m, unsigned depth, const uint8_t *prefi
     }
 }
 
-static int mem_get(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
-                   struct smt_node *out)
+static int mem_get(void *ctx, unsigned depth,
+                   const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
 {
     struct mem *m = ctx;
     struct slot *s = mem_find(m, depth, prefix);
@@ -89,7 +90,8 @@ static int mem_get(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZE]
     return 0;
 }
 
-static int mem_put(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
+static int mem_put(void *ctx, unsigned depth,
+                   const uint8_t prefix[SMT_KEY_SIZE],
                    const struct smt_node *node)
 {
     struct mem *m = ctx;
@@ -130,12 +132,13 @@ static int bit(const uint8_t *k, unsigned i)
 
 static int kv_cmp(const void *a, const void *b)
 {
-    return memcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key, SMT_KEY_SIZE);
+    return memcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key,
+                  SMT_KEY_SIZE);
 }
 
 /* T(depth, sorted keys[lo..hi)), all sharing their first depth bits. */
-static void naive_root(const struct kv *kv, size_t lo, size_t hi, unsigned depth,
-                       uint8_t out[32])
+static void naive_root(const struct kv *kv, size_t lo, size_t hi,
+                       unsigned depth, uint8_t out[32])
 {
     uint8_t buf[1 + 64], l[32], r[32];
     size_t mid = lo;
@@ -187,7 +190,8 @@ static void check_key(const struct smt_store *st, const uint8_t root[32],
     len = smt_prove(st, key, proof, sizeof proof);
     FUZZ_ASSERT(len > 0 && len <= SMT_PROOF_MAX);
     if (tight)
-        FUZZ_ASSERT(smt_prove(st, key, proof, (size_t)len - 1) == SMT_ERR_SPACE);
+        FUZZ_ASSERT(smt_prove(st, key, proof, (size_t)len - 1) ==
+                    SMT_ERR_SPACE);
     FUZZ_ASSERT(smt_verify(proof, (size_t)len, root, &info) == 0);
     FUZZ_ASSERT(memcmp(info.key, key, SMT_KEY_SIZE) == 0);
     if (found != NULL) {
@@ -219,7 +223,7 @@ static void make_key(const uint8_t op[4], uint8_t key[32])
         break;
     default:
         memset(key, 0xff, 32);
-        key[op[1] >> 3] &= (uint8_t)~(0x80 >> (op[1] & 7));
+        key[op[1] >> 3] &= (uint8_t) ~(0x80 >> (op[1] & 7));
         break;
     }
 }
@@ -244,7 +248,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (size_t i = 0; i <= nops; i++) {
         const uint8_t *op = data + 4 * i;
-        bool flush = i == nops || ((op[0] & 0x80) && nbatches + 1 < MAX_BATCHES);
+        bool flush =
+            i == nops || ((op[0] & 0x80) && nbatches + 1 < MAX_BATCHES);
 
         if (flush && npending > 0) {
             /* The batch: sorted, one update per key (the last one wins). */
@@ -266,13 +271,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (m >= 2) {
                 swapped[0] = pending[1];
                 swapped[1] = pending[0];
-                FUZZ_ASSERT(smt_update(&batch, swapped, 2, root1) == SMT_ERR_ARG);
+                FUZZ_ASSERT(smt_update(&batch, swapped, 2, root1) ==
+                            SMT_ERR_ARG);
                 swapped[1] = pending[1];
-                FUZZ_ASSERT(smt_update(&batch, swapped, 2, root1) == SMT_ERR_ARG);
+                FUZZ_ASSERT(smt_update(&batch, swapped, 2, root1) ==
+                            SMT_ERR_ARG);
             }
             FUZZ_ASSERT(smt_update(&batch, pending, m, root) == 0);
             for (size_t j = 0; j < m; j++)
-                FUZZ_ASSERT(smt_update(&single, &pending[m - 1 - j], 1, root1) == 0);
+                FUZZ_ASSERT(
+                    smt_update(&single, &pending[m - 1 - j], 1, root1) == 0);
             FUZZ_ASSERT(memcmp(root, root1, 32) == 0);
 
             for (size_t j = 0; j < m; j++) {
@@ -285,7 +293,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             qsort(sorted, nmodel, sizeof sorted[0], kv_cmp);
             naive_root(sorted, 0, nmodel, 0, want);
             FUZZ_ASSERT(memcmp(root, want, 32) == 0);
-            FUZZ_ASSERT(smt_root(&batch, root1) == 0 && memcmp(root, root1, 32) == 0);
+            FUZZ_ASSERT(smt_root(&batch, root1) == 0 &&
+                        memcmp(root, root1, 32) == 0);
 
             npending = 0;
             nbatches++;
@@ -304,7 +313,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bool found = false;
 
         check_key(&batch, root, model[j].key, &model[j], j == 0);
-        FUZZ_ASSERT(smt_get(&single, model[j].key, &found, value) == 0 && found);
+        FUZZ_ASSERT(smt_get(&single, model[j].key, &found, value) == 0 &&
+                    found);
         FUZZ_ASSERT(memcmp(value, model[j].value, SMT_VALUE_SIZE) == 0);
         memcpy(absent, model[j].key, 32);
         absent[31] ^= 0x01;

@@ -46,7 +46,8 @@ struct ref {
 
 /* The specification's verification, computing the root instead of
  * comparing with one. Returns false for a malformed proof. */
-static bool ref_root(const uint8_t *p, size_t len, struct ref *r, uint8_t root[32])
+static bool ref_root(const uint8_t *p, size_t len, struct ref *r,
+                     uint8_t root[32])
 {
     const uint8_t *bitmap, *sib;
     size_t off, pop = 0;

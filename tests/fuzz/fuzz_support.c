@@ -63,21 +63,45 @@ static struct fuzz_keys *fuzz_keys(void)
     memset(seed, 0x0c, sizeof seed);
     make_signer("witness.example.org", seed, &keys.witness, &keys.vwitness);
     keys.vwitness.type = NOTE_TYPE_COSIGNATURE;
-    keys.vwitness.key_id = note_key_id(keys.vwitness.name, NOTE_TYPE_COSIGNATURE,
-                                       keys.vwitness.pub);
+    keys.vwitness.key_id = note_key_id(
+        keys.vwitness.name, NOTE_TYPE_COSIGNATURE, keys.vwitness.pub);
     keys.witness.key_id = keys.vwitness.key_id;
     keys.ready = 1;
     return &keys;
 }
 
-const struct note_signer *fuzz_vector_signer(void) { return &fuzz_keys()->vector; }
-const struct note_signer *fuzz_log_signer(void) { return &fuzz_keys()->log; }
-const struct note_signer *fuzz_issuer_signer(void) { return &fuzz_keys()->issuer; }
-const struct note_signer *fuzz_witness_signer(void) { return &fuzz_keys()->witness; }
-const struct note_verifier *fuzz_vector_verifier(void) { return &fuzz_keys()->vvector; }
-const struct note_verifier *fuzz_log_verifier(void) { return &fuzz_keys()->vlog; }
-const struct note_verifier *fuzz_issuer_verifier(void) { return &fuzz_keys()->vissuer; }
-const struct note_verifier *fuzz_witness_verifier(void) { return &fuzz_keys()->vwitness; }
+const struct note_signer *fuzz_vector_signer(void)
+{
+    return &fuzz_keys()->vector;
+}
+const struct note_signer *fuzz_log_signer(void)
+{
+    return &fuzz_keys()->log;
+}
+const struct note_signer *fuzz_issuer_signer(void)
+{
+    return &fuzz_keys()->issuer;
+}
+const struct note_signer *fuzz_witness_signer(void)
+{
+    return &fuzz_keys()->witness;
+}
+const struct note_verifier *fuzz_vector_verifier(void)
+{
+    return &fuzz_keys()->vvector;
+}
+const struct note_verifier *fuzz_log_verifier(void)
+{
+    return &fuzz_keys()->vlog;
+}
+const struct note_verifier *fuzz_issuer_verifier(void)
+{
+    return &fuzz_keys()->vissuer;
+}
+const struct note_verifier *fuzz_witness_verifier(void)
+{
+    return &fuzz_keys()->vwitness;
+}
 
 size_t fuzz_cosign(const char *text, size_t len, uint64_t ts, char *line)
 {
@@ -99,7 +123,8 @@ size_t fuzz_cosign(const char *text, size_t len, uint64_t ts, char *line)
     if (ed25519_sign(w->seed, msg, (size_t)mlen, blob + 12) != 0)
         fuzz_fail(__FILE__, __LINE__, "ed25519_sign");
     free(msg);
-    n = (size_t)snprintf(line, FUZZ_COSIG_LINE_MAX, "\xe2\x80\x94 %s ", w->name);
+    n = (size_t)snprintf(line, FUZZ_COSIG_LINE_MAX, "\xe2\x80\x94 %s ",
+                         w->name);
     n += codec_b64_encode(blob, sizeof blob, line + n);
     line[n++] = '\n';
     line[n] = '\0';

@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     (t.level >= 0 && t.level <= TILE_MAX_LEVEL));
         FUZZ_ASSERT(t.width >= 1 && t.width <= TILE_WIDTH);
         n = tile_format_path(&t, buf, sizeof buf);
-        FUZZ_ASSERT(n >= 0 && (size_t)n == size && memcmp(buf, path, size) == 0);
+        FUZZ_ASSERT(n >= 0 && (size_t)n == size &&
+                    memcmp(buf, path, size) == 0);
         FUZZ_ASSERT(tile_format_path(&t, buf, size) == TILE_ERR_SPACE);
         FUZZ_ASSERT(tile_format_path(&t, buf, size + 1) == (int)size);
         check_round_trip(&t);

@@ -48,7 +48,8 @@ static void die(const char *fmt, ...)
 }
 
 /* Writes corpus/<target>/g-<name>. */
-static void seed(const char *target, const char *name, const void *data, size_t len)
+static void seed(const char *target, const char *name, const void *data,
+                 size_t len)
 {
     char path[1024];
     FILE *f;
@@ -58,7 +59,8 @@ static void seed(const char *target, const char *name, const void *data, size_t 
         die("mkdir %s: %s", path, strerror(errno));
     snprintf(path, sizeof path, "%s/%s/g-%s", corpus_dir, target, name);
     f = fopen(path, "wb");
-    if (f == NULL || (len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0)
+    if (f == NULL || (len > 0 && fwrite(data, 1, len, f) != len) ||
+        fclose(f) != 0)
         die("write %s: %s", path, strerror(errno));
     written++;
 }
@@ -95,18 +97,35 @@ static size_t unhex(const char *hex, uint8_t *out, size_t cap)
 static void seeds_tile_path(void)
 {
     static const char *const good[] = {
-        "tile/0/000", "tile/0/x001/234", "tile/0/x001/x234/067.p/8",
-        "tile/1/000.p/255", "tile/63/000", "tile/entries/000.p/1",
-        "tile/entries/x123/456", "tile/0/x072/x057/x594/x037/x927/935",
+        "tile/0/000",
+        "tile/0/x001/234",
+        "tile/0/x001/x234/067.p/8",
+        "tile/1/000.p/255",
+        "tile/63/000",
+        "tile/entries/000.p/1",
+        "tile/entries/x123/456",
+        "tile/0/x072/x057/x594/x037/x927/935",
     };
     static const char *const bad[] = {
-        "tile/0/001.p/0", "tile/0/1", "tile/00/000", "tile/64/000",
-        "tile/0/x000/001", "tile/0/000.p/256", "tile/0/000.p/01",
-        "tile/0/000/", "tile/entries/000.p/", "tile//000",
-        "tile/0/x001/234.p/255x", "/tile/0/000", "tile/-1/000",
-        "tile/0/x072/x057/x594/x037/x927/936", "tile/entries/x1/000",
-        "tile/0/x999/x999/x999/x999/x999/x999/x999/999", "tile/0/000.p/256/",
-        "tile/entries/000\0", "tile/0/+12",
+        "tile/0/001.p/0",
+        "tile/0/1",
+        "tile/00/000",
+        "tile/64/000",
+        "tile/0/x000/001",
+        "tile/0/000.p/256",
+        "tile/0/000.p/01",
+        "tile/0/000/",
+        "tile/entries/000.p/",
+        "tile//000",
+        "tile/0/x001/234.p/255x",
+        "/tile/0/000",
+        "tile/-1/000",
+        "tile/0/x072/x057/x594/x037/x927/936",
+        "tile/entries/x1/000",
+        "tile/0/x999/x999/x999/x999/x999/x999/x999/999",
+        "tile/0/000.p/256/",
+        "tile/entries/000\0",
+        "tile/0/+12",
     };
     char name[32];
 
@@ -130,7 +149,8 @@ static void seeds_tile_bundle(json_t *tlog)
 
     seed("tile_bundle", "empty", "", 0);
     for (size_t i = 0; i < 3; i++) {
-        size_t n = unhex(json_string_value(json_array_get(entries, i)), e, sizeof e);
+        size_t n =
+            unhex(json_string_value(json_array_get(entries, i)), e, sizeof e);
         if (tile_bundle_append(buf, sizeof buf, &used, e, n) != 0)
             die("bundle");
     }
@@ -139,11 +159,15 @@ static void seeds_tile_bundle(json_t *tlog)
     /* The first record, then one byte of the second's length. */
     seed("tile_bundle", "truncated-length", buf, 2 + (size_t)buf[1] + 1);
     seed("tile_bundle", "zero-length-records", "\0\0\0\0\0\0", 6);
-    seed("tile_bundle", "claims-65535", "\xff\xff" "abc", 5);
+    seed("tile_bundle", "claims-65535",
+         "\xff\xff"
+         "abc",
+         5);
     seed("tile_bundle", "one-byte", "\x00", 1);
     used = 0;
     for (size_t i = 0; i < 256; i++) {
-        size_t n = unhex(json_string_value(json_array_get(entries, i % 70)), e, sizeof e);
+        size_t n = unhex(json_string_value(json_array_get(entries, i % 70)), e,
+                         sizeof e);
         if (tile_bundle_append(buf, sizeof buf, &used, e, n) != 0)
             die("bundle");
     }
@@ -155,16 +179,39 @@ static void seeds_tile_bundle(json_t *tlog)
 static void seeds_codec(void)
 {
     static const char *const b64[] = {
-        "", "AA==", "AAA=", "AAAA", "Arf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=",
-        "AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4", "AB==", "AAB=",
-        "AAA", "A===", "====", "AA=A", "AA ==", "-_==", "AA==\n", "AA==AA==",
-        "////", "+/+/",
+        "",
+        "AA==",
+        "AAA=",
+        "AAAA",
+        "Arf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=",
+        "AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4",
+        "AB==",
+        "AAB=",
+        "AAA",
+        "A===",
+        "====",
+        "AA=A",
+        "AA ==",
+        "-_==",
+        "AA==\n",
+        "AA==AA==",
+        "////",
+        "+/+/",
     };
     static const char *const hex[] = {
-        "", "00", "ff", "FF", "aB",
+        "",
+        "00",
+        "ff",
+        "FF",
+        "aB",
         "8a5bc6b7ad5e4bfdb97c2b5e0fa4d4b2cc0c5ce1d0e3aa0a2bd5b3c1e7c1e2d3",
         "8A5BC6B7AD5E4BFDB97C2B5E0FA4D4B2CC0C5CE1D0E3AA0A2BD5B3C1E7C1E2D3",
-        "0", "0g", "0x12", " 12", "12\n", "-1",
+        "0",
+        "0g",
+        "0x12",
+        " 12",
+        "12\n",
+        "-1",
     };
     char name[32];
 
@@ -189,8 +236,8 @@ static int encode(const struct entry *e, uint8_t *buf)
 }
 
 /* An ISSUE or REVOKE entry signed by the fuzz issuer key. */
-static void signed_entry(struct entry *e, uint8_t type, uint8_t fill, uint64_t ts,
-                         uint8_t reason)
+static void signed_entry(struct entry *e, uint8_t type, uint8_t fill,
+                         uint64_t ts, uint8_t reason)
 {
     memset(e, 0, sizeof *e);
     e->type = type;
@@ -283,7 +330,8 @@ static void seeds_note(json_t *tlog)
 {
     json_t *nv = json_object_get(tlog, "note");
     const char *vnote = json_string_value(json_object_get(nv, "signed_note"));
-    const char *body = json_string_value(json_object_get(nv, "checkpoint_body"));
+    const char *body =
+        json_string_value(json_object_get(nv, "checkpoint_body"));
     char line[FUZZ_COSIG_LINE_MAX], *note, *big;
     char text[256];
     size_t len;
@@ -349,36 +397,58 @@ static void seeds_note(json_t *tlog)
         buf[strlen("log.example.org+") + 1] ^= 0x01; /* key id */
         seed_str("note_keys", "wrong-key-id", buf);
     }
-    seed_str("note_keys", "type-2", "name+00000000+AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-    seed_str("note_keys", "short-id", "name+0000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-    seed_str("note_keys", "plus-in-name", "na+me+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    seed_str("note_keys", "type-2",
+             "name+00000000+AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    seed_str("note_keys", "short-id",
+             "name+0000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    seed_str("note_keys", "plus-in-name",
+             "na+me+00000000+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     seed_str("note_keys", "signer-no-prefix", "PRIVATE+name+00000000+AQ==");
 
     /* Checkpoint bodies and signed checkpoints. */
     seed_str("checkpoint", "vector-body", body);
     seed_str("checkpoint", "vector-signed", vnote);
     seed_str("checkpoint", "extension-lines",
-             "example.org/credlog-test\n70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\next one\next two\n");
-    seed_str("checkpoint", "empty-extension",
-             "example.org/credlog-test\n70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n\n");
-    seed_str("checkpoint", "leading-zero",
-             "example.org/credlog-test\n070\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n");
-    seed_str("checkpoint", "plus-sign",
-             "example.org/credlog-test\n+70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n");
-    seed_str("checkpoint", "negative",
-             "example.org/credlog-test\n-1\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n");
+             "example.org/"
+             "credlog-test\n70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA="
+             "\next one\next two\n");
+    seed_str(
+        "checkpoint", "empty-extension",
+        "example.org/"
+        "credlog-test\n70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n\n");
+    seed_str(
+        "checkpoint", "leading-zero",
+        "example.org/"
+        "credlog-test\n070\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n");
+    seed_str(
+        "checkpoint", "plus-sign",
+        "example.org/"
+        "credlog-test\n+70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n");
+    seed_str(
+        "checkpoint", "negative",
+        "example.org/"
+        "credlog-test\n-1\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n");
     seed_str("checkpoint", "size-zero",
-             "example.org/credlog-test\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
+             "example.org/credlog-test\n0\n47DEQpj8HBSa+/"
+             "TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
     seed_str("checkpoint", "size-max",
-             "example.org/credlog-test\n18446744073709551615\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n");
+             "example.org/"
+             "credlog-test\n18446744073709551615\nArf5tRRNIkEPoZtYC9cYY4+"
+             "As5P1ZUeejoNnUyFVyOA=\n");
     seed_str("checkpoint", "size-overflow",
-             "example.org/credlog-test\n18446744073709551616\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=\n");
+             "example.org/"
+             "credlog-test\n18446744073709551616\nArf5tRRNIkEPoZtYC9cYY4+"
+             "As5P1ZUeejoNnUyFVyOA=\n");
     seed_str("checkpoint", "no-final-newline",
-             "example.org/credlog-test\n70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=");
-    seed_str("checkpoint", "short-root", "example.org/credlog-test\n70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyO=\n");
+             "example.org/"
+             "credlog-test\n70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyOA=");
+    seed_str("checkpoint", "short-root",
+             "example.org/"
+             "credlog-test\n70\nArf5tRRNIkEPoZtYC9cYY4+As5P1ZUeejoNnUyFVyO=\n");
     seed_str("checkpoint", "two-lines", "example.org/credlog-test\n70\n");
-    note = sign("log.example.org\n3\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
-                fuzz_vector_signer());
+    note = sign(
+        "log.example.org\n3\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
+        fuzz_vector_signer());
     seed_str("checkpoint", "other-origin-signed", note);
     free(note);
 }
@@ -387,16 +457,19 @@ static void seeds_note(json_t *tlog)
 
 static void seeds_smt(json_t *smt)
 {
-    json_t *maps = json_object_get(smt, "maps"), *rejects = json_object_get(smt, "reject");
+    json_t *maps = json_object_get(smt, "maps"),
+           *rejects = json_object_get(smt, "reject");
     uint8_t buf[SMT_PROOF_MAX];
     char name[64];
     size_t i, j;
     json_t *m, *r;
 
-    json_array_foreach(maps, i, m) {
+    json_array_foreach(maps, i, m)
+    {
         json_t *proofs = json_object_get(m, "proofs"), *p;
         int kinds_seen[3] = {0, 0, 0};
-        json_array_foreach(proofs, j, p) {
+        json_array_foreach(proofs, j, p)
+        {
             int kind = (int)json_integer_value(json_object_get(p, "kind"));
             if (kind < 0 || kind > 2 || kinds_seen[kind] >= 2)
                 continue;
@@ -404,21 +477,26 @@ static void seeds_smt(json_t *smt)
             snprintf(name, sizeof name, "%s-%zu-kind%d",
                      json_string_value(json_object_get(m, "name")), j, kind);
             seed("smt_verify", name, buf,
-                 unhex(json_string_value(json_object_get(p, "proof")), buf, sizeof buf));
+                 unhex(json_string_value(json_object_get(p, "proof")), buf,
+                       sizeof buf));
         }
     }
-    json_array_foreach(rejects, i, r) {
+    json_array_foreach(rejects, i, r)
+    {
         snprintf(name, sizeof name, "reject-%zu", i);
         seed("smt_verify", name, buf,
-             unhex(json_string_value(json_object_get(r, "proof")), buf, sizeof buf));
+             unhex(json_string_value(json_object_get(r, "proof")), buf,
+                   sizeof buf));
     }
 
     /* Map operations (see fuzz_smt_map.c): shared prefixes, batches. */
     seed("smt_map", "one-key", "\x00\x10\x20\x01", 4);
     seed("smt_map", "siblings-255", "\x00\xff\xff\x01\x00\xfe\xfe\x02", 8);
-    seed("smt_map", "zero-and-one", "\x02\x00\x00\x01\x03\x00\x00\x02\x82\xff\x00\x03", 12);
+    seed("smt_map", "zero-and-one",
+         "\x02\x00\x00\x01\x03\x00\x00\x02\x82\xff\x00\x03", 12);
     seed("smt_map", "revoke-later",
-         "\x01\x01\x02\x05\x01\x03\x04\x06\xc1\x01\x02\x05\x80\x10\x11\x07", 16);
+         "\x01\x01\x02\x05\x01\x03\x04\x06\xc1\x01\x02\x05\x80\x10\x11\x07",
+         16);
     {
         uint8_t ops[64 * 4];
         for (int k = 0; k < 64; k++) {
@@ -449,8 +527,10 @@ static void seed_merkle(const char *name, uint8_t mode, unsigned a, unsigned b,
 
 static void seeds_merkle(void)
 {
-    static const unsigned incl[][2] = {{0, 1}, {5, 70}, {69, 70}, {255, 256}, {256, 300}, {0, 300}};
-    static const unsigned cons[][2] = {{1, 2}, {7, 70}, {64, 70}, {70, 70}, {255, 300}, {1, 300}};
+    static const unsigned incl[][2] = {{0, 1},     {5, 70},    {69, 70},
+                                       {255, 256}, {256, 300}, {0, 300}};
+    static const unsigned cons[][2] = {{1, 2},   {7, 70},    {64, 70},
+                                       {70, 70}, {255, 300}, {1, 300}};
     uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
     struct minilog ml;
     char name[48], text[64];
@@ -463,20 +543,26 @@ static void seeds_merkle(void)
     for (size_t i = 0; i < sizeof incl / sizeof incl[0]; i++) {
         size_t n = minilog_inclusion(&ml, incl[i][0], incl[i][1], proof);
         snprintf(name, sizeof name, "inclusion-%u-%u", incl[i][0], incl[i][1]);
-        seed_merkle(name, 0, incl[i][0], incl[i][1], (const uint8_t(*)[32])proof, n);
-        snprintf(name, sizeof name, "inclusion-%u-%u-edited", incl[i][0], incl[i][1]);
+        seed_merkle(name, 0, incl[i][0], incl[i][1],
+                    (const uint8_t(*)[32])proof, n);
+        snprintf(name, sizeof name, "inclusion-%u-%u-edited", incl[i][0],
+                 incl[i][1]);
         seed_merkle(name, 2, incl[i][0], incl[i][1], NULL, 0);
     }
     for (size_t i = 0; i < sizeof cons / sizeof cons[0]; i++) {
         size_t n = minilog_consistency(&ml, cons[i][0], cons[i][1], proof);
-        snprintf(name, sizeof name, "consistency-%u-%u", cons[i][0], cons[i][1]);
-        seed_merkle(name, 1, cons[i][0], cons[i][1], (const uint8_t(*)[32])proof, n);
-        snprintf(name, sizeof name, "consistency-%u-%u-edited", cons[i][0], cons[i][1]);
+        snprintf(name, sizeof name, "consistency-%u-%u", cons[i][0],
+                 cons[i][1]);
+        seed_merkle(name, 1, cons[i][0], cons[i][1],
+                    (const uint8_t(*)[32])proof, n);
+        snprintf(name, sizeof name, "consistency-%u-%u-edited", cons[i][0],
+                 cons[i][1]);
         seed_merkle(name, 3, cons[i][0], cons[i][1], NULL, 0);
     }
     seed_merkle("inclusion-out-of-range", 0, 300, 300, NULL, 0);
     seed_merkle("consistency-from-0", 1, 0, 5, NULL, 0);
-    seed("merkle_verify", "edit-all-ops", "\x03\x00\x07\x00\x46\x00\x01\x01\x02\x02\x03\x03\x04\x04\x05", 15);
+    seed("merkle_verify", "edit-all-ops",
+         "\x03\x00\x07\x00\x46\x00\x01\x01\x02\x02\x03\x03\x04\x04\x05", 15);
     minilog_free(&ml);
 }
 
@@ -510,7 +596,8 @@ static void seed_receipt_edit(const char *name, const struct client_receipt *r,
     seed_json("client_receipt", name, j);
 }
 
-static void seed_status_edit(const char *name, const struct client_status_proof *sp,
+static void seed_status_edit(const char *name,
+                             const struct client_status_proof *sp,
                              const char *key, json_t *val)
 {
     json_t *j = client_status_proof_to_json(sp);
@@ -539,7 +626,8 @@ static void seeds_client(void)
     struct entry e;
     struct client_receipt ra, ra3, rrev, rkey;
     struct client_status_proof sa, sb, sc;
-    uint8_t cred_a[32], cred_b[32], cred_c[32], cons[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
+    uint8_t cred_a[32], cred_b[32], cred_c[32],
+        cons[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
     uint64_t idx_a, idx_b, idx_rb, size3;
     size_t ncons;
     char *text;
@@ -556,14 +644,16 @@ static void seeds_client(void)
     memset(cred_c, 0xc3, 32);
     minilog_append_key(&ml, ENTRY_KEY_ADD, fuzz_issuer_signer(), T0);
     minilog_append_map(&ml, T0, NULL);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred_a, fuzz_issuer_signer(), T0 + 1000, 0);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred_a, fuzz_issuer_signer(),
+                         T0 + 1000, 0);
     idx_a = minilog_append(&ml, &e);
     size3 = ml.n;
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred_b, fuzz_issuer_signer(), T0 + 2000, 0);
+    minilog_signed_entry(&e, ENTRY_ISSUE, cred_b, fuzz_issuer_signer(),
+                         T0 + 2000, 0);
     idx_b = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_a, idx_a, SMT_NONE);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred_b, fuzz_issuer_signer(), T0 + 3000,
-                         ENTRY_REASON_MISCONDUCT);
+    minilog_signed_entry(&e, ENTRY_REVOKE, cred_b, fuzz_issuer_signer(),
+                         T0 + 3000, ENTRY_REASON_MISCONDUCT);
     idx_rb = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_b, idx_b, idx_rb);
     minilog_append_map(&ml, T0 + 4000, NULL);
@@ -579,31 +669,38 @@ static void seeds_client(void)
 
     /* Receipts. */
     seed_json("client_receipt", "issue", client_receipt_to_json(&ra));
-    seed_json("client_receipt", "issue-older-checkpoint", client_receipt_to_json(&ra3));
+    seed_json("client_receipt", "issue-older-checkpoint",
+              client_receipt_to_json(&ra3));
     seed_json("client_receipt", "revoke", client_receipt_to_json(&rrev));
     seed_json("client_receipt", "key-size-1", client_receipt_to_json(&rkey));
     seed_receipt_edit("no-checkpoint", &ra, "checkpoint", NULL);
     seed_receipt_edit("empty-checkpoint", &ra, "checkpoint", json_string(""));
-    seed_receipt_edit("nul-in-checkpoint", &ra, "checkpoint", json_stringn("a\0b\n", 4));
+    seed_receipt_edit("nul-in-checkpoint", &ra, "checkpoint",
+                      json_stringn("a\0b\n", 4));
     seed_receipt_edit("negative-index", &ra, "index", json_integer(-1));
     seed_receipt_edit("string-index", &ra, "index", json_string("2"));
     seed_receipt_edit("real-index", &ra, "index", json_real(2.0));
     seed_receipt_edit("entry-bad-b64", &ra, "entry", json_string("AQ="));
     seed_receipt_edit("entry-empty", &ra, "entry", json_string(""));
-    seed_receipt_edit("inclusion-not-array", &ra, "inclusion", json_string("00"));
+    seed_receipt_edit("inclusion-not-array", &ra, "inclusion",
+                      json_string("00"));
     arr = json_array();
     json_array_append_new(arr, json_string("00"));
     seed_receipt_edit("inclusion-short-hash", &ra, "inclusion", arr);
     arr = json_array();
     for (int i = 0; i < MERKLE_MAX_PROOF + 1; i++)
-        json_array_append_new(arr, json_string("0000000000000000000000000000000000000000000000000000000000000000"));
+        json_array_append_new(arr,
+                              json_string("000000000000000000000000000000000000"
+                                          "0000000000000000000000000000"));
     seed_receipt_edit("inclusion-too-long", &ra, "inclusion", arr);
     seed_str("client_receipt", "not-json", "{\"index\": 2,");
     seed_str("client_receipt", "array", "[]");
     seed_str("client_receipt", "duplicate-key",
-             "{\"index\": 2, \"index\": 3, \"entry\": \"AQ==\", \"inclusion\": [], \"checkpoint\": \"x\\n\"}");
+             "{\"index\": 2, \"index\": 3, \"entry\": \"AQ==\", \"inclusion\": "
+             "[], \"checkpoint\": \"x\\n\"}");
     seed_str("client_receipt", "huge-index",
-             "{\"index\": 18446744073709551616, \"entry\": \"AQ==\", \"inclusion\": [], \"checkpoint\": \"x\\n\"}");
+             "{\"index\": 18446744073709551616, \"entry\": \"AQ==\", "
+             "\"inclusion\": [], \"checkpoint\": \"x\\n\"}");
 
     /* Status proofs. */
     seed_json("client_status", "active", client_status_proof_to_json(&sa));
@@ -613,14 +710,17 @@ static void seeds_client(void)
     seed_status_edit("claims-revoked", &sa, "status", json_string("revoked"));
     seed_status_edit("issue-null", &sa, "issue", json_null());
     seed_status_edit("no-map", &sa, "map", NULL);
-    seed_status_edit("map-proof-one-byte", &sa, "map_proof", json_string("AQ=="));
+    seed_status_edit("map-proof-one-byte", &sa, "map_proof",
+                     json_string("AQ=="));
     seed_status_edit("hash-short", &sa, "credential_hash", json_string("a1a1"));
     seed_status_edit("hash-upper", &sa, "credential_hash",
-                     json_string("A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1"));
+                     json_string("A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A1A"
+                                 "1A1A1A1A1A1A1A1A1A1"));
 
     /* Bundles. */
-    if (client_bundle_format(&sa, &ra3, (const uint8_t(*)[MERKLE_HASH_SIZE])cons, ncons, size3,
-                             ml.n, &text) != 0)
+    if (client_bundle_format(&sa, &ra3,
+                             (const uint8_t(*)[MERKLE_HASH_SIZE])cons, ncons,
+                             size3, ml.n, &text) != 0)
         die("bundle");
     seed_str("client_bundle", "active-receipt-consistency", text);
     free(text);
@@ -644,7 +744,8 @@ static void seeds_client(void)
     json_object_set_new(j, "format", json_string("credlog-status-bundle/v2"));
     json_object_set_new(j, "status_proof", client_status_proof_to_json(&sa));
     seed_json("client_bundle", "wrong-format", j);
-    seed_str("client_bundle", "format-only", "{\"format\": \"credlog-status-bundle/v1\"}");
+    seed_str("client_bundle", "format-only",
+             "{\"format\": \"credlog-status-bundle/v1\"}");
 
     /* tlog-proofs. */
     seed_tlog("issue", &ra);
@@ -675,7 +776,8 @@ static void seeds_client(void)
 
 /* ---- logd: submissions, query strings, issuers files ---- */
 
-static json_t *submission(uint8_t type, uint8_t fill, uint64_t ts, uint8_t reason)
+static json_t *submission(uint8_t type, uint8_t fill, uint64_t ts,
+                          uint8_t reason)
 {
     struct entry e;
 
@@ -695,7 +797,8 @@ static void seed_body(const char *name, json_t *subs)
 /* One ISSUE submission with field key set to val (NULL: removed). */
 static void seed_sub_edit(const char *name, const char *key, json_t *val)
 {
-    json_t *sub = submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0), *arr = json_array();
+    json_t *sub = submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0),
+           *arr = json_array();
 
     if (val == NULL)
         json_object_del(sub, key);
@@ -708,33 +811,58 @@ static void seed_sub_edit(const char *name, const char *key, json_t *val)
 static void seeds_logd(void)
 {
     static const char *const queries[] = {
-        "\x00index=5&size=10", "\x00size=10&index=5", "\x01" "from=1&to=2",
-        "\x01to=9223372036854775807&from=1", "\x00index=05&size=1",
-        "\x00index=+5&size=1", "\x00index=-1&size=1",
-        "\x00index=1&size=9223372036854775808", "\x00index=1&size=2&",
-        "\x00index=1&&size=2", "\x00index=1&index=2", "\x00index=1",
-        "\x00index=1&size=2&x=3", "\x02index=0", "\x02" "0", "\x02" "18446744073709551615",
-        "\x03", "\x03x=1", "\x00=1&size=2", "\x00index&size=2", "\x00index=1%26size=2",
-        "\x00index=1 &size=2", "\x02index=9999999999999999999",
+        "\x00index=5&size=10",
+        "\x00size=10&index=5",
+        "\x01"
+        "from=1&to=2",
+        "\x01to=9223372036854775807&from=1",
+        "\x00index=05&size=1",
+        "\x00index=+5&size=1",
+        "\x00index=-1&size=1",
+        "\x00index=1&size=9223372036854775808",
+        "\x00index=1&size=2&",
+        "\x00index=1&&size=2",
+        "\x00index=1&index=2",
+        "\x00index=1",
+        "\x00index=1&size=2&x=3",
+        "\x02index=0",
+        "\x02"
+        "0",
+        "\x02"
+        "18446744073709551615",
+        "\x03",
+        "\x03x=1",
+        "\x00=1&size=2",
+        "\x00index&size=2",
+        "\x00index=1%26size=2",
+        "\x00index=1 &size=2",
+        "\x02index=9999999999999999999",
     };
     json_t *arr;
     char name[32], buf[3 * NOTE_KEY_TEXT_MAX + 200];
-    char vkey[NOTE_KEY_TEXT_MAX], lkey[NOTE_KEY_TEXT_MAX], wkey[NOTE_KEY_TEXT_MAX];
+    char vkey[NOTE_KEY_TEXT_MAX], lkey[NOTE_KEY_TEXT_MAX],
+        wkey[NOTE_KEY_TEXT_MAX];
 
     arr = json_array();
-    json_array_append_new(arr, submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0));
+    json_array_append_new(arr,
+                          submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0));
     seed_body("issue", arr);
     arr = json_array();
     json_array_append_new(arr, submission(ENTRY_REVOKE, 0xb2, 1767225603000ull,
                                           ENTRY_REASON_SUPERSEDED));
     seed_body("revoke", arr);
     arr = json_array();
-    json_array_append_new(arr, submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0));
-    json_array_append_new(arr, submission(ENTRY_ISSUE, 0xb2, 1767225602000ull, 0));
-    json_array_append_new(arr, submission(ENTRY_REVOKE, 0xb2, 1767225603000ull, 0));
+    json_array_append_new(arr,
+                          submission(ENTRY_ISSUE, 0xa1, 1767225601000ull, 0));
+    json_array_append_new(arr,
+                          submission(ENTRY_ISSUE, 0xb2, 1767225602000ull, 0));
+    json_array_append_new(arr,
+                          submission(ENTRY_REVOKE, 0xb2, 1767225603000ull, 0));
     seed_body("three", arr);
     arr = json_array();
-    json_array_append_new(arr, submission(ENTRY_ISSUE, 0xa1, 1767225600000ull + 3 * 86400000ull, 0));
+    json_array_append_new(
+        arr,
+        submission(ENTRY_ISSUE, 0xa1, 1767225600000ull + 3 * 86400000ull, 0));
     seed_body("future-timestamp", arr);
     seed_sub_edit("extra-field", "extra", json_true());
     seed_sub_edit("no-signature", "signature", NULL);
@@ -746,13 +874,17 @@ static void seeds_logd(void)
     seed_sub_edit("issuer-unknown", "issuer", json_string("other.example"));
     seed_sub_edit("key-id-upper", "key_id", json_string("ABCDEF01"));
     seed_sub_edit("key-id-short", "key_id", json_string("abcdef0"));
-    seed_sub_edit("hash-63", "credential_hash",
-                  json_string("a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a"));
-    seed_sub_edit("signature-63-bytes", "signature", json_string(
-        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+    seed_sub_edit(
+        "hash-63", "credential_hash",
+        json_string(
+            "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a"));
+    seed_sub_edit("signature-63-bytes", "signature",
+                  json_string("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                              "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
     seed_str("logd_submission", "empty-entries", "{\"entries\": []}");
     seed_str("logd_submission", "not-array", "{\"entries\": {}}");
-    seed_str("logd_submission", "extra-top-field", "{\"entries\": [], \"x\": 1}");
+    seed_str("logd_submission", "extra-top-field",
+             "{\"entries\": [], \"x\": 1}");
     seed_str("logd_submission", "not-json", "{\"entries\": [");
     seed_str("logd_submission", "array-of-null", "{\"entries\": [null]}");
 
@@ -803,6 +935,7 @@ int main(int argc, char **argv)
     seeds_logd();
     json_decref(tlog);
     json_decref(smt);
-    printf("fuzz_make_seeds: %lu seeds written under %s\n", written, corpus_dir);
+    printf("fuzz_make_seeds: %lu seeds written under %s\n", written,
+           corpus_dir);
     return 0;
 }

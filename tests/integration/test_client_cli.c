@@ -19,7 +19,8 @@ static char dir[4096];
 static struct minilog ml;
 static struct note_signer issuer;
 static char vkey[NOTE_KEY_TEXT_MAX + 1];
-static const uint64_t T0 = 1767225600000ull; /* issuers' timestamps: 2026-01-01 */
+static const uint64_t T0 =
+    1767225600000ull;     /* issuers' timestamps: 2026-01-01 */
 static uint64_t now0;     /* the local clock when the test started */
 static uint64_t last_map; /* the time of ml's last MAP entry */
 
@@ -38,7 +39,8 @@ static void path_in(char *buf, size_t cap, const char *name)
 
 static void test_help_and_usage(void)
 {
-    static const char *cmds[] = {"keygen", "issue", "revoke", "verify", "status", "receipt", "monitor"};
+    static const char *cmds[] = {"keygen", "issue",   "revoke", "verify",
+                                 "status", "receipt", "monitor"};
     struct tu_run r;
     char want[64];
 
@@ -66,10 +68,12 @@ static void test_help_and_usage(void)
         TU_EXPECT(&r, 2, "--help");
         tu_run_free(&r);
     }
-    TU_CREDLOG(&r, "issue", "--log", "http://127.0.0.1:1", "--key", "/nonexistent", "--hash", "abc");
+    TU_CREDLOG(&r, "issue", "--log", "http://127.0.0.1:1", "--key",
+               "/nonexistent", "--hash", "abc");
     TU_EXPECT(&r, 2, "not a 64-digit hex hash");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "revoke", "--log", "http://x", "--key", "k", "--reason", "bored", "f");
+    TU_CREDLOG(&r, "revoke", "--log", "http://x", "--key", "k", "--reason",
+               "bored", "f");
     TU_EXPECT(&r, 2, "unknown reason");
     tu_run_free(&r);
     TU_CREDLOG(&r, "verify", "--log-key", vkey, "a", "b");
@@ -125,7 +129,8 @@ static void test_keygen(void)
 }
 
 /* Writes a credential file and returns its hash. */
-static void make_credential(const char *name, const char *content, uint8_t hash[32])
+static void make_credential(const char *name, const char *content,
+                            uint8_t hash[32])
 {
     char path[4200];
 
@@ -164,12 +169,14 @@ static void test_verify(void)
     struct tu_run r;
     struct entry e;
     struct minilog other;
-    char file[4200], rpath[4300], tpath[4300], bundle[4300], vkey_file[4200], other_key[400];
+    char file[4200], rpath[4300], tpath[4300], bundle[4300], vkey_file[4200],
+        other_key[400];
     char unknown[4200], *text;
     uint8_t h[32], hu[32];
     uint64_t i;
 
-    make_credential("diploma.json", "{\"id\":\"7f3a\",\"name\":\"A. Student\"}\n", h);
+    make_credential("diploma.json",
+                    "{\"id\":\"7f3a\",\"name\":\"A. Student\"}\n", h);
     path_in(file, sizeof file, "diploma.json");
     snprintf(rpath, sizeof rpath, "%s.receipt.json", file);
     i = issue_in_log("diploma.json", h);
@@ -194,7 +201,8 @@ static void test_verify(void)
     minilog_init(&other, "log.example.org", 99);
     note_verifier_format(&other.vkey, other_key, sizeof other_key);
     TU_CREDLOG(&r, "verify", "--log-key", other_key, file);
-    TU_EXPECT(&r, 2, "INVALID: receipt: checkpoint is not signed by the log key");
+    TU_EXPECT(&r, 2,
+              "INVALID: receipt: checkpoint is not signed by the log key");
     tu_run_free(&r);
     /* A receipt really made by another log (and its key): still not ours. */
     {
@@ -213,7 +221,8 @@ static void test_verify(void)
         TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", fpath);
         TU_EXPECT(&r, 2, "INVALID");
         tu_run_free(&r);
-        TU_CREDLOG(&r, "verify", "--log-key", other_key, file, "--receipt", fpath);
+        TU_CREDLOG(&r, "verify", "--log-key", other_key, file, "--receipt",
+                   fpath);
         TU_EXPECT(&r, 0, "VALID");
         tu_run_free(&r);
         free(text);
@@ -247,7 +256,8 @@ static void test_verify(void)
         char trpath[4300];
         snprintf(trpath, sizeof trpath, "%s/t.receipt.json", dir);
         for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
-            char *orig = tu_read(rpath, NULL), *at = strstr(orig, edits[k][0]), *mod;
+            char *orig = tu_read(rpath, NULL), *at = strstr(orig, edits[k][0]),
+                 *mod;
             REQUIRE(at != NULL);
             mod = malloc(strlen(orig) + 8);
             size_t pre = (size_t)(at - orig);
@@ -263,8 +273,10 @@ static void test_verify(void)
                     mod[last] = mod[last] == 'f' ? 'e' : 'f';
             }
             tu_write(trpath, mod, strlen(mod));
-            TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", trpath);
-            CHECK_MSG(r.status == 2 && (strstr(r.out, "INVALID") || strstr(r.err, "credlog:")),
+            TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt",
+                       trpath);
+            CHECK_MSG(r.status == 2 && (strstr(r.out, "INVALID") ||
+                                        strstr(r.err, "credlog:")),
                       "edit %zu: exit %d\n%s%s", k, r.status, r.out, r.err);
             tu_run_free(&r);
             free(mod);
@@ -284,7 +296,8 @@ static void test_verify(void)
     tu_run_free(&r);
     snprintf(tpath, sizeof tpath, "%s.tlog-proof", file);
     text = tu_read(tpath, NULL);
-    CHECK(text != NULL && strncmp(text, "c2sp.org/tlog-proof@v1\nextra ", 29) == 0);
+    CHECK(text != NULL &&
+          strncmp(text, "c2sp.org/tlog-proof@v1\nextra ", 29) == 0);
     {
         char want[32];
         snprintf(want, sizeof want, "\nindex %llu\n", (unsigned long long)i);
@@ -294,7 +307,8 @@ static void test_verify(void)
     TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", tpath);
     TU_EXPECT(&r, 0, "VALID");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "receipt", "--tlog-proof", "--log-key", other_key, rpath, "--out", "-");
+    TU_CREDLOG(&r, "receipt", "--tlog-proof", "--log-key", other_key, rpath,
+               "--out", "-");
     TU_EXPECT(&r, 2, "does not verify");
     tu_run_free(&r);
 
@@ -305,8 +319,10 @@ static void test_verify(void)
     {
         char asof[100];
         snprintf(asof, sizeof asof, "not revoked as of ");
-        client_time_format(last_map, asof + strlen(asof), sizeof asof - strlen(asof));
-        CHECK_MSG(strstr(r.out, asof) != NULL, "want \"%s\" in %s", asof, r.out);
+        client_time_format(last_map, asof + strlen(asof),
+                           sizeof asof - strlen(asof));
+        CHECK_MSG(strstr(r.out, asof) != NULL, "want \"%s\" in %s", asof,
+                  r.out);
     }
     tu_run_free(&r);
     /* Pinned on first use: no --log-key needed now, a different one refused. */
@@ -329,7 +345,8 @@ static void test_verify(void)
     }
 
     /* Revoke in the log; the receipt's checkpoint is now older: consistency. */
-    minilog_signed_entry(&e, ENTRY_REVOKE, h, &issuer, T0 + 86400000, ENTRY_REASON_ISSUED_IN_ERROR);
+    minilog_signed_entry(&e, ENTRY_REVOKE, h, &issuer, T0 + 86400000,
+                         ENTRY_REASON_ISSUED_IN_ERROR);
     minilog_map_set(&ml, h, i, minilog_append(&ml, &e));
     append_map(now0 - CLIENT_HOUR_MS);
     tu_server_publish(&srv);
@@ -342,21 +359,24 @@ static void test_verify(void)
 
     /* status --save, then verify the bundle with the server gone. */
     path_in(bundle, sizeof bundle, "diploma.bundle");
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", vkey, file, "--save", bundle);
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", vkey, file,
+               "--save", bundle);
     TU_EXPECT(&r, 1, "REVOKED");
     tu_run_free(&r);
     tu_server_stop(&srv);
     TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--bundle", bundle);
     TU_EXPECT(&r, 1, "REVOKED");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--bundle", bundle, "--json");
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--bundle", bundle,
+               "--json");
     TU_EXPECT(&r, 1, "\"consistency_checked\": true");
     tu_run_free(&r);
     TU_CREDLOG(&r, "verify", "--log-key", other_key, file, "--bundle", bundle);
     TU_EXPECT(&r, 2, "INVALID");
     tu_run_free(&r);
     /* The network is down: online verification is an error, not a verdict. */
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--timeout", "5", file);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--timeout",
+               "5", file);
     TU_EXPECT(&r, 2, "credlog:");
     tu_run_free(&r);
     minilog_free(&other);
@@ -383,7 +403,8 @@ static void test_max_age(void)
     struct tu_server srv;
     struct tu_run r;
     struct entry e;
-    char key[NOTE_KEY_TEXT_MAX + 1], fa[4200], fb[4200], bundle[4200], hex[65], want[200];
+    char key[NOTE_KEY_TEXT_MAX + 1], fa[4200], fb[4200], bundle[4200], hex[65],
+        want[200];
     uint8_t ha[32], hb[32], hu[32];
     uint64_t now = client_clock_now_ms(), ia;
 
@@ -409,9 +430,12 @@ static void test_max_age(void)
      * ISSUED alike, saying how old and which limit. */
     TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
     TU_EXPECT(&r, 2, "INVALID: status proof is 1 day 1 hour old (as of ");
-    CHECK(strstr(r.out, "older than the maximum age of 1 day: the credential may have been "
-                        "revoked since") != NULL &&
-          strstr(r.out, "--max-age") != NULL);
+    CHECK(
+        strstr(
+            r.out,
+            "older than the maximum age of 1 day: the credential may have been "
+            "revoked since") != NULL &&
+        strstr(r.out, "--max-age") != NULL);
     tu_run_free(&r);
     TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--json");
     TU_EXPECT(&r, 2, "\"stale\": true");
@@ -422,59 +446,71 @@ static void test_max_age(void)
     TU_EXPECT(&r, 2, "may have been issued since");
     tu_run_free(&r);
     /* A stale answer is not saved. */
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save", bundle);
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save",
+               bundle);
     TU_EXPECT(&r, 2, "not saving");
     CHECK(!tu_exists(bundle));
     tu_run_free(&r);
 
     /* A larger --max-age, or none, accepts it; smaller ones do not. */
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "26h");
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+               "--max-age", "26h");
     TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "2d");
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+               "--max-age", "2d");
     TU_EXPECT(&r, 0, "VALID");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "none");
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+               "--max-age", "none");
     TU_EXPECT(&r, 0, "VALID");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "90m");
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+               "--max-age", "90m");
     TU_EXPECT(&r, 2, "older than the maximum age of 1 hour 30 minutes");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "3600");
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+               "--max-age", "3600");
     TU_EXPECT(&r, 2, "older than the maximum age of 1 hour:");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "86400s");
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+               "--max-age", "86400s");
     TU_EXPECT(&r, 2, "older than the maximum age of 1 day:");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex, "--max-age", "30h");
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex,
+               "--max-age", "30h");
     TU_EXPECT(&r, 1, "NOT ISSUED");
     tu_run_free(&r);
 
     /* Offline, a bundle has no maximum age unless one is given. */
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save", bundle, "--max-age",
-               "none");
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save",
+               bundle, "--max-age", "none");
     TU_EXPECT(&r, 0, "VALID");
     CHECK(tu_exists(bundle));
     tu_run_free(&r);
     TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle);
     TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle, "--max-age", "1d");
+    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle,
+               "--max-age", "1d");
     TU_EXPECT(&r, 2, "INVALID: status proof is 1 day 1 hour old");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle, "--max-age", "7d");
+    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle,
+               "--max-age", "7d");
     TU_EXPECT(&r, 0, "VALID");
     tu_run_free(&r);
 
     /* A stale proof of a revocation is still a revocation. */
-    minilog_signed_entry(&e, ENTRY_REVOKE, ha, &issuer, T0 + 1, ENTRY_REASON_SUPERSEDED);
+    minilog_signed_entry(&e, ENTRY_REVOKE, ha, &issuer, T0 + 1,
+                         ENTRY_REASON_SUPERSEDED);
     minilog_map_set(&log, ha, ia, minilog_append(&log, &e));
     minilog_append_map(&log, now - 25 * CLIENT_HOUR_MS + 1000, NULL);
     tu_server_publish(&srv);
     TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
     TU_EXPECT(&r, 1, "REVOKED");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", "1m");
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+               "--max-age", "1m");
     TU_EXPECT(&r, 1, "REVOKED");
     tu_run_free(&r);
 
@@ -490,12 +526,15 @@ static void test_max_age(void)
     tu_server_publish(&srv);
     TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb);
     TU_EXPECT(&r, 2, "INVALID: status proof is dated 2 hours ");
-    CHECK(strstr(r.out, "in the future") != NULL && strstr(r.out, "clock") != NULL);
+    CHECK(strstr(r.out, "in the future") != NULL &&
+          strstr(r.out, "clock") != NULL);
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb, "--max-age", "none", "--json");
+    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb,
+               "--max-age", "none", "--json");
     TU_EXPECT(&r, 2, "\"future\": true");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex, "--max-age", "none");
+    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex,
+               "--max-age", "none");
     TU_EXPECT(&r, 2, "in the future");
     tu_run_free(&r);
     TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
@@ -504,11 +543,24 @@ static void test_max_age(void)
 
     /* The syntax. */
     {
-        static const char *bad[] = {"0", "-5", "+5", "1.5h", "1x", "h", "", " 1h", "1h ", "1hh",
-                                    "1H", "36501d", "99999999999999999999"};
+        static const char *bad[] = {"0",
+                                    "-5",
+                                    "+5",
+                                    "1.5h",
+                                    "1x",
+                                    "h",
+                                    "",
+                                    " 1h",
+                                    "1h ",
+                                    "1hh",
+                                    "1H",
+                                    "36501d",
+                                    "99999999999999999999"};
         for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-            TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--max-age", bad[k]);
-            CHECK_MSG(r.status == 2 && strstr(r.err, "--max-age wants a duration") != NULL,
+            TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                       "--max-age", bad[k]);
+            CHECK_MSG(r.status == 2 &&
+                          strstr(r.err, "--max-age wants a duration") != NULL,
                       "--max-age '%s': exit %d\n%s", bad[k], r.status, r.err);
             tu_run_free(&r);
         }
@@ -533,11 +585,12 @@ static void test_tls(void)
     path_in(file, sizeof file, "diploma.json");
     path_in(state, sizeof state, "tls-monitor");
     tu_server_start_tls(&srv, &ml, cert);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert", cert, file);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert",
+               cert, file);
     TU_EXPECT(&r, 1, "REVOKED");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--cacert", cert, "--state",
-               state, "--once");
+    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--cacert",
+               cert, "--state", state, "--once");
     TU_EXPECT(&r, 0, "first check");
     tu_run_free(&r);
     /* Not trusted without the CA file; a missing CA file is an error. */
@@ -545,8 +598,8 @@ static void test_tls(void)
     TU_EXPECT(&r, 2, "TLS");
     CHECK(strstr(r.out, "REVOKED") == NULL && strstr(r.out, "VALID") == NULL);
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert", "/nonexistent.pem",
-               file);
+    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert",
+               "/nonexistent.pem", file);
     TU_EXPECT(&r, 2, "cannot load CA certificates from /nonexistent.pem");
     tu_run_free(&r);
     tu_server_stop(&srv);

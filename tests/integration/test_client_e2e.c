@@ -63,7 +63,6 @@ static void run_e2e(void)
     const char *args[320];
     uint64_t last_write;
 
-
     /* The institution makes its key; the operator authorizes it. */
     snprintf(key_prefix, sizeof key_prefix, "%s/avans", dir);
     snprintf(key_file, sizeof key_file, "%s.key", key_prefix);
@@ -72,20 +71,26 @@ static void run_e2e(void)
     tu_run_free(&r);
     snprintf(path, sizeof path, "%s.vkey", key_prefix);
     text = tu_read(path, NULL);
-    REQUIRE(text != NULL && note_verifier_parse(text, strlen(text), &issuer) == 0);
+    REQUIRE(text != NULL &&
+            note_verifier_parse(text, strlen(text), &issuer) == 0);
     free(text);
     REQUIRE(logd_proc_init(&p, "log.credlog.test", &issuer, 1) == 0);
     REQUIRE(logd_proc_start(&p, NULL) == 0);
 
     /* Issue two credentials. */
-    write_credential("diploma-1.json", "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"BSc\"}\n");
-    write_credential("diploma-2.json", "{\"id\":\"77f0aa12\",\"name\":\"Bob\",\"degree\":\"MSc\"}\n");
+    write_credential(
+        "diploma-1.json",
+        "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"BSc\"}\n");
+    write_credential(
+        "diploma-2.json",
+        "{\"id\":\"77f0aa12\",\"name\":\"Bob\",\"degree\":\"MSc\"}\n");
     write_credential("never.json", "{\"id\":\"00000000\",\"name\":\"Eve\"}\n");
     char d1[1200], d2[1200], never[1200];
     file_path(d1, sizeof d1, "diploma-1.json");
     file_path(d2, sizeof d2, "diploma-2.json");
     file_path(never, sizeof never, "never.json");
-    TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, "--log-key", p.vkey_path, d1, d2);
+    TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, "--log-key",
+               p.vkey_path, d1, d2);
     TU_EXPECT(&r, 0, "issued");
     tu_run_free(&r);
     snprintf(path, sizeof path, "%s.receipt.json", d1);
@@ -103,13 +108,15 @@ static void run_e2e(void)
     TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, d1);
     TU_EXPECT(&r, 0, "already issued");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, "--hash",
-               "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+    TU_CREDLOG(
+        &r, "issue", "--log", p.url, "--key", key_file, "--hash",
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
     TU_EXPECT(&r, 0, "\"credential_hash\":\"00112233445566778899aabbccddeeff");
     tu_run_free(&r);
 
     /* Revoke one. */
-    TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, "--reason", "superseded", d2);
+    TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, "--reason",
+               "superseded", d2);
     TU_EXPECT(&r, 0, "revoked");
     tu_run_free(&r);
     TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, d2);
@@ -132,7 +139,9 @@ static void run_e2e(void)
     tu_run_free(&r);
 
     /* Tampered file (its receipt is diploma-1's). */
-    write_credential("tampered.json", "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"PhD\"}\n");
+    write_credential(
+        "tampered.json",
+        "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"PhD\"}\n");
     copy_receipt("diploma-1.json", "tampered.json", NULL);
     file_path(path, sizeof path, "tampered.json");
     TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
@@ -142,7 +151,9 @@ static void run_e2e(void)
     TU_EXPECT(&r, 2, "INVALID");
     tu_run_free(&r);
     /* Tampered receipt: a changed inclusion hash. */
-    write_credential("copy.json", "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"BSc\"}\n");
+    write_credential(
+        "copy.json",
+        "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"BSc\"}\n");
     copy_receipt("diploma-1.json", "copy.json", "\"inclusion\": [\n    \"");
     file_path(path, sizeof path, "copy.json");
     TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
@@ -154,11 +165,13 @@ static void run_e2e(void)
     REQUIRE(logd_proc_start(&other, NULL) == 0);
     write_credential("elsewhere.json", "{\"id\":\"a9a9a9a9\"}\n");
     file_path(path, sizeof path, "elsewhere.json");
-    TU_CREDLOG(&r, "issue", "--log", other.url, "--key", key_file, "--log-key", other.log_vkey, path);
+    TU_CREDLOG(&r, "issue", "--log", other.url, "--key", key_file, "--log-key",
+               other.log_vkey, path);
     TU_EXPECT(&r, 0, "issued");
     tu_run_free(&r);
     TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
-    TU_EXPECT(&r, 2, "INVALID: receipt: checkpoint is not signed by the log key");
+    TU_EXPECT(&r, 2,
+              "INVALID: receipt: checkpoint is not signed by the log key");
     tu_run_free(&r);
     TU_CREDLOG(&r, "verify", "--log-key", other.log_vkey, path);
     TU_EXPECT(&r, 0, "VALID");
@@ -168,7 +181,8 @@ static void run_e2e(void)
 
     /* The monitor follows the log across runs. */
     snprintf(state, sizeof state, "%s/monitor", dir);
-    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+               "--state", state, "--once");
     TU_EXPECT(&r, 0, "first check");
     CHECK(strstr(r.out, "avans.nl") != NULL);
     tu_run_free(&r);
@@ -196,19 +210,24 @@ static void run_e2e(void)
         TU_EXPECT(&r, 0, "issued bulk-299.txt");
         tu_run_free(&r);
     }
-    last_write = client_clock_now_ms(); /* p's last batch, so its last MAP entry */
-    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    last_write =
+        client_clock_now_ms(); /* p's last batch, so its last MAP entry */
+    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+               "--state", state, "--once");
     TU_EXPECT(&r, 0, "consistent");
-    CHECK(strstr(r.out, "303") != NULL); /* d1, hash, bulk: 302 issued + diploma-2 */
+    CHECK(strstr(r.out, "303") !=
+          NULL); /* d1, hash, bulk: 302 issued + diploma-2 */
     tu_run_free(&r);
 
     /* status --save, then the bundle verifies with logd stopped. */
     snprintf(bundle, sizeof bundle, "%s/diploma-2.bundle", dir);
-    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d2, "--save", bundle);
+    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d2,
+               "--save", bundle);
     TU_EXPECT(&r, 1, "REVOKED");
     tu_run_free(&r);
     snprintf(path2, sizeof path2, "%s/diploma-1.bundle", dir);
-    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1, "--save", path2);
+    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1,
+               "--save", path2);
     TU_EXPECT(&r, 0, "VALID");
     tu_run_free(&r);
     CHECK(logd_proc_stop(&p) == 0);
@@ -218,14 +237,16 @@ static void run_e2e(void)
     TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2);
     TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, "--timeout", "5", d1);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
+               "--timeout", "5", d1);
     TU_EXPECT(&r, 2, "credlog:");
     tu_run_free(&r);
 
     /* After a restart the monitor continues where it stopped. */
     REQUIRE(logd_proc_start(&p, NULL) == 0);
     tu_forget_pins();
-    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+               "--state", state, "--once");
     TU_EXPECT(&r, 0, NULL);
     CHECK(strstr(r.out, "first check") == NULL);
     tu_run_free(&r);
@@ -254,15 +275,18 @@ static void run_e2e(void)
         TU_EXPECT(&r, 0, NULL);
         tu_run_free(&r);
     }
-    TU_CREDLOG(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_CREDLOG(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey,
+               "--state", state, "--once");
     TU_EXPECT(&r, 1, "ALERT: fork");
     CHECK(strstr(r.out, "checkpoint verified before:") != NULL);
     tu_run_free(&r);
     /* The real log is still fine, and the fork still alerts. */
-    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+               "--state", state, "--once");
     TU_EXPECT(&r, 0, NULL);
     tu_run_free(&r);
-    TU_CREDLOG(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey, "--state", state, "--once");
+    TU_CREDLOG(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey,
+               "--state", state, "--once");
     TU_EXPECT(&r, 1, "ALERT");
     tu_run_free(&r);
     /* A verifier who saw the real log's receipt and asks the fork: INVALID. */
@@ -278,22 +302,25 @@ static void run_e2e(void)
     while (client_clock_now_ms() < last_write + 2500)
         usleep(50000);
     tu_forget_pins();
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, "--max-age", "2", d1);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
+               "--max-age", "2", d1);
     TU_EXPECT(&r, 2, "INVALID: status proof is ");
     CHECK(strstr(r.out, " seconds old (as of ") != NULL &&
           strstr(r.out, "older than the maximum age of 2 seconds") != NULL);
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, "--max-age", "2", d2);
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
+               "--max-age", "2", d2);
     TU_EXPECT(&r, 1, "REVOKED"); /* a revocation is final */
     tu_run_free(&r);
     TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
     TU_EXPECT(&r, 0, "VALID");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2, "--max-age", "2s");
+    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2,
+               "--max-age", "2s");
     TU_EXPECT(&r, 2, "older than the maximum age of 2 seconds");
     tu_run_free(&r);
-    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1, "--max-age", "2s",
-               "--save", bundle);
+    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1,
+               "--max-age", "2s", "--save", bundle);
     TU_EXPECT(&r, 2, "not saving");
     tu_run_free(&r);
     /* With a one-second heartbeat the idle log appends MAP entries, and its
@@ -310,12 +337,14 @@ static void run_e2e(void)
         for (int k = 0; k < 60 && !fresh; k++) {
             if (k > 0)
                 usleep(500000);
-            TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, "--max-age", "2",
-                       d1);
-            fresh = r.status == 0 && strstr(r.out, "VALID: issued by avans.nl") != NULL;
+            TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
+                       "--max-age", "2", d1);
+            fresh = r.status == 0 &&
+                    strstr(r.out, "VALID: issued by avans.nl") != NULL;
             tu_run_free(&r);
         }
-        CHECK_MSG(fresh, "a logd with --heartbeat 1 never served a status proof under 2 s old");
+        CHECK_MSG(fresh, "a logd with --heartbeat 1 never served a status "
+                         "proof under 2 s old");
     }
     logd_proc_cleanup(&p);
 }

@@ -50,17 +50,19 @@ ML_FN uint64_t ml_slot_hash(unsigned depth, const uint8_t *prefix)
     return h;
 }
 
-ML_FN struct ml_slot *ml_smt_find(struct ml_smt *s, unsigned depth, const uint8_t *prefix)
+ML_FN struct ml_slot *ml_smt_find(struct ml_smt *s, unsigned depth,
+                                  const uint8_t *prefix)
 {
     size_t i = (size_t)(ml_slot_hash(depth, prefix) & (s->cap - 1));
     while (s->slots[i].used &&
-           (s->slots[i].depth != depth || memcmp(s->slots[i].prefix, prefix, SMT_KEY_SIZE) != 0))
+           (s->slots[i].depth != depth ||
+            memcmp(s->slots[i].prefix, prefix, SMT_KEY_SIZE) != 0))
         i = (i + 1) & (s->cap - 1);
     return &s->slots[i];
 }
 
-ML_FN int ml_smt_get(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
-                      struct smt_node *out)
+ML_FN int ml_smt_get(void *ctx, unsigned depth,
+                     const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
 {
     struct ml_slot *sl = ml_smt_find(ctx, depth, prefix);
     if (sl->used)
@@ -70,19 +72,22 @@ ML_FN int ml_smt_get(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZ
     return 0;
 }
 
-ML_FN int ml_smt_put(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
-                      const struct smt_node *node)
+ML_FN int ml_smt_put(void *ctx, unsigned depth,
+                     const uint8_t prefix[SMT_KEY_SIZE],
+                     const struct smt_node *node)
 {
     struct ml_smt *s = ctx;
     struct ml_slot *sl;
 
     if ((s->used + 1) * 2 > s->cap) {
-        struct ml_smt bigger = {calloc(s->cap * 2, sizeof(struct ml_slot)), s->cap * 2, 0};
+        struct ml_smt bigger = {calloc(s->cap * 2, sizeof(struct ml_slot)),
+                                s->cap * 2, 0};
         if (bigger.slots == NULL)
             return -1;
         for (size_t i = 0; i < s->cap; i++)
             if (s->slots[i].used) {
-                *ml_smt_find(&bigger, s->slots[i].depth, s->slots[i].prefix) = s->slots[i];
+                *ml_smt_find(&bigger, s->slots[i].depth, s->slots[i].prefix) =
+                    s->slots[i];
                 bigger.used++;
             }
         free(s->slots);
@@ -104,7 +109,7 @@ ML_FN int ml_smt_put(void *ctx, unsigned depth, const uint8_t prefix[SMT_KEY_SIZ
 struct minilog {
     struct note_signer key; /* the log key */
     struct note_verifier vkey;
-    uint64_t n;             /* entries */
+    uint64_t n; /* entries */
     uint8_t **entries;
     size_t *lens;
     uint8_t (*hashes)[MERKLE_HASH_SIZE]; /* stored hashes */
@@ -142,7 +147,8 @@ ML_FN void minilog_free(struct minilog *ml)
 }
 
 /* Appends raw entry bytes; returns the index. */
-ML_FN uint64_t minilog_append_raw(struct minilog *ml, const uint8_t *e, size_t len)
+ML_FN uint64_t minilog_append_raw(struct minilog *ml, const uint8_t *e,
+                                  size_t len)
 {
     uint64_t idx[MERKLE_MAX_NEEDED];
     uint8_t needed[MERKLE_MAX_NEEDED][MERKLE_HASH_SIZE], leaf[MERKLE_HASH_SIZE];
@@ -185,8 +191,8 @@ ML_FN void minilog_map_root(struct minilog *ml, uint8_t root[SMT_HASH_SIZE])
 }
 
 /* Sets key -> (issue, revoke) in the map. */
-ML_FN void minilog_map_set(struct minilog *ml, const uint8_t key[32], uint64_t issue,
-                            uint64_t revoke)
+ML_FN void minilog_map_set(struct minilog *ml, const uint8_t key[32],
+                           uint64_t issue, uint64_t revoke)
 {
     struct smt_update u;
     uint8_t root[SMT_HASH_SIZE];
@@ -199,7 +205,7 @@ ML_FN void minilog_map_set(struct minilog *ml, const uint8_t key[32], uint64_t i
 
 /* Appends a MAP entry with the map's root (or root_override if not NULL). */
 ML_FN uint64_t minilog_append_map(struct minilog *ml, uint64_t time_ms,
-                                   const uint8_t *root_override)
+                                  const uint8_t *root_override)
 {
     struct entry e;
 
@@ -214,8 +220,8 @@ ML_FN uint64_t minilog_append_map(struct minilog *ml, uint64_t time_ms,
     return minilog_append(ml, &e);
 }
 
-ML_FN uint64_t minilog_append_key(struct minilog *ml, uint8_t op, const struct note_signer *s,
-                                   uint64_t time_ms)
+ML_FN uint64_t minilog_append_key(struct minilog *ml, uint8_t op,
+                                  const struct note_signer *s, uint64_t time_ms)
 {
     struct entry e;
 
@@ -229,8 +235,10 @@ ML_FN uint64_t minilog_append_key(struct minilog *ml, uint8_t op, const struct n
 }
 
 /* Builds a signed ISSUE (type ENTRY_ISSUE) or REVOKE entry. */
-ML_FN void minilog_signed_entry(struct entry *e, uint8_t type, const uint8_t cred[32],
-                                 const struct note_signer *s, uint64_t ts, uint8_t reason)
+ML_FN void minilog_signed_entry(struct entry *e, uint8_t type,
+                                const uint8_t cred[32],
+                                const struct note_signer *s, uint64_t ts,
+                                uint8_t reason)
 {
     memset(e, 0, sizeof *e);
     e->type = type;
@@ -241,7 +249,8 @@ ML_FN void minilog_signed_entry(struct entry *e, uint8_t type, const uint8_t cre
         abort();
 }
 
-ML_FN void minilog_root(const struct minilog *ml, uint64_t size, uint8_t root[32])
+ML_FN void minilog_root(const struct minilog *ml, uint64_t size,
+                        uint8_t root[32])
 {
     uint64_t idx[MERKLE_MAX_NEEDED];
     uint8_t h[MERKLE_MAX_NEEDED][MERKLE_HASH_SIZE];
@@ -270,8 +279,9 @@ ML_FN char *minilog_checkpoint(const struct minilog *ml, uint64_t size)
     return note;
 }
 
-ML_FN size_t minilog_inclusion(const struct minilog *ml, uint64_t index, uint64_t size,
-                                uint8_t (*proof)[MERKLE_HASH_SIZE])
+ML_FN size_t minilog_inclusion(const struct minilog *ml, uint64_t index,
+                               uint64_t size,
+                               uint8_t (*proof)[MERKLE_HASH_SIZE])
 {
     uint64_t idx[MERKLE_MAX_NEEDED];
     uint8_t h[MERKLE_MAX_NEEDED][MERKLE_HASH_SIZE];
@@ -281,14 +291,15 @@ ML_FN size_t minilog_inclusion(const struct minilog *ml, uint64_t index, uint64_
         abort();
     for (int i = 0; i < k; i++)
         memcpy(h[i], ml->hashes[idx[i]], 32);
-    len = merkle_inclusion_proof(index, size, (const uint8_t(*)[MERKLE_HASH_SIZE])h, proof);
+    len = merkle_inclusion_proof(index, size,
+                                 (const uint8_t(*)[MERKLE_HASH_SIZE])h, proof);
     if (len < 0)
         abort();
     return (size_t)len;
 }
 
-ML_FN size_t minilog_consistency(const struct minilog *ml, uint64_t m, uint64_t n,
-                                  uint8_t (*proof)[MERKLE_HASH_SIZE])
+ML_FN size_t minilog_consistency(const struct minilog *ml, uint64_t m,
+                                 uint64_t n, uint8_t (*proof)[MERKLE_HASH_SIZE])
 {
     uint64_t idx[MERKLE_MAX_NEEDED];
     uint8_t h[MERKLE_MAX_NEEDED][MERKLE_HASH_SIZE];
@@ -298,15 +309,16 @@ ML_FN size_t minilog_consistency(const struct minilog *ml, uint64_t m, uint64_t 
         abort();
     for (int i = 0; i < k; i++)
         memcpy(h[i], ml->hashes[idx[i]], 32);
-    len = merkle_consistency_proof(m, n, (const uint8_t(*)[MERKLE_HASH_SIZE])h, proof);
+    len = merkle_consistency_proof(m, n, (const uint8_t(*)[MERKLE_HASH_SIZE])h,
+                                   proof);
     if (len < 0)
         abort();
     return (size_t)len;
 }
 
 /* Fills a logged entry (entry bytes + inclusion) for index in size. */
-ML_FN void minilog_logged(const struct minilog *ml, uint64_t index, uint64_t size,
-                           struct client_logged_entry *out)
+ML_FN void minilog_logged(const struct minilog *ml, uint64_t index,
+                          uint64_t size, struct client_logged_entry *out)
 {
     memset(out, 0, sizeof *out);
     out->index = index;
@@ -316,8 +328,8 @@ ML_FN void minilog_logged(const struct minilog *ml, uint64_t index, uint64_t siz
 }
 
 /* A receipt for index in the checkpoint of size (caller frees). */
-ML_FN void minilog_receipt(const struct minilog *ml, uint64_t index, uint64_t size,
-                            struct client_receipt *r)
+ML_FN void minilog_receipt(const struct minilog *ml, uint64_t index,
+                           uint64_t size, struct client_receipt *r)
 {
     memset(r, 0, sizeof *r);
     minilog_logged(ml, index, size, &r->e);
@@ -328,7 +340,7 @@ ML_FN void minilog_receipt(const struct minilog *ml, uint64_t index, uint64_t si
 /* The status proof for cred at the current size (the last entry must be a
  * MAP entry whose root is the map's current root). */
 ML_FN void minilog_status(struct minilog *ml, const uint8_t cred[32],
-                           struct client_status_proof *sp)
+                          struct client_status_proof *sp)
 {
     bool found;
     uint8_t value[SMT_VALUE_SIZE];
@@ -360,8 +372,8 @@ ML_FN void minilog_status(struct minilog *ml, const uint8_t cred[32],
 
 /* The bytes of tile t of the tree of size (hash tile or entry bundle) into a
  * fresh buffer; returns false if the tile does not exist at that size. */
-ML_FN bool minilog_tile(const struct minilog *ml, uint64_t size, const struct tile *t,
-                         uint8_t **out, size_t *out_len)
+ML_FN bool minilog_tile(const struct minilog *ml, uint64_t size,
+                        const struct tile *t, uint8_t **out, size_t *out_len)
 {
     size_t used = 0, cap;
     uint8_t *buf;
@@ -375,14 +387,16 @@ ML_FN bool minilog_tile(const struct minilog *ml, uint64_t size, const struct ti
         buf = malloc(cap);
         for (unsigned j = 0; j < t->width; j++) {
             uint64_t i = t->index * 256 + j;
-            if (tile_bundle_append(buf, cap, &used, ml->entries[i], ml->lens[i]) != 0)
+            if (tile_bundle_append(buf, cap, &used, ml->entries[i],
+                                   ml->lens[i]) != 0)
                 abort();
         }
     } else {
         cap = (size_t)t->width * 32;
         buf = malloc(cap);
         for (unsigned j = 0; j < t->width; j++) {
-            uint64_t si = merkle_stored_index(TILE_HEIGHT * t->level, t->index * 256 + j);
+            uint64_t si =
+                merkle_stored_index(TILE_HEIGHT * t->level, t->index * 256 + j);
             memcpy(buf + used, ml->hashes[si], 32);
             used += 32;
         }

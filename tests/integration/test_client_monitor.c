@@ -25,7 +25,8 @@ static void cred_of(uint64_t n, uint8_t out[32])
 }
 
 /* Appends count valid ISSUEs by s, then a MAP. */
-static void grow(struct minilog *ml, const struct note_signer *s, uint64_t first, uint64_t count)
+static void grow(struct minilog *ml, const struct note_signer *s,
+                 uint64_t first, uint64_t count)
 {
     struct entry e;
     uint8_t cred[32];
@@ -38,15 +39,16 @@ static void grow(struct minilog *ml, const struct note_signer *s, uint64_t first
     minilog_append_map(ml, T0 + first + count, NULL);
 }
 
-static void revoke_in(struct minilog *ml, const struct note_signer *s, uint64_t k, uint64_t issued_at,
-                   bool apply)
+static void revoke_in(struct minilog *ml, const struct note_signer *s,
+                      uint64_t k, uint64_t issued_at, bool apply)
 {
     struct entry e;
     uint8_t cred[32];
     uint64_t i;
 
     cred_of(k, cred);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred, s, T0 + k, ENTRY_REASON_WITHDRAWN);
+    minilog_signed_entry(&e, ENTRY_REVOKE, cred, s, T0 + k,
+                         ENTRY_REASON_WITHDRAWN);
     i = minilog_append(ml, &e);
     if (apply)
         minilog_map_set(ml, cred, issued_at, i);
@@ -61,11 +63,12 @@ static void new_log(struct minilog *ml)
     minilog_append_map(ml, T0, NULL);
 }
 
-static void monitor(struct tu_run *r, const struct tu_server *s, const char *state,
-                    const char *vkey)
+static void monitor(struct tu_run *r, const struct tu_server *s,
+                    const char *state, const char *vkey)
 {
     tu_forget_pins(); /* the test's servers reuse ports with different keys */
-    TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state", state, "--once");
+    TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
+               state, "--once");
 }
 
 static void state_dir(char *buf, size_t cap, const char *name)
@@ -95,8 +98,11 @@ static void test_follow(void)
     minilog_append_map(&ml, T0 + 400, NULL);
     tu_server_publish(&srv);
     monitor(&r, &srv, state, vkey);
-    TU_EXPECT(&r, 0, "grew from 3 to 306 entries: consistent, 303 new entries verified");
-    CHECK(strstr(r.out, "avans.nl") != NULL && strstr(r.out, "300         1") != NULL);
+    TU_EXPECT(
+        &r, 0,
+        "grew from 3 to 306 entries: consistent, 303 new entries verified");
+    CHECK(strstr(r.out, "avans.nl") != NULL &&
+          strstr(r.out, "300         1") != NULL);
     tu_run_free(&r);
 
     /* Unchanged, then more growth (a partial tile becomes full). */
@@ -113,10 +119,11 @@ static void test_follow(void)
     srv.tile_size = ml.n;
     srv.drop_partials = true;
     pthread_mutex_unlock(&srv.lock);
-    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state", state, "--once",
-               "--json");
+    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state",
+               state, "--once", "--json");
     TU_EXPECT(&r, 0, "\"status\": \"ok\"");
-    CHECK(strstr(r.out, "\"old_size\": 306") != NULL && strstr(r.out, "\"size\": 557") != NULL);
+    CHECK(strstr(r.out, "\"old_size\": 306") != NULL &&
+          strstr(r.out, "\"size\": 557") != NULL);
     CHECK(strstr(r.out, "\"issuer\": \"other.example\"") != NULL);
     tu_run_free(&r);
     pthread_mutex_lock(&srv.lock);
@@ -158,8 +165,12 @@ static void test_follow(void)
         grow(&fork, &avans, 5000, 700);
         tu_server_start(&fsrv, &fork);
         monitor(&r, &fsrv, state, vkey);
-        TU_EXPECT(&r, 1, "ALERT: fork: the log's tree of size 704 is not an extension");
-        CHECK(strstr(r.out, "checkpoint verified before:\nlog.example.org\n557\n") != NULL);
+        TU_EXPECT(
+            &r, 1,
+            "ALERT: fork: the log's tree of size 704 is not an extension");
+        CHECK(strstr(r.out,
+                     "checkpoint verified before:\nlog.example.org\n557\n") !=
+              NULL);
         CHECK(strstr(r.err, "ALERT") != NULL);
         tu_run_free(&r);
         /* Same size, different root. */
@@ -171,7 +182,9 @@ static void test_follow(void)
         fsrv.ml = &fork;
         tu_server_publish(&fsrv);
         monitor(&r, &fsrv, state, vkey);
-        TU_EXPECT(&r, 1, "ALERT: fork: the log signed two different trees of size 557");
+        TU_EXPECT(
+            &r, 1,
+            "ALERT: fork: the log signed two different trees of size 557");
         tu_run_free(&r);
         /* Shrinking. */
         pthread_mutex_lock(&fsrv.lock);
@@ -194,7 +207,8 @@ static void test_follow(void)
 
 /* Runs a fresh monitor over a good prefix, lets bad() append a lie, and
  * expects an ALERT containing want, twice (the state does not advance). */
-static void expect_alert(const char *name, void (*bad)(struct minilog *), const char *want)
+static void expect_alert(const char *name, void (*bad)(struct minilog *),
+                         const char *want)
 {
     struct minilog ml;
     struct tu_server srv;
@@ -214,7 +228,9 @@ static void expect_alert(const char *name, void (*bad)(struct minilog *), const 
     for (int k = 0; k < 2; k++) {
         monitor(&r, &srv, state, vkey);
         TU_EXPECT(&r, 1, want);
-        CHECK_MSG(strstr(r.out, "ALERT") == r.out || strstr(r.out, "\nALERT") != NULL, "%s", name);
+        CHECK_MSG(strstr(r.out, "ALERT") == r.out ||
+                      strstr(r.out, "\nALERT") != NULL,
+                  "%s", name);
         /* Each lie raises its own alert, not a time alert by the way. */
         if (strstr(want, "went backwards") == NULL)
             CHECK_MSG(strstr(r.out, "went backwards") == NULL &&
@@ -321,7 +337,7 @@ static void bad_no_map_last(struct minilog *ml)
 
 static void bad_map_time(struct minilog *ml)
 {
-    grow(ml, &avans, 100, 5);         /* MAP at T0 + 105 */
+    grow(ml, &avans, 100, 5);               /* MAP at T0 + 105 */
     minilog_append_map(ml, T0 + 104, NULL); /* a millisecond back in time */
 }
 
@@ -334,15 +350,17 @@ static void bad_entries(struct minilog *ml)
 
 /* ---- resumable catch-up ---- */
 
-static void run_monitor(struct tu_run *r, const struct tu_server *s, const char *state,
-                        const char *vkey, const char *max_entries)
+static void run_monitor(struct tu_run *r, const struct tu_server *s,
+                        const char *state, const char *vkey,
+                        const char *max_entries)
 {
     tu_forget_pins();
     if (max_entries != NULL)
-        TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state", state, "--once",
-                   "--max-entries", max_entries);
+        TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
+                   state, "--once", "--max-entries", max_entries);
     else
-        TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state", state, "--once");
+        TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
+                   state, "--once");
 }
 
 /* A monitor's output from "  entries:" on (the counts and the per-issuer
@@ -354,7 +372,8 @@ static char *summary(const struct tu_run *r)
 }
 
 /* A full check of the log on a fresh state: the reference summary. */
-static char *reference(const struct tu_server *s, const char *name, const char *vkey)
+static char *reference(const struct tu_server *s, const char *name,
+                       const char *vkey)
 {
     struct tu_run r;
     char state[4200], *sum;
@@ -404,7 +423,8 @@ static void test_resume(void)
     struct minilog ml;
     struct tu_server srv;
     struct tu_run r;
-    char state[4200], ref_state[4200], path[4300], path2[4300], vkey[400], *want;
+    char state[4200], ref_state[4200], path[4300], path2[4300], vkey[400],
+        *want;
 
     big_log(&ml, 10, 300); /* 3 + 10 * (300 + MAP + REVOKE + MAP) */
     REQUIRE(ml.n == 3033);
@@ -423,14 +443,17 @@ static void test_resume(void)
     TU_EXPECT(&r, 0, "verified 1280 of 3033 entries so far (256 this run)");
     tu_run_free(&r);
     tu_forget_pins();
-    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state", state, "--once",
-               "--max-entries", "1000", "--json");
+    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state",
+               state, "--once", "--max-entries", "1000", "--json");
     TU_EXPECT(&r, 0, "\"verified\": 2304");
     CHECK(strstr(r.out, "\"complete\": false") != NULL &&
-          strstr(r.out, "\"resumed\": true") != NULL && strstr(r.out, "\"checked\": 1024") != NULL);
+          strstr(r.out, "\"resumed\": true") != NULL &&
+          strstr(r.out, "\"checked\": 1024") != NULL);
     tu_run_free(&r);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 0, "resumed at entry 2304 and verified the rest: all 3033 entries checked");
+    TU_EXPECT(&r, 0,
+              "resumed at entry 2304 and verified the rest: all 3033 entries "
+              "checked");
     same_summary(&r, want);
     tu_run_free(&r);
     snprintf(path2, sizeof path2, "%s/checkpoint", ref_state);
@@ -473,7 +496,9 @@ static void test_resume_growth(void)
     tu_server_publish(&srv);
     want = reference(&srv, "growth-ref", vkey);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 0, "resumed at entry 1024 and verified the rest: all 2506 entries checked");
+    TU_EXPECT(&r, 0,
+              "resumed at entry 1024 and verified the rest: all 2506 entries "
+              "checked");
     same_summary(&r, want);
     tu_run_free(&r);
     free(want);
@@ -493,7 +518,9 @@ static void test_resume_growth(void)
     minilog_append_map(&ml, T0 + 10000, NULL);
     tu_server_publish(&srv);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 1, "ALERT: the checkpoint of size 2507 does not end with a MAP entry");
+    TU_EXPECT(
+        &r, 1,
+        "ALERT: the checkpoint of size 2507 does not end with a MAP entry");
     tu_run_free(&r);
     run_monitor(&r, &srv, state, vkey, NULL);
     TU_EXPECT(&r, 1, "does not end with a MAP entry");
@@ -534,7 +561,9 @@ static void test_resume_lying_bundle(void)
     ml.lens[300] = (size_t)len;
     pthread_mutex_unlock(&srv.lock);
     run_monitor(&r, &srv, state, vkey, "1000");
-    TU_EXPECT(&r, 1, "do not hash to the root of its checkpoint (size 1504): entries [0, 1024)");
+    TU_EXPECT(&r, 1,
+              "do not hash to the root of its checkpoint (size 1504): entries "
+              "[0, 1024)");
     tu_run_free(&r);
     pthread_mutex_lock(&srv.lock);
     free(ml.entries[300]);
@@ -572,8 +601,8 @@ static void test_resume_killed(void)
     pthread_mutex_unlock(&srv.lock);
     tu_forget_pins();
     {
-        const char *args[] = {"monitor", "--log", srv.url, "--log-key", vkey, "--state", state,
-                              "--once", NULL};
+        const char *args[] = {"monitor", "--log", srv.url,  "--log-key", vkey,
+                              "--state", state,   "--once", NULL};
         pid = tu_credlog_spawn(args, "killed");
     }
     /* Once bundle 17 is asked for, the commit after bundle 15 (entry 4096)
@@ -594,8 +623,8 @@ static void test_resume_killed(void)
     at = strstr(r.out, "resumed at entry ");
     if (at != NULL)
         resumed = strtoul(at + 17, NULL, 10);
-    CHECK_MSG(resumed >= 4096 && resumed % 4096 == 0 && resumed < ml.n, "resumed at %lu",
-              resumed);
+    CHECK_MSG(resumed >= 4096 && resumed % 4096 == 0 && resumed < ml.n,
+              "resumed at %lu", resumed);
     same_summary(&r, want);
     tu_run_free(&r);
     free(want);
@@ -633,8 +662,8 @@ static void test_progress_tty(void)
         dup2(slave, 2);
         setenv("HOME", tu_home, 1);
         setenv("XDG_CONFIG_HOME", xdg, 1);
-        execl(getenv("CREDLOG_BIN"), "credlog", "monitor", "--log", srv.url, "--log-key", vkey,
-              "--state", state, "--once", (char *)NULL);
+        execl(getenv("CREDLOG_BIN"), "credlog", "monitor", "--log", srv.url,
+              "--log-key", vkey, "--state", state, "--once", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 2000 && used < sizeof out - 1; i++) {
@@ -654,7 +683,8 @@ static void test_progress_tty(void)
         waitpid(pid, &st, 0);
     out[used] = '\0';
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    CHECK_MSG(strstr(out, "\r[") != NULL && strstr(out, "604/604 entries") != NULL,
+    CHECK_MSG(strstr(out, "\r[") != NULL &&
+                  strstr(out, "604/604 entries") != NULL,
               "no progress bar on a terminal: %s", out);
     close(master);
     tu_server_stop(&srv);
@@ -664,7 +694,8 @@ static void test_progress_tty(void)
 /* Waits (up to timeout_s seconds) until the spawned credlog pid has written
  * want to its stdout; false if it exits or the time runs out first (the
  * process is left to tu_credlog_wait, which reaps or kills it). */
-static bool wait_for_output(pid_t pid, const char *tag, const char *want, int timeout_s)
+static bool wait_for_output(pid_t pid, const char *tag, const char *want,
+                            int timeout_s)
 {
     char path[4200];
 
@@ -678,7 +709,8 @@ static bool wait_for_output(pid_t pid, const char *tag, const char *want, int ti
         if (seen)
             return true;
         si.si_pid = 0;
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != 0)
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+            si.si_pid != 0)
             return false; /* exited (not reaped: tu_credlog_wait collects it) */
         usleep(10000);
     }
@@ -702,8 +734,9 @@ static void test_loop(void)
     tu_server_start(&srv, &ml);
     tu_forget_pins();
     {
-        const char *args[] = {"monitor", "--log", srv.url, "--log-key", vkey, "--state", state,
-                              "--interval", "1", NULL};
+        const char *args[] = {"monitor", "--log",   srv.url, "--log-key",
+                              vkey,      "--state", state,   "--interval",
+                              "1",       NULL};
         pid = tu_credlog_spawn(args, "loop");
     }
     /* Only once the first check has printed its result does the log lie: a
@@ -727,7 +760,7 @@ static void test_loop(void)
 
 /* ---- times ---- */
 
-#define MINUTES(n) ((uint64_t)(n) * 60 * 1000)
+#define MINUTES(n) ((uint64_t)(n)*60 * 1000)
 
 /* Appends an ISSUE of credential k by avans dated ts; returns its index. */
 static uint64_t issue_at(struct minilog *ml, uint64_t k, uint64_t ts)
@@ -745,14 +778,16 @@ static uint64_t issue_at(struct minilog *ml, uint64_t k, uint64_t ts)
 
 /* Appends a REVOKE by avans of credential k (issued at entry issued) dated
  * ts; returns its index. */
-static uint64_t revoke_at(struct minilog *ml, uint64_t k, uint64_t issued, uint64_t ts)
+static uint64_t revoke_at(struct minilog *ml, uint64_t k, uint64_t issued,
+                          uint64_t ts)
 {
     struct entry e;
     uint8_t cred[32];
     uint64_t i;
 
     cred_of(k, cred);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred, &avans, ts, ENTRY_REASON_WITHDRAWN);
+    minilog_signed_entry(&e, ENTRY_REVOKE, cred, &avans, ts,
+                         ENTRY_REASON_WITHDRAWN);
     i = minilog_append(ml, &e);
     minilog_map_set(ml, cred, issued, i);
     return i;
@@ -804,14 +839,19 @@ static void test_times(void)
     for (int k = 0; k < 2; k++) {
         monitor(&r, &srv, state, vkey);
         snprintf(want, sizeof want,
-                 "ALERT: entry %llu: ISSUE by avans.nl is dated 2026-01-01 02:11:00 UTC, 10 "
-                 "minutes after the time of the MAP entry that follows it (entry %llu, "
-                 "2026-01-01 02:01:00 UTC): logd refuses timestamps more than 10 minutes ahead "
-                 "of its clock, so the log accepted a future-dated entry or its clock is wrong",
+                 "ALERT: entry %llu: ISSUE by avans.nl is dated 2026-01-01 "
+                 "02:11:00 UTC, 10 "
+                 "minutes after the time of the MAP entry that follows it "
+                 "(entry %llu, "
+                 "2026-01-01 02:01:00 UTC): logd refuses timestamps more than "
+                 "10 minutes ahead "
+                 "of its clock, so the log accepted a future-dated entry or "
+                 "its clock is wrong",
                  (unsigned long long)i1, (unsigned long long)ml.n - 1);
         TU_EXPECT(&r, 1, want);
         snprintf(want, sizeof want,
-                 "ALERT: entry %llu: REVOKE by avans.nl is dated 2026-01-01 03:31:00 UTC, 1 hour "
+                 "ALERT: entry %llu: REVOKE by avans.nl is dated 2026-01-01 "
+                 "03:31:00 UTC, 1 hour "
                  "30 minutes after",
                  (unsigned long long)i2);
         CHECK_MSG(strstr(r.out, want) != NULL, "%s", r.out);
@@ -837,9 +877,12 @@ static void test_times(void)
     tu_server_publish(&srv);
     monitor(&r, &srv, state, vkey);
     snprintf(want, sizeof want,
-             "ALERT: entry %llu: ISSUE by avans.nl is dated 2026-01-01 01:11:00 UTC, 11 minutes "
-             "after the time of the MAP entry that follows it (entry %llu, 2026-01-01 01:00:00 "
-             "UTC) (the latest-dated of 36 entries not checked one by one; more of them may be "
+             "ALERT: entry %llu: ISSUE by avans.nl is dated 2026-01-01 "
+             "01:11:00 UTC, 11 minutes "
+             "after the time of the MAP entry that follows it (entry %llu, "
+             "2026-01-01 01:00:00 "
+             "UTC) (the latest-dated of 36 entries not checked one by one; "
+             "more of them may be "
              "too)",
              (unsigned long long)i1, (unsigned long long)ml.n - 1);
     TU_EXPECT(&r, 1, want);
@@ -853,8 +896,8 @@ static void test_times(void)
     new_log(&ml);
     state_dir(state, sizeof state, "times-resume");
     tu_server_start(&srv, &ml);
-    grow(&ml, &avans, 0, 200);                     /* its MAP entry: T0 + 200 ms */
-    i1 = issue_at(&ml, 2000, T0 + MINUTES(30));    /* entry 204 */
+    grow(&ml, &avans, 0, 200);                  /* its MAP entry: T0 + 200 ms */
+    i1 = issue_at(&ml, 2000, T0 + MINUTES(30)); /* entry 204 */
     for (uint64_t k = 0; k < 95; k++)
         issue_at(&ml, 3000 + k, T0 + MINUTES(10)); /* 205..299 */
     minilog_append_map(&ml, T0 + MINUTES(19), NULL);
@@ -864,9 +907,12 @@ static void test_times(void)
     TU_EXPECT(&r, 0, "verified 256 of 301 entries so far");
     tu_run_free(&r);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 1, "ALERT: entry 204: ISSUE by avans.nl is dated 2026-01-01 00:30:00 UTC, 11 "
-                     "minutes after the time of the MAP entry that follows it (entry 300, "
-                     "2026-01-01 00:19:00 UTC)");
+    TU_EXPECT(
+        &r, 1,
+        "ALERT: entry 204: ISSUE by avans.nl is dated 2026-01-01 00:30:00 UTC, "
+        "11 "
+        "minutes after the time of the MAP entry that follows it (entry 300, "
+        "2026-01-01 00:19:00 UTC)");
     CHECK_MSG(strstr(r.out, "ALERT: 1 problem(s)") != NULL, "%s", r.out);
     tu_run_free(&r);
     tu_server_stop(&srv);
@@ -895,17 +941,21 @@ int main(void)
     test_progress_tty();
     expect_alert("map-root", bad_map_root, "wrong MAP root");
     expect_alert("map-index", bad_map_index, "MAP entry claims index");
-    expect_alert("unauthorized", bad_unauthorized, "not authorized at this point");
+    expect_alert("unauthorized", bad_unauthorized,
+                 "not authorized at this point");
     expect_alert("removed", bad_removed_key, "not authorized at this point");
     expect_alert("removed-used", bad_removed_key_used, "other.example key");
     expect_alert("signature", bad_signature, "signature by avans.nl key");
-    expect_alert("foreign-revoke", bad_foreign_revoke, "REVOKE by other.example of credential");
+    expect_alert("foreign-revoke", bad_foreign_revoke,
+                 "REVOKE by other.example of credential");
     expect_alert("duplicate", bad_duplicate_issue, "second ISSUE");
     expect_alert("no-map", bad_no_map_last, "does not end with a MAP entry");
     expect_alert("entries", bad_entries, "do not hash to the root");
     expect_alert("map-time", bad_map_time,
-                 "ALERT: entry 20: MAP entry dated 2026-01-01 00:00:00 UTC, 1 millisecond before "
-                 "the MAP entry at 19 (2026-01-01 00:00:00 UTC): the log's time went backwards");
+                 "ALERT: entry 20: MAP entry dated 2026-01-01 00:00:00 UTC, 1 "
+                 "millisecond before "
+                 "the MAP entry at 19 (2026-01-01 00:00:00 UTC): the log's "
+                 "time went backwards");
     test_times();
 
     note_signer_wipe(&avans);

@@ -25,7 +25,8 @@ static void path_in(char *buf, size_t cap, const char *name)
     snprintf(buf, cap, "%s/%s", dir, name);
 }
 
-static void write_cred(char *path, size_t cap, const char *name, const char *content)
+static void write_cred(char *path, size_t cap, const char *name,
+                       const char *content)
 {
     path_in(path, cap, name);
     tu_write(path, content, strlen(content));
@@ -59,7 +60,8 @@ static bool pinned_to(const char *url, const char *vkey)
     snprintf(want, sizeof want, "%s %s\n", url, vkey);
     ok = text != NULL && strcmp(text, want) == 0;
     if (!ok)
-        fprintf(stderr, "known_logs: %s\nwant: %s", text != NULL ? text : "(none)", want);
+        fprintf(stderr, "known_logs: %s\nwant: %s",
+                text != NULL ? text : "(none)", want);
     free(text);
     return ok;
 }
@@ -69,7 +71,8 @@ static void test_pin(void)
     static struct logd_proc a, b;
     struct note_verifier issuer;
     struct tu_run r;
-    char key_prefix[1024], key_file[1100], state[1200], c1[1200], c2[1200], c3[1200];
+    char key_prefix[1024], key_file[1100], state[1200], c1[1200], c2[1200],
+        c3[1200];
     char listen[64], *text;
     uint64_t size_b;
 
@@ -81,7 +84,8 @@ static void test_pin(void)
     tu_run_free(&r);
     snprintf(c1, sizeof c1, "%s.vkey", key_prefix);
     text = tu_read(c1, NULL);
-    REQUIRE(text != NULL && note_verifier_parse(text, strlen(text), &issuer) == 0);
+    REQUIRE(text != NULL &&
+            note_verifier_parse(text, strlen(text), &issuer) == 0);
     free(text);
     REQUIRE(logd_proc_init(&a, "pin.credlog.test", &issuer, 1) == 0);
     REQUIRE(logd_proc_start(&a, NULL) == 0);
@@ -93,7 +97,8 @@ static void test_pin(void)
     CHECK(!tu_exists(pins));
     TU_CREDLOG(&r, "issue", "--log", a.url, "--key", key_file, c1);
     TU_EXPECT(&r, 0, "issued");
-    CHECK_MSG(strstr(r.err, "trust on first use") != NULL && strstr(r.err, a.log_vkey) != NULL &&
+    CHECK_MSG(strstr(r.err, "trust on first use") != NULL &&
+                  strstr(r.err, a.log_vkey) != NULL &&
                   strstr(r.err, pins) != NULL,
               "notice: %s", r.err);
     tu_run_free(&r);
@@ -107,7 +112,8 @@ static void test_pin(void)
     {
         char slash[80];
         snprintf(slash, sizeof slash, "%s/", a.url);
-        TU_CREDLOG(&r, "revoke", "--log", slash, "--key", key_file, "--reason", "superseded", c2);
+        TU_CREDLOG(&r, "revoke", "--log", slash, "--key", key_file, "--reason",
+                   "superseded", c2);
         TU_EXPECT(&r, 0, "revoked");
         CHECK_MSG(r.err[0] == '\0', "stderr: %s", r.err);
         tu_run_free(&r);
@@ -123,7 +129,8 @@ static void test_pin(void)
     TU_EXPECT(&r, 0, "first check");
     tu_run_free(&r);
     /* The same key given explicitly is fine (as a string or a file). */
-    TU_CREDLOG(&r, "issue", "--log", a.url, "--key", key_file, "--log-key", a.vkey_path, c1);
+    TU_CREDLOG(&r, "issue", "--log", a.url, "--key", key_file, "--log-key",
+               a.vkey_path, c1);
     TU_EXPECT(&r, 0, "already issued");
     tu_run_free(&r);
     CHECK(pinned_to(a.url, a.log_vkey));
@@ -143,7 +150,8 @@ static void test_pin(void)
     /* issue: refused before anything is submitted. */
     TU_CREDLOG(&r, "issue", "--log", b.url, "--key", key_file, c3);
     TU_EXPECT(&r, 2, "now says it signs with the key pin.credlog.test+");
-    CHECK(strstr(r.err, "refusing another key") != NULL && strstr(r.err, pins) != NULL);
+    CHECK(strstr(r.err, "refusing another key") != NULL &&
+          strstr(r.err, pins) != NULL);
     tu_run_free(&r);
     CHECK(tree_size(&b) == size_b);
     {
@@ -152,7 +160,8 @@ static void test_pin(void)
         CHECK(!tu_exists(receipt));
     }
     /* --log-key with the new key contradicts the pin: refused too. */
-    TU_CREDLOG(&r, "issue", "--log", b.url, "--key", key_file, "--log-key", b.log_vkey, c3);
+    TU_CREDLOG(&r, "issue", "--log", b.url, "--key", key_file, "--log-key",
+               b.log_vkey, c3);
     TU_EXPECT(&r, 2, "is not the key pinned for");
     tu_run_free(&r);
     TU_CREDLOG(&r, "revoke", "--log", b.url, "--key", key_file, c1);
@@ -205,8 +214,9 @@ static void test_no_pin(void)
     tu_server_start(&srv, &ml);
 
     /* No /v1/log-key (an older log): ask for --log-key. */
-    TU_CREDLOG(&r, "issue", "--log", srv.url, "--key", key_file, "--hash",
-               "0101010101010101010101010101010101010101010101010101010101010101");
+    TU_CREDLOG(
+        &r, "issue", "--log", srv.url, "--key", key_file, "--hash",
+        "0101010101010101010101010101010101010101010101010101010101010101");
     TU_EXPECT(&r, 2, "pass --log-key VKEY");
     tu_run_free(&r);
     CHECK(!tu_exists(pins));
@@ -215,8 +225,9 @@ static void test_no_pin(void)
     note_verifier_format(&liar.vkey, text, sizeof text - 1);
     strcat(text, "\n");
     srv.log_key_text = text;
-    TU_CREDLOG(&r, "issue", "--log", srv.url, "--key", key_file, "--hash",
-               "0101010101010101010101010101010101010101010101010101010101010101");
+    TU_CREDLOG(
+        &r, "issue", "--log", srv.url, "--key", key_file, "--hash",
+        "0101010101010101010101010101010101010101010101010101010101010101");
     TU_EXPECT(&r, 2, "checkpoint is not signed by the log key");
     tu_run_free(&r);
     CHECK(!tu_exists(pins));

@@ -191,14 +191,16 @@ TU_FN pid_t tu_credlog_spawn(const char *const *args, const char *tag)
 
 /* Waits up to timeout_s seconds for pid (then kills it) and collects its
  * exit status (-1 if it was killed) and output into r. */
-TU_FN void tu_credlog_wait(struct tu_run *r, pid_t pid, const char *tag, int timeout_s)
+TU_FN void tu_credlog_wait(struct tu_run *r, pid_t pid, const char *tag,
+                           int timeout_s)
 {
     char path[4200];
     int st = 0;
     pid_t got = 0;
 
     memset(r, 0, sizeof *r);
-    for (int i = 0; i < timeout_s * 200 && (got = waitpid(pid, &st, WNOHANG)) == 0; i++)
+    for (int i = 0;
+         i < timeout_s * 200 && (got = waitpid(pid, &st, WNOHANG)) == 0; i++)
         usleep(5000);
     if (got == 0) {
         kill(pid, SIGKILL);
@@ -225,15 +227,16 @@ TU_FN void tu_credlog_v(struct tu_run *r, const char *const *args)
     tu_credlog_wait(r, tu_credlog_spawn(args, ""), "", 60);
 }
 
-#define TU_CREDLOG(r, ...)                                                    \
-    do {                                                                      \
-        const char *tu_args_[] = {__VA_ARGS__, NULL};                         \
-        tu_credlog_v((r), tu_args_);                                          \
+#define TU_CREDLOG(r, ...)                                                     \
+    do {                                                                       \
+        const char *tu_args_[] = {__VA_ARGS__, NULL};                          \
+        tu_credlog_v((r), tu_args_);                                           \
     } while (0)
 
 TU_FN bool tu_has(const struct tu_run *r, const char *want)
 {
-    return want == NULL || strstr(r->out, want) != NULL || strstr(r->err, want) != NULL;
+    return want == NULL || strstr(r->out, want) != NULL ||
+           strstr(r->err, want) != NULL;
 }
 
 TU_FN const char *tu_str(const char *s)
@@ -243,9 +246,9 @@ TU_FN const char *tu_str(const char *s)
 
 /* CHECKs the exit status and that stdout or stderr contains want (may be
  * NULL). */
-#define TU_EXPECT(r, code, want)                                              \
-    CHECK_MSG((r)->status == (code) && tu_has((r), (want)),                   \
-              "exit %d (want %d), want \"%s\"\n--- stdout\n%s--- stderr\n%s", \
+#define TU_EXPECT(r, code, want)                                               \
+    CHECK_MSG((r)->status == (code) && tu_has((r), (want)),                    \
+              "exit %d (want %d), want \"%s\"\n--- stdout\n%s--- stderr\n%s",  \
               (r)->status, (code), tu_str(want), (r)->out, (r)->err)
 
 /* ---- a static log server over a minilog ---- */
@@ -261,7 +264,7 @@ struct tu_server {
     char url[64];
     unsigned long requests;
     unsigned long bundle_requests; /* of entry bundles (tile/entries/...) */
-    SSL_CTX *ssl; /* HTTPS when not NULL */
+    SSL_CTX *ssl;                  /* HTTPS when not NULL */
     /* Serve tiles of a larger tree than the checkpoint (a log that grew in
      * between), with partial tiles that are now full gone (404). */
     uint64_t tile_size;
@@ -270,12 +273,13 @@ struct tu_server {
     const char *log_key_text;
 };
 
-TU_FN void tu_reply(struct evhttp_request *req, int code, const char *type, const void *body,
-                    size_t len)
+TU_FN void tu_reply(struct evhttp_request *req, int code, const char *type,
+                    const void *body, size_t len)
 {
     struct evbuffer *b = evbuffer_new();
     evbuffer_add(b, body, len);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      type);
     evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", b);
     evbuffer_free(b);
 }
@@ -310,14 +314,17 @@ TU_FN void tu_handle(struct evhttp_request *req, void *arg)
         tu_reply(req, 200, "text/plain; charset=utf-8", note, strlen(note));
         free(note);
     } else if (strcmp(uri, "/v1/log-key") == 0 && s->log_key_text != NULL) {
-        tu_reply(req, 200, "text/plain; charset=utf-8", s->log_key_text, strlen(s->log_key_text));
+        tu_reply(req, 200, "text/plain; charset=utf-8", s->log_key_text,
+                 strlen(s->log_key_text));
     } else if (strncmp(uri, "/tile/", 6) == 0 &&
                tile_parse_path(uri + 1, strlen(uri + 1), &t) == 0 &&
                !(s->drop_partials && t.width < TILE_WIDTH &&
                  (t.index + 1) * TILE_WIDTH <=
-                     tile_level_size(t.level < 0 ? 0 : t.level, s->tile_size)) &&
-               minilog_tile(s->ml, s->tile_size > s->size ? s->tile_size : s->size, &t, &data,
-                            &len)) {
+                     tile_level_size(t.level < 0 ? 0 : t.level,
+                                     s->tile_size)) &&
+               minilog_tile(s->ml,
+                            s->tile_size > s->size ? s->tile_size : s->size, &t,
+                            &data, &len)) {
         tu_reply(req, 200, "application/octet-stream", data, len);
         free(data);
     } else if (strncmp(uri, "/v1/status/", 11) == 0 && strlen(uri + 11) == 64 &&
@@ -335,11 +342,12 @@ TU_FN void tu_handle(struct evhttp_request *req, void *arg)
     } else if (strncmp(uri, "/v1/proof/consistency?", 22) == 0) {
         unsigned long long m, n;
         uint8_t proof[MERKLE_MAX_PROOF][32];
-        if (sscanf(uri + 22, "from=%llu&to=%llu", &m, &n) == 2 && m > 0 && m <= n &&
-            n <= s->size) {
+        if (sscanf(uri + 22, "from=%llu&to=%llu", &m, &n) == 2 && m > 0 &&
+            m <= n && n <= s->size) {
             size_t k = minilog_consistency(s->ml, m, n, proof);
             tu_reply_json(req, 200,
-                          client_consistency_to_json(m, n, (const uint8_t(*)[32])proof, k));
+                          client_consistency_to_json(
+                              m, n, (const uint8_t(*)[32])proof, k));
         } else {
             tu_reply_json(req, 400, json_pack("{s:s}", "error", "bad range"));
         }
@@ -375,7 +383,8 @@ TU_FN void tu_server_start(struct tu_server *s, struct minilog *ml)
     {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &sl);
+        getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss,
+                    &sl);
         s->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
     }
     snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", s->port);
@@ -384,13 +393,15 @@ TU_FN void tu_server_start(struct tu_server *s, struct minilog *ml)
 
 TU_FN struct bufferevent *tu_bevcb(struct event_base *base, void *arg)
 {
-    return bufferevent_openssl_socket_new(base, -1, SSL_new(arg), BUFFEREVENT_SSL_ACCEPTING,
+    return bufferevent_openssl_socket_new(base, -1, SSL_new(arg),
+                                          BUFFEREVENT_SSL_ACCEPTING,
                                           BEV_OPT_CLOSE_ON_FREE);
 }
 
 /* Starts serving ml over HTTPS on 127.0.0.1:0 with a fresh self-signed
  * certificate for IP 127.0.0.1 and localhost, written (PEM) to cert_path. */
-TU_FN void tu_server_start_tls(struct tu_server *s, struct minilog *ml, const char *cert_path)
+TU_FN void tu_server_start_tls(struct tu_server *s, struct minilog *ml,
+                               const char *cert_path)
 {
     EVP_PKEY *pkey = EVP_EC_gen("P-256");
     X509 *x = X509_new();
@@ -407,15 +418,18 @@ TU_FN void tu_server_start_tls(struct tu_server *s, struct minilog *ml, const ch
     X509_gmtime_adj(X509_getm_notAfter(x), 3600);
     X509_set_pubkey(x, pkey);
     name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"credlog test",
-                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               (const unsigned char *)"credlog test", -1, -1,
+                               0);
     X509_set_issuer_name(x, name);
     X509V3_set_ctx_nodb(&v3);
     X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost");
+    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
+                              "IP:127.0.0.1,DNS:localhost");
     X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
-    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
+    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+                              "critical,CA:TRUE");
     X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
     if (X509_sign(x, pkey, EVP_sha256()) == 0)

@@ -186,14 +186,16 @@ static bool one_request(struct worker *w, struct client_http *h)
             w->c[c].state = C_REVOKE_SENT;
             s[n].cred = c;
             s[n].revoke = true;
-        } else if (r < 25 && (pick(w, C_ISSUED, &c) || pick(w, C_REVOKED, &c))) {
+        } else if (r < 25 &&
+                   (pick(w, C_ISSUED, &c) || pick(w, C_REVOKED, &c))) {
             /* The same ISSUE again: exactly once. */
             s[n].cred = c;
             s[n].revoke = false;
         } else if (r < 30 && pick(w, C_REVOKED, &c)) {
             s[n].cred = c;
             s[n].revoke = true;
-        } else if (r < 40 && (pick(w, C_ISSUE_SENT, &c) || pick(w, C_REVOKE_SENT, &c))) {
+        } else if (r < 40 &&
+                   (pick(w, C_ISSUE_SENT, &c) || pick(w, C_REVOKE_SENT, &c))) {
             /* Sent before, answer lost to a crash (or in flight): again. */
             s[n].cred = c;
             s[n].revoke = w->c[c].state == C_REVOKE_SENT;
@@ -211,7 +213,8 @@ static bool one_request(struct worker *w, struct client_http *h)
             struct cred *c2 = &w->c[s[n].cred];
             struct entry e;
             if (entry_decode(s[n].revoke ? c2->revoke : c2->issue,
-                             s[n].revoke ? c2->revoke_len : c2->issue_len, &e) != 0)
+                             s[n].revoke ? c2->revoke_len : c2->issue_len,
+                             &e) != 0)
                 abort();
             json_array_append_new(arr, sub_json(&e));
         }
@@ -227,8 +230,8 @@ static bool one_request(struct worker *w, struct client_http *h)
             size_t want_len = s[i].revoke ? c->revoke_len : c->issue_len;
             struct checkpoint cp;
             uint64_t idx;
-            if (!check_receipt(&P, json_array_get(recs, i), want, want_len, &idx,
-                               &cp)) {
+            if (!check_receipt(&P, json_array_get(recs, i), want, want_len,
+                               &idx, &cp)) {
                 w->bad++;
                 continue;
             }
@@ -323,9 +326,9 @@ static void check_no_rollback(void)
         json_t *j = get_json(h, path, &status);
         n = json_hash_list(json_object_get(j, "hashes"), proof, 64);
         CHECK_MSG(status == 200 && n >= 0 &&
-                      merkle_consistency_verify(from, cp.size, from_root, cp.root,
-                                                (const uint8_t(*)[32])proof,
-                                                (size_t)n) == 0,
+                      merkle_consistency_verify(
+                          from, cp.size, from_root, cp.root,
+                          (const uint8_t(*)[32])proof, (size_t)n) == 0,
                   "checkpoint %llu is not consistent with %llu after a crash",
                   (unsigned long long)from, (unsigned long long)cp.size);
         json_decref(j);
@@ -350,7 +353,7 @@ static void *kill_soon(void *arg)
 }
 
 static const char *const logd_args[] = {"--batch-wait", "2", "--heartbeat", "1",
-                                        "--threads", "2", NULL};
+                                        "--threads",    "2", NULL};
 
 /* A kill while logd starts, after changing its issuers file (so that it
  * appends KEY entries before listening). */
@@ -437,9 +440,9 @@ static bool fetch_log(struct client_http *h, uint64_t size, struct log_copy *lc)
         return false;
     lc->off[0] = 0;
     for (uint64_t first = 0; first < size; first += TILE_WIDTH) {
-        struct tile t = {TILE_LEVEL_ENTRIES, first / TILE_WIDTH,
-                         (unsigned)(size - first < TILE_WIDTH ? size - first
-                                                              : TILE_WIDTH)};
+        struct tile t = {
+            TILE_LEVEL_ENTRIES, first / TILE_WIDTH,
+            (unsigned)(size - first < TILE_WIDTH ? size - first : TILE_WIDTH)};
         size_t pos = 0, len;
         const uint8_t *e;
         int rc;
@@ -469,8 +472,9 @@ static bool fetch_log(struct client_http *h, uint64_t size, struct log_copy *lc)
         uint64_t items = size >> (8 * level);
         for (uint64_t first = 0; first < items; first += TILE_WIDTH) {
             struct tile t = {level, first / TILE_WIDTH,
-                             (unsigned)(items - first < TILE_WIDTH ? items - first
-                                                                   : TILE_WIDTH)};
+                             (unsigned)(items - first < TILE_WIDTH
+                                            ? items - first
+                                            : TILE_WIDTH)};
             bool ok;
             if (!fetch_tile(h, &t, &r))
                 return false;
@@ -480,7 +484,8 @@ static bool fetch_log(struct client_http *h, uint64_t size, struct log_copy *lc)
                 if (level == 0)
                     memcpy(want, lc->leaf[first + j], 32);
                 else
-                    naive_mth((const uint8_t(*)[32])lc->leaf + (first + j) * 256,
+                    naive_mth((const uint8_t(*)[32])lc->leaf +
+                                  (first + j) * 256,
                               256, want);
                 ok = memcmp(r.body + 32 * j, want, 32) == 0;
             }
@@ -510,7 +515,7 @@ static int cmp_cp(const void *a, const void *b)
  * subtrees folded from the right at each size. cps must be sorted. */
 static size_t check_roots(const struct log_copy *lc)
 {
-    uint8_t (*stack)[32] = malloc(65 * 32);
+    uint8_t(*stack)[32] = malloc(65 * 32);
     uint64_t *height = malloc(65 * sizeof *height);
     size_t top = 0, next = 0, bad = 0;
 
@@ -528,7 +533,8 @@ static size_t check_roots(const struct log_copy *lc)
             for (size_t j = top - 1; j-- > 0;)
                 node_hash(stack[j], root, root);
             if (memcmp(root, cps[next].root, 32) != 0) {
-                fprintf(stderr, "checkpoint %llu: root differs from the log's\n",
+                fprintf(stderr,
+                        "checkpoint %llu: root differs from the log's\n",
                         (unsigned long long)cps[next].size);
                 bad++;
             }
@@ -568,7 +574,8 @@ static uint64_t mkey(unsigned depth, const uint8_t prefix[32])
 static struct mnode *mfind(struct mstore *m, unsigned depth,
                            const uint8_t prefix[32])
 {
-    for (size_t i = (size_t)mkey(depth, prefix) & m->mask;; i = (i + 1) & m->mask)
+    for (size_t i = (size_t)mkey(depth, prefix) & m->mask;;
+         i = (i + 1) & m->mask)
         if (!m->t[i].used ||
             (m->t[i].depth == depth && memcmp(m->t[i].prefix, prefix, 32) == 0))
             return &m->t[i];
@@ -669,8 +676,8 @@ static int cmp_update(const void *a, const void *b)
 
 static int cmp_rcred(const void *a, const void *b)
 {
-    return memcmp(((const struct rcred *)a)->key, ((const struct rcred *)b)->key,
-                  32);
+    return memcmp(((const struct rcred *)a)->key,
+                  ((const struct rcred *)b)->key, 32);
 }
 
 /* Replays the log; returns the number of violations (printing each). */
@@ -703,7 +710,8 @@ static size_t replay(const struct log_copy *lc, uint64_t *counts)
                     memcmp(keys[j].pub, e.public_key, 32) == 0)
                     break;
             if (e.key_op == ENTRY_KEY_ADD && j == nkeys && nkeys < 16) {
-                snprintf(keys[nkeys].name, sizeof keys[nkeys].name, "%s", e.issuer);
+                snprintf(keys[nkeys].name, sizeof keys[nkeys].name, "%s",
+                         e.issuer);
                 memcpy(keys[nkeys++].pub, e.public_key, 32);
             } else if (e.key_op == ENTRY_KEY_REMOVE && j < nkeys) {
                 keys[j] = keys[--nkeys];
@@ -717,10 +725,12 @@ static size_t replay(const struct log_copy *lc, uint64_t *counts)
             struct rc *c;
             for (j = 0; j < nkeys; j++)
                 if (strcmp(keys[j].name, e.issuer) == 0 &&
-                    note_key_id(e.issuer, NOTE_TYPE_ED25519, keys[j].pub) == e.key_id)
+                    note_key_id(e.issuer, NOTE_TYPE_ED25519, keys[j].pub) ==
+                        e.key_id)
                     break;
             if (j == nkeys || entry_verify(&e, keys[j].pub) != 0) {
-                fprintf(stderr, "replay: entry %llu not signed by an authorized key\n",
+                fprintf(stderr,
+                        "replay: entry %llu not signed by an authorized key\n",
                         (unsigned long long)i);
                 bad++;
                 continue;
@@ -728,8 +738,11 @@ static size_t replay(const struct log_copy *lc, uint64_t *counts)
             c = rfind(&rt, e.credential);
             if (e.type == ENTRY_ISSUE) {
                 if (c->used) {
-                    fprintf(stderr, "replay: credential issued twice (entries %llu, %llu)\n",
-                            (unsigned long long)c->issue, (unsigned long long)i);
+                    fprintf(stderr,
+                            "replay: credential issued twice (entries %llu, "
+                            "%llu)\n",
+                            (unsigned long long)c->issue,
+                            (unsigned long long)i);
                     bad++;
                     continue;
                 }
@@ -740,8 +753,9 @@ static size_t replay(const struct log_copy *lc, uint64_t *counts)
             } else {
                 if (!c->used || c->revoke != SMT_NONE ||
                     strcmp(c->issuer, e.issuer) != 0) {
-                    fprintf(stderr, "replay: REVOKE %llu of a credential not issued, "
-                                    "already revoked or of another issuer\n",
+                    fprintf(stderr,
+                            "replay: REVOKE %llu of a credential not issued, "
+                            "already revoked or of another issuer\n",
                             (unsigned long long)i);
                     bad++;
                     continue;
@@ -807,7 +821,8 @@ static size_t replay(const struct log_copy *lc, uint64_t *counts)
             (entry_decode(lc->bytes + lc->off[lc->n - 1],
                           lc->off[lc->n] - lc->off[lc->n - 1], &e) != 0 ||
              memcmp(root, e.map_root, 32) != 0)) {
-            fprintf(stderr, "replay: the last MAP root differs from the naive map\n");
+            fprintf(stderr,
+                    "replay: the last MAP root differs from the naive map\n");
             bad++;
         }
         free(all);
@@ -851,15 +866,17 @@ static void final_check(void)
             }
             if (c->state == C_REVOKED) {
                 acked++;
-                lost += !entry_is(&lc, c->revoke_index, c->revoke, c->revoke_len);
+                lost +=
+                    !entry_is(&lc, c->revoke_index, c->revoke, c->revoke_len);
             }
         }
-    CHECK_MSG(lost == 0, "%zu of %zu acknowledged entries lost or changed", lost,
-              acked);
+    CHECK_MSG(lost == 0, "%zu of %zu acknowledged entries lost or changed",
+              lost, acked);
 
     /* Every checkpoint: its root, its MAP entry, logd's consistency proof. */
     qsort(cps, ncps, sizeof *cps, cmp_cp);
-    CHECK_MSG(check_roots(&lc) == 0, "checkpoints that are not the log's roots");
+    CHECK_MSG(check_roots(&lc) == 0,
+              "checkpoints that are not the log's roots");
     for (size_t i = 0; i < ncps; i++) {
         uint64_t s = cps[i].size;
         uint8_t proof[64][32];
@@ -867,7 +884,8 @@ static void final_check(void)
         struct entry e;
         int status, n;
         if (s == 0 || s > lc.n ||
-            entry_decode(lc.bytes + lc.off[s - 1], lc.off[s] - lc.off[s - 1], &e) != 0 ||
+            entry_decode(lc.bytes + lc.off[s - 1], lc.off[s] - lc.off[s - 1],
+                         &e) != 0 ||
             e.type != ENTRY_MAP || e.map_index != s - 1) {
             fprintf(stderr, "checkpoint %llu does not end with its MAP entry\n",
                     (unsigned long long)s);
@@ -880,7 +898,8 @@ static void final_check(void)
         n = json_hash_list(json_object_get(j, "hashes"), proof, 64);
         if (status != 200 || n < 0 ||
             merkle_consistency_verify(s, cp.size, cps[i].root, cp.root,
-                                      (const uint8_t(*)[32])proof, (size_t)n) != 0) {
+                                      (const uint8_t(*)[32])proof,
+                                      (size_t)n) != 0) {
             fprintf(stderr, "checkpoint %llu: no consistency proof to %llu\n",
                     (unsigned long long)s, (unsigned long long)cp.size);
             bad_cp++;
@@ -888,14 +907,17 @@ static void final_check(void)
         json_decref(j);
     }
     CHECK_MSG(bad_cp == 0, "%zu of %zu checkpoints bad", bad_cp, ncps);
-    CHECK_MSG(forks == 0, "%lu checkpoints of one size with different roots", forks);
+    CHECK_MSG(forks == 0, "%lu checkpoints of one size with different roots",
+              forks);
 
     /* The log replays (no credential twice, every MAP root right). */
     CHECK(replay(&lc, counts) == 0);
-    printf("final log: %llu entries (%llu ISSUE, %llu REVOKE, %llu MAP, %llu KEY), "
+    printf("final log: %llu entries (%llu ISSUE, %llu REVOKE, %llu MAP, %llu "
+           "KEY), "
            "%zu acknowledged entries, %zu checkpoints\n",
            (unsigned long long)lc.n, (unsigned long long)counts[ENTRY_ISSUE],
-           (unsigned long long)counts[ENTRY_REVOKE], (unsigned long long)counts[ENTRY_MAP],
+           (unsigned long long)counts[ENTRY_REVOKE],
+           (unsigned long long)counts[ENTRY_MAP],
            (unsigned long long)counts[ENTRY_KEY], acked, ncps);
     CHECK(counts[ENTRY_KEY] >= 2);
 
@@ -936,7 +958,8 @@ int main(void)
     }
     if (rnd == 0)
         rnd = 1;
-    printf("crash test: %u rounds, seed %llu\n", rounds, (unsigned long long)rnd);
+    printf("crash test: %u rounds, seed %llu\n", rounds,
+           (unsigned long long)rnd);
     issuer_make(&A, "avans.nl");
     issuer_make(&B, "tue.nl");
     issuer_make(&X, "toggle.example");

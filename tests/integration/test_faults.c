@@ -108,8 +108,8 @@ static int batch_post(struct client_http *h, const struct logd_proc *p,
         int bad = 0;
         for (size_t i = 0; i < b->n; i++) {
             uint64_t idx;
-            if (check_receipt(p, json_array_get(recs, i), b->bytes[i], b->len[i],
-                              &idx, NULL))
+            if (check_receipt(p, json_array_get(recs, i), b->bytes[i],
+                              b->len[i], &idx, NULL))
                 ack(idx, b->bytes[i], b->len[i]);
             else
                 bad++;
@@ -136,7 +136,8 @@ static void check_absent(struct client_http *h, const struct logd_proc *p,
         bad += status != 200 || !check_status(p, st, b->cred[i], "unknown");
         json_decref(st);
     }
-    CHECK_MSG(bad == 0, "%d credentials of a refused batch are in the log", bad);
+    CHECK_MSG(bad == 0, "%d credentials of a refused batch are in the log",
+              bad);
 }
 
 /* Reads the whole log through tiles: it replays, its root is the
@@ -157,8 +158,9 @@ static void check_log(struct client_http *h, const struct logd_proc *p)
     CHECK(memcmp(root, cp.root, 32) == 0);
     CHECK(mirror_replay(&m, NULL));
     for (size_t i = 0; i < nacked; i++)
-        lost += acked[i].index >= m.n || m.len[acked[i].index] != acked[i].len ||
-                memcmp(m.entry[acked[i].index], acked[i].bytes, acked[i].len) != 0;
+        lost +=
+            acked[i].index >= m.n || m.len[acked[i].index] != acked[i].len ||
+            memcmp(m.entry[acked[i].index], acked[i].bytes, acked[i].len) != 0;
     CHECK_MSG(lost == 0, "%zu acknowledged entries missing or changed", lost);
     mirror_free(&m);
 }
@@ -203,8 +205,9 @@ static int64_t issuers_count(struct client_http *h)
 {
     int status;
     json_t *j = get_json(h, "/v1/issuers", &status);
-    int64_t n = status == 200 ? (int64_t)json_array_size(json_object_get(j, "issuers"))
-                              : -1;
+    int64_t n = status == 200
+                    ? (int64_t)json_array_size(json_object_get(j, "issuers"))
+                    : -1;
 
     json_decref(j);
     return n;
@@ -254,7 +257,8 @@ static void test_disk_full(void)
     snprintf(data_mdb, sizeof data_mdb, "%s/data.mdb", p.data);
     size0 = file_size(data_mdb);
     REQUIRE(size0 > 0);
-    REQUIRE(start_limited(&p, args, RLIMIT_FSIZE, (rlim_t)size0 + (200 << 10)) == 0);
+    REQUIRE(start_limited(&p, args, RLIMIT_FSIZE,
+                          (rlim_t)size0 + (200 << 10)) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     memset(&refused, 0, sizeof refused);
     for (tries = 0; tries < 100; tries++) {
@@ -267,7 +271,8 @@ static void test_disk_full(void)
         }
         batch_free(&b);
     }
-    CHECK_MSG(status == 503, "full disk: status %d after %d batches", status, tries);
+    CHECK_MSG(status == 503, "full disk: status %d after %d batches", status,
+              tries);
     CHECK_MSG(strstr(msg, "disk is full") != NULL, "message: %s", msg);
     REQUIRE(refused.n > 0);
     CHECK(tries > 0); /* some batches fitted first */
@@ -427,15 +432,16 @@ static void test_address_space(void)
 
     if ((getenv("LOGD_WRAPPER") != NULL && getenv("LOGD_WRAPPER")[0] != '\0') ||
         getenv("CREDLOG_VALGRIND") != NULL) {
-        printf("address space limit: skipped under valgrind or $LOGD_WRAPPER\n");
+        printf(
+            "address space limit: skipped under valgrind or $LOGD_WRAPPER\n");
         return;
     }
     issuer_make(&a, "a.example");
     nacked = 0;
     REQUIRE(logd_proc_init(&p, "vmlimit.example/log", &a.v, 1) == 0);
-    REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "0",
-                                                       "--map-size", "4194304",
-                                                       "--threads", "2", NULL}) == 0);
+    REQUIRE(logd_proc_start(&p, (const char *const[]){
+                                    "--heartbeat", "0", "--map-size", "4194304",
+                                    "--threads", "2", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     {
         struct batch b;
@@ -485,7 +491,8 @@ static void test_start_refusals(void)
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     REQUIRE(fd >= 0);
     for (int i = 0; i < 64; i++)
-        CHECK(write(fd, "this is not an LMDB file, just some bytes. ", 43) == 43);
+        CHECK(write(fd, "this is not an LMDB file, just some bytes. ", 43) ==
+              43);
     close(fd);
     CHECK(logd_proc_start(&p, NULL) != 0);
     CHECK(logd_proc_log_contains(&p, "cannot open storage"));

@@ -23,12 +23,12 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-static struct logd_proc P;      /* default limits, short timeouts */
+static struct logd_proc P; /* default limits, short timeouts */
 static struct client_http *H;
 static struct issuer A1;
 static uint64_t rnd = 4242;
 static size_t ncases;
-static uint8_t issued[32];      /* a credential issued by A1 */
+static uint8_t issued[32]; /* a credential issued by A1 */
 
 /* ---- helpers ---- */
 
@@ -46,7 +46,8 @@ static bool json_error(const struct logd_raw_answer *a)
 {
     char type[128];
     json_t *j = json_loadb(a->body, a->body_len, 0, NULL);
-    bool ok = json_is_object(j) && json_is_string(json_object_get(j, "error")) &&
+    bool ok = json_is_object(j) &&
+              json_is_string(json_object_get(j, "error")) &&
               logd_raw_header(a, "Content-Type", type, sizeof type) == 0 &&
               strcmp(type, "application/json") == 0;
 
@@ -65,8 +66,8 @@ static void expect_raw(const char *name, const char *req, size_t len,
     int rc = logd_raw_exchange(P.port, req, len, no_body, 10000, &a);
 
     ncases++;
-    CHECK_MSG(rc == 0 && a.status == want, "%s: status %d (rc %d), want %d", name,
-              a.status, rc, want);
+    CHECK_MSG(rc == 0 && a.status == want, "%s: status %d (rc %d), want %d",
+              name, a.status, rc, want);
     if (rc == 0 && want >= 400 && !no_body)
         CHECK_MSG(json_error(&a), "%s: not a JSON error: %.200s", name,
                   a.body != NULL ? a.body : "");
@@ -88,14 +89,16 @@ static void expect_req(const char *name, const char *method, const char *target,
     int n;
 
     if (body != NULL)
-        n = snprintf(req, cap,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                     method, target, body_len);
+        n = snprintf(
+            req, cap,
+            "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+            method, target, body_len);
     else
-        n = snprintf(req, cap,
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-                     method, target);
+        n = snprintf(
+            req, cap,
+            "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            method, target);
     if (body != NULL)
         memcpy(req + n, body, body_len);
     expect_raw(name, req, (size_t)n + (body ? body_len : 0),
@@ -110,7 +113,8 @@ static void expect_post(const char *name, const char *body, int want)
 
 /* A fresh signed ISSUE by A1, as submission JSON text without the closing
  * brace, with field removed (NULL: none removed). */
-static char *submission_open(uint8_t type, const uint8_t *cred, const char *drop)
+static char *submission_open(uint8_t type, const uint8_t *cred,
+                             const char *drop)
 {
     struct entry e;
     uint8_t c[32];
@@ -144,9 +148,10 @@ static void expect_field(uint8_t type, const char *field, const char *value)
     if (open[1] == '\0')
         snprintf(body, cap, "{\"entries\":[{\"%s\":%s}]}", field, value);
     else
-        snprintf(body, cap, "{\"entries\":[%s,\"%s\":%s}]}", open, field, value);
-    snprintf(name, sizeof name, "%s %s=%.60s", type == ENTRY_ISSUE ? "issue" : "revoke",
-             field, value);
+        snprintf(body, cap, "{\"entries\":[%s,\"%s\":%s}]}", open, field,
+                 value);
+    snprintf(name, sizeof name, "%s %s=%.60s",
+             type == ENTRY_ISSUE ? "issue" : "revoke", field, value);
     expect_post(name, body, 400);
     free(body);
     free(open);
@@ -154,7 +159,8 @@ static void expect_field(uint8_t type, const char *field, const char *value)
 
 static void expect_missing(uint8_t type, const char *field)
 {
-    char *open = submission_open(type, type == ENTRY_REVOKE ? issued : NULL, field);
+    char *open =
+        submission_open(type, type == ENTRY_REVOKE ? issued : NULL, field);
     size_t cap = strlen(open) + 64;
     char *body = malloc(cap), name[100];
 
@@ -175,7 +181,10 @@ struct raw_case {
 };
 
 /* A case whose bytes hold a NUL: its length comes from the literal. */
-#define WITH_NUL(name, lit, status) {name, lit, sizeof(lit) - 1, status}
+#define WITH_NUL(name, lit, status)                                            \
+    {                                                                          \
+        name, lit, sizeof(lit) - 1, status                                     \
+    }
 
 static const struct raw_case raw_cases[] = {
     {"garbage request line", "GARBAGE\r\n\r\n", 0, 400},
@@ -185,15 +194,21 @@ static const struct raw_case raw_cases[] = {
     {"HTTP/1.x", "GET /checkpoint HTTP/1.x\r\n\r\n", 0, 400},
     {"HTTP/2.0", "GET /checkpoint HTTP/2.0\r\n\r\n", 0, 400},
     {"lower-case version", "GET /checkpoint http/1.1\r\n\r\n", 0, 400},
-    {"extra token in request line", "GET /checkpoint HTTP/1.1 x\r\n\r\n", 0, 400},
+    {"extra token in request line", "GET /checkpoint HTTP/1.1 x\r\n\r\n", 0,
+     400},
     {"blank lines first", "\r\n\r\nGET /checkpoint HTTP/1.1\r\n\r\n", 0, 400},
     {"unknown method", "BREW /checkpoint HTTP/1.1\r\nHost: x\r\n\r\n", 0, 501},
-    {"lower-case method", "get /checkpoint HTTP/1.1\r\nHost: x\r\n\r\n", 0, 501},
-    {"header without colon", "GET /checkpoint HTTP/1.1\r\nNoColon\r\n\r\n", 0, 400},
+    {"lower-case method", "get /checkpoint HTTP/1.1\r\nHost: x\r\n\r\n", 0,
+     501},
+    {"header without colon", "GET /checkpoint HTTP/1.1\r\nNoColon\r\n\r\n", 0,
+     400},
     {"folded header", "GET /checkpoint HTTP/1.1\r\n Folded: x\r\n\r\n", 0, 400},
-    WITH_NUL("NUL in the target", "GET /check\0point HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-    WITH_NUL("NUL in a header", "GET /checkpoint HTTP/1.1\r\nX-A: a\0b\r\n\r\n", 400),
-    WITH_NUL("NUL before the method", "\0GET /checkpoint HTTP/1.1\r\n\r\n", 400),
+    WITH_NUL("NUL in the target",
+             "GET /check\0point HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    WITH_NUL("NUL in a header", "GET /checkpoint HTTP/1.1\r\nX-A: a\0b\r\n\r\n",
+             400),
+    WITH_NUL("NUL before the method", "\0GET /checkpoint HTTP/1.1\r\n\r\n",
+             400),
     {"negative Content-Length",
      "POST /v1/entries HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 0, 400},
     {"non-numeric Content-Length",
@@ -201,19 +216,25 @@ static const struct raw_case raw_cases[] = {
     {"Content-Length over the limit",
      "POST /v1/entries HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n", 0, 413},
     {"overflowing Content-Length",
-     "POST /v1/entries HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+     "POST /v1/entries HTTP/1.1\r\nContent-Length: "
+     "99999999999999999999999\r\n\r\n",
      0, 413},
     {"bad chunk size",
-     "POST /v1/entries HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0, 413},
+     "POST /v1/entries HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0,
+     413},
     {"Content-Length twice",
-     "POST /v1/entries HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+     "POST /v1/entries HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: "
+     "2\r\n\r\n{}",
      0, 400},
     {"Content-Length and chunked",
-     "POST /v1/entries HTTP/1.1\r\nContent-Length: 7\r\nTransfer-Encoding: chunked\r\n"
+     "POST /v1/entries HTTP/1.1\r\nContent-Length: 7\r\nTransfer-Encoding: "
+     "chunked\r\n"
      "\r\n2\r\n{}\r\n0\r\n\r\n",
      0, 400},
-    {"space in a header name", "GET /checkpoint HTTP/1.1\r\nBad Name: x\r\n\r\n", 0, 400},
-    {"space before the colon", "GET /checkpoint HTTP/1.1\r\nHost : x\r\n\r\n", 0, 400},
+    {"space in a header name",
+     "GET /checkpoint HTTP/1.1\r\nBad Name: x\r\n\r\n", 0, 400},
+    {"space before the colon", "GET /checkpoint HTTP/1.1\r\nHost : x\r\n\r\n",
+     0, 400},
     {"control character in a header name",
      "GET /checkpoint HTTP/1.1\r\nX\x01Y: x\r\n\r\n", 0, 400},
     {"control character in a header value",
@@ -313,13 +334,21 @@ static const struct req_case req_cases[] = {
     /* credential hashes */
     {"GET", "/v1/status/", 400},
     {"GET", "/v1/status/abc", 400},
-    {"GET", "/v1/status/000000000000000000000000000000000000000000000000000000000000000",
+    {"GET",
+     "/v1/status/"
+     "000000000000000000000000000000000000000000000000000000000000000",
      400},
-    {"GET", "/v1/status/00000000000000000000000000000000000000000000000000000000000000000",
+    {"GET",
+     "/v1/status/"
+     "00000000000000000000000000000000000000000000000000000000000000000",
      400},
-    {"GET", "/v1/status/g000000000000000000000000000000000000000000000000000000000000000",
+    {"GET",
+     "/v1/status/"
+     "g000000000000000000000000000000000000000000000000000000000000000",
      400},
-    {"GET", "/v1/status/0x00000000000000000000000000000000000000000000000000000000000000",
+    {"GET",
+     "/v1/status/"
+     "0x00000000000000000000000000000000000000000000000000000000000000",
      400},
     /* query parameters */
     {"GET", "/v1/proof/inclusion", 400},
@@ -437,8 +466,8 @@ static void test_table(void)
     }
     {
         const char body[] = "{\"entries\":[\0]}";
-        expect_req("NUL in the body", "POST", "/v1/entries", body, sizeof body - 1,
-                   400);
+        expect_req("NUL in the body", "POST", "/v1/entries", body,
+                   sizeof body - 1, 400);
         size_t depth = 20000;
         char *deep = malloc(2 * depth + 32);
         size_t k = (size_t)sprintf(deep, "{\"entries\":");
@@ -451,21 +480,30 @@ static void test_table(void)
 
     /* Every field of a submission, malformed. */
     codec_hex_encode(issued, 32, hex64);
-    static const char *const types[] = {"\"ISSUE\"", "\"issue \"", "\"\"", "1",
-                                        "null", "[\"issue\"]", "\"mint\"",
-                                        "\"issue\\u0000\""};
+    static const char *const types[] = {
+        "\"ISSUE\"", "\"issue \"",  "\"\"",     "1",
+        "null",      "[\"issue\"]", "\"mint\"", "\"issue\\u0000\""};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         expect_field(ENTRY_ISSUE, "type", types[i]);
     {
         char v[100];
         static const char *const hashes[] = {
-            "\"\"", "123", "null", "true",
-            "\"0x00000000000000000000000000000000000000000000000000000000000000\"",
-            "\"000000000000000000000000000000000000000000000000000000000000000\"",
-            "\"00000000000000000000000000000000000000000000000000000000000000000\"",
-            "\"000000000000000000000000000000000000000000000000000000000000000g\"",
-            "\" 00000000000000000000000000000000000000000000000000000000000000\"",
-            "\"00000000000000000000000000000000000000000000000000000000000000\\n\"",
+            "\"\"",
+            "123",
+            "null",
+            "true",
+            "\"0x00000000000000000000000000000000000000000000000000000000000000"
+            "\"",
+            "\"000000000000000000000000000000000000000000000000000000000000000"
+            "\"",
+            "\"0000000000000000000000000000000000000000000000000000000000000000"
+            "0\"",
+            "\"000000000000000000000000000000000000000000000000000000000000000g"
+            "\"",
+            "\" "
+            "00000000000000000000000000000000000000000000000000000000000000\"",
+            "\"00000000000000000000000000000000000000000000000000000000000000\\"
+            "n\"",
         };
         for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++)
             expect_field(ENTRY_ISSUE, "credential_hash", hashes[i]);
@@ -474,8 +512,12 @@ static void test_table(void)
     }
     {
         char longname[400];
-        static const char *const issuers[] = {"\"\"", "\"a b\"", "\"a+b\"", "5",
-                                              "null", "\"avans.nl\\u0000\"",
+        static const char *const issuers[] = {"\"\"",
+                                              "\"a b\"",
+                                              "\"a+b\"",
+                                              "5",
+                                              "null",
+                                              "\"avans.nl\\u0000\"",
                                               "\"other.example\""};
         for (size_t i = 0; i < sizeof issuers / sizeof issuers[0]; i++)
             expect_field(ENTRY_ISSUE, "issuer", issuers[i]);
@@ -484,16 +526,32 @@ static void test_table(void)
         strcpy(longname + 301, "\"");
         expect_field(ENTRY_ISSUE, "issuer", longname);
     }
-    static const char *const kids[] = {"\"1234567\"", "\"123456789\"", "\"0x123456\"",
-                                       "\"zzzzzzzz\"", "305419896", "\"\"", "null",
-                                       "\"12 45678\""};
+    static const char *const kids[] = {
+        "\"1234567\"", "\"123456789\"", "\"0x123456\"", "\"zzzzzzzz\"",
+        "305419896",   "\"\"",          "null",         "\"12 45678\""};
     for (size_t i = 0; i < sizeof kids / sizeof kids[0]; i++)
         expect_field(ENTRY_ISSUE, "key_id", kids[i]);
     static const char *const times[] = {
-        "-1", "+1", "012", "1.5", "1.0", "1e3", "1E3", "0x10", "\"1\"", "true",
-        "null", "[1]", "99999999999999999999", "18446744073709551616",
-        "9223372036854775808", "9223372036854775807", "-9223372036854775808",
-        "Infinity", "NaN", "1 2",
+        "-1",
+        "+1",
+        "012",
+        "1.5",
+        "1.0",
+        "1e3",
+        "1E3",
+        "0x10",
+        "\"1\"",
+        "true",
+        "null",
+        "[1]",
+        "99999999999999999999",
+        "18446744073709551616",
+        "9223372036854775808",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "Infinity",
+        "NaN",
+        "1 2",
     };
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
         expect_field(ENTRY_ISSUE, "timestamp_ms", times[i]);
@@ -504,34 +562,46 @@ static void test_table(void)
             "\"AAAA\"",
             "123",
             "null",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB==\"",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-==\"",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\\n\"",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"",
-            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA===\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAAA\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAAA=\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAAB==\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAA-==\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAAA==\\n\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA "
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAAA==\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAAAAA\"",
+            "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+            "AAAAAAAAAAAAAAAAAAAAA===\"",
         };
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
             expect_field(ENTRY_ISSUE, "signature", sigs[i]);
     }
     expect_field(ENTRY_ISSUE, "reason", "1");
     expect_field(ENTRY_ISSUE, "color", "\"blue\"");
-    static const char *const reasons[] = {"-1", "5", "256", "1.5", "1.0", "1e0",
-                                          "\"1\"", "true", "null", "+1", "01"};
+    static const char *const reasons[] = {"-1",   "5",   "256",   "1.5",
+                                          "1.0",  "1e0", "\"1\"", "true",
+                                          "null", "+1",  "01"};
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
         expect_field(ENTRY_REVOKE, "reason", reasons[i]);
-    static const char *const fields[] = {"type", "credential_hash", "issuer",
-                                         "key_id", "timestamp_ms", "signature"};
+    static const char *const fields[] = {"type",         "credential_hash",
+                                         "issuer",       "key_id",
+                                         "timestamp_ms", "signature"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         expect_missing(ENTRY_ISSUE, fields[i]);
     {
         /* A duplicate member inside a submission. */
         char *open = submission_open(ENTRY_ISSUE, NULL, NULL);
         char body[1024];
-        snprintf(body, sizeof body, "{\"entries\":[%s,\"type\":\"issue\"}]}", open);
+        snprintf(body, sizeof body, "{\"entries\":[%s,\"type\":\"issue\"}]}",
+                 open);
         expect_post("duplicate member in a submission", body, 400);
         free(open);
     }
@@ -636,7 +706,8 @@ static double mono(void)
 static void *slow_driver(void *arg)
 {
     struct slow *s = arg;
-    static const char head[] = "GET /checkpoint HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    static const char head[] =
+        "GET /checkpoint HTTP/1.1\r\nHost: x\r\nX-Slow: ";
     static const char post[] = "POST /v1/entries HTTP/1.1\r\nHost: x\r\n"
                                "Content-Length: 100000\r\n\r\n{\"entries\":[";
     size_t step = 0;
@@ -733,8 +804,9 @@ static void test_slow_clients(void)
         json_array_append_new(arr, sub_json(&e));
         status = post_entries(H, arr, &ans);
         if (status == 200 &&
-            check_receipt(&P, json_array_get(json_object_get(ans, "receipts"), 0), b,
-                          len, NULL, NULL))
+            check_receipt(&P,
+                          json_array_get(json_object_get(ans, "receipts"), 0),
+                          b, len, NULL, NULL))
             ok++;
         else
             bad++;
@@ -766,9 +838,10 @@ static void test_slow_clients(void)
     s.stop = true;
     pthread_join(t, NULL);
     CHECK_MSG(closed == SLOWLORIS + SLOW_BODIES && timed_408 == closed,
-              "slow connections closed: %d, with 408: %d of %d", closed, timed_408,
-              SLOWLORIS + SLOW_BODIES);
-    CHECK(metric("credlog_http_request_timeouts_total") >= SLOWLORIS + SLOW_BODIES);
+              "slow connections closed: %d, with 408: %d of %d", closed,
+              timed_408, SLOWLORIS + SLOW_BODIES);
+    CHECK(metric("credlog_http_request_timeouts_total") >=
+          SLOWLORIS + SLOW_BODIES);
 
     /* The non-readers are closed by the write timeout while their sockets
      * are still open here: logd's count of connections comes back down. */
@@ -800,11 +873,12 @@ static void test_flags(void)
     json_t *arr, *ans;
 
     REQUIRE(logd_proc_init(&Q, "test.example/limits", keys, 1) == 0);
-    if (logd_proc_start(&Q, (const char *const[]){
-                                "--heartbeat", "0", "--max-entries", "3",
-                                "--max-body", "4096", "--max-headers", "2048",
-                                "--max-url", "256", "--max-connections", "8",
-                                "--request-timeout", "30", NULL}) != 0 ||
+    if (logd_proc_start(
+            &Q,
+            (const char *const[]){"--heartbeat", "0", "--max-entries", "3",
+                                  "--max-body", "4096", "--max-headers", "2048",
+                                  "--max-url", "256", "--max-connections", "8",
+                                  "--request-timeout", "30", NULL}) != 0 ||
         client_http_open(Q.url, NULL, &q) != 0) {
         CHECK(0);
         logd_proc_cleanup(&Q);
@@ -829,19 +903,23 @@ static void test_flags(void)
 
     /* --max-body 4096 */
     {
-        int k = snprintf(req, sizeof req,
-                         "POST /v1/entries HTTP/1.1\r\nContent-Length: 4097\r\n\r\n");
+        int k = snprintf(
+            req, sizeof req,
+            "POST /v1/entries HTTP/1.1\r\nContent-Length: 4097\r\n\r\n");
         memset(req + k, ' ', 4097);
-        CHECK(logd_raw_exchange(Q.port, req, (size_t)k + 4097, 0, 10000, &a) == 0 &&
+        CHECK(logd_raw_exchange(Q.port, req, (size_t)k + 4097, 0, 10000, &a) ==
+                  0 &&
               a.status == 413 && json_error(&a));
         logd_raw_answer_free(&a);
     }
     /* --max-headers 2048 */
     {
-        int k = snprintf(req, sizeof req, "GET /checkpoint HTTP/1.1\r\nX-Big: ");
+        int k =
+            snprintf(req, sizeof req, "GET /checkpoint HTTP/1.1\r\nX-Big: ");
         memset(req + k, 'x', 2100);
         memcpy(req + k + 2100, "\r\n\r\n", 4);
-        CHECK(logd_raw_exchange(Q.port, req, (size_t)k + 2104, 0, 10000, &a) == 0 &&
+        CHECK(logd_raw_exchange(Q.port, req, (size_t)k + 2104, 0, 10000, &a) ==
+                  0 &&
               a.status == 400 && json_error(&a));
         logd_raw_answer_free(&a);
     }
@@ -866,8 +944,8 @@ static void test_flags(void)
         held[n] = logd_raw_connect(Q.port, 0);
     usleep(100000);
     for (int k = 0; k < 3; k++) {
-        int rc = logd_raw_exchange(Q.port, "GET /healthz HTTP/1.1\r\n\r\n", 25, 0,
-                                   10000, &a);
+        int rc = logd_raw_exchange(Q.port, "GET /healthz HTTP/1.1\r\n\r\n", 25,
+                                   0, 10000, &a);
         CHECK_MSG(rc != 0 || (a.status == 503 && json_error(&a)),
                   "beyond --max-connections: rc %d status %d", rc, a.status);
         logd_raw_answer_free(&a);
@@ -880,8 +958,8 @@ static void test_flags(void)
     {
         bool served = false;
         for (int k = 0; k < 100 && !served; k++) {
-            if (logd_raw_exchange(Q.port, "GET /healthz HTTP/1.1\r\n\r\n", 25, 0,
-                                  10000, &a) == 0)
+            if (logd_raw_exchange(Q.port, "GET /healthz HTTP/1.1\r\n\r\n", 25,
+                                  0, 10000, &a) == 0)
                 served = a.status == 200;
             logd_raw_answer_free(&a);
             if (!served)
@@ -892,7 +970,8 @@ static void test_flags(void)
     {
         struct client_http_response r;
         CHECK(client_http_get(q, "/metrics", &r) == 0 && r.status == 200 &&
-              strstr(r.body, "\ncredlog_http_connections_refused_total 3\n") != NULL);
+              strstr(r.body, "\ncredlog_http_connections_refused_total 3\n") !=
+                  NULL);
         client_http_response_free(&r);
     }
     client_http_close(q);
@@ -915,9 +994,9 @@ int main(void)
     issuer_make(&A1, "avans.nl");
     keys[0] = A1.v;
     if (logd_proc_init(&P, "test.example/hostile", keys, 1) != 0 ||
-        logd_proc_start(&P, (const char *const[]){"--heartbeat", "0",
-                                                   "--request-timeout", "2",
-                                                   "--timeout", "2", NULL}) != 0 ||
+        logd_proc_start(
+            &P, (const char *const[]){"--heartbeat", "0", "--request-timeout",
+                                      "2", "--timeout", "2", NULL}) != 0 ||
         client_http_open(P.url, NULL, &H) != 0) {
         CHECK(0);
         logd_proc_cleanup(&P);

@@ -64,7 +64,8 @@ static void issue_batch(const struct issuer *is, size_t n)
     for (size_t i = 0; i < n; i++) {
         struct entry e;
         random_cred(&rnd, creds[ncreds + i].cred);
-        make_entry(&e, ENTRY_ISSUE, creds[ncreds + i].cred, is, util_now_ms(), 0);
+        make_entry(&e, ENTRY_ISSUE, creds[ncreds + i].cred, is, util_now_ms(),
+                   0);
         lens[i] = entry_bytes(&e, bytes[i]);
         json_array_append_new(arr, sub_json(&e));
     }
@@ -195,7 +196,8 @@ static void expect_refusal_raw(const char *what, const char *body, size_t len,
 
     CHECK_MSG(status == want_status, "%s: status %d, want %d", what, status,
               want_status);
-    CHECK_MSG(json_is_string(json_object_get(ans, "error")), "%s: no error", what);
+    CHECK_MSG(json_is_string(json_object_get(ans, "error")), "%s: no error",
+              what);
     if (position >= 0)
         CHECK_MSG(json_is_integer(pos) && json_integer_value(pos) == position,
                   "%s: position", what);
@@ -244,9 +246,10 @@ static void test_refusals(void)
     expect_refusal_raw("empty body", "", 0, 400, -1);
     expect_refusal_raw("not an object", "[1,2]", 5, 400, -1);
     expect_refusal_raw("no entries", "{\"entries\": []}", 15, 400, -1);
-    expect_refusal_raw("extra member", "{\"entries\": [], \"x\": 1}", 23, 400, -1);
-    expect_refusal_raw("duplicate keys", "{\"entries\": [], \"entries\": []}", 30,
-                       400, -1);
+    expect_refusal_raw("extra member", "{\"entries\": [], \"x\": 1}", 23, 400,
+                       -1);
+    expect_refusal_raw("duplicate keys", "{\"entries\": [], \"entries\": []}",
+                       30, 400, -1);
 
     /* A bad signature at position 3 of 5; nothing else is appended. */
     arr = json_array();
@@ -307,7 +310,8 @@ static void test_refusals(void)
         static const char *const bad[][2] = {
             {"type", "\"mint\""},
             {"credential_hash", "\"abc\""},
-            {"credential_hash", "\"zz00000000000000000000000000000000000000000000000000000000000000\""},
+            {"credential_hash", "\"zz000000000000000000000000000000000000000000"
+                                "00000000000000000000\""},
             {"issuer", "\"has space\""},
             {"issuer", "\"\""},
             {"key_id", "\"1234567\""},
@@ -321,12 +325,14 @@ static void test_refusals(void)
             {"color", "\"blue\""},
         };
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-            json_t *s = sub_json(&ok), *v = json_loads(bad[i][1], JSON_DECODE_ANY, NULL);
+            json_t *s = sub_json(&ok),
+                   *v = json_loads(bad[i][1], JSON_DECODE_ANY, NULL);
             char what[64];
             json_object_set_new(s, bad[i][0], v);
             arr = json_array();
             json_array_append_new(arr, s);
-            snprintf(what, sizeof what, "bad field %s=%s", bad[i][0], bad[i][1]);
+            snprintf(what, sizeof what, "bad field %s=%s", bad[i][0],
+                     bad[i][1]);
             expect_refusal(what, arr, 400, 0);
         }
         json_t *s = sub_json(&ok);
@@ -350,8 +356,8 @@ static void test_refusals(void)
         memset(big, ' ', len);
         memcpy(big, "{\"entries\":[", 12);
         int64_t before = size_now();
-        if (client_http_request(H, "POST", "/v1/entries", "application/json", big,
-                                len, &r) == 0) {
+        if (client_http_request(H, "POST", "/v1/entries", "application/json",
+                                big, len, &r) == 0) {
             CHECK_MSG(r.status == 413, "big body: %d", r.status);
             client_http_response_free(&r);
         } else {
@@ -406,19 +412,22 @@ static void test_read_errors(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int status;
         json_t *j = get_json(H, cases[i].path, &status);
-        CHECK_MSG(status == cases[i].status, "GET %s: %d, want %d", cases[i].path,
-                  status, cases[i].status);
-        CHECK_MSG(json_is_string(json_object_get(j, "error")), "GET %s: no error",
-                  cases[i].path);
+        CHECK_MSG(status == cases[i].status, "GET %s: %d, want %d",
+                  cases[i].path, status, cases[i].status);
+        CHECK_MSG(json_is_string(json_object_get(j, "error")),
+                  "GET %s: no error", cases[i].path);
         json_decref(j);
     }
-    CHECK(client_http_request(H, "DELETE", "/checkpoint", NULL, NULL, 0, &r) == 0 &&
+    CHECK(client_http_request(H, "DELETE", "/checkpoint", NULL, NULL, 0, &r) ==
+              0 &&
           r.status == 405);
     client_http_response_free(&r);
-    CHECK(client_http_request(H, "GET", "/v1/entries", NULL, NULL, 0, &r) == 0 &&
+    CHECK(client_http_request(H, "GET", "/v1/entries", NULL, NULL, 0, &r) ==
+              0 &&
           r.status == 405);
     client_http_response_free(&r);
-    CHECK(client_http_request(H, "POST", "/checkpoint", "text/plain", "x", 1, &r) == 0 &&
+    CHECK(client_http_request(H, "POST", "/checkpoint", "text/plain", "x", 1,
+                              &r) == 0 &&
           r.status == 405);
     client_http_response_free(&r);
     CHECK(client_http_get(H, "/healthz", &r) == 0 && r.status == 200 &&
@@ -431,7 +440,8 @@ static void test_read_errors(void)
           r.body[r.body_len - 1] == '\n' &&
           strncmp(r.content_type, "text/plain", 10) == 0);
     client_http_response_free(&r);
-    CHECK(client_http_request(H, "POST", "/v1/log-key", "text/plain", "x", 1, &r) == 0 &&
+    CHECK(client_http_request(H, "POST", "/v1/log-key", "text/plain", "x", 1,
+                              &r) == 0 &&
           r.status == 405);
     client_http_response_free(&r);
     CHECK(client_http_get(H, "/metrics", &r) == 0 && r.status == 200 &&
@@ -439,8 +449,12 @@ static void test_read_errors(void)
           strstr(r.body, "credlog_entries{type=\"issue\"}") != NULL &&
           strstr(r.body, "credlog_commit_seconds_bucket") != NULL &&
           strstr(r.body, "credlog_batch_entries_count") != NULL &&
-          strstr(r.body, "credlog_http_requests_total{route=\"submit\",code=\"409\"} 1") != NULL &&
-          strstr(r.body, "credlog_http_request_seconds_bucket{route=\"tile\"") != NULL);
+          strstr(
+              r.body,
+              "credlog_http_requests_total{route=\"submit\",code=\"409\"} 1") !=
+              NULL &&
+          strstr(r.body,
+                 "credlog_http_request_seconds_bucket{route=\"tile\"") != NULL);
     client_http_response_free(&r);
 }
 
@@ -469,7 +483,8 @@ static void test_log_replay(void)
     for (size_t i = 0; i < ncp_sizes; i++) {
         struct entry e;
         uint64_t s = cp_sizes[i];
-        CHECK_MSG(s >= 1 && s <= m.n && entry_decode(m.entry[s - 1], m.len[s - 1], &e) == 0 &&
+        CHECK_MSG(s >= 1 && s <= m.n &&
+                      entry_decode(m.entry[s - 1], m.len[s - 1], &e) == 0 &&
                       e.type == ENTRY_MAP && e.map_index == s - 1,
                   "checkpoint of size %llu does not end with a MAP entry",
                   (unsigned long long)s);
@@ -483,7 +498,8 @@ static void test_log_replay(void)
         if (!tile_exists(&t, m.n))
             continue;
         bool ok = fetch_tile(H, &t, &r);
-        CHECK(ok && r.body_len == 32 * w && memcmp(r.body, m.leaf[256], 32 * w) == 0);
+        CHECK(ok && r.body_len == 32 * w &&
+              memcmp(r.body, m.leaf[256], 32 * w) == 0);
         if (ok)
             client_http_response_free(&r);
         ok = fetch_tile(H, &b, &r);
@@ -501,7 +517,8 @@ static void test_log_replay(void)
         const json_t *lh = json_object_get(j, "leaf_hash");
         CHECK(status == 200 && len == (int)m.len[i] &&
               memcmp(buf, m.entry[i], m.len[i]) == 0 &&
-              json_integer_value(json_object_get(j, "index")) == (json_int_t)i &&
+              json_integer_value(json_object_get(j, "index")) ==
+                  (json_int_t)i &&
               json_is_string(lh) &&
               codec_hex_decode(json_string_value(lh), 64, leaf, 32) == 0 &&
               memcmp(leaf, m.leaf[i], 32) == 0);
@@ -528,7 +545,8 @@ static void test_log_replay(void)
             uint64_t to = sizes[a] < sizes[b] ? sizes[b] : sizes[a];
             naive_mth((const uint8_t(*)[32])m.leaf, to, rb);
             naive_mth((const uint8_t(*)[32])m.leaf, from, ra);
-            snprintf(path, sizeof path, "/v1/proof/consistency?from=%llu&to=%llu",
+            snprintf(path, sizeof path,
+                     "/v1/proof/consistency?from=%llu&to=%llu",
                      (unsigned long long)from, (unsigned long long)to);
             json_t *j = get_json(H, path, &status);
             int n = json_hash_list(json_object_get(j, "hashes"), proof, 64);
@@ -542,17 +560,20 @@ static void test_log_replay(void)
         }
         for (int k = 0; k < 3; k++) {
             uint8_t proof[64][32];
-            uint64_t idx = k == 0 ? 0 : k == 1 ? sizes[a] - 1
-                                               : check_rand(&rnd) % sizes[a];
+            uint64_t idx = k == 0   ? 0
+                           : k == 1 ? sizes[a] - 1
+                                    : check_rand(&rnd) % sizes[a];
             naive_mth((const uint8_t(*)[32])m.leaf, sizes[a], ra);
-            snprintf(path, sizeof path, "/v1/proof/inclusion?index=%llu&size=%llu",
+            snprintf(path, sizeof path,
+                     "/v1/proof/inclusion?index=%llu&size=%llu",
                      (unsigned long long)idx, (unsigned long long)sizes[a]);
             json_t *j = get_json(H, path, &status);
             int n = json_hash_list(json_object_get(j, "hashes"), proof, 64);
             uint8_t lh[32];
             const json_t *l = json_object_get(j, "leaf_hash");
             CHECK_MSG(status == 200 && n >= 0 && json_is_string(l) &&
-                          codec_hex_decode(json_string_value(l), 64, lh, 32) == 0 &&
+                          codec_hex_decode(json_string_value(l), 64, lh, 32) ==
+                              0 &&
                           memcmp(lh, m.leaf[idx], 32) == 0 &&
                           json_integer_value(json_object_get(j, "tree_size")) ==
                               (json_int_t)sizes[a] &&
@@ -579,8 +600,9 @@ static void test_status(void)
         json_t *st = get_json(H, path, &status);
         const char *want = creds[i].revoked ? "revoked" : "active";
         if (status != 200 || !check_status(&P, st, creds[i].cred, want) ||
-            json_integer_value(json_object_get(json_object_get(st, "issue"),
-                                               "index")) != (json_int_t)creds[i].issue)
+            json_integer_value(
+                json_object_get(json_object_get(st, "issue"), "index")) !=
+                (json_int_t)creds[i].issue)
             bad++;
         checked++;
         json_decref(st);
@@ -628,7 +650,8 @@ static void *submitter(void *argp)
             struct entry e;
             uint8_t c[32];
             random_cred(&r, c);
-            make_entry(&e, ENTRY_ISSUE, c, w->id % 2 ? &A1 : &B1, util_now_ms(), 0);
+            make_entry(&e, ENTRY_ISSUE, c, w->id % 2 ? &A1 : &B1, util_now_ms(),
+                       0);
             lens[i] = entry_bytes(&e, bytes[i]);
             json_array_append_new(arr, sub_json(&e));
         }
@@ -641,8 +664,8 @@ static void *submitter(void *argp)
         for (int i = 0; i < 10; i++) {
             uint64_t idx;
             struct checkpoint cp;
-            if (check_receipt(&P, json_array_get(recs, i), bytes[i], lens[i], &idx,
-                              &cp)) {
+            if (check_receipt(&P, json_array_get(recs, i), bytes[i], lens[i],
+                              &idx, &cp)) {
                 saw_checkpoint(cp.size);
                 w->ok++;
                 w->indexes[w->nindexes++] = idx;
@@ -676,8 +699,8 @@ static void test_concurrent(void)
     }
     for (int i = 0; i < 4; i++) {
         pthread_join(t[i], NULL);
-        CHECK_MSG(w[i].ok == 100 && w[i].bad == 0, "submitter %d: %d ok, %d bad", i,
-                  w[i].ok, w[i].bad);
+        CHECK_MSG(w[i].ok == 100 && w[i].bad == 0,
+                  "submitter %d: %d ok, %d bad", i, w[i].ok, w[i].bad);
         for (int k = 0; k < w[i].nindexes; k++)
             all[n++] = w[i].indexes[k];
     }
@@ -702,7 +725,8 @@ static void test_sighup(void)
     CHECK(logd_proc_signal(&P, SIGHUP) == 0);
     while (!gone && tries++ < 500) {
         j = get_json(H, "/v1/issuers", &status);
-        gone = status == 200 && json_array_size(json_object_get(j, "issuers")) == 2;
+        gone = status == 200 &&
+               json_array_size(json_object_get(j, "issuers")) == 2;
         json_decref(j);
         if (!gone)
             usleep(10000);
@@ -729,9 +753,11 @@ static void test_sighup(void)
         char vk[NOTE_KEY_TEXT_MAX];
         note_verifier_format(&A1.v, vk, sizeof vk);
         bool found = false;
-        for (size_t k = 0; k < json_array_size(json_object_get(j, "issuers")); k++) {
+        for (size_t k = 0; k < json_array_size(json_object_get(j, "issuers"));
+             k++) {
             json_t *it = json_array_get(json_object_get(j, "issuers"), k);
-            if (strcmp(json_string_value(json_object_get(it, "key")), vk) == 0 &&
+            if (strcmp(json_string_value(json_object_get(it, "key")), vk) ==
+                    0 &&
                 json_is_integer(json_object_get(it, "added_index")))
                 found = true;
         }
@@ -750,7 +776,8 @@ static void test_restart(void)
     H = NULL;
     CHECK(logd_proc_stop(&P) == 0);
     CHECK(logd_proc_log_contains(&P, "logd: stopped"));
-    REQUIRE(logd_proc_start(&P, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
+    REQUIRE(logd_proc_start(
+                &P, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
     REQUIRE(client_http_open(P.url, NULL, &H) == 0);
     CHECK(get_checkpoint(H, &P, NULL, &after) == size);
     CHECK(before != NULL && after != NULL && strcmp(before, after) == 0);
@@ -763,7 +790,8 @@ static void test_restart(void)
     client_http_close(H);
     H = NULL;
     CHECK(logd_proc_kill(&P) == 0);
-    REQUIRE(logd_proc_start(&P, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
+    REQUIRE(logd_proc_start(
+                &P, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
     REQUIRE(client_http_open(P.url, NULL, &H) == 0);
     CHECK(size_now() == size);
     test_status();
@@ -789,7 +817,8 @@ int main(void)
     keys[2] = B1.v;
     if (logd_proc_init(&P, "test.example/log", keys, 3) != 0 ||
         logd_proc_start(&P, (const char *const[]){"--heartbeat", "0",
-                                                   "--batch-wait", "2", NULL}) != 0 ||
+                                                  "--batch-wait", "2", NULL}) !=
+            0 ||
         client_http_open(P.url, NULL, &H) != 0) {
         CHECK(0);
         logd_proc_cleanup(&P);

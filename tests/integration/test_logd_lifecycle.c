@@ -86,8 +86,8 @@ static pid_t start_dev(const char *dir, unsigned *port)
         err = open("logd.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(out, 1);
         dup2(err, 2);
-        execl(bin, bin, "--dev", "--listen",
-              "127.0.0.1:0", "--port-file", port_path, (char *)NULL);
+        execl(bin, bin, "--dev", "--listen", "127.0.0.1:0", "--port-file",
+              port_path, (char *)NULL);
         _exit(127);
     }
     *port = pid > 0 ? wait_port(port_path, pid) : 0;
@@ -174,7 +174,8 @@ static void test_dev(void)
         size_t len = entry_bytes(&e, bytes);
         json_array_append_new(arr, sub_json(&e));
         CHECK(post_entries(h, arr, &ans) == 200);
-        CHECK(check_receipt(&view, json_array_get(json_object_get(ans, "receipts"), 0),
+        CHECK(check_receipt(&view,
+                            json_array_get(json_object_get(ans, "receipts"), 0),
                             bytes, len, NULL, NULL));
         json_decref(ans);
         client_http_close(h);
@@ -195,7 +196,8 @@ static void test_dev(void)
         struct logd_proc view;
         memset(&view, 0, sizeof view);
         note_verifier_parse(vkey, strlen(vkey), &view.log_verifier);
-        CHECK(get_checkpoint(h, &view, NULL, NULL) == 4); /* KEY MAP ISSUE MAP */
+        CHECK(get_checkpoint(h, &view, NULL, NULL) ==
+              4); /* KEY MAP ISSUE MAP */
         client_http_close(h);
     }
     CHECK(stop_pid(pid) == 0);
@@ -231,7 +233,8 @@ static void test_start_refusals(void)
     fputs("garbage\n", f);
     fclose(f);
     logd_proc_signal(&p, SIGHUP);
-    for (int i = 0; i < 200 && !logd_proc_log_contains(&p, "keeping the current"); i++)
+    for (int i = 0;
+         i < 200 && !logd_proc_log_contains(&p, "keeping the current"); i++)
         usleep(10000);
     CHECK(logd_proc_log_contains(&p, "keeping the current issuer keys"));
     /* A second logd on the same port is refused (SO_REUSEPORT would
@@ -240,7 +243,8 @@ static void test_start_refusals(void)
         char listen[64];
         snprintf(listen, sizeof listen, "127.0.0.1:%u", p.port);
         REQUIRE(logd_proc_init(&q, "second.example/log", &a.v, 1) == 0);
-        CHECK(logd_proc_start(&q, (const char *const[]){"--listen", listen, NULL}) != 0);
+        CHECK(logd_proc_start(
+                  &q, (const char *const[]){"--listen", listen, NULL}) != 0);
         CHECK(logd_proc_log_contains(&q, "Address already in use"));
         logd_proc_cleanup(&q);
         /* And a second logd on the same data directory. */
@@ -294,9 +298,9 @@ static void *post_one(void *arg)
     size_t len = entry_bytes(&e, bytes);
     json_array_append_new(arr, sub_json(&e));
     f->status = post_entries(h, arr, &ans);
-    f->receipt_ok = check_receipt(
-        f->p, json_array_get(json_object_get(ans, "receipts"), 0), bytes, len,
-        NULL, NULL);
+    f->receipt_ok =
+        check_receipt(f->p, json_array_get(json_object_get(ans, "receipts"), 0),
+                      bytes, len, NULL, NULL);
     json_decref(ans);
     client_http_close(h);
     return NULL;
@@ -315,8 +319,8 @@ static void test_sigterm_inflight(void)
     issuer_make(&a, "a.example");
     REQUIRE(logd_proc_init(&p, "inflight.example/log", &a.v, 1) == 0);
     REQUIRE(logd_proc_start(&p, (const char *const[]){"--batch-wait", "3000",
-                                                       "--heartbeat", "0",
-                                                       NULL}) == 0);
+                                                      "--heartbeat", "0",
+                                                      NULL}) == 0);
     memset(&f, 0, sizeof f);
     f.p = &p;
     f.is = &a;
@@ -325,7 +329,8 @@ static void test_sigterm_inflight(void)
     usleep(300000); /* the request now waits in a 3 s batch window */
     CHECK(logd_proc_stop(&p) == 0);
     pthread_join(t, NULL);
-    CHECK_MSG(f.status == 200 && f.receipt_ok, "in-flight request: %d", f.status);
+    CHECK_MSG(f.status == 200 && f.receipt_ok, "in-flight request: %d",
+              f.status);
 
     REQUIRE(logd_proc_start(&p, NULL) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
@@ -350,7 +355,8 @@ static void test_heartbeat(void)
 
     issuer_make(&a, "a.example");
     REQUIRE(logd_proc_init(&p, "heartbeat.example/log", &a.v, 1) == 0);
-    REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "1", NULL}) == 0);
+    REQUIRE(logd_proc_start(
+                &p, (const char *const[]){"--heartbeat", "1", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     s0 = get_checkpoint(h, &p, NULL, NULL);
     usleep(2300000);
@@ -381,7 +387,8 @@ static void test_map_growth(void)
     issuer_make(&a, "a.example");
     REQUIRE(logd_proc_init(&p, "growth.example/log", &a.v, 1) == 0);
     REQUIRE(logd_proc_start(&p, (const char *const[]){"--map-size", "1048576",
-                                                       "--heartbeat", "0", NULL}) == 0);
+                                                      "--heartbeat", "0",
+                                                      NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     for (int req = 0; req < 4; req++) {
         json_t *arr = json_array(), *ans = NULL;
@@ -396,7 +403,8 @@ static void test_map_growth(void)
             bad++;
         json_t *recs = json_object_get(ans, "receipts");
         for (size_t i = 0; i < json_array_size(recs); i += 97)
-            bad += !check_receipt(&p, json_array_get(recs, i), NULL, 0, NULL, NULL);
+            bad += !check_receipt(&p, json_array_get(recs, i), NULL, 0, NULL,
+                                  NULL);
         json_decref(ans);
     }
     CHECK(bad == 0);

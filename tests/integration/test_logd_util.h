@@ -88,12 +88,13 @@ static inline json_t *sub_json(const struct entry *e)
     codec_hex_encode(e->credential, 32, hex);
     snprintf(kid, sizeof kid, "%08x", (unsigned)e->key_id);
     codec_b64_encode(e->signature, 64, sig);
-    json_object_set_new(o, "type",
-                        json_string(e->type == ENTRY_ISSUE ? "issue" : "revoke"));
+    json_object_set_new(
+        o, "type", json_string(e->type == ENTRY_ISSUE ? "issue" : "revoke"));
     json_object_set_new(o, "credential_hash", json_string(hex));
     json_object_set_new(o, "issuer", json_string(e->issuer));
     json_object_set_new(o, "key_id", json_string(kid));
-    json_object_set_new(o, "timestamp_ms", json_integer((json_int_t)e->timestamp_ms));
+    json_object_set_new(o, "timestamp_ms",
+                        json_integer((json_int_t)e->timestamp_ms));
     json_object_set_new(o, "signature", json_string(sig));
     if (e->type == ENTRY_REVOKE)
         json_object_set_new(o, "reason", json_integer(e->reason));
@@ -188,8 +189,8 @@ static inline int json_hash_list(const json_t *arr, uint8_t (*out)[32],
     for (size_t i = 0; i < n; i++) {
         const json_t *s = json_array_get(arr, i);
         if (!json_is_string(s) ||
-            codec_hex_decode(json_string_value(s), json_string_length(s), out[i],
-                             32) != 0)
+            codec_hex_decode(json_string_value(s), json_string_length(s),
+                             out[i], 32) != 0)
             return -1;
     }
     return (int)n;
@@ -199,7 +200,8 @@ static inline int json_b64(const json_t *s, uint8_t *out, size_t cap)
 {
     if (!json_is_string(s))
         return -1;
-    return codec_b64_decode(json_string_value(s), json_string_length(s), out, cap);
+    return codec_b64_decode(json_string_value(s), json_string_length(s), out,
+                            cap);
 }
 
 /* Checks {"index", "entry", "inclusion"} against (size, root): the entry is
@@ -215,12 +217,14 @@ static inline bool check_included(const json_t *o, uint64_t size,
     if (!json_is_integer(ji) || json_integer_value(ji) < 0)
         return false;
     len = json_b64(json_object_get(o, "entry"), buf, sizeof buf);
-    n = json_hash_list(json_object_get(o, "inclusion"), proof, MERKLE_MAX_PROOF);
+    n = json_hash_list(json_object_get(o, "inclusion"), proof,
+                       MERKLE_MAX_PROOF);
     if (len < 0 || n < 0)
         return false;
     merkle_leaf_hash(buf, (size_t)len, leaf);
     if (merkle_inclusion_verify((uint64_t)json_integer_value(ji), size, leaf,
-                                (const uint8_t(*)[32])proof, (size_t)n, root) != 0)
+                                (const uint8_t(*)[32])proof, (size_t)n,
+                                root) != 0)
         return false;
     if (index != NULL)
         *index = (uint64_t)json_integer_value(ji);
@@ -275,13 +279,15 @@ static inline bool check_status(const struct logd_proc *p, const json_t *st,
 
     codec_hex_encode(cred, 32, hex);
     if (!json_is_string(json_object_get(st, "credential_hash")) ||
-        strcmp(json_string_value(json_object_get(st, "credential_hash")), hex) != 0 ||
+        strcmp(json_string_value(json_object_get(st, "credential_hash")),
+               hex) != 0 ||
         !json_is_string(json_object_get(st, "status")) ||
         strcmp(json_string_value(json_object_get(st, "status")), want) != 0)
         return false;
     if (!json_is_string(note) ||
         checkpoint_open(json_string_value(note), json_string_length(note),
-                        &p->log_verifier, &cp) != 0 || cp.size == 0)
+                        &p->log_verifier, &cp) != 0 ||
+        cp.size == 0)
         return false;
     if (!check_included(map, cp.size, cp.root, &idx, ebuf, &elen) ||
         idx != cp.size - 1 || entry_decode(ebuf, elen, &me) != 0 ||
@@ -292,7 +298,8 @@ static inline bool check_status(const struct logd_proc *p, const json_t *st,
         memcmp(info.key, cred, 32) != 0)
         return false;
     if (strcmp(want, "unknown") == 0)
-        return info.kind != SMT_PROOF_PRESENT && issue == NULL && revoke == NULL;
+        return info.kind != SMT_PROOF_PRESENT && issue == NULL &&
+               revoke == NULL;
     if (info.kind != SMT_PROOF_PRESENT || issue == NULL)
         return false;
     if (!check_included(issue, cp.size, cp.root, &idx, ebuf, &elen) ||
@@ -364,7 +371,8 @@ static inline bool fetch_tile(struct client_http *h, const struct tile *t,
     if (r->status != 200 ||
         strcmp(r->content_type, "application/octet-stream") != 0 ||
         (t->width == TILE_WIDTH) !=
-            (strcmp(r->cache_control, "public, max-age=31536000, immutable") == 0)) {
+            (strcmp(r->cache_control, "public, max-age=31536000, immutable") ==
+             0)) {
         fprintf(stderr, "tile %s: status %d, type %s, cache %s\n", path,
                 r->status, r->content_type, r->cache_control);
         client_http_response_free(r);
@@ -386,9 +394,9 @@ static inline bool mirror_fetch(struct client_http *h, struct mirror *m,
     m->len = malloc((size_t)size * sizeof *m->len + 1);
     m->leaf = malloc((size_t)size * sizeof *m->leaf + 1);
     for (uint64_t first = 0; ok && first < size; first += TILE_WIDTH) {
-        struct tile t = {TILE_LEVEL_ENTRIES, first / TILE_WIDTH,
-                         (unsigned)(size - first < TILE_WIDTH ? size - first
-                                                              : TILE_WIDTH)};
+        struct tile t = {
+            TILE_LEVEL_ENTRIES, first / TILE_WIDTH,
+            (unsigned)(size - first < TILE_WIDTH ? size - first : TILE_WIDTH)};
         size_t pos = 0, len;
         const uint8_t *e;
         int rc;
@@ -412,8 +420,9 @@ static inline bool mirror_fetch(struct client_http *h, struct mirror *m,
         uint64_t items = size >> (8 * level);
         for (uint64_t first = 0; ok && first < items; first += TILE_WIDTH) {
             struct tile t = {level, first / TILE_WIDTH,
-                             (unsigned)(items - first < TILE_WIDTH ? items - first
-                                                                   : TILE_WIDTH)};
+                             (unsigned)(items - first < TILE_WIDTH
+                                            ? items - first
+                                            : TILE_WIDTH)};
             if (!fetch_tile(h, &t, &r))
                 return false;
             ok = r.body_len == (size_t)t.width * 32;
@@ -423,7 +432,8 @@ static inline bool mirror_fetch(struct client_http *h, struct mirror *m,
                 if (level == 0)
                     memcpy(want, m->leaf[k], 32);
                 else
-                    naive_mth((const uint8_t(*)[32])m->leaf + k * 256, 256, want);
+                    naive_mth((const uint8_t(*)[32])m->leaf + k * 256, 256,
+                              want);
                 ok = memcmp(r.body + 32 * j, want, 32) == 0;
             }
             client_http_response_free(&r);
@@ -440,8 +450,8 @@ struct rcred {
     char issuer[NOTE_NAME_MAX + 1];
 };
 
-static inline int rcred_find(const struct rcred *c, size_t n, const uint8_t key[32],
-                             size_t *pos)
+static inline int rcred_find(const struct rcred *c, size_t n,
+                             const uint8_t key[32], size_t *pos)
 {
     size_t lo = 0, hi = n;
 
@@ -536,10 +546,12 @@ static inline bool mirror_replay(const struct mirror *m, uint64_t *counts)
             size_t j;
             for (j = 0; j < nk; j++)
                 if (strcmp(k[j].name, e.issuer) == 0 &&
-                    note_key_id(e.issuer, NOTE_TYPE_ED25519, k[j].pub) == e.key_id)
+                    note_key_id(e.issuer, NOTE_TYPE_ED25519, k[j].pub) ==
+                        e.key_id)
                     break;
             if (j == nk || entry_verify(&e, k[j].pub) != 0) {
-                fprintf(stderr, "replay: entry %llu not signed by an authorized key\n",
+                fprintf(stderr,
+                        "replay: entry %llu not signed by an authorized key\n",
                         (unsigned long long)i);
                 ok = false;
                 break;

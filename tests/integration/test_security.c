@@ -29,8 +29,8 @@
 static uint64_t rnd = 5150;
 
 /* Posts one entry; returns the status, and the receipt's index if 200. */
-static int post_one(struct client_http *h, const struct entry *e, uint64_t *index,
-                    const struct logd_proc *p)
+static int post_one(struct client_http *h, const struct entry *e,
+                    uint64_t *index, const struct logd_proc *p)
 {
     json_t *arr = json_array(), *ans = NULL;
     uint8_t bytes[ENTRY_MAX_SIZE];
@@ -155,13 +155,15 @@ static void test_keys(void)
     keys[1] = a2.v;
     keys[2] = b.v;
     REQUIRE(logd_proc_init(&p, "security.example/log", keys, 3) == 0);
-    REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
+    REQUIRE(logd_proc_start(
+                &p, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
 
     /* Another institution's key, every way round. */
     random_cred(&rnd, c);
     forge(&e, ENTRY_ISSUE, c, &b, "avans.nl", b.v.key_id);
-    expect_refused(h, &p, "avans.nl with tue.nl's key id and signature", &e, 400);
+    expect_refused(h, &p, "avans.nl with tue.nl's key id and signature", &e,
+                   400);
     forge(&e, ENTRY_ISSUE, c, &b, "avans.nl", a1.v.key_id);
     expect_refused(h, &p, "avans.nl's key id, tue.nl's signature", &e, 400);
     forge(&e, ENTRY_ISSUE, c, &b, "avans.nl",
@@ -174,7 +176,8 @@ static void test_keys(void)
     CHECK(post_one(h, &e, &idx, &p) == 200);
     /* And tue.nl's key cannot revoke it in avans.nl's name either. */
     forge(&e, ENTRY_REVOKE, c, &b, "avans.nl", a1.v.key_id);
-    expect_refused(h, &p, "a REVOKE signed with another institution's key", &e, 400);
+    expect_refused(h, &p, "a REVOKE signed with another institution's key", &e,
+                   400);
 
     /* a2 issues two credentials while it is authorized. */
     random_cred(&rnd, by_a2);
@@ -189,8 +192,9 @@ static void test_keys(void)
      * first and refuses the submission. */
     client_http_close(h);
     CHECK(logd_proc_stop(&p) == 0);
-    REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "0", "--batch-wait",
-                                                       "5000", NULL}) == 0);
+    REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "0",
+                                                      "--batch-wait", "5000",
+                                                      NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     {
         struct late l;
@@ -204,7 +208,8 @@ static void test_keys(void)
         /* Wait until it has passed the HTTP checks and waits for the
          * sequencer (however slow the machine), then remove its key. */
         CHECK(wait_pending(h, 1));
-        CHECK(logd_proc_write_issuers(&p, (struct note_verifier[]){a1.v, b.v}, 2) == 0);
+        CHECK(logd_proc_write_issuers(&p, (struct note_verifier[]){a1.v, b.v},
+                                      2) == 0);
         CHECK(logd_proc_signal(&p, SIGHUP) == 0);
         pthread_join(t, NULL);
         CHECK_MSG(l.status == 403 && strstr(l.error, "not authorized") != NULL,
@@ -231,8 +236,8 @@ static void test_keys(void)
         if (round == 0) {
             client_http_close(h);
             CHECK(logd_proc_stop(&p) == 0);
-            REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "0",
-                                                               NULL}) == 0);
+            REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat",
+                                                              "0", NULL}) == 0);
             REQUIRE(client_http_open(p.url, NULL, &h) == 0);
         }
     }
@@ -291,7 +296,8 @@ static void secret_of(const struct note_signer *s, struct secret *out)
     out->forms[3][strcspn(out->forms[3], "=")] = '\0';
 }
 
-static bool contains_secret(const char *text, size_t len, const struct secret *s)
+static bool contains_secret(const char *text, size_t len,
+                            const struct secret *s)
 {
     for (int i = 0; i < 4; i++) {
         size_t n = strlen(s->forms[i]);
@@ -342,9 +348,17 @@ static bool answer_has_secret(struct client_http *h, const char *path,
 static void test_log_key_stays_inside(void)
 {
     static const char *const paths[] = {
-        "/checkpoint", "/v1/log-key", "/v1/issuers", "/metrics", "/healthz",
-        "/v1/entries/0", "/v1/proof/inclusion?index=0&size=2", "/tile/0/000.p/2",
-        "/tile/entries/000.p/2", "/nope", "/v1/entries/x",
+        "/checkpoint",
+        "/v1/log-key",
+        "/v1/issuers",
+        "/metrics",
+        "/healthz",
+        "/v1/entries/0",
+        "/v1/proof/inclusion?index=0&size=2",
+        "/tile/0/000.p/2",
+        "/tile/entries/000.p/2",
+        "/nope",
+        "/v1/entries/x",
     };
     struct issuer a;
     struct logd_proc p;
@@ -389,7 +403,8 @@ static void test_log_key_stays_inside(void)
 
     /* A normal life: start, submissions good and bad, SIGHUP (a broken
      * issuers file, then a good one), stop. */
-    REQUIRE(logd_proc_start(&p, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
+    REQUIRE(logd_proc_start(
+                &p, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     random_cred(&rnd, c);
     make_entry(&e, ENTRY_ISSUE, c, &a, util_now_ms(), 0);
@@ -400,20 +415,22 @@ static void test_log_key_stays_inside(void)
     fputs("nonsense\n", f);
     fclose(f);
     logd_proc_signal(&p, SIGHUP);
-    for (int i = 0; i < 200 && !logd_proc_log_contains(&p, "keeping the current"); i++)
+    for (int i = 0;
+         i < 200 && !logd_proc_log_contains(&p, "keeping the current"); i++)
         usleep(10000);
     CHECK(logd_proc_write_issuers(&p, &a.v, 1) == 0);
     logd_proc_signal(&p, SIGHUP);
-    for (int i = 0; i < 200 && !logd_proc_log_contains(&p, "issuer keys unchanged"); i++)
+    for (int i = 0;
+         i < 200 && !logd_proc_log_contains(&p, "issuer keys unchanged"); i++)
         usleep(10000);
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-        CHECK_MSG(!answer_has_secret(h, paths[i], &sec), "the log key in GET %s",
-                  paths[i]);
+        CHECK_MSG(!answer_has_secret(h, paths[i], &sec),
+                  "the log key in GET %s", paths[i]);
     client_http_close(h);
     CHECK(logd_proc_stop(&p) == 0);
     CHECK(logd_proc_log_contains(&p, "logd: stopped"));
-    CHECK_MSG(!file_has_secret(p.log_path, &sec), "the log key is in logd's log %s",
-              p.log_path);
+    CHECK_MSG(!file_has_secret(p.log_path, &sec),
+              "the log key is in logd's log %s", p.log_path);
 
     /* logd --dev: neither the log key nor the demo issuer's key is printed. */
     {
@@ -436,8 +453,9 @@ static void test_log_key_stays_inside(void)
             int r = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
             dup2(o, 1);
             dup2(r, 2);
-            execl(logd_proc_binary(), logd_proc_binary(), "--dev", "--data", data,
-                  "--listen", "127.0.0.1:0", "--port-file", port, (char *)NULL);
+            execl(logd_proc_binary(), logd_proc_binary(), "--dev", "--data",
+                  data, "--listen", "127.0.0.1:0", "--port-file", port,
+                  (char *)NULL);
             _exit(127);
         }
         for (int i = 0; i < 2000 && access(port, F_OK) != 0; i++)
@@ -447,7 +465,8 @@ static void test_log_key_stays_inside(void)
         waitpid(pid, &status, 0);
         CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         for (int k = 0; k < 2; k++) {
-            snprintf(key, sizeof key, "%s/%s", data, k == 0 ? "log.key" : "demo-issuer.key");
+            snprintf(key, sizeof key, "%s/%s", data,
+                     k == 0 ? "log.key" : "demo-issuer.key");
             char *text = slurp(key, &len);
             bool parsed = note_signer_parse(text, len, &dk) == 0;
             CHECK_MSG(parsed, "%s", key);
@@ -457,7 +476,8 @@ static void test_log_key_stays_inside(void)
                 continue;
             secret_of(&dk, &dsec);
             note_signer_wipe(&dk);
-            CHECK_MSG(!file_has_secret(out, &dsec) && !file_has_secret(err, &dsec),
+            CHECK_MSG(!file_has_secret(out, &dsec) &&
+                          !file_has_secret(err, &dsec),
                       "logd --dev printed %s", key);
             OPENSSL_cleanse(&dsec, sizeof dsec);
         }

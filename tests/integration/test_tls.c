@@ -62,16 +62,19 @@ static bool make_cert(const char *cert_file, const char *key_file)
 
     if (ok) {
         X509_set_version(x, 2);
-        ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(check_rand(&rnd) >> 33));
+        ASN1_INTEGER_set(X509_get_serialNumber(x),
+                         (long)(check_rand(&rnd) >> 33));
         X509_gmtime_adj(X509_getm_notBefore(x), -3600);
         X509_gmtime_adj(X509_getm_notAfter(x), 86400);
         X509_set_pubkey(x, key);
         name = X509_get_subject_name(x);
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                   (const unsigned char *)"credlog test", -1, -1, 0);
+                                   (const unsigned char *)"credlog test", -1,
+                                   -1, 0);
         X509_set_issuer_name(x, name);
         ok = add_ext(x, NID_basic_constraints, "critical,CA:TRUE") &&
-             add_ext(x, NID_key_usage, "critical,digitalSignature,keyCertSign") &&
+             add_ext(x, NID_key_usage,
+                     "critical,digitalSignature,keyCertSign") &&
              add_ext(x, NID_ext_key_usage, "serverAuth") &&
              add_ext(x, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
              X509_sign(x, key, EVP_sha256()) > 0;
@@ -79,7 +82,8 @@ static bool make_cert(const char *cert_file, const char *key_file)
     if (ok) {
         fd = open(key_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         f = fd >= 0 ? fdopen(fd, "w") : NULL;
-        ok = f != NULL && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1;
+        ok = f != NULL &&
+             PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1;
         if (f != NULL)
             ok &= fclose(f) == 0;
     }
@@ -122,7 +126,8 @@ static int raw_tls_get_ca(int min, int max, const char *path, const char *ca)
     SSL_set1_host(ssl, "127.0.0.1");
     if (SSL_connect(ssl) != 1)
         goto out;
-    snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    snprintf(req, sizeof req,
+             "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
              path);
     status = 0;
     if (SSL_write(ssl, req, (int)strlen(req)) > 0) {
@@ -180,8 +185,9 @@ static void test_api(void)
     status = post_entries(h, arr, &ans);
     CHECK_MSG(status == 200, "POST over TLS: %d", status);
     for (int i = 0; i < 20; i++)
-        CHECK(check_receipt(&P, json_array_get(json_object_get(ans, "receipts"), (size_t)i),
-                            NULL, 0, NULL, NULL));
+        CHECK(check_receipt(
+            &P, json_array_get(json_object_get(ans, "receipts"), (size_t)i),
+            NULL, 0, NULL, NULL));
     json_decref(ans);
     REQUIRE(get_checkpoint(h, &P, &cp, NULL) > 20);
     memset(&m, 0, sizeof m);
@@ -299,7 +305,8 @@ static void test_misbehaving(void)
             if (h != NULL && client_http_get(h, "/metrics", &r) == 0) {
                 static const char key[] = "\ncredlog_http_connections ";
                 at = strstr(r.body, key);
-                open_now = at != NULL ? strtoll(at + sizeof key - 1, NULL, 10) : -1;
+                open_now =
+                    at != NULL ? strtoll(at + sizeof key - 1, NULL, 10) : -1;
                 client_http_response_free(&r);
             }
             if (open_now != 1)
@@ -371,22 +378,24 @@ static void test_credlog(void)
     REQUIRE(fd >= 0 && write(fd, text, (size_t)k + 1) == k + 1);
     close(fd);
     fd = open(doc, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    REQUIRE(fd >= 0 && write(fd, "diploma of A. Student, id 7f3a91\n", 33) == 33);
+    REQUIRE(fd >= 0 &&
+            write(fd, "diploma of A. Student, id 7f3a91\n", 33) == 33);
     close(fd);
 
-    rc = run_credlog((const char *const[]){"issue", "--log", url, "--cacert", cert_path,
-                                           "--log-key", P.log_vkey, "--key", ikey, doc,
-                                           NULL},
+    rc = run_credlog((const char *const[]){"issue", "--log", url, "--cacert",
+                                           cert_path, "--log-key", P.log_vkey,
+                                           "--key", ikey, doc, NULL},
                      out, sizeof out);
     CHECK_MSG(rc == 0, "credlog issue over https: %d\n%s", rc, out);
-    rc = run_credlog((const char *const[]){"verify", "--log-key", P.log_vkey, "--log", url,
-                                           "--cacert", cert_path, doc, NULL},
-                     out, sizeof out);
-    CHECK_MSG(rc == 0 && strstr(out, "VALID") != NULL, "credlog verify over https: %d\n%s",
-              rc, out);
-    /* Without the certificate, credlog refuses the connection. */
-    rc = run_credlog((const char *const[]){"verify", "--log-key", P.log_vkey, "--log", url,
+    rc = run_credlog((const char *const[]){"verify", "--log-key", P.log_vkey,
+                                           "--log", url, "--cacert", cert_path,
                                            doc, NULL},
+                     out, sizeof out);
+    CHECK_MSG(rc == 0 && strstr(out, "VALID") != NULL,
+              "credlog verify over https: %d\n%s", rc, out);
+    /* Without the certificate, credlog refuses the connection. */
+    rc = run_credlog((const char *const[]){"verify", "--log-key", P.log_vkey,
+                                           "--log", url, doc, NULL},
                      out, sizeof out);
     CHECK_MSG(rc == 2, "credlog verify without --cacert: %d\n%s", rc, out);
 }
@@ -424,7 +433,8 @@ static void test_reload(void)
     REQUIRE(make_cert(new_cert, new_key));
     REQUIRE(copy_file(new_key, key_path) && copy_file(new_cert, cert_path));
     /* Until the signal, the old certificate is served. */
-    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz", old_cert) == 200);
+    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
+                         old_cert) == 200);
     CHECK(logd_proc_signal(&P, SIGHUP) == 0);
     for (int i = 0; i < 200 && !switched; i++) {
         switched = raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
@@ -433,20 +443,24 @@ static void test_reload(void)
             usleep(50000);
     }
     CHECK(switched);
-    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz", old_cert) == -1);
+    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
+                         old_cert) == -1);
     CHECK(logd_proc_log_contains(&P, "reloaded the TLS certificate"));
     CHECK(still_serving());
 
     /* A broken certificate file: kept serving the current one. */
     {
         FILE *f = fopen(cert_path, "w");
-        CHECK(f != NULL && fputs("not a certificate\n", f) >= 0 && fclose(f) == 0);
+        CHECK(f != NULL && fputs("not a certificate\n", f) >= 0 &&
+              fclose(f) == 0);
     }
     CHECK(logd_proc_signal(&P, SIGHUP) == 0);
-    for (int i = 0; i < 200 && !logd_proc_log_contains(&P, "keeping the current TLS"); i++)
+    for (int i = 0;
+         i < 200 && !logd_proc_log_contains(&P, "keeping the current TLS"); i++)
         usleep(50000);
     CHECK(logd_proc_log_contains(&P, "keeping the current TLS certificate"));
-    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz", new_cert) == 200);
+    CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
+                         new_cert) == 200);
     CHECK(copy_file(new_cert, cert_path));
 }
 
@@ -459,11 +473,13 @@ static void test_bad_config(void)
 
     REQUIRE(logd_proc_init(&Q, "test.example/tls-bad", keys, 1) == 0);
     snprintf(missing, sizeof missing, "%s/nope.pem", Q.dir);
-    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", missing, "--tls-key",
-                                                     key_path, NULL}) != 0);
+    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", missing,
+                                                    "--tls-key", key_path,
+                                                    NULL}) != 0);
     CHECK(logd_proc_log_contains(&Q, "cannot load the certificate chain"));
     CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", other_cert,
-                                                     "--tls-key", key_path, NULL}) != 0);
+                                                    "--tls-key", key_path,
+                                                    NULL}) != 0);
     CHECK(logd_proc_log_contains(&Q, "key values mismatch"));
     snprintf(readable, sizeof readable, "%s/open.key", Q.dir);
     {
@@ -477,10 +493,12 @@ static void test_bad_config(void)
         fchmod(fd, 0644);
         close(fd);
     }
-    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", cert_path, "--tls-key",
-                                                     readable, NULL}) != 0);
+    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", cert_path,
+                                                    "--tls-key", readable,
+                                                    NULL}) != 0);
     CHECK(logd_proc_log_contains(&Q, "accessible by others"));
-    CHECK(logd_proc_start(&Q, (const char *const[]){"--tls-cert", cert_path, NULL}) != 0);
+    CHECK(logd_proc_start(
+              &Q, (const char *const[]){"--tls-cert", cert_path, NULL}) != 0);
     CHECK(logd_proc_log_contains(&Q, "--tls-cert and --tls-key go together"));
     logd_proc_cleanup(&Q);
 }
@@ -506,9 +524,10 @@ int main(void)
     snprintf(other_cert, sizeof other_cert, "%.500s/other.crt", P.dir);
     snprintf(other_key, sizeof other_key, "%.500s/other.key", P.dir);
     if (!make_cert(cert_path, key_path) || !make_cert(other_cert, other_key) ||
-        logd_proc_start(&P, (const char *const[]){"--heartbeat", "0", "--tls-cert",
-                                                   cert_path, "--tls-key", key_path,
-                                                   "--request-timeout", "2", NULL}) != 0) {
+        logd_proc_start(
+            &P, (const char *const[]){"--heartbeat", "0", "--tls-cert",
+                                      cert_path, "--tls-key", key_path,
+                                      "--request-timeout", "2", NULL}) != 0) {
         CHECK(0);
         logd_proc_cleanup(&P);
         return check_finish();

@@ -100,7 +100,8 @@ int logd_proc_init_key(struct logd_proc *p, const struct note_signer *log_key,
     snprintf(p->log_path, sizeof p->log_path, "%.480s/logd.log", p->dir);
     p->log_key = *log_key;
     note_signer_verifier(log_key, &p->log_verifier);
-    if (note_verifier_format(&p->log_verifier, p->log_vkey, sizeof p->log_vkey) < 0)
+    if (note_verifier_format(&p->log_verifier, p->log_vkey,
+                             sizeof p->log_vkey) < 0)
         return -1;
     k = note_signer_format(log_key, text, sizeof text - 1);
     if (k < 0)
@@ -160,8 +161,8 @@ int logd_proc_start(struct logd_proc *p, const char *const *extra)
     char wrapper[1024];
     snprintf(wrapper, sizeof wrapper, "%s",
              getenv("LOGD_WRAPPER") != NULL ? getenv("LOGD_WRAPPER") : "");
-    for (char *save = NULL, *w = strtok_r(wrapper, " ", &save); w != NULL && argc < 32;
-         w = strtok_r(NULL, " ", &save))
+    for (char *save = NULL, *w = strtok_r(wrapper, " ", &save);
+         w != NULL && argc < 32; w = strtok_r(NULL, " ", &save))
         argv[argc++] = w;
     argv[argc++] = bin;
     argv[argc++] = "--data";
@@ -210,7 +211,8 @@ int logd_proc_start(struct logd_proc *p, const char *const *extra)
             }
         }
         if (waitpid(pid, &status, WNOHANG) == pid) {
-            fprintf(stderr, "logd_proc: logd exited before listening (see %s)\n",
+            fprintf(stderr,
+                    "logd_proc: logd exited before listening (see %s)\n",
                     p->log_path);
             p->pid = 0;
             return -1;
@@ -400,7 +402,8 @@ static int grow(char **buf, size_t *cap, size_t need)
     return 0;
 }
 
-int logd_raw_read(int fd, int no_body, int timeout_ms, struct logd_raw_answer *a)
+int logd_raw_read(int fd, int no_body, int timeout_ms,
+                  struct logd_raw_answer *a)
 {
     double deadline = now_ms() + timeout_ms;
     size_t cap = 4096, len = 0, hlen = 0, want = 0;
@@ -427,7 +430,8 @@ int logd_raw_read(int fd, int no_body, int timeout_ms, struct logd_raw_answer *a
     a->head = strndup(buf, hlen - 2);
     if (a->head == NULL || sscanf(buf, "HTTP/1.%*d %d", &a->status) != 1)
         goto fail;
-    for (cl = a->head; (cl = strcasestr(cl, "\r\nContent-Length:")) != NULL; cl++) {
+    for (cl = a->head; (cl = strcasestr(cl, "\r\nContent-Length:")) != NULL;
+         cl++) {
         want = strtoull(cl + 17, NULL, 10);
         have_length = 1;
         break;
@@ -480,7 +484,8 @@ int logd_raw_header(const struct logd_raw_answer *a, const char *name,
 {
     size_t n = strlen(name);
 
-    for (const char *l = a->head; l != NULL && (l = strstr(l, "\r\n")) != NULL;) {
+    for (const char *l = a->head;
+         l != NULL && (l = strstr(l, "\r\n")) != NULL;) {
         l += 2;
         if (strncasecmp(l, name, n) == 0 && l[n] == ':') {
             const char *v = l + n + 1, *e = strstr(v, "\r\n");

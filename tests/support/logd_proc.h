@@ -25,19 +25,19 @@
 #define LOGD_PROC_PATH_MAX 512
 
 struct logd_proc {
-    char dir[LOGD_PROC_PATH_MAX];       /* the temporary root */
-    char data[LOGD_PROC_PATH_MAX];      /* dir/data: the LMDB directory */
-    char key_path[LOGD_PROC_PATH_MAX];  /* dir/log.key */
-    char vkey_path[LOGD_PROC_PATH_MAX]; /* dir/log.vkey */
+    char dir[LOGD_PROC_PATH_MAX];          /* the temporary root */
+    char data[LOGD_PROC_PATH_MAX];         /* dir/data: the LMDB directory */
+    char key_path[LOGD_PROC_PATH_MAX];     /* dir/log.key */
+    char vkey_path[LOGD_PROC_PATH_MAX];    /* dir/log.vkey */
     char issuers_path[LOGD_PROC_PATH_MAX]; /* dir/issuers */
-    char port_path[LOGD_PROC_PATH_MAX]; /* dir/port */
-    char log_path[LOGD_PROC_PATH_MAX];  /* dir/logd.log: logd's stderr */
-    char url[64];                       /* "http://127.0.0.1:PORT" while running */
+    char port_path[LOGD_PROC_PATH_MAX];    /* dir/port */
+    char log_path[LOGD_PROC_PATH_MAX];     /* dir/logd.log: logd's stderr */
+    char url[64]; /* "http://127.0.0.1:PORT" while running */
     unsigned port;
-    pid_t pid;                          /* 0 when not running */
-    struct note_signer log_key;         /* the log's key (tests may need it) */
+    pid_t pid;                  /* 0 when not running */
+    struct note_signer log_key; /* the log's key (tests may need it) */
     struct note_verifier log_verifier;
-    char log_vkey[NOTE_KEY_TEXT_MAX];   /* its verifier key string */
+    char log_vkey[NOTE_KEY_TEXT_MAX]; /* its verifier key string */
 };
 
 /* The logd binary: $LOGD_BIN, or NULL when not set (tests then skip). */
@@ -85,7 +85,7 @@ void logd_proc_cleanup(struct logd_proc *p);
  * (body_len does not count the NUL) and owned by the answer. */
 struct logd_raw_answer {
     int status;
-    char *head;      /* status line and headers, up to the blank line */
+    char *head; /* status line and headers, up to the blank line */
     char *body;
     size_t body_len;
 };
@@ -103,7 +103,8 @@ int logd_raw_send(int fd, const void *data, size_t len);
  * no_body, the answer to a HEAD), or up to the end of the stream when there
  * is no Content-Length. Waits at most timeout_ms in all. Returns 0, or -1
  * when the connection ended or the time ran out before a whole answer. */
-int logd_raw_read(int fd, int no_body, int timeout_ms, struct logd_raw_answer *a);
+int logd_raw_read(int fd, int no_body, int timeout_ms,
+                  struct logd_raw_answer *a);
 
 /* Connects, sends req, reads one answer, closes. */
 int logd_raw_exchange(unsigned port, const void *req, size_t len, int no_body,

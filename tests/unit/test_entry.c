@@ -17,34 +17,43 @@
 #define TS_HEX "0000018bcfe56800"
 #define TS_MS UINT64_C(1700000000000)
 
-static const char issue_hex[] =
-    "01" "01"                                                             /* version, ISSUE */
-    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"     /* credential */
-    "03" "612e62"                                                         /* n = 3, "a.b" */
-    "01020304"                                                            /* key id */
-    TS_HEX                                                                /* timestamp_ms */
-    SIG_AA;                                                               /* signature */
+static const char issue_hex[] = "01"
+                                "01" /* version, ISSUE */
+                                "000102030405060708090a0b0c0d0e0f10111213141516"
+                                "1718191a1b1c1d1e1f" /* credential
+                                                      */
+                                "03"
+                                "612e62"   /* n = 3, "a.b" */
+                                "01020304" /* key id */
+    TS_HEX                                 /* timestamp_ms */
+        SIG_AA;                            /* signature */
 
 static const char revoke_hex[] =
-    "01" "02"
+    "01"
+    "02"
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-    "03" "612e62"
-    "01020304"
-    TS_HEX
-    "03"                                                                  /* superseded */
+    "03"
+    "612e62"
+    "01020304" TS_HEX "03" /* superseded */
     SIG_AA;
 
 static const char map_hex[] =
-    "01" "03"
-    "0102030405060708"                                                    /* index */
-    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"     /* map root */
-    "1122334455667788";                                                   /* time_ms */
+    "01"
+    "03"
+    "0102030405060708" /* index */
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f" /* map
+                                                                          root
+                                                                        */
+    "1122334455667788"; /* time_ms */
 
 static const char key_hex[] =
-    "01" "04"
-    "01"                                                                  /* add */
-    "08" "6176616e732e6e6c"                                               /* n = 8, "avans.nl" */
-    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"     /* public key */
+    "01"
+    "04"
+    "01" /* add */
+    "08"
+    "6176616e732e6e6c" /* n = 8, "avans.nl" */
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f" /* public
+                                                                          key */
     TS_HEX;
 
 static void make_issue(struct entry *e)
@@ -102,7 +111,8 @@ static bool entry_equal(const struct entry *a, const struct entry *b)
 
 /* Encodes e, compares with hex, decodes back; then every truncation and
  * every one-byte extension of the bytes must be refused. */
-static void check_known(const char *what, const struct entry *e, const char *hex)
+static void check_known(const char *what, const struct entry *e,
+                        const char *hex)
 {
     uint8_t buf[ENTRY_MAX_SIZE + 1], ext[ENTRY_MAX_SIZE + 2];
     size_t want_len;
@@ -121,8 +131,8 @@ static void check_known(const char *what, const struct entry *e, const char *hex
 
     for (size_t k = 0; k < want_len; k++) {
         int rc = entry_decode(want, k, &back);
-        CHECK_MSG(rc == ENTRY_ERR_SYNTAX, "%s: truncation to %zu gives %d", what,
-                  k, rc);
+        CHECK_MSG(rc == ENTRY_ERR_SYNTAX, "%s: truncation to %zu gives %d",
+                  what, k, rc);
     }
     for (int extra = 0; extra < 256; extra++) {
         memcpy(ext, want, want_len);
@@ -171,7 +181,8 @@ static void test_known_bytes(void)
         int n = entry_encode(&e, buf, sizeof buf);
 
         CHECK(n == ENTRY_MAX_SIZE);
-        CHECK(entry_decode(buf, (size_t)n, &back) == 0 && entry_equal(&e, &back));
+        CHECK(entry_decode(buf, (size_t)n, &back) == 0 &&
+              entry_equal(&e, &back));
     }
 }
 
@@ -314,10 +325,12 @@ static void test_bad_issuers(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         make_issue(&e);
         strcpy(e.issuer, bad[i]);
-        CHECK_MSG(entry_encode(&e, buf, sizeof buf) == ENTRY_ERR_SYNTAX, "%zu", i);
+        CHECK_MSG(entry_encode(&e, buf, sizeof buf) == ENTRY_ERR_SYNTAX, "%zu",
+                  i);
         make_key(&e);
         strcpy(e.issuer, bad[i]);
-        CHECK_MSG(entry_encode(&e, buf, sizeof buf) == ENTRY_ERR_SYNTAX, "%zu", i);
+        CHECK_MSG(entry_encode(&e, buf, sizeof buf) == ENTRY_ERR_SYNTAX, "%zu",
+                  i);
     }
     /* An issuer with no NUL within NOTE_NAME_MAX + 1 bytes. */
     make_issue(&e);
@@ -483,7 +496,8 @@ static void test_doc_example(void)
     want = check_hex(issue, &want_len);
     n = entry_encode(&e, buf, sizeof buf);
     CHECK(n == (int)want_len && memcmp(buf, want, want_len) == 0);
-    CHECK(entry_decode(want, want_len, &back) == 0 && entry_verify(&back, v.pub) == 0);
+    CHECK(entry_decode(want, want_len, &back) == 0 &&
+          entry_verify(&back, v.pub) == 0);
     free(want);
     want = check_hex(issue_msg, &want_len);
     n = entry_signed_message(&e, buf, sizeof buf);
@@ -497,7 +511,8 @@ static void test_doc_example(void)
     want = check_hex(revoke, &want_len);
     n = entry_encode(&e, buf, sizeof buf);
     CHECK(n == (int)want_len && memcmp(buf, want, want_len) == 0);
-    CHECK(entry_decode(want, want_len, &back) == 0 && entry_verify(&back, v.pub) == 0);
+    CHECK(entry_decode(want, want_len, &back) == 0 &&
+          entry_verify(&back, v.pub) == 0);
     free(want);
     note_signer_wipe(&s);
 }

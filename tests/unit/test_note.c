@@ -22,9 +22,8 @@ static const char foo_note[] =
     "KuwHjG1Yu72IneyaQM=\n";
 
 /* From golang.org/x/mod/sumdb/note's documentation. */
-static const char peter_skey[] =
-    "PRIVATE+KEY+PeterNeumann+c74f20a3+"
-    "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+static const char peter_skey[] = "PRIVATE+KEY+PeterNeumann+c74f20a3+"
+                                 "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 static const char peter_vkey[] =
     "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 static const char peter_text[] =
@@ -99,7 +98,8 @@ static void test_vectors(void)
 {
     json_t *root = check_load_json("tlog-vectors.json");
     json_t *note = json_object_get(root, "note");
-    const char *body = json_string_value(json_object_get(note, "checkpoint_body"));
+    const char *body =
+        json_string_value(json_object_get(note, "checkpoint_body"));
     const char *skey = json_string_value(json_object_get(note, "signer_key"));
     const char *vkey = json_string_value(json_object_get(note, "verifier_key"));
     const char *signed_note =
@@ -167,7 +167,8 @@ static void test_c2sp_examples(void)
     int n;
 
     REQUIRE(note_verifier_parse(foo_vkey, strlen(foo_vkey), &foo) == 0);
-    CHECK(strcmp(foo.name, "example.com/foo") == 0 && foo.key_id == 0x530d903au);
+    CHECK(strcmp(foo.name, "example.com/foo") == 0 &&
+          foo.key_id == 0x530d903au);
     CHECK(note_open(foo_note, strlen(foo_note), &foo, 1, &tl, NULL, NULL) == 0);
     CHECK(tl == strlen("This is an example message.\n"));
 
@@ -240,7 +241,8 @@ static void test_cosignature(void)
 
     /* The message layout itself. */
     n = cosignature_message(1700000000, "x\n", 2, msg, sizeof msg);
-    CHECK(n == 33 && memcmp(msg, "cosignature/v1\ntime 1700000000\nx\n", 33) == 0);
+    CHECK(n == 33 &&
+          memcmp(msg, "cosignature/v1\ntime 1700000000\nx\n", 33) == 0);
     CHECK(cosignature_message(0, "x\n", 2, msg, 23) == NOTE_ERR_SPACE);
     CHECK(cosignature_message(0, "x\n", 2, msg, 24) == 24 &&
           memcmp(msg, "cosignature/v1\ntime 0\nx\n", 24) == 0);
@@ -262,7 +264,8 @@ static void test_cosignature(void)
 
     REQUIRE(note_sign(body, strlen(body), &log, base, sizeof base) > 0);
     strcpy(note, base);
-    append_cosig(note, body, strlen(body), &keys[1], seed, 1700000000, 1700000000);
+    append_cosig(note, body, strlen(body), &keys[1], seed, 1700000000,
+                 1700000000);
     CHECK(note_open(note, strlen(note), keys, 2, &tl, verified, ts) == 0);
     CHECK(tl == strlen(body) && verified[0] && verified[1]);
     CHECK(ts[0] == 0 && ts[1] == 1700000000);
@@ -272,7 +275,8 @@ static void test_cosignature(void)
 
     /* A cosignature whose timestamp differs from the signed one fails. */
     strcpy(note, base);
-    append_cosig(note, body, strlen(body), &keys[1], seed, 1700000001, 1700000000);
+    append_cosig(note, body, strlen(body), &keys[1], seed, 1700000001,
+                 1700000000);
     CHECK(note_open(note, strlen(note), keys, 2, &tl, verified, ts) ==
           NOTE_ERR_BAD_SIG);
     /* But is ignored by a verifier that does not know the witness. */
@@ -308,7 +312,8 @@ static void test_cosignature(void)
 
         REQUIRE(note_signer_from_seed("example.org/log", fs, &forger) == 0);
         forger.key_id = log.key_id;
-        REQUIRE(note_sign(body, strlen(body), &forger, forged, sizeof forged) > 0);
+        REQUIRE(note_sign(body, strlen(body), &forger, forged, sizeof forged) >
+                0);
         note_signer_wipe(&forger);
         snprintf(note, sizeof note, "%s\n", body);
         append_cosig(note, body, strlen(body), &keys[1], seed, 7, 7);
@@ -383,7 +388,8 @@ static void test_note_rejections(void)
     CHECK(open_str(note, &v, 1) == NOTE_ERR_SYNTAX);
     snprintf(note, sizeof note, "hello\n\n\xe2\x80\x94%s", line + 4);
     CHECK(open_str(note, &v, 1) == NOTE_ERR_SYNTAX);
-    snprintf(note, sizeof note, "hello\n\n\xe2\x80\x94 %s", strchr(line + 4, ' ') + 1);
+    snprintf(note, sizeof note, "hello\n\n\xe2\x80\x94 %s",
+             strchr(line + 4, ' ') + 1);
     CHECK(open_str(note, &v, 1) == NOTE_ERR_SYNTAX);
     /* Bad base64: a stray character, missing padding, bad length. */
     snprintf(note, sizeof note, "%s", good);
@@ -394,12 +400,15 @@ static void test_note_rejections(void)
     note[strlen(note) - 1] = '\0';
     CHECK(open_str(note, &v, 1) == NOTE_ERR_SYNTAX);
     /* Non-canonical base64 (non-zero unused bits in the last quantum). */
-    snprintf(note, sizeof note, "hello\n\n\xe2\x80\x94 example.org/x AAAAAB==\n");
+    snprintf(note, sizeof note,
+             "hello\n\n\xe2\x80\x94 example.org/x AAAAAB==\n");
     CHECK(open_str(note, &v, 1) == NOTE_ERR_SYNTAX);
     /* Signature blob shorter than 5 bytes. */
-    snprintf(note, sizeof note, "hello\n\n\xe2\x80\x94 example.org/x AAAAAA==\n");
+    snprintf(note, sizeof note,
+             "hello\n\n\xe2\x80\x94 example.org/x AAAAAA==\n");
     CHECK(open_str(note, &v, 1) == NOTE_ERR_SYNTAX);
-    snprintf(note, sizeof note, "hello\n\n\xe2\x80\x94 example.org/x AAAAAAA=\n");
+    snprintf(note, sizeof note,
+             "hello\n\n\xe2\x80\x94 example.org/x AAAAAAA=\n");
     CHECK(open_str(note, &v, 1) == NOTE_ERR_UNVERIFIED);
     /* Invalid name in a signature line. */
     snprintf(note, sizeof note, "%s\xe2\x80\x94 a+b AAAAAAA=\n", good);
@@ -410,10 +419,12 @@ static void test_note_rejections(void)
         memset(b64, 'A', 128);
         b64[62] = b64[63] = '=';
         b64[128] = '\0';
-        snprintf(note, sizeof note, "%s\xe2\x80\x94 unknown.example %s\n", good, b64);
+        snprintf(note, sizeof note, "%s\xe2\x80\x94 unknown.example %s\n", good,
+                 b64);
         CHECK(open_str(note, &v, 1) == NOTE_ERR_SYNTAX);
         b64[62] = b64[63] = 'A';
-        snprintf(note, sizeof note, "%s\xe2\x80\x94 unknown.example %s\n", good, b64);
+        snprintf(note, sizeof note, "%s\xe2\x80\x94 unknown.example %s\n", good,
+                 b64);
         CHECK(open_str(note, &v, 1) == 0);
     }
 
@@ -470,7 +481,8 @@ static void test_note_rejections(void)
         REQUIRE(big != NULL);
         memset(big, 'A', 3300);
         big[3300] = '\0';
-        snprintf(note, sizeof note, "%s\xe2\x80\x94 mldsa.example %s\n", good, big);
+        snprintf(note, sizeof note, "%s\xe2\x80\x94 mldsa.example %s\n", good,
+                 big);
         CHECK(open_str(note, &v, 1) == 0);
         free(big);
     }
@@ -478,9 +490,9 @@ static void test_note_rejections(void)
     /* Text must be UTF-8 without control characters (but "\n"). */
     {
         static const char *bad_texts[] = {
-            "h\xffllo\n",     "h\xc3llo\n",     "h\xc0\xafllo\n",
-            "h\xed\xa0\x80llo\n", "he\tllo\n",  "he\rllo\n",
-            "he\x01llo\n",    "he\x7fllo\n",    "he\x1bllo\n",
+            "h\xffllo\n",         "h\xc3llo\n",  "h\xc0\xafllo\n",
+            "h\xed\xa0\x80llo\n", "he\tllo\n",   "he\rllo\n",
+            "he\x01llo\n",        "he\x7fllo\n", "he\x1bllo\n",
         };
         for (size_t i = 0; i < sizeof bad_texts / sizeof bad_texts[0]; i++) {
             snprintf(note, sizeof note, "%s\n%s", bad_texts[i], line);
@@ -495,7 +507,8 @@ static void test_note_rejections(void)
         CHECK(note_open(note, strlen(good), &v, 1, &tl, NULL, NULL) ==
               NOTE_ERR_SYNTAX);
         /* Multi-byte UTF-8 is fine. */
-        static const char utf8[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\n";
+        static const char utf8[] =
+            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\n";
         n = note_sign(utf8, strlen(utf8), &s, note, sizeof note);
         CHECK(n > 0 && open_str(note, &v, 1) == 0);
     }
@@ -526,7 +539,8 @@ static void test_key_rejections(void)
     /* Upper-case hex is accepted (as Go's ParseUint does). */
     {
         static const char upper[] =
-            "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+            "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/"
+            "LDE4izWy10TW";
         CHECK(note_verifier_parse(upper, strlen(upper), &v) == 0);
     }
 
@@ -548,18 +562,21 @@ static void test_key_rejections(void)
         "PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
         /* too short / too long */
         "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10Q=",
-        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWAA==",
+        "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/"
+        "LDE4izWy10TWAA==",
         /* bad base64 */
         "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T!",
         "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",
         /* extra '+' fields */
         "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW+x",
-        "PeterNeumann+c74f20a3+extra+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        "PeterNeumann+c74f20a3+extra+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/"
+        "LDE4izWy10TW",
         /* '+' in the name, space in the name */
         "Peter+Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
         "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
         /* a signer key is not a verifier key */
-        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+"
+        "Y7hfZx09iUvxdXHKDFz",
     };
     for (size_t i = 0; i < sizeof bad_vkeys / sizeof bad_vkeys[0]; i++)
         CHECK_MSG(note_verifier_parse(bad_vkeys[i], strlen(bad_vkeys[i]), &v) ==
@@ -569,20 +586,28 @@ static void test_key_rejections(void)
     static const char *bad_skeys[] = {
         "",
         "PRIVATE+KEY+",
-        "private+key+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-        "PRIVATE+KEYS+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+        "private+key+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+"
+        "Y7hfZx09iUvxdXHKDFz",
+        "PRIVATE+KEYS+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+"
+        "Y7hfZx09iUvxdXHKDFz",
         "PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
         /* wrong id */
-        "PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+        "PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+"
+        "Y7hfZx09iUvxdXHKDFz",
         /* wrong name for the id */
-        "PRIVATE+KEY+PeterNeumanm+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+        "PRIVATE+KEY+PeterNeumanm+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+"
+        "Y7hfZx09iUvxdXHKDFz",
         /* wrong length */
-        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKA==",
-        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFzAA==",
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+"
+        "Y7hfZx09iUvxdXHKA==",
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+"
+        "Y7hfZx09iUvxdXHKDFzAA==",
         /* extra field */
-        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz+1",
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+"
+        "Y7hfZx09iUvxdXHKDFz+1",
         /* bad name */
-        "PRIVATE+KEY+Peter Neumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+        "PRIVATE+KEY+Peter "
+        "Neumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
     };
     for (size_t i = 0; i < sizeof bad_skeys / sizeof bad_skeys[0]; i++)
         CHECK_MSG(note_signer_parse(bad_skeys[i], strlen(bad_skeys[i]), &s) ==
@@ -604,11 +629,13 @@ static void test_key_rejections(void)
         codec_b64_encode(blob, 33, b64);
         snprintf(buf, sizeof buf, "PRIVATE+KEY+w.example+%08x+%s", id, b64);
         CHECK(note_signer_parse(buf, strlen(buf), &s) == NOTE_ERR_SYNTAX);
-        snprintf(buf, sizeof buf, "PRIVATE+KEY+w.example+%08x+%s", ok.key_id, b64);
+        snprintf(buf, sizeof buf, "PRIVATE+KEY+w.example+%08x+%s", ok.key_id,
+                 b64);
         CHECK(note_signer_parse(buf, strlen(buf), &s) == NOTE_ERR_SYNTAX);
         blob[0] = NOTE_TYPE_ED25519;
         codec_b64_encode(blob, 33, b64);
-        snprintf(buf, sizeof buf, "PRIVATE+KEY+w.example+%08x+%s", ok.key_id, b64);
+        snprintf(buf, sizeof buf, "PRIVATE+KEY+w.example+%08x+%s", ok.key_id,
+                 b64);
         CHECK(note_signer_parse(buf, strlen(buf), &s) == 0);
         CHECK(memcmp(&s, &ok, sizeof s) == 0);
         note_signer_wipe(&ok);
@@ -650,7 +677,8 @@ static void test_key_rejections(void)
 
 static void test_checkpoints(void)
 {
-    static const char root_b64[] = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    static const char root_b64[] =
+        "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
     struct checkpoint c;
     struct note_signer s;
     struct note_verifier v;
@@ -658,15 +686,17 @@ static void test_checkpoints(void)
     char body[BUF], note[BUF];
 
 #define CP_OK(t) CHECK_MSG(checkpoint_parse(t, strlen(t), &c) == 0, "%s", t)
-#define CP_BAD(t)                                                             \
+#define CP_BAD(t)                                                              \
     CHECK_MSG(checkpoint_parse(t, strlen(t), &c) == NOTE_ERR_SYNTAX, "%s", t)
 
     CP_OK("example.org/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
     CHECK(c.size == 0 && strcmp(c.origin, "example.org/log") == 0);
     CHECK(c.root[0] == 0xe3 && c.root[31] == 0x55);
-    CP_OK("o\n18446744073709551615\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
+    CP_OK("o\n18446744073709551615\n47DEQpj8HBSa+/"
+          "TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
     CHECK(c.size == UINT64_MAX);
-    CP_OK("o\n10\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\next one\next two\n");
+    CP_OK("o\n10\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\next one\next "
+          "two\n");
     CHECK(c.size == 10);
 
     CP_BAD("o\n070\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
@@ -678,15 +708,19 @@ static void test_checkpoints(void)
     CP_BAD("o\n70 \n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
     CP_BAD("o\n0x10\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
     CP_BAD("o\n\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
-    CP_BAD("o\n18446744073709551616\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
-    CP_BAD("o\n99999999999999999999\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
-    CP_BAD("o\n100000000000000000000\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
+    CP_BAD("o\n18446744073709551616\n47DEQpj8HBSa+/"
+           "TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
+    CP_BAD("o\n99999999999999999999\n47DEQpj8HBSa+/"
+           "TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
+    CP_BAD("o\n100000000000000000000\n47DEQpj8HBSa+/"
+           "TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
     /* Roots: 31 bytes, 33 bytes, unpadded, non-canonical, hex. */
     CP_BAD("o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuA==\n");
     CP_BAD("o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFVV\n");
     CP_BAD("o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU\n");
     CP_BAD("o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=\n");
-    CP_BAD("o\n1\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n");
+    CP_BAD("o\n1\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b"
+           "855\n");
     CP_BAD("o\n1\n\n");
     /* Extension lines: none may be empty. */
     CP_BAD("o\n1\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n");
@@ -714,8 +748,10 @@ static void test_checkpoints(void)
     {
         int n = checkpoint_format(&c, body, sizeof body);
         struct checkpoint back;
-        CHECK(n > 0 && strcmp(body, "example.org/log\n1234567\n"
-                                    "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n") == 0);
+        CHECK(n > 0 &&
+              strcmp(body,
+                     "example.org/log\n1234567\n"
+                     "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n") == 0);
         CHECK(checkpoint_parse(body, (size_t)n, &back) == 0);
         CHECK(memcmp(&back, &c, sizeof c) == 0);
         CHECK(checkpoint_format(&c, note, (size_t)n) == NOTE_ERR_SPACE);
@@ -735,7 +771,8 @@ static void test_checkpoints(void)
     REQUIRE(note_signer_from_seed("example.org/log", seed, &s) == 0);
     note_signer_verifier(&s, &v);
     REQUIRE(note_sign(body, strlen(body), &s, note, sizeof note) > 0);
-    CHECK(checkpoint_open(note, strlen(note), &v, &c) == 0 && c.size == 1234567);
+    CHECK(checkpoint_open(note, strlen(note), &v, &c) == 0 &&
+          c.size == 1234567);
     note_signer_wipe(&s);
     REQUIRE(note_signer_from_seed("example.org/other", seed, &s) == 0);
     note_signer_verifier(&s, &v);
@@ -743,7 +780,8 @@ static void test_checkpoints(void)
     CHECK(note_open(note, strlen(note), &v, 1, NULL, NULL, NULL) == 0);
     CHECK(checkpoint_open(note, strlen(note), &v, &c) == NOTE_ERR_UNVERIFIED);
     /* A signed note that is not a checkpoint. */
-    REQUIRE(note_sign("example.org/other\n01\nxx\n", 24, &s, note, sizeof note) > 0);
+    REQUIRE(note_sign("example.org/other\n01\nxx\n", 24, &s, note,
+                      sizeof note) > 0);
     CHECK(checkpoint_open(note, strlen(note), &v, &c) == NOTE_ERR_SYNTAX);
     note_signer_wipe(&s);
 #undef CP_OK

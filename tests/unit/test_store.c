@@ -209,7 +209,8 @@ static void test_round_trip(void)
     CHECK(store_write_commit(w) == STORE_ERR_ORDER);
     REQUIRE(store_write_begin(s, &w) == 0);
     fake_hash(0, h);
-    CHECK(store_append_hashes(w, 1999, (const uint8_t(*)[32])h, 1) == STORE_ERR_ORDER);
+    CHECK(store_append_hashes(w, 1999, (const uint8_t(*)[32])h, 1) ==
+          STORE_ERR_ORDER);
     store_write_abort(w);
 
     /* Abort keeps nothing. */
@@ -426,7 +427,8 @@ static void test_map_growth(void)
             len = fake_entry(i, buf);
             fake_hash(i, h);
             if ((err = store_append_entry(w, i, buf, len)) != 0 ||
-                (err = store_append_hashes(w, i, (const uint8_t(*)[32])h, 1)) != 0)
+                (err = store_append_hashes(w, i, (const uint8_t(*)[32])h, 1)) !=
+                    0)
                 break;
         }
         if (err == 0)
@@ -493,7 +495,8 @@ static int fill(struct store *s, uint64_t *next, uint64_t until)
             size_t len = fake_entry(i, buf);
             fake_hash(i, h);
             if ((err = store_append_entry(w, i, buf, len)) != 0 ||
-                (err = store_append_hashes(w, i, (const uint8_t(*)[32])h, 1)) != 0)
+                (err = store_append_hashes(w, i, (const uint8_t(*)[32])h, 1)) !=
+                    0)
                 break;
         }
         if (err == 0)
@@ -593,7 +596,8 @@ static void test_open_errors(void)
     CHECK(store_open("/nonexistent/dir/for/test", NULL, &s, err, sizeof err) ==
           STORE_ERR_OPEN);
     CHECK(s == NULL && strlen(err) > 0);
-    CHECK(strcmp(store_strerror(STORE_ERR_MAP_FULL), "storage map is full") == 0);
+    CHECK(strcmp(store_strerror(STORE_ERR_MAP_FULL), "storage map is full") ==
+          0);
 }
 
 int main(void)
