@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "proofs/codec.h"
+#include "proofs/num.h"
 
 int client_bundle_format(const struct client_status_proof *sp,
                          const struct client_receipt *receipt,
@@ -144,24 +145,6 @@ static int next_line(const char *text, size_t len, size_t *pos,
     return 0;
 }
 
-/* Strict decimal: digits only, no leading zeros, fits in uint64. */
-static int parse_u64(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 int client_tlog_proof_parse(const char *text, size_t len,
                             struct client_receipt *out, char *why)
 {
@@ -189,7 +172,7 @@ int client_tlog_proof_parse(const char *text, size_t len,
             return client_fail(why, CLIENT_ERR_SYNTAX, "tlog-proof: truncated");
     }
     if (line_len < 7 || memcmp(line, "index ", 6) != 0 ||
-        parse_u64(line + 6, line_len - 6, &out->e.index) != 0)
+        num_parse_u64(line + 6, line_len - 6, &out->e.index) != 0)
         return client_fail(why, CLIENT_ERR_SYNTAX,
                            "tlog-proof: bad index line");
     for (;;) {

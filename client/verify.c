@@ -31,7 +31,8 @@ int client_verify_checkpoint(const char *note, size_t len,
                            log->name);
     default:
         return client_fail(why, CLIENT_ERR_INVALID,
-                           "checkpoint is malformed (%s)", note_strerror(rc));
+                           "checkpoint is malformed (%s)",
+                           checkpoint_strerror(rc));
     }
 }
 

@@ -19,6 +19,7 @@
 #include "client/doc.h"
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
+#include "proofs/checkpoint.h"
 #include "proofs/note.h"
 
 /* Opens a signed checkpoint with the log key (signature, origin == key name,

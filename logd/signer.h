@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "proofs/merkle.h"
+#include "proofs/checkpoint.h"
 #include "proofs/note.h"
 
 #define SIGNER_ERR_FILE (-1)   /* the key file cannot be read */

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "proofs/be.h"
+
 /* Byte counts of the fixed parts around the issuer name. */
 #define ISSUE_FIXED                                                            \
     (2 + ENTRY_CREDENTIAL_SIZE + 1 + 4 + 8 + ED25519_SIGNATURE_SIZE)
@@ -61,31 +63,6 @@ const char *entry_reason_name(uint8_t reason)
     return reason <= ENTRY_REASON_MAX ? names[reason] : NULL;
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    put_be32(p, (uint32_t)(v >> 32));
-    put_be32(p + 4, (uint32_t)v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
 /* The issuer's length, or 0 if it is not a valid key name. */
 static size_t issuer_len(const char issuer[NOTE_NAME_MAX + 1])
 {
@@ -117,9 +94,9 @@ static int entry_write(const struct entry *e, uint8_t out[ENTRY_MAX_SIZE])
         *p++ = (uint8_t)n;
         memcpy(p, e->issuer, n);
         p += n;
-        put_be32(p, e->key_id);
+        be_put32(p, e->key_id);
         p += 4;
-        put_be64(p, e->timestamp_ms);
+        be_put64(p, e->timestamp_ms);
         p += 8;
         if (e->type == ENTRY_REVOKE)
             *p++ = e->reason;
@@ -127,11 +104,11 @@ static int entry_write(const struct entry *e, uint8_t out[ENTRY_MAX_SIZE])
         p += ED25519_SIGNATURE_SIZE;
         break;
     case ENTRY_MAP:
-        put_be64(p, e->map_index);
+        be_put64(p, e->map_index);
         p += 8;
         memcpy(p, e->map_root, MERKLE_HASH_SIZE);
         p += MERKLE_HASH_SIZE;
-        put_be64(p, e->timestamp_ms);
+        be_put64(p, e->timestamp_ms);
         p += 8;
         break;
     case ENTRY_KEY:
@@ -146,7 +123,7 @@ static int entry_write(const struct entry *e, uint8_t out[ENTRY_MAX_SIZE])
         p += n;
         memcpy(p, e->public_key, ED25519_PUBLIC_SIZE);
         p += ED25519_PUBLIC_SIZE;
-        put_be64(p, e->timestamp_ms);
+        be_put64(p, e->timestamp_ms);
         p += 8;
         break;
     default:
@@ -194,9 +171,9 @@ int entry_decode(const uint8_t *buf, size_t len, struct entry *out)
             goto syntax;
         memcpy(out->issuer, p, n);
         p += n;
-        out->key_id = get_be32(p);
+        out->key_id = be_get32(p);
         p += 4;
-        out->timestamp_ms = get_be64(p);
+        out->timestamp_ms = be_get64(p);
         p += 8;
         if (out->type == ENTRY_REVOKE) {
             out->reason = *p++;
@@ -208,9 +185,9 @@ int entry_decode(const uint8_t *buf, size_t len, struct entry *out)
     case ENTRY_MAP:
         if (len != ENTRY_MAP_SIZE)
             goto syntax;
-        out->map_index = get_be64(p);
+        out->map_index = be_get64(p);
         memcpy(out->map_root, p + 8, MERKLE_HASH_SIZE);
-        out->timestamp_ms = get_be64(p + 8 + MERKLE_HASH_SIZE);
+        out->timestamp_ms = be_get64(p + 8 + MERKLE_HASH_SIZE);
         return 0;
     case ENTRY_KEY:
         if (len < 4)
@@ -227,7 +204,7 @@ int entry_decode(const uint8_t *buf, size_t len, struct entry *out)
         memcpy(out->issuer, p, n);
         p += n;
         memcpy(out->public_key, p, ED25519_PUBLIC_SIZE);
-        out->timestamp_ms = get_be64(p + ED25519_PUBLIC_SIZE);
+        out->timestamp_ms = be_get64(p + ED25519_PUBLIC_SIZE);
         return 0;
     default:
         goto type;

@@ -1,6 +1,6 @@
 /*
- * note.c: C2SP signed notes, note keys, checkpoints and cosignature/v1.
- * See note.h.
+ * note.c: C2SP signed notes and note keys. See note.h. Checkpoint bodies are
+ * in checkpoint.c, the cosignature/v1 message in cosignature.c.
  *
  * Everything here is byte-compatible with Go's golang.org/x/mod/sumdb/note
  * (key strings, key ids, note layout) and stricter where Go is lax: base64
@@ -19,7 +19,9 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "proofs/be.h"
 #include "proofs/codec.h"
+#include "proofs/cosignature.h"
 
 /* "— " (U+2014 EM DASH, space) starts every signature line. */
 #define SIG_PREFIX "\xe2\x80\x94 "
@@ -36,9 +38,6 @@
 #define ED25519_BLOB_SIZE (4 + ED25519_SIGNATURE_SIZE)
 #define COSIG_BLOB_SIZE (4 + 8 + ED25519_SIGNATURE_SIZE)
 
-/* "cosignature/v1\ntime " || 20 digits || "\n" */
-#define COSIG_PREFIX_MAX (20 + 20 + 1)
-
 /* Cosignature messages up to this size are built on the stack. */
 #define COSIG_STACK_MSG 1024
 
@@ -48,7 +47,7 @@ const char *note_strerror(int err)
     case 0:
         return "success";
     case NOTE_ERR_SYNTAX:
-        return "malformed key, note or checkpoint";
+        return "malformed key or note";
     case NOTE_ERR_SPACE:
         return "output buffer too small";
     case NOTE_ERR_CRYPTO:
@@ -59,6 +58,8 @@ const char *note_strerror(int err)
         return "no signature by a known key";
     case NOTE_ERR_TOO_MANY:
         return "too many signatures";
+    case NOTE_ERR_NOMEM:
+        return "out of memory";
     default:
         return "unknown note error";
     }
@@ -142,8 +143,7 @@ static bool text_chars_valid(const char *s, size_t len)
     return true;
 }
 
-/* Note text: non-empty, ends in "\n", valid characters. */
-static bool note_text_valid(const char *s, size_t len)
+bool note_text_valid(const char *s, size_t len)
 {
     return len > 0 && s[len - 1] == '\n' && text_chars_valid(s, len);
 }
@@ -173,25 +173,6 @@ bool note_name_valid(const char *name, size_t len)
 }
 
 /* ---- small helpers ---- */
-
-static uint32_t get_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static const char *find_byte(const char *s, size_t len, char c)
 {
@@ -241,7 +222,7 @@ uint32_t note_key_id(const char *name, uint8_t type,
             EVP_DigestFinal_ex(ctx, md, NULL);
         EVP_MD_CTX_free(ctx);
     }
-    return get_be32(md);
+    return be_get32(md);
 }
 
 int note_signer_from_seed(const char *name,
@@ -306,7 +287,7 @@ static int parse_key_fields(const char *text, size_t len,
         return NOTE_ERR_SYNTAX;
     memcpy(name, text, nlen);
     name[nlen] = '\0';
-    *id = get_be32(idb);
+    *id = be_get32(idb);
     return 0;
 }
 
@@ -432,7 +413,7 @@ int note_sign(const char *text, size_t len, const struct note_signer *s,
            CODEC_B64_LEN(ED25519_BLOB_SIZE) + 1;
     if (len > INT_MAX / 2 || need + 1 > cap || need > INT_MAX)
         return NOTE_ERR_SPACE;
-    put_be32(blob, s->key_id);
+    be_put32(blob, s->key_id);
     if (ed25519_sign(s->seed, (const uint8_t *)text, len, blob + 4) != 0)
         return NOTE_ERR_CRYPTO;
     /* The text is signed before buf is written, so text may alias buf. */
@@ -450,30 +431,12 @@ int note_sign(const char *text, size_t len, const struct note_signer *s,
     return (int)need;
 }
 
-int cosignature_message(uint64_t timestamp, const char *body, size_t body_len,
-                        uint8_t *buf, size_t cap)
-{
-    char prefix[COSIG_PREFIX_MAX + 1];
-    int plen;
-
-    plen = snprintf(prefix, sizeof prefix, "cosignature/v1\ntime %" PRIu64 "\n",
-                    timestamp);
-    if (plen < 0 || (size_t)plen >= sizeof prefix)
-        return NOTE_ERR_SPACE;
-    if (body_len > (size_t)INT_MAX - (size_t)plen ||
-        (size_t)plen + body_len > cap)
-        return NOTE_ERR_SPACE;
-    memcpy(buf, prefix, (size_t)plen);
-    if (body_len > 0)
-        memcpy(buf + plen, body, body_len);
-    return plen + (int)body_len;
-}
-
 /*
  * Checks canonical base64 of any length without storing all of it (an
  * unknown key's signature may be large, e.g. ML-DSA cosignatures). Returns
- * the decoded length, or -1; the first min(length, head_cap) bytes go to
- * head. Decodes in 64-character chunks; padding is only allowed in the last.
+ * the decoded length, or NOTE_ERR_SYNTAX; the first min(length, head_cap) bytes
+ * go to head. Decodes in 64-character chunks; padding is only allowed in the
+ * last.
  */
 static long b64_scan(const char *in, size_t len, uint8_t *head, size_t head_cap)
 {
@@ -481,16 +444,16 @@ static long b64_scan(const char *in, size_t len, uint8_t *head, size_t head_cap)
     size_t total = 0;
 
     if (len == 0 || len % 4 != 0 || len > LONG_MAX / 2)
-        return -1;
+        return NOTE_ERR_SYNTAX;
     for (size_t i = 0; i < len; i += 64) {
         size_t n = len - i < 64 ? len - i : 64;
         int got;
 
         if (i + n < len && (in[i + n - 1] == '=' || in[i + n - 2] == '='))
-            return -1;
+            return NOTE_ERR_SYNTAX;
         got = codec_b64_decode(in + i, n, chunk, sizeof chunk);
         if (got < 0)
-            return -1;
+            return NOTE_ERR_SYNTAX;
         if (total < head_cap) {
             size_t c =
                 head_cap - total < (size_t)got ? head_cap - total : (size_t)got;
@@ -530,7 +493,7 @@ static int parse_sig_line(const char *line, size_t len, struct sig_line *out)
         b64_scan(sp + 1, len - out->name_len - 1, out->blob, sizeof out->blob);
     if (out->blob_len < 5) /* as Go: a key id and at least one byte */
         return NOTE_ERR_SYNTAX;
-    out->key_id = get_be32(out->blob);
+    out->key_id = be_get32(out->blob);
     return 0;
 }
 
@@ -543,14 +506,14 @@ static int verify_cosignature(const struct note_verifier *key,
     size_t cap = sizeof stack;
     int n, rc = NOTE_ERR_BAD_SIG;
 
-    *ts = get_be64(blob + 4);
-    if (text_len > (size_t)INT_MAX - COSIG_PREFIX_MAX)
+    *ts = be_get64(blob + 4);
+    if (text_len > (size_t)INT_MAX - COSIGNATURE_PREFIX_MAX)
         return NOTE_ERR_SYNTAX;
-    if (text_len + COSIG_PREFIX_MAX > cap) {
-        cap = text_len + COSIG_PREFIX_MAX;
+    if (text_len + COSIGNATURE_PREFIX_MAX > cap) {
+        cap = text_len + COSIGNATURE_PREFIX_MAX;
         msg = malloc(cap);
         if (msg == NULL)
-            return NOTE_ERR_CRYPTO; /* note.h has no "out of memory" code */
+            return NOTE_ERR_NOMEM;
     }
     n = cosignature_message(*ts, text, text_len, msg, cap);
     if (n >= 0 && ed25519_verify(key->pub, msg, (size_t)n, blob + 12))
@@ -647,100 +610,4 @@ fail:
     if (timestamps != NULL)
         memset(timestamps, 0, nkeys * sizeof *timestamps);
     return rc;
-}
-
-/* ---- checkpoints ---- */
-
-int checkpoint_format(const struct checkpoint *c, char *buf, size_t cap)
-{
-    char root[CODEC_B64_LEN(MERKLE_HASH_SIZE) + 1];
-    size_t olen = name_len(c->origin);
-    int n;
-
-    if (!note_name_valid(c->origin, olen))
-        return NOTE_ERR_SYNTAX;
-    codec_b64_encode(c->root, MERKLE_HASH_SIZE, root);
-    n = snprintf(buf, cap, "%s\n%" PRIu64 "\n%s\n", c->origin, c->size, root);
-    if (n < 0 || (size_t)n >= cap)
-        return NOTE_ERR_SPACE;
-    return n;
-}
-
-/* Parses a decimal u64: digits only, no leading zero but "0" itself. */
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned d;
-
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        d = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
-
-int checkpoint_parse(const char *text, size_t len, struct checkpoint *out)
-{
-    const char *end = text + len, *p = text, *nl;
-
-    memset(out, 0, sizeof *out);
-    if (!note_text_valid(text, len))
-        goto fail;
-    /* The final "\n" guarantees memchr finds each line's end. */
-    nl = memchr(p, '\n', (size_t)(end - p));
-    if (!note_name_valid(p, (size_t)(nl - p)))
-        goto fail;
-    memcpy(out->origin, p, (size_t)(nl - p));
-    p = nl + 1;
-    if (p == end)
-        goto fail;
-    nl = memchr(p, '\n', (size_t)(end - p));
-    if (!parse_u64(p, (size_t)(nl - p), &out->size))
-        goto fail;
-    p = nl + 1;
-    if (p == end)
-        goto fail;
-    nl = memchr(p, '\n', (size_t)(end - p));
-    if (nl - p != CODEC_B64_LEN(MERKLE_HASH_SIZE) ||
-        codec_b64_decode(p, (size_t)(nl - p), out->root, MERKLE_HASH_SIZE) !=
-            MERKLE_HASH_SIZE)
-        goto fail;
-    /* Extension lines: any number, none empty. */
-    for (p = nl + 1; p < end; p = nl + 1) {
-        nl = memchr(p, '\n', (size_t)(end - p));
-        if (nl == p)
-            goto fail;
-    }
-    return 0;
-fail:
-    memset(out, 0, sizeof *out);
-    return NOTE_ERR_SYNTAX;
-}
-
-int checkpoint_open(const char *note, size_t len,
-                    const struct note_verifier *log, struct checkpoint *out)
-{
-    size_t text_len;
-    int rc;
-
-    memset(out, 0, sizeof *out);
-    rc = note_open(note, len, log, 1, &text_len, NULL, NULL);
-    if (rc != 0)
-        return rc;
-    rc = checkpoint_parse(note, text_len, out);
-    if (rc != 0)
-        return rc;
-    if (strcmp(out->origin, log->name) != 0) {
-        memset(out, 0, sizeof *out);
-        return NOTE_ERR_UNVERIFIED;
-    }
-    return 0;
 }

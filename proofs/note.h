@@ -1,6 +1,8 @@
 /*
- * note.h: C2SP signed-note keys, signing and opening, C2SP tlog-checkpoint
- * bodies and C2SP tlog-cosignature/v1 verification. Implemented in note.c.
+ * note.h: C2SP signed-note keys, signing and opening (with C2SP
+ * tlog-cosignature/v1 verification of witness lines). Implemented in note.c.
+ * Checkpoint bodies are in checkpoint.h, the cosignature message in
+ * cosignature.h.
  *
  * Key strings are exactly those of Go's golang.org/x/mod/sumdb/note:
  *   signer key:   PRIVATE+KEY+<name>+<hex8 key id>+<base64(0x01 || seed)>
@@ -17,7 +19,7 @@
 #include <stdint.h>
 
 #include "proofs/ed25519.h"
-#include "proofs/merkle.h"
+#include "proofs/errors.h"
 
 #define NOTE_NAME_MAX 255       /* longest key name accepted */
 #define NOTE_MAX_SIGNATURES 100 /* more signature lines make a note invalid */
@@ -26,12 +28,13 @@
 #define NOTE_TYPE_ED25519 0x01
 #define NOTE_TYPE_COSIGNATURE 0x04
 
-#define NOTE_ERR_SYNTAX (-1)     /* malformed key, note or checkpoint */
-#define NOTE_ERR_SPACE (-2)      /* output buffer too small */
-#define NOTE_ERR_CRYPTO (-3)     /* OpenSSL failure */
-#define NOTE_ERR_BAD_SIG (-4)    /* a known key's signature does not verify */
-#define NOTE_ERR_UNVERIFIED (-5) /* no signature by a known key */
-#define NOTE_ERR_TOO_MANY (-6)   /* more than NOTE_MAX_SIGNATURES signatures */
+#define NOTE_ERR_SYNTAX (-401)     /* malformed key or note */
+#define NOTE_ERR_SPACE (-402)      /* output buffer too small */
+#define NOTE_ERR_CRYPTO (-403)     /* OpenSSL failure */
+#define NOTE_ERR_BAD_SIG (-404)    /* a known key's signature does not verify */
+#define NOTE_ERR_UNVERIFIED (-405) /* no signature by a known key */
+#define NOTE_ERR_TOO_MANY (-406)   /* over NOTE_MAX_SIGNATURES signatures */
+#define NOTE_ERR_NOMEM (-407)      /* allocation failed */
 
 /* An Ed25519 note signer. Holds a private seed: wipe with note_signer_wipe().
  */
@@ -56,6 +59,10 @@ const char *note_strerror(int err);
 /* Whether name is a valid key name: non-empty, at most NOTE_NAME_MAX bytes,
  * valid UTF-8 with no Unicode space or control character and no '+'. */
 bool note_name_valid(const char *name, size_t len);
+
+/* Whether s is valid note text: non-empty, ending in "\n", valid UTF-8 with
+ * no ASCII control character but "\n" (DEL included). */
+bool note_text_valid(const char *s, size_t len);
 
 /* The key id of (name, type, pub). */
 uint32_t note_key_id(const char *name, uint8_t type,
@@ -108,39 +115,10 @@ int note_sign(const char *text, size_t len, const struct note_signer *s,
  * to whether keys[i] signed; if timestamps is not NULL, timestamps[i] gets a
  * cosignature's time. On success *text_len is the length of the text
  * (including its final "\n"). Returns 0, NOTE_ERR_SYNTAX, NOTE_ERR_TOO_MANY,
- * NOTE_ERR_BAD_SIG or NOTE_ERR_UNVERIFIED. */
+ * NOTE_ERR_BAD_SIG, NOTE_ERR_UNVERIFIED or NOTE_ERR_NOMEM (a long text with
+ * a cosignature by a known key). */
 int note_open(const char *note, size_t len, const struct note_verifier *keys,
               size_t nkeys, size_t *text_len, bool *verified,
               uint64_t *timestamps);
-
-/* A checkpoint body (C2SP tlog-checkpoint). */
-struct checkpoint {
-    char origin[NOTE_NAME_MAX + 1];
-    uint64_t size;
-    uint8_t root[MERKLE_HASH_SIZE];
-};
-
-/* Largest checkpoint body checkpoint_format writes. */
-#define CHECKPOINT_BODY_MAX (NOTE_NAME_MAX + 1 + 21 + 45 + 1)
-
-/* Writes "origin\nsize\nbase64(root)\n" (NUL-terminated). Returns its length,
- * NOTE_ERR_SYNTAX (bad origin) or NOTE_ERR_SPACE. */
-int checkpoint_format(const struct checkpoint *c, char *buf, size_t cap);
-
-/* Parses a checkpoint body strictly: origin line (valid key name), decimal
- * size with no sign and no leading zeros (0 alone allowed), canonical base64
- * of 32 bytes, then only non-empty extension lines, all ending in "\n".
- * Returns 0 or NOTE_ERR_SYNTAX. */
-int checkpoint_parse(const char *text, size_t len, struct checkpoint *out);
-
-/* Opens a signed checkpoint with one log verifier: note_open() then
- * checkpoint_parse(), and requires origin == log->name. */
-int checkpoint_open(const char *note, size_t len,
-                    const struct note_verifier *log, struct checkpoint *out);
-
-/* The message a cosignature/v1 signs: "cosignature/v1\ntime <t>\n" || body.
- * Returns its length or NOTE_ERR_SPACE. */
-int cosignature_message(uint64_t timestamp, const char *body, size_t body_len,
-                        uint8_t *buf, size_t cap);
 
 #endif

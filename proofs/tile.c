@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "proofs/be.h"
+
 #define TILE_MAX_INDEX (UINT64_MAX / TILE_WIDTH)
 
 const char *tile_strerror(int err)
@@ -237,8 +239,7 @@ int tile_bundle_append(uint8_t *buf, size_t cap, size_t *used,
         return TILE_ERR_RANGE;
     if (*used > cap || cap - *used < 2 + len)
         return TILE_ERR_SPACE;
-    buf[*used] = (uint8_t)(len >> 8);
-    buf[*used + 1] = (uint8_t)len;
+    be_put16(buf + *used, (uint16_t)len);
     if (len > 0)
         memcpy(buf + *used + 2, entry, len);
     *used += 2 + len;
@@ -254,7 +255,7 @@ int tile_bundle_next(const uint8_t *bundle, size_t bundle_len, size_t *pos,
         return 0;
     if (at > bundle_len || bundle_len - at < 2)
         return TILE_ERR_SYNTAX;
-    n = (size_t)bundle[at] << 8 | bundle[at + 1];
+    n = be_get16(bundle + at);
     if (bundle_len - at - 2 < n)
         return TILE_ERR_SYNTAX;
     *entry = bundle + at + 2;

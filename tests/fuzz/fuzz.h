@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/checkpoint.h"
+#include "proofs/cosignature.h"
 #include "proofs/note.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -36,7 +36,7 @@ static void check_body(const char *text, size_t size,
                 memcmp(buf, text, (size_t)n) == 0);
     for (size_t i = (size_t)n; i < size; i++)
         FUZZ_ASSERT(text[i] != '\n' || text[i - 1] != '\n');
-    FUZZ_ASSERT(checkpoint_format(c, buf, (size_t)n) == NOTE_ERR_SPACE);
+    FUZZ_ASSERT(checkpoint_format(c, buf, (size_t)n) == CHECKPOINT_ERR_SPACE);
     n = checkpoint_format(c, buf, sizeof buf);
     FUZZ_ASSERT(checkpoint_parse(buf, (size_t)n, &again) == 0);
     FUZZ_ASSERT(memcmp(&again, c, sizeof again) == 0);
@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int parsed, rc;
 
     parsed = checkpoint_parse(text, size, &c);
-    FUZZ_ASSERT(parsed == 0 || parsed == NOTE_ERR_SYNTAX);
+    FUZZ_ASSERT(parsed == 0 || parsed == CHECKPOINT_ERR_SYNTAX);
     if (parsed == 0)
         check_body(text, size, &c);
     /* Signing costs more than parsing: sign every body that parses and one

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "proofs/be.h"
 #include "proofs/tile.h"
 
 static int tile_equal(const struct tile *a, const struct tile *b)
@@ -32,14 +33,6 @@ static void check_round_trip(const struct tile *t)
     FUZZ_ASSERT(n > 0 && (size_t)n < sizeof buf && buf[n] == '\0');
     FUZZ_ASSERT(tile_parse_path(buf, (size_t)n, &back) == 0);
     FUZZ_ASSERT(tile_equal(t, &back));
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -74,10 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Bytes as a tile: level, 8 bytes of index, width; then a tree size. */
     if (size >= 10) {
         struct tile u, last;
-        uint64_t tree_size = size >= 18 ? get_be64(data + 10) : size;
+        uint64_t tree_size = size >= 18 ? be_get64(data + 10) : size;
 
         u.level = (int)(data[0] % 65) - 1; /* -1 (entries) .. 63 */
-        u.index = get_be64(data + 1);
+        u.index = be_get64(data + 1);
         u.width = (unsigned)data[9] + 1;
         if (u.index <= UINT64_MAX / TILE_WIDTH)
             check_round_trip(&u);

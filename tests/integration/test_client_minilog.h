@@ -21,6 +21,7 @@
 #include "client/doc.h"
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
+#include "proofs/checkpoint.h"
 #include "proofs/note.h"
 #include "proofs/smt.h"
 #include "proofs/tile.h"

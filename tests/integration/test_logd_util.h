@@ -24,6 +24,7 @@
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
+#include "proofs/checkpoint.h"
 #include "proofs/note.h"
 #include "proofs/smt.h"
 #include "proofs/tile.h"

@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "check.h"
+#include "proofs/be.h"
 #include "proofs/codec.h"
 #include "proofs/ed25519.h"
+#include "proofs/checkpoint.h"
+#include "proofs/cosignature.h"
 #include "proofs/note.h"
 
 /* From c2sp.org/signed-note (re-verified with Python's cryptography). */
@@ -215,12 +218,8 @@ static void append_cosig(char *note, const char *text, size_t text_len,
     char b64[CODEC_B64_LEN(76) + 1];
     int n = cosignature_message(signed_ts, text, text_len, msg, sizeof msg);
 
-    blob[0] = (uint8_t)(w->key_id >> 24);
-    blob[1] = (uint8_t)(w->key_id >> 16);
-    blob[2] = (uint8_t)(w->key_id >> 8);
-    blob[3] = (uint8_t)w->key_id;
-    for (int i = 0; i < 8; i++)
-        blob[4 + i] = (uint8_t)(ts >> (56 - 8 * i));
+    be_put32(blob, w->key_id);
+    be_put64(blob + 4, ts);
     ed25519_sign(seed, msg, (size_t)n, blob + 12);
     codec_b64_encode(blob, sizeof blob, b64);
     sprintf(note + strlen(note), "\xe2\x80\x94 %s %s\n", w->name, b64);
@@ -243,7 +242,7 @@ static void test_cosignature(void)
     n = cosignature_message(1700000000, "x\n", 2, msg, sizeof msg);
     CHECK(n == 33 &&
           memcmp(msg, "cosignature/v1\ntime 1700000000\nx\n", 33) == 0);
-    CHECK(cosignature_message(0, "x\n", 2, msg, 23) == NOTE_ERR_SPACE);
+    CHECK(cosignature_message(0, "x\n", 2, msg, 23) == COSIG_ERR_SPACE);
     CHECK(cosignature_message(0, "x\n", 2, msg, 24) == 24 &&
           memcmp(msg, "cosignature/v1\ntime 0\nx\n", 24) == 0);
     CHECK(cosignature_message(UINT64_MAX, "", 0, msg, sizeof msg) == 41 &&
@@ -687,7 +686,8 @@ static void test_checkpoints(void)
 
 #define CP_OK(t) CHECK_MSG(checkpoint_parse(t, strlen(t), &c) == 0, "%s", t)
 #define CP_BAD(t)                                                              \
-    CHECK_MSG(checkpoint_parse(t, strlen(t), &c) == NOTE_ERR_SYNTAX, "%s", t)
+    CHECK_MSG(checkpoint_parse(t, strlen(t), &c) == CHECKPOINT_ERR_SYNTAX,     \
+              "%s", t)
 
     CP_OK("example.org/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
     CHECK(c.size == 0 && strcmp(c.origin, "example.org/log") == 0);
@@ -754,12 +754,14 @@ static void test_checkpoints(void)
                      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n") == 0);
         CHECK(checkpoint_parse(body, (size_t)n, &back) == 0);
         CHECK(memcmp(&back, &c, sizeof c) == 0);
-        CHECK(checkpoint_format(&c, note, (size_t)n) == NOTE_ERR_SPACE);
+        CHECK(checkpoint_format(&c, note, (size_t)n) == CHECKPOINT_ERR_SPACE);
         CHECK(checkpoint_format(&c, note, (size_t)n + 1) == n);
         strcpy(c.origin, "bad origin");
-        CHECK(checkpoint_format(&c, note, sizeof note) == NOTE_ERR_SYNTAX);
+        CHECK(checkpoint_format(&c, note, sizeof note) ==
+              CHECKPOINT_ERR_SYNTAX);
         c.origin[0] = '\0';
-        CHECK(checkpoint_format(&c, note, sizeof note) == NOTE_ERR_SYNTAX);
+        CHECK(checkpoint_format(&c, note, sizeof note) ==
+              CHECKPOINT_ERR_SYNTAX);
         memset(c.origin, 'o', sizeof c.origin);
         c.size = UINT64_MAX;
         c.origin[NOTE_NAME_MAX] = '\0';
@@ -782,7 +784,7 @@ static void test_checkpoints(void)
     /* A signed note that is not a checkpoint. */
     REQUIRE(note_sign("example.org/other\n01\nxx\n", 24, &s, note,
                       sizeof note) > 0);
-    CHECK(checkpoint_open(note, strlen(note), &v, &c) == NOTE_ERR_SYNTAX);
+    CHECK(checkpoint_open(note, strlen(note), &v, &c) == CHECKPOINT_ERR_SYNTAX);
     note_signer_wipe(&s);
 #undef CP_OK
 #undef CP_BAD
@@ -790,7 +792,7 @@ static void test_checkpoints(void)
 
 static void test_strerror(void)
 {
-    for (int e = 0; e >= -7; e--)
+    for (int e = 0; e >= NOTE_ERR_NOMEM; e--)
         CHECK(note_strerror(e) != NULL && note_strerror(e)[0] != '\0');
 }
 
