@@ -107,11 +107,11 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out)
     unsigned long v;
 
     if (s == NULL || s[0] < '0' || s[0] > '9')
-        return -1;
+        return CLIENT_ERR_ARG;
     errno = 0;
     v = strtoul(s, &end, 10);
     if (errno != 0 || *end != '\0' || v > max)
-        return -1;
+        return CLIENT_ERR_ARG;
     *out = v;
     return 0;
 }

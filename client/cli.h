@@ -43,7 +43,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Parses a getopt argument as a positive integer of at most max. */
+/* Parses a getopt argument as a decimal integer of at most max (digits
+ * only; unlike num_parse_u64() it accepts leading zeros, as options always
+ * have). Returns 0 with *out set, or CLIENT_ERR_ARG. */
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 
 /* Prints j (consumed) as JSON on stdout with a newline. */

@@ -23,10 +23,10 @@ int client_duration_parse(const char *s, uint64_t *ms)
     const char *p = s;
 
     if (s == NULL || *p < '0' || *p > '9')
-        return -1;
+        return CLIENT_ERR_SYNTAX;
     for (; *p >= '0' && *p <= '9'; p++) {
         if (n > CLIENT_DURATION_MAX_MS / 10)
-            return -1;
+            return CLIENT_ERR_SYNTAX;
         n = n * 10 + (uint64_t)(*p - '0');
     }
     switch (*p) {
@@ -49,10 +49,10 @@ int client_duration_parse(const char *s, uint64_t *ms)
         p++;
         break;
     default:
-        return -1;
+        return CLIENT_ERR_SYNTAX;
     }
     if (*p != '\0' || n == 0 || n > CLIENT_DURATION_MAX_MS / unit)
-        return -1;
+        return CLIENT_ERR_SYNTAX;
     *ms = n * unit;
     return 0;
 }

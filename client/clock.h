@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/error.h"
+
 #define CLIENT_SECOND_MS 1000ull
 #define CLIENT_MINUTE_MS (60 * CLIENT_SECOND_MS)
 #define CLIENT_HOUR_MS (60 * CLIENT_MINUTE_MS)
@@ -24,7 +26,7 @@ uint64_t client_clock_now_ms(void);
  * "s" (seconds, the default), "m" (minutes), "h" (hours) or "d" (days), with
  * nothing before or after: "3600", "90s", "90m", "24h", "7d". Zero, signs,
  * spaces, fractions, other units and anything over CLIENT_DURATION_MAX_MS
- * are refused. Returns 0 with *ms set, or -1. */
+ * are refused. Returns 0 with *ms set, or CLIENT_ERR_SYNTAX. */
 int client_duration_parse(const char *s, uint64_t *ms);
 
 /* Writes a duration for a person into buf (cap bytes, always terminated):

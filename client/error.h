@@ -5,22 +5,20 @@
 #ifndef CREDLOG_CLIENT_ERROR_H
 #define CREDLOG_CLIENT_ERROR_H
 
+#include "proofs/errors.h"
+
 #define CLIENT_OK 0
-#define CLIENT_ERR_INVALID                                                     \
-    (-1) /* a proof, signature or document does not verify */
-#define CLIENT_ERR_SYNTAX (-2) /* malformed JSON, key, note or file */
-#define CLIENT_ERR_NET                                                         \
-    (-3) /* could not reach the log (connect, TLS, timeout) */
-#define CLIENT_ERR_HTTP (-4) /* the log answered with an unexpected status */
-#define CLIENT_ERR_REFUSED                                                     \
-    (-5) /* the log refused a submission (4xx + error)                         \
-          */
-#define CLIENT_ERR_NOT_FOUND (-6) /* 404: beyond the tree, unknown resource */
-#define CLIENT_ERR_IO (-7)        /* reading or writing a local file failed */
-#define CLIENT_ERR_NOMEM (-8)     /* allocation failed */
-#define CLIENT_ERR_KEY (-9)       /* bad key file, or pinned log key mismatch */
-#define CLIENT_ERR_STATE (-10)    /* monitor state directory (LMDB) failure */
-#define CLIENT_ERR_ARG (-11)      /* bad argument */
+#define CLIENT_ERR_INVALID (-4001) /* a proof, signature or document fails */
+#define CLIENT_ERR_SYNTAX (-4002)  /* malformed JSON, key, note or file */
+#define CLIENT_ERR_NET (-4003)  /* could not reach the log (connect, TLS...) */
+#define CLIENT_ERR_HTTP (-4004) /* the log answered an unexpected status */
+#define CLIENT_ERR_REFUSED (-4005)   /* the log refused a submission (4xx) */
+#define CLIENT_ERR_NOT_FOUND (-4006) /* 404: beyond the tree, unknown thing */
+#define CLIENT_ERR_IO (-4007)    /* reading or writing a local file failed */
+#define CLIENT_ERR_NOMEM (-4008) /* allocation failed */
+#define CLIENT_ERR_KEY (-4009)   /* bad key file, or pinned log key mismatch */
+#define CLIENT_ERR_STATE (-4010) /* monitor state directory (LMDB) failure */
+#define CLIENT_ERR_ARG (-4011)   /* bad argument */
 
 /* Size of every `why` buffer: a one-line reason, NUL-terminated. */
 #define CLIENT_REASON_MAX 320

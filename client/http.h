@@ -15,16 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIENT_HTTP_ERR_URL                                                    \
-    (-1) /* base URL not http(s)://host[:port][/path]                          \
-          */
-#define CLIENT_HTTP_ERR_CONNECT                                                \
-    (-2)                         /* could not connect, or connection lost      \
-                                  */
-#define CLIENT_HTTP_ERR_TLS (-3) /* TLS set-up or certificate verification */
-#define CLIENT_HTTP_ERR_TIMEOUT (-4) /* no answer in time */
-#define CLIENT_HTTP_ERR_NOMEM (-5)   /* allocation failed */
-#define CLIENT_HTTP_ERR_TOO_BIG (-6) /* answer larger than max_body */
+#include "proofs/errors.h"
+
+#define CLIENT_HTTP_ERR_URL (-4101)     /* not http(s)://host[:port][/path] */
+#define CLIENT_HTTP_ERR_CONNECT (-4102) /* could not connect, or lost it */
+#define CLIENT_HTTP_ERR_TLS (-4103)     /* TLS set-up or certificate check */
+#define CLIENT_HTTP_ERR_TIMEOUT (-4104) /* no answer in time */
+#define CLIENT_HTTP_ERR_NOMEM (-4105)   /* allocation failed */
+#define CLIENT_HTTP_ERR_TOO_BIG (-4106) /* answer larger than max_body */
 
 struct client_http;
 

@@ -1,6 +1,20 @@
 /* codec.c: strict hex and base64. See codec.h. */
 #include "proofs/codec.h"
 
+const char *codec_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case CODEC_ERR_SYNTAX:
+        return "not canonical hex or base64";
+    case CODEC_ERR_SPACE:
+        return "output buffer too small";
+    default:
+        return "unknown codec error";
+    }
+}
+
 static const char hex_digits[] = "0123456789abcdef";
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -8,8 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CODEC_ERR_SYNTAX (-1) /* not valid hex/base64 in canonical form */
-#define CODEC_ERR_SPACE (-2)  /* output buffer too small */
+#include "proofs/errors.h"
+
+#define CODEC_ERR_SYNTAX (-101) /* not valid hex/base64 in canonical form */
+#define CODEC_ERR_SPACE (-102)  /* output buffer too small */
+
+/* Returns a static string describing a CODEC_ERR_* code. */
+const char *codec_strerror(int err);
 
 /* Bytes needed for the base64 text of n bytes, without a terminating NUL. */
 #define CODEC_B64_LEN(n) ((((n) + 2) / 3) * 4)

@@ -13,6 +13,18 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+const char *ed25519_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case ED25519_ERR_CRYPTO:
+        return "Ed25519 operation failed in OpenSSL";
+    default:
+        return "unknown Ed25519 error";
+    }
+}
+
 int ed25519_public_from_seed(const uint8_t seed[ED25519_SEED_SIZE],
                              uint8_t pub[ED25519_PUBLIC_SIZE])
 {

@@ -9,11 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/errors.h"
+
 #define ED25519_SEED_SIZE 32
 #define ED25519_PUBLIC_SIZE 32
 #define ED25519_SIGNATURE_SIZE 64
 
-#define ED25519_ERR_CRYPTO (-1) /* OpenSSL refused (should not happen) */
+#define ED25519_ERR_CRYPTO (-901) /* OpenSSL refused (should not happen) */
+
+/* Returns a static string describing an ED25519_ERR_* code. */
+const char *ed25519_strerror(int err);
 
 /* Derives the public key of a 32-byte seed. Returns 0 or ED25519_ERR_CRYPTO. */
 int ed25519_public_from_seed(const uint8_t seed[ED25519_SEED_SIZE],

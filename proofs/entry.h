@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "proofs/ed25519.h"
+#include "proofs/errors.h"
 #include "proofs/merkle.h"
 #include "proofs/note.h"
 
@@ -52,11 +53,11 @@
 #define ENTRY_SIGNING_PREFIX "credlog/entry/v1\n"
 #define ENTRY_SIGNED_MAX (sizeof(ENTRY_SIGNING_PREFIX) - 1 + ENTRY_MAX_SIZE)
 
-#define ENTRY_ERR_SYNTAX (-1) /* malformed, trailing bytes, bad length */
-#define ENTRY_ERR_TYPE (-2)   /* unknown version, type, op or reason */
-#define ENTRY_ERR_SPACE (-3)  /* output buffer too small */
-#define ENTRY_ERR_SIG (-4)    /* signature does not verify */
-#define ENTRY_ERR_CRYPTO (-5) /* OpenSSL failure */
+#define ENTRY_ERR_SYNTAX (-701) /* malformed, trailing bytes, bad length */
+#define ENTRY_ERR_TYPE (-702)   /* unknown version, type, op or reason */
+#define ENTRY_ERR_SPACE (-703)  /* output buffer too small */
+#define ENTRY_ERR_SIG (-704)    /* signature does not verify */
+#define ENTRY_ERR_CRYPTO (-705) /* OpenSSL failure */
 
 /* A decoded entry. Fields not used by its type are zero. issuer is
  * NUL-terminated. */

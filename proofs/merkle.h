@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/errors.h"
+
 #define MERKLE_HASH_SIZE 32
 
 /* Upper bound on the stored hashes any *_needed() function asks for, and on
@@ -25,15 +27,11 @@
 #define MERKLE_MAX_NEEDED 192
 #define MERKLE_MAX_PROOF 64
 
-/* Error codes (negative, as all credlog modules). */
+/* Error codes (negative, in the range of proofs/errors.h). */
 #define MERKLE_OK 0
-#define MERKLE_ERR_RANGE (-1) /* index/size arguments out of range */
-#define MERKLE_ERR_PROOF                                                       \
-    (-2) /* proof has the wrong length for (index, size)                       \
-          */
-#define MERKLE_ERR_MISMATCH                                                    \
-    (-3) /* proof is well formed but does not verify                           \
-          */
+#define MERKLE_ERR_RANGE (-201) /* index/size arguments out of range */
+#define MERKLE_ERR_PROOF (-202) /* proof has the wrong length for its sizes */
+#define MERKLE_ERR_MISMATCH (-203) /* well formed but does not verify */
 
 /* Returns a static string describing a MERKLE_ERR_* code. */
 const char *merkle_strerror(int err);

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/errors.h"
+
 #define SMT_KEY_SIZE 32
 #define SMT_VALUE_SIZE 16
 #define SMT_HASH_SIZE 32
@@ -34,12 +36,12 @@
 #define SMT_PROOF_PRESENT 1      /* kind 1: reached the key's own leaf */
 #define SMT_PROOF_ABSENT_OTHER 2 /* kind 2: reached another key's leaf */
 
-#define SMT_ERR_STORE (-1)    /* the store callback failed */
-#define SMT_ERR_SPACE (-2)    /* output buffer too small */
-#define SMT_ERR_SYNTAX (-3)   /* malformed proof encoding */
-#define SMT_ERR_MISMATCH (-4) /* proof does not lead to the root */
-#define SMT_ERR_ARG (-5)      /* bad argument (unsorted or duplicate batch) */
-#define SMT_ERR_NOMEM (-6)    /* allocation failed */
+#define SMT_ERR_STORE (-801)    /* the store callback failed */
+#define SMT_ERR_SPACE (-802)    /* output buffer too small */
+#define SMT_ERR_SYNTAX (-803)   /* malformed proof encoding */
+#define SMT_ERR_MISMATCH (-804) /* proof does not lead to the root */
+#define SMT_ERR_ARG (-805)      /* bad argument (unsorted or duplicate batch) */
+#define SMT_ERR_NOMEM (-806)    /* allocation failed */
 
 #define SMT_NODE_EMPTY 0
 #define SMT_NODE_LEAF 1

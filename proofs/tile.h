@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/errors.h"
+
 #define TILE_WIDTH 256
 #define TILE_HEIGHT 8
 #define TILE_MAX_LEVEL 63
@@ -21,9 +23,9 @@
 #define TILE_PATH_MAX 96     /* enough for any path tile_format_path writes */
 #define TILE_ENTRY_MAX 65535 /* largest entry an entry bundle can hold */
 
-#define TILE_ERR_SYNTAX (-1) /* not a canonical tile path / bundle */
-#define TILE_ERR_SPACE (-2)  /* output buffer too small */
-#define TILE_ERR_RANGE (-3)  /* the tile does not exist for that tree size */
+#define TILE_ERR_SYNTAX (-301) /* not a canonical tile path / bundle */
+#define TILE_ERR_SPACE (-302)  /* output buffer too small */
+#define TILE_ERR_RANGE (-303)  /* the record is too long for a bundle */
 
 struct tile {
     int level;      /* 0..63 for hash tiles, TILE_LEVEL_ENTRIES for bundles */

@@ -1036,9 +1036,9 @@ static void test_errors(void)
                  16) == 0);
     smt_value_decode(v, &issue, &revoke);
     CHECK(issue == 0x0102030405060708ULL && revoke == SMT_NONE);
-    for (int e = -6; e <= 0; e++)
+    for (int e = SMT_ERR_NOMEM; e <= SMT_ERR_STORE; e++)
         CHECK(smt_strerror(e) != NULL &&
-              strcmp(smt_strerror(e), smt_strerror(-99)) != 0);
+              strcmp(smt_strerror(e), smt_strerror(SMT_ERR_BASE - 99)) != 0);
 
     for (int i = 0; i < 100; i++) {
         rand_bytes(&rng, u[i].key, 32);

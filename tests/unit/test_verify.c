@@ -801,8 +801,8 @@ static void test_duration(void)
                   "'%s' -> %llu", good[i].text, (unsigned long long)ms);
     }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK_MSG(client_duration_parse(bad[i], &ms) == -1, "'%s' accepted",
-                  bad[i] != NULL ? bad[i] : "(null)");
+        CHECK_MSG(client_duration_parse(bad[i], &ms) == CLIENT_ERR_SYNTAX,
+                  "'%s' accepted", bad[i] != NULL ? bad[i] : "(null)");
     for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
         client_duration_format(fmt[i].ms, buf, sizeof buf);
         CHECK_MSG(strcmp(buf, fmt[i].text) == 0, "%llu ms -> '%s', want '%s'",

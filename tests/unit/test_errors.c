@@ -1,0 +1,171 @@
+/*
+ * test_errors.c: the error convention of proofs/errors.h, checked over every
+ * module that follows it.
+ *
+ * - Every code of every module is negative and lies in its module's range
+ *   (CREDLOG_ERR_IN with the module's base).
+ * - The module's one *_strerror() names each code with a text of its own:
+ *   not the text it gives an unknown code of its range, and not the text of
+ *   another of its codes.
+ * - No two codes of any modules share a value, so a code that crosses a
+ *   layer keeps its meaning.
+ *
+ * A module joins the table below when its codes move into their range; the
+ * logd modules are converting theirs and join as they land.
+ */
+#include "check.h"
+
+#include <string.h>
+
+#include "client/error.h"
+#include "client/http.h"
+#include "proofs/checkpoint.h"
+#include "proofs/codec.h"
+#include "proofs/cosignature.h"
+#include "proofs/ed25519.h"
+#include "proofs/entry.h"
+#include "proofs/errors.h"
+#include "proofs/merkle.h"
+#include "proofs/note.h"
+#include "proofs/num.h"
+#include "proofs/smt.h"
+#include "proofs/tile.h"
+
+#define MAX_CODES 16
+
+struct module {
+    const char *name;
+    int base;
+    const char *(*strerror)(int err);
+    int codes[MAX_CODES]; /* ends at the first 0 */
+};
+
+static const struct module modules[] = {
+    {"codec",
+     CODEC_ERR_BASE,
+     codec_strerror,
+     {CODEC_ERR_SYNTAX, CODEC_ERR_SPACE}},
+    {"merkle",
+     MERKLE_ERR_BASE,
+     merkle_strerror,
+     {MERKLE_ERR_RANGE, MERKLE_ERR_PROOF, MERKLE_ERR_MISMATCH}},
+    {"tile",
+     TILE_ERR_BASE,
+     tile_strerror,
+     {TILE_ERR_SYNTAX, TILE_ERR_SPACE, TILE_ERR_RANGE}},
+    {"note",
+     NOTE_ERR_BASE,
+     note_strerror,
+     {NOTE_ERR_SYNTAX, NOTE_ERR_SPACE, NOTE_ERR_CRYPTO, NOTE_ERR_BAD_SIG,
+      NOTE_ERR_UNVERIFIED, NOTE_ERR_TOO_MANY, NOTE_ERR_NOMEM}},
+    {"checkpoint",
+     CHECKPOINT_ERR_BASE,
+     checkpoint_strerror,
+     {CHECKPOINT_ERR_SYNTAX, CHECKPOINT_ERR_SPACE}},
+    {"cosignature", COSIG_ERR_BASE, cosignature_strerror, {COSIG_ERR_SPACE}},
+    {"entry",
+     ENTRY_ERR_BASE,
+     entry_strerror,
+     {ENTRY_ERR_SYNTAX, ENTRY_ERR_TYPE, ENTRY_ERR_SPACE, ENTRY_ERR_SIG,
+      ENTRY_ERR_CRYPTO}},
+    {"smt",
+     SMT_ERR_BASE,
+     smt_strerror,
+     {SMT_ERR_STORE, SMT_ERR_SPACE, SMT_ERR_SYNTAX, SMT_ERR_MISMATCH,
+      SMT_ERR_ARG, SMT_ERR_NOMEM}},
+    {"ed25519", ED25519_ERR_BASE, ed25519_strerror, {ED25519_ERR_CRYPTO}},
+    {"num", NUM_ERR_BASE, num_strerror, {NUM_ERR_SYNTAX, NUM_ERR_RANGE}},
+    {"client",
+     CLIENT_ERR_BASE,
+     client_strerror,
+     {CLIENT_ERR_INVALID, CLIENT_ERR_SYNTAX, CLIENT_ERR_NET, CLIENT_ERR_HTTP,
+      CLIENT_ERR_REFUSED, CLIENT_ERR_NOT_FOUND, CLIENT_ERR_IO, CLIENT_ERR_NOMEM,
+      CLIENT_ERR_KEY, CLIENT_ERR_STATE, CLIENT_ERR_ARG}},
+    {"client_http",
+     CLIENT_HTTP_ERR_BASE,
+     client_http_strerror,
+     {CLIENT_HTTP_ERR_URL, CLIENT_HTTP_ERR_CONNECT, CLIENT_HTTP_ERR_TLS,
+      CLIENT_HTTP_ERR_TIMEOUT, CLIENT_HTTP_ERR_NOMEM, CLIENT_HTTP_ERR_TOO_BIG}},
+};
+
+#define NMODULES (sizeof modules / sizeof modules[0])
+
+static size_t ncodes(const struct module *m)
+{
+    size_t n = 0;
+
+    while (n < MAX_CODES && m->codes[n] != 0)
+        n++;
+    return n;
+}
+
+static void test_ranges_and_texts(void)
+{
+    for (size_t i = 0; i < NMODULES; i++) {
+        const struct module *m = &modules[i];
+        /* The last code of the range: no module uses it, so its text is
+         * the module's "unknown" text. */
+        const char *unknown = m->strerror(m->base - CREDLOG_ERR_BLOCK + 1);
+        size_t n = ncodes(m);
+
+        CHECK_MSG(n > 0, "%s lists no code", m->name);
+        CHECK_MSG(m->base < 0 && m->base % CREDLOG_ERR_BLOCK == 0, "%s base %d",
+                  m->name, m->base);
+        CHECK_MSG(unknown != NULL && unknown[0] != '\0', "%s unknown text",
+                  m->name);
+        for (size_t j = 0; j < n; j++) {
+            int c = m->codes[j];
+            const char *t = m->strerror(c);
+
+            CHECK_MSG(c < 0 && CREDLOG_ERR_IN(c, m->base),
+                      "%s code %d outside %d..%d", m->name, c, m->base - 1,
+                      m->base - CREDLOG_ERR_BLOCK + 1);
+            CHECK_MSG(t != NULL && t[0] != '\0' && strcmp(t, unknown) != 0,
+                      "%s code %d has the unknown text \"%s\"", m->name, c,
+                      t != NULL ? t : "(null)");
+            for (size_t k = 0; k < j; k++)
+                CHECK_MSG(strcmp(t, m->strerror(m->codes[k])) != 0,
+                          "%s codes %d and %d share \"%s\"", m->name, c,
+                          m->codes[k], t);
+        }
+        /* Just outside the range is no longer the module's. */
+        CHECK(!CREDLOG_ERR_IN(m->base, m->base));
+        CHECK(!CREDLOG_ERR_IN(m->base - CREDLOG_ERR_BLOCK, m->base));
+        CHECK(CREDLOG_ERR_IN(m->base - 1, m->base));
+    }
+}
+
+static void test_unique(void)
+{
+    for (size_t i = 0; i < NMODULES; i++)
+        for (size_t j = 0; j < ncodes(&modules[i]); j++)
+            for (size_t k = i; k < NMODULES; k++)
+                for (size_t l = k == i ? j + 1 : 0; l < ncodes(&modules[k]);
+                     l++)
+                    CHECK_MSG(modules[i].codes[j] != modules[k].codes[l],
+                              "%s and %s share code %d", modules[i].name,
+                              modules[k].name, modules[i].codes[j]);
+    /* Two modules never share a base. */
+    for (size_t i = 0; i < NMODULES; i++)
+        for (size_t k = i + 1; k < NMODULES; k++)
+            CHECK_MSG(modules[i].base != modules[k].base, "%s and %s: base %d",
+                      modules[i].name, modules[k].name, modules[i].base);
+}
+
+/* checkpoint_open() passes note_open()'s codes on; checkpoint_strerror()
+ * names them as note_strerror() does. */
+static void test_checkpoint_passes_note_codes(void)
+{
+    CHECK(strcmp(checkpoint_strerror(NOTE_ERR_BAD_SIG),
+                 note_strerror(NOTE_ERR_BAD_SIG)) == 0);
+    CHECK(strcmp(checkpoint_strerror(NOTE_ERR_UNVERIFIED),
+                 note_strerror(NOTE_ERR_UNVERIFIED)) == 0);
+}
+
+int main(void)
+{
+    test_ranges_and_texts();
+    test_unique();
+    test_checkpoint_passes_note_codes();
+    return check_finish();
+}
