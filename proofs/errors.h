@@ -37,6 +37,8 @@
 #define CREDKEY_ERR_BASE (-1200)
 #define POLICY_ERR_BASE (-1300)
 #define NUM_ERR_BASE (-1400)
+#define ADD_CHECKPOINT_ERR_BASE (-1500)
+#define LOGLIST_ERR_BASE (-1600)
 
 /* logd/ */
 #define STORE_ERR_BASE (-2000)
