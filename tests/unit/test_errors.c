@@ -19,15 +19,18 @@
 
 #include "client/error.h"
 #include "client/http.h"
+#include "proofs/add_checkpoint.h"
 #include "proofs/checkpoint.h"
 #include "proofs/codec.h"
 #include "proofs/cosignature.h"
 #include "proofs/ed25519.h"
 #include "proofs/entry.h"
 #include "proofs/errors.h"
+#include "proofs/loglist.h"
 #include "proofs/merkle.h"
 #include "proofs/note.h"
 #include "proofs/num.h"
+#include "proofs/policy.h"
 #include "proofs/smt.h"
 #include "proofs/tile.h"
 
@@ -75,6 +78,20 @@ static const struct module modules[] = {
       SMT_ERR_ARG, SMT_ERR_NOMEM}},
     {"ed25519", ED25519_ERR_BASE, ed25519_strerror, {ED25519_ERR_CRYPTO}},
     {"num", NUM_ERR_BASE, num_strerror, {NUM_ERR_SYNTAX, NUM_ERR_RANGE}},
+    {"policy",
+     POLICY_ERR_BASE,
+     policy_strerror,
+     {POLICY_ERR_SYNTAX, POLICY_ERR_KEY, POLICY_ERR_NAME, POLICY_ERR_DUP,
+      POLICY_ERR_LIMIT, POLICY_ERR_QUORUM}},
+    {"add_checkpoint",
+     ADD_CHECKPOINT_ERR_BASE,
+     add_checkpoint_strerror,
+     {ADD_CHECKPOINT_ERR_SYNTAX, ADD_CHECKPOINT_ERR_SPACE,
+      ADD_CHECKPOINT_ERR_LIMIT}},
+    {"loglist",
+     LOGLIST_ERR_BASE,
+     loglist_strerror,
+     {LOGLIST_ERR_SYNTAX, LOGLIST_ERR_KEY, LOGLIST_ERR_DUP, LOGLIST_ERR_LIMIT}},
     {"client",
      CLIENT_ERR_BASE,
      client_strerror,
