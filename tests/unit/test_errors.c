@@ -22,6 +22,7 @@
 #include "proofs/add_checkpoint.h"
 #include "proofs/checkpoint.h"
 #include "proofs/codec.h"
+#include "proofs/compact.h"
 #include "proofs/cosignature.h"
 #include "proofs/ed25519.h"
 #include "proofs/entry.h"
@@ -92,6 +93,10 @@ static const struct module modules[] = {
      LOGLIST_ERR_BASE,
      loglist_strerror,
      {LOGLIST_ERR_SYNTAX, LOGLIST_ERR_KEY, LOGLIST_ERR_DUP, LOGLIST_ERR_LIMIT}},
+    {"compact",
+     COMPACT_ERR_BASE,
+     compact_strerror,
+     {COMPACT_ERR_RANGE, COMPACT_ERR_DECODE}},
     {"client",
      CLIENT_ERR_BASE,
      client_strerror,
