@@ -17,9 +17,15 @@
 #include "client/clock.h"
 #include "client/files.h"
 #include "client/keys.h"
+#include "client/name.h"
 #include "proofs/codec.h"
 
 #define CREDLOG_VERSION "0.1.0"
+
+/* Verdicts on entries whose issuer name an issuer may no longer use. */
+#define CLI_ISSUER_WARNING                                                     \
+    "the issuer's name holds an invisible or direction-changing character "    \
+    "(logged before credlog refused them): it may imitate another name"
 
 static const struct {
     const char *name;
@@ -293,7 +299,16 @@ json_t *cli_verdict_json(const struct client_verdict *v)
         json_object_set_new(o, "as_of", json_string(t));
     }
     if (v->kind == CLIENT_VERDICT_VALID || v->kind == CLIENT_VERDICT_REVOKED) {
+        char shown[CLIENT_NAME_SHOWN_MAX];
+
+        /* issuer is the log's exact name; issuer_escaped is the name to
+         * show a person (code points escaped unless plain ASCII). */
+        client_name_show(v->issuer, strlen(v->issuer), shown, sizeof shown);
         json_object_set_new(o, "issuer", json_string(v->issuer));
+        json_object_set_new(o, "issuer_escaped", json_string(shown));
+        if (!note_issuer_name_valid(v->issuer, strlen(v->issuer), NULL))
+            json_object_set_new(o, "issuer_warning",
+                                json_string(CLI_ISSUER_WARNING));
         json_object_set_new(o, "issue_index",
                             json_integer((json_int_t)v->issue_index));
         json_object_set_new(o, "issued_ms",
@@ -335,6 +350,9 @@ json_t *cli_verdict_json(const struct client_verdict *v)
 void cli_verdict_print(const struct client_verdict *v, const char *label)
 {
     char issued[64], revoked[64], asof[64], hex[65];
+    char issuer[CLIENT_NAME_SHOWN_MAX];
+    bool plain =
+        client_name_show(v->issuer, strlen(v->issuer), issuer, sizeof issuer);
 
     codec_hex_encode(v->credential, 32, hex);
     cli_time(v->issued_ms, issued, sizeof issued);
@@ -345,18 +363,18 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
     switch (v->kind) {
     case CLIENT_VERDICT_VALID:
         if (v->status_checked)
-            printf("VALID: issued by %s on %s, not revoked as of %s\n",
-                   v->issuer, issued, asof);
+            printf("VALID: issued by %s on %s, not revoked as of %s\n", issuer,
+                   issued, asof);
         else
             printf("VALID: issued by %s on %s (receipt checked offline; "
                    "revocation not checked:\n"
                    "       use --log URL or --bundle FILE to check it)\n",
-                   v->issuer, issued);
+                   issuer, issued);
         break;
     case CLIENT_VERDICT_REVOKED:
         printf("REVOKED: issued by %s on %s, revoked by %s on %s (reason: %s); "
                "as of %s\n",
-               v->issuer, issued, v->issuer, revoked,
+               issuer, issued, issuer, revoked,
                entry_reason_name(v->revoke_reason), asof);
         break;
     case CLIENT_VERDICT_NOT_ISSUED:
@@ -385,6 +403,13 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
                v->checkpoint.origin, (unsigned long long)v->checkpoint.size,
                (unsigned long long)v->issue_index,
                v->kind == CLIENT_VERDICT_REVOKED ? "" : "");
+    if (!plain)
+        printf("  note: the issuer's name is not plain ASCII; characters "
+               "other than printable\n"
+               "  ASCII are shown as \\u{code point}: compare it with the "
+               "name you expect\n");
+    if (!note_issuer_name_valid(v->issuer, strlen(v->issuer), NULL))
+        printf("  warning: %s\n", CLI_ISSUER_WARNING);
     if (v->receipt_checked && v->status_checked && !v->consistency_checked)
         printf("  note: the receipt's and the status proof's checkpoints were "
                "not linked by a "

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "client/files.h"
+#include "client/name.h"
 
 #define PIN_FILE "known_logs"
 #define PIN_FILE_MAX (1 << 20)
@@ -24,11 +25,21 @@ int client_keygen(const char *name, const char *prefix, char *vkey, char *why)
     char path[PATH_MAX];
     int rc, n;
 
+    char shown[CLIENT_NAME_SHOWN_MAX];
+    uint32_t bad;
+
+    client_name_show(name, strlen(name), shown, sizeof shown);
     if (!note_name_valid(name, strlen(name)))
         return client_fail(
             why, CLIENT_ERR_ARG,
             "invalid key name \"%s\" (no spaces, no '+', at most %d bytes)",
-            name, NOTE_NAME_MAX);
+            shown, NOTE_NAME_MAX);
+    if (!note_issuer_name_valid(name, strlen(name), &bad))
+        return client_fail(why, CLIENT_ERR_ARG,
+                           "invalid key name \"%s\": U+%04" PRIX32
+                           " is an invisible or direction-changing character, "
+                           "which would let the name pass for another one",
+                           shown, bad);
     if (note_signer_generate(name, &s) != 0)
         return client_fail(why, CLIENT_ERR_KEY, "key generation failed");
     note_signer_verifier(&s, &v);
@@ -59,6 +70,7 @@ int client_signer_read(const char *path, struct note_signer *out, bool *loose,
     struct stat st;
     char *text;
     size_t len;
+    uint32_t bad;
     int rc;
 
     rc = client_read_file(path, 4096, &text, &len, why);
@@ -72,6 +84,17 @@ int client_signer_read(const char *path, struct note_signer *out, bool *loose,
     if (rc != 0)
         return client_fail(why, CLIENT_ERR_KEY,
                            "%s is not a signer key (PRIVATE+KEY+...)", path);
+    if (!note_issuer_name_valid(out->name, strlen(out->name), &bad)) {
+        char shown[CLIENT_NAME_SHOWN_MAX];
+
+        client_name_show(out->name, strlen(out->name), shown, sizeof shown);
+        note_signer_wipe(out);
+        return client_fail(why, CLIENT_ERR_KEY,
+                           "%s: the key name \"%s\" holds U+%04" PRIX32
+                           ", an invisible or direction-changing character; "
+                           "such a name cannot issue (make a new key)",
+                           path, shown, bad);
+    }
     return 0;
 }
 

@@ -18,13 +18,16 @@
 /* Generates an Ed25519 issuer key named name and writes PREFIX.key (signer
  * key, mode 0600, never overwritten) and PREFIX.vkey (verifier key line).
  * The verifier key string goes into vkey (NOTE_KEY_TEXT_MAX bytes). Returns
- * 0, CLIENT_ERR_ARG (bad name), CLIENT_ERR_IO (a file exists or cannot be
+ * 0, CLIENT_ERR_ARG (not a key name, or a name that may not name an issuer:
+ * see note_issuer_name_valid()), CLIENT_ERR_IO (a file exists or cannot be
  * written) or CLIENT_ERR_KEY. */
 int client_keygen(const char *name, const char *prefix, char *vkey, char *why);
 
-/* Reads a signer key file. The caller wipes *out with note_signer_wipe().
- * Returns 0, CLIENT_ERR_IO or CLIENT_ERR_KEY. If the file is readable by
- * group or others, *loose (may be NULL) is set. */
+/* Reads an issuer's signer key file. The caller wipes *out with
+ * note_signer_wipe(). Returns 0, CLIENT_ERR_IO or CLIENT_ERR_KEY (not a
+ * signer key, or its name may not name an issuer: see
+ * note_issuer_name_valid()). If the file is readable by group or others,
+ * *loose (may be NULL) is set. */
 int client_signer_read(const char *path, struct note_signer *out, bool *loose,
                        char *why);
 

@@ -28,6 +28,10 @@ const char *issuers_strerror(int err)
         return "out of memory";
     case ISSUERS_ERR_TOO_MANY:
         return "too many issuer keys";
+    case ISSUERS_ERR_NAME:
+        return "the issuer name holds an invisible or direction-changing "
+               "character (zero-width, bidirectional control or other format "
+               "character): it could pass for another name";
     default:
         return "unknown issuers error";
     }
@@ -99,6 +103,11 @@ int issuers_parse(const char *text, size_t len, struct issuer_key **keys,
             free(k);
             *line = lineno;
             return ISSUERS_ERR_SYNTAX;
+        }
+        if (!note_issuer_name_valid(v.name, strlen(v.name), NULL)) {
+            free(k);
+            *line = lineno;
+            return ISSUERS_ERR_NAME;
         }
         if (count == ISSUERS_MAX) {
             free(k);

@@ -21,6 +21,7 @@
 #define ISSUERS_ERR_CLASH (-3)  /* two keys with the same name and key id */
 #define ISSUERS_ERR_NOMEM (-4)
 #define ISSUERS_ERR_TOO_MANY (-5) /* more than ISSUERS_MAX keys */
+#define ISSUERS_ERR_NAME (-6) /* a name with an invisible or bidi character */
 
 #define ISSUERS_MAX 100000
 #define ISSUERS_FILE_MAX (16 << 20)
@@ -40,8 +41,10 @@ struct issuers;
 const char *issuers_strerror(int err);
 
 /* Parses issuers-file text. On success *keys (malloc'd, caller frees; NULL
- * when *n is 0) holds the keys sorted and without duplicates. On
- * ISSUERS_ERR_SYNTAX or _CLASH, *line gets the 1-based line number. */
+ * when *n is 0) holds the keys sorted and without duplicates. A key whose
+ * name may not name an issuer (note_issuer_name_valid(): a zero-width,
+ * direction-changing or other invisible character) is ISSUERS_ERR_NAME. On
+ * ISSUERS_ERR_SYNTAX, _NAME or _CLASH, *line gets the 1-based line number. */
 int issuers_parse(const char *text, size_t len, struct issuer_key **keys,
                   size_t *n, size_t *line);
 

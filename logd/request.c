@@ -1,6 +1,7 @@
 /* request.c: see request.h. */
 #include "logd/request.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
     const char *key, *str;
     json_t *val, *v;
     uint8_t kid[4];
+    uint32_t bad;
     size_t len;
     int n;
 
@@ -81,6 +83,13 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
         strlen(json_string_value(v)) != len ||
         !note_name_valid(json_string_value(v), len)) {
         snprintf(msg, cap, "issuer must be a valid key name");
+        return -1;
+    }
+    if (!note_issuer_name_valid(json_string_value(v), len, &bad)) {
+        snprintf(msg, cap,
+                 "issuer name holds U+%04" PRIX32
+                 ", an invisible or direction-changing character",
+                 bad);
         return -1;
     }
     memcpy(s->e.issuer, json_string_value(v), len);

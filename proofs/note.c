@@ -22,6 +22,7 @@
 #include "proofs/be.h"
 #include "proofs/codec.h"
 #include "proofs/cosignature.h"
+#include "proofs/utf8.h"
 
 /* "— " (U+2014 EM DASH, space) starts every signature line. */
 #define SIG_PREFIX "\xe2\x80\x94 "
@@ -67,46 +68,6 @@ const char *note_strerror(int err)
 
 /* ---- UTF-8 and character classes ---- */
 
-/* Decodes one UTF-8 sequence at s (n > 0 bytes available). Returns its length
- * and sets *cp, or returns 0 for an invalid, overlong, surrogate or
- * out-of-range sequence (the same set Go's utf8.DecodeRune rejects). */
-static size_t utf8_next(const uint8_t *s, size_t n, uint32_t *cp)
-{
-    uint32_t c = s[0], min;
-    size_t len;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        c &= 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        c &= 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        c &= 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = c << 6 | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 /* Go's unicode.IsSpace: the White_Space property. */
 static bool is_unicode_space(uint32_t c)
 {
@@ -135,7 +96,7 @@ static bool text_chars_valid(const char *s, size_t len)
             i++; /* the common case: printable ASCII */
             continue;
         }
-        n = utf8_next(p + i, len - i, &c);
+        n = utf8_decode(p + i, len - i, &c);
         if (n == 0 || c == 0x7f || (c < 0x20 && c != '\n'))
             return false;
         i += n;
@@ -158,7 +119,7 @@ static bool name_chars_valid(const char *name, size_t len)
         return false;
     while (i < len) {
         uint32_t c;
-        size_t n = utf8_next(p + i, len - i, &c);
+        size_t n = utf8_decode(p + i, len - i, &c);
 
         if (n == 0 || c == '+' || is_control(c) || is_unicode_space(c))
             return false;
@@ -170,6 +131,68 @@ static bool name_chars_valid(const char *name, size_t len)
 bool note_name_valid(const char *name, size_t len)
 {
     return name != NULL && len <= NOTE_NAME_MAX && name_chars_valid(name, len);
+}
+
+/* ---- issuer names ---- */
+
+/* Code points a key name may hold but an issuer name may not: every format
+ * character (general category Cf: zero-width characters, bidirectional
+ * marks, embeddings, overrides and isolates, the BOM, tags...), the other
+ * default-ignorable code points (variation selectors, Hangul fillers, the
+ * combining grapheme joiner, Mongolian free variation selectors), blank-
+ * looking symbols, private-use code points and noncharacters. All render as
+ * nothing, as something else, or differently on every system, so a name
+ * holding one can look exactly like another name. Sorted, not overlapping. */
+static const struct {
+    uint32_t lo, hi;
+} issuer_refused[] = {
+    {0x00ad, 0x00ad},   {0x034f, 0x034f},    {0x0600, 0x0605},
+    {0x061c, 0x061c},   {0x06dd, 0x06dd},    {0x070f, 0x070f},
+    {0x0890, 0x0891},   {0x08e2, 0x08e2},    {0x115f, 0x1160},
+    {0x17b4, 0x17b5},   {0x180b, 0x180f},    {0x200b, 0x200f},
+    {0x202a, 0x202e},   {0x2060, 0x206f},    {0x2800, 0x2800},
+    {0x3164, 0x3164},   {0xe000, 0xf8ff},    {0xfdd0, 0xfdef},
+    {0xfe00, 0xfe0f},   {0xfeff, 0xfeff},    {0xffa0, 0xffa0},
+    {0xfff0, 0xfffb},   {0x110bd, 0x110bd},  {0x110cd, 0x110cd},
+    {0x13430, 0x1343f}, {0x1bca0, 0x1bca3},  {0x1d173, 0x1d17a},
+    {0xe0000, 0xe0fff}, {0xf0000, 0x10ffff},
+};
+
+bool note_issuer_char_refused(uint32_t c)
+{
+    if ((c & 0xfffe) == 0xfffe)
+        return true; /* U+xFFFE and U+xFFFF: noncharacters in every plane */
+    for (size_t i = 0; i < sizeof issuer_refused / sizeof issuer_refused[0];
+         i++) {
+        if (c < issuer_refused[i].lo)
+            return false;
+        if (c <= issuer_refused[i].hi)
+            return true;
+    }
+    return false;
+}
+
+bool note_issuer_name_valid(const char *name, size_t len, uint32_t *bad)
+{
+    const uint8_t *p = (const uint8_t *)name;
+    size_t i = 0;
+
+    if (bad != NULL)
+        *bad = 0;
+    if (!note_name_valid(name, len))
+        return false;
+    while (i < len) {
+        uint32_t c = 0;
+        size_t n = utf8_decode(p + i, len - i, &c);
+
+        if (note_issuer_char_refused(c)) {
+            if (bad != NULL)
+                *bad = c;
+            return false;
+        }
+        i += n;
+    }
+    return true;
 }
 
 /* ---- small helpers ---- */

@@ -60,6 +60,24 @@ const char *note_strerror(int err);
  * valid UTF-8 with no Unicode space or control character and no '+'. */
 bool note_name_valid(const char *name, size_t len);
 
+/* Whether code point c is one an issuer name may not hold, though a key name
+ * may: a Unicode format character (general category Cf: U+200B..U+200F
+ * zero-width characters and direction marks, U+202A..U+202E embeddings and
+ * overrides, U+2066..U+2069 isolates, U+FEFF, U+00AD, tags...), another
+ * default-ignorable code point (variation selectors, Hangul fillers, U+034F,
+ * U+E0000..U+E0FFF), U+2800 BRAILLE PATTERN BLANK, a private-use code point
+ * or a noncharacter. docs/protocol.md section B lists the exact ranges. */
+bool note_issuer_char_refused(uint32_t c);
+
+/* Whether name may name an issuer (in a KEY, ISSUE or REVOKE entry the log
+ * accepts now): note_name_valid() and no code point that
+ * note_issuer_char_refused() names, so it cannot hide characters that make
+ * it look like another name. If not and bad is not NULL, *bad is the first
+ * refused code point, or 0 when name is not even a valid key name. Entries
+ * logged before this rule still decode: entry_decode() checks only
+ * note_name_valid(). */
+bool note_issuer_name_valid(const char *name, size_t len, uint32_t *bad);
+
 /* Whether s is valid note text: non-empty, ending in "\n", valid UTF-8 with
  * no ASCII control character but "\n" (DEL included). */
 bool note_text_valid(const char *s, size_t len);

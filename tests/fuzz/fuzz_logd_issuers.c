@@ -3,8 +3,8 @@
  * operator's issuers file at start and on SIGHUP.
  *
  * Invariants:
- *  - only 0, ISSUERS_ERR_SYNTAX, _CLASH, _TOO_MANY or _NOMEM; a syntax
- *    error names a line that exists;
+ *  - only 0, ISSUERS_ERR_SYNTAX, _NAME, _CLASH, _TOO_MANY or _NOMEM; a
+ *    syntax or name error names a line that exists;
  *  - parsed keys are sorted by (name, key id, public key) without
  *    duplicates, are Ed25519 keys whose key id matches, and there are no
  *    more of them than key lines;
@@ -42,10 +42,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lines += data[i] == '\n';
     rc = issuers_parse((const char *)data, size, &keys, &n, &line);
     if (rc != 0) {
-        FUZZ_ASSERT(rc == ISSUERS_ERR_SYNTAX || rc == ISSUERS_ERR_CLASH ||
-                    rc == ISSUERS_ERR_TOO_MANY || rc == ISSUERS_ERR_NOMEM);
+        FUZZ_ASSERT(rc == ISSUERS_ERR_SYNTAX || rc == ISSUERS_ERR_NAME ||
+                    rc == ISSUERS_ERR_CLASH || rc == ISSUERS_ERR_TOO_MANY ||
+                    rc == ISSUERS_ERR_NOMEM);
         FUZZ_ASSERT(keys == NULL && n == 0);
-        if (rc == ISSUERS_ERR_SYNTAX)
+        if (rc == ISSUERS_ERR_SYNTAX || rc == ISSUERS_ERR_NAME)
             FUZZ_ASSERT(line >= 1 && line <= lines);
         return 0;
     }
@@ -60,6 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(i == 0 || key_cmp(&keys[i - 1], &keys[i]) < 0);
         FUZZ_ASSERT(note_key_id(keys[i].name, NOTE_TYPE_ED25519, keys[i].pub) ==
                     keys[i].key_id);
+        FUZZ_ASSERT(
+            note_issuer_name_valid(keys[i].name, strlen(keys[i].name), NULL));
         len = issuers_format(&keys[i], text + used, NOTE_KEY_TEXT_MAX);
         FUZZ_ASSERT(len > 0);
         FUZZ_ASSERT(note_verifier_parse(text + used, (size_t)len, &v) == 0);

@@ -359,6 +359,42 @@ static void test_bad_issuers(void)
     }
 }
 
+/* Entries logged before issuer names refused invisible characters still
+ * decode, re-encode to the same bytes and verify: the rule is for names the
+ * log accepts now (note_issuer_name_valid), not for the encoding. */
+static void test_old_issuer_names(void)
+{
+    static const char *const old[] = {
+        "avans.nl\xe2\x80\x8b", /* U+200B ZERO WIDTH SPACE */
+        "\xe2\x80\xaeln.snava", /* U+202E RIGHT-TO-LEFT OVERRIDE */
+        "ava\xef\xbb\xbfns.nl", /* U+FEFF */
+    };
+    uint8_t buf[ENTRY_MAX_SIZE], again[ENTRY_MAX_SIZE], seed[32] = {9};
+    struct note_signer s;
+    struct entry e, back;
+    int n;
+
+    for (size_t i = 0; i < sizeof old / sizeof old[0]; i++) {
+        CHECK(!note_issuer_name_valid(old[i], strlen(old[i]), NULL));
+        REQUIRE(note_signer_from_seed(old[i], seed, &s) == 0);
+        make_issue(&e);
+        REQUIRE(entry_sign(&e, &s) == 0);
+        n = entry_encode(&e, buf, sizeof buf);
+        CHECK_MSG(n > 0, "%zu", i);
+        CHECK(n > 0 && entry_decode(buf, (size_t)n, &back) == 0 &&
+              strcmp(back.issuer, old[i]) == 0 &&
+              entry_verify(&back, s.pub) == 0 &&
+              entry_encode(&back, again, sizeof again) == n &&
+              memcmp(again, buf, (size_t)n) == 0);
+        make_key(&e);
+        strcpy(e.issuer, old[i]);
+        n = entry_encode(&e, buf, sizeof buf);
+        CHECK(n > 0 && entry_decode(buf, (size_t)n, &back) == 0 &&
+              strcmp(back.issuer, old[i]) == 0);
+        note_signer_wipe(&s);
+    }
+}
+
 static void test_sign_verify(void)
 {
     struct note_signer s, other;
@@ -523,6 +559,7 @@ int main(void)
     test_signed_message();
     test_unknown_codes();
     test_bad_issuers();
+    test_old_issuer_names();
     test_sign_verify();
     test_doc_example();
     return check_finish();

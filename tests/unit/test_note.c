@@ -97,6 +97,123 @@ static void test_names(void)
     CHECK(!note_name_valid(longname, NOTE_NAME_MAX + 1));
 }
 
+/* Issuer names: key names without invisible or direction-changing code
+ * points (note_issuer_name_valid). Each refused character is checked inside
+ * a look-alike of "avans.nl", and its neighbours outside the refused ranges
+ * are still accepted. Such names stay valid key names, so old entries with
+ * them still decode. */
+static void test_issuer_names(void)
+{
+    static const struct {
+        const char *utf8;
+        uint32_t cp;
+    } refused[] = {
+        {"\xc2\xad", 0x00ad},          /* SOFT HYPHEN */
+        {"\xcd\x8f", 0x034f},          /* COMBINING GRAPHEME JOINER */
+        {"\xd8\x9c", 0x061c},          /* ARABIC LETTER MARK */
+        {"\xe1\x85\x9f", 0x115f},      /* HANGUL CHOSEONG FILLER */
+        {"\xe1\xa0\x8e", 0x180e},      /* MONGOLIAN VOWEL SEPARATOR */
+        {"\xe2\x80\x8b", 0x200b},      /* ZERO WIDTH SPACE */
+        {"\xe2\x80\x8c", 0x200c},      /* ZERO WIDTH NON-JOINER */
+        {"\xe2\x80\x8d", 0x200d},      /* ZERO WIDTH JOINER */
+        {"\xe2\x80\x8e", 0x200e},      /* LEFT-TO-RIGHT MARK */
+        {"\xe2\x80\x8f", 0x200f},      /* RIGHT-TO-LEFT MARK */
+        {"\xe2\x80\xaa", 0x202a},      /* LEFT-TO-RIGHT EMBEDDING */
+        {"\xe2\x80\xae", 0x202e},      /* RIGHT-TO-LEFT OVERRIDE */
+        {"\xe2\x81\xa0", 0x2060},      /* WORD JOINER */
+        {"\xe2\x81\xa4", 0x2064},      /* INVISIBLE PLUS */
+        {"\xe2\x81\xa6", 0x2066},      /* LEFT-TO-RIGHT ISOLATE */
+        {"\xe2\x81\xa9", 0x2069},      /* POP DIRECTIONAL ISOLATE */
+        {"\xe2\x81\xaf", 0x206f},      /* NOMINAL DIGIT SHAPES */
+        {"\xe2\xa0\x80", 0x2800},      /* BRAILLE PATTERN BLANK */
+        {"\xe3\x85\xa4", 0x3164},      /* HANGUL FILLER */
+        {"\xee\x80\x80", 0xe000},      /* private use */
+        {"\xef\xb7\x90", 0xfdd0},      /* noncharacter */
+        {"\xef\xb8\x8f", 0xfe0f},      /* VARIATION SELECTOR-16 */
+        {"\xef\xbb\xbf", 0xfeff},      /* ZERO WIDTH NO-BREAK SPACE (BOM) */
+        {"\xef\xbe\xa0", 0xffa0},      /* HALFWIDTH HANGUL FILLER */
+        {"\xef\xbf\xb9", 0xfff9},      /* INTERLINEAR ANNOTATION ANCHOR */
+        {"\xef\xbf\xbf", 0xffff},      /* noncharacter */
+        {"\xf0\x9d\x85\xb3", 0x1d173}, /* MUSICAL SYMBOL BEGIN BEAM */
+        {"\xf0\x9f\xbf\xbe", 0x1fffe}, /* noncharacter */
+        {"\xf3\xa0\x80\x81", 0xe0001}, /* LANGUAGE TAG */
+        {"\xf3\xa0\x81\xa1", 0xe0061}, /* TAG LATIN SMALL LETTER A */
+        {"\xf3\xa0\x84\x80", 0xe0100}, /* VARIATION SELECTOR-17 */
+        {"\xf3\xb0\x80\x80", 0xf0000}, /* supplementary private use */
+        {"\xf4\x8f\xbf\xbd", 0x10fffd},
+    };
+    static const char *const accepted[] = {
+        "avans.nl",
+        "universit\xc3\xa9.fr", /* é */
+        "\xd0\xb0vans.nl",      /* Cyrillic а: shown escaped */
+        "a\xe2\x80\x90"
+        "b",                           /* U+2010 HYPHEN */
+        "a\xe2\x81\xb0",               /* U+2070 SUPERSCRIPT ZERO */
+        "a\xe2\xa0\x81",               /* U+2801 BRAILLE PATTERN DOTS-1 */
+        "a\xef\xbf\xbd",               /* U+FFFD REPLACEMENT CHARACTER */
+        "a\xef\xbf\xbc",               /* U+FFFC */
+        "a\xcc\x81",                   /* U+0301 COMBINING ACUTE */
+        "\xe4\xbe\x8b\xe3\x81\x88.jp", /* 例え.jp */
+        "a\xf0\x9f\x98\x80",           /* U+1F600 */
+        "a\xf3\xa1\x80\x80",           /* U+E1000 */
+    };
+    char name[64];
+    uint32_t bad;
+
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        snprintf(name, sizeof name, "avans%s.nl", refused[i].utf8);
+        bad = 0;
+        CHECK_MSG(note_name_valid(name, strlen(name)), "U+%04X",
+                  (unsigned)refused[i].cp);
+        CHECK_MSG(!note_issuer_name_valid(name, strlen(name), &bad) &&
+                      bad == refused[i].cp,
+                  "U+%04X accepted or reported as U+%04X",
+                  (unsigned)refused[i].cp, (unsigned)bad);
+        CHECK(note_issuer_char_refused(refused[i].cp));
+        snprintf(name, sizeof name, "%s", refused[i].utf8);
+        CHECK(!note_issuer_name_valid(name, strlen(name), NULL));
+    }
+    for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+        bad = 1;
+        CHECK_MSG(
+            note_issuer_name_valid(accepted[i], strlen(accepted[i]), &bad) &&
+                bad == 0,
+            "refused \"%s\"", accepted[i]);
+    }
+    /* What is no key name is no issuer name either (bad = 0). */
+    bad = 1;
+    CHECK(!note_issuer_name_valid("avans.nl\xff", 9, &bad) && bad == 0);
+    CHECK(!note_issuer_name_valid("a b", 3, NULL));
+    CHECK(!note_issuer_name_valid("", 0, NULL));
+    CHECK(!note_issuer_name_valid("a\xe2\x80\xae"
+                                  "b",
+                                  4, NULL));
+    /* Every code point: refused exactly inside the listed ranges, plus the
+     * U+xFFFE/U+xFFFF noncharacters. */
+    {
+        unsigned wrong = 0;
+        for (uint32_t c = 0x20; c <= 0x10ffff; c++) {
+            bool want =
+                (c & 0xfffe) == 0xfffe || c == 0x00ad || c == 0x034f ||
+                (c >= 0x0600 && c <= 0x0605) || c == 0x061c || c == 0x06dd ||
+                c == 0x070f || c == 0x0890 || c == 0x0891 || c == 0x08e2 ||
+                c == 0x115f || c == 0x1160 || c == 0x17b4 || c == 0x17b5 ||
+                (c >= 0x180b && c <= 0x180f) || (c >= 0x200b && c <= 0x200f) ||
+                (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) ||
+                c == 0x2800 || c == 0x3164 || (c >= 0xe000 && c <= 0xf8ff) ||
+                (c >= 0xfdd0 && c <= 0xfdef) || (c >= 0xfe00 && c <= 0xfe0f) ||
+                c == 0xfeff || c == 0xffa0 || (c >= 0xfff0 && c <= 0xfffb) ||
+                c == 0x110bd || c == 0x110cd ||
+                (c >= 0x13430 && c <= 0x1343f) ||
+                (c >= 0x1bca0 && c <= 0x1bca3) ||
+                (c >= 0x1d173 && c <= 0x1d17a) ||
+                (c >= 0xe0000 && c <= 0xe0fff) || c >= 0xf0000;
+            wrong += note_issuer_char_refused(c) != want;
+        }
+        CHECK_MSG(wrong == 0, "%u code points judged wrongly", wrong);
+    }
+}
+
 static void test_vectors(void)
 {
     json_t *root = check_load_json("tlog-vectors.json");
@@ -800,6 +917,7 @@ int main(void)
 {
     test_ed25519();
     test_names();
+    test_issuer_names();
     test_vectors();
     test_c2sp_examples();
     test_cosignature();

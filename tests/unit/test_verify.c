@@ -14,6 +14,7 @@
 #include "client/bundle.h"
 #include "client/clock.h"
 #include "client/doc.h"
+#include "client/name.h"
 #include "client/timecheck.h"
 #include "client/verify.h"
 #include "proofs/codec.h"
@@ -961,6 +962,43 @@ static void test_timecheck(void)
     CHECK(tc_map(&tc, 3, UINT64_MAX, &a) == 0);
 }
 
+/* Names as verdicts show them (client/name.h): printable ASCII as it is,
+ * everything else as code points, so a look-alike cannot pass. */
+static void test_name_show(void)
+{
+    static const struct {
+        const char *name, *shown;
+        bool plain;
+    } v[] = {
+        {"avans.nl", "avans.nl", true},
+        {"avans.nl\xe2\x80\x8b", "avans.nl\\u{200B}", false},
+        {"\xe2\x80\xaeln.snava", "\\u{202E}ln.snava", false},
+        {"\xd0\xb0vans.nl", "\\u{0430}vans.nl", false},
+        {"universit\xc3\xa9.fr", "universit\\u{00E9}.fr", false},
+        {"a\xf0\x9f\x98\x80", "a\\u{1F600}", false},
+        {"a\\u{41}", "a\\\\u{41}", false},
+        {"a b\x01", "a\\u{0020}b\\u{0001}", false},
+        {"a\xff\xc3", "a\\x{FF}\\x{C3}", false},
+        {"", "", true},
+    };
+    char buf[CLIENT_NAME_SHOWN_MAX], small[12];
+    char worst[NOTE_NAME_MAX + 1];
+
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        bool plain =
+            client_name_show(v[i].name, strlen(v[i].name), buf, sizeof buf);
+        CHECK_MSG(plain == v[i].plain && strcmp(buf, v[i].shown) == 0,
+                  "\"%s\" shown as \"%s\"", v[i].shown, buf);
+    }
+    /* Cut short at an escape boundary, never inside one. */
+    CHECK(!client_name_show("avans.nl\xe2\x80\x8b", 11, small, sizeof small) &&
+          strcmp(small, "avans.nl") == 0);
+    /* The worst case fits CLIENT_NAME_SHOWN_MAX. */
+    memset(worst, 0x01, NOTE_NAME_MAX);
+    CHECK(!client_name_show(worst, NOTE_NAME_MAX, buf, sizeof buf) &&
+          strlen(buf) == 8 * NOTE_NAME_MAX);
+}
+
 int main(void)
 {
     build_log();
@@ -979,6 +1017,7 @@ int main(void)
     test_online_combination();
     test_consistency_edges();
     test_duration();
+    test_name_show();
     test_timecheck();
     minilog_free(&ml);
     note_signer_wipe(&issuer);
