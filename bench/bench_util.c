@@ -81,7 +81,7 @@ int bench_issue(const struct note_signer *s, uint64_t seed, uint64_t i,
     out->type = ENTRY_ISSUE;
     bench_credential(seed, i, out->credential);
     out->timestamp_ms = now_ms;
-    return entry_sign(out, s);
+    return entry_sign(out, NULL, s);
 }
 
 void bench_read_signer(const char *path, struct note_signer *out)

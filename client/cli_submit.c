@@ -356,7 +356,7 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
         memcpy(e->credential, items[i].cred, 32);
         e->timestamp_ms = now_ms();
         e->reason = o->type == ENTRY_REVOKE ? o->reason : 0;
-        if (entry_sign(e, &signer) != 0) {
+        if (entry_sign(e, NULL, &signer) != 0) {
             items[i].state = ITEM_ERROR;
             snprintf(items[i].msg, sizeof items[i].msg, "signing failed");
         }

@@ -391,7 +391,7 @@ static int check_signed(struct run *r, uint64_t i, const struct entry *e)
               i, what, e->issuer, e->key_id);
         return 0;
     }
-    if (entry_verify(e, pub) != 0) {
+    if (entry_verify(e, r->cur->origin, pub) != 0) {
         alert(r, NULL, NULL,
               "entry %" PRIu64 ": %s signature by %s key %08" PRIx32
               " does not verify",

@@ -60,6 +60,7 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
         }
     }
     memset(&s->e, 0, sizeof s->e);
+    s->e.version = ENTRY_VERSION_1;
     v = json_object_get(obj, "type");
     str = json_string_value(v);
     if (str != NULL && strcmp(str, "issue") == 0 && json_string_length(v) == 5)
@@ -216,7 +217,7 @@ int request_verify_range(const struct issuers *keys, struct seq_sub *subs,
         if (s->e.timestamp_ms > now_ms + REQUEST_MAX_FUTURE_MS)
             return fail(err, REQUEST_ERR_INVALID, &i,
                         "timestamp_ms is more than 10 minutes in the future");
-        if (entry_verify(&s->e, k->pub) != 0)
+        if (entry_verify(&s->e, NULL, k->pub) != 0)
             return fail(err, REQUEST_ERR_INVALID, &i,
                         "signature does not verify");
         memcpy(s->pub, k->pub, ED25519_PUBLIC_SIZE);

@@ -111,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_ASSERT(memcmp(subs[i].pub, s->pub, sizeof s->pub) == 0);
             FUZZ_ASSERT(subs[i].e.timestamp_ms <=
                         NOW_MS + REQUEST_MAX_FUTURE_MS);
-            FUZZ_ASSERT(entry_verify(&subs[i].e, subs[i].pub) == 0);
+            FUZZ_ASSERT(entry_verify(&subs[i].e, NULL, subs[i].pub) == 0);
         }
     } else {
         FUZZ_ASSERT(rc == REQUEST_ERR_INVALID && err.has_position &&

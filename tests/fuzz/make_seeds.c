@@ -244,8 +244,109 @@ static void signed_entry(struct entry *e, uint8_t type, uint8_t fill,
     memset(e->credential, fill, sizeof e->credential);
     e->timestamp_ms = ts;
     e->reason = reason;
-    if (entry_sign(e, fuzz_issuer_signer()) != 0)
+    if (entry_sign(e, NULL, fuzz_issuer_signer()) != 0)
         die("entry_sign");
+}
+
+/* A KEY v2 identity item. */
+static void add_item(struct entry *e, uint8_t tag, const char *v)
+{
+    if (entry_identity_add(e, tag, (const uint8_t *)v, strlen(v)) != 0)
+        die("entry_identity_add %u %s", tag, v);
+}
+
+/* Version 2 entries: ISSUE and REVOKE bound to the fuzz origin, MAP with a
+ * key root, KEY with an identity, and the identity's reject cases. */
+static void seeds_entry_v2(void)
+{
+    const struct note_signer *issuer = fuzz_issuer_signer();
+    const char *origin = "example.org/credlog-fuzz";
+    uint8_t buf[ENTRY_MAX_SIZE + 2];
+    struct entry e;
+    char name[32];
+    int n, m;
+
+    memset(&e, 0, sizeof e);
+    e.version = ENTRY_VERSION_2;
+    e.type = ENTRY_ISSUE;
+    memset(e.credential, 0xc3, sizeof e.credential);
+    e.timestamp_ms = 1767225605000ull;
+    if (entry_sign(&e, origin, issuer) != 0)
+        die("entry_sign v2");
+    n = encode(&e, buf);
+    seed("entry", "v2-issue", buf, (size_t)n);
+    buf[0] = 3;
+    seed("entry", "issue-version-3", buf, (size_t)n);
+    for (uint8_t r = 0; r <= ENTRY_REASON_MAX; r++) {
+        e.type = ENTRY_REVOKE;
+        e.reason = r == ENTRY_REASON_MISCONDUCT ? 0 : r;
+        e.timestamp_ms = 1767225606000ull + r;
+        if (entry_sign(&e, origin, issuer) != 0)
+            die("entry_sign v2");
+        n = encode(&e, buf);
+        buf[n - ED25519_SIGNATURE_SIZE - 1] = r; /* misconduct: refused */
+        snprintf(name, sizeof name, "v2-revoke-reason-%u", r);
+        seed("entry", name, buf, (size_t)n);
+    }
+    memset(&e, 0, sizeof e);
+    e.version = ENTRY_VERSION_2;
+    e.type = ENTRY_MAP;
+    e.map_index = 9;
+    memset(e.map_root, 0x4e, sizeof e.map_root);
+    memset(e.key_root, 0x6b, sizeof e.key_root);
+    e.timestamp_ms = 1767225607000ull;
+    n = encode(&e, buf);
+    seed("entry", "v2-map", buf, (size_t)n);
+    seed("entry", "v2-map-short", buf, ENTRY_MAP_SIZE);
+
+    memset(&e, 0, sizeof e);
+    e.version = ENTRY_VERSION_2;
+    e.type = ENTRY_KEY;
+    e.key_op = ENTRY_KEY_ADD;
+    snprintf(e.issuer, sizeof e.issuer, "%s", issuer->name);
+    memcpy(e.public_key, issuer->pub, sizeof e.public_key);
+    e.timestamp_ms = 1767225600000ull;
+    n = encode(&e, buf);
+    seed("entry", "v2-key-add-no-identity", buf, (size_t)n);
+    add_item(&e, ENTRY_ID_NAME, "Avans Hogeschool");
+    add_item(&e, ENTRY_ID_DNS, "avans.nl");
+    add_item(&e, ENTRY_ID_DID_WEB, "did:web:avans.nl");
+    add_item(&e, ENTRY_ID_BRIN, "07GR");
+    add_item(&e, ENTRY_ID_OB2_PROFILE, "https://avans.nl/ob2/issuer.json");
+    add_item(&e, ENTRY_ID_ISSUER_ID, "https://avans.nl/issuers/1");
+    n = encode(&e, buf);
+    seed("entry", "v2-key-add-identity", buf, (size_t)n);
+    m = n - e.identity_len; /* the first item's tag */
+    buf[m] = ENTRY_ID_DNS;  /* two DNS items: duplicate tag */
+    seed("entry", "v2-key-duplicate-tag", buf, (size_t)n);
+    buf[m] = 7;
+    seed("entry", "v2-key-unknown-tag", buf, (size_t)n);
+    buf[m] = ENTRY_ID_NAME;
+    buf[m + 2] = 0xc3; /* 'A' -> a cut UTF-8 sequence */
+    seed("entry", "v2-key-name-bad-utf8", buf, (size_t)n);
+    buf[m + 2] = 'A';
+    buf[n - 1] ^= 0x20; /* the issuer id's last character: '1' -> 0x11 */
+    seed("entry", "v2-key-issuer-id-control", buf, (size_t)n);
+    buf[n - 1] ^= 0x20;
+    buf[1] = ENTRY_KEY;
+    buf[2] = ENTRY_KEY_REMOVE; /* a remove carrying an identity */
+    seed("entry", "v2-key-remove-identity", buf, (size_t)n);
+    /* A display name with a right-to-left override (U+202E), written by
+     * hand since the encoder refuses it. */
+    {
+        static const char bidi[] = "Avans \xe2\x80\xae"
+                                   "lmth.nl";
+        size_t blen = sizeof bidi - 1;
+
+        n = m - 2; /* the bytes before u16 m */
+        buf[n] = 0;
+        buf[n + 1] = (uint8_t)(2 + blen);
+        buf[n + 2] = ENTRY_ID_NAME;
+        buf[n + 3] = (uint8_t)blen;
+        memcpy(buf + n + 4, bidi, blen);
+        buf[2] = ENTRY_KEY_ADD;
+        seed("entry", "v2-key-name-bidi", buf, (size_t)n + 4 + blen);
+    }
 }
 
 static void seeds_entry(void)
@@ -310,6 +411,7 @@ static void seeds_entry(void)
     seed("entry", "empty", "", 0);
     seed("entry", "version-only", "\x01", 1);
     seed("entry", "issue-header-only", "\x01\x01", 2);
+    seeds_entry_v2();
 }
 
 /* ---- notes, keys, checkpoints ---- */

@@ -246,7 +246,7 @@ ML_FN void minilog_signed_entry(struct entry *e, uint8_t type,
     memcpy(e->credential, cred, 32);
     e->timestamp_ms = ts;
     e->reason = type == ENTRY_REVOKE ? reason : 0;
-    if (entry_sign(e, s) != 0)
+    if (entry_sign(e, NULL, s) != 0)
         abort();
 }
 

@@ -728,7 +728,7 @@ static size_t replay(const struct log_copy *lc, uint64_t *counts)
                     note_key_id(e.issuer, NOTE_TYPE_ED25519, keys[j].pub) ==
                         e.key_id)
                     break;
-            if (j == nkeys || entry_verify(&e, keys[j].pub) != 0) {
+            if (j == nkeys || entry_verify(&e, NULL, keys[j].pub) != 0) {
                 fprintf(stderr,
                         "replay: entry %llu not signed by an authorized key\n",
                         (unsigned long long)i);

@@ -67,7 +67,7 @@ static inline void make_entry(struct entry *e, uint8_t type,
     memcpy(e->credential, cred, 32);
     e->timestamp_ms = ts;
     e->reason = type == ENTRY_REVOKE ? reason : 0;
-    if (entry_sign(e, &is->s) != 0)
+    if (entry_sign(e, NULL, &is->s) != 0)
         abort();
 }
 
@@ -550,7 +550,7 @@ static inline bool mirror_replay(const struct mirror *m, uint64_t *counts)
                     note_key_id(e.issuer, NOTE_TYPE_ED25519, k[j].pub) ==
                         e.key_id)
                     break;
-            if (j == nk || entry_verify(&e, k[j].pub) != 0) {
+            if (j == nk || entry_verify(&e, NULL, k[j].pub) != 0) {
                 fprintf(stderr,
                         "replay: entry %llu not signed by an authorized key\n",
                         (unsigned long long)i);

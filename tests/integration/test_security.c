@@ -60,7 +60,7 @@ static void forge(struct entry *e, uint8_t type, const uint8_t cred[32],
     e->type = type;
     memcpy(e->credential, cred, 32);
     e->timestamp_ms = util_now_ms();
-    if (entry_sign(e, &s) != 0)
+    if (entry_sign(e, NULL, &s) != 0)
         abort();
     note_signer_wipe(&s);
 }
