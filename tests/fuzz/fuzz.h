@@ -36,7 +36,7 @@ _Noreturn void fuzz_fail(const char *file, int line, const char *what);
  *  - the tlog-vectors note key "example.org/credlog-test" (seed 00 01 .. 1f),
  *    which signed tests/data/tlog-vectors.json's note;
  *  - the client tests' log key "log.example.org" (32 bytes of 0x07, as
- *    tests/integration/test_client_minilog.h's minilog_init(.., 7) makes it);
+ *    tests/support/minilog.c's minilog_init(.., 7) makes it);
  *  - the issuer "avans.nl" (32 bytes of 0x01), as in tests/unit/test_verify.c;
  *  - a cosignature/v1 witness "witness.example.org" (32 bytes of 0x0c).
  */

@@ -23,10 +23,11 @@
 
 #include <jansson.h>
 
-#include "../integration/test_client_minilog.h"
 #include "client/bundle.h"
 #include "client/doc.h"
 #include "fuzz.h"
+#include "issuer.h"
+#include "minilog.h"
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/smt.h"
@@ -746,16 +747,16 @@ static void seeds_client(void)
     memset(cred_c, 0xc3, 32);
     minilog_append_key(&ml, ENTRY_KEY_ADD, fuzz_issuer_signer(), T0);
     minilog_append_map(&ml, T0, NULL);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred_a, fuzz_issuer_signer(),
-                         T0 + 1000, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred_a, fuzz_issuer_signer(), T0 + 1000,
+                      0);
     idx_a = minilog_append(&ml, &e);
     size3 = ml.n;
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred_b, fuzz_issuer_signer(),
-                         T0 + 2000, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred_b, fuzz_issuer_signer(), T0 + 2000,
+                      0);
     idx_b = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_a, idx_a, SMT_NONE);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred_b, fuzz_issuer_signer(),
-                         T0 + 3000, ENTRY_REASON_MISCONDUCT);
+    issuer_sign_entry(&e, ENTRY_REVOKE, cred_b, fuzz_issuer_signer(), T0 + 3000,
+                      ENTRY_REASON_MISCONDUCT);
     idx_rb = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_b, idx_b, idx_rb);
     minilog_append_map(&ml, T0 + 4000, NULL);

@@ -8,7 +8,25 @@
  * MAP entries dated ahead of the clock).
  * Runs the real $CREDLOG_BIN with HOME in a temp directory.
  */
-#include "test_client_util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "client/doc.h"
+#include "credlog_run.h"
+#include "files.h"
+#include "issuer.h"
+#include "minilog.h"
+#include "minilog_server.h"
+#include "proofs/codec.h"
 
 #include <openssl/sha.h>
 
@@ -41,53 +59,54 @@ static void test_help_and_usage(void)
 {
     static const char *cmds[] = {"keygen", "issue",   "revoke", "verify",
                                  "status", "receipt", "monitor"};
-    struct tu_run r;
+    struct credlog_run r;
     char want[64];
 
-    TU_CREDLOG(&r, "--help");
-    TU_EXPECT(&r, 0, "usage: credlog <command>");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "frobnicate");
-    TU_EXPECT(&r, 2, "unknown command");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "--help");
+    CREDLOG_EXPECT(&r, 0, "usage: credlog <command>");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "frobnicate");
+    CREDLOG_EXPECT(&r, 2, "unknown command");
+    credlog_run_free(&r);
     {
         const char *none[] = {NULL};
-        tu_credlog_v(&r, none);
-        TU_EXPECT(&r, 2, "usage");
-        tu_run_free(&r);
+        credlog_run_v(&r, none);
+        CREDLOG_EXPECT(&r, 2, "usage");
+        credlog_run_free(&r);
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         snprintf(want, sizeof want, "usage: credlog %s", cmds[i]);
-        TU_CREDLOG(&r, cmds[i], "--help");
-        TU_EXPECT(&r, 0, want);
-        tu_run_free(&r);
-        TU_CREDLOG(&r, cmds[i], "--no-such-option");
-        TU_EXPECT(&r, 2, "--help");
-        tu_run_free(&r);
-        TU_CREDLOG(&r, cmds[i]);
-        TU_EXPECT(&r, 2, "--help");
-        tu_run_free(&r);
+        CREDLOG_RUN(&r, cmds[i], "--help");
+        CREDLOG_EXPECT(&r, 0, want);
+        credlog_run_free(&r);
+        CREDLOG_RUN(&r, cmds[i], "--no-such-option");
+        CREDLOG_EXPECT(&r, 2, "--help");
+        credlog_run_free(&r);
+        CREDLOG_RUN(&r, cmds[i]);
+        CREDLOG_EXPECT(&r, 2, "--help");
+        credlog_run_free(&r);
     }
-    TU_CREDLOG(&r, "issue", "--log", "http://127.0.0.1:1", "--key",
-               "/nonexistent", "--hash", "abc");
-    TU_EXPECT(&r, 2, "not a 64-digit hex hash");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "revoke", "--log", "http://x", "--key", "k", "--reason",
-               "bored", "f");
-    TU_EXPECT(&r, 2, "unknown reason");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "a", "b");
-    TU_EXPECT(&r, 2, "exactly one");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", "not-a-key", "/etc/hostname");
-    TU_EXPECT(&r, 2, "neither a verifier key");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "receipt", "somefile");
-    TU_EXPECT(&r, 2, "--tlog-proof");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "monitor", "--log", "http://127.0.0.1:1", "--log-key", vkey);
-    TU_EXPECT(&r, 2, "--state");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "issue", "--log", "http://127.0.0.1:1", "--key",
+                "/nonexistent", "--hash", "abc");
+    CREDLOG_EXPECT(&r, 2, "not a 64-digit hex hash");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "revoke", "--log", "http://x", "--key", "k", "--reason",
+                "bored", "f");
+    CREDLOG_EXPECT(&r, 2, "unknown reason");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, "a", "b");
+    CREDLOG_EXPECT(&r, 2, "exactly one");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", "not-a-key", "/etc/hostname");
+    CREDLOG_EXPECT(&r, 2, "neither a verifier key");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "receipt", "somefile");
+    CREDLOG_EXPECT(&r, 2, "--tlog-proof");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "monitor", "--log", "http://127.0.0.1:1", "--log-key",
+                vkey);
+    CREDLOG_EXPECT(&r, 2, "--state");
+    credlog_run_free(&r);
 }
 
 static void test_keygen(void)
@@ -96,36 +115,36 @@ static void test_keygen(void)
     struct note_verifier v;
     struct note_signer s;
     struct stat st;
-    struct tu_run r;
+    struct credlog_run r;
 
     path_in(prefix, sizeof prefix, "inst");
-    TU_CREDLOG(&r, "keygen", "--name", "avans.nl", "--out", prefix);
-    TU_EXPECT(&r, 0, "verifier key: avans.nl+");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "keygen", "--name", "avans.nl", "--out", prefix);
+    CREDLOG_EXPECT(&r, 0, "verifier key: avans.nl+");
+    credlog_run_free(&r);
     snprintf(path, sizeof path, "%s.key", prefix);
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
-    text = tu_read(path, NULL);
+    text = files_read(path, NULL);
     CHECK(text != NULL && note_signer_parse(text, strlen(text), &s) == 0);
     CHECK(strcmp(s.name, "avans.nl") == 0);
     free(text);
     snprintf(path, sizeof path, "%s.vkey", prefix);
-    text = tu_read(path, NULL);
+    text = files_read(path, NULL);
     CHECK(text != NULL && note_verifier_parse(text, strlen(text), &v) == 0 &&
           memcmp(v.pub, s.pub, 32) == 0);
     free(text);
     note_signer_wipe(&s);
     /* Never overwrites; rejects bad names. */
-    TU_CREDLOG(&r, "keygen", "--name", "avans.nl", "--out", prefix);
-    TU_EXPECT(&r, 2, "exists");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "keygen", "--name", "avans.nl", "--out", prefix);
+    CREDLOG_EXPECT(&r, 2, "exists");
+    credlog_run_free(&r);
     path_in(prefix, sizeof prefix, "bad");
-    TU_CREDLOG(&r, "keygen", "--name", "has space", "--out", prefix);
-    TU_EXPECT(&r, 2, "invalid key name");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "keygen", "--name", "has space", "--out", prefix);
+    CREDLOG_EXPECT(&r, 2, "invalid key name");
+    credlog_run_free(&r);
     path_in(prefix, sizeof prefix, "j");
-    TU_CREDLOG(&r, "keygen", "--name", "j.example", "--out", prefix, "--json");
-    TU_EXPECT(&r, 0, "\"verifier_key\": \"j.example+");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "keygen", "--name", "j.example", "--out", prefix, "--json");
+    CREDLOG_EXPECT(&r, 0, "\"verifier_key\": \"j.example+");
+    credlog_run_free(&r);
 }
 
 /* Writes a credential file and returns its hash. */
@@ -135,7 +154,7 @@ static void make_credential(const char *name, const char *content,
     char path[4200];
 
     path_in(path, sizeof path, name);
-    tu_write(path, content, strlen(content));
+    files_write(path, content, strlen(content));
     SHA256((const uint8_t *)content, strlen(content), hash);
 }
 
@@ -148,7 +167,7 @@ static uint64_t issue_in_log(const char *name, const uint8_t hash[32])
     uint64_t i;
     json_t *j;
 
-    minilog_signed_entry(&e, ENTRY_ISSUE, hash, &issuer, T0 + ml.n * 1000, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, hash, &issuer, T0 + ml.n * 1000, 0);
     i = minilog_append(&ml, &e);
     minilog_map_set(&ml, hash, i, SMT_NONE);
     append_map(now0 - 2 * CLIENT_HOUR_MS + ml.n * 1000);
@@ -156,7 +175,7 @@ static uint64_t issue_in_log(const char *name, const uint8_t hash[32])
     j = client_receipt_to_json(&rc);
     text = json_dumps(j, JSON_INDENT(2));
     snprintf(path, sizeof path, "%s/%s.receipt.json", dir, name);
-    tu_write(path, text, strlen(text));
+    files_write(path, text, strlen(text));
     free(text);
     json_decref(j);
     client_receipt_free(&rc);
@@ -165,8 +184,8 @@ static uint64_t issue_in_log(const char *name, const uint8_t hash[32])
 
 static void test_verify(void)
 {
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     struct entry e;
     struct minilog other;
     char file[4200], rpath[4300], tpath[4300], bundle[4300], vkey_file[4200],
@@ -182,28 +201,28 @@ static void test_verify(void)
     i = issue_in_log("diploma.json", h);
 
     /* Offline: VALID, with the key as a string, as a file, and as JSON. */
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, file);
-    TU_EXPECT(&r, 0, "VALID: issued by avans.nl on 2026-01-01");
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, file);
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl on 2026-01-01");
     CHECK(strstr(r.out, "revocation not checked") != NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     path_in(vkey_file, sizeof vkey_file, "log.vkey");
     {
         char line[500];
         snprintf(line, sizeof line, "# the log key\n%s\n", vkey);
-        tu_write(vkey_file, line, strlen(line));
+        files_write(vkey_file, line, strlen(line));
     }
-    TU_CREDLOG(&r, "verify", "--log-key", vkey_file, file, "--json");
-    TU_EXPECT(&r, 0, "\"verdict\": \"VALID\"");
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey_file, file, "--json");
+    CREDLOG_EXPECT(&r, 0, "\"verdict\": \"VALID\"");
     CHECK(strstr(r.out, "\"revocation_checked\": false") != NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
 
     /* A receipt checked with another log's key (same origin name). */
     minilog_init(&other, "log.example.org", 99);
     note_verifier_format(&other.vkey, other_key, sizeof other_key);
-    TU_CREDLOG(&r, "verify", "--log-key", other_key, file);
-    TU_EXPECT(&r, 2,
-              "INVALID: receipt: checkpoint is not signed by the log key");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", other_key, file);
+    CREDLOG_EXPECT(&r, 2,
+                   "INVALID: receipt: checkpoint is not signed by the log key");
+    credlog_run_free(&r);
     /* A receipt really made by another log (and its key): still not ours. */
     {
         struct minilog fake;
@@ -211,20 +230,20 @@ static void test_verify(void)
         json_t *j;
         char fpath[4300];
         minilog_init(&fake, "log.example.org", 99);
-        minilog_signed_entry(&e, ENTRY_ISSUE, h, &issuer, T0, 0);
+        issuer_sign_entry(&e, ENTRY_ISSUE, h, &issuer, T0, 0);
         minilog_append(&fake, &e);
         minilog_receipt(&fake, 0, 1, &frc);
         j = client_receipt_to_json(&frc);
         text = json_dumps(j, 0);
         snprintf(fpath, sizeof fpath, "%s/fake.receipt.json", dir);
-        tu_write(fpath, text, strlen(text));
-        TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", fpath);
-        TU_EXPECT(&r, 2, "INVALID");
-        tu_run_free(&r);
-        TU_CREDLOG(&r, "verify", "--log-key", other_key, file, "--receipt",
-                   fpath);
-        TU_EXPECT(&r, 0, "VALID");
-        tu_run_free(&r);
+        files_write(fpath, text, strlen(text));
+        CREDLOG_RUN(&r, "verify", "--log-key", vkey, file, "--receipt", fpath);
+        CREDLOG_EXPECT(&r, 2, "INVALID");
+        credlog_run_free(&r);
+        CREDLOG_RUN(&r, "verify", "--log-key", other_key, file, "--receipt",
+                    fpath);
+        CREDLOG_EXPECT(&r, 0, "VALID");
+        credlog_run_free(&r);
         free(text);
         json_decref(j);
         client_receipt_free(&frc);
@@ -236,14 +255,14 @@ static void test_verify(void)
         char tampered[4200], trpath[4300];
         const char *content = "{\"id\":\"7f3b\",\"name\":\"A. Student\"}\n";
         path_in(tampered, sizeof tampered, "tampered.json");
-        tu_write(tampered, content, strlen(content));
+        files_write(tampered, content, strlen(content));
         snprintf(trpath, sizeof trpath, "%s.receipt.json", tampered);
-        text = tu_read(rpath, NULL);
-        tu_write(trpath, text, strlen(text));
+        text = files_read(rpath, NULL);
+        files_write(trpath, text, strlen(text));
         free(text);
-        TU_CREDLOG(&r, "verify", "--log-key", vkey, tampered);
-        TU_EXPECT(&r, 2, "INVALID: the credential's hash");
-        tu_run_free(&r);
+        CREDLOG_RUN(&r, "verify", "--log-key", vkey, tampered);
+        CREDLOG_EXPECT(&r, 2, "INVALID: the credential's hash");
+        credlog_run_free(&r);
     }
     /* Tampered receipt: index, a proof hash, the checkpoint, the entry. */
     {
@@ -256,8 +275,8 @@ static void test_verify(void)
         char trpath[4300];
         snprintf(trpath, sizeof trpath, "%s/t.receipt.json", dir);
         for (size_t k = 0; k < sizeof edits / sizeof edits[0]; k++) {
-            char *orig = tu_read(rpath, NULL), *at = strstr(orig, edits[k][0]),
-                 *mod;
+            char *orig = files_read(rpath, NULL),
+                 *at = strstr(orig, edits[k][0]), *mod;
             REQUIRE(at != NULL);
             mod = malloc(strlen(orig) + 8);
             size_t pre = (size_t)(at - orig);
@@ -272,13 +291,13 @@ static void test_verify(void)
                 if (mod[last] == orig[last])
                     mod[last] = mod[last] == 'f' ? 'e' : 'f';
             }
-            tu_write(trpath, mod, strlen(mod));
-            TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt",
-                       trpath);
+            files_write(trpath, mod, strlen(mod));
+            CREDLOG_RUN(&r, "verify", "--log-key", vkey, file, "--receipt",
+                        trpath);
             CHECK_MSG(r.status == 2 && (strstr(r.out, "INVALID") ||
                                         strstr(r.err, "credlog:")),
                       "edit %zu: exit %d\n%s%s", k, r.status, r.out, r.err);
-            tu_run_free(&r);
+            credlog_run_free(&r);
             free(mod);
             free(orig);
         }
@@ -286,16 +305,16 @@ static void test_verify(void)
     /* No receipt offline: an error, not a verdict. */
     make_credential("unknown.json", "{\"id\":\"never\"}\n", hu);
     path_in(unknown, sizeof unknown, "unknown.json");
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, unknown);
-    TU_EXPECT(&r, 2, "no receipt");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, unknown);
+    CREDLOG_EXPECT(&r, 2, "no receipt");
+    credlog_run_free(&r);
 
     /* C2SP tlog-proof export, and verify with it. */
-    TU_CREDLOG(&r, "receipt", "--tlog-proof", "--log-key", vkey, file);
-    TU_EXPECT(&r, 0, "wrote");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "receipt", "--tlog-proof", "--log-key", vkey, file);
+    CREDLOG_EXPECT(&r, 0, "wrote");
+    credlog_run_free(&r);
     snprintf(tpath, sizeof tpath, "%s.tlog-proof", file);
-    text = tu_read(tpath, NULL);
+    text = files_read(tpath, NULL);
     CHECK(text != NULL &&
           strncmp(text, "c2sp.org/tlog-proof@v1\nextra ", 29) == 0);
     {
@@ -304,18 +323,18 @@ static void test_verify(void)
         CHECK(text != NULL && strstr(text, want) != NULL);
     }
     free(text);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--receipt", tpath);
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "receipt", "--tlog-proof", "--log-key", other_key, rpath,
-               "--out", "-");
-    TU_EXPECT(&r, 2, "does not verify");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, file, "--receipt", tpath);
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "receipt", "--tlog-proof", "--log-key", other_key, rpath,
+                "--out", "-");
+    CREDLOG_EXPECT(&r, 2, "does not verify");
+    credlog_run_free(&r);
 
     /* Online, against the test's static log server. */
-    tu_server_start(&srv, &ml);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
-    TU_EXPECT(&r, 0, "VALID: issued by avans.nl on 2026-01-01");
+    minilog_server_start(&srv, &ml);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl on 2026-01-01");
     {
         char asof[100];
         snprintf(asof, sizeof asof, "not revoked as of ");
@@ -324,61 +343,61 @@ static void test_verify(void)
         CHECK_MSG(strstr(r.out, asof) != NULL, "want \"%s\" in %s", asof,
                   r.out);
     }
-    tu_run_free(&r);
+    credlog_run_free(&r);
     /* Pinned on first use: no --log-key needed now, a different one refused. */
-    TU_CREDLOG(&r, "verify", "--log", srv.url, file, "--json");
-    TU_EXPECT(&r, 0, "\"revocation_checked\": true");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log", srv.url, "--log-key", other_key, file);
-    TU_EXPECT(&r, 2, "is not the key pinned for");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log", srv.url, file, "--json");
+    CREDLOG_EXPECT(&r, 0, "\"revocation_checked\": true");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log", srv.url, "--log-key", other_key, file);
+    CREDLOG_EXPECT(&r, 2, "is not the key pinned for");
+    credlog_run_free(&r);
     /* Never issued. */
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, unknown);
-    TU_EXPECT(&r, 1, "NOT ISSUED");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, "--log", srv.url, unknown);
+    CREDLOG_EXPECT(&r, 1, "NOT ISSUED");
+    credlog_run_free(&r);
     {
         char hex[65];
         codec_hex_encode(hu, 32, hex);
-        TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", vkey, hex);
-        TU_EXPECT(&r, 1, "NOT ISSUED");
-        tu_run_free(&r);
+        CREDLOG_RUN(&r, "status", "--log", srv.url, "--log-key", vkey, hex);
+        CREDLOG_EXPECT(&r, 1, "NOT ISSUED");
+        credlog_run_free(&r);
     }
 
     /* Revoke in the log; the receipt's checkpoint is now older: consistency. */
-    minilog_signed_entry(&e, ENTRY_REVOKE, h, &issuer, T0 + 86400000,
-                         ENTRY_REASON_ISSUED_IN_ERROR);
+    issuer_sign_entry(&e, ENTRY_REVOKE, h, &issuer, T0 + 86400000,
+                      ENTRY_REASON_ISSUED_IN_ERROR);
     minilog_map_set(&ml, h, i, minilog_append(&ml, &e));
     append_map(now0 - CLIENT_HOUR_MS);
-    tu_server_publish(&srv);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
-    TU_EXPECT(&r, 1, "REVOKED: issued by avans.nl on 2026-01-01");
+    minilog_server_publish(&srv);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
+    CREDLOG_EXPECT(&r, 1, "REVOKED: issued by avans.nl on 2026-01-01");
     CHECK(strstr(r.out, "revoked by avans.nl on 2026-01-02") != NULL);
     CHECK(strstr(r.out, "issued_in_error") != NULL);
     CHECK(strstr(r.out, "not linked") == NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
 
     /* status --save, then verify the bundle with the server gone. */
     path_in(bundle, sizeof bundle, "diploma.bundle");
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", vkey, file,
-               "--save", bundle);
-    TU_EXPECT(&r, 1, "REVOKED");
-    tu_run_free(&r);
-    tu_server_stop(&srv);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--bundle", bundle);
-    TU_EXPECT(&r, 1, "REVOKED");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--bundle", bundle,
-               "--json");
-    TU_EXPECT(&r, 1, "\"consistency_checked\": true");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", other_key, file, "--bundle", bundle);
-    TU_EXPECT(&r, 2, "INVALID");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", srv.url, "--log-key", vkey, file,
+                "--save", bundle);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, file, "--bundle", bundle);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, file, "--bundle", bundle,
+                "--json");
+    CREDLOG_EXPECT(&r, 1, "\"consistency_checked\": true");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", other_key, file, "--bundle", bundle);
+    CREDLOG_EXPECT(&r, 2, "INVALID");
+    credlog_run_free(&r);
     /* The network is down: online verification is an error, not a verdict. */
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--timeout",
-               "5", file);
-    TU_EXPECT(&r, 2, "credlog:");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, "--log", srv.url, "--timeout",
+                "5", file);
+    CREDLOG_EXPECT(&r, 2, "credlog:");
+    credlog_run_free(&r);
     minilog_free(&other);
 }
 
@@ -388,7 +407,7 @@ static uint64_t issue_entry(struct minilog *log, const uint8_t hash[32])
     struct entry e;
     uint64_t i;
 
-    minilog_signed_entry(&e, ENTRY_ISSUE, hash, &issuer, T0, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, hash, &issuer, T0, 0);
     i = minilog_append(log, &e);
     minilog_map_set(log, hash, i, SMT_NONE);
     return i;
@@ -400,8 +419,8 @@ static uint64_t issue_entry(struct minilog *log, const uint8_t hash[32])
 static void test_max_age(void)
 {
     struct minilog log;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     struct entry e;
     char key[NOTE_KEY_TEXT_MAX + 1], fa[4200], fb[4200], bundle[4200], hex[65],
         want[200];
@@ -423,123 +442,123 @@ static void test_max_age(void)
     minilog_append_map(&log, now - 26 * CLIENT_HOUR_MS, NULL);
     ia = issue_entry(&log, ha);
     minilog_append_map(&log, now - 25 * CLIENT_HOUR_MS, NULL);
-    tu_server_start(&srv, &log);
-    tu_forget_pins();
+    minilog_server_start(&srv, &log);
+    credlog_run_forget_pins();
 
     /* Online, the default is a day: INVALID (exit 2), for VALID and NOT
      * ISSUED alike, saying how old and which limit. */
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
-    TU_EXPECT(&r, 2, "INVALID: status proof is 1 day 1 hour old (as of ");
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa);
+    CREDLOG_EXPECT(&r, 2, "INVALID: status proof is 1 day 1 hour old (as of ");
     CHECK(
         strstr(
             r.out,
             "older than the maximum age of 1 day: the credential may have been "
             "revoked since") != NULL &&
         strstr(r.out, "--max-age") != NULL);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--json");
-    TU_EXPECT(&r, 2, "\"stale\": true");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa, "--json");
+    CREDLOG_EXPECT(&r, 2, "\"stale\": true");
     CHECK(strstr(r.out, "\"verdict\": \"INVALID\"") != NULL &&
           strstr(r.out, "\"as_of_ms\": ") != NULL);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex);
-    TU_EXPECT(&r, 2, "may have been issued since");
-    tu_run_free(&r);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", srv.url, "--log-key", key, hex);
+    CREDLOG_EXPECT(&r, 2, "may have been issued since");
+    credlog_run_free(&r);
     /* A stale answer is not saved. */
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save",
-               bundle);
-    TU_EXPECT(&r, 2, "not saving");
-    CHECK(!tu_exists(bundle));
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save",
+                bundle);
+    CREDLOG_EXPECT(&r, 2, "not saving");
+    CHECK(!files_exists(bundle));
+    credlog_run_free(&r);
 
     /* A larger --max-age, or none, accepts it; smaller ones do not. */
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
-               "--max-age", "26h");
-    TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
-               "--max-age", "2d");
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
-               "--max-age", "none");
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
-               "--max-age", "90m");
-    TU_EXPECT(&r, 2, "older than the maximum age of 1 hour 30 minutes");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
-               "--max-age", "3600");
-    TU_EXPECT(&r, 2, "older than the maximum age of 1 hour:");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
-               "--max-age", "86400s");
-    TU_EXPECT(&r, 2, "older than the maximum age of 1 day:");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex,
-               "--max-age", "30h");
-    TU_EXPECT(&r, 1, "NOT ISSUED");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                "--max-age", "26h");
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                "--max-age", "2d");
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                "--max-age", "none");
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                "--max-age", "90m");
+    CREDLOG_EXPECT(&r, 2, "older than the maximum age of 1 hour 30 minutes");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                "--max-age", "3600");
+    CREDLOG_EXPECT(&r, 2, "older than the maximum age of 1 hour:");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                "--max-age", "86400s");
+    CREDLOG_EXPECT(&r, 2, "older than the maximum age of 1 day:");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", srv.url, "--log-key", key, hex,
+                "--max-age", "30h");
+    CREDLOG_EXPECT(&r, 1, "NOT ISSUED");
+    credlog_run_free(&r);
 
     /* Offline, a bundle has no maximum age unless one is given. */
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save",
-               bundle, "--max-age", "none");
-    TU_EXPECT(&r, 0, "VALID");
-    CHECK(tu_exists(bundle));
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle);
-    TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle,
-               "--max-age", "1d");
-    TU_EXPECT(&r, 2, "INVALID: status proof is 1 day 1 hour old");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--bundle", bundle,
-               "--max-age", "7d");
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", srv.url, "--log-key", key, fa, "--save",
+                bundle, "--max-age", "none");
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    CHECK(files_exists(bundle));
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, fa, "--bundle", bundle);
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, fa, "--bundle", bundle,
+                "--max-age", "1d");
+    CREDLOG_EXPECT(&r, 2, "INVALID: status proof is 1 day 1 hour old");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, fa, "--bundle", bundle,
+                "--max-age", "7d");
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
 
     /* A stale proof of a revocation is still a revocation. */
-    minilog_signed_entry(&e, ENTRY_REVOKE, ha, &issuer, T0 + 1,
-                         ENTRY_REASON_SUPERSEDED);
+    issuer_sign_entry(&e, ENTRY_REVOKE, ha, &issuer, T0 + 1,
+                      ENTRY_REASON_SUPERSEDED);
     minilog_map_set(&log, ha, ia, minilog_append(&log, &e));
     minilog_append_map(&log, now - 25 * CLIENT_HOUR_MS + 1000, NULL);
-    tu_server_publish(&srv);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
-    TU_EXPECT(&r, 1, "REVOKED");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
-               "--max-age", "1m");
-    TU_EXPECT(&r, 1, "REVOKED");
-    tu_run_free(&r);
+    minilog_server_publish(&srv);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                "--max-age", "1m");
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    credlog_run_free(&r);
 
     /* MAP times ahead of this clock: up to 10 minutes is clock skew... */
     issue_entry(&log, hb);
     minilog_append_map(&log, now + 5 * CLIENT_MINUTE_MS, NULL);
-    tu_server_publish(&srv);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb);
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
+    minilog_server_publish(&srv);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fb);
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
     /* ...beyond that the proof is refused, whatever --max-age says. */
     minilog_append_map(&log, now + 3 * CLIENT_HOUR_MS, NULL);
-    tu_server_publish(&srv);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb);
-    TU_EXPECT(&r, 2, "INVALID: status proof is dated 2 hours ");
+    minilog_server_publish(&srv);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fb);
+    CREDLOG_EXPECT(&r, 2, "INVALID: status proof is dated 2 hours ");
     CHECK(strstr(r.out, "in the future") != NULL &&
           strstr(r.out, "clock") != NULL);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fb,
-               "--max-age", "none", "--json");
-    TU_EXPECT(&r, 2, "\"future\": true");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "status", "--log", srv.url, "--log-key", key, hex,
-               "--max-age", "none");
-    TU_EXPECT(&r, 2, "in the future");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa);
-    TU_EXPECT(&r, 1, "REVOKED");
-    tu_run_free(&r);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fb,
+                "--max-age", "none", "--json");
+    CREDLOG_EXPECT(&r, 2, "\"future\": true");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", srv.url, "--log-key", key, hex,
+                "--max-age", "none");
+    CREDLOG_EXPECT(&r, 2, "in the future");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    credlog_run_free(&r);
 
     /* The syntax. */
     {
@@ -557,60 +576,61 @@ static void test_max_age(void)
                                     "36501d",
                                     "99999999999999999999"};
         for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-            TU_CREDLOG(&r, "verify", "--log-key", key, "--log", srv.url, fa,
-                       "--max-age", bad[k]);
+            CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fa,
+                        "--max-age", bad[k]);
             CHECK_MSG(r.status == 2 &&
                           strstr(r.err, "--max-age wants a duration") != NULL,
                       "--max-age '%s': exit %d\n%s", bad[k], r.status, r.err);
-            tu_run_free(&r);
+            credlog_run_free(&r);
         }
     }
     snprintf(want, sizeof want, "give --log or --bundle");
-    TU_CREDLOG(&r, "verify", "--log-key", key, fa, "--max-age", "1h");
-    TU_EXPECT(&r, 2, want);
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, fa, "--max-age", "1h");
+    CREDLOG_EXPECT(&r, 2, want);
+    credlog_run_free(&r);
 
-    tu_server_stop(&srv);
+    minilog_server_stop(&srv);
     minilog_free(&log);
 }
 
 /* https:// with --cacert, against the static server over TLS. */
 static void test_tls(void)
 {
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     char cert[4200], file[4200], state[4200];
 
     path_in(cert, sizeof cert, "cert.pem");
     path_in(file, sizeof file, "diploma.json");
     path_in(state, sizeof state, "tls-monitor");
-    tu_server_start_tls(&srv, &ml, cert);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert",
-               cert, file);
-    TU_EXPECT(&r, 1, "REVOKED");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--cacert",
-               cert, "--state", state, "--once");
-    TU_EXPECT(&r, 0, "first check");
-    tu_run_free(&r);
+    minilog_server_start_tls(&srv, &ml, cert);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert",
+                cert, file);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--cacert",
+                cert, "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 0, "first check");
+    credlog_run_free(&r);
     /* Not trusted without the CA file; a missing CA file is an error. */
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
-    TU_EXPECT(&r, 2, "TLS");
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, "--log", srv.url, file);
+    CREDLOG_EXPECT(&r, 2, "TLS");
     CHECK(strstr(r.out, "REVOKED") == NULL && strstr(r.out, "VALID") == NULL);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert",
-               "/nonexistent.pem", file);
-    TU_EXPECT(&r, 2, "cannot load CA certificates from /nonexistent.pem");
-    tu_run_free(&r);
-    tu_server_stop(&srv);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, "--log", srv.url, "--cacert",
+                "/nonexistent.pem", file);
+    CREDLOG_EXPECT(&r, 2, "cannot load CA certificates from /nonexistent.pem");
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
 }
 
 int main(void)
 {
     uint8_t seed[32];
 
-    tu_tmpdir(dir, sizeof dir, "cli");
-    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    credlog_run_require();
+    files_tmpdir(dir, sizeof dir, "cli");
+    snprintf(credlog_run_home, sizeof credlog_run_home, "%s", dir);
     minilog_init(&ml, "log.example.org", 7);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
     memset(seed, 1, sizeof seed);
@@ -628,7 +648,7 @@ int main(void)
     minilog_free(&ml);
     note_signer_wipe(&issuer);
     if (check_failed == 0)
-        tu_rmtree(dir);
+        files_rmtree(dir);
     else
         fprintf(stderr, "kept %s\n", dir);
     return check_finish();

@@ -10,7 +10,21 @@
  * older than it, online and from a bundle, and a logd with a short
  * --heartbeat keeps its status proofs fresh while idle.
  */
-#include "test_client_util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "credlog_run.h"
+#include "files.h"
+#include "minilog.h"
 
 /* Paths here are short temp paths in fixed buffers; gcc cannot see that. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -31,7 +45,7 @@ static void write_credential(const char *name, const char *content)
     char path[1200];
 
     file_path(path, sizeof path, name);
-    tu_write(path, content, strlen(content));
+    files_write(path, content, strlen(content));
 }
 
 /* Copies src's receipt beside dst; if after is given, the character right
@@ -42,14 +56,14 @@ static void copy_receipt(const char *src, const char *dst, const char *after)
 
     snprintf(sp, sizeof sp, "%s/%s.receipt.json", dir, src);
     snprintf(dp, sizeof dp, "%s/%s.receipt.json", dir, dst);
-    text = tu_read(sp, NULL);
+    text = files_read(sp, NULL);
     if (text == NULL)
         abort();
     if (after != NULL && (at = strstr(text, after)) != NULL) {
         at += strlen(after);
         *at = *at == '0' ? '1' : '0';
     }
-    tu_write(dp, text, strlen(text));
+    files_write(dp, text, strlen(text));
     free(text);
 }
 
@@ -57,7 +71,7 @@ static void run_e2e(void)
 {
     static struct logd_proc p, other, fork;
     struct note_verifier issuer;
-    struct tu_run r;
+    struct credlog_run r;
     char path[1200], path2[1200], bundle[1200], state[1200], *text;
     char files[300][32];
     const char *args[320];
@@ -66,11 +80,11 @@ static void run_e2e(void)
     /* The institution makes its key; the operator authorizes it. */
     snprintf(key_prefix, sizeof key_prefix, "%s/avans", dir);
     snprintf(key_file, sizeof key_file, "%s.key", key_prefix);
-    TU_CREDLOG(&r, "keygen", "--name", "avans.nl", "--out", key_prefix);
-    TU_EXPECT(&r, 0, "verifier key: avans.nl+");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "keygen", "--name", "avans.nl", "--out", key_prefix);
+    CREDLOG_EXPECT(&r, 0, "verifier key: avans.nl+");
+    credlog_run_free(&r);
     snprintf(path, sizeof path, "%s.vkey", key_prefix);
-    text = tu_read(path, NULL);
+    text = files_read(path, NULL);
     REQUIRE(text != NULL &&
             note_verifier_parse(text, strlen(text), &issuer) == 0);
     free(text);
@@ -89,54 +103,55 @@ static void run_e2e(void)
     file_path(d1, sizeof d1, "diploma-1.json");
     file_path(d2, sizeof d2, "diploma-2.json");
     file_path(never, sizeof never, "never.json");
-    TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, "--log-key",
-               p.vkey_path, d1, d2);
-    TU_EXPECT(&r, 0, "issued");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", key_file, "--log-key",
+                p.vkey_path, d1, d2);
+    CREDLOG_EXPECT(&r, 0, "issued");
+    credlog_run_free(&r);
     snprintf(path, sizeof path, "%s.receipt.json", d1);
-    CHECK(tu_exists(path));
+    CHECK(files_exists(path));
 
     /* The verifier: offline, then online. */
-    TU_CREDLOG(&r, "verify", "--log-key", p.vkey_path, d1);
-    TU_EXPECT(&r, 0, "VALID: issued by avans.nl on ");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
-    TU_EXPECT(&r, 0, "not revoked as of");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.vkey_path, d1);
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl on ");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
+    CREDLOG_EXPECT(&r, 0, "not revoked as of");
+    credlog_run_free(&r);
 
     /* Re-running issue is safe: the existing receipt comes back. */
-    TU_CREDLOG(&r, "issue", "--log", p.url, "--key", key_file, d1);
-    TU_EXPECT(&r, 0, "already issued");
-    tu_run_free(&r);
-    TU_CREDLOG(
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", key_file, d1);
+    CREDLOG_EXPECT(&r, 0, "already issued");
+    credlog_run_free(&r);
+    CREDLOG_RUN(
         &r, "issue", "--log", p.url, "--key", key_file, "--hash",
         "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
-    TU_EXPECT(&r, 0, "\"credential_hash\":\"00112233445566778899aabbccddeeff");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0,
+                   "\"credential_hash\":\"00112233445566778899aabbccddeeff");
+    credlog_run_free(&r);
 
     /* Revoke one. */
-    TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, "--reason",
-               "superseded", d2);
-    TU_EXPECT(&r, 0, "revoked");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, d2);
-    TU_EXPECT(&r, 0, "already revoked");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d2);
-    TU_EXPECT(&r, 1, "REVOKED: issued by avans.nl on");
+    CREDLOG_RUN(&r, "revoke", "--log", p.url, "--key", key_file, "--reason",
+                "superseded", d2);
+    CREDLOG_EXPECT(&r, 0, "revoked");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "revoke", "--log", p.url, "--key", key_file, d2);
+    CREDLOG_EXPECT(&r, 0, "already revoked");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d2);
+    CREDLOG_EXPECT(&r, 1, "REVOKED: issued by avans.nl on");
     CHECK(strstr(r.out, "(reason: superseded)") != NULL);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
 
     /* Never issued; and the log refuses to revoke it. */
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, never);
-    TU_EXPECT(&r, 1, "NOT ISSUED");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "revoke", "--log", p.url, "--key", key_file, never);
-    TU_EXPECT(&r, 1, "refused");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, never);
+    CREDLOG_EXPECT(&r, 1, "NOT ISSUED");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "revoke", "--log", p.url, "--key", key_file, never);
+    CREDLOG_EXPECT(&r, 1, "refused");
+    credlog_run_free(&r);
 
     /* Tampered file (its receipt is diploma-1's). */
     write_credential(
@@ -144,48 +159,48 @@ static void run_e2e(void)
         "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"PhD\"}\n");
     copy_receipt("diploma-1.json", "tampered.json", NULL);
     file_path(path, sizeof path, "tampered.json");
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
-    TU_EXPECT(&r, 2, "INVALID: the credential's hash");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, path);
-    TU_EXPECT(&r, 2, "INVALID");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, path);
+    CREDLOG_EXPECT(&r, 2, "INVALID: the credential's hash");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, path);
+    CREDLOG_EXPECT(&r, 2, "INVALID");
+    credlog_run_free(&r);
     /* Tampered receipt: a changed inclusion hash. */
     write_credential(
         "copy.json",
         "{\"id\":\"5b1c9e0a\",\"name\":\"Ada\",\"degree\":\"BSc\"}\n");
     copy_receipt("diploma-1.json", "copy.json", "\"inclusion\": [\n    \"");
     file_path(path, sizeof path, "copy.json");
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
-    TU_EXPECT(&r, 2, "INVALID: receipt entry's inclusion proof");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, path);
+    CREDLOG_EXPECT(&r, 2, "INVALID: receipt entry's inclusion proof");
+    credlog_run_free(&r);
 
     /* A receipt from another log (another key). */
     REQUIRE(logd_proc_init(&other, "log.credlog.test", &issuer, 1) == 0);
     REQUIRE(logd_proc_start(&other, NULL) == 0);
     write_credential("elsewhere.json", "{\"id\":\"a9a9a9a9\"}\n");
     file_path(path, sizeof path, "elsewhere.json");
-    TU_CREDLOG(&r, "issue", "--log", other.url, "--key", key_file, "--log-key",
-               other.log_vkey, path);
-    TU_EXPECT(&r, 0, "issued");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, path);
-    TU_EXPECT(&r, 2,
-              "INVALID: receipt: checkpoint is not signed by the log key");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", other.log_vkey, path);
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "issue", "--log", other.url, "--key", key_file, "--log-key",
+                other.log_vkey, path);
+    CREDLOG_EXPECT(&r, 0, "issued");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, path);
+    CREDLOG_EXPECT(&r, 2,
+                   "INVALID: receipt: checkpoint is not signed by the log key");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", other.log_vkey, path);
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
     logd_proc_cleanup(&other);
-    tu_forget_pins(); /* its port may come back for another log */
+    credlog_run_forget_pins(); /* its port may come back for another log */
 
     /* The monitor follows the log across runs. */
     snprintf(state, sizeof state, "%s/monitor", dir);
-    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
-               "--state", state, "--once");
-    TU_EXPECT(&r, 0, "first check");
+    CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+                "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 0, "first check");
     CHECK(strstr(r.out, "avans.nl") != NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     {
         int n = 0;
         args[n++] = "issue";
@@ -205,56 +220,56 @@ static void run_e2e(void)
         char cwd[1024];
         REQUIRE(getcwd(cwd, sizeof cwd) != NULL);
         REQUIRE(chdir(dir) == 0);
-        tu_credlog_v(&r, args);
+        credlog_run_v(&r, args);
         REQUIRE(chdir(cwd) == 0);
-        TU_EXPECT(&r, 0, "issued bulk-299.txt");
-        tu_run_free(&r);
+        CREDLOG_EXPECT(&r, 0, "issued bulk-299.txt");
+        credlog_run_free(&r);
     }
     last_write =
         client_clock_now_ms(); /* p's last batch, so its last MAP entry */
-    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
-               "--state", state, "--once");
-    TU_EXPECT(&r, 0, "consistent");
+    CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+                "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 0, "consistent");
     CHECK(strstr(r.out, "303") !=
           NULL); /* d1, hash, bulk: 302 issued + diploma-2 */
-    tu_run_free(&r);
+    credlog_run_free(&r);
 
     /* status --save, then the bundle verifies with logd stopped. */
     snprintf(bundle, sizeof bundle, "%s/diploma-2.bundle", dir);
-    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d2,
-               "--save", bundle);
-    TU_EXPECT(&r, 1, "REVOKED");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d2,
+                "--save", bundle);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    credlog_run_free(&r);
     snprintf(path2, sizeof path2, "%s/diploma-1.bundle", dir);
-    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1,
-               "--save", path2);
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1,
+                "--save", path2);
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
     CHECK(logd_proc_stop(&p) == 0);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d2, "--bundle", bundle);
-    TU_EXPECT(&r, 1, "REVOKED");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2);
-    TU_EXPECT(&r, 0, "VALID: issued by avans.nl");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
-               "--timeout", "5", d1);
-    TU_EXPECT(&r, 2, "credlog:");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, d2, "--bundle", bundle);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2);
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
+                "--timeout", "5", d1);
+    CREDLOG_EXPECT(&r, 2, "credlog:");
+    credlog_run_free(&r);
 
     /* After a restart the monitor continues where it stopped. */
     REQUIRE(logd_proc_start(&p, NULL) == 0);
-    tu_forget_pins();
-    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
-               "--state", state, "--once");
-    TU_EXPECT(&r, 0, NULL);
+    credlog_run_forget_pins();
+    CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+                "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 0, NULL);
     CHECK(strstr(r.out, "first check") == NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
 
     /* A fork: a second logd with the same key and its own history, larger. */
     REQUIRE(logd_proc_init_key(&fork, &p.log_key, &issuer, 1) == 0);
     REQUIRE(logd_proc_start(&fork, NULL) == 0);
-    tu_forget_pins();
+    credlog_run_forget_pins();
     {
         int n = 0;
         args[n++] = "issue";
@@ -271,28 +286,28 @@ static void run_e2e(void)
             args[n++] = hashes[k];
         }
         args[n] = NULL;
-        tu_credlog_v(&r, args);
-        TU_EXPECT(&r, 0, NULL);
-        tu_run_free(&r);
+        credlog_run_v(&r, args);
+        CREDLOG_EXPECT(&r, 0, NULL);
+        credlog_run_free(&r);
     }
-    TU_CREDLOG(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey,
-               "--state", state, "--once");
-    TU_EXPECT(&r, 1, "ALERT: fork");
+    CREDLOG_RUN(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey,
+                "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 1, "ALERT: fork");
     CHECK(strstr(r.out, "checkpoint verified before:") != NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     /* The real log is still fine, and the fork still alerts. */
-    TU_CREDLOG(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
-               "--state", state, "--once");
-    TU_EXPECT(&r, 0, NULL);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey,
-               "--state", state, "--once");
-    TU_EXPECT(&r, 1, "ALERT");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+                "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 0, NULL);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "monitor", "--log", fork.url, "--log-key", p.log_vkey,
+                "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 1, "ALERT");
+    credlog_run_free(&r);
     /* A verifier who saw the real log's receipt and asks the fork: INVALID. */
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", fork.url, d1);
-    TU_EXPECT(&r, 2, "INVALID");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", fork.url, d1);
+    CREDLOG_EXPECT(&r, 2, "INVALID");
+    credlog_run_free(&r);
 
     logd_proc_cleanup(&fork);
 
@@ -301,28 +316,28 @@ static void run_e2e(void)
      * saved from it are older than --max-age 2 (seconds), not than a day. */
     while (client_clock_now_ms() < last_write + 2500)
         usleep(50000);
-    tu_forget_pins();
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
-               "--max-age", "2", d1);
-    TU_EXPECT(&r, 2, "INVALID: status proof is ");
+    credlog_run_forget_pins();
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
+                "--max-age", "2", d1);
+    CREDLOG_EXPECT(&r, 2, "INVALID: status proof is ");
     CHECK(strstr(r.out, " seconds old (as of ") != NULL &&
           strstr(r.out, "older than the maximum age of 2 seconds") != NULL);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
-               "--max-age", "2", d2);
-    TU_EXPECT(&r, 1, "REVOKED"); /* a revocation is final */
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2,
-               "--max-age", "2s");
-    TU_EXPECT(&r, 2, "older than the maximum age of 2 seconds");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1,
-               "--max-age", "2s", "--save", bundle);
-    TU_EXPECT(&r, 2, "not saving");
-    tu_run_free(&r);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
+                "--max-age", "2", d2);
+    CREDLOG_EXPECT(&r, 1, "REVOKED"); /* a revocation is final */
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d1);
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2,
+                "--max-age", "2s");
+    CREDLOG_EXPECT(&r, 2, "older than the maximum age of 2 seconds");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", p.url, "--log-key", p.log_vkey, d1,
+                "--max-age", "2s", "--save", bundle);
+    CREDLOG_EXPECT(&r, 2, "not saving");
+    credlog_run_free(&r);
     /* With a one-second heartbeat the idle log appends MAP entries, and its
      * status proofs pass --max-age 2 again, seconds after the restart. */
     CHECK(logd_proc_stop(&p) == 0);
@@ -331,17 +346,17 @@ static void run_e2e(void)
         uint64_t started = client_clock_now_ms();
         bool fresh = false;
         REQUIRE(logd_proc_start(&p, extra) == 0);
-        tu_forget_pins();
+        credlog_run_forget_pins();
         while (client_clock_now_ms() < started + 3000)
             usleep(50000);
         for (int k = 0; k < 60 && !fresh; k++) {
             if (k > 0)
                 usleep(500000);
-            TU_CREDLOG(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
-                       "--max-age", "2", d1);
+            CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
+                        "--max-age", "2", d1);
             fresh = r.status == 0 &&
                     strstr(r.out, "VALID: issued by avans.nl") != NULL;
-            tu_run_free(&r);
+            credlog_run_free(&r);
         }
         CHECK_MSG(fresh, "a logd with --heartbeat 1 never served a status "
                          "proof under 2 s old");
@@ -351,16 +366,13 @@ static void run_e2e(void)
 
 int main(void)
 {
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipping\n");
-        CHECK(1);
-        return check_finish();
-    }
-    tu_tmpdir(dir, sizeof dir, "e2e");
-    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    logd_proc_require();
+    credlog_run_require();
+    files_tmpdir(dir, sizeof dir, "e2e");
+    snprintf(credlog_run_home, sizeof credlog_run_home, "%s", dir);
     run_e2e();
     if (check_failed == 0)
-        tu_rmtree(dir);
+        files_rmtree(dir);
     else
         fprintf(stderr, "kept %s\n", dir);
     return check_finish();

@@ -8,7 +8,23 @@
  * that do not match the signed root. Nothing here needs logd.
  */
 #define _XOPEN_SOURCE 700 /* posix_openpt, for the progress bar test */
-#include "test_client_util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "credlog_run.h"
+#include "files.h"
+#include "issuer.h"
+#include "minilog.h"
+#include "minilog_server.h"
 
 #include <poll.h>
 
@@ -33,7 +49,7 @@ static void grow(struct minilog *ml, const struct note_signer *s,
 
     for (uint64_t k = first; k < first + count; k++) {
         cred_of(k, cred);
-        minilog_signed_entry(&e, ENTRY_ISSUE, cred, s, T0 + k, 0);
+        issuer_sign_entry(&e, ENTRY_ISSUE, cred, s, T0 + k, 0);
         minilog_map_set(ml, cred, minilog_append(ml, &e), SMT_NONE);
     }
     minilog_append_map(ml, T0 + first + count, NULL);
@@ -47,8 +63,8 @@ static void revoke_in(struct minilog *ml, const struct note_signer *s,
     uint64_t i;
 
     cred_of(k, cred);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred, s, T0 + k,
-                         ENTRY_REASON_WITHDRAWN);
+    issuer_sign_entry(&e, ENTRY_REVOKE, cred, s, T0 + k,
+                      ENTRY_REASON_WITHDRAWN);
     i = minilog_append(ml, &e);
     if (apply)
         minilog_map_set(ml, cred, issued_at, i);
@@ -63,12 +79,13 @@ static void new_log(struct minilog *ml)
     minilog_append_map(ml, T0, NULL);
 }
 
-static void monitor(struct tu_run *r, const struct tu_server *s,
+static void monitor(struct credlog_run *r, const struct minilog_server *s,
                     const char *state, const char *vkey)
 {
-    tu_forget_pins(); /* the test's servers reuse ports with different keys */
-    TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
-               state, "--once");
+    credlog_run_forget_pins(); /* the test's servers reuse ports with different
+                                  keys */
+    CREDLOG_RUN(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
+                state, "--once");
 }
 
 static void state_dir(char *buf, size_t cap, const char *name)
@@ -79,38 +96,38 @@ static void state_dir(char *buf, size_t cap, const char *name)
 static void test_follow(void)
 {
     struct minilog ml;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     char state[4200], vkey[400], path[4300], *saved, *served;
 
     new_log(&ml);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
     state_dir(state, sizeof state, "follow");
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
 
     monitor(&r, &srv, state, vkey);
-    TU_EXPECT(&r, 0, "first check");
+    CREDLOG_EXPECT(&r, 0, "first check");
     CHECK(strchr(r.err, '\r') == NULL); /* no progress bar off a terminal */
-    tu_run_free(&r);
+    credlog_run_free(&r);
 
     grow(&ml, &avans, 0, 300); /* crosses the first tile boundary */
     revoke_in(&ml, &avans, 7, 3 + 7, true);
     minilog_append_map(&ml, T0 + 400, NULL);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     monitor(&r, &srv, state, vkey);
-    TU_EXPECT(
+    CREDLOG_EXPECT(
         &r, 0,
         "grew from 3 to 306 entries: consistent, 303 new entries verified");
     CHECK(strstr(r.out, "avans.nl") != NULL &&
           strstr(r.out, "300         1") != NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
 
     /* Unchanged, then more growth (a partial tile becomes full). */
     monitor(&r, &srv, state, vkey);
-    TU_EXPECT(&r, 0, "unchanged at 306 entries");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0, "unchanged at 306 entries");
+    credlog_run_free(&r);
     grow(&ml, &other, 1000, 250);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     /* The log grows past the checkpoint before the monitor reads the tiles,
      * and drops the partial tiles that became full: the monitor falls back
      * to the full tiles. */
@@ -119,13 +136,13 @@ static void test_follow(void)
     srv.tile_size = ml.n;
     srv.drop_partials = true;
     pthread_mutex_unlock(&srv.lock);
-    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state",
-               state, "--once", "--json");
-    TU_EXPECT(&r, 0, "\"status\": \"ok\"");
+    CREDLOG_RUN(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state",
+                state, "--once", "--json");
+    CREDLOG_EXPECT(&r, 0, "\"status\": \"ok\"");
     CHECK(strstr(r.out, "\"old_size\": 306") != NULL &&
           strstr(r.out, "\"size\": 557") != NULL);
     CHECK(strstr(r.out, "\"issuer\": \"other.example\"") != NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     pthread_mutex_lock(&srv.lock);
     srv.tile_size = 0;
     srv.drop_partials = false;
@@ -133,7 +150,7 @@ static void test_follow(void)
 
     /* The state's checkpoint file is the log's checkpoint. */
     snprintf(path, sizeof path, "%s/checkpoint", state);
-    saved = tu_read(path, NULL);
+    saved = files_read(path, NULL);
     served = minilog_checkpoint(&ml, srv.size);
     CHECK(saved != NULL && strcmp(saved, served) == 0);
     free(saved);
@@ -142,66 +159,66 @@ static void test_follow(void)
     /* The state belongs to this log. */
     {
         struct minilog another;
-        struct tu_server asrv;
+        struct minilog_server asrv;
         char okey[400];
         new_log(&another);
         minilog_free(&another);
         minilog_init(&another, "log.example.org", 8);
         minilog_append_map(&another, T0, NULL);
         note_verifier_format(&another.vkey, okey, sizeof okey);
-        tu_server_start(&asrv, &another);
+        minilog_server_start(&asrv, &another);
         monitor(&r, &asrv, state, okey);
-        TU_EXPECT(&r, 2, "follows another log");
-        tu_run_free(&r);
-        tu_server_stop(&asrv);
+        CREDLOG_EXPECT(&r, 2, "follows another log");
+        credlog_run_free(&r);
+        minilog_server_stop(&asrv);
         minilog_free(&another);
     }
 
     /* A fork: the same key signs a different history, larger. */
     {
         struct minilog fork;
-        struct tu_server fsrv;
+        struct minilog_server fsrv;
         new_log(&fork);
         grow(&fork, &avans, 5000, 700);
-        tu_server_start(&fsrv, &fork);
+        minilog_server_start(&fsrv, &fork);
         monitor(&r, &fsrv, state, vkey);
-        TU_EXPECT(
+        CREDLOG_EXPECT(
             &r, 1,
             "ALERT: fork: the log's tree of size 704 is not an extension");
         CHECK(strstr(r.out,
                      "checkpoint verified before:\nlog.example.org\n557\n") !=
               NULL);
         CHECK(strstr(r.err, "ALERT") != NULL);
-        tu_run_free(&r);
+        credlog_run_free(&r);
         /* Same size, different root. */
         minilog_free(&fork);
         new_log(&fork);
         grow(&fork, &avans, 9000, srv.size - 4);
         CHECK(fork.n == srv.size);
-        tu_server_publish(&fsrv);
+        minilog_server_publish(&fsrv);
         fsrv.ml = &fork;
-        tu_server_publish(&fsrv);
+        minilog_server_publish(&fsrv);
         monitor(&r, &fsrv, state, vkey);
-        TU_EXPECT(
+        CREDLOG_EXPECT(
             &r, 1,
             "ALERT: fork: the log signed two different trees of size 557");
-        tu_run_free(&r);
+        credlog_run_free(&r);
         /* Shrinking. */
         pthread_mutex_lock(&fsrv.lock);
         fsrv.ml = &ml;
         fsrv.size = 305;
         pthread_mutex_unlock(&fsrv.lock);
         monitor(&r, &fsrv, state, vkey);
-        TU_EXPECT(&r, 1, "ALERT: the log shrank");
-        tu_run_free(&r);
-        tu_server_stop(&fsrv);
+        CREDLOG_EXPECT(&r, 1, "ALERT: the log shrank");
+        credlog_run_free(&r);
+        minilog_server_stop(&fsrv);
         minilog_free(&fork);
     }
     /* The honest log still checks out: the alerts changed nothing. */
     monitor(&r, &srv, state, vkey);
-    TU_EXPECT(&r, 0, "unchanged at 557 entries");
-    tu_run_free(&r);
-    tu_server_stop(&srv);
+    CREDLOG_EXPECT(&r, 0, "unchanged at 557 entries");
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
@@ -211,23 +228,23 @@ static void expect_alert(const char *name, void (*bad)(struct minilog *),
                          const char *want)
 {
     struct minilog ml;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     char state[4200], vkey[400];
 
     new_log(&ml);
     grow(&ml, &avans, 0, 10);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
     state_dir(state, sizeof state, name);
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
     monitor(&r, &srv, state, vkey);
-    TU_EXPECT(&r, 0, "first check");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0, "first check");
+    credlog_run_free(&r);
     bad(&ml);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     for (int k = 0; k < 2; k++) {
         monitor(&r, &srv, state, vkey);
-        TU_EXPECT(&r, 1, want);
+        CREDLOG_EXPECT(&r, 1, want);
         CHECK_MSG(strstr(r.out, "ALERT") == r.out ||
                       strstr(r.out, "\nALERT") != NULL,
                   "%s", name);
@@ -236,9 +253,9 @@ static void expect_alert(const char *name, void (*bad)(struct minilog *),
             CHECK_MSG(strstr(r.out, "went backwards") == NULL &&
                           strstr(r.out, "future-dated") == NULL,
                       "%s: time alert\n%s", name, r.out);
-        tu_run_free(&r);
+        credlog_run_free(&r);
     }
-    tu_server_stop(&srv);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
@@ -272,7 +289,7 @@ static void bad_unauthorized(struct minilog *ml)
     /* Signed by a key the log never authorized; by the replay rule it changes
      * nothing, so the MAP root after it is right: only the signer is wrong. */
     cred_of(777, cred);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &rogue, T0, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &rogue, T0, 0);
     minilog_append(ml, &e);
     minilog_append_map(ml, T0 + 1010, NULL);
 }
@@ -291,7 +308,7 @@ static void bad_removed_key_used(struct minilog *ml)
 
     minilog_append_key(ml, ENTRY_KEY_REMOVE, &other, T0 + 1001);
     cred_of(778, cred);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &other, T0 + 1002, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &other, T0 + 1002, 0);
     minilog_append(ml, &e);
     minilog_append_map(ml, T0 + 1003, NULL);
 }
@@ -302,7 +319,7 @@ static void bad_signature(struct minilog *ml)
     uint8_t cred[32];
 
     cred_of(779, cred);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
     e.timestamp_ms++; /* no longer what was signed */
     minilog_append(ml, &e);
     minilog_append_map(ml, T0 + 1004, NULL);
@@ -320,7 +337,7 @@ static void bad_duplicate_issue(struct minilog *ml)
     uint8_t cred[32];
 
     cred_of(4, cred); /* again */
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0 + 1006, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &avans, T0 + 1006, 0);
     minilog_append(ml, &e);
     minilog_append_map(ml, T0 + 1006, NULL);
 }
@@ -331,7 +348,7 @@ static void bad_no_map_last(struct minilog *ml)
     uint8_t cred[32];
 
     cred_of(780, cred);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
     minilog_map_set(ml, cred, minilog_append(ml, &e), SMT_NONE);
 }
 
@@ -350,43 +367,43 @@ static void bad_entries(struct minilog *ml)
 
 /* ---- resumable catch-up ---- */
 
-static void run_monitor(struct tu_run *r, const struct tu_server *s,
+static void run_monitor(struct credlog_run *r, const struct minilog_server *s,
                         const char *state, const char *vkey,
                         const char *max_entries)
 {
-    tu_forget_pins();
+    credlog_run_forget_pins();
     if (max_entries != NULL)
-        TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
-                   state, "--once", "--max-entries", max_entries);
+        CREDLOG_RUN(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
+                    state, "--once", "--max-entries", max_entries);
     else
-        TU_CREDLOG(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
-                   state, "--once");
+        CREDLOG_RUN(r, "monitor", "--log", s->url, "--log-key", vkey, "--state",
+                    state, "--once");
 }
 
 /* A monitor's output from "  entries:" on (the counts and the per-issuer
  * table): what a finished catch-up ends with however it got there. */
-static char *summary(const struct tu_run *r)
+static char *summary(const struct credlog_run *r)
 {
     const char *p = strstr(r->out, "  entries:");
     return strdup(p != NULL ? p : "(no summary)");
 }
 
 /* A full check of the log on a fresh state: the reference summary. */
-static char *reference(const struct tu_server *s, const char *name,
+static char *reference(const struct minilog_server *s, const char *name,
                        const char *vkey)
 {
-    struct tu_run r;
+    struct credlog_run r;
     char state[4200], *sum;
 
     state_dir(state, sizeof state, name);
     run_monitor(&r, s, state, vkey, NULL);
-    TU_EXPECT(&r, 0, "first check");
+    CREDLOG_EXPECT(&r, 0, "first check");
     sum = summary(&r);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     return sum;
 }
 
-static void same_summary(const struct tu_run *r, const char *want)
+static void same_summary(const struct credlog_run *r, const char *want)
 {
     char *got = summary(r);
     CHECK_MSG(strcmp(got, want) == 0, "summary\n%s\nwant\n%s", got, want);
@@ -395,7 +412,7 @@ static void same_summary(const struct tu_run *r, const char *want)
 
 static bool same_file(const char *a, const char *b)
 {
-    char *x = tu_read(a, NULL), *y = tu_read(b, NULL);
+    char *x = files_read(a, NULL), *y = files_read(b, NULL);
     bool same = x != NULL && y != NULL && strcmp(x, y) == 0;
 
     free(x);
@@ -421,48 +438,51 @@ static void big_log(struct minilog *ml, uint64_t batches, uint64_t per)
 static void test_resume(void)
 {
     struct minilog ml;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     char state[4200], ref_state[4200], path[4300], path2[4300], vkey[400],
         *want;
 
     big_log(&ml, 10, 300); /* 3 + 10 * (300 + MAP + REVOKE + MAP) */
     REQUIRE(ml.n == 3033);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
     want = reference(&srv, "resume-ref", vkey);
     state_dir(ref_state, sizeof ref_state, "resume-ref");
     state_dir(state, sizeof state, "resume");
 
     run_monitor(&r, &srv, state, vkey, "1000");
-    TU_EXPECT(&r, 0, "verified 1024 of 3033 entries so far (1024 this run)");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0,
+                   "verified 1024 of 3033 entries so far (1024 this run)");
+    credlog_run_free(&r);
     snprintf(path, sizeof path, "%s/checkpoint", state);
-    CHECK(!tu_exists(path)); /* only once verified to its end */
+    CHECK(!files_exists(path)); /* only once verified to its end */
     run_monitor(&r, &srv, state, vkey, "1");
-    TU_EXPECT(&r, 0, "verified 1280 of 3033 entries so far (256 this run)");
-    tu_run_free(&r);
-    tu_forget_pins();
-    TU_CREDLOG(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state",
-               state, "--once", "--max-entries", "1000", "--json");
-    TU_EXPECT(&r, 0, "\"verified\": 2304");
+    CREDLOG_EXPECT(&r, 0,
+                   "verified 1280 of 3033 entries so far (256 this run)");
+    credlog_run_free(&r);
+    credlog_run_forget_pins();
+    CREDLOG_RUN(&r, "monitor", "--log", srv.url, "--log-key", vkey, "--state",
+                state, "--once", "--max-entries", "1000", "--json");
+    CREDLOG_EXPECT(&r, 0, "\"verified\": 2304");
     CHECK(strstr(r.out, "\"complete\": false") != NULL &&
           strstr(r.out, "\"resumed\": true") != NULL &&
           strstr(r.out, "\"checked\": 1024") != NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 0,
-              "resumed at entry 2304 and verified the rest: all 3033 entries "
-              "checked");
+    CREDLOG_EXPECT(
+        &r, 0,
+        "resumed at entry 2304 and verified the rest: all 3033 entries "
+        "checked");
     same_summary(&r, want);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     snprintf(path2, sizeof path2, "%s/checkpoint", ref_state);
     CHECK(same_file(path, path2));
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 0, "unchanged at 3033 entries");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0, "unchanged at 3033 entries");
+    credlog_run_free(&r);
     free(want);
-    tu_server_stop(&srv);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
@@ -472,8 +492,8 @@ static void test_resume(void)
 static void test_resume_growth(void)
 {
     struct minilog ml;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     struct entry e;
     uint8_t cred[32];
     char state[4200], vkey[400], *want;
@@ -482,25 +502,26 @@ static void test_resume_growth(void)
     new_log(&ml);
     grow(&ml, &avans, 0, 1500);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
     state_dir(state, sizeof state, "growth");
     run_monitor(&r, &srv, state, vkey, "500");
-    TU_EXPECT(&r, 0, "verified 512 of 1504 entries so far");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0, "verified 512 of 1504 entries so far");
+    credlog_run_free(&r);
     grow(&ml, &other, 5000, 700);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     run_monitor(&r, &srv, state, vkey, "500");
-    TU_EXPECT(&r, 0, "verified 1024 of 2205 entries so far");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0, "verified 1024 of 2205 entries so far");
+    credlog_run_free(&r);
     grow(&ml, &other, 9000, 300);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     want = reference(&srv, "growth-ref", vkey);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 0,
-              "resumed at entry 1024 and verified the rest: all 2506 entries "
-              "checked");
+    CREDLOG_EXPECT(
+        &r, 0,
+        "resumed at entry 1024 and verified the rest: all 2506 entries "
+        "checked");
     same_summary(&r, want);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     free(want);
 
     /* A catch-up towards a checkpoint whose last entry is not a MAP entry:
@@ -508,25 +529,25 @@ static void test_resume_growth(void)
      * the log grew, and the state is not advanced past it. */
     state_dir(state, sizeof state, "growth-nomap");
     cred_of(777777, cred);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &avans, T0, 0);
     minilog_map_set(&ml, cred, minilog_append(&ml, &e), SMT_NONE);
     n1 = ml.n;
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     run_monitor(&r, &srv, state, vkey, "1000");
-    TU_EXPECT(&r, 0, "verified 1024 of 2507 entries so far");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0, "verified 1024 of 2507 entries so far");
+    credlog_run_free(&r);
     minilog_append_map(&ml, T0 + 10000, NULL);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(
+    CREDLOG_EXPECT(
         &r, 1,
         "ALERT: the checkpoint of size 2507 does not end with a MAP entry");
-    tu_run_free(&r);
+    credlog_run_free(&r);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 1, "does not end with a MAP entry");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 1, "does not end with a MAP entry");
+    credlog_run_free(&r);
     CHECK(n1 == 2507);
-    tu_server_stop(&srv);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
@@ -535,8 +556,8 @@ static void test_resume_growth(void)
 static void test_resume_lying_bundle(void)
 {
     struct minilog ml;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     struct entry e;
     uint8_t cred[32], buf[ENTRY_MAX_SIZE], *honest;
     char state[4200], vkey[400];
@@ -546,11 +567,11 @@ static void test_resume_lying_bundle(void)
     new_log(&ml);
     grow(&ml, &avans, 0, 1500);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
     state_dir(state, sizeof state, "lying");
     /* Entry 300 becomes another valid ISSUE by avans: only the tree says no. */
     cred_of(424242, cred);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, T0 + 300, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &avans, T0 + 300, 0);
     len = entry_encode(&e, buf, sizeof buf);
     REQUIRE(len > 0);
     pthread_mutex_lock(&srv.lock);
@@ -561,10 +582,11 @@ static void test_resume_lying_bundle(void)
     ml.lens[300] = (size_t)len;
     pthread_mutex_unlock(&srv.lock);
     run_monitor(&r, &srv, state, vkey, "1000");
-    TU_EXPECT(&r, 1,
-              "do not hash to the root of its checkpoint (size 1504): entries "
-              "[0, 1024)");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(
+        &r, 1,
+        "do not hash to the root of its checkpoint (size 1504): entries "
+        "[0, 1024)");
+    credlog_run_free(&r);
     pthread_mutex_lock(&srv.lock);
     free(ml.entries[300]);
     ml.entries[300] = honest;
@@ -572,9 +594,10 @@ static void test_resume_lying_bundle(void)
     pthread_mutex_unlock(&srv.lock);
     /* Nothing was kept: the honest log's catch-up starts at entry 0. */
     run_monitor(&r, &srv, state, vkey, "1000");
-    TU_EXPECT(&r, 0, "verified 1024 of 1504 entries so far (1024 this run)");
-    tu_run_free(&r);
-    tu_server_stop(&srv);
+    CREDLOG_EXPECT(&r, 0,
+                   "verified 1024 of 1504 entries so far (1024 this run)");
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
@@ -583,8 +606,8 @@ static void test_resume_lying_bundle(void)
 static void test_resume_killed(void)
 {
     struct minilog ml;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     char state[4200], vkey[400], *want, *at;
     unsigned long bundles = 0, resumed = 0;
     pid_t pid;
@@ -593,17 +616,17 @@ static void test_resume_killed(void)
     grow(&ml, &avans, 0, 3000);
     grow(&ml, &other, 20000, 3000);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
     want = reference(&srv, "killed-ref", vkey);
     state_dir(state, sizeof state, "killed");
     pthread_mutex_lock(&srv.lock);
     srv.bundle_requests = 0;
     pthread_mutex_unlock(&srv.lock);
-    tu_forget_pins();
+    credlog_run_forget_pins();
     {
         const char *args[] = {"monitor", "--log", srv.url,  "--log-key", vkey,
                               "--state", state,   "--once", NULL};
-        pid = tu_credlog_spawn(args, "killed");
+        pid = credlog_run_spawn(args, "killed");
     }
     /* Once bundle 17 is asked for, the commit after bundle 15 (entry 4096)
      * is done. */
@@ -614,21 +637,21 @@ static void test_resume_killed(void)
         pthread_mutex_unlock(&srv.lock);
     }
     kill(pid, SIGKILL);
-    tu_credlog_wait(&r, pid, "killed", 20);
+    credlog_run_wait(&r, pid, "killed", 20);
     CHECK(r.status == -1);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     CHECK(bundles >= 18);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(&r, 0, "resumed at entry ");
+    CREDLOG_EXPECT(&r, 0, "resumed at entry ");
     at = strstr(r.out, "resumed at entry ");
     if (at != NULL)
         resumed = strtoul(at + 17, NULL, 10);
     CHECK_MSG(resumed >= 4096 && resumed % 4096 == 0 && resumed < ml.n,
               "resumed at %lu", resumed);
     same_summary(&r, want);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     free(want);
-    tu_server_stop(&srv);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
@@ -636,7 +659,7 @@ static void test_resume_killed(void)
 static void test_progress_tty(void)
 {
     struct minilog ml;
-    struct tu_server srv;
+    struct minilog_server srv;
     char state[4200], vkey[400], out[8192], xdg[4200];
     size_t used = 0;
     int master, st = 0;
@@ -646,9 +669,9 @@ static void test_progress_tty(void)
     grow(&ml, &avans, 0, 600);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
     state_dir(state, sizeof state, "tty");
-    snprintf(xdg, sizeof xdg, "%s/config", tu_home);
-    tu_server_start(&srv, &ml);
-    tu_forget_pins();
+    snprintf(xdg, sizeof xdg, "%s/config", credlog_run_home);
+    minilog_server_start(&srv, &ml);
+    credlog_run_forget_pins();
     master = posix_openpt(O_RDWR | O_NOCTTY);
     REQUIRE(master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0);
     fflush(NULL);
@@ -660,7 +683,7 @@ static void test_progress_tty(void)
             _exit(127);
         dup2(devnull, 1);
         dup2(slave, 2);
-        setenv("HOME", tu_home, 1);
+        setenv("HOME", credlog_run_home, 1);
         setenv("XDG_CONFIG_HOME", xdg, 1);
         execl(getenv("CREDLOG_BIN"), "credlog", "monitor", "--log", srv.url,
               "--log-key", vkey, "--state", state, "--once", (char *)NULL);
@@ -687,21 +710,21 @@ static void test_progress_tty(void)
                   strstr(out, "604/604 entries") != NULL,
               "no progress bar on a terminal: %s", out);
     close(master);
-    tu_server_stop(&srv);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
 /* Waits (up to timeout_s seconds) until the spawned credlog pid has written
  * want to its stdout; false if it exits or the time runs out first (the
- * process is left to tu_credlog_wait, which reaps or kills it). */
+ * process is left to credlog_run_wait, which reaps or kills it). */
 static bool wait_for_output(pid_t pid, const char *tag, const char *want,
                             int timeout_s)
 {
     char path[4200];
 
-    snprintf(path, sizeof path, "%s/.stdout%s", tu_home, tag);
+    snprintf(path, sizeof path, "%s/.stdout%s", credlog_run_home, tag);
     for (int i = 0; i < timeout_s * 100; i++) {
-        char *out = tu_read(path, NULL);
+        char *out = files_read(path, NULL);
         bool seen = out != NULL && strstr(out, want) != NULL;
         siginfo_t si;
 
@@ -711,7 +734,8 @@ static bool wait_for_output(pid_t pid, const char *tag, const char *want,
         si.si_pid = 0;
         if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
             si.si_pid != 0)
-            return false; /* exited (not reaped: tu_credlog_wait collects it) */
+            return false; /* exited (not reaped: credlog_run_wait collects it)
+                           */
         usleep(10000);
     }
     return false;
@@ -722,8 +746,8 @@ static bool wait_for_output(pid_t pid, const char *tag, const char *want,
 static void test_loop(void)
 {
     struct minilog ml;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     char state[4200], vkey[400];
     uint8_t wrong[32];
     pid_t pid;
@@ -731,13 +755,13 @@ static void test_loop(void)
     new_log(&ml);
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
     state_dir(state, sizeof state, "loop");
-    tu_server_start(&srv, &ml);
-    tu_forget_pins();
+    minilog_server_start(&srv, &ml);
+    credlog_run_forget_pins();
     {
         const char *args[] = {"monitor", "--log",   srv.url, "--log-key",
                               vkey,      "--state", state,   "--interval",
                               "1",       NULL};
-        pid = tu_credlog_spawn(args, "loop");
+        pid = credlog_run_spawn(args, "loop");
     }
     /* Only once the first check has printed its result does the log lie: a
      * slow machine (valgrind, a loaded CI box) may need long for it. */
@@ -750,11 +774,11 @@ static void test_loop(void)
     minilog_append_map(&ml, T0 + 50, wrong);
     srv.size = ml.n;
     pthread_mutex_unlock(&srv.lock);
-    tu_credlog_wait(&r, pid, "loop", 300);
-    TU_EXPECT(&r, 1, "ALERT: entry 7: wrong MAP root");
+    credlog_run_wait(&r, pid, "loop", 300);
+    CREDLOG_EXPECT(&r, 1, "ALERT: entry 7: wrong MAP root");
     CHECK(strstr(r.out, "first check") != NULL);
-    tu_run_free(&r);
-    tu_server_stop(&srv);
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
@@ -770,7 +794,7 @@ static uint64_t issue_at(struct minilog *ml, uint64_t k, uint64_t ts)
     uint64_t i;
 
     cred_of(k, cred);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred, &avans, ts, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &avans, ts, 0);
     i = minilog_append(ml, &e);
     minilog_map_set(ml, cred, i, SMT_NONE);
     return i;
@@ -786,8 +810,8 @@ static uint64_t revoke_at(struct minilog *ml, uint64_t k, uint64_t issued,
     uint64_t i;
 
     cred_of(k, cred);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred, &avans, ts,
-                         ENTRY_REASON_WITHDRAWN);
+    issuer_sign_entry(&e, ENTRY_REVOKE, cred, &avans, ts,
+                      ENTRY_REASON_WITHDRAWN);
     i = minilog_append(ml, &e);
     minilog_map_set(ml, cred, issued, i);
     return i;
@@ -799,15 +823,15 @@ static uint64_t revoke_at(struct minilog *ml, uint64_t k, uint64_t issued,
 static void test_times(void)
 {
     struct minilog ml;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     char state[4200], vkey[400], want[300];
     uint64_t map = T0 + MINUTES(60), first, late, i1, i2;
 
     new_log(&ml); /* its MAP entry is dated T0 */
     note_verifier_format(&ml.vkey, vkey, sizeof vkey);
     state_dir(state, sizeof state, "times");
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
 
     /* Exactly 10 minutes ahead of the next MAP entry is allowed, and so is a
      * MAP entry with the same time as the one before. After an idle hour
@@ -822,10 +846,10 @@ static void test_times(void)
     for (uint64_t k = 0; k < 100; k++)
         issue_at(&ml, 100 + k, map + MINUTES(70) + k);
     minilog_append_map(&ml, map + MINUTES(61), NULL);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     monitor(&r, &srv, state, vkey);
-    TU_EXPECT(&r, 0, "first check");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0, "first check");
+    credlog_run_free(&r);
 
     /* A millisecond more is an alert for that entry, naming it, and so is
      * a REVOKE dated 90 minutes ahead; the alerts come back on the next
@@ -835,7 +859,7 @@ static void test_times(void)
     issue_at(&ml, 301, map);
     i2 = revoke_at(&ml, 100, first, map + MINUTES(90));
     minilog_append_map(&ml, map, NULL);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     for (int k = 0; k < 2; k++) {
         monitor(&r, &srv, state, vkey);
         snprintf(want, sizeof want,
@@ -848,7 +872,7 @@ static void test_times(void)
                  "of its clock, so the log accepted a future-dated entry or "
                  "its clock is wrong",
                  (unsigned long long)i1, (unsigned long long)ml.n - 1);
-        TU_EXPECT(&r, 1, want);
+        CREDLOG_EXPECT(&r, 1, want);
         snprintf(want, sizeof want,
                  "ALERT: entry %llu: REVOKE by avans.nl is dated 2026-01-01 "
                  "03:31:00 UTC, 1 hour "
@@ -856,16 +880,16 @@ static void test_times(void)
                  (unsigned long long)i2);
         CHECK_MSG(strstr(r.out, want) != NULL, "%s", r.out);
         CHECK_MSG(strstr(r.out, "ALERT: 2 problem(s)") != NULL, "%s", r.out);
-        tu_run_free(&r);
+        credlog_run_free(&r);
     }
-    tu_server_stop(&srv);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 
     /* Past the entries named one by one, the latest-dated of the others is
      * named. */
     new_log(&ml);
     state_dir(state, sizeof state, "times-many");
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
     map = T0 + MINUTES(60);
     for (uint64_t k = 0; k < 100; k++) {
         late = k == 90 ? map + MINUTES(11) : map + MINUTES(5) + k;
@@ -874,7 +898,7 @@ static void test_times(void)
             i1 = i2;
     }
     minilog_append_map(&ml, map, NULL);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     monitor(&r, &srv, state, vkey);
     snprintf(want, sizeof want,
              "ALERT: entry %llu: ISSUE by avans.nl is dated 2026-01-01 "
@@ -885,37 +909,37 @@ static void test_times(void)
              "more of them may be "
              "too)",
              (unsigned long long)i1, (unsigned long long)ml.n - 1);
-    TU_EXPECT(&r, 1, want);
+    CREDLOG_EXPECT(&r, 1, want);
     CHECK_MSG(strstr(r.out, "ALERT: 1 problem(s)") != NULL, "%s", r.out);
-    tu_run_free(&r);
-    tu_server_stop(&srv);
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 
     /* An entry replayed in one run is checked against the MAP entry that
      * follows it, replayed in the next: the state keeps it. */
     new_log(&ml);
     state_dir(state, sizeof state, "times-resume");
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
     grow(&ml, &avans, 0, 200);                  /* its MAP entry: T0 + 200 ms */
     i1 = issue_at(&ml, 2000, T0 + MINUTES(30)); /* entry 204 */
     for (uint64_t k = 0; k < 95; k++)
         issue_at(&ml, 3000 + k, T0 + MINUTES(10)); /* 205..299 */
     minilog_append_map(&ml, T0 + MINUTES(19), NULL);
-    tu_server_publish(&srv);
+    minilog_server_publish(&srv);
     REQUIRE(i1 == 204 && ml.n == 301);
     run_monitor(&r, &srv, state, vkey, "1");
-    TU_EXPECT(&r, 0, "verified 256 of 301 entries so far");
-    tu_run_free(&r);
+    CREDLOG_EXPECT(&r, 0, "verified 256 of 301 entries so far");
+    credlog_run_free(&r);
     run_monitor(&r, &srv, state, vkey, NULL);
-    TU_EXPECT(
+    CREDLOG_EXPECT(
         &r, 1,
         "ALERT: entry 204: ISSUE by avans.nl is dated 2026-01-01 00:30:00 UTC, "
         "11 "
         "minutes after the time of the MAP entry that follows it (entry 300, "
         "2026-01-01 00:19:00 UTC)");
     CHECK_MSG(strstr(r.out, "ALERT: 1 problem(s)") != NULL, "%s", r.out);
-    tu_run_free(&r);
-    tu_server_stop(&srv);
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
 }
 
@@ -923,8 +947,9 @@ int main(void)
 {
     uint8_t seed[32];
 
-    tu_tmpdir(dir, sizeof dir, "monitor");
-    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    credlog_run_require();
+    files_tmpdir(dir, sizeof dir, "monitor");
+    snprintf(credlog_run_home, sizeof credlog_run_home, "%s", dir);
     memset(seed, 1, sizeof seed);
     note_signer_from_seed("avans.nl", seed, &avans);
     memset(seed, 2, sizeof seed);
@@ -962,7 +987,7 @@ int main(void)
     note_signer_wipe(&other);
     note_signer_wipe(&rogue);
     if (check_failed == 0)
-        tu_rmtree(dir);
+        files_rmtree(dir);
     else
         fprintf(stderr, "kept %s\n", dir);
     return check_finish();

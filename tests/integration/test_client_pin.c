@@ -9,7 +9,22 @@
  * verify, and the pin is never replaced. A log that serves no key, or a key
  * its checkpoint is not signed with, is not pinned.
  */
-#include "test_client_util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "credlog_run.h"
+#include "files.h"
+#include "minilog.h"
+#include "minilog_server.h"
 
 /* Paths here are short temp paths in fixed buffers; gcc cannot see that. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -29,7 +44,7 @@ static void write_cred(char *path, size_t cap, const char *name,
                        const char *content)
 {
     path_in(path, cap, name);
-    tu_write(path, content, strlen(content));
+    files_write(path, content, strlen(content));
 }
 
 /* The log's tree size, from its checkpoint verified with its own key. */
@@ -54,7 +69,7 @@ static uint64_t tree_size(const struct logd_proc *p)
 /* Whether the pin file holds exactly one line: url and vkey. */
 static bool pinned_to(const char *url, const char *vkey)
 {
-    char want[1024], *text = tu_read(pins, NULL);
+    char want[1024], *text = files_read(pins, NULL);
     bool ok;
 
     snprintf(want, sizeof want, "%s %s\n", url, vkey);
@@ -70,7 +85,7 @@ static void test_pin(void)
 {
     static struct logd_proc a, b;
     struct note_verifier issuer;
-    struct tu_run r;
+    struct credlog_run r;
     char key_prefix[1024], key_file[1100], state[1200], c1[1200], c2[1200],
         c3[1200];
     char listen[64], *text;
@@ -79,11 +94,11 @@ static void test_pin(void)
     snprintf(key_prefix, sizeof key_prefix, "%s/inst", dir);
     snprintf(key_file, sizeof key_file, "%s.key", key_prefix);
     path_in(state, sizeof state, "monitor");
-    TU_CREDLOG(&r, "keygen", "--name", "inst.example", "--out", key_prefix);
-    TU_EXPECT(&r, 0, NULL);
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "keygen", "--name", "inst.example", "--out", key_prefix);
+    CREDLOG_EXPECT(&r, 0, NULL);
+    credlog_run_free(&r);
     snprintf(c1, sizeof c1, "%s.vkey", key_prefix);
-    text = tu_read(c1, NULL);
+    text = files_read(c1, NULL);
     REQUIRE(text != NULL &&
             note_verifier_parse(text, strlen(text), &issuer) == 0);
     free(text);
@@ -94,45 +109,45 @@ static void test_pin(void)
     write_cred(c3, sizeof c3, "c3.json", "{\"id\":\"c3-1b2c\"}\n");
 
     /* No key known, none given: issue fetches it, says so, pins it. */
-    CHECK(!tu_exists(pins));
-    TU_CREDLOG(&r, "issue", "--log", a.url, "--key", key_file, c1);
-    TU_EXPECT(&r, 0, "issued");
+    CHECK(!files_exists(pins));
+    CREDLOG_RUN(&r, "issue", "--log", a.url, "--key", key_file, c1);
+    CREDLOG_EXPECT(&r, 0, "issued");
     CHECK_MSG(strstr(r.err, "trust on first use") != NULL &&
                   strstr(r.err, a.log_vkey) != NULL &&
                   strstr(r.err, pins) != NULL,
               "notice: %s", r.err);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     CHECK(pinned_to(a.url, a.log_vkey));
 
     /* Later runs use the pin, silently; a trailing slash is the same log. */
-    TU_CREDLOG(&r, "issue", "--log", a.url, "--key", key_file, c2);
-    TU_EXPECT(&r, 0, "issued");
+    CREDLOG_RUN(&r, "issue", "--log", a.url, "--key", key_file, c2);
+    CREDLOG_EXPECT(&r, 0, "issued");
     CHECK_MSG(r.err[0] == '\0', "stderr: %s", r.err);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     {
         char slash[80];
         snprintf(slash, sizeof slash, "%s/", a.url);
-        TU_CREDLOG(&r, "revoke", "--log", slash, "--key", key_file, "--reason",
-                   "superseded", c2);
-        TU_EXPECT(&r, 0, "revoked");
+        CREDLOG_RUN(&r, "revoke", "--log", slash, "--key", key_file, "--reason",
+                    "superseded", c2);
+        CREDLOG_EXPECT(&r, 0, "revoked");
         CHECK_MSG(r.err[0] == '\0', "stderr: %s", r.err);
-        tu_run_free(&r);
+        credlog_run_free(&r);
     }
-    TU_CREDLOG(&r, "verify", "--log", a.url, c1);
-    TU_EXPECT(&r, 0, "VALID");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log", a.url, c2);
-    TU_EXPECT(&r, 1, "REVOKED");
+    CREDLOG_RUN(&r, "verify", "--log", a.url, c1);
+    CREDLOG_EXPECT(&r, 0, "VALID");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log", a.url, c2);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
     CHECK(strstr(r.out, "(reason: superseded)") != NULL);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "monitor", "--log", a.url, "--state", state, "--once");
-    TU_EXPECT(&r, 0, "first check");
-    tu_run_free(&r);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "monitor", "--log", a.url, "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 0, "first check");
+    credlog_run_free(&r);
     /* The same key given explicitly is fine (as a string or a file). */
-    TU_CREDLOG(&r, "issue", "--log", a.url, "--key", key_file, "--log-key",
-               a.vkey_path, c1);
-    TU_EXPECT(&r, 0, "already issued");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "issue", "--log", a.url, "--key", key_file, "--log-key",
+                a.vkey_path, c1);
+    CREDLOG_EXPECT(&r, 0, "already issued");
+    credlog_run_free(&r);
     CHECK(pinned_to(a.url, a.log_vkey));
 
     /* A second logd with another key (and the same origin) at the same URL. */
@@ -148,46 +163,47 @@ static void test_pin(void)
     REQUIRE(size_b != UINT64_MAX);
 
     /* issue: refused before anything is submitted. */
-    TU_CREDLOG(&r, "issue", "--log", b.url, "--key", key_file, c3);
-    TU_EXPECT(&r, 2, "now says it signs with the key pin.credlog.test+");
+    CREDLOG_RUN(&r, "issue", "--log", b.url, "--key", key_file, c3);
+    CREDLOG_EXPECT(&r, 2, "now says it signs with the key pin.credlog.test+");
     CHECK(strstr(r.err, "refusing another key") != NULL &&
           strstr(r.err, pins) != NULL);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     CHECK(tree_size(&b) == size_b);
     {
         char receipt[1300];
         snprintf(receipt, sizeof receipt, "%s.receipt.json", c3);
-        CHECK(!tu_exists(receipt));
+        CHECK(!files_exists(receipt));
     }
     /* --log-key with the new key contradicts the pin: refused too. */
-    TU_CREDLOG(&r, "issue", "--log", b.url, "--key", key_file, "--log-key",
-               b.log_vkey, c3);
-    TU_EXPECT(&r, 2, "is not the key pinned for");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "revoke", "--log", b.url, "--key", key_file, c1);
-    TU_EXPECT(&r, 2, "refusing another key");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "issue", "--log", b.url, "--key", key_file, "--log-key",
+                b.log_vkey, c3);
+    CREDLOG_EXPECT(&r, 2, "is not the key pinned for");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "revoke", "--log", b.url, "--key", key_file, c1);
+    CREDLOG_EXPECT(&r, 2, "refusing another key");
+    credlog_run_free(&r);
     CHECK(tree_size(&b) == size_b);
     /* The monitor cannot check it, and says why; verify says INVALID. */
-    TU_CREDLOG(&r, "monitor", "--log", b.url, "--state", state, "--once");
-    TU_EXPECT(&r, 2, "now says it signs with the key");
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log", b.url, c1);
-    TU_EXPECT(&r, 2, "INVALID");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "monitor", "--log", b.url, "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 2, "now says it signs with the key");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log", b.url, c1);
+    CREDLOG_EXPECT(&r, 2, "INVALID");
+    credlog_run_free(&r);
     CHECK(pinned_to(b.url, a.log_vkey)); /* b.url is a's URL */
 
     /* Another user (a fresh config) trusts b on first use. */
     {
         char saved[4096];
-        snprintf(saved, sizeof saved, "%s", tu_home);
-        snprintf(tu_home, sizeof tu_home, "%s/other-user", dir);
-        REQUIRE(mkdir(tu_home, 0700) == 0);
-        TU_CREDLOG(&r, "issue", "--log", b.url, "--key", key_file, c3);
-        TU_EXPECT(&r, 0, "issued");
+        snprintf(saved, sizeof saved, "%s", credlog_run_home);
+        snprintf(credlog_run_home, sizeof credlog_run_home, "%s/other-user",
+                 dir);
+        REQUIRE(mkdir(credlog_run_home, 0700) == 0);
+        CREDLOG_RUN(&r, "issue", "--log", b.url, "--key", key_file, c3);
+        CREDLOG_EXPECT(&r, 0, "issued");
         CHECK(strstr(r.err, b.log_vkey) != NULL);
-        tu_run_free(&r);
-        snprintf(tu_home, sizeof tu_home, "%s", saved);
+        credlog_run_free(&r);
+        snprintf(credlog_run_home, sizeof credlog_run_home, "%s", saved);
     }
 
     logd_proc_cleanup(&b);
@@ -198,50 +214,51 @@ static void test_pin(void)
 static void test_no_pin(void)
 {
     struct minilog ml, liar;
-    struct tu_server srv;
-    struct tu_run r;
+    struct minilog_server srv;
+    struct credlog_run r;
     char key_prefix[1024], key_file[1100], text[NOTE_KEY_TEXT_MAX + 2];
 
     snprintf(key_prefix, sizeof key_prefix, "%s/inst2", dir);
     snprintf(key_file, sizeof key_file, "%s.key", key_prefix);
-    TU_CREDLOG(&r, "keygen", "--name", "inst2.example", "--out", key_prefix);
-    TU_EXPECT(&r, 0, NULL);
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "keygen", "--name", "inst2.example", "--out", key_prefix);
+    CREDLOG_EXPECT(&r, 0, NULL);
+    credlog_run_free(&r);
     unlink(pins);
     minilog_init(&ml, "nokey.example", 3);
     minilog_append_map(&ml, 1767225600000ull, NULL);
     minilog_init(&liar, "nokey.example", 4);
-    tu_server_start(&srv, &ml);
+    minilog_server_start(&srv, &ml);
 
     /* No /v1/log-key (an older log): ask for --log-key. */
-    TU_CREDLOG(
+    CREDLOG_RUN(
         &r, "issue", "--log", srv.url, "--key", key_file, "--hash",
         "0101010101010101010101010101010101010101010101010101010101010101");
-    TU_EXPECT(&r, 2, "pass --log-key VKEY");
-    tu_run_free(&r);
-    CHECK(!tu_exists(pins));
+    CREDLOG_EXPECT(&r, 2, "pass --log-key VKEY");
+    credlog_run_free(&r);
+    CHECK(!files_exists(pins));
 
     /* A key that does not sign the log's checkpoint. */
     note_verifier_format(&liar.vkey, text, sizeof text - 1);
     strcat(text, "\n");
     srv.log_key_text = text;
-    TU_CREDLOG(
+    CREDLOG_RUN(
         &r, "issue", "--log", srv.url, "--key", key_file, "--hash",
         "0101010101010101010101010101010101010101010101010101010101010101");
-    TU_EXPECT(&r, 2, "checkpoint is not signed by the log key");
-    tu_run_free(&r);
-    CHECK(!tu_exists(pins));
+    CREDLOG_EXPECT(&r, 2, "checkpoint is not signed by the log key");
+    credlog_run_free(&r);
+    CHECK(!files_exists(pins));
     /* Not a key at all. */
     srv.log_key_text = "hello\n";
     {
         char state[1200];
         path_in(state, sizeof state, "monitor-nokey");
-        TU_CREDLOG(&r, "monitor", "--log", srv.url, "--state", state, "--once");
-        TU_EXPECT(&r, 2, "not an Ed25519 verifier key");
-        CHECK(!tu_exists(state));
+        CREDLOG_RUN(&r, "monitor", "--log", srv.url, "--state", state,
+                    "--once");
+        CREDLOG_EXPECT(&r, 2, "not an Ed25519 verifier key");
+        CHECK(!files_exists(state));
     }
-    tu_run_free(&r);
-    CHECK(!tu_exists(pins));
+    credlog_run_free(&r);
+    CHECK(!files_exists(pins));
 
     /* The right key: the monitor pins it and checks the log. */
     note_verifier_format(&ml.vkey, text, sizeof text - 1);
@@ -250,33 +267,31 @@ static void test_no_pin(void)
     {
         char state[1200];
         path_in(state, sizeof state, "monitor2");
-        TU_CREDLOG(&r, "monitor", "--log", srv.url, "--state", state, "--once");
-        TU_EXPECT(&r, 0, "first check");
+        CREDLOG_RUN(&r, "monitor", "--log", srv.url, "--state", state,
+                    "--once");
+        CREDLOG_EXPECT(&r, 0, "first check");
         CHECK(strstr(r.err, "trust on first use") != NULL);
-        tu_run_free(&r);
+        credlog_run_free(&r);
     }
     text[strlen(text) - 1] = '\0';
     CHECK(pinned_to(srv.url, text));
 
-    tu_server_stop(&srv);
+    minilog_server_stop(&srv);
     minilog_free(&ml);
     minilog_free(&liar);
 }
 
 int main(void)
 {
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipping\n");
-        CHECK(1);
-        return check_finish();
-    }
-    tu_tmpdir(dir, sizeof dir, "pin");
-    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    logd_proc_require();
+    credlog_run_require();
+    files_tmpdir(dir, sizeof dir, "pin");
+    snprintf(credlog_run_home, sizeof credlog_run_home, "%s", dir);
     snprintf(pins, sizeof pins, "%s/config/credlog/known_logs", dir);
     test_pin();
     test_no_pin();
     if (check_failed == 0)
-        tu_rmtree(dir);
+        files_rmtree(dir);
     else
         fprintf(stderr, "kept %s\n", dir);
     return check_finish();

@@ -28,7 +28,23 @@
  * $CREDLOG_CRASH_SEED fixes the random choices (the kill moments still
  * depend on timing).
  */
-#include "test_logd_util.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "check.h"
+#include "client/http.h"
+#include "issuer.h"
+#include "logd_api.h"
+#include "logd_proc.h"
+#include "mirror.h"
+#include "naive.h"
+#include "proofs/codec.h"
+#include "proofs/entry.h"
+#include "proofs/merkle.h"
+#include "proofs/note.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -126,8 +142,8 @@ static void sign_into(uint8_t *buf, uint8_t *len, uint8_t type,
     struct entry e;
     size_t n;
 
-    make_entry(&e, type, cred, is, util_now_ms(), reason);
-    n = entry_bytes(&e, tmp);
+    issuer_entry(&e, type, cred, is, issuer_now_ms(), reason);
+    n = issuer_entry_bytes(&e, tmp);
     if (n > STORED_MAX)
         abort();
     memcpy(buf, tmp, n);
@@ -202,7 +218,7 @@ static bool one_request(struct worker *w, struct client_http *h)
         } else {
             uint8_t hash[32];
             struct cred *nc = cred_new(w);
-            random_cred(&w->rnd, hash);
+            check_rand_cred(&w->rnd, hash);
             sign_into(nc->issue, &nc->issue_len, ENTRY_ISSUE, hash, w->is, 0);
             nc->state = C_ISSUE_SENT;
             s[n].cred = (size_t)(nc - w->c);
@@ -216,11 +232,11 @@ static bool one_request(struct worker *w, struct client_http *h)
                              s[n].revoke ? c2->revoke_len : c2->issue_len,
                              &e) != 0)
                 abort();
-            json_array_append_new(arr, sub_json(&e));
+            json_array_append_new(arr, issuer_submission_json(&e));
         }
         n++;
     }
-    status = post_entries(h, arr, &ans);
+    status = logd_api_post_entries(h, arr, &ans);
     w->requests++;
     recs = json_object_get(ans, "receipts");
     if (status == 200 && json_array_size(recs) == n) {
@@ -230,8 +246,8 @@ static bool one_request(struct worker *w, struct client_http *h)
             size_t want_len = s[i].revoke ? c->revoke_len : c->issue_len;
             struct checkpoint cp;
             uint64_t idx;
-            if (!check_receipt(&P, json_array_get(recs, i), want, want_len,
-                               &idx, &cp)) {
+            if (!answer_receipt(&P, json_array_get(recs, i), want, want_len,
+                                &idx, &cp)) {
                 w->bad++;
                 continue;
             }
@@ -282,7 +298,7 @@ static void *worker_main(void *arg)
             break;
         if (i % 8 == 7) {
             struct checkpoint cp;
-            if (get_checkpoint(h, &P, &cp, NULL) >= 0)
+            if (logd_api_checkpoint(h, &P, &cp, NULL) >= 0)
                 saw_cp(&cp);
         }
     }
@@ -317,14 +333,14 @@ static void check_no_rollback(void)
     from = max_size;
     memcpy(from_root, max_root, 32);
     pthread_mutex_unlock(&cp_mu);
-    CHECK(get_checkpoint(h, &P, &cp, NULL) >= 0);
+    CHECK(logd_api_checkpoint(h, &P, &cp, NULL) >= 0);
     CHECK_MSG(cp.size >= from, "the log shrank from %llu to %llu after a crash",
               (unsigned long long)from, (unsigned long long)cp.size);
     if (from > 0 && cp.size >= from) {
         snprintf(path, sizeof path, "/v1/proof/consistency?from=%llu&to=%llu",
                  (unsigned long long)from, (unsigned long long)cp.size);
-        json_t *j = get_json(h, path, &status);
-        n = json_hash_list(json_object_get(j, "hashes"), proof, 64);
+        json_t *j = logd_api_get_json(h, path, &status);
+        n = answer_hashes(json_object_get(j, "hashes"), proof, 64);
         CHECK_MSG(status == 200 && n >= 0 &&
                       merkle_consistency_verify(
                           from, cp.size, from_root, cp.root,
@@ -398,112 +414,6 @@ static void load_round(uint64_t *rnd, unsigned max_ms)
 
 /* ---- the final check: the whole log through tiles ---- */
 
-struct log_copy {
-    uint64_t n;
-    uint8_t *bytes; /* entries back to back */
-    size_t *off;    /* entry i is bytes[off[i] .. off[i+1]) */
-    uint8_t (*leaf)[32];
-    size_t used, cap;
-};
-
-static void leaf_hash(const uint8_t *e, size_t len, uint8_t out[32])
-{
-    uint8_t buf[1 + 65536];
-
-    buf[0] = 0;
-    memcpy(buf + 1, e, len < 65536 ? len : 65536);
-    SHA256(buf, 1 + (len < 65536 ? len : 65536), out);
-}
-
-static void node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32])
-{
-    uint8_t buf[65];
-
-    buf[0] = 1;
-    memcpy(buf + 1, l, 32);
-    memcpy(buf + 33, r, 32);
-    SHA256(buf, 65, out);
-}
-
-/* Reads entries [0, size) through entry bundles and checks the level 0 and
- * level 1 hash tiles against hashes computed here. */
-static bool fetch_log(struct client_http *h, uint64_t size, struct log_copy *lc)
-{
-    struct client_http_response r;
-
-    memset(lc, 0, sizeof *lc);
-    lc->off = malloc(((size_t)size + 1) * sizeof *lc->off);
-    lc->leaf = malloc(((size_t)size + 1) * sizeof *lc->leaf);
-    lc->cap = (size_t)size * 128 + 1;
-    lc->bytes = malloc(lc->cap);
-    if (lc->off == NULL || lc->leaf == NULL || lc->bytes == NULL)
-        return false;
-    lc->off[0] = 0;
-    for (uint64_t first = 0; first < size; first += TILE_WIDTH) {
-        struct tile t = {
-            TILE_LEVEL_ENTRIES, first / TILE_WIDTH,
-            (unsigned)(size - first < TILE_WIDTH ? size - first : TILE_WIDTH)};
-        size_t pos = 0, len;
-        const uint8_t *e;
-        int rc;
-        if (!fetch_tile(h, &t, &r))
-            return false;
-        while ((rc = tile_bundle_next((uint8_t *)r.body, r.body_len, &pos, &e,
-                                      &len)) == 1) {
-            if (lc->n >= first + t.width)
-                break;
-            if (lc->used + len > lc->cap) {
-                lc->cap = 2 * lc->cap + len;
-                lc->bytes = realloc(lc->bytes, lc->cap);
-                if (lc->bytes == NULL)
-                    abort();
-            }
-            memcpy(lc->bytes + lc->used, e, len);
-            lc->used += len;
-            leaf_hash(e, len, lc->leaf[lc->n]);
-            lc->n++;
-            lc->off[lc->n] = lc->used;
-        }
-        client_http_response_free(&r);
-        if (rc != 0 || lc->n != first + t.width)
-            return false;
-    }
-    for (int level = 0; level < 2; level++) {
-        uint64_t items = size >> (8 * level);
-        for (uint64_t first = 0; first < items; first += TILE_WIDTH) {
-            struct tile t = {level, first / TILE_WIDTH,
-                             (unsigned)(items - first < TILE_WIDTH
-                                            ? items - first
-                                            : TILE_WIDTH)};
-            bool ok;
-            if (!fetch_tile(h, &t, &r))
-                return false;
-            ok = r.body_len == (size_t)t.width * 32;
-            for (unsigned j = 0; ok && j < t.width; j++) {
-                uint8_t want[32];
-                if (level == 0)
-                    memcpy(want, lc->leaf[first + j], 32);
-                else
-                    naive_mth((const uint8_t(*)[32])lc->leaf +
-                                  (first + j) * 256,
-                              256, want);
-                ok = memcmp(r.body + 32 * j, want, 32) == 0;
-            }
-            client_http_response_free(&r);
-            if (!ok)
-                return false;
-        }
-    }
-    return true;
-}
-
-static void log_copy_free(struct log_copy *lc)
-{
-    free(lc->bytes);
-    free(lc->off);
-    free(lc->leaf);
-}
-
 static int cmp_cp(const void *a, const void *b)
 {
     const struct seen_cp *x = a, *y = b;
@@ -513,7 +423,7 @@ static int cmp_cp(const void *a, const void *b)
 
 /* The root of every checkpoint size, from the leaves: a stack of perfect
  * subtrees folded from the right at each size. cps must be sorted. */
-static size_t check_roots(const struct log_copy *lc)
+static size_t check_roots(const struct mirror *lc)
 {
     uint8_t(*stack)[32] = malloc(65 * 32);
     uint64_t *height = malloc(65 * sizeof *height);
@@ -523,7 +433,7 @@ static size_t check_roots(const struct log_copy *lc)
         memcpy(stack[top], lc->leaf[i], 32);
         height[top++] = 0;
         while (top >= 2 && height[top - 1] == height[top - 2]) {
-            node_hash(stack[top - 2], stack[top - 1], stack[top - 2]);
+            naive_node_hash(stack[top - 2], stack[top - 1], stack[top - 2]);
             height[top - 2]++;
             top--;
         }
@@ -531,7 +441,7 @@ static size_t check_roots(const struct log_copy *lc)
             uint8_t root[32];
             memcpy(root, stack[top - 1], 32);
             for (size_t j = top - 1; j-- > 0;)
-                node_hash(stack[j], root, root);
+                naive_node_hash(stack[j], root, root);
             if (memcmp(root, cps[next].root, 32) != 0) {
                 fprintf(stderr,
                         "checkpoint %llu: root differs from the log's\n",
@@ -547,313 +457,21 @@ static size_t check_roots(const struct log_copy *lc)
     return bad;
 }
 
-/* ---- replay ---- */
-
-/* CTL-SMT-v1 nodes in memory, for proofs/smt. */
-struct mnode {
-    uint16_t depth;
-    uint8_t prefix[32];
-    bool used;
-    struct smt_node node;
-};
-
-struct mstore {
-    struct mnode *t;
-    size_t mask, n;
-};
-
-static uint64_t mkey(unsigned depth, const uint8_t prefix[32])
-{
-    uint64_t h = 1469598103934665603ULL ^ depth;
-
-    for (int i = 0; i < 32; i++)
-        h = (h ^ prefix[i]) * 1099511628211ULL;
-    return h;
-}
-
-static struct mnode *mfind(struct mstore *m, unsigned depth,
-                           const uint8_t prefix[32])
-{
-    for (size_t i = (size_t)mkey(depth, prefix) & m->mask;;
-         i = (i + 1) & m->mask)
-        if (!m->t[i].used ||
-            (m->t[i].depth == depth && memcmp(m->t[i].prefix, prefix, 32) == 0))
-            return &m->t[i];
-}
-
-static int mget(void *ctx, unsigned depth, const uint8_t prefix[32],
-                struct smt_node *out)
-{
-    struct mnode *n = mfind(ctx, depth, prefix);
-
-    if (!n->used) {
-        memset(out, 0, sizeof *out);
-        out->kind = SMT_NODE_EMPTY;
-    } else {
-        *out = n->node;
-    }
-    return 0;
-}
-
-static int mput(void *ctx, unsigned depth, const uint8_t prefix[32],
-                const struct smt_node *node)
-{
-    struct mstore *m = ctx;
-    struct mnode *n;
-
-    if (2 * (m->n + 1) > m->mask + 1) {
-        struct mnode *old = m->t;
-        size_t oldcap = m->mask + 1;
-        m->mask = 2 * oldcap - 1;
-        m->t = calloc(m->mask + 1, sizeof *m->t);
-        if (m->t == NULL)
-            abort();
-        for (size_t i = 0; i < oldcap; i++)
-            if (old[i].used)
-                *mfind(m, old[i].depth, old[i].prefix) = old[i];
-        free(old);
-    }
-    n = mfind(m, depth, prefix);
-    if (!n->used) {
-        n->used = true;
-        n->depth = (uint16_t)depth;
-        memcpy(n->prefix, prefix, 32);
-        m->n++;
-    }
-    n->node = *node;
-    return 0;
-}
-
-/* Credentials issued so far: open addressing by hash. */
-struct rc {
-    uint8_t key[32];
-    bool used;
-    uint64_t issue, revoke;
-    char issuer[NOTE_NAME_MAX + 1];
-};
-
-struct rtable {
-    struct rc *t;
-    size_t mask, n;
-};
-
-static struct rc *rfind(struct rtable *r, const uint8_t key[32])
-{
-    uint64_t h;
-
-    memcpy(&h, key, 8);
-    for (size_t i = (size_t)h & r->mask;; i = (i + 1) & r->mask)
-        if (!r->t[i].used || memcmp(r->t[i].key, key, 32) == 0)
-            return &r->t[i];
-}
-
-static struct rc *radd(struct rtable *r, const uint8_t key[32])
-{
-    if (2 * (r->n + 1) > r->mask + 1) {
-        struct rc *old = r->t;
-        size_t oldcap = r->mask + 1;
-        r->mask = 2 * oldcap - 1;
-        r->t = calloc(r->mask + 1, sizeof *r->t);
-        if (r->t == NULL)
-            abort();
-        for (size_t i = 0; i < oldcap; i++)
-            if (old[i].used)
-                *rfind(r, old[i].key) = old[i];
-        free(old);
-    }
-    struct rc *c = rfind(r, key);
-    c->used = true;
-    memcpy(c->key, key, 32);
-    r->n++;
-    return c;
-}
-
-static int cmp_update(const void *a, const void *b)
-{
-    return memcmp(((const struct smt_update *)a)->key,
-                  ((const struct smt_update *)b)->key, 32);
-}
-
-static int cmp_rcred(const void *a, const void *b)
-{
-    return memcmp(((const struct rcred *)a)->key,
-                  ((const struct rcred *)b)->key, 32);
-}
-
-/* Replays the log; returns the number of violations (printing each). */
-static size_t replay(const struct log_copy *lc, uint64_t *counts)
-{
-    struct mstore ms = {calloc(1024, sizeof(struct mnode)), 1023, 0};
-    struct smt_store st = {&ms, mget, mput};
-    struct rtable rt = {calloc(1024, sizeof(struct rc)), 1023, 0};
-    struct rkey keys[16];
-    size_t nkeys = 0, bad = 0, npend = 0, cappend = 1024;
-    struct smt_update *pend = malloc(cappend * sizeof *pend);
-    uint64_t last_map = UINT64_MAX;
-
-    for (uint64_t i = 0; i < lc->n; i++) {
-        const uint8_t *bytes = lc->bytes + lc->off[i];
-        size_t len = lc->off[i + 1] - lc->off[i];
-        struct entry e;
-        if (entry_decode(bytes, len, &e) != 0) {
-            fprintf(stderr, "replay: entry %llu does not decode\n",
-                    (unsigned long long)i);
-            bad++;
-            continue;
-        }
-        if (e.type < 5)
-            counts[e.type]++;
-        if (e.type == ENTRY_KEY) {
-            size_t j;
-            for (j = 0; j < nkeys; j++)
-                if (strcmp(keys[j].name, e.issuer) == 0 &&
-                    memcmp(keys[j].pub, e.public_key, 32) == 0)
-                    break;
-            if (e.key_op == ENTRY_KEY_ADD && j == nkeys && nkeys < 16) {
-                snprintf(keys[nkeys].name, sizeof keys[nkeys].name, "%s",
-                         e.issuer);
-                memcpy(keys[nkeys++].pub, e.public_key, 32);
-            } else if (e.key_op == ENTRY_KEY_REMOVE && j < nkeys) {
-                keys[j] = keys[--nkeys];
-            } else {
-                fprintf(stderr, "replay: KEY entry %llu changes nothing\n",
-                        (unsigned long long)i);
-                bad++;
-            }
-        } else if (e.type == ENTRY_ISSUE || e.type == ENTRY_REVOKE) {
-            size_t j;
-            struct rc *c;
-            for (j = 0; j < nkeys; j++)
-                if (strcmp(keys[j].name, e.issuer) == 0 &&
-                    note_key_id(e.issuer, NOTE_TYPE_ED25519, keys[j].pub) ==
-                        e.key_id)
-                    break;
-            if (j == nkeys || entry_verify(&e, NULL, keys[j].pub) != 0) {
-                fprintf(stderr,
-                        "replay: entry %llu not signed by an authorized key\n",
-                        (unsigned long long)i);
-                bad++;
-                continue;
-            }
-            c = rfind(&rt, e.credential);
-            if (e.type == ENTRY_ISSUE) {
-                if (c->used) {
-                    fprintf(stderr,
-                            "replay: credential issued twice (entries %llu, "
-                            "%llu)\n",
-                            (unsigned long long)c->issue,
-                            (unsigned long long)i);
-                    bad++;
-                    continue;
-                }
-                c = radd(&rt, e.credential);
-                c->issue = i;
-                c->revoke = SMT_NONE;
-                snprintf(c->issuer, sizeof c->issuer, "%s", e.issuer);
-            } else {
-                if (!c->used || c->revoke != SMT_NONE ||
-                    strcmp(c->issuer, e.issuer) != 0) {
-                    fprintf(stderr,
-                            "replay: REVOKE %llu of a credential not issued, "
-                            "already revoked or of another issuer\n",
-                            (unsigned long long)i);
-                    bad++;
-                    continue;
-                }
-                c->revoke = i;
-            }
-            if (npend == cappend) {
-                cappend *= 2;
-                pend = realloc(pend, cappend * sizeof *pend);
-                if (pend == NULL)
-                    abort();
-            }
-            memcpy(pend[npend].key, c->key, 32);
-            smt_value_encode(c->issue, c->revoke, pend[npend].value);
-            npend++;
-        } else if (e.type == ENTRY_MAP) {
-            uint8_t root[32];
-            size_t u = 0;
-            /* One update per key changed since the last MAP entry, with
-             * its value now (ISSUE and REVOKE may share an interval). */
-            qsort(pend, npend, sizeof *pend, cmp_update);
-            for (size_t k = 0; k < npend; k++) {
-                if (u > 0 && memcmp(pend[u - 1].key, pend[k].key, 32) == 0)
-                    continue;
-                struct rc *c = rfind(&rt, pend[k].key);
-                pend[u] = pend[k];
-                smt_value_encode(c->issue, c->revoke, pend[u].value);
-                u++;
-            }
-            if (smt_update(&st, pend, u, root) != 0)
-                abort();
-            npend = 0;
-            if (e.map_index != i || memcmp(root, e.map_root, 32) != 0) {
-                fprintf(stderr, "replay: MAP entry %llu is wrong\n",
-                        (unsigned long long)i);
-                bad++;
-            }
-            last_map = i;
-        } else {
-            bad++;
-        }
-    }
-    if (lc->n == 0 || last_map != lc->n - 1) {
-        fprintf(stderr, "replay: the log does not end with a MAP entry\n");
-        bad++;
-    }
-    /* The final map once more, by the naive recursive definition. */
-    {
-        struct rcred *all = malloc((rt.n + 1) * sizeof *all);
-        struct entry e;
-        size_t k = 0;
-        uint8_t root[32];
-        for (size_t i = 0; i <= rt.mask; i++)
-            if (rt.t[i].used) {
-                memcpy(all[k].key, rt.t[i].key, 32);
-                all[k].issue = rt.t[i].issue;
-                all[k].revoke = rt.t[i].revoke;
-                k++;
-            }
-        qsort(all, k, sizeof *all, cmp_rcred);
-        naive_smt(all, k, 0, root);
-        if (lc->n > 0 &&
-            (entry_decode(lc->bytes + lc->off[lc->n - 1],
-                          lc->off[lc->n] - lc->off[lc->n - 1], &e) != 0 ||
-             memcmp(root, e.map_root, 32) != 0)) {
-            fprintf(stderr,
-                    "replay: the last MAP root differs from the naive map\n");
-            bad++;
-        }
-        free(all);
-    }
-    free(pend);
-    free(ms.t);
-    free(rt.t);
-    return bad;
-}
-
-static bool entry_is(const struct log_copy *lc, uint64_t i, const uint8_t *b,
-                     size_t len)
-{
-    return i < lc->n && lc->off[i + 1] - lc->off[i] == len &&
-           memcmp(lc->bytes + lc->off[i], b, len) == 0;
-}
-
 static void final_check(void)
 {
     struct client_http *h;
     struct checkpoint cp;
-    struct log_copy lc;
+    struct mirror lc;
     uint64_t counts[5] = {0};
     size_t lost = 0, acked = 0, bad_cp = 0;
 
     REQUIRE(logd_proc_start(&P, logd_args) == 0);
     check_no_rollback();
     REQUIRE(client_http_open(P.url, NULL, &h) == 0);
-    REQUIRE(get_checkpoint(h, &P, &cp, NULL) > 0);
+    REQUIRE(logd_api_checkpoint(h, &P, &cp, NULL) > 0);
     saw_cp(&cp);
-    CHECK(fetch_log(h, cp.size, &lc));
+    memset(&lc, 0, sizeof lc);
+    CHECK(mirror_fetch(h, &lc, cp.size));
     REQUIRE(lc.n == cp.size);
 
     /* Every acknowledged entry, byte for byte at its index. */
@@ -862,12 +480,13 @@ static void final_check(void)
             const struct cred *c = &W[i].c[k];
             if (c->state >= C_ISSUED) {
                 acked++;
-                lost += !entry_is(&lc, c->issue_index, c->issue, c->issue_len);
+                lost += !mirror_entry_is(&lc, c->issue_index, c->issue,
+                                         c->issue_len);
             }
             if (c->state == C_REVOKED) {
                 acked++;
-                lost +=
-                    !entry_is(&lc, c->revoke_index, c->revoke, c->revoke_len);
+                lost += !mirror_entry_is(&lc, c->revoke_index, c->revoke,
+                                         c->revoke_len);
             }
         }
     CHECK_MSG(lost == 0, "%zu of %zu acknowledged entries lost or changed",
@@ -883,9 +502,10 @@ static void final_check(void)
         char path[128];
         struct entry e;
         int status, n;
-        if (s == 0 || s > lc.n ||
-            entry_decode(lc.bytes + lc.off[s - 1], lc.off[s] - lc.off[s - 1],
-                         &e) != 0 ||
+        size_t elen = 0;
+        const uint8_t *eb =
+            s == 0 || s > lc.n ? NULL : mirror_entry(&lc, s - 1, &elen);
+        if (eb == NULL || entry_decode(eb, elen, &e) != 0 ||
             e.type != ENTRY_MAP || e.map_index != s - 1) {
             fprintf(stderr, "checkpoint %llu does not end with its MAP entry\n",
                     (unsigned long long)s);
@@ -894,8 +514,8 @@ static void final_check(void)
         }
         snprintf(path, sizeof path, "/v1/proof/consistency?from=%llu&to=%llu",
                  (unsigned long long)s, (unsigned long long)cp.size);
-        json_t *j = get_json(h, path, &status);
-        n = json_hash_list(json_object_get(j, "hashes"), proof, 64);
+        json_t *j = logd_api_get_json(h, path, &status);
+        n = answer_hashes(json_object_get(j, "hashes"), proof, 64);
         if (status != 200 || n < 0 ||
             merkle_consistency_verify(s, cp.size, cps[i].root, cp.root,
                                       (const uint8_t(*)[32])proof,
@@ -911,7 +531,7 @@ static void final_check(void)
               forks);
 
     /* The log replays (no credential twice, every MAP root right). */
-    CHECK(replay(&lc, counts) == 0);
+    CHECK(mirror_violations(&lc, 0, counts) == 0);
     printf("final log: %llu entries (%llu ISSUE, %llu REVOKE, %llu MAP, %llu "
            "KEY), "
            "%zu acknowledged entries, %zu checkpoints\n",
@@ -931,13 +551,13 @@ static void final_check(void)
                 continue;
             codec_hex_encode(c->issue + 2, 32, hex);
             snprintf(path, sizeof path, "/v1/status/%s", hex);
-            json_t *st = get_json(h, path, &status);
+            json_t *st = logd_api_get_json(h, path, &status);
             CHECK(status == 200 &&
-                  check_status(&P, st, c->issue + 2,
-                               c->state == C_REVOKED ? "revoked" : "active"));
+                  answer_status(&P, st, c->issue + 2,
+                                c->state == C_REVOKED ? "revoked" : "active"));
             json_decref(st);
         }
-    log_copy_free(&lc);
+    mirror_free(&lc);
     client_http_close(h);
     CHECK(logd_proc_stop(&P) == 0);
 }
@@ -952,10 +572,7 @@ int main(void)
     unsigned long requests = 0, acked = 0, lost = 0, bad = 0;
 
     signal(SIGPIPE, SIG_IGN);
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipped\n");
-        return 77;
-    }
+    logd_proc_require();
     if (rnd == 0)
         rnd = 1;
     printf("crash test: %u rounds, seed %llu\n", rounds,

@@ -20,7 +20,22 @@
  * a directory, another log's key, another logd on it).
  */
 #define _GNU_SOURCE /* prlimit */
-#include "test_logd_util.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "check.h"
+#include "client/http.h"
+#include "issuer.h"
+#include "logd_api.h"
+#include "logd_proc.h"
+#include "mirror.h"
+#include "naive.h"
+#include "proofs/codec.h"
+#include "proofs/entry.h"
+#include "proofs/note.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -71,10 +86,10 @@ static void batch_make(struct batch *b, const struct issuer *is, size_t n)
     b->len = malloc(n * sizeof *b->len);
     for (size_t i = 0; i < n; i++) {
         struct entry e;
-        random_cred(&rnd, b->cred[i]);
-        make_entry(&e, ENTRY_ISSUE, b->cred[i], is, util_now_ms(), 0);
-        b->len[i] = entry_bytes(&e, b->bytes[i]);
-        json_array_append_new(arr, sub_json(&e));
+        check_rand_cred(&rnd, b->cred[i]);
+        issuer_entry(&e, ENTRY_ISSUE, b->cred[i], is, issuer_now_ms(), 0);
+        b->len[i] = issuer_entry_bytes(&e, b->bytes[i]);
+        json_array_append_new(arr, issuer_submission_json(&e));
     }
     json_object_set_new(o, "entries", arr);
     b->body = json_dumps(o, JSON_COMPACT);
@@ -96,7 +111,7 @@ static int batch_post(struct client_http *h, const struct logd_proc *p,
                       const struct batch *b, char *msg, size_t msgcap)
 {
     json_t *ans = NULL;
-    int status = post_raw(h, b->body, strlen(b->body), &ans);
+    int status = logd_api_post_raw(h, b->body, strlen(b->body), &ans);
 
     if (msg != NULL)
         snprintf(msg, msgcap, "%s",
@@ -108,8 +123,8 @@ static int batch_post(struct client_http *h, const struct logd_proc *p,
         int bad = 0;
         for (size_t i = 0; i < b->n; i++) {
             uint64_t idx;
-            if (check_receipt(p, json_array_get(recs, i), b->bytes[i],
-                              b->len[i], &idx, NULL))
+            if (answer_receipt(p, json_array_get(recs, i), b->bytes[i],
+                               b->len[i], &idx, NULL))
                 ack(idx, b->bytes[i], b->len[i]);
             else
                 bad++;
@@ -132,8 +147,8 @@ static void check_absent(struct client_http *h, const struct logd_proc *p,
         int status;
         codec_hex_encode(b->cred[i], 32, hex);
         snprintf(path, sizeof path, "/v1/status/%s", hex);
-        json_t *st = get_json(h, path, &status);
-        bad += status != 200 || !check_status(p, st, b->cred[i], "unknown");
+        json_t *st = logd_api_get_json(h, path, &status);
+        bad += status != 200 || !answer_status(p, st, b->cred[i], "unknown");
         json_decref(st);
     }
     CHECK_MSG(bad == 0, "%d credentials of a refused batch are in the log",
@@ -147,7 +162,7 @@ static void check_log(struct client_http *h, const struct logd_proc *p)
     struct checkpoint cp;
     struct mirror m;
     uint8_t root[32];
-    int64_t size = get_checkpoint(h, p, &cp, NULL);
+    int64_t size = logd_api_checkpoint(h, p, &cp, NULL);
     size_t lost = 0;
 
     REQUIRE(size > 0);
@@ -159,8 +174,7 @@ static void check_log(struct client_http *h, const struct logd_proc *p)
     CHECK(mirror_replay(&m, NULL));
     for (size_t i = 0; i < nacked; i++)
         lost +=
-            acked[i].index >= m.n || m.len[acked[i].index] != acked[i].len ||
-            memcmp(m.entry[acked[i].index], acked[i].bytes, acked[i].len) != 0;
+            !mirror_entry_is(&m, acked[i].index, acked[i].bytes, acked[i].len);
     CHECK_MSG(lost == 0, "%zu acknowledged entries missing or changed", lost);
     mirror_free(&m);
 }
@@ -204,7 +218,7 @@ static off_t file_size(const char *path)
 static int64_t issuers_count(struct client_http *h)
 {
     int status;
-    json_t *j = get_json(h, "/v1/issuers", &status);
+    json_t *j = logd_api_get_json(h, "/v1/issuers", &status);
     int64_t n = status == 200
                     ? (int64_t)json_array_size(json_object_get(j, "issuers"))
                     : -1;
@@ -263,7 +277,7 @@ static void test_disk_full(void)
     memset(&refused, 0, sizeof refused);
     for (tries = 0; tries < 100; tries++) {
         batch_make(&b, &a1, 200);
-        before = get_checkpoint(h, &p, NULL, NULL);
+        before = logd_api_checkpoint(h, &p, NULL, NULL);
         status = batch_post(h, &p, &b, msg, sizeof msg);
         if (status != 200) {
             refused = b;
@@ -278,11 +292,11 @@ static void test_disk_full(void)
     CHECK(tries > 0); /* some batches fitted first */
     CHECK(wait_log(&p, "batch not committed: disk is full"));
     /* Nothing of it was appended; reads work; it fails again while full. */
-    CHECK(get_checkpoint(h, &p, NULL, NULL) == before);
+    CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
     check_absent(h, &p, &refused);
     check_log(h, &p);
     CHECK(batch_post(h, &p, &refused, NULL, 0) == 503);
-    CHECK(get_checkpoint(h, &p, NULL, NULL) == before);
+    CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
 
     /* A key removal while full is retried with the next batch. A small
      * commit may still fit in the file's free pages: make room for the
@@ -293,13 +307,13 @@ static void test_disk_full(void)
     CHECK(logd_proc_signal(&p, SIGHUP) == 0);
     CHECK(wait_log(&p, "issuer keys not updated yet (storage full)"));
     CHECK(issuers_count(h) == 3);
-    CHECK(get_checkpoint(h, &p, NULL, NULL) == before);
+    CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
 
     /* Room again: the same submissions go through; so does the removal. */
     CHECK(set_limit(p.pid, RLIMIT_FSIZE, RLIM_INFINITY) == 0);
     status = batch_post(h, &p, &refused, msg, sizeof msg);
     CHECK_MSG(status == 200, "after room: %d %s", status, msg);
-    CHECK(get_checkpoint(h, &p, NULL, NULL) > before);
+    CHECK(logd_api_checkpoint(h, &p, NULL, NULL) > before);
     CHECK(issuers_count(h) == 2);
     CHECK(logd_proc_log_contains(&p, "issuer key removed: tue.nl+"));
     {
@@ -340,7 +354,7 @@ static int fill_until_refused(struct client_http *h, const struct logd_proc *p,
     for (int tries = 0; tries < 400; tries++) {
         struct batch b;
         batch_make(&b, is, 200);
-        *before = get_checkpoint(h, p, NULL, NULL);
+        *before = logd_api_checkpoint(h, p, NULL, NULL);
         status = batch_post(h, p, &b, msg, msgcap);
         if (status != 200) {
             *refused = b;
@@ -374,7 +388,7 @@ static void test_map_limit(void)
               "message: %s", msg);
     REQUIRE(refused.n > 0);
     CHECK(wait_log(&p, "storage map cannot grow beyond 2097152 bytes"));
-    CHECK(get_checkpoint(h, &p, NULL, NULL) == before);
+    CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
     check_absent(h, &p, &refused);
     check_log(h, &p);
     client_http_close(h);
@@ -386,7 +400,7 @@ static void test_map_limit(void)
                                     "--map-max", "8388608", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     CHECK(batch_post(h, &p, &refused, NULL, 0) == 200);
-    CHECK(get_checkpoint(h, &p, NULL, NULL) > before);
+    CHECK(logd_api_checkpoint(h, &p, NULL, NULL) > before);
     check_log(h, &p);
     batch_free(&refused);
     client_http_close(h);
@@ -460,7 +474,7 @@ static void test_address_space(void)
               "message: %s", msg);
     REQUIRE(refused.n > 0);
     CHECK(wait_log(&p, "storage map cannot grow beyond 4194304 bytes"));
-    CHECK(get_checkpoint(h, &p, NULL, NULL) == before);
+    CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
     check_absent(h, &p, &refused);
 
     CHECK(set_limit(p.pid, RLIMIT_AS, RLIM_INFINITY) == 0);
@@ -525,10 +539,7 @@ static void test_start_refusals(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipped\n");
-        return 77;
-    }
+    logd_proc_require();
     test_disk_full();
     test_map_limit();
     test_address_space();

@@ -17,7 +17,21 @@
  *    ones itself (408 after --request-timeout, or the write timeout) and
  *    its connection count comes back down.
  */
-#include "test_logd_util.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "check.h"
+#include "client/http.h"
+#include "issuer.h"
+#include "logd_api.h"
+#include "logd_proc.h"
+#include "logd_raw.h"
+#include "proofs/codec.h"
+#include "proofs/entry.h"
+#include "proofs/note.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -36,7 +50,7 @@ static char *checkpoint_text(void)
 {
     char *note = NULL;
 
-    if (get_checkpoint(H, &P, NULL, &note) < 0)
+    if (logd_api_checkpoint(H, &P, NULL, &note) < 0)
         return NULL;
     return note;
 }
@@ -123,11 +137,11 @@ static char *submission_open(uint8_t type, const uint8_t *cred,
     size_t n;
 
     if (cred == NULL) {
-        random_cred(&rnd, c);
+        check_rand_cred(&rnd, c);
         cred = c;
     }
-    make_entry(&e, type, cred, &A1, util_now_ms(), 1);
-    o = sub_json(&e);
+    issuer_entry(&e, type, cred, &A1, issuer_now_ms(), 1);
+    o = issuer_submission_json(&e);
     if (drop != NULL)
         json_object_del(o, drop);
     text = json_dumps(o, JSON_COMPACT);
@@ -660,18 +674,18 @@ static void test_default_limits(void)
     /* 1001 submissions are refused whole, 1000 accepted. */
     arr = json_array();
     for (int i = 0; i < 1001; i++) {
-        random_cred(&rnd, c);
-        make_entry(&e, ENTRY_ISSUE, c, &A1, util_now_ms(), 0);
-        json_array_append_new(arr, sub_json(&e));
+        check_rand_cred(&rnd, c);
+        issuer_entry(&e, ENTRY_ISSUE, c, &A1, issuer_now_ms(), 0);
+        json_array_append_new(arr, issuer_submission_json(&e));
     }
-    status = post_entries(H, json_deep_copy(arr), &ans);
+    status = logd_api_post_entries(H, json_deep_copy(arr), &ans);
     CHECK_MSG(status == 400 && json_is_string(json_object_get(ans, "error")),
               "1001 submissions: %d", status);
     json_decref(ans);
     after = checkpoint_text();
     CHECK(before != NULL && after != NULL && strcmp(before, after) == 0);
     json_array_remove(arr, 1000);
-    status = post_entries(H, arr, &ans);
+    status = logd_api_post_entries(H, arr, &ans);
     CHECK_MSG(status == 200 &&
                   json_array_size(json_object_get(ans, "receipts")) == 1000,
               "1000 submissions: %d", status);
@@ -798,23 +812,23 @@ static void test_slow_clients(void)
         size_t len;
         char path[100], hex[65];
         int status;
-        random_cred(&rnd, c);
-        make_entry(&e, ENTRY_ISSUE, c, &A1, util_now_ms(), 0);
-        len = entry_bytes(&e, b);
-        json_array_append_new(arr, sub_json(&e));
-        status = post_entries(H, arr, &ans);
+        check_rand_cred(&rnd, c);
+        issuer_entry(&e, ENTRY_ISSUE, c, &A1, issuer_now_ms(), 0);
+        len = issuer_entry_bytes(&e, b);
+        json_array_append_new(arr, issuer_submission_json(&e));
+        status = logd_api_post_entries(H, arr, &ans);
         if (status == 200 &&
-            check_receipt(&P,
-                          json_array_get(json_object_get(ans, "receipts"), 0),
-                          b, len, NULL, NULL))
+            answer_receipt(&P,
+                           json_array_get(json_object_get(ans, "receipts"), 0),
+                           b, len, NULL, NULL))
             ok++;
         else
             bad++;
         json_decref(ans);
         codec_hex_encode(c, 32, hex);
         snprintf(path, sizeof path, "/v1/status/%s", hex);
-        ans = get_json(H, path, &status);
-        if (status == 200 && check_status(&P, ans, c, "active"))
+        ans = logd_api_get_json(H, path, &status);
+        if (status == 200 && answer_status(&P, ans, c, "active"))
             ok++;
         else
             bad++;
@@ -889,15 +903,15 @@ static void test_flags(void)
     for (int i = 0; i < 4; i++) {
         struct entry e;
         uint8_t c[32];
-        random_cred(&rnd, c);
-        make_entry(&e, ENTRY_ISSUE, c, &A1, util_now_ms(), 0);
-        json_array_append_new(arr, sub_json(&e));
+        check_rand_cred(&rnd, c);
+        issuer_entry(&e, ENTRY_ISSUE, c, &A1, issuer_now_ms(), 0);
+        json_array_append_new(arr, issuer_submission_json(&e));
     }
-    status = post_entries(q, json_deep_copy(arr), &ans);
+    status = logd_api_post_entries(q, json_deep_copy(arr), &ans);
     CHECK_MSG(status == 400, "4 submissions with --max-entries 3: %d", status);
     json_decref(ans);
     json_array_remove(arr, 3);
-    status = post_entries(q, arr, &ans);
+    status = logd_api_post_entries(q, arr, &ans);
     CHECK_MSG(status == 200, "3 submissions with --max-entries 3: %d", status);
     json_decref(ans);
 
@@ -939,7 +953,7 @@ static void test_flags(void)
 
     /* --max-connections 8: q's connection and 7 idle ones fill it; a ninth
      * gets 503 at once (or is closed), while q is still served. */
-    CHECK(get_checkpoint(q, &Q, NULL, NULL) > 0);
+    CHECK(logd_api_checkpoint(q, &Q, NULL, NULL) > 0);
     for (n = 0; n < 7; n++)
         held[n] = logd_raw_connect(Q.port, 0);
     usleep(100000);
@@ -950,7 +964,7 @@ static void test_flags(void)
                   "beyond --max-connections: rc %d status %d", rc, a.status);
         logd_raw_answer_free(&a);
     }
-    CHECK(get_checkpoint(q, &Q, NULL, NULL) > 0);
+    CHECK(logd_api_checkpoint(q, &Q, NULL, NULL) > 0);
     for (int i = 0; i < n; i++)
         close(held[i]);
     /* Room again: a new connection is served (the count drops as logd sees
@@ -987,10 +1001,7 @@ int main(void)
     int status;
 
     signal(SIGPIPE, SIG_IGN);
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipped\n");
-        return 77;
-    }
+    logd_proc_require();
     issuer_make(&A1, "avans.nl");
     keys[0] = A1.v;
     if (logd_proc_init(&P, "test.example/hostile", keys, 1) != 0 ||
@@ -1003,12 +1014,12 @@ int main(void)
         return check_finish();
     }
     /* Something in the log to point at. */
-    random_cred(&rnd, issued);
-    make_entry(&e, ENTRY_ISSUE, issued, &A1, util_now_ms(), 0);
+    check_rand_cred(&rnd, issued);
+    issuer_entry(&e, ENTRY_ISSUE, issued, &A1, issuer_now_ms(), 0);
     {
         json_t *arr = json_array();
-        json_array_append_new(arr, sub_json(&e));
-        status = post_entries(H, arr, &ans);
+        json_array_append_new(arr, issuer_submission_json(&e));
+        status = logd_api_post_entries(H, arr, &ans);
         CHECK(status == 200);
         json_decref(ans);
     }

@@ -16,7 +16,19 @@
  *    second logd with the same log key but other entries (a fork) checked
  *    while holding the first log's checkpoint.
  */
-#include "test_logd_util.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "check.h"
+#include "client/http.h"
+#include "issuer.h"
+#include "logd_api.h"
+#include "logd_proc.h"
+#include "proofs/entry.h"
+#include "proofs/note.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -218,16 +230,16 @@ static void submit(struct client_http *h, const struct logd_proc *p,
     for (size_t i = 0; i < n; i++) {
         struct entry e;
         if (type == ENTRY_ISSUE)
-            random_cred(&rnd, creds[i]);
-        make_entry(&e, type, creds[i], is, util_now_ms(), (uint8_t)(i % 4));
-        json_array_append_new(arr, sub_json(&e));
+            check_rand_cred(&rnd, creds[i]);
+        issuer_entry(&e, type, creds[i], is, issuer_now_ms(), (uint8_t)(i % 4));
+        json_array_append_new(arr, issuer_submission_json(&e));
     }
-    status = post_entries(h, arr, &ans);
+    status = logd_api_post_entries(h, arr, &ans);
     CHECK_MSG(status == 200, "submission of %zu: status %d", n, status);
     recs = json_object_get(ans, "receipts");
     REQUIRE(json_array_size(recs) == n && n > 0);
-    CHECK(check_receipt(p, json_array_get(recs, 0), NULL, 0, NULL, NULL));
-    CHECK(check_receipt(p, json_array_get(recs, n - 1), NULL, 0, NULL, NULL));
+    CHECK(answer_receipt(p, json_array_get(recs, 0), NULL, 0, NULL, NULL));
+    CHECK(answer_receipt(p, json_array_get(recs, n - 1), NULL, 0, NULL, NULL));
     note = json_object_get(json_array_get(recs, n - 1), "checkpoint");
     if (ncps < MAX_CPS && json_is_string(note)) {
         snprintf(cps[ncps], sizeof cps[ncps], "%s/cp-%02zu", p->dir, ncps);
@@ -243,7 +255,8 @@ static bool save_checkpoint(struct client_http *h, const struct logd_proc *p,
 {
     struct checkpoint cp;
     char *note = NULL;
-    bool ok = get_checkpoint(h, p, &cp, &note) > 0 && write_file(path, note);
+    bool ok =
+        logd_api_checkpoint(h, p, &cp, &note) > 0 && write_file(path, note);
 
     *size = cp.size;
     free(note);
@@ -276,10 +289,7 @@ int main(void)
 
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipped\n");
-        return 77;
-    }
+    logd_proc_require();
     if (!find_go()) {
         CHECK_MSG(0, "`go` is not on PATH: this test needs Go's reference "
                      "sumdb/note and sumdb/tlog packages; " GO_HINT);
@@ -356,7 +366,7 @@ int main(void)
     {
         char *text = NULL;
         struct checkpoint cp;
-        get_checkpoint(h1, &P1, &cp, &text);
+        logd_api_checkpoint(h1, &P1, &cp, &text);
         CHECK(text != NULL);
         if (text == NULL)
             goto done1;

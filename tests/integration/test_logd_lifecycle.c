@@ -12,7 +12,22 @@
  *  - --heartbeat appends MAP entries when idle;
  *  - a tiny --map-size grows on demand, and nothing is lost.
  */
-#include "test_logd_util.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "check.h"
+#include "client/http.h"
+#include "issuer.h"
+#include "logd_api.h"
+#include "logd_proc.h"
+#include "mirror.h"
+#include "naive.h"
+#include "proofs/codec.h"
+#include "proofs/entry.h"
+#include "proofs/note.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -169,14 +184,14 @@ static void test_dev(void)
         note_signer_verifier(&demo, &is.v);
         memset(&view, 0, sizeof view);
         CHECK(note_verifier_parse(vkey, strlen(vkey), &view.log_verifier) == 0);
-        random_cred(&rnd, c);
-        make_entry(&e, ENTRY_ISSUE, c, &is, util_now_ms(), 0);
-        size_t len = entry_bytes(&e, bytes);
-        json_array_append_new(arr, sub_json(&e));
-        CHECK(post_entries(h, arr, &ans) == 200);
-        CHECK(check_receipt(&view,
-                            json_array_get(json_object_get(ans, "receipts"), 0),
-                            bytes, len, NULL, NULL));
+        check_rand_cred(&rnd, c);
+        issuer_entry(&e, ENTRY_ISSUE, c, &is, issuer_now_ms(), 0);
+        size_t len = issuer_entry_bytes(&e, bytes);
+        json_array_append_new(arr, issuer_submission_json(&e));
+        CHECK(logd_api_post_entries(h, arr, &ans) == 200);
+        CHECK(answer_receipt(
+            &view, json_array_get(json_object_get(ans, "receipts"), 0), bytes,
+            len, NULL, NULL));
         json_decref(ans);
         client_http_close(h);
         note_signer_wipe(&is.s);
@@ -196,7 +211,7 @@ static void test_dev(void)
         struct logd_proc view;
         memset(&view, 0, sizeof view);
         note_verifier_parse(vkey, strlen(vkey), &view.log_verifier);
-        CHECK(get_checkpoint(h, &view, NULL, NULL) ==
+        CHECK(logd_api_checkpoint(h, &view, NULL, NULL) ==
               4); /* KEY MAP ISSUE MAP */
         client_http_close(h);
     }
@@ -294,13 +309,13 @@ static void *post_one(void *arg)
 
     if (client_http_open(f->p->url, NULL, &h) != 0)
         return NULL;
-    make_entry(&e, ENTRY_ISSUE, f->cred, f->is, util_now_ms(), 0);
-    size_t len = entry_bytes(&e, bytes);
-    json_array_append_new(arr, sub_json(&e));
-    f->status = post_entries(h, arr, &ans);
-    f->receipt_ok =
-        check_receipt(f->p, json_array_get(json_object_get(ans, "receipts"), 0),
-                      bytes, len, NULL, NULL);
+    issuer_entry(&e, ENTRY_ISSUE, f->cred, f->is, issuer_now_ms(), 0);
+    size_t len = issuer_entry_bytes(&e, bytes);
+    json_array_append_new(arr, issuer_submission_json(&e));
+    f->status = logd_api_post_entries(h, arr, &ans);
+    f->receipt_ok = answer_receipt(
+        f->p, json_array_get(json_object_get(ans, "receipts"), 0), bytes, len,
+        NULL, NULL);
     json_decref(ans);
     client_http_close(h);
     return NULL;
@@ -324,7 +339,7 @@ static void test_sigterm_inflight(void)
     memset(&f, 0, sizeof f);
     f.p = &p;
     f.is = &a;
-    random_cred(&rnd, f.cred);
+    check_rand_cred(&rnd, f.cred);
     pthread_create(&t, NULL, post_one, &f);
     usleep(300000); /* the request now waits in a 3 s batch window */
     CHECK(logd_proc_stop(&p) == 0);
@@ -336,8 +351,8 @@ static void test_sigterm_inflight(void)
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     codec_hex_encode(f.cred, 32, hex);
     snprintf(path, sizeof path, "/v1/status/%s", hex);
-    json_t *st = get_json(h, path, &status);
-    CHECK(status == 200 && check_status(&p, st, f.cred, "active"));
+    json_t *st = logd_api_get_json(h, path, &status);
+    CHECK(status == 200 && answer_status(&p, st, f.cred, "active"));
     json_decref(st);
     client_http_close(h);
     CHECK(logd_proc_stop(&p) == 0);
@@ -358,9 +373,9 @@ static void test_heartbeat(void)
     REQUIRE(logd_proc_start(
                 &p, (const char *const[]){"--heartbeat", "1", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
-    s0 = get_checkpoint(h, &p, NULL, NULL);
+    s0 = logd_api_checkpoint(h, &p, NULL, NULL);
     usleep(2300000);
-    s1 = get_checkpoint(h, &p, NULL, NULL);
+    s1 = logd_api_checkpoint(h, &p, NULL, NULL);
     CHECK_MSG(s1 >= s0 + 1 && s1 <= s0 + 3, "heartbeat: %lld -> %lld",
               (long long)s0, (long long)s1);
     memset(&m, 0, sizeof m);
@@ -395,21 +410,21 @@ static void test_map_growth(void)
         for (int i = 0; i < 1000; i++) {
             struct entry e;
             uint8_t c[32];
-            random_cred(&rnd, c);
-            make_entry(&e, ENTRY_ISSUE, c, &a, util_now_ms(), 0);
-            json_array_append_new(arr, sub_json(&e));
+            check_rand_cred(&rnd, c);
+            issuer_entry(&e, ENTRY_ISSUE, c, &a, issuer_now_ms(), 0);
+            json_array_append_new(arr, issuer_submission_json(&e));
         }
-        if (post_entries(h, arr, &ans) != 200)
+        if (logd_api_post_entries(h, arr, &ans) != 200)
             bad++;
         json_t *recs = json_object_get(ans, "receipts");
         for (size_t i = 0; i < json_array_size(recs); i += 97)
-            bad += !check_receipt(&p, json_array_get(recs, i), NULL, 0, NULL,
-                                  NULL);
+            bad += !answer_receipt(&p, json_array_get(recs, i), NULL, 0, NULL,
+                                   NULL);
         json_decref(ans);
     }
     CHECK(bad == 0);
     CHECK(logd_proc_log_contains(&p, "storage map grown"));
-    CHECK(get_checkpoint(h, &p, &cp, NULL) == 4000 + 2 + 4);
+    CHECK(logd_api_checkpoint(h, &p, &cp, NULL) == 4000 + 2 + 4);
     memset(&m, 0, sizeof m);
     CHECK(mirror_fetch(h, &m, cp.size) && mirror_replay(&m, NULL));
     naive_mth((const uint8_t(*)[32])m.leaf, m.n, root);
@@ -424,10 +439,7 @@ static void test_map_growth(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipped\n");
-        return 77;
-    }
+    logd_proc_require();
     test_dev();
     test_start_refusals();
     test_sigterm_inflight();

@@ -14,7 +14,25 @@
  *    look-alike cannot hide.
  * Runs the real $CREDLOG_BIN and $LOGD_BIN with HOME in a temp directory.
  */
-#include "test_client_util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "client/doc.h"
+#include "credlog_run.h"
+#include "files.h"
+#include "issuer.h"
+#include "minilog.h"
+#include "minilog_server.h"
+#include "proofs/codec.h"
 
 /* Paths here are short temp paths in fixed buffers; gcc cannot see that. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -37,29 +55,29 @@ static void path_in(char *buf, size_t cap, const char *name)
 
 static void test_keygen(void)
 {
-    struct tu_run r;
+    struct credlog_run r;
     char prefix[1024], key[1100];
 
     path_in(prefix, sizeof prefix, "lookalike");
-    TU_CREDLOG(&r, "keygen", "--name", "avans.nl" ZWSP, "--out", prefix);
-    TU_EXPECT(&r, 2, "U+200B");
+    CREDLOG_RUN(&r, "keygen", "--name", "avans.nl" ZWSP, "--out", prefix);
+    CREDLOG_EXPECT(&r, 2, "U+200B");
     CHECK_MSG(strstr(r.err, "invisible or direction-changing") != NULL &&
                   strstr(r.err, "avans.nl\\u{200B}") != NULL &&
                   strstr(r.err, ZWSP) == NULL,
               "stderr: %s", r.err);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     snprintf(key, sizeof key, "%s.key", prefix);
-    CHECK(!tu_exists(key));
-    TU_CREDLOG(&r, "keygen", "--name", RLO "ln.snava", "--out", prefix);
-    TU_EXPECT(&r, 2, "U+202E");
-    tu_run_free(&r);
-    CHECK(!tu_exists(key));
+    CHECK(!files_exists(key));
+    CREDLOG_RUN(&r, "keygen", "--name", RLO "ln.snava", "--out", prefix);
+    CREDLOG_EXPECT(&r, 2, "U+202E");
+    credlog_run_free(&r);
+    CHECK(!files_exists(key));
     /* A name that is merely not ASCII is fine. */
     path_in(prefix, sizeof prefix, "utf8");
-    TU_CREDLOG(&r, "keygen", "--name", "universit\xc3\xa9.example", "--out",
-               prefix);
-    TU_EXPECT(&r, 0, NULL);
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "keygen", "--name", "universit\xc3\xa9.example", "--out",
+                prefix);
+    CREDLOG_EXPECT(&r, 0, NULL);
+    credlog_run_free(&r);
 }
 
 /* Writes a signer key file for name (a key made without credlog keygen). */
@@ -77,7 +95,7 @@ static void write_signer(const char *path, const char *name,
     if (n < 0)
         abort();
     text[n++] = '\n';
-    tu_write(path, text, (size_t)n);
+    files_write(path, text, (size_t)n);
     chmod(path, 0600);
 }
 
@@ -90,7 +108,7 @@ static void test_logd(void)
     struct client_refusal ref;
     struct client_receipt receipt;
     struct entry e;
-    struct tu_run r;
+    struct credlog_run r;
     char good_key[1024], bad_key[1024], cred[1024], why[CLIENT_REASON_MAX];
     uint8_t h[32];
     int rc;
@@ -109,7 +127,7 @@ static void test_logd(void)
         logd_proc_stop(&p);
     }
     {
-        char *log = tu_read(p.log_path, NULL);
+        char *log = files_read(p.log_path, NULL);
         CHECK_MSG(log != NULL && strstr(log, ", line ") != NULL &&
                       strstr(log, "invisible or direction-changing") != NULL,
                   "logd said: %s", log != NULL ? log : "(nothing)");
@@ -123,19 +141,11 @@ static void test_logd(void)
     /* SIGHUP with the look-alike added: logd keeps the keys it has. */
     REQUIRE(logd_proc_write_issuers(&p, keys, 2) == 0);
     REQUIRE(logd_proc_signal(&p, SIGHUP) == 0);
-    {
-        struct timespec step = {0, 20 * 1000 * 1000};
-        int waited = 0;
-        while (!logd_proc_log_contains(&p, "keeping the current issuer keys") &&
-               waited++ < 500)
-            nanosleep(&step, NULL);
-        CHECK_MSG(logd_proc_log_contains(&p, "keeping the current issuer "
-                                             "keys"),
-                  "see %s", p.log_path);
-    }
+    CHECK_MSG(logd_proc_wait_log(&p, "keeping the current issuer keys", 10000),
+              "see %s", p.log_path);
     REQUIRE(client_api_open(p.url, NULL, &api, why) == 0);
     memset(h, 0x42, sizeof h);
-    minilog_signed_entry(&e, ENTRY_ISSUE, h, &bad, client_clock_now_ms(), 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, h, &bad, client_clock_now_ms(), 0);
     memset(&ref, 0, sizeof ref);
     rc = client_api_submit(api, &e, 1, &receipt, &ref, why);
     CHECK_MSG(rc == CLIENT_ERR_REFUSED && ref.http_status == 400 &&
@@ -148,18 +158,18 @@ static void test_logd(void)
 
     /* credlog issue refuses the look-alike key file before sending. */
     path_in(cred, sizeof cred, "c.json");
-    tu_write(cred, "{\"id\":\"c-1\"}\n", 13);
-    TU_CREDLOG(&r, "issue", "--log", p.url, "--log-key", p.log_vkey, "--key",
-               bad_key, cred);
+    files_write(cred, "{\"id\":\"c-1\"}\n", 13);
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--log-key", p.log_vkey, "--key",
+                bad_key, cred);
     CHECK_MSG(r.status != 0 && strstr(r.err, "U+200B") != NULL &&
                   strstr(r.err, "invisible") != NULL,
               "exit %d\n%s%s", r.status, r.out, r.err);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     /* The real key still issues. */
-    TU_CREDLOG(&r, "issue", "--log", p.url, "--log-key", p.log_vkey, "--key",
-               good_key, cred);
-    TU_EXPECT(&r, 0, "issued");
-    tu_run_free(&r);
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--log-key", p.log_vkey, "--key",
+                good_key, cred);
+    CREDLOG_EXPECT(&r, 0, "issued");
+    credlog_run_free(&r);
     logd_proc_cleanup(&p);
     note_signer_wipe(&good);
     note_signer_wipe(&bad);
@@ -173,7 +183,7 @@ static void test_old_entry_verdict(void)
     struct note_signer old;
     struct client_receipt rc;
     struct entry e;
-    struct tu_run r;
+    struct credlog_run r;
     char vkey[NOTE_KEY_TEXT_MAX + 1], file[1024], rpath[1100], *text;
     const char *doc = "{\"id\":\"old-1\"}\n";
     uint8_t h[32], seed[32];
@@ -186,51 +196,48 @@ static void test_old_entry_verdict(void)
     REQUIRE(note_signer_from_seed("avans.nl" ZWSP, seed, &old) == 0);
     minilog_append_key(&ml, ENTRY_KEY_ADD, &old, now - 3600000);
     path_in(file, sizeof file, "old.json");
-    tu_write(file, doc, strlen(doc));
+    files_write(file, doc, strlen(doc));
     SHA256((const uint8_t *)doc, strlen(doc), h);
-    minilog_signed_entry(&e, ENTRY_ISSUE, h, &old, now - 3000000, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, h, &old, now - 3000000, 0);
     i = minilog_append(&ml, &e);
     minilog_receipt(&ml, i, ml.n, &rc);
     j = client_receipt_to_json(&rc);
     text = json_dumps(j, JSON_INDENT(2));
     snprintf(rpath, sizeof rpath, "%s.receipt.json", file);
-    tu_write(rpath, text, strlen(text));
+    files_write(rpath, text, strlen(text));
     free(text);
     json_decref(j);
     client_receipt_free(&rc);
 
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, file);
-    TU_EXPECT(&r, 0, "VALID: issued by avans.nl\\u{200B} on ");
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, file);
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl\\u{200B} on ");
     CHECK_MSG(strstr(r.out, ZWSP) == NULL &&
                   strstr(r.out, "warning: the issuer's name holds an "
                                 "invisible or direction-changing") != NULL,
               "stdout: %s", r.out);
-    tu_run_free(&r);
-    TU_CREDLOG(&r, "verify", "--log-key", vkey, file, "--json");
-    TU_EXPECT(&r, 0, "\"issuer_escaped\": \"avans.nl\\\\u{200B}\"");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", vkey, file, "--json");
+    CREDLOG_EXPECT(&r, 0, "\"issuer_escaped\": \"avans.nl\\\\u{200B}\"");
     CHECK_MSG(strstr(r.out, "\"issuer_warning\": ") != NULL &&
                   strstr(r.out, "\"issuer\": \"avans.nl" ZWSP "\"") != NULL,
               "stdout: %s", r.out);
-    tu_run_free(&r);
+    credlog_run_free(&r);
     minilog_free(&ml);
     note_signer_wipe(&old);
 }
 
 int main(void)
 {
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipping\n");
-        CHECK(1);
-        return check_finish();
-    }
+    logd_proc_require();
+    credlog_run_require();
     signal(SIGPIPE, SIG_IGN);
-    tu_tmpdir(dir, sizeof dir, "names");
-    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    files_tmpdir(dir, sizeof dir, "names");
+    snprintf(credlog_run_home, sizeof credlog_run_home, "%s", dir);
     test_keygen();
     test_logd();
     test_old_entry_verdict();
     if (check_failed == 0)
-        tu_rmtree(dir);
+        files_rmtree(dir);
     else
         fprintf(stderr, "kept %s\n", dir);
     return check_finish();

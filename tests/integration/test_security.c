@@ -17,7 +17,21 @@
  * issuer, a wrong key id, revocation by another issuer and an ISSUE by a key
  * removed with SIGHUP; test_logd_lifecycle.c a key file readable by group.
  */
-#include "test_logd_util.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "check.h"
+#include "client/http.h"
+#include "issuer.h"
+#include "logd_api.h"
+#include "logd_proc.h"
+#include "mirror.h"
+#include "proofs/codec.h"
+#include "proofs/entry.h"
+#include "proofs/note.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -34,14 +48,14 @@ static int post_one(struct client_http *h, const struct entry *e,
 {
     json_t *arr = json_array(), *ans = NULL;
     uint8_t bytes[ENTRY_MAX_SIZE];
-    size_t len = entry_bytes(e, bytes);
+    size_t len = issuer_entry_bytes(e, bytes);
     int status;
 
-    json_array_append_new(arr, sub_json(e));
-    status = post_entries(h, arr, &ans);
+    json_array_append_new(arr, issuer_submission_json(e));
+    status = logd_api_post_entries(h, arr, &ans);
     if (status == 200 &&
-        !check_receipt(p, json_array_get(json_object_get(ans, "receipts"), 0),
-                       bytes, len, index, NULL))
+        !answer_receipt(p, json_array_get(json_object_get(ans, "receipts"), 0),
+                        bytes, len, index, NULL))
         status = -2;
     json_decref(ans);
     return status;
@@ -59,7 +73,7 @@ static void forge(struct entry *e, uint8_t type, const uint8_t cred[32],
     memset(e, 0, sizeof *e);
     e->type = type;
     memcpy(e->credential, cred, 32);
-    e->timestamp_ms = util_now_ms();
+    e->timestamp_ms = issuer_now_ms();
     if (entry_sign(e, NULL, &s) != 0)
         abort();
     note_signer_wipe(&s);
@@ -68,12 +82,12 @@ static void forge(struct entry *e, uint8_t type, const uint8_t cred[32],
 static void expect_refused(struct client_http *h, const struct logd_proc *p,
                            const char *what, const struct entry *e, int want)
 {
-    int64_t before = get_checkpoint(h, p, NULL, NULL);
+    int64_t before = logd_api_checkpoint(h, p, NULL, NULL);
     int status = post_one(h, e, NULL, p);
 
     CHECK_MSG(status == want, "%s: status %d, want %d", what, status, want);
-    CHECK_MSG(get_checkpoint(h, p, NULL, NULL) == before, "%s: the log changed",
-              what);
+    CHECK_MSG(logd_api_checkpoint(h, p, NULL, NULL) == before,
+              "%s: the log changed", what);
 }
 
 struct late {
@@ -93,8 +107,8 @@ static void *post_late(void *arg)
         json_decref(arr);
         return NULL;
     }
-    json_array_append_new(arr, sub_json(&l->e));
-    l->status = post_entries(h, arr, &ans);
+    json_array_append_new(arr, issuer_submission_json(&l->e));
+    l->status = logd_api_post_entries(h, arr, &ans);
     if (json_is_string(json_object_get(ans, "error")))
         snprintf(l->error, sizeof l->error, "%s",
                  json_string_value(json_object_get(ans, "error")));
@@ -127,7 +141,7 @@ static int64_t wait_issuers(struct client_http *h, size_t want)
 {
     for (int i = 0; i < 500; i++) {
         int status;
-        json_t *j = get_json(h, "/v1/issuers", &status);
+        json_t *j = logd_api_get_json(h, "/v1/issuers", &status);
         size_t n = json_array_size(json_object_get(j, "issuers"));
         json_decref(j);
         if (status == 200 && n == want)
@@ -160,7 +174,7 @@ static void test_keys(void)
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
 
     /* Another institution's key, every way round. */
-    random_cred(&rnd, c);
+    check_rand_cred(&rnd, c);
     forge(&e, ENTRY_ISSUE, c, &b, "avans.nl", b.v.key_id);
     expect_refused(h, &p, "avans.nl with tue.nl's key id and signature", &e,
                    400);
@@ -169,10 +183,10 @@ static void test_keys(void)
     forge(&e, ENTRY_ISSUE, c, &b, "avans.nl",
           note_key_id("avans.nl", NOTE_TYPE_ED25519, b.v.pub));
     expect_refused(h, &p, "tue.nl's key under avans.nl's name", &e, 400);
-    make_entry(&e, ENTRY_ISSUE, c, &u, util_now_ms(), 0);
+    issuer_entry(&e, ENTRY_ISSUE, c, &u, issuer_now_ms(), 0);
     expect_refused(h, &p, "an unregistered key", &e, 400);
     /* The genuine one is accepted (the refusals were not for the body). */
-    make_entry(&e, ENTRY_ISSUE, c, &a1, util_now_ms(), 0);
+    issuer_entry(&e, ENTRY_ISSUE, c, &a1, issuer_now_ms(), 0);
     CHECK(post_one(h, &e, &idx, &p) == 200);
     /* And tue.nl's key cannot revoke it in avans.nl's name either. */
     forge(&e, ENTRY_REVOKE, c, &b, "avans.nl", a1.v.key_id);
@@ -180,11 +194,11 @@ static void test_keys(void)
                    400);
 
     /* a2 issues two credentials while it is authorized. */
-    random_cred(&rnd, by_a2);
-    make_entry(&e, ENTRY_ISSUE, by_a2, &a2, util_now_ms(), 0);
+    check_rand_cred(&rnd, by_a2);
+    issuer_entry(&e, ENTRY_ISSUE, by_a2, &a2, issuer_now_ms(), 0);
     CHECK(post_one(h, &e, &idx, &p) == 200);
-    random_cred(&rnd, by_a2_later);
-    make_entry(&e, ENTRY_ISSUE, by_a2_later, &a2, util_now_ms(), 0);
+    check_rand_cred(&rnd, by_a2_later);
+    issuer_entry(&e, ENTRY_ISSUE, by_a2_later, &a2, issuer_now_ms(), 0);
     CHECK(post_one(h, &e, &idx, &p) == 200);
 
     /* A submission by a2 passes the HTTP checks and waits in a 3 s batch
@@ -199,11 +213,11 @@ static void test_keys(void)
     {
         struct late l;
         pthread_t t;
-        int64_t before = get_checkpoint(h, &p, NULL, NULL);
+        int64_t before = logd_api_checkpoint(h, &p, NULL, NULL);
         memset(&l, 0, sizeof l);
         l.p = &p;
-        random_cred(&rnd, c);
-        make_entry(&l.e, ENTRY_ISSUE, c, &a2, util_now_ms(), 0);
+        check_rand_cred(&rnd, c);
+        issuer_entry(&l.e, ENTRY_ISSUE, c, &a2, issuer_now_ms(), 0);
         pthread_create(&t, NULL, post_late, &l);
         /* Wait until it has passed the HTTP checks and waits for the
          * sequencer (however slow the machine), then remove its key. */
@@ -216,22 +230,22 @@ static void test_keys(void)
                   "late submission by a removed key: %d %s", l.status, l.error);
         CHECK(wait_issuers(h, 2) == 2);
         /* Only the KEY entry and a MAP entry were appended. */
-        CHECK(get_checkpoint(h, &p, NULL, NULL) == before + 2);
+        CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before + 2);
         char path[100], hex[65];
         int status;
         codec_hex_encode(c, 32, hex);
         snprintf(path, sizeof path, "/v1/status/%s", hex);
-        json_t *st = get_json(h, path, &status);
-        CHECK(status == 200 && check_status(&p, st, c, "unknown"));
+        json_t *st = logd_api_get_json(h, path, &status);
+        CHECK(status == 200 && answer_status(&p, st, c, "unknown"));
         json_decref(st);
     }
 
     /* The removed key can neither issue nor revoke, also after a restart. */
     for (int round = 0; round < 2; round++) {
-        random_cred(&rnd, c);
-        make_entry(&e, ENTRY_ISSUE, c, &a2, util_now_ms(), 0);
+        check_rand_cred(&rnd, c);
+        issuer_entry(&e, ENTRY_ISSUE, c, &a2, issuer_now_ms(), 0);
         expect_refused(h, &p, "ISSUE by a removed key", &e, 400);
-        make_entry(&e, ENTRY_REVOKE, by_a2, &a2, util_now_ms(), 1);
+        issuer_entry(&e, ENTRY_REVOKE, by_a2, &a2, issuer_now_ms(), 1);
         expect_refused(h, &p, "REVOKE by a removed key", &e, 400);
         if (round == 0) {
             client_http_close(h);
@@ -242,14 +256,14 @@ static void test_keys(void)
         }
     }
     /* avans.nl's other key still revokes what a2 issued. */
-    make_entry(&e, ENTRY_REVOKE, by_a2, &a1, util_now_ms(), 2);
+    issuer_entry(&e, ENTRY_REVOKE, by_a2, &a1, issuer_now_ms(), 2);
     CHECK(post_one(h, &e, &idx, &p) == 200);
 
     /* The log stays valid: a2's earlier entries were signed while it was
      * authorized (the replay checks each against the keys at its index). */
     {
         struct mirror m;
-        int64_t size = get_checkpoint(h, &p, NULL, NULL);
+        int64_t size = logd_api_checkpoint(h, &p, NULL, NULL);
         uint64_t counts[5] = {0};
         memset(&m, 0, sizeof m);
         CHECK(size > 0 && mirror_fetch(h, &m, (uint64_t)size));
@@ -406,8 +420,8 @@ static void test_log_key_stays_inside(void)
     REQUIRE(logd_proc_start(
                 &p, (const char *const[]){"--heartbeat", "0", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
-    random_cred(&rnd, c);
-    make_entry(&e, ENTRY_ISSUE, c, &a, util_now_ms(), 0);
+    check_rand_cred(&rnd, c);
+    issuer_entry(&e, ENTRY_ISSUE, c, &a, issuer_now_ms(), 0);
     CHECK(post_one(h, &e, NULL, &p) == 200);
     e.signature[0] ^= 1;
     CHECK(post_one(h, &e, NULL, &p) == 400);
@@ -490,10 +504,7 @@ static void test_log_key_stays_inside(void)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipped\n");
-        return 77;
-    }
+    logd_proc_require();
     test_keys();
     test_log_key_stays_inside();
     return check_finish();

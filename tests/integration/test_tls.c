@@ -14,7 +14,23 @@
  *    refused and the current one kept.
  *  - Bad TLS settings stop logd at start with a clear reason.
  */
-#include "test_logd_util.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "check.h"
+#include "client/http.h"
+#include "issuer.h"
+#include "logd_api.h"
+#include "logd_proc.h"
+#include "logd_raw.h"
+#include "mirror.h"
+#include "naive.h"
+#include "proofs/codec.h"
+#include "proofs/entry.h"
+#include "proofs/note.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -175,21 +191,21 @@ static void test_api(void)
     int status;
 
     REQUIRE(h != NULL);
-    REQUIRE(get_checkpoint(h, &P, &cp, NULL) > 0);
+    REQUIRE(logd_api_checkpoint(h, &P, &cp, NULL) > 0);
     for (int i = 0; i < 20; i++) {
         struct entry e;
-        random_cred(&rnd, creds[i]);
-        make_entry(&e, ENTRY_ISSUE, creds[i], &A1, util_now_ms(), 0);
-        json_array_append_new(arr, sub_json(&e));
+        check_rand_cred(&rnd, creds[i]);
+        issuer_entry(&e, ENTRY_ISSUE, creds[i], &A1, issuer_now_ms(), 0);
+        json_array_append_new(arr, issuer_submission_json(&e));
     }
-    status = post_entries(h, arr, &ans);
+    status = logd_api_post_entries(h, arr, &ans);
     CHECK_MSG(status == 200, "POST over TLS: %d", status);
     for (int i = 0; i < 20; i++)
-        CHECK(check_receipt(
+        CHECK(answer_receipt(
             &P, json_array_get(json_object_get(ans, "receipts"), (size_t)i),
             NULL, 0, NULL, NULL));
     json_decref(ans);
-    REQUIRE(get_checkpoint(h, &P, &cp, NULL) > 20);
+    REQUIRE(logd_api_checkpoint(h, &P, &cp, NULL) > 20);
     memset(&m, 0, sizeof m);
     CHECK(mirror_fetch(h, &m, cp.size));
     CHECK(m.n == cp.size);
@@ -201,11 +217,11 @@ static void test_api(void)
     mirror_free(&m);
     codec_hex_encode(creds[7], 32, hex);
     snprintf(path, sizeof path, "/v1/status/%s", hex);
-    st = get_json(h, path, &status);
-    CHECK(status == 200 && check_status(&P, st, creds[7], "active"));
+    st = logd_api_get_json(h, path, &status);
+    CHECK(status == 200 && answer_status(&P, st, creds[7], "active"));
     json_decref(st);
     /* Errors are JSON over TLS too. */
-    st = get_json(h, "/v1/entries/01", &status);
+    st = logd_api_get_json(h, "/v1/entries/01", &status);
     CHECK(status == 400 && json_is_string(json_object_get(st, "error")));
     json_decref(st);
     client_http_close(h);
@@ -247,7 +263,7 @@ static void test_versions(void)
 static bool still_serving(void)
 {
     struct client_http *h = open_client(cert_path);
-    bool ok = h != NULL && get_checkpoint(h, &P, NULL, NULL) > 0;
+    bool ok = h != NULL && logd_api_checkpoint(h, &P, NULL, NULL) > 0;
 
     client_http_close(h);
     return ok;
@@ -509,10 +525,7 @@ int main(void)
     char other_key[600];
 
     signal(SIGPIPE, SIG_IGN);
-    if (logd_proc_binary() == NULL) {
-        printf("LOGD_BIN not set: skipped\n");
-        return 77;
-    }
+    logd_proc_require();
     issuer_make(&A1, "avans.nl");
     keys[0] = A1.v;
     if (logd_proc_init(&P, "test.example/tls", keys, 1) != 0) {

@@ -1,6 +1,7 @@
 /* check.c: see check.h. */
 #include "check.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,19 @@ int check_finish(void)
 {
     printf("%lu passed, %lu failed\n", check_passed, check_failed);
     return check_failed == 0 && check_passed > 0 ? 0 : 1;
+}
+
+void check_skip(const char *why, ...)
+{
+    va_list ap;
+
+    printf("SKIP: ");
+    va_start(ap, why);
+    vprintf(why, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(NULL);
+    exit(CHECK_SKIP_CODE);
 }
 
 json_t *check_load_json(const char *name)
@@ -97,4 +111,12 @@ uint64_t check_rand(uint64_t *state)
     x ^= x >> 27;
     *state = x;
     return x * 0x2545F4914F6CDD1DULL;
+}
+
+void check_rand_cred(uint64_t *state, uint8_t out[32])
+{
+    for (int k = 0; k < 32; k += 8) {
+        uint64_t x = check_rand(state);
+        memcpy(out + k, &x, 8);
+    }
 }

@@ -5,6 +5,9 @@
  * and goes on; REQUIRE(cond) also returns from the test program's current
  * function on failure. check_finish() prints "N passed, N failed" and returns
  * the process exit code (0 only if nothing failed and something passed).
+ * check_skip() ends a program whose prerequisite is missing with CTest's
+ * skip code, CHECK_SKIP_CODE (tests/CMakeLists.txt sets SKIP_RETURN_CODE to
+ * it): a skipped test is reported as skipped, never as passed.
  */
 #ifndef CREDLOG_TESTS_CHECK_H
 #define CREDLOG_TESTS_CHECK_H
@@ -42,6 +45,15 @@ void check_record(int ok, const char *file, int line, const char *what);
 /* Prints the closing "N passed, N failed" line; returns the exit status. */
 int check_finish(void);
 
+/* The exit code CTest reads as "skipped" (SKIP_RETURN_CODE). */
+#define CHECK_SKIP_CODE 77
+
+/* Prints "SKIP: <why>" (printf format) and exits with CHECK_SKIP_CODE. The
+ * one way a test program says a prerequisite ($LOGD_BIN, $CREDLOG_BIN, a
+ * tool) is missing. Does not return. */
+__attribute__((noreturn, format(printf, 1, 2))) void check_skip(const char *why,
+                                                                ...);
+
 /* Loads tests/data/<name> (directory from $CREDLOG_TEST_DATA) as JSON.
  * Aborts the program if it cannot. The caller json_decref()s it. */
 json_t *check_load_json(const char *name);
@@ -55,5 +67,8 @@ void check_hex_n(const char *hex, uint8_t *out, size_t n);
 
 /* A small deterministic PRNG (xorshift64*) for randomized tests. */
 uint64_t check_rand(uint64_t *state);
+
+/* Fills a 32-byte credential hash (or any 32 bytes) from check_rand(). */
+void check_rand_cred(uint64_t *state, uint8_t out[32]);
 
 #endif

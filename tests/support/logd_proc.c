@@ -1,23 +1,23 @@
 /* logd_proc.c: see logd_proc.h. */
-#define _GNU_SOURCE /* nftw */
 #include "logd_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "check.h"
+#include "files.h"
+#include "wait.h"
+
+/* How long logd may take to listen, or to stop after SIGTERM. */
+#define LOGD_PROC_TIMEOUT_MS 20000
 
 const char *logd_proc_binary(void)
 {
@@ -26,25 +26,13 @@ const char *logd_proc_binary(void)
     return bin != NULL && bin[0] != '\0' ? bin : NULL;
 }
 
-static int write_text(const char *path, const char *text, mode_t mode)
+const char *logd_proc_require(void)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    size_t len = strlen(text), off = 0;
+    const char *bin = logd_proc_binary();
 
-    if (fd < 0) {
-        fprintf(stderr, "logd_proc: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0) {
-            close(fd);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    fchmod(fd, mode);
-    return close(fd);
+    if (bin == NULL)
+        check_skip("LOGD_BIN is not set");
+    return bin;
 }
 
 int logd_proc_write_issuers(struct logd_proc *p,
@@ -67,13 +55,7 @@ int logd_proc_write_issuers(struct logd_proc *p,
         len += (size_t)snprintf(text + len, cap - len, "%s\n", line);
     }
     /* Atomic replace, so a SIGHUP never reads half a file. */
-    {
-        char tmp[LOGD_PROC_PATH_MAX + 8];
-        snprintf(tmp, sizeof tmp, "%s.tmp", p->issuers_path);
-        rc = write_text(tmp, text, 0644);
-        if (rc == 0)
-            rc = rename(tmp, p->issuers_path);
-    }
+    rc = files_write_mode(p->issuers_path, text, 0644);
     free(text);
     return rc;
 }
@@ -98,6 +80,7 @@ int logd_proc_init_key(struct logd_proc *p, const struct note_signer *log_key,
     snprintf(p->issuers_path, sizeof p->issuers_path, "%.480s/issuers", p->dir);
     snprintf(p->port_path, sizeof p->port_path, "%.480s/port", p->dir);
     snprintf(p->log_path, sizeof p->log_path, "%.480s/logd.log", p->dir);
+    snprintf(p->out_path, sizeof p->out_path, "%.480s/logd.out", p->dir);
     p->log_key = *log_key;
     note_signer_verifier(log_key, &p->log_verifier);
     if (note_verifier_format(&p->log_verifier, p->log_vkey,
@@ -108,10 +91,10 @@ int logd_proc_init_key(struct logd_proc *p, const struct note_signer *log_key,
         return -1;
     text[k] = '\n';
     text[k + 1] = '\0';
-    if (write_text(p->key_path, text, 0600) != 0)
+    if (files_write_mode(p->key_path, text, 0600) != 0)
         return -1;
     snprintf(text, sizeof text, "%s\n", p->log_vkey);
-    if (write_text(p->vkey_path, text, 0644) != 0)
+    if (files_write_mode(p->vkey_path, text, 0644) != 0)
         return -1;
     return logd_proc_write_issuers(p, issuers, n);
 }
@@ -131,39 +114,104 @@ int logd_proc_init(struct logd_proc *p, const char *origin,
     return rc;
 }
 
-static double now_s(void)
+/* The port logd wrote, or 0 while it has not (yet). */
+static unsigned read_port(const char *path)
 {
-    struct timespec t;
+    FILE *f = fopen(path, "r");
+    unsigned port = 0;
+    int ok;
 
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec / 1e9;
+    if (f == NULL)
+        return 0;
+    ok = fscanf(f, "%u", &port) == 1 && port > 0 && port < 65536;
+    fclose(f);
+    return ok ? port : 0;
+}
+
+/* Forks and execs argv (argv[0] a path) in cwd, stdout to out_path (NULL:
+ * with stderr), stderr appended to p->log_path; then waits until logd has
+ * written its port or has exited. */
+static int spawn(struct logd_proc *p, const char *cwd, const char **argv,
+                 const char *out_path)
+{
+    struct wait w;
+    pid_t pid;
+    int status;
+
+    if (p->pid != 0) {
+        fprintf(stderr, "logd_proc: already running\n");
+        return -1;
+    }
+    unlink(p->port_path);
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int out = out_path != NULL
+                      ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)
+                      : fd;
+        int null = open("/dev/null", O_RDWR);
+        if (cwd != NULL && chdir(cwd) != 0)
+            _exit(126);
+        if (fd >= 0)
+            dup2(fd, 2);
+        if (out >= 0)
+            dup2(out, 1);
+        if (null >= 0)
+            dup2(null, 0);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    p->pid = pid;
+    w = wait_begin(LOGD_PROC_TIMEOUT_MS);
+    do {
+        unsigned port = read_port(p->port_path);
+        if (port != 0) {
+            p->port = port;
+            snprintf(p->url, sizeof p->url, "http://127.0.0.1:%u", port);
+            return 0;
+        }
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            fprintf(stderr,
+                    "logd_proc: logd exited before listening (see %s)\n",
+                    p->log_path);
+            p->pid = 0;
+            return -1;
+        }
+    } while (wait_more(&w));
+    fprintf(stderr, "logd_proc: logd did not start in time\n");
+    logd_proc_kill(p);
+    return -1;
+}
+
+/* Puts the words of $LOGD_WRAPPER (scripts/valgrind.sh runs logd under
+ * valgrind this way) into argv, split in buf; returns how many. */
+static size_t add_wrapper(const char **argv, size_t max, char *buf, size_t cap)
+{
+    const char *wrapper = getenv("LOGD_WRAPPER");
+    size_t argc = 0;
+
+    snprintf(buf, cap, "%s", wrapper != NULL ? wrapper : "");
+    for (char *save = NULL, *w = strtok_r(buf, " ", &save);
+         w != NULL && argc < max; w = strtok_r(NULL, " ", &save))
+        argv[argc++] = w;
+    return argc;
 }
 
 int logd_proc_start(struct logd_proc *p, const char *const *extra)
 {
     const char *bin = logd_proc_binary();
     const char *argv[64];
-    size_t argc = 0;
-    double deadline;
-    pid_t pid;
+    char wrapper[1024];
+    size_t argc;
 
     if (bin == NULL) {
         fprintf(stderr, "logd_proc: LOGD_BIN is not set\n");
         return -1;
     }
-    if (p->pid != 0) {
-        fprintf(stderr, "logd_proc: already running\n");
-        return -1;
-    }
-    unlink(p->port_path);
-    /* $LOGD_WRAPPER: words put before the logd command (scripts/valgrind.sh
-     * runs logd under valgrind this way). */
-    char wrapper[1024];
-    snprintf(wrapper, sizeof wrapper, "%s",
-             getenv("LOGD_WRAPPER") != NULL ? getenv("LOGD_WRAPPER") : "");
-    for (char *save = NULL, *w = strtok_r(wrapper, " ", &save);
-         w != NULL && argc < 32; w = strtok_r(NULL, " ", &save))
-        argv[argc++] = w;
+    argc = add_wrapper(argv, 32, wrapper, sizeof wrapper);
     argv[argc++] = bin;
     argv[argc++] = "--data";
     argv[argc++] = p->data;
@@ -178,65 +226,34 @@ int logd_proc_start(struct logd_proc *p, const char *const *extra)
     for (size_t i = 0; extra != NULL && extra[i] != NULL && argc < 63; i++)
         argv[argc++] = extra[i];
     argv[argc] = NULL;
-
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int fd = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int null = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-            dup2(fd, 2);
-            dup2(fd, 1);
-        }
-        if (null >= 0)
-            dup2(null, 0);
-        execvp(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    p->pid = pid;
-    deadline = now_s() + 20;
-    while (now_s() < deadline) {
-        FILE *f = fopen(p->port_path, "r");
-        int status;
-        if (f != NULL) {
-            unsigned port = 0;
-            int ok = fscanf(f, "%u", &port) == 1 && port > 0 && port < 65536;
-            fclose(f);
-            if (ok) {
-                p->port = port;
-                snprintf(p->url, sizeof p->url, "http://127.0.0.1:%u", port);
-                return 0;
-            }
-        }
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            fprintf(stderr,
-                    "logd_proc: logd exited before listening (see %s)\n",
-                    p->log_path);
-            p->pid = 0;
-            return -1;
-        }
-        usleep(5000);
-    }
-    fprintf(stderr, "logd_proc: logd did not start in time\n");
-    logd_proc_kill(p);
-    return -1;
+    return spawn(p, NULL, argv, NULL);
 }
 
-static int wait_exit(struct logd_proc *p, double seconds, int *status)
+int logd_proc_start_argv(struct logd_proc *p, const char *cwd,
+                         const char *const *args)
 {
-    double deadline = now_s() + seconds;
+    const char *argv[64];
+    char wrapper[1024], bin[PATH_MAX];
+    size_t argc;
 
-    while (now_s() < deadline) {
-        pid_t r = waitpid(p->pid, status, WNOHANG);
-        if (r == p->pid || (r < 0 && errno == ECHILD)) {
-            p->pid = 0;
-            return 0;
-        }
-        usleep(2000);
+    if (logd_proc_binary() == NULL) {
+        fprintf(stderr, "logd_proc: LOGD_BIN is not set\n");
+        return -1;
     }
-    return -1;
+    /* The child may change directory: the path must not be relative. */
+    if (realpath(logd_proc_binary(), bin) == NULL) {
+        fprintf(stderr, "logd_proc: %s: %s\n", logd_proc_binary(),
+                strerror(errno));
+        return -1;
+    }
+    argc = add_wrapper(argv, 32, wrapper, sizeof wrapper);
+    argv[argc++] = bin;
+    for (size_t i = 0; args != NULL && args[i] != NULL && argc < 61; i++)
+        argv[argc++] = args[i];
+    argv[argc++] = "--port-file";
+    argv[argc++] = p->port_path;
+    argv[argc] = NULL;
+    return spawn(p, cwd, argv, p->out_path);
 }
 
 int logd_proc_stop(struct logd_proc *p)
@@ -246,11 +263,12 @@ int logd_proc_stop(struct logd_proc *p)
     if (p->pid == 0)
         return -1;
     kill(p->pid, SIGTERM);
-    if (wait_exit(p, 20, &status) != 0) {
+    if (!wait_child(p->pid, LOGD_PROC_TIMEOUT_MS, &status)) {
         fprintf(stderr, "logd_proc: logd ignored SIGTERM; killing it\n");
         logd_proc_kill(p);
         return -1;
     }
+    p->pid = 0;
     p->url[0] = '\0';
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
@@ -279,33 +297,27 @@ int logd_proc_signal(struct logd_proc *p, int sig)
 
 int logd_proc_log_contains(const struct logd_proc *p, const char *text)
 {
-    FILE *f = fopen(p->log_path, "r");
-    char *buf;
-    size_t n;
-    int found;
-
-    if (f == NULL)
-        return 0;
-    buf = malloc(1 << 20);
-    if (buf == NULL) {
-        fclose(f);
-        return 0;
-    }
-    n = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    found = strstr(buf, text) != NULL;
-    free(buf);
-    return found;
+    return files_contain(p->log_path, text);
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
+struct log_wait {
+    const struct logd_proc *p;
+    const char *text;
+};
+
+static bool log_has(void *arg)
 {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    const struct log_wait *lw = arg;
+
+    return files_contain(lw->p->log_path, lw->text);
+}
+
+bool logd_proc_wait_log(const struct logd_proc *p, const char *text,
+                        unsigned timeout_ms)
+{
+    struct log_wait lw = {p, text};
+
+    return wait_until(log_has, &lw, timeout_ms);
 }
 
 void logd_proc_cleanup(struct logd_proc *p)
@@ -319,207 +331,6 @@ void logd_proc_cleanup(struct logd_proc *p)
         fprintf(stderr, "logd_proc: kept %s\n", p->dir);
         return;
     }
-    nftw(p->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    files_rmtree(p->dir);
     p->dir[0] = '\0';
-}
-
-/* ---- raw HTTP ---- */
-
-static double now_ms(void)
-{
-    return now_s() * 1000;
-}
-
-int logd_raw_connect(unsigned port, int rcvbuf)
-{
-    struct sockaddr_in sa;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-    if (fd < 0)
-        return -1;
-    if (rcvbuf > 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        close(fd);
-        return -1;
-    }
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
-}
-
-int logd_raw_send(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Reads into buf (cap bytes) what arrives before the deadline; returns the
- * bytes read, 0 at the end of the stream, -1 on error (a reset), -2 when
- * the time ran out. */
-static ssize_t read_some(int fd, char *buf, size_t cap, double deadline)
-{
-    for (;;) {
-        struct pollfd pfd = {fd, POLLIN, 0};
-        int left = (int)(deadline - now_ms());
-        ssize_t r;
-        if (left <= 0)
-            return -2;
-        if (poll(&pfd, 1, left) <= 0)
-            continue;
-        r = recv(fd, buf, cap, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        return r;
-    }
-}
-
-static int grow(char **buf, size_t *cap, size_t need)
-{
-    char *nb;
-
-    if (need <= *cap)
-        return 0;
-    while (*cap < need)
-        *cap *= 2;
-    nb = realloc(*buf, *cap);
-    if (nb == NULL)
-        return -1;
-    *buf = nb;
-    return 0;
-}
-
-int logd_raw_read(int fd, int no_body, int timeout_ms,
-                  struct logd_raw_answer *a)
-{
-    double deadline = now_ms() + timeout_ms;
-    size_t cap = 4096, len = 0, hlen = 0, want = 0;
-    char *buf = malloc(cap), *end = NULL, *cl;
-    int have_length = 0;
-    ssize_t r;
-
-    memset(a, 0, sizeof *a);
-    if (buf == NULL)
-        return -1;
-    /* The head, byte by byte (a pipelined answer may follow). */
-    while (end == NULL) {
-        if (grow(&buf, &cap, len + 2) != 0)
-            goto fail;
-        r = read_some(fd, buf + len, 1, deadline);
-        if (r <= 0)
-            goto fail;
-        len++;
-        buf[len] = '\0';
-        if (len >= 4 && memcmp(buf + len - 4, "\r\n\r\n", 4) == 0)
-            end = buf + len - 4;
-    }
-    hlen = len;
-    a->head = strndup(buf, hlen - 2);
-    if (a->head == NULL || sscanf(buf, "HTTP/1.%*d %d", &a->status) != 1)
-        goto fail;
-    for (cl = a->head; (cl = strcasestr(cl, "\r\nContent-Length:")) != NULL;
-         cl++) {
-        want = strtoull(cl + 17, NULL, 10);
-        have_length = 1;
-        break;
-    }
-    len = 0;
-    if (!no_body) {
-        for (;;) {
-            if (have_length && len >= want)
-                break;
-            if (grow(&buf, &cap, len + 4097) != 0)
-                goto fail;
-            r = read_some(fd, buf + len,
-                          have_length && want - len < 4096 ? want - len : 4096,
-                          deadline);
-            if (r == 0 && !have_length)
-                break;
-            if (r <= 0)
-                goto fail;
-            len += (size_t)r;
-        }
-    }
-    buf[len] = '\0';
-    a->body = buf;
-    a->body_len = len;
-    return 0;
-
-fail:
-    free(buf);
-    logd_raw_answer_free(a);
-    return -1;
-}
-
-int logd_raw_exchange(unsigned port, const void *req, size_t len, int no_body,
-                      int timeout_ms, struct logd_raw_answer *a)
-{
-    int fd = logd_raw_connect(port, 0), rc = -1;
-
-    memset(a, 0, sizeof *a);
-    if (fd < 0)
-        return -1;
-    /* logd may answer and close before it has read everything (413). */
-    (void)logd_raw_send(fd, req, len);
-    rc = logd_raw_read(fd, no_body, timeout_ms, a);
-    close(fd);
-    return rc;
-}
-
-int logd_raw_header(const struct logd_raw_answer *a, const char *name,
-                    char *buf, size_t cap)
-{
-    size_t n = strlen(name);
-
-    for (const char *l = a->head;
-         l != NULL && (l = strstr(l, "\r\n")) != NULL;) {
-        l += 2;
-        if (strncasecmp(l, name, n) == 0 && l[n] == ':') {
-            const char *v = l + n + 1, *e = strstr(v, "\r\n");
-            size_t vl;
-            while (*v == ' ')
-                v++;
-            vl = e != NULL ? (size_t)(e - v) : strlen(v);
-            if (vl >= cap)
-                vl = cap - 1;
-            memcpy(buf, v, vl);
-            buf[vl] = '\0';
-            return 0;
-        }
-    }
-    return -1;
-}
-
-void logd_raw_answer_free(struct logd_raw_answer *a)
-{
-    free(a->head);
-    free(a->body);
-    memset(a, 0, sizeof *a);
-}
-
-int logd_raw_wait_closed(int fd, int timeout_ms)
-{
-    double deadline = now_ms() + timeout_ms;
-    char sink[4096];
-
-    for (;;) {
-        ssize_t r = read_some(fd, sink, sizeof sink, deadline);
-        if (r == 0 || r == -1)
-            return 1;
-        if (r == -2)
-            return 0;
-    }
 }

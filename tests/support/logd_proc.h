@@ -11,12 +11,17 @@
  * options). logd_proc_cleanup() stops it
  * and removes the directory (kept if $CREDLOG_KEEP_TMP is set).
  *
+ * logd_proc_start_argv() runs logd with arguments of the test's choosing
+ * (for example --dev in a directory of its own) under the same struct.
+ *
  * Not thread-safe; one struct per logd. Functions return 0 or -1 and print
- * the reason to stderr.
+ * the reason to stderr. Raw HTTP to a logd is in logd_raw.h, its API through
+ * client/http.h in logd_api.h.
  */
 #ifndef CREDLOG_TESTS_LOGD_PROC_H
 #define CREDLOG_TESTS_LOGD_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -32,6 +37,7 @@ struct logd_proc {
     char issuers_path[LOGD_PROC_PATH_MAX]; /* dir/issuers */
     char port_path[LOGD_PROC_PATH_MAX];    /* dir/port */
     char log_path[LOGD_PROC_PATH_MAX];     /* dir/logd.log: logd's stderr */
+    char out_path[LOGD_PROC_PATH_MAX]; /* dir/logd.out: stdout (start_argv) */
     char url[64]; /* "http://127.0.0.1:PORT" while running */
     unsigned port;
     pid_t pid;                  /* 0 when not running */
@@ -40,8 +46,12 @@ struct logd_proc {
     char log_vkey[NOTE_KEY_TEXT_MAX]; /* its verifier key string */
 };
 
-/* The logd binary: $LOGD_BIN, or NULL when not set (tests then skip). */
+/* The logd binary: $LOGD_BIN, or NULL when not set. */
 const char *logd_proc_binary(void);
+
+/* The logd binary, or (when $LOGD_BIN is not set) check_skip(): the test
+ * program ends as skipped. */
+const char *logd_proc_require(void);
 
 /* Makes the directory with a new log key named origin and an issuers file
  * listing issuers[0..n). */
@@ -61,6 +71,14 @@ int logd_proc_write_issuers(struct logd_proc *p,
  * writes its port. Fails if logd exits first. */
 int logd_proc_start(struct logd_proc *p, const char *const *extra_args);
 
+/* Starts logd with exactly args (NULL-terminated) followed by
+ * "--port-file <port_path>", in directory cwd (NULL: the test's own), with
+ * stdout to p->out_path (truncated) and stderr appended to p->log_path, and
+ * waits as logd_proc_start() does. The struct needs only logd_proc_init()'s
+ * paths: args name the data, key and listen address. */
+int logd_proc_start_argv(struct logd_proc *p, const char *cwd,
+                         const char *const *args);
+
 /* Sends SIGTERM and waits (up to 20 s, then SIGKILL). Returns logd's exit
  * status (0 for a clean stop), or -1 if it had to be killed or was not
  * running. */
@@ -75,52 +93,12 @@ int logd_proc_signal(struct logd_proc *p, int sig);
 /* Whether logd_proc's log file contains text (for checking log lines). */
 int logd_proc_log_contains(const struct logd_proc *p, const char *text);
 
+/* Waits up to timeout_ms until logd's log contains text; returns whether it
+ * does. */
+bool logd_proc_wait_log(const struct logd_proc *p, const char *text,
+                        unsigned timeout_ms);
+
 /* Stops logd if running, wipes the log key, removes the directory. */
 void logd_proc_cleanup(struct logd_proc *p);
-
-/* ---- raw HTTP, for what client/http.h cannot send (bad request lines,
- * NUL bytes, huge headers, slow senders, clients that never read) ---- */
-
-/* One answer read off a raw connection. head and body are NUL-terminated
- * (body_len does not count the NUL) and owned by the answer. */
-struct logd_raw_answer {
-    int status;
-    char *head; /* status line and headers, up to the blank line */
-    char *body;
-    size_t body_len;
-};
-
-/* Connects to 127.0.0.1:port (blocking socket, TCP_NODELAY). rcvbuf > 0
- * sets a small receive buffer first (a client that reads slowly). Returns
- * the socket or -1. */
-int logd_raw_connect(unsigned port, int rcvbuf);
-
-/* Sends all len bytes. Returns 0 or -1 (for example when logd has closed
- * the connection). */
-int logd_raw_send(int fd, const void *data, size_t len);
-
-/* Reads one answer: head, then a body of Content-Length bytes (none when
- * no_body, the answer to a HEAD), or up to the end of the stream when there
- * is no Content-Length. Waits at most timeout_ms in all. Returns 0, or -1
- * when the connection ended or the time ran out before a whole answer. */
-int logd_raw_read(int fd, int no_body, int timeout_ms,
-                  struct logd_raw_answer *a);
-
-/* Connects, sends req, reads one answer, closes. */
-int logd_raw_exchange(unsigned port, const void *req, size_t len, int no_body,
-                      int timeout_ms, struct logd_raw_answer *a);
-
-/* The value of header name in a->head (case-insensitive name), copied into
- * buf; returns 0, or -1 when absent. */
-int logd_raw_header(const struct logd_raw_answer *a, const char *name,
-                    char *buf, size_t cap);
-
-/* Frees an answer's head and body. Accepts an empty answer. */
-void logd_raw_answer_free(struct logd_raw_answer *a);
-
-/* Waits up to timeout_ms for the peer to end the connection (EOF or
- * reset), reading and discarding whatever it sends. Returns 1 if it ended,
- * 0 if it is still open. */
-int logd_raw_wait_closed(int fd, int timeout_ms);
 
 #endif

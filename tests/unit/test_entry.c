@@ -416,7 +416,7 @@ static void test_sign_verify(void)
     REQUIRE(note_signer_from_seed("avans.nl", seed, &other) == 0);
 
     for (int type = ENTRY_ISSUE; type <= ENTRY_REVOKE; type++) {
-        int n, signed_len;
+        int n, signed_len, verifying_flips;
 
         if (type == ENTRY_ISSUE)
             make_issue(&e);
@@ -435,6 +435,7 @@ static void test_sign_verify(void)
         /* Flip every bit of every byte: the entry either no longer decodes
          * or no longer verifies. */
         signed_len = n;
+        verifying_flips = 0;
         for (int i = 0; i < signed_len; i++) {
             for (int bit = 0; bit < 8; bit++) {
                 int rc;
@@ -443,15 +444,14 @@ static void test_sign_verify(void)
                 if (rc == 0)
                     rc = entry_verify(&back, NULL, s.pub);
                 buf[i] ^= (uint8_t)(1 << bit);
-                if (rc == 0) {
-                    CHECK_MSG(0, "type %d: flip of byte %d bit %d verifies",
-                              type, i, bit);
-                    goto next;
-                }
+                if (rc == 0 && verifying_flips++ == 0)
+                    fprintf(stderr,
+                            "type %d: flip of byte %d bit %d verifies\n", type,
+                            i, bit);
             }
         }
-        CHECK(1);
-    next:
+        CHECK_MSG(verifying_flips == 0, "type %d: %d flips verify", type,
+                  verifying_flips);
         /* The same through the struct: every signed field matters. */
         back = e;
         back.timestamp_ms ^= 1;

@@ -1,7 +1,7 @@
 /*
  * test_verify.c: the client's verification logic (client/verify.h, doc.h,
  * bundle.h) against receipts and status proofs built by hand with proofs/
- * (tests/integration/test_client_minilog.h). Every valid document verifies;
+ * (tests/support/minilog.h). Every valid document verifies;
  * changing any field, any byte of an entry or map proof, or any bit of a
  * proof hash gives INVALID with a reason. The age of a status proof (its MAP
  * entry's time against a given clock) and the duration syntax of --max-age.
@@ -19,7 +19,8 @@
 #include "client/verify.h"
 #include "proofs/codec.h"
 
-#include "../integration/test_client_minilog.h"
+#include "issuer.h"
+#include "minilog.h"
 
 static struct minilog ml;
 static struct note_signer issuer, other_issuer;
@@ -44,13 +45,13 @@ static void build_log(void)
 
     minilog_append_key(&ml, ENTRY_KEY_ADD, &issuer, T0);
     minilog_append_map(&ml, T0, NULL);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred_a, &issuer, T0 + 1000, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred_a, &issuer, T0 + 1000, 0);
     idx_a = minilog_append(&ml, &e);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred_b, &issuer, T0 + 2000, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred_b, &issuer, T0 + 2000, 0);
     idx_b = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_a, idx_a, SMT_NONE);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred_b, &issuer, T0 + 3000,
-                         ENTRY_REASON_MISCONDUCT);
+    issuer_sign_entry(&e, ENTRY_REVOKE, cred_b, &issuer, T0 + 3000,
+                      ENTRY_REASON_MISCONDUCT);
     idx_rb = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_b, idx_b, idx_rb);
     minilog_append_map(&ml, T0 + 4000, NULL);
@@ -362,9 +363,9 @@ static void test_status_foreign_revoke(void)
     minilog_init(&bad, "log.example.org", 7);
     minilog_append_key(&bad, ENTRY_KEY_ADD, &issuer, T0);
     minilog_append_key(&bad, ENTRY_KEY_ADD, &other_issuer, T0);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred_a, &issuer, T0, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred_a, &issuer, T0, 0);
     i = minilog_append(&bad, &e);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred_a, &other_issuer, T0, 0);
+    issuer_sign_entry(&e, ENTRY_REVOKE, cred_a, &other_issuer, T0, 0);
     r = minilog_append(&bad, &e);
     minilog_map_set(&bad, cred_a, i, r);
     minilog_append_map(&bad, T0, NULL);
@@ -391,10 +392,10 @@ static void test_online_combination(void)
     minilog_receipt(&ml, idx_a, m, &r);
     /* Grow: issue d, revoke a, MAP. */
     memset(cred_d, 0xd4, 32);
-    minilog_signed_entry(&e, ENTRY_ISSUE, cred_d, &issuer, T0 + 5000, 0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred_d, &issuer, T0 + 5000, 0);
     minilog_map_set(&ml, cred_d, minilog_append(&ml, &e), SMT_NONE);
-    minilog_signed_entry(&e, ENTRY_REVOKE, cred_a, &issuer, T0 + 6000,
-                         ENTRY_REASON_SUPERSEDED);
+    issuer_sign_entry(&e, ENTRY_REVOKE, cred_a, &issuer, T0 + 6000,
+                      ENTRY_REASON_SUPERSEDED);
     minilog_map_set(&ml, cred_a, idx_a, minilog_append(&ml, &e));
     minilog_append_map(&ml, T0 + 7000, NULL);
     minilog_status(&ml, cred_a, &sp);
@@ -439,7 +440,7 @@ static void test_online_combination(void)
         minilog_init(&fork, "log.example.org", 7);
         minilog_append_key(&fork, ENTRY_KEY_ADD, &issuer, T0 + 1); /* differs */
         minilog_append_map(&fork, T0, NULL);
-        minilog_signed_entry(&fe, ENTRY_ISSUE, cred_a, &issuer, T0 + 1000, 0);
+        issuer_sign_entry(&fe, ENTRY_ISSUE, cred_a, &issuer, T0 + 1000, 0);
         fi = minilog_append(&fork, &fe);
         minilog_map_set(&fork, cred_a, fi, SMT_NONE);
         while (fork.n < ml.n - 1)

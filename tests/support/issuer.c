@@ -1,0 +1,77 @@
+/* issuer.c: see issuer.h. */
+#include "issuer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "proofs/codec.h"
+
+void issuer_make(struct issuer *is, const char *name)
+{
+    if (note_signer_generate(name, &is->s) != 0)
+        abort();
+    note_signer_verifier(&is->s, &is->v);
+}
+
+void issuer_wipe(struct issuer *is)
+{
+    note_signer_wipe(&is->s);
+}
+
+uint64_t issuer_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void issuer_sign_entry(struct entry *e, uint8_t type, const uint8_t cred[32],
+                       const struct note_signer *s, uint64_t ts, uint8_t reason)
+{
+    memset(e, 0, sizeof *e);
+    e->type = type;
+    memcpy(e->credential, cred, 32);
+    e->timestamp_ms = ts;
+    e->reason = type == ENTRY_REVOKE ? reason : 0;
+    if (entry_sign(e, NULL, s) != 0)
+        abort();
+}
+
+void issuer_entry(struct entry *e, uint8_t type, const uint8_t cred[32],
+                  const struct issuer *is, uint64_t ts, uint8_t reason)
+{
+    issuer_sign_entry(e, type, cred, &is->s, ts, reason);
+}
+
+size_t issuer_entry_bytes(const struct entry *e, uint8_t *buf)
+{
+    int n = entry_encode(e, buf, ENTRY_MAX_SIZE);
+
+    if (n < 0)
+        abort();
+    return (size_t)n;
+}
+
+json_t *issuer_submission_json(const struct entry *e)
+{
+    char hex[65], kid[9], sig[CODEC_B64_LEN(64) + 1];
+    json_t *o = json_object();
+
+    codec_hex_encode(e->credential, 32, hex);
+    snprintf(kid, sizeof kid, "%08x", (unsigned)e->key_id);
+    codec_b64_encode(e->signature, 64, sig);
+    json_object_set_new(
+        o, "type", json_string(e->type == ENTRY_ISSUE ? "issue" : "revoke"));
+    json_object_set_new(o, "credential_hash", json_string(hex));
+    json_object_set_new(o, "issuer", json_string(e->issuer));
+    json_object_set_new(o, "key_id", json_string(kid));
+    json_object_set_new(o, "timestamp_ms",
+                        json_integer((json_int_t)e->timestamp_ms));
+    json_object_set_new(o, "signature", json_string(sig));
+    if (e->type == ENTRY_REVOKE)
+        json_object_set_new(o, "reason", json_integer(e->reason));
+    return o;
+}

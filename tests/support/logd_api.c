@@ -1,0 +1,79 @@
+/* logd_api.c: see logd_api.h. */
+#include "logd_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int logd_api_post_raw(struct client_http *h, const char *body, size_t len,
+                      json_t **out)
+{
+    struct client_http_response r;
+    int status;
+
+    if (out != NULL)
+        *out = NULL;
+    if (client_http_request(h, "POST", "/v1/entries", "application/json", body,
+                            len, &r) != 0) {
+        fprintf(stderr, "POST failed: %s\n", client_http_last_error(h));
+        return -1;
+    }
+    status = r.status;
+    if (out != NULL)
+        *out = json_loadb(r.body, r.body_len, 0, NULL);
+    client_http_response_free(&r);
+    return status;
+}
+
+int logd_api_post_entries(struct client_http *h, json_t *arr, json_t **out)
+{
+    json_t *body = json_object();
+    char *text;
+    int status;
+
+    json_object_set_new(body, "entries", arr);
+    text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    status = logd_api_post_raw(h, text, strlen(text), out);
+    free(text);
+    return status;
+}
+
+json_t *logd_api_get_json(struct client_http *h, const char *path, int *status)
+{
+    struct client_http_response r;
+    json_t *j;
+
+    *status = -1;
+    if (client_http_get(h, path, &r) != 0) {
+        fprintf(stderr, "GET %s failed: %s\n", path, client_http_last_error(h));
+        return NULL;
+    }
+    *status = r.status;
+    j = json_loadb(r.body, r.body_len, 0, NULL);
+    client_http_response_free(&r);
+    return j;
+}
+
+int64_t logd_api_checkpoint(struct client_http *h, const struct logd_proc *p,
+                            struct checkpoint *cp, char **note)
+{
+    struct client_http_response r;
+    struct checkpoint tmp;
+    int64_t size = -1;
+
+    if (cp == NULL)
+        cp = &tmp;
+    if (note != NULL)
+        *note = NULL;
+    if (client_http_get(h, "/checkpoint", &r) != 0)
+        return -1;
+    if (r.status == 200 &&
+        strcmp(r.content_type, "text/plain; charset=utf-8") == 0 &&
+        checkpoint_open(r.body, r.body_len, &p->log_verifier, cp) == 0)
+        size = (int64_t)cp->size;
+    if (note != NULL)
+        *note = size >= 0 ? strdup(r.body) : NULL;
+    client_http_response_free(&r);
+    return size;
+}
