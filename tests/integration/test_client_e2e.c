@@ -25,6 +25,7 @@
 #include "credlog_run.h"
 #include "files.h"
 #include "minilog.h"
+#include "wait.h"
 
 /* Paths here are short temp paths in fixed buffers; gcc cannot see that. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -314,8 +315,12 @@ static void run_e2e(void)
     /* The age of status proofs. p has appended nothing since last_write (its
      * heartbeat is 300 s): once 2.5 s have passed, its proofs and the bundle
      * saved from it are older than --max-age 2 (seconds), not than a day. */
-    while (client_clock_now_ms() < last_write + 2500)
-        usleep(50000);
+    {
+        /* The proofs' age is what is tested: wait until they are old. */
+        struct wait w = wait_begin(10000);
+        while (client_clock_now_ms() < last_write + 2500 && wait_more(&w))
+            ;
+    }
     credlog_run_forget_pins();
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
                 "--max-age", "2", d1);
@@ -347,17 +352,19 @@ static void run_e2e(void)
         bool fresh = false;
         REQUIRE(logd_proc_start(&p, extra) == 0);
         credlog_run_forget_pins();
-        while (client_clock_now_ms() < started + 3000)
-            usleep(50000);
-        for (int k = 0; k < 60 && !fresh; k++) {
-            if (k > 0)
-                usleep(500000);
+        struct wait w = wait_begin(10000);
+        /* Not synchronization: past 3 s, what the restart appended is older
+         * than --max-age 2, so a fresh proof comes from a heartbeat. */
+        while (client_clock_now_ms() < started + 3000 && wait_more(&w))
+            ;
+        w = wait_begin(30000);
+        do {
             CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
                         "--max-age", "2", d1);
             fresh = r.status == 0 &&
                     strstr(r.out, "VALID: issued by avans.nl") != NULL;
             credlog_run_free(&r);
-        }
+        } while (!fresh && wait_more(&w));
         CHECK_MSG(fresh, "a logd with --heartbeat 1 never served a status "
                          "proof under 2 s old");
     }

@@ -25,6 +25,7 @@
 #include "issuer.h"
 #include "minilog.h"
 #include "minilog_server.h"
+#include "wait.h"
 
 #include <poll.h>
 
@@ -630,11 +631,15 @@ static void test_resume_killed(void)
     }
     /* Once bundle 17 is asked for, the commit after bundle 15 (entry 4096)
      * is done. */
-    for (int i = 0; i < 60000 && bundles < 18; i++) {
-        usleep(1000);
-        pthread_mutex_lock(&srv.lock);
-        bundles = srv.bundle_requests;
-        pthread_mutex_unlock(&srv.lock);
+    {
+        /* Polled every millisecond: the kill must come while the monitor
+         * is still in the middle of the log. */
+        struct wait w = wait_begin_step(60000, 1000);
+        do {
+            pthread_mutex_lock(&srv.lock);
+            bundles = srv.bundle_requests;
+            pthread_mutex_unlock(&srv.lock);
+        } while (bundles < 18 && wait_more(&w));
     }
     kill(pid, SIGKILL);
     credlog_run_wait(&r, pid, "killed", 20);
@@ -714,33 +719,6 @@ static void test_progress_tty(void)
     minilog_free(&ml);
 }
 
-/* Waits (up to timeout_s seconds) until the spawned credlog pid has written
- * want to its stdout; false if it exits or the time runs out first (the
- * process is left to credlog_run_wait, which reaps or kills it). */
-static bool wait_for_output(pid_t pid, const char *tag, const char *want,
-                            int timeout_s)
-{
-    char path[4200];
-
-    snprintf(path, sizeof path, "%s/.stdout%s", credlog_run_home, tag);
-    for (int i = 0; i < timeout_s * 100; i++) {
-        char *out = files_read(path, NULL);
-        bool seen = out != NULL && strstr(out, want) != NULL;
-        siginfo_t si;
-
-        free(out);
-        if (seen)
-            return true;
-        si.si_pid = 0;
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 ||
-            si.si_pid != 0)
-            return false; /* exited (not reaped: credlog_run_wait collects it)
-                           */
-        usleep(10000);
-    }
-    return false;
-}
-
 /* Without --once the monitor keeps checking, and stops with exit 1 at the
  * first alert. */
 static void test_loop(void)
@@ -765,7 +743,7 @@ static void test_loop(void)
     }
     /* Only once the first check has printed its result does the log lie: a
      * slow machine (valgrind, a loaded CI box) may need long for it. */
-    CHECK_MSG(wait_for_output(pid, "loop", "first check", 300),
+    CHECK_MSG(credlog_run_wait_output(pid, "loop", "first check", 300000),
               "the looping monitor did not finish its first check");
     pthread_mutex_lock(&srv.lock);
     grow(&ml, &avans, 0, 3);

@@ -362,6 +362,8 @@ static void *kill_soon(void *arg)
 {
     struct killer *k = arg;
 
+    /* Not synchronization: a kill at a random moment of the start is the
+     * test. */
     usleep(k->delay_us);
     if (k->p->pid > 0)
         kill(k->p->pid, SIGKILL);
@@ -400,11 +402,15 @@ static void load_round(uint64_t *rnd, unsigned max_ms)
     }
     if (hup) {
         unsigned first = (unsigned)(check_rand(rnd) % (ms + 1));
+        /* Not synchronization: the SIGHUP comes at a random moment of the
+         * load. */
         usleep(first * 1000);
         CHECK(write_issuers(!x_authorized) == 0);
         logd_proc_signal(&P, SIGHUP);
         ms -= first;
     }
+    /* Not synchronization: the kill comes at a random moment of the load
+     * (the workers run meanwhile). */
     usleep(ms * 1000);
     logd_proc_kill(&P);
     atomic_store(&stop_load, 1);

@@ -36,6 +36,7 @@
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/note.h"
+#include "wait.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -227,16 +228,6 @@ static int64_t issuers_count(struct client_http *h)
     return n;
 }
 
-static bool wait_log(const struct logd_proc *p, const char *text)
-{
-    for (int i = 0; i < 500; i++) {
-        if (logd_proc_log_contains(p, text))
-            return true;
-        usleep(10000);
-    }
-    return false;
-}
-
 static void test_disk_full(void)
 {
     static const char *const args[] = {"--heartbeat", "0", "--batch-wait", "2",
@@ -290,7 +281,7 @@ static void test_disk_full(void)
     CHECK_MSG(strstr(msg, "disk is full") != NULL, "message: %s", msg);
     REQUIRE(refused.n > 0);
     CHECK(tries > 0); /* some batches fitted first */
-    CHECK(wait_log(&p, "batch not committed: disk is full"));
+    CHECK(logd_proc_wait_log(&p, "batch not committed: disk is full", 10000));
     /* Nothing of it was appended; reads work; it fails again while full. */
     CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
     check_absent(h, &p, &refused);
@@ -305,7 +296,8 @@ static void test_disk_full(void)
     CHECK(set_limit(p.pid, RLIMIT_FSIZE, 8192) == 0);
     CHECK(logd_proc_write_issuers(&p, keys, 2) == 0); /* b1 removed */
     CHECK(logd_proc_signal(&p, SIGHUP) == 0);
-    CHECK(wait_log(&p, "issuer keys not updated yet (storage full)"));
+    CHECK(logd_proc_wait_log(&p, "issuer keys not updated yet (storage full)",
+                             10000));
     CHECK(issuers_count(h) == 3);
     CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
 
@@ -387,7 +379,8 @@ static void test_map_limit(void)
     CHECK_MSG(strstr(msg, "storage map is at its size limit") != NULL,
               "message: %s", msg);
     REQUIRE(refused.n > 0);
-    CHECK(wait_log(&p, "storage map cannot grow beyond 2097152 bytes"));
+    CHECK(logd_proc_wait_log(&p, "storage map cannot grow beyond 2097152 bytes",
+                             10000));
     CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
     check_absent(h, &p, &refused);
     check_log(h, &p);
@@ -473,13 +466,14 @@ static void test_address_space(void)
     CHECK_MSG(strstr(msg, "storage map is at its size limit") != NULL,
               "message: %s", msg);
     REQUIRE(refused.n > 0);
-    CHECK(wait_log(&p, "storage map cannot grow beyond 4194304 bytes"));
+    CHECK(logd_proc_wait_log(&p, "storage map cannot grow beyond 4194304 bytes",
+                             10000));
     CHECK(logd_api_checkpoint(h, &p, NULL, NULL) == before);
     check_absent(h, &p, &refused);
 
     CHECK(set_limit(p.pid, RLIMIT_AS, RLIM_INFINITY) == 0);
     CHECK(batch_post(h, &p, &refused, NULL, 0) == 200);
-    CHECK(wait_log(&p, "storage map grown to 8388608 bytes"));
+    CHECK(logd_proc_wait_log(&p, "storage map grown to 8388608 bytes", 10000));
     check_log(h, &p);
     batch_free(&refused);
     client_http_close(h);

@@ -32,6 +32,7 @@
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/note.h"
+#include "wait.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -755,6 +756,7 @@ static void *slow_driver(void *arg)
                 s->closed[i] = true;
         }
         step++;
+        /* Not synchronization: a slow client's pace is the test. */
         usleep(50000);
     }
     return NULL;
@@ -762,17 +764,7 @@ static void *slow_driver(void *arg)
 
 static int64_t metric(const char *name)
 {
-    struct client_http_response r;
-    int64_t v = -1;
-    char key[128];
-
-    if (client_http_get(H, "/metrics", &r) != 0)
-        return -1;
-    snprintf(key, sizeof key, "\n%s ", name);
-    if (r.status == 200 && strstr(r.body, key) != NULL)
-        v = strtoll(strstr(r.body, key) + strlen(key), NULL, 10);
-    client_http_response_free(&r);
-    return v;
+    return logd_api_metric(H, name);
 }
 
 static void test_slow_clients(void)
@@ -781,7 +773,8 @@ static void test_slow_clients(void)
     pthread_t t;
     int readers[NON_READERS], ok = 0, bad = 0, closed = 0, timed_408 = 0;
     int64_t open_before = metric("credlog_http_connections"), open_now = -1;
-    double start, deadline;
+    double start;
+    struct wait w;
 
     memset(&s, 0, sizeof s);
     for (int i = 0; i < SLOWLORIS + SLOW_BODIES; i++) {
@@ -833,22 +826,21 @@ static void test_slow_clients(void)
         else
             bad++;
         json_decref(ans);
+        /* Not synchronization: the normal client's pace over the period. */
         usleep(20000);
     }
     CHECK_MSG(bad == 0 && ok >= 20, "normal client: %d ok, %d failed", ok, bad);
 
     /* logd closed every slow connection by itself (408), though they kept
      * sending: the request deadline is 2 s. Wait at most 20 s more. */
-    deadline = mono() + 20;
+    w = wait_begin(20000);
     do {
         closed = timed_408 = 0;
         for (int i = 0; i < SLOWLORIS + SLOW_BODIES; i++) {
             closed += s.closed[i];
             timed_408 += s.status[i] == 408;
         }
-        if (closed < SLOWLORIS + SLOW_BODIES)
-            usleep(100000);
-    } while (closed < SLOWLORIS + SLOW_BODIES && mono() < deadline);
+    } while (closed < SLOWLORIS + SLOW_BODIES && wait_more(&w));
     s.stop = true;
     pthread_join(t, NULL);
     CHECK_MSG(closed == SLOWLORIS + SLOW_BODIES && timed_408 == closed,
@@ -859,10 +851,10 @@ static void test_slow_clients(void)
 
     /* The non-readers are closed by the write timeout while their sockets
      * are still open here: logd's count of connections comes back down. */
-    deadline = mono() + 20;
-    while (mono() < deadline &&
-           (open_now = metric("credlog_http_connections")) > open_before)
-        usleep(100000);
+    w = wait_begin(20000);
+    while ((open_now = metric("credlog_http_connections")) > open_before &&
+           wait_more(&w))
+        ;
     CHECK_MSG(open_now >= 0 && open_now <= open_before,
               "connections: %lld, before: %lld", (long long)open_now,
               (long long)open_before);
@@ -956,7 +948,7 @@ static void test_flags(void)
     CHECK(logd_api_checkpoint(q, &Q, NULL, NULL) > 0);
     for (n = 0; n < 7; n++)
         held[n] = logd_raw_connect(Q.port, 0);
-    usleep(100000);
+    CHECK(logd_api_wait_metric(q, "credlog_http_connections", 8, 10000));
     for (int k = 0; k < 3; k++) {
         int rc = logd_raw_exchange(Q.port, "GET /healthz HTTP/1.1\r\n\r\n", 25,
                                    0, 10000, &a);
@@ -971,14 +963,13 @@ static void test_flags(void)
      * the closes). */
     {
         bool served = false;
-        for (int k = 0; k < 100 && !served; k++) {
+        struct wait w = wait_begin(10000);
+        do {
             if (logd_raw_exchange(Q.port, "GET /healthz HTTP/1.1\r\n\r\n", 25,
                                   0, 10000, &a) == 0)
                 served = a.status == 200;
             logd_raw_answer_free(&a);
-            if (!served)
-                usleep(50000);
-        }
+        } while (!served && wait_more(&w));
         CHECK(served);
     }
     {

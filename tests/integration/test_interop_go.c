@@ -24,11 +24,13 @@
 #include "answer.h"
 #include "check.h"
 #include "client/http.h"
+#include "files.h"
 #include "issuer.h"
 #include "logd_api.h"
 #include "logd_proc.h"
 #include "proofs/entry.h"
 #include "proofs/note.h"
+#include "wait.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,7 +80,7 @@ static int run(const char *const *argv, const char *cwd, bool go_env,
 {
     char gopath[PATH_MAX + 64], gocache[PATH_MAX + 16], line[4096];
     int st = 0;
-    pid_t pid, got = 0;
+    pid_t pid;
     FILE *f;
 
     snprintf(gopath, sizeof gopath, "/usr/share/gocode:%s/gopath", build_dir);
@@ -106,10 +108,7 @@ static int run(const char *const *argv, const char *cwd, bool go_env,
     }
     if (pid < 0)
         return -1;
-    for (int i = 0;
-         i < timeout_s * 100 && (got = waitpid(pid, &st, WNOHANG)) == 0; i++)
-        usleep(10000);
-    if (got == 0) {
+    if (!wait_child(pid, (unsigned)timeout_s * 1000, &st)) {
         kill(pid, SIGKILL);
         waitpid(pid, &st, 0);
         fprintf(stderr, "%s: killed after %d s\n", argv[0], timeout_s);
@@ -121,30 +120,6 @@ static int run(const char *const *argv, const char *cwd, bool go_env,
         fclose(f);
     }
     return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static bool file_contains(const char *path, const char *text)
-{
-    char buf[65536];
-    FILE *f = fopen(path, "r");
-    size_t n;
-
-    if (f == NULL)
-        return false;
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strstr(buf, text) != NULL;
-}
-
-static bool write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    bool ok = f != NULL && fputs(text, f) >= 0;
-
-    if (f != NULL && fclose(f) != 0)
-        ok = false;
-    return ok;
 }
 
 /* Builds tests/interop/tlogcheck into <build>/interop/tlogcheck. */
@@ -243,7 +218,7 @@ static void submit(struct client_http *h, const struct logd_proc *p,
     note = json_object_get(json_array_get(recs, n - 1), "checkpoint");
     if (ncps < MAX_CPS && json_is_string(note)) {
         snprintf(cps[ncps], sizeof cps[ncps], "%s/cp-%02zu", p->dir, ncps);
-        CHECK(write_file(cps[ncps], json_string_value(note)));
+        CHECK(files_write_mode(cps[ncps], json_string_value(note), 0644) == 0);
         ncps++;
     }
     json_decref(ans);
@@ -255,8 +230,8 @@ static bool save_checkpoint(struct client_http *h, const struct logd_proc *p,
 {
     struct checkpoint cp;
     char *note = NULL;
-    bool ok =
-        logd_api_checkpoint(h, p, &cp, &note) > 0 && write_file(path, note);
+    bool ok = logd_api_checkpoint(h, p, &cp, &note) > 0 &&
+              files_write_mode(path, note, 0644) == 0;
 
     *size = cp.size;
     free(note);
@@ -339,7 +314,7 @@ int main(void)
     snprintf(out, sizeof out, "%s/accept.out", P1.dir);
     rc = tlogcheck(P1.url, P1.log_vkey, olds, true, NULL, out);
     CHECK_MSG(rc == 0, "Go's sumdb/tlog does not accept the log (exit %d)", rc);
-    CHECK(file_contains(out, "ACCEPTED"));
+    CHECK(files_contain(out, "ACCEPTED"));
 
     /* Another key with the same name: refused at the signature. */
     issuer_make(&other, ORIGIN);
@@ -347,7 +322,7 @@ int main(void)
     snprintf(out, sizeof out, "%s/wrong-key.out", P1.dir);
     rc = tlogcheck(P1.url, other_vkey, NULL, false, NULL, out);
     CHECK_MSG(rc == 1, "another key named %s: exit %d, want 1", ORIGIN, rc);
-    CHECK(file_contains(out, "checkpoint signature (GET /checkpoint)"));
+    CHECK(files_contain(out, "checkpoint signature (GET /checkpoint)"));
 
     /* The checker's self-test: one bit flipped in what it reads from the log
      * (a hash tile, an entry bundle, an inclusion or a consistency proof
@@ -356,8 +331,8 @@ int main(void)
         snprintf(out, sizeof out, "%s/flip-%s.out", P1.dir, flips[i].kind);
         rc = tlogcheck(P1.url, P1.log_vkey, NULL, false, flips[i].kind, out);
         CHECK_MSG(rc == 1, "-flip %s: exit %d, want 1", flips[i].kind, rc);
-        CHECK_MSG(file_contains(out, flips[i].want) &&
-                      file_contains(out, flips[i].want2),
+        CHECK_MSG(files_contain(out, flips[i].want) &&
+                      files_contain(out, flips[i].want2),
                   "-flip %s: no \"%s\" or \"%s\"", flips[i].kind, flips[i].want,
                   flips[i].want2);
     }
@@ -373,13 +348,13 @@ int main(void)
         char *root = strchr(strchr(text, '\n') + 1, '\n') + 1;
         root[0] = root[0] == 'A' ? 'B' : 'A';
         snprintf(tampered, sizeof tampered, "%s/tampered", P1.dir);
-        CHECK(write_file(tampered, text));
+        CHECK(files_write_mode(tampered, text, 0644) == 0);
         free(text);
         snprintf(out, sizeof out, "%s/tampered.out", P1.dir);
         rc = tlogcheck(P1.url, P1.log_vkey,
                        (const char *const[]){tampered, NULL}, false, NULL, out);
         CHECK_MSG(rc == 1, "tampered old checkpoint: exit %d, want 1", rc);
-        CHECK(file_contains(out, "checkpoint signature"));
+        CHECK(files_contain(out, "checkpoint signature"));
     }
 
     /* A fork: a second logd with the same log key and other entries, larger
@@ -404,8 +379,8 @@ int main(void)
     rc = tlogcheck(P2.url, P1.log_vkey, (const char *const[]){latest, NULL},
                    false, NULL, out);
     CHECK_MSG(rc == 1, "fork: exit %d, want 1", rc);
-    CHECK(file_contains(out, "is not a prefix of the latest tree"));
-    CHECK(file_contains(out, "tlog.CheckTree"));
+    CHECK(files_contain(out, "is not a prefix of the latest tree"));
+    CHECK(files_contain(out, "tlog.CheckTree"));
 
 done2:
     client_http_close(h2);

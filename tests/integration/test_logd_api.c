@@ -29,6 +29,7 @@
 #include "proofs/merkle.h"
 #include "proofs/note.h"
 #include "proofs/tile.h"
+#include "wait.h"
 
 #include <pthread.h>
 
@@ -740,19 +741,18 @@ static void test_sighup(void)
     struct entry e;
     uint8_t c[32];
     json_t *ans = NULL, *j;
-    int status, tries = 0;
+    int status;
     bool gone = false;
+    struct wait w = wait_begin(10000);
 
     CHECK(logd_proc_write_issuers(&P, keep, 2) == 0);
     CHECK(logd_proc_signal(&P, SIGHUP) == 0);
-    while (!gone && tries++ < 500) {
+    do {
         j = logd_api_get_json(H, "/v1/issuers", &status);
         gone = status == 200 &&
                json_array_size(json_object_get(j, "issuers")) == 2;
         json_decref(j);
-        if (!gone)
-            usleep(10000);
-    }
+    } while (!gone && wait_more(&w));
     CHECK(gone);
     key_entries++;
     check_rand_cred(&rnd, c);

@@ -20,6 +20,7 @@
 #include "answer.h"
 #include "check.h"
 #include "client/http.h"
+#include "files.h"
 #include "issuer.h"
 #include "logd_api.h"
 #include "logd_proc.h"
@@ -28,6 +29,7 @@
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/note.h"
+#include "wait.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -36,89 +38,10 @@
 
 static uint64_t rnd = 99;
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    char *buf;
-    size_t n;
-
-    if (f == NULL)
-        return NULL;
-    buf = calloc(1, 1 << 16);
-    n = fread(buf, 1, (1 << 16) - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
-static mode_t file_mode(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 ? st.st_mode & 0777 : (mode_t)-1;
-}
-
-static unsigned wait_port(const char *port_path, pid_t pid)
-{
-    for (int i = 0; i < 4000; i++) {
-        FILE *f = fopen(port_path, "r");
-        unsigned port = 0;
-        int status;
-        if (f != NULL) {
-            int ok = fscanf(f, "%u", &port) == 1;
-            fclose(f);
-            if (ok && port > 0)
-                return port;
-        }
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            return 0;
-        usleep(5000);
-    }
-    return 0;
-}
-
-/* Runs `logd --dev --listen 127.0.0.1:0 --port-file PORT` in dir (so the
- * data lands in dir/var/dev); stdout to dir/out. Returns the pid. */
-static pid_t start_dev(const char *dir, unsigned *port)
-{
-    char port_path[600], out_path[600], bin[4096];
-    pid_t pid;
-
-    /* The child changes directory: the binary's path must not be relative. */
-    if (realpath(logd_proc_binary(), bin) == NULL)
-        return -1;
-
-    snprintf(port_path, sizeof port_path, "%s/port", dir);
-    snprintf(out_path, sizeof out_path, "%s/out", dir);
-    unlink(port_path);
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0) {
-        int out, err;
-        if (chdir(dir) != 0)
-            _exit(126);
-        out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        err = open("logd.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(out, 1);
-        dup2(err, 2);
-        execl(bin, bin, "--dev", "--listen", "127.0.0.1:0", "--port-file",
-              port_path, (char *)NULL);
-        _exit(127);
-    }
-    *port = pid > 0 ? wait_port(port_path, pid) : 0;
-    return pid;
-}
-
-static int stop_pid(pid_t pid)
-{
-    int status = -1;
-
-    if (pid <= 0)
-        return -1;
-    kill(pid, SIGTERM);
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+/* logd --dev on 127.0.0.1:0, run in the struct's directory (so the data
+ * lands in dir/var/dev). */
+static const char *const dev_args[] = {"--dev", "--listen", "127.0.0.1:0",
+                                       NULL};
 
 static void test_dev(void)
 {
@@ -127,40 +50,41 @@ static void test_dev(void)
     struct note_signer demo;
     struct client_http *h;
     unsigned port;
-    pid_t pid;
+    int started;
 
     REQUIRE(logd_proc_init(&scratch, "scratch.example", NULL, 0) == 0);
-    pid = start_dev(scratch.dir, &port);
-    CHECK(port > 0);
-    if (port == 0) {
-        stop_pid(pid);
+    started = logd_proc_start_argv(&scratch, scratch.dir, dev_args);
+    CHECK(started == 0);
+    if (started != 0) {
         logd_proc_cleanup(&scratch);
         return;
     }
+    port = scratch.port;
     snprintf(path, sizeof path, "%s/var/dev/log.key", scratch.dir);
-    CHECK(file_mode(path) == 0600);
+    CHECK(files_mode(path) == 0600);
     snprintf(path, sizeof path, "%s/var/dev/demo-issuer.key", scratch.dir);
-    CHECK(file_mode(path) == 0600);
-    key_text = read_file(path);
+    CHECK(files_mode(path) == 0600);
+    key_text = files_read(path, NULL);
     snprintf(path, sizeof path, "%s/var/dev/demo-issuer.vkey", scratch.dir);
-    CHECK(file_mode(path) == 0644);
+    CHECK(files_mode(path) == 0644);
     snprintf(path, sizeof path, "%s/var/dev/issuers", scratch.dir);
-    CHECK(file_mode(path) != (mode_t)-1);
+    CHECK(files_mode(path) != (mode_t)-1);
     snprintf(path, sizeof path, "%s/var/dev/log.vkey", scratch.dir);
-    vkey = read_file(path);
+    vkey = files_read(path, NULL);
     REQUIRE(vkey != NULL && key_text != NULL);
     vkey[strcspn(vkey, "\n")] = '\0';
     CHECK(strncmp(vkey, "localhost/credlog-dev+", 22) == 0);
 
     /* The banner: the log key and a ready-to-paste credlog command. */
-    snprintf(path, sizeof path, "%s/out", scratch.dir);
-    for (int i = 0; i < 200; i++) {
-        out = read_file(path);
-        if (out != NULL && strstr(out, "FILE\n") != NULL)
-            break;
-        free(out);
-        out = NULL;
-        usleep(10000);
+    {
+        struct wait w = wait_begin(10000);
+        for (;;) {
+            out = files_read(scratch.out_path, NULL);
+            if ((out != NULL && strstr(out, "FILE\n") != NULL) ||
+                !wait_more(&w))
+                break;
+            free(out);
+        }
     }
     snprintf(want, sizeof want,
              "issue --log http://127.0.0.1:%u --log-key '%s' --key "
@@ -197,13 +121,13 @@ static void test_dev(void)
         note_signer_wipe(&is.s);
     }
     note_signer_wipe(&demo);
-    CHECK(stop_pid(pid) == 0);
+    CHECK(logd_proc_stop(&scratch) == 0);
 
     /* Second start: same keys, same log. */
-    pid = start_dev(scratch.dir, &port);
-    CHECK(port > 0);
+    CHECK(logd_proc_start_argv(&scratch, scratch.dir, dev_args) == 0);
+    port = scratch.port;
     snprintf(path, sizeof path, "%s/var/dev/log.vkey", scratch.dir);
-    out = read_file(path);
+    out = files_read(path, NULL);
     CHECK(out != NULL && strncmp(out, vkey, strlen(vkey)) == 0);
     free(out);
     snprintf(url, sizeof url, "http://127.0.0.1:%u", port);
@@ -215,7 +139,7 @@ static void test_dev(void)
               4); /* KEY MAP ISSUE MAP */
         client_http_close(h);
     }
-    CHECK(stop_pid(pid) == 0);
+    CHECK(logd_proc_stop(&scratch) == 0);
     free(vkey);
     free(key_text);
     logd_proc_cleanup(&scratch);
@@ -248,10 +172,7 @@ static void test_start_refusals(void)
     fputs("garbage\n", f);
     fclose(f);
     logd_proc_signal(&p, SIGHUP);
-    for (int i = 0;
-         i < 200 && !logd_proc_log_contains(&p, "keeping the current"); i++)
-        usleep(10000);
-    CHECK(logd_proc_log_contains(&p, "keeping the current issuer keys"));
+    CHECK(logd_proc_wait_log(&p, "keeping the current issuer keys", 10000));
     /* A second logd on the same port is refused (SO_REUSEPORT would
      * otherwise let it take half of the connections). */
     {
@@ -340,8 +261,11 @@ static void test_sigterm_inflight(void)
     f.p = &p;
     f.is = &a;
     check_rand_cred(&rnd, f.cred);
+    REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     pthread_create(&t, NULL, post_one, &f);
-    usleep(300000); /* the request now waits in a 3 s batch window */
+    /* The request now waits in a 3 s batch window. */
+    CHECK(logd_api_wait_metric(h, "credlog_pending_entries", 1, 10000));
+    client_http_close(h);
     CHECK(logd_proc_stop(&p) == 0);
     pthread_join(t, NULL);
     CHECK_MSG(f.status == 200 && f.receipt_ok, "in-flight request: %d",
@@ -374,6 +298,7 @@ static void test_heartbeat(void)
                 &p, (const char *const[]){"--heartbeat", "1", NULL}) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
     s0 = logd_api_checkpoint(h, &p, NULL, NULL);
+    /* Not synchronization: the number of heartbeats in 2.3 s is the test. */
     usleep(2300000);
     s1 = logd_api_checkpoint(h, &p, NULL, NULL);
     CHECK_MSG(s1 >= s0 + 1 && s1 <= s0 + 3, "heartbeat: %lld -> %lld",

@@ -25,6 +25,7 @@
 #include "answer.h"
 #include "check.h"
 #include "client/http.h"
+#include "files.h"
 #include "issuer.h"
 #include "logd_api.h"
 #include "logd_proc.h"
@@ -32,6 +33,7 @@
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/note.h"
+#include "wait.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -117,37 +119,24 @@ static void *post_late(void *arg)
     return NULL;
 }
 
-/* Polls /metrics until credlog_pending_entries is want (up to ~30 s). */
+/* Polls /metrics until credlog_pending_entries is want (up to 30 s). */
 static bool wait_pending(struct client_http *h, unsigned want)
 {
-    char line[64];
-
-    snprintf(line, sizeof line, "\ncredlog_pending_entries %u\n", want);
-    for (int i = 0; i < 3000; i++) {
-        struct client_http_response r;
-        bool found = false;
-        if (client_http_get(h, "/metrics", &r) == 0) {
-            found = r.status == 200 && strstr(r.body, line) != NULL;
-            client_http_response_free(&r);
-        }
-        if (found)
-            return true;
-        usleep(10000);
-    }
-    return false;
+    return logd_api_wait_metric(h, "credlog_pending_entries", want, 30000);
 }
 
 static int64_t wait_issuers(struct client_http *h, size_t want)
 {
-    for (int i = 0; i < 500; i++) {
+    struct wait w = wait_begin(10000);
+
+    do {
         int status;
         json_t *j = logd_api_get_json(h, "/v1/issuers", &status);
         size_t n = json_array_size(json_object_get(j, "issuers"));
         json_decref(j);
         if (status == 200 && n == want)
             return (int64_t)n;
-        usleep(10000);
-    }
+    } while (wait_more(&w));
     return -1;
 }
 
@@ -322,18 +311,17 @@ static bool contains_secret(const char *text, size_t len,
     return false;
 }
 
+/* The whole file (an empty string if it cannot be read); the caller frees
+ * it. */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
+    char *text = files_read(path, len);
 
-    *len = 0;
-    if (f == NULL)
-        return calloc(1, 1);
-    buf = calloc(1, 1 << 20);
-    *len = fread(buf, 1, (1 << 20) - 1, f);
-    fclose(f);
-    return buf;
+    if (text == NULL) {
+        *len = 0;
+        text = calloc(1, 1);
+    }
+    return text;
 }
 
 static bool file_has_secret(const char *path, const struct secret *s)
@@ -429,14 +417,10 @@ static void test_log_key_stays_inside(void)
     fputs("nonsense\n", f);
     fclose(f);
     logd_proc_signal(&p, SIGHUP);
-    for (int i = 0;
-         i < 200 && !logd_proc_log_contains(&p, "keeping the current"); i++)
-        usleep(10000);
+    CHECK(logd_proc_wait_log(&p, "keeping the current", 10000));
     CHECK(logd_proc_write_issuers(&p, &a.v, 1) == 0);
     logd_proc_signal(&p, SIGHUP);
-    for (int i = 0;
-         i < 200 && !logd_proc_log_contains(&p, "issuer keys unchanged"); i++)
-        usleep(10000);
+    CHECK(logd_proc_wait_log(&p, "issuer keys unchanged", 10000));
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         CHECK_MSG(!answer_has_secret(h, paths[i], &sec),
                   "the log key in GET %s", paths[i]);
@@ -448,36 +432,18 @@ static void test_log_key_stays_inside(void)
 
     /* logd --dev: neither the log key nor the demo issuer's key is printed. */
     {
-        char data[LOGD_PROC_PATH_MAX + 8], port[LOGD_PROC_PATH_MAX + 8];
-        char out[LOGD_PROC_PATH_MAX + 8], err[LOGD_PROC_PATH_MAX + 8];
+        char data[LOGD_PROC_PATH_MAX + 8];
         char key[LOGD_PROC_PATH_MAX + 32];
         struct note_signer dk;
         struct secret dsec;
         size_t len;
-        pid_t pid;
-        int status = -1;
         snprintf(data, sizeof data, "%s/dev", p.dir);
-        snprintf(port, sizeof port, "%s/devport", p.dir);
-        snprintf(out, sizeof out, "%s/dev.out", p.dir);
-        snprintf(err, sizeof err, "%s/dev.err", p.dir);
-        fflush(NULL);
-        pid = fork();
-        if (pid == 0) {
-            int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            int r = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            dup2(o, 1);
-            dup2(r, 2);
-            execl(logd_proc_binary(), logd_proc_binary(), "--dev", "--data",
-                  data, "--listen", "127.0.0.1:0", "--port-file", port,
-                  (char *)NULL);
-            _exit(127);
-        }
-        for (int i = 0; i < 2000 && access(port, F_OK) != 0; i++)
-            usleep(5000);
-        CHECK(access(port, F_OK) == 0);
-        kill(pid, SIGTERM);
-        waitpid(pid, &status, 0);
-        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        /* Its stdout goes to p.out_path, its stderr to p.log_path. */
+        CHECK(logd_proc_start_argv(
+                  &p, NULL,
+                  (const char *const[]){"--dev", "--data", data, "--listen",
+                                        "127.0.0.1:0", NULL}) == 0);
+        CHECK(logd_proc_stop(&p) == 0);
         for (int k = 0; k < 2; k++) {
             snprintf(key, sizeof key, "%s/%s", data,
                      k == 0 ? "log.key" : "demo-issuer.key");
@@ -490,8 +456,8 @@ static void test_log_key_stays_inside(void)
                 continue;
             secret_of(&dk, &dsec);
             note_signer_wipe(&dk);
-            CHECK_MSG(!file_has_secret(out, &dsec) &&
-                          !file_has_secret(err, &dsec),
+            CHECK_MSG(!file_has_secret(p.out_path, &dsec) &&
+                          !file_has_secret(p.log_path, &dsec),
                       "logd --dev printed %s", key);
             OPENSSL_cleanse(&dsec, sizeof dsec);
         }

@@ -22,6 +22,7 @@
 #include "answer.h"
 #include "check.h"
 #include "client/http.h"
+#include "credlog_run.h"
 #include "issuer.h"
 #include "logd_api.h"
 #include "logd_proc.h"
@@ -31,6 +32,7 @@
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/note.h"
+#include "wait.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -314,21 +316,12 @@ static void test_misbehaving(void)
      * asking. */
     {
         struct client_http *h = open_client(cert_path);
-        long long open_now = -1;
-        for (int i = 0; i < 100 && open_now != 1; i++) {
-            struct client_http_response r;
-            const char *at;
-            if (h != NULL && client_http_get(h, "/metrics", &r) == 0) {
-                static const char key[] = "\ncredlog_http_connections ";
-                at = strstr(r.body, key);
-                open_now =
-                    at != NULL ? strtoll(at + sizeof key - 1, NULL, 10) : -1;
-                client_http_response_free(&r);
-            }
-            if (open_now != 1)
-                usleep(100000);
-        }
-        CHECK_MSG(open_now == 1, "open connections: %lld", open_now);
+        bool one = h != NULL && logd_api_wait_metric(
+                                    h, "credlog_http_connections", 1, 10000);
+        CHECK_MSG(one, "open connections: %lld",
+                  h != NULL ? (long long)logd_api_metric(
+                                  h, "credlog_http_connections")
+                            : -1LL);
         client_http_close(h);
     }
 }
@@ -337,41 +330,15 @@ static void test_misbehaving(void)
  * log key is pinned there); returns its exit status, its output in out. */
 static int run_credlog(const char *const *args, char *out, size_t cap)
 {
-    const char *bin = getenv("CREDLOG_BIN");
-    char log[700], home[700];
-    const char *argv[32];
-    size_t n = 0;
-    int status = -1;
-    pid_t pid;
-    FILE *f;
+    struct credlog_run r;
+    int status;
 
-    snprintf(log, sizeof log, "%s/credlog.out", P.dir);
-    snprintf(home, sizeof home, "%s/home", P.dir);
-    mkdir(home, 0700);
-    argv[n++] = bin;
-    for (size_t i = 0; args[i] != NULL && n < 31; i++)
-        argv[n++] = args[i];
-    argv[n] = NULL;
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        setenv("HOME", home, 1);
-        setenv("XDG_CONFIG_HOME", home, 1);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status))
-        status = WEXITSTATUS(status);
-    out[0] = '\0';
-    f = fopen(log, "r");
-    if (f != NULL) {
-        size_t k = fread(out, 1, cap - 1, f);
-        out[k] = '\0';
-        fclose(f);
-    }
+    snprintf(credlog_run_home, sizeof credlog_run_home, "%s/home", P.dir);
+    mkdir(credlog_run_home, 0700);
+    credlog_run_v(&r, args);
+    snprintf(out, cap, "%s%s", r.out, r.err);
+    status = r.status;
+    credlog_run_free(&r);
     return status;
 }
 
@@ -452,11 +419,12 @@ static void test_reload(void)
     CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
                          old_cert) == 200);
     CHECK(logd_proc_signal(&P, SIGHUP) == 0);
-    for (int i = 0; i < 200 && !switched; i++) {
-        switched = raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
-                                  new_cert) == 200;
-        if (!switched)
-            usleep(50000);
+    {
+        struct wait w = wait_begin(10000);
+        do {
+            switched = raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION,
+                                      "/healthz", new_cert) == 200;
+        } while (!switched && wait_more(&w));
     }
     CHECK(switched);
     CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
@@ -471,10 +439,7 @@ static void test_reload(void)
               fclose(f) == 0);
     }
     CHECK(logd_proc_signal(&P, SIGHUP) == 0);
-    for (int i = 0;
-         i < 200 && !logd_proc_log_contains(&P, "keeping the current TLS"); i++)
-        usleep(50000);
-    CHECK(logd_proc_log_contains(&P, "keeping the current TLS certificate"));
+    CHECK(logd_proc_wait_log(&P, "keeping the current TLS certificate", 10000));
     CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
                          new_cert) == 200);
     CHECK(copy_file(new_cert, cert_path));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wait.h"
+
 int logd_api_post_raw(struct client_http *h, const char *body, size_t len,
                       json_t **out)
 {
@@ -76,4 +78,31 @@ int64_t logd_api_checkpoint(struct client_http *h, const struct logd_proc *p,
         *note = size >= 0 ? strdup(r.body) : NULL;
     client_http_response_free(&r);
     return size;
+}
+
+int64_t logd_api_metric(struct client_http *h, const char *name)
+{
+    struct client_http_response r;
+    int64_t v = -1;
+    char key[128];
+    const char *at;
+
+    if (client_http_get(h, "/metrics", &r) != 0)
+        return -1;
+    snprintf(key, sizeof key, "\n%s ", name);
+    if (r.status == 200 && (at = strstr(r.body, key)) != NULL)
+        v = strtoll(at + strlen(key), NULL, 10);
+    client_http_response_free(&r);
+    return v;
+}
+
+bool logd_api_wait_metric(struct client_http *h, const char *name, int64_t want,
+                          unsigned timeout_ms)
+{
+    struct wait w = wait_begin(timeout_ms);
+
+    while (logd_api_metric(h, name) != want)
+        if (!wait_more(&w))
+            return false;
+    return true;
 }

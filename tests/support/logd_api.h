@@ -9,6 +9,7 @@
 #ifndef CREDLOG_TESTS_LOGD_API_H
 #define CREDLOG_TESTS_LOGD_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +41,14 @@ json_t *logd_api_get_json(struct client_http *h, const char *path, int *status);
  * a malloc'd copy of the signed note, NULL on failure. */
 int64_t logd_api_checkpoint(struct client_http *h, const struct logd_proc *p,
                             struct checkpoint *cp, char **note);
+
+/* GETs /metrics and returns the value of the metric name (a line "name
+ * value"), or -1 if the request fails or the metric is absent. */
+int64_t logd_api_metric(struct client_http *h, const char *name);
+
+/* Waits up to timeout_ms until logd_api_metric(h, name) is want; returns
+ * whether it is. */
+bool logd_api_wait_metric(struct client_http *h, const char *name, int64_t want,
+                          unsigned timeout_ms);
 
 #endif

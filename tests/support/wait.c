@@ -16,11 +16,20 @@ uint64_t wait_now_ms(void)
     return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
 }
 
+struct wait wait_begin_step(unsigned timeout_ms, unsigned step_max_us)
+{
+    struct wait w;
+
+    w.deadline_ms = wait_now_ms() + timeout_ms;
+    w.step_max_us = step_max_us > 0 ? step_max_us : 1;
+    w.step_us =
+        WAIT_STEP_FIRST_US < w.step_max_us ? WAIT_STEP_FIRST_US : w.step_max_us;
+    return w;
+}
+
 struct wait wait_begin(unsigned timeout_ms)
 {
-    struct wait w = {wait_now_ms() + timeout_ms, WAIT_STEP_FIRST_US};
-
-    return w;
+    return wait_begin_step(timeout_ms, WAIT_STEP_MAX_US);
 }
 
 bool wait_more(struct wait *w)
@@ -37,9 +46,9 @@ bool wait_more(struct wait *w)
     ts.tv_sec = 0;
     ts.tv_nsec = (long)(left_us < w->step_us ? left_us : w->step_us) * 1000;
     nanosleep(&ts, NULL);
-    if (w->step_us < WAIT_STEP_MAX_US)
-        w->step_us = w->step_us * 2 < WAIT_STEP_MAX_US ? w->step_us * 2
-                                                       : WAIT_STEP_MAX_US;
+    if (w->step_us < w->step_max_us)
+        w->step_us =
+            w->step_us * 2 < w->step_max_us ? w->step_us * 2 : w->step_max_us;
     return true;
 }
 

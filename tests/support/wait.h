@@ -25,7 +25,7 @@
 /* A deadline and the current poll interval. */
 struct wait {
     uint64_t deadline_ms; /* on wait_now_ms()'s clock */
-    unsigned step_us;
+    unsigned step_us, step_max_us;
 };
 
 /* Milliseconds on CLOCK_MONOTONIC (for deadlines and measuring). */
@@ -33,6 +33,11 @@ uint64_t wait_now_ms(void);
 
 /* A wait ending timeout_ms from now. */
 struct wait wait_begin(unsigned timeout_ms);
+
+/* As wait_begin(), but never polling less often than every step_max_us:
+ * for a test that must act soon after the condition (kill a process while
+ * it is at a given point). */
+struct wait wait_begin_step(unsigned timeout_ms, unsigned step_max_us);
 
 /* Returns false once the deadline has passed; otherwise sleeps one poll
  * interval (never past the deadline) and returns true, so the caller
