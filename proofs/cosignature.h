@@ -10,8 +10,15 @@
 #include <stdint.h>
 
 #include "proofs/errors.h"
+#include "proofs/note.h"
 
-#define COSIG_ERR_SPACE (-601) /* output buffer too small */
+#define COSIG_ERR_SPACE (-601)  /* output buffer too small */
+#define COSIG_ERR_KEY (-602)    /* not a cosigner key, or a zero timestamp */
+#define COSIG_ERR_CRYPTO (-603) /* OpenSSL failure */
+
+/* The longest cosignature line cosignature_sign() writes: "— ", the name, a
+ * space, the base64 of key id || u64 time || signature (104 bytes), "\n". */
+#define COSIGNATURE_LINE_MAX (4 + NOTE_NAME_MAX + 1 + 104 + 1)
 
 /* "cosignature/v1\ntime " || 20 digits || "\n": the longest prefix. */
 #define COSIGNATURE_PREFIX_MAX (20 + 20 + 1)
@@ -24,5 +31,14 @@ const char *cosignature_strerror(int err);
  * COSIG_ERR_SPACE. */
 int cosignature_message(uint64_t timestamp, const char *body, size_t body_len,
                         uint8_t *buf, size_t cap);
+
+/* Writes the cosignature/v1 signature line of cosigner s (a signer of type
+ * NOTE_TYPE_COSIGNATURE) over the checkpoint body body[0..body_len) at
+ * timestamp (POSIX seconds, never 0): "— <name> base64(key id || u64be
+ * timestamp || Ed25519 signature)\n", NUL-terminated, into line (cap bytes;
+ * COSIGNATURE_LINE_MAX + 1 always suffice). Returns its length,
+ * COSIG_ERR_KEY, COSIG_ERR_SPACE or COSIG_ERR_CRYPTO. */
+int cosignature_sign(const struct note_signer *s, uint64_t timestamp,
+                     const char *body, size_t body_len, char *line, size_t cap);
 
 #endif

@@ -248,37 +248,62 @@ uint32_t note_key_id(const char *name, uint8_t type,
     return be_get32(md);
 }
 
-int note_signer_from_seed(const char *name,
-                          const uint8_t seed[ED25519_SEED_SIZE],
-                          struct note_signer *out)
+/* A signer's key type; signers zeroed and filled by hand are Ed25519. */
+static uint8_t signer_type(const struct note_signer *s)
+{
+    return s->type == 0 ? NOTE_TYPE_ED25519 : s->type;
+}
+
+static bool signer_type_valid(uint8_t type)
+{
+    return type == NOTE_TYPE_ED25519 || type == NOTE_TYPE_COSIGNATURE;
+}
+
+int note_signer_from_seed_type(const char *name, uint8_t type,
+                               const uint8_t seed[ED25519_SEED_SIZE],
+                               struct note_signer *out)
 {
     size_t n = strlen(name);
 
-    if (!note_name_valid(name, n))
+    if (!note_name_valid(name, n) || !signer_type_valid(type))
         return NOTE_ERR_SYNTAX;
     memset(out, 0, sizeof *out);
     memcpy(out->name, name, n);
+    out->type = type;
     memcpy(out->seed, seed, ED25519_SEED_SIZE);
     if (ed25519_public_from_seed(out->seed, out->pub) != 0) {
         note_signer_wipe(out);
         return NOTE_ERR_CRYPTO;
     }
-    out->key_id = note_key_id(out->name, NOTE_TYPE_ED25519, out->pub);
+    out->key_id = note_key_id(out->name, type, out->pub);
     return 0;
 }
 
-int note_signer_generate(const char *name, struct note_signer *out)
+int note_signer_from_seed(const char *name,
+                          const uint8_t seed[ED25519_SEED_SIZE],
+                          struct note_signer *out)
+{
+    return note_signer_from_seed_type(name, NOTE_TYPE_ED25519, seed, out);
+}
+
+int note_signer_generate_type(const char *name, uint8_t type,
+                              struct note_signer *out)
 {
     uint8_t seed[ED25519_SEED_SIZE];
     int rc;
 
-    if (!note_name_valid(name, strlen(name)))
+    if (!note_name_valid(name, strlen(name)) || !signer_type_valid(type))
         return NOTE_ERR_SYNTAX;
     if (ed25519_random_seed(seed) != 0)
         return NOTE_ERR_CRYPTO;
-    rc = note_signer_from_seed(name, seed, out);
+    rc = note_signer_from_seed_type(name, type, seed, out);
     OPENSSL_cleanse(seed, sizeof seed);
     return rc;
+}
+
+int note_signer_generate(const char *name, struct note_signer *out)
+{
+    return note_signer_generate_type(name, NOTE_TYPE_ED25519, out);
 }
 
 /* Parses "<name>+<hex8>+<base64(type || key)>" (the whole of text). On
@@ -314,7 +339,8 @@ static int parse_key_fields(const char *text, size_t len,
     return 0;
 }
 
-int note_signer_parse(const char *text, size_t len, struct note_signer *out)
+int note_signer_parse_type(const char *text, size_t len, uint8_t type,
+                           struct note_signer *out)
 {
     uint8_t blob[KEY_BLOB_SIZE];
     int rc = NOTE_ERR_SYNTAX;
@@ -327,14 +353,15 @@ int note_signer_parse(const char *text, size_t len, struct note_signer *out)
     if (parse_key_fields(text + SIGNER_PREFIX_LEN, len - SIGNER_PREFIX_LEN,
                          out->name, &out->key_id, blob) != 0)
         goto fail;
-    if (blob[0] != NOTE_TYPE_ED25519)
+    if (!signer_type_valid(type) || blob[0] != type)
         goto fail;
+    out->type = type;
     memcpy(out->seed, blob + 1, ED25519_SEED_SIZE);
     if (ed25519_public_from_seed(out->seed, out->pub) != 0) {
         rc = NOTE_ERR_CRYPTO;
         goto fail;
     }
-    if (note_key_id(out->name, NOTE_TYPE_ED25519, out->pub) != out->key_id)
+    if (note_key_id(out->name, type, out->pub) != out->key_id)
         goto fail;
     OPENSSL_cleanse(blob, sizeof blob);
     return 0;
@@ -342,6 +369,11 @@ fail:
     OPENSSL_cleanse(blob, sizeof blob);
     OPENSSL_cleanse(out, sizeof *out);
     return rc;
+}
+
+int note_signer_parse(const char *text, size_t len, struct note_signer *out)
+{
+    return note_signer_parse_type(text, len, NOTE_TYPE_ED25519, out);
 }
 
 /* Writes "<name>+<hex8>+<base64(type || key)>" after prefix. */
@@ -376,7 +408,7 @@ static int format_key(const char *prefix, const char name[NOTE_NAME_MAX + 1],
 
 int note_signer_format(const struct note_signer *s, char *buf, size_t cap)
 {
-    return format_key(SIGNER_PREFIX, s->name, s->key_id, NOTE_TYPE_ED25519,
+    return format_key(SIGNER_PREFIX, s->name, s->key_id, signer_type(s),
                       s->seed, buf, cap);
 }
 
@@ -386,7 +418,7 @@ void note_signer_verifier(const struct note_signer *s,
     memset(out, 0, sizeof *out);
     memcpy(out->name, s->name, sizeof out->name);
     out->key_id = s->key_id;
-    out->type = NOTE_TYPE_ED25519;
+    out->type = signer_type(s);
     memcpy(out->pub, s->pub, ED25519_PUBLIC_SIZE);
 }
 
@@ -430,7 +462,8 @@ int note_sign(const char *text, size_t len, const struct note_signer *s,
     size_t nlen = name_len(s->name), need;
     char *p;
 
-    if (!note_text_valid(text, len) || !note_name_valid(s->name, nlen))
+    if (!note_text_valid(text, len) || !note_name_valid(s->name, nlen) ||
+        signer_type(s) != NOTE_TYPE_ED25519)
         return NOTE_ERR_SYNTAX;
     need = len + 1 + SIG_PREFIX_LEN + nlen + 1 +
            CODEC_B64_LEN(ED25519_BLOB_SIZE) + 1;

@@ -37,9 +37,13 @@
 #define NOTE_ERR_NOMEM (-407)      /* allocation failed */
 
 /* An Ed25519 note signer. Holds a private seed: wipe with note_signer_wipe().
- */
+ * type is NOTE_TYPE_ED25519 for log and issuer keys (they sign notes and
+ * entries) or NOTE_TYPE_COSIGNATURE for a witness's cosigner key (it signs
+ * cosignature/v1 lines only, see cosignature.h); its key id is over that
+ * type. */
 struct note_signer {
     char name[NOTE_NAME_MAX + 1];
+    uint8_t type;
     uint32_t key_id;
     uint8_t seed[ED25519_SEED_SIZE];
     uint8_t pub[ED25519_PUBLIC_SIZE];
@@ -95,9 +99,24 @@ int note_signer_from_seed(const char *name,
                           const uint8_t seed[ED25519_SEED_SIZE],
                           struct note_signer *out);
 
+/* note_signer_from_seed() and note_signer_generate() for a key of type
+ * NOTE_TYPE_ED25519 or NOTE_TYPE_COSIGNATURE. Returns 0, NOTE_ERR_SYNTAX
+ * (bad name or type) or NOTE_ERR_CRYPTO. */
+int note_signer_from_seed_type(const char *name, uint8_t type,
+                               const uint8_t seed[ED25519_SEED_SIZE],
+                               struct note_signer *out);
+int note_signer_generate_type(const char *name, uint8_t type,
+                              struct note_signer *out);
+
 /* Parses a signer key string (a trailing "\n" is tolerated). Checks the key id.
  * Returns 0 or NOTE_ERR_SYNTAX. */
 int note_signer_parse(const char *text, size_t len, struct note_signer *out);
+
+/* note_signer_parse() for a key of the given type only (a cosigner key file
+ * holds "PRIVATE+KEY+<name>+<hex8 id>+<base64(0x04 || seed)>", the id over
+ * type 0x04). Returns 0, NOTE_ERR_SYNTAX or NOTE_ERR_CRYPTO. */
+int note_signer_parse_type(const char *text, size_t len, uint8_t type,
+                           struct note_signer *out);
 
 /* Writes the signer key string (NUL-terminated, no newline). Returns its
  * length or NOTE_ERR_SPACE. */
@@ -120,8 +139,8 @@ int note_verifier_format(const struct note_verifier *v, char *buf, size_t cap);
 
 /* Signs a note: text (len bytes, valid note text ending in "\n") followed by
  * "\n" and one signature line. Writes the whole signed note into buf.
- * Returns its length, NOTE_ERR_SYNTAX (bad text), NOTE_ERR_SPACE or
- * NOTE_ERR_CRYPTO. */
+ * Returns its length, NOTE_ERR_SYNTAX (bad text, or s is a cosigner key),
+ * NOTE_ERR_SPACE or NOTE_ERR_CRYPTO. */
 int note_sign(const char *text, size_t len, const struct note_signer *s,
               char *buf, size_t cap);
 
