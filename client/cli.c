@@ -43,6 +43,8 @@ static const struct {
     {"receipt", cli_receipt, "export a receipt as a C2SP tlog-proof"},
     {"monitor", cli_monitor,
      "follow the log and check everything in it (monitors)"},
+    {"witness", cli_witness,
+     "cosign a log's consistent checkpoints (C2SP tlog-witness)"},
 };
 
 static void usage(FILE *f)

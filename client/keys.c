@@ -17,7 +17,8 @@
 #define PIN_FILE "known_logs"
 #define PIN_FILE_MAX (1 << 20)
 
-int client_keygen(const char *name, const char *prefix, char *vkey, char *why)
+int client_keygen(const char *name, uint8_t type, const char *prefix,
+                  char *vkey, char *why)
 {
     struct note_signer s;
     struct note_verifier v;
@@ -40,7 +41,7 @@ int client_keygen(const char *name, const char *prefix, char *vkey, char *why)
                            " is an invisible or direction-changing character, "
                            "which would let the name pass for another one",
                            shown, bad);
-    if (note_signer_generate(name, &s) != 0)
+    if (note_signer_generate_type(name, type, &s) != 0)
         return client_fail(why, CLIENT_ERR_KEY, "key generation failed");
     note_signer_verifier(&s, &v);
     n = note_signer_format(&s, skey, sizeof skey - 1);
@@ -67,6 +68,12 @@ int client_keygen(const char *name, const char *prefix, char *vkey, char *why)
 int client_signer_read(const char *path, struct note_signer *out, bool *loose,
                        char *why)
 {
+    return client_signer_read_type(path, NOTE_TYPE_ED25519, out, loose, why);
+}
+
+int client_signer_read_type(const char *path, uint8_t type,
+                            struct note_signer *out, bool *loose, char *why)
+{
     struct stat st;
     char *text;
     size_t len;
@@ -78,12 +85,15 @@ int client_signer_read(const char *path, struct note_signer *out, bool *loose,
         return rc;
     if (loose != NULL)
         *loose = stat(path, &st) == 0 && (st.st_mode & 077) != 0;
-    rc = note_signer_parse(text, len, out);
+    rc = note_signer_parse_type(text, len, type, out);
     OPENSSL_cleanse(text, len);
     free(text);
     if (rc != 0)
         return client_fail(why, CLIENT_ERR_KEY,
-                           "%s is not a signer key (PRIVATE+KEY+...)", path);
+                           "%s is not %s (PRIVATE+KEY+...)", path,
+                           type == NOTE_TYPE_COSIGNATURE
+                               ? "a cosigner key (credlog keygen --cosigner)"
+                               : "a signer key");
     if (!note_issuer_name_valid(out->name, strlen(out->name), &bad)) {
         char shown[CLIENT_NAME_SHOWN_MAX];
 

@@ -15,19 +15,25 @@
 #include "client/error.h"
 #include "proofs/note.h"
 
-/* Generates an Ed25519 issuer key named name and writes PREFIX.key (signer
- * key, mode 0600, never overwritten) and PREFIX.vkey (verifier key line).
- * The verifier key string goes into vkey (NOTE_KEY_TEXT_MAX bytes). Returns
- * 0, CLIENT_ERR_ARG (not a key name, or a name that may not name an issuer:
- * see note_issuer_name_valid()), CLIENT_ERR_IO (a file exists or cannot be
- * written) or CLIENT_ERR_KEY. */
-int client_keygen(const char *name, const char *prefix, char *vkey, char *why);
+/* Generates an Ed25519 key named name of the given type (NOTE_TYPE_ED25519
+ * for an issuer key, NOTE_TYPE_COSIGNATURE for a witness's cosigner key) and
+ * writes PREFIX.key (signer key, mode 0600, never overwritten) and
+ * PREFIX.vkey (verifier key line). The verifier key string goes into vkey
+ * (NOTE_KEY_TEXT_MAX bytes). Returns 0, CLIENT_ERR_ARG (not a key name, or a
+ * name that may not name an issuer: see note_issuer_name_valid()),
+ * CLIENT_ERR_IO (a file exists or cannot be written) or CLIENT_ERR_KEY. */
+int client_keygen(const char *name, uint8_t type, const char *prefix,
+                  char *vkey, char *why);
 
-/* Reads an issuer's signer key file. The caller wipes *out with
- * note_signer_wipe(). Returns 0, CLIENT_ERR_IO or CLIENT_ERR_KEY (not a
- * signer key, or its name may not name an issuer: see
- * note_issuer_name_valid()). If the file is readable by group or others,
- * *loose (may be NULL) is set. */
+/* Reads a signer key file holding a key of the given type (as
+ * client_keygen() writes it). The caller wipes *out with
+ * note_signer_wipe(). Returns 0, CLIENT_ERR_IO or CLIENT_ERR_KEY (not such
+ * a key, or its name may not name an issuer: see note_issuer_name_valid()).
+ * If the file is readable by group or others, *loose (may be NULL) is set. */
+int client_signer_read_type(const char *path, uint8_t type,
+                            struct note_signer *out, bool *loose, char *why);
+
+/* client_signer_read_type() for an Ed25519 issuer or log key. */
 int client_signer_read(const char *path, struct note_signer *out, bool *loose,
                        char *why);
 

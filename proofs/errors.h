@@ -59,6 +59,7 @@
 #define MSTORE_ERR_BASE (-4200)
 #define WITNESS_ERR_BASE (-4300)
 #define AGENT_ERR_BASE (-4400)
+#define WSTORE_ERR_BASE (-4500)
 
 /* True when err is one of module base's codes. */
 #define CREDLOG_ERR_IN(err, base)                                              \

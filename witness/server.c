@@ -1,0 +1,563 @@
+/*
+ * server.c: the witness's HTTP front end and configuration. See server.h.
+ *
+ * One thread: a witness does one Ed25519 verification and one signature per
+ * request (about 100 us), so one core serves thousands of logs at the rates
+ * the witness network allows; LMDB's single writer would serialize more
+ * threads anyway.
+ */
+#include "witness/server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+
+#include "client/files.h"
+#include "client/keys.h"
+#include "logd/tls.h"
+#include "proofs/codec.h"
+#include "witness/check.h"
+#include "witness/wstore.h"
+
+/* Logs a witness follows at most (the witness network plans for 4,000). */
+#define MAX_LOGS 8192
+/* Logs files larger than this are refused. */
+#define LOGS_FILE_MAX (8 << 20)
+/* The most a request body may hold before evhttp itself refuses it; the
+ * tlog-witness limit (16 KiB) is checked here, so its answer is ours. */
+#define HTTP_BODY_MAX (ADD_CHECKPOINT_MAX + 1)
+
+/* A followed log and its request budget (a token bucket refilled at qpd
+ * per day, holding at most an hour's worth and at least 10). */
+struct followed {
+    struct loglist_log log;
+    double tokens;
+    uint64_t refilled_ms;
+};
+
+struct server {
+    const struct witness_config *cfg;
+    struct event_base *base;
+    struct evhttp *http;
+    SSL_CTX *tls;
+    struct wstore *store;
+    struct note_signer key;
+    struct followed *logs;
+    size_t nlogs;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("credlog witness: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- configuration ---- */
+
+static double bucket_size(uint32_t qpd)
+{
+    double hour = qpd / 24.0;
+
+    return hour < 10 ? 10 : hour;
+}
+
+/* Reads and parses the logs file into a fresh array. */
+static int read_logs_file(const char *path, struct loglist_log **out, size_t *n)
+{
+    char why[CLIENT_REASON_MAX];
+    struct loglist_log *logs;
+    unsigned line;
+    size_t len;
+    char *text;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (client_read_file(path, LOGS_FILE_MAX, &text, &len, why) != 0) {
+        say("%s", why);
+        return -1;
+    }
+    if ((logs = calloc(MAX_LOGS, sizeof *logs)) == NULL) {
+        free(text);
+        say("out of memory");
+        return -1;
+    }
+    rc = loglist_parse(text, len, logs, MAX_LOGS, n, &line);
+    free(text);
+    if (rc != 0) {
+        say("%s:%u: %s", path, line, loglist_strerror(rc));
+        free(logs);
+        return -1;
+    }
+    *out = logs;
+    return 0;
+}
+
+/* Follows every log of the logs file (add-only against the state), then
+ * rebuilds the followed set from the state, keeping request budgets of logs
+ * already followed. On any conflict nothing changes. */
+static int load_logs(struct server *s)
+{
+    struct loglist_log *file = NULL, *known = NULL;
+    struct followed *next = NULL;
+    char why[WSTORE_WHY_MAX] = "";
+    size_t nfile, nknown;
+    int rc = -1;
+
+    if (read_logs_file(s->cfg->logs_path, &file, &nfile) != 0)
+        return -1;
+    if ((known = calloc(MAX_LOGS, sizeof *known)) == NULL ||
+        (next = calloc(MAX_LOGS, sizeof *next)) == NULL)
+        goto done;
+    if (wstore_logs(s->store, known, MAX_LOGS, &nknown, why) != 0) {
+        say("reading the followed logs: %s", why);
+        goto done;
+    }
+    /* Check everything first, so a conflict adds nothing. */
+    for (size_t i = 0; i < nfile; i++)
+        for (size_t j = 0; j < nknown; j++)
+            if (strcmp(file[i].origin, known[j].origin) == 0 &&
+                (file[i].key.key_id != known[j].key.key_id ||
+                 memcmp(file[i].key.pub, known[j].key.pub,
+                        ED25519_PUBLIC_SIZE) != 0 ||
+                 strcmp(file[i].key.name, known[j].key.name) != 0)) {
+                say("%s: log %s reappears with another key; logs are "
+                    "add-only, refusing the list",
+                    s->cfg->logs_path, file[i].origin);
+                goto done;
+            }
+    for (size_t i = 0; i < nfile; i++)
+        if (wstore_log_add(s->store, &file[i], why) != 0) {
+            say("following %s: %s", file[i].origin, why);
+            goto done;
+        }
+    if (wstore_logs(s->store, known, MAX_LOGS, &nknown, why) != 0) {
+        say("reading the followed logs: %s", why);
+        goto done;
+    }
+    for (size_t i = 0; i < nknown; i++) {
+        next[i].log = known[i];
+        next[i].tokens = bucket_size(known[i].qpd);
+        next[i].refilled_ms = now_ms();
+        for (size_t j = 0; j < s->nlogs; j++)
+            if (strcmp(s->logs[j].log.origin, known[i].origin) == 0) {
+                next[i].tokens = s->logs[j].tokens;
+                next[i].refilled_ms = s->logs[j].refilled_ms;
+            }
+    }
+    free(s->logs);
+    s->logs = next;
+    s->nlogs = nknown;
+    next = NULL;
+    say("following %zu logs", nknown);
+    rc = 0;
+done:
+    free(file);
+    free(known);
+    free(next);
+    return rc;
+}
+
+static struct followed *find_log(struct server *s, const char *origin)
+{
+    for (size_t i = 0; i < s->nlogs; i++)
+        if (strcmp(s->logs[i].log.origin, origin) == 0)
+            return &s->logs[i];
+    return NULL;
+}
+
+/* Takes one request from the log's budget. Returns 0, or the seconds to
+ * wait before the next one is allowed. */
+static unsigned take_token(struct followed *f)
+{
+    double rate = f->log.qpd / 86400000.0; /* per ms */
+    uint64_t now = now_ms();
+
+    f->tokens += (double)(now - f->refilled_ms) * rate;
+    if (f->tokens > bucket_size(f->log.qpd))
+        f->tokens = bucket_size(f->log.qpd);
+    f->refilled_ms = now;
+    if (f->tokens >= 1) {
+        f->tokens -= 1;
+        return 0;
+    }
+    return (unsigned)((1 - f->tokens) / rate / 1000) + 1;
+}
+
+/* ---- answers ---- */
+
+static void reply(struct evhttp_request *req, int status, const char *type,
+                  const char *body, size_t len)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    struct evbuffer *b = evbuffer_new();
+
+    evhttp_add_header(h, "Content-Type", type);
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    if (b != NULL)
+        evbuffer_add(b, body, len);
+    evhttp_send_reply(req, status, NULL, b);
+    if (b != NULL)
+        evbuffer_free(b);
+}
+
+static void reply_error(struct evhttp_request *req, int err, const char *why)
+{
+    char body[512];
+    int n = snprintf(body, sizeof body, "%s%s%s\n", witness_strerror(err),
+                     why != NULL && why[0] != '\0' ? ": " : "",
+                     why != NULL ? why : "");
+
+    reply(req, witness_http_status(err), "text/plain; charset=utf-8", body,
+          n < 0 ? 0 : (size_t)n);
+}
+
+/* ---- POST /add-checkpoint ---- */
+
+/* What wstore_update()'s transaction needs: the request and the log's
+ * verified lines in, the cosignature line and the conflicting size out. */
+struct add_ctx {
+    struct server *s;
+    const struct witness_request *r;
+    const char *sigs;
+    size_t sigs_len;
+    char line[COSIGNATURE_LINE_MAX + 1];
+    uint64_t latest;
+};
+
+static int add_decide(void *arg, const struct witness_state *cur,
+                      struct witness_state *next, char *note, size_t *note_len)
+{
+    struct add_ctx *c = arg;
+    uint64_t t = (uint64_t)time(NULL);
+    int rc;
+
+    c->latest = cur->size;
+    if ((rc = witness_request_check(c->r, cur)) != 0)
+        return rc;
+    rc = witness_cosign(c->r, c->sigs, c->sigs_len, &c->s->key, t ? t : 1, note,
+                        WITNESS_NOTE_MAX + 1, c->line, next);
+    if (rc < 0)
+        return rc;
+    *note_len = (size_t)rc;
+    return 0;
+}
+
+static void add_checkpoint(struct server *s, struct evhttp_request *req)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    static char sigs[WITNESS_NOTE_MAX];
+    struct witness_request r;
+    struct add_ctx c = {s, &r, sigs, 0, "", 0};
+    char why[WSTORE_WHY_MAX] = "", size[24];
+    struct followed *f;
+    unsigned wait;
+    const char *body;
+    int rc;
+
+    if (len > ADD_CHECKPOINT_MAX) {
+        reply_error(req, WITNESS_ERR_TOO_LARGE, NULL);
+        return;
+    }
+    body = (const char *)evbuffer_pullup(in, -1);
+    if ((rc = witness_request_parse(body, len, &r)) != 0) {
+        reply_error(req, rc, NULL);
+        return;
+    }
+    if ((f = find_log(s, r.cp.origin)) == NULL) {
+        reply_error(req, WITNESS_ERR_UNKNOWN_LOG, r.cp.origin);
+        return;
+    }
+    rc = witness_request_authenticate(&r, &f->log.key, sigs, sizeof sigs,
+                                      &c.sigs_len);
+    if (rc != 0) {
+        say("%s: refused a checkpoint of size %" PRIu64 ": %s", r.cp.origin,
+            r.cp.size, witness_strerror(rc));
+        reply_error(req, rc, NULL);
+        return;
+    }
+    if ((wait = take_token(f)) != 0) {
+        snprintf(size, sizeof size, "%u", wait);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+                          size);
+        reply_error(req, WITNESS_ERR_RATE, r.cp.origin);
+        return;
+    }
+    rc = wstore_update(s->store, r.cp.origin, add_decide, &c, why);
+    if (rc == WITNESS_ERR_CONFLICT) {
+        int n = snprintf(size, sizeof size, "%" PRIu64 "\n", c.latest);
+
+        reply(req, 409, "text/x.tlog.size", size, (size_t)n);
+        return;
+    }
+    if (rc != 0) {
+        if (rc == WITNESS_ERR_INCONSISTENT)
+            say("%s: INCONSISTENT checkpoint of size %" PRIu64
+                " after cosigned size %" PRIu64 " (old %" PRIu64
+                "); not cosigned",
+                r.cp.origin, r.cp.size, c.latest, r.add.old_size);
+        else if (why[0] != '\0')
+            say("%s: %s", r.cp.origin, why);
+        reply_error(
+            req, CREDLOG_ERR_IN(rc, WSTORE_ERR_BASE) ? WITNESS_ERR_STORE : rc,
+            NULL);
+        return;
+    }
+    reply(req, 200, "text/plain; charset=utf-8", c.line, strlen(c.line));
+}
+
+/* ---- GET /<hex origin hash>/checkpoint ---- */
+
+static void get_checkpoint(struct server *s, struct evhttp_request *req,
+                           const char *path)
+{
+    static char note[WITNESS_NOTE_MAX + 1];
+    char why[WSTORE_WHY_MAX] = "";
+    uint8_t hash[32];
+    size_t len;
+    int rc;
+
+    for (int i = 1; i <= 64; i++)
+        if (!((path[i] >= '0' && path[i] <= '9') ||
+              (path[i] >= 'a' && path[i] <= 'f'))) {
+            reply_error(req, WITNESS_ERR_UNKNOWN_LOG,
+                        "the path needs the lower-case hex SHA-256 of an "
+                        "origin");
+            return;
+        }
+    codec_hex_decode(path + 1, 64, hash, sizeof hash);
+    rc = wstore_checkpoint(s->store, hash, note, sizeof note, &len, why);
+    if (rc == WSTORE_ERR_NOTFOUND) {
+        reply_error(req, WITNESS_ERR_UNKNOWN_LOG,
+                    "no checkpoint cosigned for that origin");
+        return;
+    }
+    if (rc != 0) {
+        say("serving a checkpoint: %s", why[0] ? why : wstore_strerror(rc));
+        reply_error(req, WITNESS_ERR_STORE, NULL);
+        return;
+    }
+    reply(req, 200, "text/plain; charset=utf-8", note, len);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct server *s = arg;
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+    if (path == NULL) {
+        reply_error(req, WITNESS_ERR_MALFORMED, "no path");
+    } else if (strcmp(path, "/add-checkpoint") == 0) {
+        if (m == EVHTTP_REQ_POST)
+            add_checkpoint(s, req);
+        else
+            reply(req, 405, "text/plain; charset=utf-8", "use POST\n", 9);
+    } else if (strlen(path) == 1 + 64 + 11 &&
+               strcmp(path + 65, "/checkpoint") == 0) {
+        if (m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD)
+            get_checkpoint(s, req, path);
+        else
+            reply(req, 405, "text/plain; charset=utf-8", "use GET\n", 8);
+    } else {
+        reply(req, 404, "text/plain; charset=utf-8", "not found\n", 10);
+    }
+}
+
+/* ---- start, signals, stop ---- */
+
+static struct bufferevent *tls_bev(struct event_base *base, void *arg)
+{
+    SSL *ssl = SSL_new(arg);
+
+    if (ssl == NULL)
+        return NULL;
+    return bufferevent_openssl_socket_new(
+        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    event_base_loopexit(arg, NULL);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+    struct server *s = arg;
+
+    (void)sig;
+    (void)what;
+    if (load_logs(s) != 0)
+        say("SIGHUP: the logs file was refused; still following the %zu "
+            "logs from before",
+            s->nlogs);
+}
+
+/* Binds cfg->listen ("host:port", "[v6]:port") and writes the port file. */
+static int bind_listen(struct server *s)
+{
+    char host[256];
+    const char *colon = strrchr(s->cfg->listen, ':');
+    struct evhttp_bound_socket *sock;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    unsigned long port;
+    size_t hl;
+    char *end;
+
+    if (colon == NULL || (hl = (size_t)(colon - s->cfg->listen)) == 0 ||
+        hl >= sizeof host) {
+        say("--listen wants ADDR:PORT, not '%s'", s->cfg->listen);
+        return -1;
+    }
+    memcpy(host, s->cfg->listen, hl);
+    host[hl] = '\0';
+    if (host[0] == '[' && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    errno = 0;
+    port = strtoul(colon + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || end == colon + 1 || port > 65535) {
+        say("--listen: bad port in '%s'", s->cfg->listen);
+        return -1;
+    }
+    sock = evhttp_bind_socket_with_handle(s->http, host, (uint16_t)port);
+    if (sock == NULL) {
+        say("cannot listen on %s: %s", s->cfg->listen, strerror(errno));
+        return -1;
+    }
+    if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss,
+                    &sl) == 0)
+        port = ntohs(ss.ss_family == AF_INET6
+                         ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                         : ((struct sockaddr_in *)&ss)->sin_port);
+    say("listening on %s port %lu%s", host, port, s->tls ? " (TLS)" : "");
+    if (s->cfg->port_file != NULL) {
+        char text[16], why[CLIENT_REASON_MAX];
+        int n = snprintf(text, sizeof text, "%lu\n", port);
+
+        if (client_write_file_atomic(s->cfg->port_file, text, (size_t)n, 0644,
+                                     why) != 0) {
+            say("%s", why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int start(struct server *s)
+{
+    char why[CLIENT_REASON_MAX];
+    bool loose = false;
+
+    if (client_signer_read_type(s->cfg->key_path, NOTE_TYPE_COSIGNATURE,
+                                &s->key, &loose, why) != 0) {
+        say("%s", why);
+        return -1;
+    }
+    if (loose) {
+        say("%s is readable by group or others; chmod 600 it",
+            s->cfg->key_path);
+        return -1;
+    }
+    if (wstore_open(s->cfg->data_dir, &s->store, why) != 0) {
+        say("%s", why);
+        return -1;
+    }
+    if (load_logs(s) != 0)
+        return -1;
+    if (s->cfg->tls_cert != NULL &&
+        tls_server_new(s->cfg->tls_cert, s->cfg->tls_key, &s->tls, why,
+                       sizeof why) != 0) {
+        say("%s", why);
+        return -1;
+    }
+    if ((s->base = event_base_new()) == NULL ||
+        (s->http = evhttp_new(s->base)) == NULL) {
+        say("cannot start the event loop");
+        return -1;
+    }
+    evhttp_set_max_body_size(s->http, HTTP_BODY_MAX);
+    evhttp_set_max_headers_size(s->http, 16 * 1024);
+    evhttp_set_timeout(s->http, s->cfg->timeout_s > 0 ? s->cfg->timeout_s : 30);
+    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+                                            EVHTTP_REQ_POST);
+    evhttp_set_gencb(s->http, on_request, s);
+    if (s->tls != NULL)
+        evhttp_set_bevcb(s->http, tls_bev, s->tls);
+    return bind_listen(s);
+}
+
+int witness_server_run(const struct witness_config *cfg)
+{
+    struct server s = {.cfg = cfg};
+    struct event *stop_term = NULL, *stop_int = NULL, *hup = NULL;
+    int rc = 1;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (start(&s) != 0)
+        goto done;
+    stop_term = evsignal_new(s.base, SIGTERM, on_stop, s.base);
+    stop_int = evsignal_new(s.base, SIGINT, on_stop, s.base);
+    hup = evsignal_new(s.base, SIGHUP, on_hup, &s);
+    if (stop_term == NULL || stop_int == NULL || hup == NULL ||
+        event_add(stop_term, NULL) != 0 || event_add(stop_int, NULL) != 0 ||
+        event_add(hup, NULL) != 0) {
+        say("cannot install signal handlers");
+        goto done;
+    }
+    event_base_dispatch(s.base);
+    say("stopped");
+    rc = 0;
+done:
+    if (stop_term != NULL)
+        event_free(stop_term);
+    if (stop_int != NULL)
+        event_free(stop_int);
+    if (hup != NULL)
+        event_free(hup);
+    if (s.http != NULL)
+        evhttp_free(s.http);
+    if (s.base != NULL)
+        event_base_free(s.base);
+    tls_server_free(s.tls);
+    wstore_close(s.store);
+    note_signer_wipe(&s.key);
+    free(s.logs);
+    return rc;
+}
