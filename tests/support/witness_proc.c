@@ -1,0 +1,222 @@
+/* witness_proc.c: the real credlog witness for tests. See witness_proc.h. */
+#include "witness_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "files.h"
+#include "wait.h"
+
+static const char *credlog_bin(char *buf)
+{
+    const char *bin = getenv("CREDLOG_BIN");
+
+    if (bin == NULL || bin[0] == '\0')
+        check_skip("CREDLOG_BIN is not set");
+    if (realpath(bin, buf) == NULL) {
+        fprintf(stderr, "witness_proc: %s: %s\n", bin, strerror(errno));
+        return NULL;
+    }
+    return buf;
+}
+
+/* Runs argv with stdout and stderr to out_path; returns the pid or -1. */
+static pid_t spawn(char *const *argv, const char *out_path)
+{
+    pid_t pid = fork();
+
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+        if (fd < 0)
+            _exit(127);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+int witness_proc_init(struct witness_proc *w, const char *name)
+{
+    char bin[PATH_MAX], prefix[WITNESS_PROC_PATH_MAX],
+        vkey_path[WITNESS_PROC_PATH_MAX];
+    char *argv[8], *text;
+    int status;
+    pid_t pid;
+
+    memset(w, 0, sizeof *w);
+    if (credlog_bin(bin) == NULL)
+        return -1;
+    files_tmpdir(w->dir, sizeof w->dir, "witness");
+    snprintf(w->data, sizeof w->data, "%s/data", w->dir);
+    snprintf(w->key_path, sizeof w->key_path, "%s/w.key", w->dir);
+    snprintf(w->logs_path, sizeof w->logs_path, "%s/logs", w->dir);
+    snprintf(w->port_path, sizeof w->port_path, "%s/port", w->dir);
+    snprintf(w->log_path, sizeof w->log_path, "%s/witness.log", w->dir);
+    snprintf(prefix, sizeof prefix, "%s/w", w->dir);
+    if (mkdir(w->data, 0700) != 0)
+        return -1;
+    argv[0] = bin;
+    argv[1] = "keygen";
+    argv[2] = "--cosigner";
+    argv[3] = "--name";
+    argv[4] = (char *)name;
+    argv[5] = "--out";
+    argv[6] = prefix;
+    argv[7] = NULL;
+    if ((pid = spawn(argv, w->log_path)) < 0 ||
+        !wait_child(pid, 30000, &status) || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "witness_proc: credlog keygen --cosigner failed\n");
+        return -1;
+    }
+    snprintf(vkey_path, sizeof vkey_path, "%s/w.vkey", w->dir);
+    if ((text = files_read(vkey_path, NULL)) == NULL)
+        return -1;
+    text[strcspn(text, "\n")] = '\0';
+    snprintf(w->vkey, sizeof w->vkey, "%s", text);
+    free(text);
+    if (note_verifier_parse(w->vkey, strlen(w->vkey), &w->key) != 0 ||
+        w->key.type != NOTE_TYPE_COSIGNATURE) {
+        fprintf(stderr, "witness_proc: bad cosigner key %s\n", w->vkey);
+        return -1;
+    }
+    return 0;
+}
+
+int witness_proc_write_logs(struct witness_proc *w, const char *text)
+{
+    return files_write_mode(w->logs_path, text, 0644);
+}
+
+static pid_t start_child(struct witness_proc *w)
+{
+    char bin[PATH_MAX];
+    char *argv[] = {bin,        "witness",     "--key",       w->key_path,
+                    "--logs",   w->logs_path,  "--data",      w->data,
+                    "--listen", "127.0.0.1:0", "--port-file", w->port_path,
+                    NULL};
+
+    if (credlog_bin(bin) == NULL)
+        return -1;
+    unlink(w->port_path);
+    return spawn(argv, w->log_path);
+}
+
+static bool port_ready(void *arg)
+{
+    struct witness_proc *w = arg;
+    char *text = files_read(w->port_path, NULL);
+
+    if (text == NULL)
+        return false;
+    w->port = (unsigned)strtoul(text, NULL, 10);
+    free(text);
+    return w->port != 0;
+}
+
+int witness_proc_start(struct witness_proc *w)
+{
+    int status;
+
+    if ((w->pid = start_child(w)) < 0) {
+        w->pid = 0;
+        return -1;
+    }
+    if (!wait_until(port_ready, w, 30000)) {
+        fprintf(stderr, "witness_proc: no port file after 30 s (see %s)\n",
+                w->log_path);
+        witness_proc_kill(w);
+        return -1;
+    }
+    if (waitpid(w->pid, &status, WNOHANG) == w->pid) {
+        w->pid = 0;
+        return -1;
+    }
+    snprintf(w->url, sizeof w->url, "http://127.0.0.1:%u", w->port);
+    return 0;
+}
+
+int witness_proc_run_to_exit(struct witness_proc *w)
+{
+    pid_t pid = start_child(w);
+    int status;
+
+    if (pid < 0)
+        return -1;
+    if (!wait_child(pid, 30000, &status)) {
+        kill(pid, SIGKILL);
+        wait_child(pid, 30000, NULL);
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int end(struct witness_proc *w, int sig)
+{
+    int status;
+
+    if (w->pid == 0)
+        return 0;
+    kill(w->pid, sig);
+    if (!wait_child(w->pid, 30000, &status))
+        return -1;
+    w->pid = 0;
+    return 0;
+}
+
+int witness_proc_stop(struct witness_proc *w)
+{
+    return end(w, SIGTERM);
+}
+
+int witness_proc_kill(struct witness_proc *w)
+{
+    return end(w, SIGKILL);
+}
+
+int witness_proc_signal(struct witness_proc *w, int sig)
+{
+    return w->pid != 0 ? kill(w->pid, sig) : -1;
+}
+
+struct log_wait {
+    const struct witness_proc *w;
+    const char *text;
+};
+
+static bool log_has(void *arg)
+{
+    struct log_wait *lw = arg;
+
+    return files_contain(lw->w->log_path, lw->text);
+}
+
+bool witness_proc_wait_log(const struct witness_proc *w, const char *text,
+                           unsigned timeout_ms)
+{
+    struct log_wait lw = {w, text};
+
+    return wait_until(log_has, &lw, timeout_ms);
+}
+
+void witness_proc_cleanup(struct witness_proc *w)
+{
+    witness_proc_kill(w);
+    if (w->dir[0] != '\0' && getenv("CREDLOG_KEEP_TMP") == NULL)
+        files_rmtree(w->dir);
+}

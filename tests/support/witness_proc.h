@@ -1,0 +1,69 @@
+/*
+ * witness_proc.h: runs the real `credlog witness` ($CREDLOG_BIN) for
+ * integration tests, as logd_proc.h runs logd.
+ *
+ * witness_proc_init() makes a temporary directory with a new cosigner key
+ * (made by `credlog keygen --cosigner`, as an operator would), a data
+ * directory, and room for the logs file the test writes
+ * (witness_proc_write_logs); witness_proc_start() starts the witness on
+ * 127.0.0.1:0 and waits until its port file appears. Stop it with SIGTERM
+ * (witness_proc_stop) or SIGKILL (witness_proc_kill) and start it again on
+ * the same directory; its stderr goes to w->log_path.
+ *
+ * Not thread-safe; one struct per witness. Functions return 0 or -1 and
+ * print the reason to stderr. Without $CREDLOG_BIN, witness_proc_init()
+ * ends the program as skipped (check_skip()).
+ */
+#ifndef CREDLOG_TESTS_WITNESS_PROC_H
+#define CREDLOG_TESTS_WITNESS_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "proofs/note.h"
+
+#define WITNESS_PROC_PATH_MAX 512
+
+struct witness_proc {
+    char dir[WITNESS_PROC_PATH_MAX / 2];
+    char data[WITNESS_PROC_PATH_MAX];      /* dir/data */
+    char key_path[WITNESS_PROC_PATH_MAX];  /* dir/w.key (0600) */
+    char logs_path[WITNESS_PROC_PATH_MAX]; /* dir/logs */
+    char port_path[WITNESS_PROC_PATH_MAX]; /* dir/port */
+    char log_path[WITNESS_PROC_PATH_MAX];  /* dir/witness.log: stderr */
+    char url[64];                          /* while running */
+    unsigned port;
+    pid_t pid;                    /* 0 when not running */
+    struct note_verifier key;     /* the cosigner's verifier key */
+    char vkey[NOTE_KEY_TEXT_MAX]; /* its string */
+};
+
+/* Makes the directory and a cosigner key named name. */
+int witness_proc_init(struct witness_proc *w, const char *name);
+
+/* Writes the logs/v0 list text to w->logs_path. */
+int witness_proc_write_logs(struct witness_proc *w, const char *text);
+
+/* Starts the witness and waits (up to 30 s) until it listens. */
+int witness_proc_start(struct witness_proc *w);
+
+/* Runs the witness and waits (up to 30 s) for it to exit, as a start that
+ * must fail does. Returns its exit status, or -1. */
+int witness_proc_run_to_exit(struct witness_proc *w);
+
+/* SIGTERM and reap (up to 30 s); SIGKILL and reap. */
+int witness_proc_stop(struct witness_proc *w);
+int witness_proc_kill(struct witness_proc *w);
+
+/* Sends sig to the running witness. */
+int witness_proc_signal(struct witness_proc *w, int sig);
+
+/* Waits up to timeout_ms until the witness's stderr contains text. */
+bool witness_proc_wait_log(const struct witness_proc *w, const char *text,
+                           unsigned timeout_ms);
+
+/* Kills it if running and removes the directory (kept with
+ * $CREDLOG_KEEP_TMP). */
+void witness_proc_cleanup(struct witness_proc *w);
+
+#endif
