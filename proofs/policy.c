@@ -41,6 +41,12 @@ const char *policy_strerror(int err)
         return "too many logs, witnesses, groups or members, or too long";
     case POLICY_ERR_QUORUM:
         return "a policy needs exactly one quorum line";
+    case POLICY_ERR_UNSIGNED:
+        return "checkpoint not signed by a log of the policy";
+    case POLICY_ERR_UNMET:
+        return "checkpoint cosignatures do not meet the policy's quorum";
+    case POLICY_ERR_NOTE:
+        return "not a validly signed checkpoint note";
     default:
         return "unknown policy error";
     }
@@ -397,4 +403,74 @@ const struct policy_log *policy_find_log(const struct policy *p,
         if (strcmp(p->logs[i].key.name, origin) == 0)
             return &p->logs[i];
     return NULL;
+}
+
+int policy_open(const struct policy *p, const char *note, size_t len,
+                struct policy_result *out)
+{
+    struct note_verifier keys[POLICY_MAX_LOGS + POLICY_MAX_WITNESSES];
+    bool verified[POLICY_MAX_LOGS + POLICY_MAX_WITNESSES];
+    uint64_t times[POLICY_MAX_LOGS + POLICY_MAX_WITNESSES];
+    int wkey[POLICY_MAX_WITNESSES];
+    size_t nkeys = 0, text_len;
+    bool logged = false;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    for (unsigned i = 0; i < p->nlogs; i++)
+        keys[nkeys++] = p->logs[i].key;
+    for (unsigned w = 0; w < p->nwitnesses; w++) {
+        wkey[w] = -1;
+        if (p->witnesses[w].supported) {
+            wkey[w] = (int)nkeys;
+            keys[nkeys++] = p->witnesses[w].key;
+        }
+    }
+    rc = note_open(note, len, keys, nkeys, &text_len, verified, times);
+    if (rc == NOTE_ERR_UNVERIFIED)
+        return POLICY_ERR_UNSIGNED;
+    if (rc != 0 || checkpoint_parse(note, text_len, &out->cp) != 0) {
+        memset(out, 0, sizeof *out);
+        return POLICY_ERR_NOTE;
+    }
+    for (unsigned i = 0; i < p->nlogs; i++)
+        if (verified[i] && strcmp(p->logs[i].key.name, out->cp.origin) == 0)
+            logged = true;
+    if (!logged) {
+        memset(out, 0, sizeof *out);
+        return POLICY_ERR_UNSIGNED;
+    }
+    out->text_len = text_len;
+    for (unsigned w = 0; w < p->nwitnesses; w++)
+        if (wkey[w] >= 0 && verified[wkey[w]]) {
+            out->cosigned[w] = true;
+            out->times[w] = times[wkey[w]];
+        }
+    return 0;
+}
+
+void policy_missing(const struct policy *p, const bool *cosigned, char *buf,
+                    size_t cap)
+{
+    size_t off = 0;
+
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    for (unsigned w = 0; w < p->nwitnesses; w++) {
+        const char *name = p->witnesses[w].name;
+        size_t n = strlen(name);
+
+        if (cosigned[w] && p->witnesses[w].supported)
+            continue;
+        if (off > 0 && off + 2 < cap) {
+            memcpy(buf + off, ", ", 2);
+            off += 2;
+        }
+        if (off + n >= cap)
+            n = cap - off - 1;
+        memcpy(buf + off, name, n);
+        off += n;
+        buf[off] = '\0';
+    }
 }

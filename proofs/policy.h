@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/checkpoint.h"
 #include "proofs/errors.h"
 #include "proofs/note.h"
 
@@ -38,12 +39,15 @@
 #define POLICY_URL_MAX 256
 #define POLICY_TEXT_MAX (64 * 1024) /* longer files are refused */
 
-#define POLICY_ERR_SYNTAX (-1301) /* a line does not follow the grammar */
-#define POLICY_ERR_KEY (-1302)    /* a malformed or wrong-type vkey */
-#define POLICY_ERR_NAME (-1303)   /* unknown, reserved or repeated name */
-#define POLICY_ERR_DUP (-1304)    /* the same public key twice */
-#define POLICY_ERR_LIMIT (-1305)  /* more logs, witnesses, groups or text */
-#define POLICY_ERR_QUORUM (-1306) /* no quorum line, or more than one */
+#define POLICY_ERR_SYNTAX (-1301)   /* a line does not follow the grammar */
+#define POLICY_ERR_KEY (-1302)      /* a malformed or wrong-type vkey */
+#define POLICY_ERR_NAME (-1303)     /* unknown, reserved or repeated name */
+#define POLICY_ERR_DUP (-1304)      /* the same public key twice */
+#define POLICY_ERR_LIMIT (-1305)    /* more logs, witnesses, groups or text */
+#define POLICY_ERR_QUORUM (-1306)   /* no quorum line, or more than one */
+#define POLICY_ERR_UNSIGNED (-1307) /* no valid signature by a policy log */
+#define POLICY_ERR_UNMET (-1308)    /* the cosignatures miss the quorum */
+#define POLICY_ERR_NOTE (-1309)     /* not a signed checkpoint note */
 
 /* A witness: its cosigner key. supported is false for key types credlog
  * cannot verify (ML-DSA-44, type 0x06): such a witness never counts as
@@ -90,6 +94,33 @@ int policy_parse(const char *text, size_t len, struct policy *out,
 /* Whether the witnesses for which cosigned[w] is true satisfy p's quorum
  * (cosigned has p->nwitnesses entries; a quorum of none is always met). */
 bool policy_satisfied(const struct policy *p, const bool *cosigned);
+
+/* What policy_open() found in a checkpoint note. cosigned[w] and times[w]
+ * (POSIX seconds) are per witness of the policy, in its order. */
+struct policy_result {
+    struct checkpoint cp;
+    size_t text_len;
+    bool cosigned[POLICY_MAX_WITNESSES];
+    uint64_t times[POLICY_MAX_WITNESSES];
+};
+
+/* Opens a checkpoint note under policy p: it must be a signed note whose
+ * text is a checkpoint (extension lines allowed, as C2SP), signed by a log
+ * of p whose key name is the checkpoint's origin; every cosignature of a
+ * witness of p is verified (lines of other keys, and of key types credlog
+ * cannot check, such as ML-DSA-44, are ignored). On success out says which
+ * witnesses cosigned and when; the quorum is NOT judged here (the caller
+ * may first drop cosignatures it finds too old, see policy_satisfied()).
+ * Returns 0, POLICY_ERR_NOTE (malformed note or checkpoint, a bad signature
+ * by a key of p) or POLICY_ERR_UNSIGNED. */
+int policy_open(const struct policy *p, const char *note, size_t len,
+                struct policy_result *out);
+
+/* Writes the names of the witnesses of p that did not cosign (cosigned[w]
+ * false), separated by ", ", into buf (cap bytes, NUL-terminated, cut to
+ * fit). */
+void policy_missing(const struct policy *p, const bool *cosigned, char *buf,
+                    size_t cap);
 
 /* The log of p whose verifier key name is origin, or NULL. The pointer is
  * into p. */

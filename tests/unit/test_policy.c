@@ -8,6 +8,7 @@
  */
 #include "check.h"
 #include "proofs/codec.h"
+#include "proofs/cosignature.h"
 #include "proofs/policy.h"
 
 #include <stdio.h>
@@ -287,6 +288,84 @@ static void test_limits(void)
     CHECK(strcmp(policy_strerror(POLICY_ERR_LIMIT), "unknown policy error"));
 }
 
+/* A checkpoint signed by the log (seed 1) and cosigned at time t by the
+ * witnesses w1..w3 (seeds 2..4) whose bit is set in mask. */
+static void cosigned_note(unsigned mask, uint64_t t, char *out, size_t cap)
+{
+    static const char *names[] = {"w1.example", "w2.example", "w3.example"};
+    struct checkpoint cp = {"log.example", 5, {0}};
+    char body[CHECKPOINT_BODY_MAX + 1], line[COSIGNATURE_LINE_MAX + 1];
+    uint8_t seed[ED25519_SEED_SIZE];
+    struct note_signer s;
+
+    memset(cp.root, 0x11, sizeof cp.root);
+    checkpoint_format(&cp, body, sizeof body);
+    memset(seed, 1, sizeof seed);
+    note_signer_from_seed("log.example", seed, &s);
+    if (note_sign(body, strlen(body), &s, out, cap) < 0)
+        abort();
+    for (unsigned i = 0; i < 3; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        memset(seed, (int)(2 + i), sizeof seed);
+        note_signer_from_seed_type(names[i], NOTE_TYPE_COSIGNATURE, seed, &s);
+        cosignature_sign(&s, t + i, body, strlen(body), line, sizeof line);
+        strncat(out, line, cap - strlen(out) - 1);
+    }
+    note_signer_wipe(&s);
+}
+
+static void test_open(void)
+{
+    static struct policy p;
+    static struct policy_result r;
+    char text[4096], note[4096], missing[256];
+
+    snprintf(text, sizeof text,
+             "log %s
+                 witness w1 %
+                 s witness w2 % s witness w3 %
+                 s "
+                   "group two 2 w1 w2 w3
+                 quorum two ",
+                 log_key,
+             w1, w2, w3);
+    REQUIRE(parse(text, &p, NULL) == 0);
+    for (unsigned mask = 0; mask < 8; mask++) {
+        unsigned n = (mask & 1) + !!(mask & 2) + !!(mask & 4);
+
+        cosigned_note(mask, 1700000000, note, sizeof note);
+        REQUIRE(policy_open(&p, note, strlen(note), &r) == 0);
+        CHECK(r.cp.size == 5 && strcmp(r.cp.origin, "log.example") == 0);
+        for (unsigned i = 0; i < 3; i++) {
+            CHECK(r.cosigned[i] == !!(mask & (1u << i)));
+            CHECK(r.times[i] == (r.cosigned[i] ? 1700000000 + i : 0));
+        }
+        CHECK(policy_satisfied(&p, r.cosigned) == (n >= 2));
+        policy_missing(&p, r.cosigned, missing, sizeof missing);
+        CHECK(mask != 5 || strcmp(missing, "w2") == 0);
+        CHECK(mask != 0 || strcmp(missing, "w1, w2, w3") == 0);
+    }
+    /* A tampered cosignature makes the note invalid; a note whose log key
+     * is not the policy's is unsigned. */
+    cosigned_note(3, 1700000000, note, sizeof note);
+    note[strlen(note) - 5] = note[strlen(note) - 5] == 'A' ? 'B' : 'A';
+    CHECK(policy_open(&p, note, strlen(note), &r) == POLICY_ERR_NOTE);
+    CHECK(!r.cosigned[0] && !r.cosigned[1]);
+    snprintf(text, sizeof text, "log %s
+witness w1 %s
+quorum w1
+", w4, w1);
+    REQUIRE(parse(text, &p, NULL) == POLICY_ERR_KEY);
+    snprintf(text, sizeof text, "witness w1 %s
+quorum w1
+", w1);
+    REQUIRE(parse(text, &p, NULL) == 0);
+    cosigned_note(1, 1700000000, note, sizeof note);
+    CHECK(policy_open(&p, note, strlen(note), &r) == POLICY_ERR_UNSIGNED);
+    CHECK(policy_open(&p, "garbage", 7, &r) == POLICY_ERR_NOTE);
+}
+
 int main(void)
 {
     vkey("log.example", NOTE_TYPE_ED25519, 1, log_key, sizeof log_key);
@@ -300,5 +379,6 @@ int main(void)
     test_mldsa();
     test_refusals();
     test_limits();
+    test_open();
     return check_finish();
 }
