@@ -322,14 +322,9 @@ static void test_open(void)
     char text[4096], note[4096], missing[256];
 
     snprintf(text, sizeof text,
-             "log %s
-                 witness w1 %
-                 s witness w2 % s witness w3 %
-                 s "
-                   "group two 2 w1 w2 w3
-                 quorum two ",
-                 log_key,
-             w1, w2, w3);
+             "log %s\nwitness w1 %s\nwitness w2 %s\nwitness w3 %s\n"
+             "group two 2 w1 w2 w3\nquorum two\n",
+             log_key, w1, w2, w3);
     REQUIRE(parse(text, &p, NULL) == 0);
     for (unsigned mask = 0; mask < 8; mask++) {
         unsigned n = (mask & 1) + !!(mask & 2) + !!(mask & 4);
@@ -352,14 +347,9 @@ static void test_open(void)
     note[strlen(note) - 5] = note[strlen(note) - 5] == 'A' ? 'B' : 'A';
     CHECK(policy_open(&p, note, strlen(note), &r) == POLICY_ERR_NOTE);
     CHECK(!r.cosigned[0] && !r.cosigned[1]);
-    snprintf(text, sizeof text, "log %s
-witness w1 %s
-quorum w1
-", w4, w1);
+    snprintf(text, sizeof text, "log %s\nwitness w1 %s\nquorum w1\n", w4, w1);
     REQUIRE(parse(text, &p, NULL) == POLICY_ERR_KEY);
-    snprintf(text, sizeof text, "witness w1 %s
-quorum w1
-", w1);
+    snprintf(text, sizeof text, "witness w1 %s\nquorum w1\n", w1);
     REQUIRE(parse(text, &p, NULL) == 0);
     cosigned_note(1, 1700000000, note, sizeof note);
     CHECK(policy_open(&p, note, strlen(note), &r) == POLICY_ERR_UNSIGNED);
