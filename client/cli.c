@@ -345,6 +345,13 @@ json_t *cli_verdict_json(const struct client_verdict *v)
         json_object_set_new(o, "log", json_string(v->checkpoint.origin));
         json_object_set_new(o, "tree_size",
                             json_integer((json_int_t)v->checkpoint.size));
+        json_object_set_new(o, "witnessed", json_boolean(v->witnessed));
+        if (v->witnessed) {
+            json_object_set_new(o, "witnessed_ms",
+                                json_integer((json_int_t)v->witnessed_ms));
+            cli_time(v->witnessed_ms, t, sizeof t);
+            json_object_set_new(o, "witnessed_at", json_string(t));
+        }
     }
     return o;
 }
@@ -412,6 +419,12 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
                "name you expect\n");
     if (!note_issuer_name_valid(v->issuer, strlen(v->issuer), NULL))
         printf("  warning: %s\n", CLI_ISSUER_WARNING);
+    if (v->witnessed) {
+        char at[64];
+
+        cli_time(v->witnessed_ms, at, sizeof at);
+        printf("  cosigned by the witness policy's quorum, as of %s\n", at);
+    }
     if (v->receipt_checked && v->status_checked && !v->consistency_checked)
         printf("  note: the receipt's and the status proof's checkpoints were "
                "not linked by a "

@@ -13,6 +13,7 @@
 
 #include "client/bundle.h"
 #include "client/cli.h"
+#include "client/witnessed.h"
 #include "client/clock.h"
 #include "client/files.h"
 #include "client/keys.h"
@@ -21,7 +22,7 @@
 static const char verify_help[] =
     "usage: credlog verify --log-key VKEY FILE [--receipt R] [--log URL | "
     "--bundle B]\n"
-    "                      [--max-age DURATION]\n"
+    "                      [--max-age DURATION] [--witness-policy FILE]\n"
     "\n"
     "Checks a credential file and prints a verdict:\n"
     "  VALID       issued by <institution> on <date>, not revoked as of "
@@ -58,6 +59,11 @@ static const char verify_help[] =
     "                  number with a unit s, m, h or d (3600, 90m, 24h, 7d), "
     "or\n"
     "                  none. Default: 24h with --log, none with --bundle\n"
+    "  --witness-policy FILE  require the checkpoint to be cosigned by a "
+    "quorum of\n"
+    "                  witnesses (a C2SP tlog-policy file); a quorum of "
+    "cosignatures\n"
+    "                  younger than --max-age also makes the status fresh\n"
     "  --cacert FILE, --timeout S: as for issue\n"
     "  --json          machine-readable output\n"
     "\n"
@@ -66,7 +72,7 @@ static const char verify_help[] =
 
 static const char status_help[] =
     "usage: credlog status --log URL --log-key VKEY HEX|FILE [--save BUNDLE]\n"
-    "                      [--max-age DURATION]\n"
+    "                      [--max-age DURATION] [--witness-policy FILE]\n"
     "\n"
     "Fetches the status proof of a credential (by hash, or by hashing FILE) "
     "and\n"
@@ -82,6 +88,7 @@ static const char status_help[] =
     "for verify\n"
     "  --max-age D     as for verify (default 24h); an INVALID answer is not "
     "saved\n"
+    "  --witness-policy FILE  as for verify\n"
     "  --save BUNDLE   write the verified evidence to BUNDLE\n"
     "  --json          machine-readable output\n"
     "\n"
@@ -102,6 +109,7 @@ struct verify_opts {
     bool json;
     const char *max_age_arg; /* --max-age as given, or NULL */
     uint64_t max_age_ms;     /* 0: no limit */
+    const char *policy_path; /* --witness-policy, or NULL */
     struct cli_net net;
 };
 
@@ -273,6 +281,16 @@ static int run(const struct verify_opts *o, const char *target,
         ev.receipt = &receipt;
 
     client_verdict(&log, cred, &ev, &v);
+    if (o->policy_path != NULL) {
+        static struct policy policy; /* large: keep off the stack */
+
+        if (client_policy_read(o->policy_path, &policy, why) != 0) {
+            cli_error("%s", why);
+            rc = CLI_ERROR;
+            goto done;
+        }
+        client_verdict_check_policy(&v, &ev, &log, &policy);
+    }
     client_verdict_check_age(&v, client_clock_now_ms(), o->max_age_ms);
     rc = output(o, &v, target_is_hash ? NULL : target);
 
@@ -297,6 +315,7 @@ static int run(const struct verify_opts *o, const char *target,
                         o->save);
         }
     }
+done:
     if (have_sp)
         client_status_proof_free(&sp);
     if (have_bundle)
@@ -318,6 +337,7 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv,
         {"timeout", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
         {"max-age", required_argument, NULL, 'a'},
+        {"witness-policy", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -370,6 +390,9 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv,
                     "(or none), not '%s'",
                     optarg);
             o->max_age_arg = optarg;
+            break;
+        case 'W':
+            o->policy_path = optarg;
             break;
         case 'h':
             fputs(status ? status_help : verify_help, stdout);

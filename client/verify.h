@@ -115,6 +115,9 @@ struct client_verdict {
     uint8_t revoke_reason;          /* REVOKED: ENTRY_REASON_* */
     uint64_t as_of_ms;              /* status checked: the MAP entry's time */
     struct checkpoint checkpoint;   /* the newest checkpoint verified */
+    /* Set by client_verdict_check_policy() (client/witnessed.h): */
+    bool witnessed;        /* a witness policy's quorum cosigned it */
+    uint64_t witnessed_ms; /* the newest time the quorum had cosigned */
     /* Set by client_verdict_check_age(): */
     bool age_checked; /* the status proof's age was judged */
     bool stale;       /* INVALID: older than the maximum age */
