@@ -32,6 +32,7 @@
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/note.h"
+#include "tls_cert.h"
 #include "wait.h"
 
 #include <fcntl.h>
@@ -50,71 +51,6 @@ static struct logd_proc P;
 static struct issuer A1;
 static uint64_t rnd = 515;
 static char cert_path[600], key_path[600], other_cert[600], url[80];
-
-/* ---- a self-signed certificate ---- */
-
-static bool add_ext(X509 *x, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509_EXTENSION *ext;
-    bool ok;
-
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    ok = ext != NULL && X509_add_ext(x, ext, -1) == 1;
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
-/* Writes a new P-256 key (mode 0600) and a self-signed certificate for
- * 127.0.0.1 and localhost, valid for a day. */
-static bool make_cert(const char *cert_file, const char *key_file)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
-    X509 *x = X509_new();
-    X509_NAME *name;
-    FILE *f;
-    int fd;
-    bool ok = key != NULL && x != NULL;
-
-    if (ok) {
-        X509_set_version(x, 2);
-        ASN1_INTEGER_set(X509_get_serialNumber(x),
-                         (long)(check_rand(&rnd) >> 33));
-        X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-        X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-        X509_set_pubkey(x, key);
-        name = X509_get_subject_name(x);
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                   (const unsigned char *)"credlog test", -1,
-                                   -1, 0);
-        X509_set_issuer_name(x, name);
-        ok = add_ext(x, NID_basic_constraints, "critical,CA:TRUE") &&
-             add_ext(x, NID_key_usage,
-                     "critical,digitalSignature,keyCertSign") &&
-             add_ext(x, NID_ext_key_usage, "serverAuth") &&
-             add_ext(x, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
-             X509_sign(x, key, EVP_sha256()) > 0;
-    }
-    if (ok) {
-        fd = open(key_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        f = fd >= 0 ? fdopen(fd, "w") : NULL;
-        ok = f != NULL &&
-             PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) == 1;
-        if (f != NULL)
-            ok &= fclose(f) == 0;
-    }
-    if (ok) {
-        f = fopen(cert_file, "w");
-        ok = f != NULL && PEM_write_X509(f, x) == 1;
-        if (f != NULL)
-            ok &= fclose(f) == 0;
-    }
-    X509_free(x);
-    EVP_PKEY_free(key);
-    return ok;
-}
 
 /* ---- a raw TLS client, for protocol versions ---- */
 
@@ -413,7 +349,7 @@ static void test_reload(void)
     snprintf(new_cert, sizeof new_cert, "%s/new.crt", P.dir);
     snprintf(new_key, sizeof new_key, "%s/new.key", P.dir);
     REQUIRE(copy_file(cert_path, old_cert));
-    REQUIRE(make_cert(new_cert, new_key));
+    REQUIRE(tls_cert_files(new_cert, new_key) == 0);
     REQUIRE(copy_file(new_key, key_path) && copy_file(new_cert, cert_path));
     /* Until the signal, the old certificate is served. */
     CHECK(raw_tls_get_ca(TLS1_2_VERSION, TLS1_3_VERSION, "/healthz",
@@ -501,7 +437,8 @@ int main(void)
     snprintf(key_path, sizeof key_path, "%.500s/tls.key", P.dir);
     snprintf(other_cert, sizeof other_cert, "%.500s/other.crt", P.dir);
     snprintf(other_key, sizeof other_key, "%.500s/other.key", P.dir);
-    if (!make_cert(cert_path, key_path) || !make_cert(other_cert, other_key) ||
+    if (!tls_cert_files(cert_path, key_path) == 0 ||
+        !tls_cert_files(other_cert, other_key) == 0 ||
         logd_proc_start(
             &P, (const char *const[]){"--heartbeat", "0", "--tls-cert",
                                       cert_path, "--tls-key", key_path,

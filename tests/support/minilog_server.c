@@ -12,14 +12,11 @@
 #include <event2/http.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include "client/doc.h"
 #include "proofs/codec.h"
+#include "tls_cert.h"
 
 static void reply(struct evhttp_request *req, int code, const char *type,
                   const void *body, size_t len)
@@ -148,39 +145,11 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
 void minilog_server_start_tls(struct minilog_server *s, struct minilog *ml,
                               const char *cert_path)
 {
-    EVP_PKEY *pkey = EVP_EC_gen("P-256");
-    X509 *x = X509_new();
-    X509_NAME *name;
-    X509V3_CTX v3;
-    X509_EXTENSION *ext;
-    FILE *f;
+    EVP_PKEY *pkey;
+    X509 *x;
 
-    if (pkey == NULL || x == NULL)
-        abort();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_set_pubkey(x, pkey);
-    name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               (const unsigned char *)"credlog test", -1, -1,
-                               0);
-    X509_set_issuer_name(x, name);
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
-                              "IP:127.0.0.1,DNS:localhost");
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
-                              "critical,CA:TRUE");
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    if (X509_sign(x, pkey, EVP_sha256()) == 0)
-        abort();
-    f = fopen(cert_path, "w");
-    if (f == NULL || PEM_write_X509(f, x) != 1 || fclose(f) != 0)
+    if (tls_cert_new(&pkey, &x) != 0 ||
+        tls_cert_write(pkey, x, cert_path, NULL) != 0)
         abort();
     minilog_server_start(s, ml);
     s->ssl = SSL_CTX_new(TLS_server_method());
