@@ -17,6 +17,19 @@
  * While the reference is held the socket stays open (BEV_OPT_CLOSE_ON_FREE
  * closes it only when the last reference goes), so no stale state can ever
  * meet a reused descriptor number.
+ *
+ * The input evbuffer's callback sees every byte before evhttp parses it.
+ * Where a request head starts is known exactly: at the accept, and, when a
+ * request reaches the router, at the start of what is left in the input
+ * (evhttp has consumed that request's bytes and no more). From there the
+ * scanner follows the head line by line to its blank line; a line that
+ * starts with a space or tab is a folded one. Bytes after the blank line
+ * (the body) are not looked at, but for NUL bytes.
+ *
+ * Input is bounded with the bufferevent's read high-water mark: when the
+ * input holds that many bytes, libevent stops reading the socket until
+ * evhttp has consumed some (evhttp keeps reading a connection whose answer
+ * is pending, to notice a close, and would buffer whatever arrives).
  */
 #include "logd/conn.h"
 
@@ -27,15 +40,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event_struct.h>
+#include <event2/keyvalq_struct.h>
+
+#include "logd/peers.h"
 
 struct conn_pool {
     struct conn_config cfg; /* cfg.tls: the pool's own reference */
     struct metrics *metrics;
+    struct peers *peers; /* open connections per address */
     atomic_uint open;
     pthread_mutex_t tls_mu; /* guards cfg.tls against a reload */
 };
@@ -60,14 +78,24 @@ struct conn {
     struct event setup, deadline, fixup;
     struct conn *prev, *next; /* set->all */
     struct conn *hnext;       /* set->bucket */
+    struct peers_key peer;    /* the client's address group */
+    struct timespec accepted; /* CLOCK_MONOTONIC */
     bool ref;                 /* holds a bufferevent reference (until set up) */
     bool over;                /* accepted beyond max_connections */
+    bool over_ip;             /* accepted beyond max_per_ip */
+    bool counted;             /* peer is counted in the pool's peers */
     bool dispatched; /* a request is with the router, its answer not yet sent */
     bool partial;    /* bytes of a request arrived since the last dispatch */
-    bool nul;        /* a NUL byte arrived: no request of logd's has one */
+    bool got_byte;   /* any byte arrived since the accept */
+    bool bad;        /* a NUL byte or a folded header line arrived */
     bool close_after; /* close once the answer is sent */
     bool answered;    /* at least one answer was sent */
     bool tls;
+    /* The head scanner: in a head (else in a body), at the start of a line,
+     * past the request line; the start of the current line. */
+    bool in_head, bol, past_first;
+    unsigned char line_len; /* bytes of the line seen, up to sizeof line */
+    char line[48];
 };
 
 struct conn_pool *conn_pool_new(const struct conn_config *cfg,
@@ -78,6 +106,18 @@ struct conn_pool *conn_pool_new(const struct conn_config *cfg,
     if (pool == NULL)
         return NULL;
     pool->cfg = *cfg;
+    if (pool->cfg.max_per_ip == 0 ||
+        pool->cfg.max_per_ip > pool->cfg.max_connections)
+        pool->cfg.max_per_ip = pool->cfg.max_connections;
+    if (pool->cfg.first_byte_timeout_s <= 0 ||
+        pool->cfg.first_byte_timeout_s > pool->cfg.request_timeout_s)
+        pool->cfg.first_byte_timeout_s = pool->cfg.request_timeout_s;
+    /* Every counted connection is within max_connections. */
+    pool->peers = peers_new(pool->cfg.max_per_ip, pool->cfg.max_connections);
+    if (pool->peers == NULL) {
+        free(pool);
+        return NULL;
+    }
     pool->metrics = metrics;
     atomic_init(&pool->open, 0);
     pthread_mutex_init(&pool->tls_mu, NULL);
@@ -91,6 +131,7 @@ void conn_pool_free(struct conn_pool *pool)
     if (pool == NULL)
         return;
     SSL_CTX_free(pool->cfg.tls);
+    peers_free(pool->peers);
     pthread_mutex_destroy(&pool->tls_mu);
     free(pool);
 }
@@ -174,6 +215,8 @@ static void forget(struct conn *c)
     event_del(&c->deadline);
     event_del(&c->fixup);
     unlink_conn(c);
+    if (c->counted)
+        peers_release(pool->peers, &c->peer);
     atomic_fetch_sub(&pool->open, 1);
     metrics_connection(pool->metrics, METRICS_CONN_CLOSED);
     if (c->ref)
@@ -192,6 +235,62 @@ static void arm(struct conn *c)
     struct timeval tv = {c->set->pool->cfg.request_timeout_s, 0};
 
     event_add(&c->deadline, &tv);
+}
+
+/* The first byte came: the deadline goes back to request_timeout from the
+ * accept. */
+static void arm_after_first_byte(struct conn *c)
+{
+    const struct conn_config *cfg = &c->set->pool->cfg;
+    struct timespec now;
+    long long left_ms;
+    struct timeval tv;
+
+    if (cfg->first_byte_timeout_s >= cfg->request_timeout_s)
+        return; /* the deadline set at the accept is already that */
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    left_ms = (long long)cfg->request_timeout_s * 1000 -
+              ((long long)(now.tv_sec - c->accepted.tv_sec) * 1000 +
+               (now.tv_nsec - c->accepted.tv_nsec) / 1000000);
+    if (left_ms < 0)
+        left_ms = 0;
+    tv.tv_sec = (time_t)(left_ms / 1000);
+    tv.tv_usec = (suseconds_t)(left_ms % 1000) * 1000;
+    event_add(&c->deadline, &tv);
+}
+
+/* The read high-water mark: max_headers while an answer is pending, else
+ * max_headers + max_body. */
+static void cap_input(struct conn *c)
+{
+    const struct conn_config *cfg = &c->set->pool->cfg;
+    size_t cap = cfg->max_headers;
+
+    if (!c->dispatched)
+        cap += cfg->max_body;
+    bufferevent_setwatermark(c->bev, EV_READ, 0, cap);
+}
+
+/* Counts c against its address group, once, as soon as its socket is known;
+ * marks it over the limit when the group is full. */
+static void account(struct conn *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    evutil_socket_t fd;
+
+    if (c->counted || c->over_ip)
+        return;
+    fd = bufferevent_getfd(c->bev);
+    if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+        len = 0;
+    peers_key_of(len > 0 ? (struct sockaddr *)&ss : NULL, len, &c->peer);
+    if (c->over)
+        return; /* refused anyway; it takes no room from its group */
+    if (peers_acquire(c->set->pool->peers, &c->peer))
+        c->counted = true;
+    else
+        c->over_ip = c->over = true;
 }
 
 /* Writes a last answer, {"error": message}, straight to a plain socket
@@ -240,10 +339,12 @@ static void conn_setup(evutil_socket_t fd, short what, void *arg)
     evhttp_connection_set_closecb(c->evcon, conn_closed, c);
     c->ref = false;
     bufferevent_decref(c->bev);
+    account(c);
     if (c->over && !c->dispatched) {
         metrics_connection(c->set->pool->metrics, METRICS_CONN_REFUSED);
         answer_and_close(c, "503 Service Unavailable", "Retry-After: 1\r\n",
-                         "too many connections");
+                         c->over_ip ? "too many connections from this address"
+                                    : "too many connections");
     }
 }
 
@@ -262,7 +363,7 @@ static void conn_deadline(evutil_socket_t fd, short what, void *arg)
         return;
     if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
         return; /* evhttp is answering an error by itself, then closes */
-    if (c->nul) {
+    if (c->bad) {
         answer_and_close(c, "400 Bad Request", "", "malformed HTTP request");
         return;
     }
@@ -273,6 +374,22 @@ static void conn_deadline(evutil_socket_t fd, short what, void *arg)
 }
 
 /* ---- JSON instead of evhttp's HTML error pages ---- */
+
+/* libevent 2.1 leaves a socket bufferevent's output frozen at its start
+ * after its first write (bufferevent_writecb unfreezes it only around the
+ * write itself), and a buffer frozen so can be neither copied out nor
+ * drained: an error answer that follows a pipelined one would stay HTML.
+ * Thaws out for the moment; returns whether it was frozen (then freeze it
+ * again with evbuffer_freeze(out, 1) when done). */
+static bool thaw(struct evbuffer *out)
+{
+    char b;
+
+    if (evbuffer_get_length(out) == 0 || evbuffer_copyout(out, &b, 1) == 1)
+        return false;
+    evbuffer_unfreeze(out, 1);
+    return true;
+}
 
 /* The JSON message for a status evhttp answered by itself. */
 static const char *own_error_message(int status)
@@ -302,7 +419,8 @@ static bool header_is(const char *line, size_t len, const char *name)
 }
 
 /* If the output starts with an answer evhttp made by itself (logd never
- * answers text/html), replaces it with the same status, headers and a JSON
+ * answers text/html), replaces it with the same status (400 on a connection
+ * found malformed), its headers and a JSON
  * body. Runs from the event loop right after evhttp queued it, before the
  * socket can be written. */
 static void conn_fixup(evutil_socket_t fd, short what, void *arg)
@@ -311,27 +429,34 @@ static void conn_fixup(evutil_socket_t fd, short what, void *arg)
     struct evbuffer *out = bufferevent_get_output(c->bev);
     size_t avail = evbuffer_get_length(out), hlen, pos, bodylen;
     char head[1024], body[96], *end, *line;
-    bool html = false;
+    bool html = false, frozen = thaw(out);
     int status;
-    struct evbuffer *fresh;
+    struct evbuffer *fresh = NULL;
 
     (void)fd;
     (void)what;
     if (avail > sizeof head - 1)
         avail = sizeof head - 1;
     if (evbuffer_copyout(out, head, avail) < 0)
-        return;
+        goto done;
     head[avail] = '\0';
     end = strstr(head, "\r\n\r\n");
     if (strncmp(head, "HTTP/1.", 7) != 0 || end == NULL ||
         sscanf(head + 8, " %3d", &status) != 1)
-        return;
+        goto done;
     hlen = (size_t)(end - head) + 4;
     fresh = evbuffer_new();
     if (fresh == NULL)
-        return;
+        goto done;
     line = strstr(head, "\r\n") + 2;
-    evbuffer_add(fresh, head, (size_t)(line - head)); /* the status line */
+    if (c->bad) {
+        /* Malformed (logd's scan found it before evhttp stumbled on
+         * whatever followed): 400, whatever evhttp made of it. */
+        status = 400;
+        evbuffer_add_printf(fresh, "HTTP/1.1 400 Bad Request\r\n");
+    } else {
+        evbuffer_add(fresh, head, (size_t)(line - head)); /* status line */
+    }
     for (pos = (size_t)(line - head); pos + 2 < hlen;) {
         char *eol = strstr(head + pos, "\r\n");
         size_t len = (size_t)(eol - (head + pos));
@@ -344,10 +469,8 @@ static void conn_fixup(evutil_socket_t fd, short what, void *arg)
         }
         pos += len + 2;
     }
-    if (!html) {
-        evbuffer_free(fresh);
-        return;
-    }
+    if (!html)
+        goto done; /* not evhttp's (or already rewritten) */
     bodylen = (size_t)snprintf(body, sizeof body, "{\"error\":\"%s\"}\n",
                                own_error_message(status));
     evbuffer_add_printf(fresh,
@@ -356,33 +479,121 @@ static void conn_fixup(evutil_socket_t fd, short what, void *arg)
                         bodylen, body);
     evbuffer_drain(out, evbuffer_get_length(out));
     evbuffer_add_buffer(out, fresh);
-    evbuffer_free(fresh);
     metrics_request(c->set->pool->metrics, ROUTE_OTHER, status, 0);
+done:
+    if (fresh != NULL)
+        evbuffer_free(fresh);
+    if (frozen)
+        evbuffer_freeze(out, 1);
 }
 
 /* ---- watching the connection's bytes ---- */
+
+/* Whether a whole header line (without its line end; *len bytes, or more
+ * when it did not fit in line) is a Transfer-Encoding other than exactly
+ * "chunked" (evhttp takes several values that merely contain "chunked" for
+ * chunked, where a proxy may not). */
+static bool bad_transfer_encoding(const char *line, size_t len, bool cut)
+{
+    static const char name[] = "transfer-encoding:";
+    size_t n = sizeof name - 1, end = len;
+
+    if (len < n || evutil_ascii_strncasecmp(line, name, n) != 0)
+        return false;
+    if (cut)
+        return true;
+    while (n < end && (line[n] == ' ' || line[n] == '\t'))
+        n++;
+    while (end > n && (line[end - 1] == ' ' || line[end - 1] == '\t' ||
+                       line[end - 1] == '\r'))
+        end--;
+    return end - n != 7 || memcmp(line + n, "chunked", 7) != 0;
+}
+
+/* Follows the request head through n new bytes at p: marks c bad at a NUL
+ * byte (anywhere; no request logd serves holds one, but evhttp would let one
+ * pass in a header value), at a folded header line, or at a
+ * Transfer-Encoding line other than "chunked". */
+static void scan(struct conn *c, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        if (ch == '\0') {
+            c->bad = true;
+            return;
+        }
+        if (!c->in_head)
+            continue;
+        if (c->bol) {
+            if (ch == '\r')
+                continue;
+            if (ch == '\n') {
+                /* The blank line ends the head (a blank line before the
+                 * request line is evhttp's to refuse). */
+                if (c->past_first)
+                    c->in_head = false;
+                continue;
+            }
+            if ((ch == ' ' || ch == '\t') && c->past_first) {
+                c->bad = true; /* obs-fold */
+                return;
+            }
+            c->bol = false;
+        }
+        if (ch == '\n') {
+            if (c->past_first &&
+                bad_transfer_encoding(c->line, c->line_len,
+                                      c->line_len == sizeof c->line)) {
+                c->bad = true;
+                return;
+            }
+            c->bol = true;
+            c->past_first = true;
+            c->line_len = 0;
+        } else if (c->line_len < sizeof c->line) {
+            c->line[c->line_len++] = ch;
+        }
+    }
+}
+
+/* Scans buf from offset from to its end. */
+static void scan_buffer(struct conn *c, struct evbuffer *buf, size_t from)
+{
+    struct evbuffer_ptr at;
+    struct evbuffer_iovec v[8];
+
+    if (from >= evbuffer_get_length(buf) ||
+        evbuffer_ptr_set(buf, &at, from, EVBUFFER_PTR_SET) != 0)
+        return;
+    while (!c->bad) {
+        int n = evbuffer_peek(buf, -1, &at, v, 8), k;
+        size_t seen = 0;
+        for (k = 0; k < n && k < 8; k++) {
+            scan(c, v[k].iov_base, v[k].iov_len);
+            seen += v[k].iov_len;
+        }
+        if (n <= 8 || evbuffer_ptr_set(buf, &at, seen, EVBUFFER_PTR_ADD) != 0)
+            break;
+    }
+}
 
 static void conn_input(struct evbuffer *buf,
                        const struct evbuffer_cb_info *info, void *arg)
 {
     struct conn *c = arg;
+    size_t len = evbuffer_get_length(buf);
 
     if (info->n_added == 0)
         return;
-    if (!c->nul) {
-        /* No request logd serves holds a NUL byte, but evhttp would let one
-         * pass in a header value. */
-        size_t len = evbuffer_get_length(buf);
-        struct evbuffer_ptr at, found;
-        if (evbuffer_ptr_set(buf, &at,
-                             info->n_added < len ? len - info->n_added : 0,
-                             EVBUFFER_PTR_SET) == 0) {
-            found = evbuffer_search(buf, "", 1, &at);
-            if (found.pos >= 0) {
-                c->nul = true;
-                event_active(&c->deadline, EV_TIMEOUT, 1);
-            }
-        }
+    if (!c->bad) {
+        scan_buffer(c, buf, info->n_added < len ? len - info->n_added : 0);
+        if (c->bad)
+            event_active(&c->deadline, EV_TIMEOUT, 1);
+    }
+    if (!c->got_byte) {
+        c->got_byte = true;
+        if (!c->dispatched)
+            arm_after_first_byte(c);
     }
     if (c->dispatched)
         return;
@@ -399,11 +610,15 @@ static void conn_output(struct evbuffer *buf,
     struct conn *c = arg;
     char first[16];
 
-    if (info->n_added > 0 && info->orig_size == 0 && !c->dispatched &&
-        evbuffer_copyout(buf, first, sizeof first) >= 10 &&
-        memcmp(first, "HTTP/1.", 7) == 0 && first[9] >= '4') {
-        /* evhttp is answering an error by itself. */
-        event_active(&c->fixup, EV_TIMEOUT, 1);
+    if (info->n_added > 0 && info->orig_size == 0 && !c->dispatched) {
+        bool frozen = thaw(buf);
+        if (evbuffer_copyout(buf, first, sizeof first) >= 10 &&
+            memcmp(first, "HTTP/1.", 7) == 0 && first[9] >= '4') {
+            /* evhttp is answering an error by itself. */
+            event_active(&c->fixup, EV_TIMEOUT, 1);
+        }
+        if (frozen)
+            evbuffer_freeze(buf, 1);
     }
     if (info->n_deleted > 0 && evbuffer_get_length(buf) == 0 && c->dispatched) {
         /* The answer is with the socket: the next request's clock starts
@@ -411,6 +626,7 @@ static void conn_output(struct evbuffer *buf,
         struct timeval now = {0, 0};
         c->dispatched = false;
         c->answered = true;
+        cap_input(c);
         if (c->close_after)
             event_add(&c->deadline, &now);
         else
@@ -461,6 +677,9 @@ static struct bufferevent *conn_bevcb(struct event_base *base, void *arg)
     }
     c->set = set;
     c->bev = bev;
+    c->in_head = c->bol = true;
+    clock_gettime(CLOCK_MONOTONIC, &c->accepted);
+    cap_input(c);
     bufferevent_incref(bev);
     c->ref = true;
     event_assign(&c->setup, base, -1, 0, conn_setup, c);
@@ -470,7 +689,10 @@ static struct bufferevent *conn_bevcb(struct event_base *base, void *arg)
     open = atomic_fetch_add(&pool->open, 1) + 1;
     c->over = open > pool->cfg.max_connections;
     metrics_connection(pool->metrics, METRICS_CONN_OPENED);
-    arm(c);
+    {
+        struct timeval tv = {pool->cfg.first_byte_timeout_s, 0};
+        event_add(&c->deadline, &tv);
+    }
     event_active(&c->setup, EV_TIMEOUT, 1);
     return bev;
 }
@@ -489,6 +711,29 @@ struct conn_set *conn_set_new(struct conn_pool *pool, struct event_base *base,
     return set;
 }
 
+/* Whether req's body is framed as every proxy reads it too. evhttp has
+ * dropped the optional whitespace around values; it takes any
+ * Transfer-Encoding but "chunked" (in any case) for none, reads a
+ * Content-Length with strtoll ("+2" is 2), and reads no body at all on HEAD
+ * and TRACE, whatever their headers say: such bytes would run as the next
+ * request. (Several Content-Length or Transfer-Encoding headers are
+ * refused by the router.) */
+static bool framing_ok(struct evhttp_request *req)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    const char *cl = evhttp_find_header(h, "Content-Length");
+    const char *te = evhttp_find_header(h, "Transfer-Encoding");
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+    if (te != NULL && strcmp(te, "chunked") != 0)
+        return false;
+    if (cl != NULL && (cl[0] == '\0' || cl[strspn(cl, "0123456789")] != '\0'))
+        return false;
+    if (m == EVHTTP_REQ_HEAD || m == EVHTTP_REQ_TRACE)
+        return te == NULL && (cl == NULL || cl[strspn(cl, "0")] == '\0');
+    return true;
+}
+
 int conn_request(struct conn_set *set, struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
@@ -496,16 +741,28 @@ int conn_request(struct conn_set *set, struct evhttp_request *req)
                          ? lookup(set, evhttp_connection_get_bufferevent(evcon))
                          : NULL;
 
+    bool bad;
+
     if (c == NULL)
         return CONN_OK;
+    account(c); /* if the request came before conn_setup() */
     c->dispatched = true;
     c->partial = false;
     event_del(&c->deadline);
+    cap_input(c);
     if (c->over) {
         metrics_connection(set->pool->metrics, METRICS_CONN_REFUSED);
         return CONN_REFUSE;
     }
-    return c->nul ? CONN_MALFORMED : CONN_OK;
+    bad = c->bad || !framing_ok(req);
+    /* evhttp has consumed this request and no more: the next head starts
+     * with what is left in the input. */
+    c->in_head = c->bol = true;
+    c->past_first = false;
+    c->line_len = 0;
+    if (!c->bad)
+        scan_buffer(c, bufferevent_get_input(c->bev), 0);
+    return bad ? CONN_MALFORMED : CONN_OK;
 }
 
 void conn_close_after(struct conn_set *set, struct evhttp_request *req)

@@ -4,18 +4,38 @@
  * through evhttp_set_bevcb(): it makes every connection's bufferevent).
  *
  *  - It counts open connections across all workers. A connection accepted
- *    beyond max_connections is answered 503 ({"error": ...}, plain HTTP) and
- *    closed at once, so the connections already open are never starved.
- *  - Request deadline: from the moment a connection is accepted, and again
- *    from the moment each answer has been handed to the socket, the next
- *    request (line, headers and body; for TLS also the handshake) must
- *    arrive whole within request_timeout seconds, however slowly its bytes
- *    trickle in, or the connection is answered 408 (plain HTTP) and closed.
- *    This is what stops a slowloris: libevent's own timeouts restart with
- *    every byte. An idle keep-alive connection is closed the same way.
+ *    beyond max_connections, or beyond max_per_ip from one address (IPv6:
+ *    from one /64; logd/peers.h), is answered 503 ({"error": ...}, plain
+ *    HTTP) and closed at once, so the connections already open are never
+ *    starved and one host cannot take every slot.
+ *  - Deadlines: a new connection must send its first byte within
+ *    first_byte_timeout seconds (for TLS: finish its handshake and send its
+ *    first byte), or it is closed silently. From the moment a connection is
+ *    accepted, and again from the moment each answer has been handed to the
+ *    socket, the next request (line, headers and body; for TLS also the
+ *    handshake) must arrive whole within request_timeout seconds, however
+ *    slowly its bytes trickle in, or the connection is answered 408 (plain
+ *    HTTP) and closed. This is what stops a slowloris: libevent's own
+ *    timeouts restart with every byte. An idle keep-alive connection is
+ *    closed the same way.
+ *  - Bounded input: while a request is being read, at most max_headers +
+ *    max_body bytes wait in a connection's input buffer; while its answer is
+ *    pending (with the router, or not yet handed to the socket), at most
+ *    max_headers: a client that pipelines requests and never reads the
+ *    answers is simply not read any further (evhttp itself would buffer
+ *    without bound).
+ *  - Request smuggling: every request head is inspected as its raw bytes
+ *    arrive, before evhttp parses it, and a folded header line (obs-fold,
+ *    which evhttp would silently join to the previous one) or a NUL byte
+ *    marks the connection malformed. conn_request() also refuses framing a
+ *    proxy in front may read differently: a Transfer-Encoding other than
+ *    exactly "chunked", a Content-Length that is not plain digits, and a
+ *    body (Content-Length other than 0, or any Transfer-Encoding) on HEAD or
+ *    TRACE, whose body evhttp would run as the next request.
  *  - evhttp answers requests it cannot parse (bad request line or header,
  *    head or body too large) with an HTML page; those answers are rewritten
- *    as {"error": ...} JSON before they reach the socket.
+ *    as {"error": ...} JSON before they reach the socket, also when they
+ *    follow pipelined answers.
  *  - With a TLS context, every connection is a TLS server connection
  *    (libevent's OpenSSL bufferevent).
  *
@@ -35,8 +55,12 @@
 
 struct conn_config {
     unsigned max_connections; /* open connections at once, >= 1 */
+    unsigned max_per_ip;   /* open connections from one address (IPv6: /64) */
     int request_timeout_s; /* a request must arrive whole within this, >= 1 */
-    SSL_CTX *tls;          /* serve TLS with this context, or NULL */
+    int first_byte_timeout_s; /* a new connection's first byte, >= 1 */
+    size_t max_headers;       /* evhttp's limit on a request line and headers */
+    size_t max_body;          /* evhttp's limit on a request body */
+    SSL_CTX *tls;             /* serve TLS with this context, or NULL */
 };
 
 struct conn_pool;
@@ -67,15 +91,16 @@ struct conn_set *conn_set_new(struct conn_pool *pool, struct event_base *base,
 
 /* Results of conn_request(). */
 #define CONN_OK 0
-#define CONN_REFUSE 1    /* over max_connections: answer 503 and close */
-#define CONN_MALFORMED 2 /* a NUL byte came with it: answer 400 and close */
+#define CONN_REFUSE 1    /* over a connection limit: answer 503 and close */
+#define CONN_MALFORMED 2 /* malformed or ambiguous: answer 400 and close */
 
 /* Tells the guard that req, complete, has reached the router: its
- * connection's deadline stops until the answer has been handed to the
- * socket. Returns CONN_OK, CONN_REFUSE for a connection accepted beyond the
- * limit (answer 503 with "Connection: close"), or CONN_MALFORMED when a NUL
- * byte arrived on the connection (evhttp lets one pass in a header value;
- * answer 400 with "Connection: close"). */
+ * connection's deadline stops, and its input is capped at max_headers,
+ * until the answer has been handed to the socket. Returns CONN_OK,
+ * CONN_REFUSE for a connection accepted beyond max_connections or
+ * max_per_ip (answer 503 with "Connection: close"), or CONN_MALFORMED when
+ * the connection carried a NUL byte or a folded header line, or req's
+ * framing is ambiguous (see above; answer 400 with "Connection: close"). */
 int conn_request(struct conn_set *set, struct evhttp_request *req);
 
 /* Closes req's connection as soon as its answer has been handed to the

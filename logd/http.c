@@ -66,6 +66,7 @@ struct http_server {
     struct tile_cache *tiles; /* full tiles sent from a file; NULL with TLS */
     struct vpool *vpool;      /* signature checks; NULL: on the HTTP thread */
     size_t max_url, max_entries;
+    bool metrics_elsewhere; /* --metrics-listen: no /metrics here */
     unsigned port;
     char address[300];
     unsigned nworkers;
@@ -380,10 +381,16 @@ static void h_issuers(struct ctx *c, const char *rest, const char *query)
 static void h_metrics(struct ctx *c, const char *rest, const char *query)
 {
     size_t len;
-    char *text = metrics_format(c->w->srv->metrics, &len);
+    char *text;
 
     (void)rest;
     (void)query;
+    if (c->w->srv->metrics_elsewhere) {
+        /* Served on --metrics-listen only (logd/metrics_listen.h). */
+        reply_error(c, 404, "no such route", NULL);
+        return;
+    }
+    text = metrics_format(c->w->srv->metrics, &len);
     if (text == NULL) {
         reply_error(c, 500, "out of memory", NULL);
         return;
@@ -913,9 +920,15 @@ int http_start(const struct http_config *cfg, struct store *store,
     srv->metrics = metrics;
     srv->max_url = cfg->max_url;
     srv->max_entries = cfg->max_entries;
+    srv->metrics_elsewhere = cfg->metrics_elsewhere;
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen);
     {
-        struct conn_config cc = {cfg->max_connections, cfg->request_timeout_s,
+        struct conn_config cc = {cfg->max_connections,
+                                 cfg->max_per_ip,
+                                 cfg->request_timeout_s,
+                                 cfg->first_byte_timeout_s,
+                                 cfg->max_headers,
+                                 cfg->max_body,
                                  cfg->tls};
         srv->conns = conn_pool_new(&cc, metrics);
         if (srv->conns == NULL) {

@@ -13,6 +13,7 @@
 #ifndef CREDLOG_LOGD_HTTP_H
 #define CREDLOG_LOGD_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/ssl.h>
@@ -32,6 +33,9 @@ struct http_config {
     unsigned max_connections; /* open connections (503 and close beyond) */
     int timeout_s;            /* read/write inactivity timeout per connection */
     int request_timeout_s;    /* a whole request must arrive within this */
+    unsigned max_per_ip;      /* open connections per address (IPv6: /64) */
+    int first_byte_timeout_s; /* a new connection's first byte within this */
+    bool metrics_elsewhere;   /* /metrics is served on its own listener */
     SSL_CTX *tls; /* serve HTTPS with this context, or NULL (the server
                      takes its own reference) */
 };

@@ -22,6 +22,7 @@
 #include "logd/issuers.h"
 #include "logd/log.h"
 #include "logd/metrics.h"
+#include "logd/metrics_listen.h"
 #include "logd/seq.h"
 #include "logd/signer.h"
 #include "logd/store.h"
@@ -52,6 +53,15 @@ static const char usage_text[] =
     "  --max-entries N     most submissions in one POST /v1/entries (1000)\n"
     "  --max-connections N open HTTP connections (1024); beyond, 503 and "
     "close\n"
+    "  --max-connections-per-ip N\n"
+    "                      open connections from one address, IPv6 by /64 "
+    "(128)\n"
+    "  --first-byte-timeout S\n"
+    "                      a new connection must send its first byte within "
+    "S\n"
+    "                      seconds (5)\n"
+    "  --metrics-listen ADDR:PORT\n"
+    "                      serve /metrics there only (e.g. 127.0.0.1:9100)\n"
     "  --timeout S         per-connection read/write inactivity timeout (30)\n"
     "  --request-timeout S a whole request must arrive within S seconds of "
     "the\n"
@@ -70,6 +80,8 @@ static const char usage_text[] =
 
 struct options {
     const char *data, *listen, *key, *issuers, *port_file, *tls_cert, *tls_key;
+    const char *metrics_listen;
+    unsigned long long max_per_ip, first_byte_timeout;
     unsigned long batch_max, batch_wait, heartbeat, threads;
     unsigned long long map_size, map_max, max_body, max_headers, timeout;
     unsigned long long max_url, max_entries, max_connections, request_timeout;
@@ -81,6 +93,7 @@ struct app {
     struct event_base *base;
     struct seq *seq;
     struct http_server *http;
+    struct metrics_listen *metrics_listen;
 };
 
 static int usage(const char *fmt, const char *arg)
@@ -133,6 +146,9 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"request-timeout", required_argument, NULL, 'R'},
         {"tls-cert", required_argument, NULL, 'c'},
         {"tls-key", required_argument, NULL, 'K'},
+        {"max-connections-per-ip", required_argument, NULL, 'P'},
+        {"first-byte-timeout", required_argument, NULL, 'F'},
+        {"metrics-listen", required_argument, NULL, 'L'},
         {"dev", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -153,6 +169,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->max_entries = 1000;
     o->max_connections = 1024;
     o->request_timeout = 20;
+    o->max_per_ip = 128;
+    o->first_byte_timeout = 5;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
@@ -175,6 +193,23 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'K':
             o->tls_key = optarg;
+            break;
+        case 'L':
+            o->metrics_listen = optarg;
+            break;
+        case 'P':
+            if (parse_num(optarg, 1, 1000000, &v) != 0)
+                return usage("--max-connections-per-ip wants 1..1000000, not "
+                             "%s",
+                             optarg);
+            o->max_per_ip = v;
+            break;
+        case 'F':
+            if (parse_num(optarg, 1, 3600, &v) != 0)
+                return usage("--first-byte-timeout wants 1..3600 seconds, not "
+                             "%s",
+                             optarg);
+            o->first_byte_timeout = v;
             break;
         case 'D':
             o->dev = true;
@@ -513,6 +548,9 @@ int main(int argc, char **argv)
                                  (unsigned)o.max_connections,
                                  (int)o.timeout,
                                  (int)o.request_timeout,
+                                 (unsigned)o.max_per_ip,
+                                 (int)o.first_byte_timeout,
+                                 o.metrics_listen != NULL,
                                  tls};
         if (http_start(&hc, store, seq, metrics, &http, errbuf,
                        sizeof errbuf) != 0) {
@@ -527,6 +565,16 @@ int main(int argc, char **argv)
     ev_term = evsignal_new(app.base, SIGTERM, on_stop, &app);
     ev_int = evsignal_new(app.base, SIGINT, on_stop, &app);
     ev_hup = evsignal_new(app.base, SIGHUP, on_hup, &app);
+    if (o.metrics_listen != NULL) {
+        if (metrics_listen_start(app.base, o.metrics_listen, metrics,
+                                 &app.metrics_listen, errbuf,
+                                 sizeof errbuf) != 0) {
+            log_msg("%s", errbuf);
+            goto out;
+        }
+        log_msg("serving /metrics on %s only",
+                metrics_listen_address(app.metrics_listen));
+    }
     if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
         evsignal_add(ev_term, NULL) != 0 || evsignal_add(ev_int, NULL) != 0 ||
         evsignal_add(ev_hup, NULL) != 0)
@@ -563,6 +611,7 @@ out:
         event_free(ev_int);
     if (ev_hup != NULL)
         event_free(ev_hup);
+    metrics_listen_free(app.metrics_listen);
     if (app.base != NULL)
         event_base_free(app.base);
     if (status == 0)

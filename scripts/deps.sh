@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc cmake make pkg-config libevent-dev liblmdb-dev libjansson-dev libssl-dev)
-test_pkgs=(openssl clang clang-format libclang-rt-14-dev golang-go golang-golang-x-mod-dev)
+test_pkgs=(openssl clang clang-format libclang-rt-14-dev golang-go golang-golang-x-mod-dev nginx)
 # scripts/bench.sh: load generator, the static-file reference server, openssl
 # speed, mdb_stat.
 bench_pkgs=(wrk nginx openssl lmdb-utils)
