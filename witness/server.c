@@ -180,7 +180,7 @@ static int load_logs(struct server *s)
     s->logs = next;
     s->nlogs = nknown;
     next = NULL;
-    say("following %zu logs", nknown);
+    say("following %zu log%s", nknown, nknown == 1 ? "" : "s");
     rc = 0;
 done:
     free(file);
