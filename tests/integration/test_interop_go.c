@@ -4,7 +4,7 @@
  * verifier is Go's reference implementation (golang.org/x/mod/sumdb/note
  * and sumdb/tlog, Debian's golang-golang-x-mod-dev) driven by
  * tests/interop/tlogcheck, built here with the `go` on PATH in GOPATH mode
- * without network into the build directory.
+ * without network into the build directory (tests/support/gotool.h).
  *
  *  - a real logd gets some six hundred ISSUE and REVOKE entries signed here,
  *    in several requests; every checkpoint seen is saved;
@@ -25,135 +25,24 @@
 #include "check.h"
 #include "client/http.h"
 #include "files.h"
+#include "gotool.h"
 #include "issuer.h"
 #include "logd_api.h"
 #include "logd_proc.h"
 #include "proofs/entry.h"
 #include "proofs/note.h"
-#include "wait.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 #define ORIGIN "interop.example/log"
 #define MAX_CPS 32
-#define GO_HINT                                                                \
-    "install Go and golang.org/x/mod with `scripts/deps.sh test` "             \
-    "(Debian packages golang-go and golang-golang-x-mod-dev)"
-#define XMOD_DIR "/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog"
 
 static struct issuer A, B;
 static uint64_t rnd = 0x1a7e0b5;
-static char go_bin[PATH_MAX];
-static char tool[PATH_MAX];      /* the built tlogcheck */
-static char build_dir[PATH_MAX]; /* <build>/interop */
+static char tool[PATH_MAX]; /* the built tlogcheck */
 
 static char cps[MAX_CPS][LOGD_PROC_PATH_MAX + 32]; /* saved checkpoint files */
 static size_t ncps;
-
-/* The go command on PATH, into go_bin. */
-static bool find_go(void)
-{
-    const char *path = getenv("PATH");
-
-    while (path != NULL && *path != '\0') {
-        const char *end = strchr(path, ':');
-        size_t len = end != NULL ? (size_t)(end - path) : strlen(path);
-        if (len > 0 && len < sizeof go_bin - 4) {
-            snprintf(go_bin, sizeof go_bin, "%.*s/go", (int)len, path);
-            if (access(go_bin, X_OK) == 0)
-                return true;
-        }
-        path = end != NULL ? end + 1 : NULL;
-    }
-    return false;
-}
-
-/* Runs argv (cwd and Go's build environment if go_env), stdout and stderr
- * into out_path; prints the output. Returns the exit status, or -1 if it
- * did not exit normally within timeout_s. */
-static int run(const char *const *argv, const char *cwd, bool go_env,
-               const char *out_path, int timeout_s)
-{
-    char gopath[PATH_MAX + 64], gocache[PATH_MAX + 16], line[4096];
-    int st = 0;
-    pid_t pid;
-    FILE *f;
-
-    snprintf(gopath, sizeof gopath, "/usr/share/gocode:%s/gopath", build_dir);
-    snprintf(gocache, sizeof gocache, "%s/gocache", build_dir);
-    fflush(NULL);
-    pid = fork();
-    if (pid == 0) {
-        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd < 0 || (cwd != NULL && chdir(cwd) != 0))
-            _exit(127);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        if (go_env) {
-            setenv("GO111MODULE", "off", 1);
-            setenv("GOPATH", gopath, 1);
-            setenv("GOCACHE", gocache, 1);
-            setenv("GOFLAGS", "", 1);
-            setenv("GOPROXY", "off", 1);
-            setenv("GOENV", "off", 1);
-            setenv("GOTOOLCHAIN", "local", 1);
-        }
-        execv(argv[0], (char *const *)argv);
-        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    if (pid < 0)
-        return -1;
-    if (!wait_child(pid, (unsigned)timeout_s * 1000, &st)) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &st, 0);
-        fprintf(stderr, "%s: killed after %d s\n", argv[0], timeout_s);
-        st = -1;
-    }
-    if ((f = fopen(out_path, "r")) != NULL) {
-        while (fgets(line, sizeof line, f) != NULL)
-            printf("    | %s", line);
-        fclose(f);
-    }
-    return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* Builds tests/interop/tlogcheck into <build>/interop/tlogcheck. */
-static bool build_tool(const char *scratch)
-{
-    const char *data = getenv("CREDLOG_TEST_DATA");
-    char src[PATH_MAX], out[PATH_MAX + 32], gopath[PATH_MAX + 16];
-    const char *logd = logd_proc_binary();
-    const char *slash = strrchr(logd, '/');
-    int rc;
-
-    if (data == NULL || slash == NULL)
-        return false;
-    snprintf(src, sizeof src, "%s/../interop/tlogcheck", data);
-    if ((size_t)(slash - logd) > sizeof build_dir - 64)
-        return false;
-    snprintf(build_dir, sizeof build_dir, "%.*s/interop", (int)(slash - logd),
-             logd);
-    snprintf(tool, sizeof tool, "%.*s/tlogcheck", (int)(sizeof tool - 16),
-             build_dir);
-    snprintf(gopath, sizeof gopath, "%.*s/gopath", (int)(sizeof gopath - 16),
-             build_dir);
-    mkdir(build_dir, 0755);
-    mkdir(gopath, 0755);
-    snprintf(out, sizeof out, "%s/go-build.out", scratch);
-    printf("go build -o %s (in %s)\n", tool, src);
-    rc = run((const char *const[]){go_bin, "build", "-o", tool, ".", NULL}, src,
-             true, out, 300);
-    CHECK_MSG(rc == 0,
-              "go build of tests/interop/tlogcheck failed (exit %d); "
-              "if golang.org/x/mod is missing, " GO_HINT,
-              rc);
-    return rc == 0;
-}
 
 /* Runs tlogcheck against url with vkey and the old checkpoint files (NULL
  * terminated list), with all its checks if full (else fewer random pairs and
@@ -189,7 +78,7 @@ static int tlogcheck(const char *url, const char *vkey, const char *const *olds,
            full ? "" : " -random 20 -exhaustive 0",
            flip != NULL ? " -flip " : "", flip != NULL ? flip : "",
            (n - 5 - (full ? 0 : 4) - (flip != NULL ? 2 : 0)) / 2);
-    return run(argv, NULL, false, out_path, 240);
+    return gotool_run(argv, out_path, 240);
 }
 
 /* Submits n entries of one type by is (ISSUE of new random credentials into
@@ -265,15 +154,8 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
     logd_proc_require();
-    if (!find_go()) {
-        CHECK_MSG(0, "`go` is not on PATH: this test needs Go's reference "
-                     "sumdb/note and sumdb/tlog packages; " GO_HINT);
+    if (!gotool_require())
         return check_finish();
-    }
-    if (access(XMOD_DIR, R_OK) != 0) {
-        CHECK_MSG(0, "%s is missing: " GO_HINT, XMOD_DIR);
-        return check_finish();
-    }
     issuer_make(&A, "avans.nl");
     issuer_make(&B, "tue.nl");
     keys[0] = A.v;
@@ -285,7 +167,7 @@ int main(void)
         logd_proc_cleanup(&P1);
         return check_finish();
     }
-    if (!build_tool(P1.dir))
+    if (!gotool_build("tlogcheck", P1.dir, tool, sizeof tool))
         goto done1;
 
     /* The log: ISSUE and REVOKE entries by two issuers in requests of many
