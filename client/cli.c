@@ -41,6 +41,7 @@ static const struct {
     {"status", cli_status,
      "fetch and verify a status proof, optionally save it (verifiers)"},
     {"receipt", cli_receipt, "export a receipt as a C2SP tlog-proof"},
+    {"key", cli_key, "print a credential's credkey/v1 key, offline"},
     {"monitor", cli_monitor,
      "follow the log and check everything in it (monitors)"},
     {"witness", cli_witness,
