@@ -60,12 +60,13 @@
 #define CREDKEY_ERR_ENVELOPED (-1216)   /* enveloped, but not a JWS */
 #define CREDKEY_ERR_PNG (-1217)         /* malformed PNG chunk structure */
 #define CREDKEY_ERR_PNG_CRC (-1218)     /* a chunk's CRC does not match */
-#define CREDKEY_ERR_PNG_COMPRESSED (-1219) /* the credential iTXt compressed   \
-                                            */
-#define CREDKEY_ERR_SVG (-1220)            /* not a well-formed, allowed SVG */
-#define CREDKEY_ERR_SVG_DOCTYPE (-1221)    /* DOCTYPE with an internal subset */
-#define CREDKEY_ERR_NO_CREDENTIAL (-1222)  /* PNG or SVG without credential */
-#define CREDKEY_ERR_TEXT_UTF8 (-1223)      /* baked credential not UTF-8 */
+#define CREDKEY_ERR_PNG_COMPRESSED                                             \
+    (-1219)                               /* the credential iTXt compressed    \
+                                           */
+#define CREDKEY_ERR_SVG (-1220)           /* not a well-formed, allowed SVG */
+#define CREDKEY_ERR_SVG_DOCTYPE (-1221)   /* DOCTYPE with an internal subset */
+#define CREDKEY_ERR_NO_CREDENTIAL (-1222) /* PNG or SVG without credential */
+#define CREDKEY_ERR_TEXT_UTF8 (-1223)     /* baked credential not UTF-8 */
 
 /* Profiles. CREDKEY_PROFILE_AUTO is only ever an argument: it is never the
  * profile chosen. */

@@ -760,8 +760,8 @@ bool jcs_string_is(const struct jcs_value *v, const char *s)
 
 /* --- numbers ---------------------------------------------------------- */
 
-/* The decimal digits (no trailing zeros) and exponent n of the p-digit
- * rounding of a > 0: a ~ 0.DIGITS x 10^n. Returns the digit count. */
+/* The p decimal digits and exponent n of the p-digit rounding of a > 0:
+ * a ~ 0.DIGITS x 10^n. Returns p. */
 static int digits_of(double a, int p, char digits[24], int *n)
 {
     char tmp[48];
@@ -772,8 +772,6 @@ static int digits_of(double a, int p, char digits[24], int *n)
         if (is_digit((uint8_t)tmp[i]))
             digits[k++] = tmp[i];
     *n = atoi(tmp + i + 1) + 1;
-    while (k > 1 && digits[k - 1] == '0')
-        k--;
     digits[k] = '\0';
     return k;
 }
@@ -787,8 +785,8 @@ static bool round_trips(const char *digits, int n, double a)
     return strtod(tmp, NULL) == a;
 }
 
-/* DIGITS (k of them) plus or minus one unit in the last place, renormalized
- * (no leading or trailing zeros). Returns the new count, 0 if it vanished. */
+/* DIGITS (k of them) plus or minus one unit in the last place, without a
+ * leading zero. Returns the new count, 0 if it vanished. */
 static int digits_step(char d[24], int k, int *n, int dir)
 {
     int i = k - 1;
@@ -818,8 +816,6 @@ static int digits_step(char d[24], int k, int *n, int dir)
                 return 0;
         }
     }
-    while (k > 1 && d[k - 1] == '0')
-        k--;
     d[k] = '\0';
     return k;
 }
@@ -863,6 +859,8 @@ size_t jcs_number_format(double d, char buf[JCS_NUMBER_MAX])
         }
     }
 found:
+    while (k > 1 && digits[k - 1] == '0')
+        k--;
     if (k <= n && n <= 21) {
         memcpy(o, digits, (size_t)k);
         o += k;
