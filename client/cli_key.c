@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "client/cli.h"
 #include "client/files.h"
@@ -62,6 +63,7 @@ int cli_key(int argc, char **argv)
     uint8_t salt[64];
     size_t salt_len = 0, len;
     struct credkey_result r;
+    struct stat st;
     bool json = false;
     char *data;
     int c, rc;
@@ -100,8 +102,15 @@ int cli_key(int argc, char **argv)
         return cli_usage("key", "--salt wants hex digits (16 to 32 bytes)");
     salt_len = len / 2;
     codec_hex_encode(salt, salt_len, salt_text);
-    /* One byte more than credkey reads, so that credkey refuses a larger
-     * file itself. */
+    /* A file over the limit is refused like any credential credkey cannot
+     * read (exit 1), without reading it; one that grows while being read is
+     * cut at one byte over the limit, which credkey then refuses. */
+    if (stat(argv[optind], &st) == 0 && S_ISREG(st.st_mode) &&
+        (uint64_t)st.st_size > CREDKEY_INPUT_MAX) {
+        cli_error("key: %s: refused: %s", argv[optind],
+                  credkey_strerror(CREDKEY_ERR_TOO_LARGE));
+        return CLI_NEGATIVE;
+    }
     if (client_read_file(argv[optind], CREDKEY_INPUT_MAX + 1, &data, &len,
                          why) != 0) {
         cli_error("key: %s", why);

@@ -823,7 +823,7 @@ static int digits_step(char d[24], int k, int *n, int dir)
 size_t jcs_number_format(double d, char buf[JCS_NUMBER_MAX])
 {
     char digits[24], *o = buf;
-    double a = fabs(d);
+    double a = d < 0 ? -d : d;
     int k = 0, n = 0;
 
     if (d == 0) {
@@ -833,7 +833,7 @@ size_t jcs_number_format(double d, char buf[JCS_NUMBER_MAX])
     }
     if (d < 0)
         *o++ = '-';
-    if (a < 9007199254740992.0 && a == floor(a)) {
+    if (a < 9007199254740992.0 && a == (double)(unsigned long long)a) {
         int len =
             snprintf(o, JCS_NUMBER_MAX - 1, "%llu", (unsigned long long)a);
         return (size_t)(o - buf) + (size_t)len;

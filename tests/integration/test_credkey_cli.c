@@ -12,7 +12,7 @@
  * (getrusage of the child): a PNG chunk header claiming 1 GiB, one claiming 4
  * GiB - 1, a billion-laughs SVG, an SVG with an external entity, elements
  * nested 100,000 deep, JSON nested 100,000 deep, invalid UTF-8, a number with a
- *   million digits, a file over the 64 MiB limit.
+ *   million digits, files over the 64 MiB limit (refused unread).
  * - Usage: --help, unknown profile, bad salt hex (exit 2), salt of the
  *   wrong length (exit 1, as the vectors want), missing file (exit 2).
  */
@@ -312,6 +312,14 @@ static void test_hostile(void)
     close(fd);
     RUN(&r, "key", path);
     EXPECT(&r, 1, "larger than credkey reads");
+    CHECK(r.peak_kb < PEAK_MAX_KB); /* refused without reading it */
+    run_free(&r);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    CHECK(fd >= 0 && ftruncate(fd, 1L << 30) == 0);
+    close(fd);
+    RUN(&r, "key", path, "--json");
+    EXPECT(&r, 1, "larger than credkey reads");
+    CHECK(r.peak_kb < PEAK_MAX_KB && r.out[0] == '\0');
     run_free(&r);
     unlink(path);
     free(buf);

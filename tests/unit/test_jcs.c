@@ -16,7 +16,6 @@
 #include "check.h"
 #include "proofs/jcs.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
