@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "proofs/be.h"
 #include "proofs/jcs.h"
 
 static void crc_table(uint32_t t[256])
@@ -32,12 +33,6 @@ static uint32_t crc32_png(const uint32_t t[256], const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         c = t[(c ^ p[i]) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
 }
 
 bool credkey_png_is(const uint8_t *buf, size_t len)
@@ -121,7 +116,7 @@ int credkey_png_extract(const uint8_t *png, size_t len, const uint8_t **text,
         if (len - pos < 12)
             return fail(why, CREDKEY_ERR_PNG,
                         "the file ends inside a chunk header", idx, NULL);
-        n = be32(png + pos);
+        n = be_get32(png + pos);
         type = png + pos + 4;
         type_text(type, tt);
         if (n > CREDKEY_PNG_CHUNK_MAX)
@@ -131,7 +126,7 @@ int credkey_png_extract(const uint8_t *png, size_t len, const uint8_t **text,
             return fail(why, CREDKEY_ERR_PNG,
                         "chunk length runs past the end of the file", idx, tt);
         data = type + 4;
-        if (crc32_png(table, type, (size_t)n + 4) != be32(data + n))
+        if (crc32_png(table, type, (size_t)n + 4) != be_get32(data + n))
             return fail(why, CREDKEY_ERR_PNG_CRC, "CRC mismatch", idx, tt);
         pos += (size_t)n + 12;
         if (memcmp(type, "IEND", 4) == 0)

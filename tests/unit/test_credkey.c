@@ -268,6 +268,50 @@ static void test_key_layout(void)
           CREDKEY_ERR_SALT);
 }
 
+/* The error convention of proofs/errors.h (as tests/unit/test_errors.c
+ * checks it for the modules in its table): every code in credkey's range,
+ * each with a text of its own. */
+static void test_error_codes(void)
+{
+    static const int codes[] = {
+        CREDKEY_ERR_EMPTY,
+        CREDKEY_ERR_SALT,
+        CREDKEY_ERR_PROFILE,
+        CREDKEY_ERR_TOO_LARGE,
+        CREDKEY_ERR_NOMEM,
+        CREDKEY_ERR_JSON_SYNTAX,
+        CREDKEY_ERR_JSON_UTF8,
+        CREDKEY_ERR_JSON_DUP,
+        CREDKEY_ERR_JSON_SURR,
+        CREDKEY_ERR_JSON_NUMBER,
+        CREDKEY_ERR_JSON_DEPTH,
+        CREDKEY_ERR_NOT_OBJECT,
+        CREDKEY_ERR_JWS,
+        CREDKEY_ERR_JWS_JSON,
+        CREDKEY_ERR_OB2,
+        CREDKEY_ERR_ENVELOPED,
+        CREDKEY_ERR_PNG,
+        CREDKEY_ERR_PNG_CRC,
+        CREDKEY_ERR_PNG_COMPRESSED,
+        CREDKEY_ERR_SVG,
+        CREDKEY_ERR_SVG_DOCTYPE,
+        CREDKEY_ERR_NO_CREDENTIAL,
+        CREDKEY_ERR_TEXT_UTF8,
+    };
+    size_t n = sizeof codes / sizeof codes[0];
+    const char *unknown = credkey_strerror(CREDKEY_ERR_BASE - 99);
+
+    for (size_t i = 0; i < n; i++) {
+        CHECK(CREDLOG_ERR_IN(codes[i], CREDKEY_ERR_BASE));
+        CHECK(strcmp(credkey_strerror(codes[i]), unknown) != 0);
+        for (size_t j = 0; j < i; j++)
+            CHECK(codes[i] != codes[j] &&
+                  strcmp(credkey_strerror(codes[i]),
+                         credkey_strerror(codes[j])) != 0);
+    }
+    CHECK(strcmp(credkey_strerror(0), unknown) != 0);
+}
+
 int main(void)
 {
     json_t *vec = check_load_json("credkey-v1.json");
@@ -275,6 +319,7 @@ int main(void)
     test_keys(json_object_get(vec, "keys"));
     test_rejects(json_object_get(vec, "reject"));
     test_key_layout();
+    test_error_codes();
     json_decref(vec);
     return check_finish();
 }
