@@ -16,12 +16,17 @@
  * - Usage: --help, unknown profile, bad salt hex (exit 2), salt of the
  *   wrong length (exit 1, as the vectors want), missing file (exit 2).
  */
-#include "test_client_util.h"
-
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "credlog_run.h"
+#include "files.h"
 #include "proofs/codec.h"
 
 static char dir[4096];
@@ -50,7 +55,7 @@ static void run_free(struct run *r)
  * resident memory. */
 static void run(struct run *r, const char *const *args)
 {
-    const char *bin = getenv("CREDLOG_BIN");
+    const char *bin = credlog_run_require();
     char out_path[4200], err_path[4200];
     const char *argv[16];
     struct timeval t0, t1;
@@ -59,10 +64,6 @@ static void run(struct run *r, const char *const *args)
     pid_t pid;
 
     memset(r, 0, sizeof *r);
-    if (bin == NULL || bin[0] == '\0') {
-        fprintf(stderr, "CREDLOG_BIN is not set\n");
-        abort();
-    }
     argv[n++] = bin;
     for (; *args != NULL && n < 15; args++)
         argv[n++] = *args;
@@ -93,8 +94,8 @@ static void run(struct run *r, const char *const *args)
     r->peak_kb = ru.ru_maxrss;
     r->seconds = (double)(t1.tv_sec - t0.tv_sec) +
                  (double)(t1.tv_usec - t0.tv_usec) / 1e6;
-    r->out = tu_read(out_path, NULL);
-    r->err = tu_read(err_path, NULL);
+    r->out = files_read(out_path, NULL);
+    r->err = files_read(err_path, NULL);
     if (r->out == NULL)
         r->out = strdup("");
     if (r->err == NULL)
@@ -128,7 +129,7 @@ static void write_b64(const char *path, const char *b64)
     m = codec_b64_decode(b64, n, buf, n / 4 * 3 + 3);
     if (m < 0)
         abort();
-    tu_write(path, buf, (size_t)m);
+    files_write(path, buf, (size_t)m);
     free(buf);
 }
 
@@ -200,7 +201,7 @@ static void hostile_code(const char *what, const void *data, size_t len,
     struct run r;
 
     snprintf(path, sizeof path, "%s/hostile", dir);
-    tu_write(path, data, len);
+    files_write(path, data, len);
     RUN(&r, "key", path);
     CHECK_MSG(r.status == code && has(&r, want), "%s: exit %d, want \"%s\"\n%s",
               what, r.status, want, r.err);
@@ -331,7 +332,7 @@ static void test_usage(void)
     struct run r;
 
     snprintf(path, sizeof path, "%s/c.json", dir);
-    tu_write(path, "{\"b\": 2.50, \"a\": [1E2]}", 23);
+    files_write(path, "{\"b\": 2.50, \"a\": [1E2]}", 23);
     RUN(&r, "key", "--help");
     EXPECT(&r, 0, "usage: credlog key FILE");
     run_free(&r);
@@ -368,11 +369,11 @@ static void test_usage(void)
 
 int main(void)
 {
-    tu_tmpdir(dir, sizeof dir, "credkey");
-    snprintf(tu_home, sizeof tu_home, "%s", dir);
+    credlog_run_require();
+    files_tmpdir(dir, sizeof dir, "credkey");
     test_usage();
     test_hostile();
     test_vectors();
-    tu_rmtree(dir);
+    files_rmtree(dir);
     return check_finish();
 }
