@@ -1,31 +1,35 @@
 /*
- * monitor.h: the monitor. One run fetches and verifies the log's checkpoint,
- * proves it consistent with the last checkpoint verified (from hash tiles),
- * reads every new entry from entry bundles and checks that they hash to the
- * checkpoint's root, and replays them: KEY entries set which issuer keys are
- * authorized; every ISSUE and REVOKE must be signed by a key authorized at
- * that point, and a REVOKE must come from the credential's issuer; the
- * CTL-SMT-v1 map is rebuilt by the replay rule and every MAP entry must name
- * its own index and the map's root over the entries before it; the last
- * entry of a checkpoint must be a MAP entry. Times (client/timecheck.h): MAP
- * entries' times never decrease, and no ISSUE or REVOKE is dated more than
- * 10 minutes after the MAP entry that follows it.
+ * monitor.h: the monitor. One run fetches and verifies the log's checkpoint
+ * (signed by the log key, with no extension lines), proves it consistent
+ * with the last checkpoint verified (from hash tiles; on a first run, that
+ * its hash tiles hash to its root), reads every new entry from entry
+ * bundles, proves each chunk of them part of the signed tree, and only then
+ * judges them by the replay rules of proofs/replay.h (docs/protocol.md Part
+ * D): KEY entries set which issuer keys are authorized; every ISSUE and
+ * REVOKE must be signed by a key authorized at that index, and a REVOKE
+ * must come from the credential's issuer; the CTL-SMT-v1 map is rebuilt and
+ * every MAP entry must name its own index and the map's root over the
+ * entries before it; the last entry of a checkpoint must be a MAP entry;
+ * MAP entries' times never decrease, and no ISSUE or REVOKE is dated more
+ * than 10 minutes after the MAP entry that follows it.
  *
  * Anything else is an alert: a fork (inconsistent checkpoints), a shrinking
- * log, entries that do not match the signed root, a bad signature, an
- * unauthorized entry, an entry the log must never have appended (duplicate
- * ISSUE, REVOKE of an unknown or revoked credential), a wrong MAP entry, a
- * MAP time earlier than the one before, a future-dated ISSUE or REVOKE.
+ * log, a checkpoint with extension lines, a signed checkpoint the log cannot
+ * back (its tiles or bundles missing or malformed, or not hashing to its
+ * root: the checkpoint is given as evidence), and every violation the
+ * replay reports. Failing to reach the log is not an alert.
  *
  * State (client/mstore.h) lives in a directory. A catch-up commits the
  * replayed state every CLIENT_MONITOR_COMMIT_EVERY entries (at entry bundle
  * boundaries) and at the end, so an interrupted run loses little and the
- * next run continues where it stopped. Before each commit the replayed
- * entries [0, n) are proven to be the first n entries of the verified
- * checkpoint (their root, or a consistency proof from its hash tiles), so the
- * state only ever holds entries covered by a verified checkpoint; nothing is
- * committed after an alert, so every later run alerts again. DIR/checkpoint
- * is replaced atomically whenever the replay reaches the checkpoint's size.
+ * next run continues where it stopped. The state only ever holds entries
+ * proven part of a verified checkpoint; nothing is committed after an
+ * alert, so every later run alerts again. Room in the state is reserved per
+ * chunk, never for what a checkpoint claims. DIR/checkpoint is replaced
+ * atomically whenever the replay reaches the checkpoint's size.
+ *
+ * Implemented in monitor.c (the run), monitor_tiles.c (hashes, proofs and
+ * entries from the log's tiles) and monitor_state.c (the state in mstore).
  */
 #ifndef CREDLOG_CLIENT_MONITOR_H
 #define CREDLOG_CLIENT_MONITOR_H
@@ -66,7 +70,7 @@ struct client_monitor_result {
 
 /* Opens the state in dir for the log with verifier key log (the state
  * remembers the key and refuses another log's). Returns 0,
- * CLIENT_ERR_STATE or CLIENT_ERR_KEY. */
+ * CLIENT_ERR_STATE, CLIENT_ERR_IO, CLIENT_ERR_NOMEM or CLIENT_ERR_KEY. */
 int client_monitor_open(const char *dir, const struct note_verifier *log,
                         struct client_monitor **out, char *why);
 

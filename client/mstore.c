@@ -13,11 +13,15 @@
 
 #include <lmdb.h>
 
+#include "proofs/be.h"
+
 #define MSTORE_MIN_MAP ((size_t)1 << 30)
 
 struct mstore {
-    MDB_env *env;
+    MDB_env *env; /* NULL once broken (a failed resize that could not be
+                     undone): every call then fails */
     MDB_dbi meta, keys, creds, smt, issuers;
+    char dir[PATH_MAX];
     char error[256];
 };
 
@@ -26,38 +30,103 @@ struct mstore_txn {
     MDB_txn *txn;
 };
 
-static void put_u64(uint8_t *p, uint64_t v)
+const char *mstore_strerror(int err)
 {
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
+    switch (err) {
+    case MSTORE_OK:
+        return "success";
+    case MSTORE_ERR_LMDB:
+        return "monitor state: LMDB failure";
+    case MSTORE_ERR_NOMEM:
+        return "monitor state: out of memory";
+    case MSTORE_ERR_CORRUPT:
+        return "monitor state: corrupt record";
+    case MSTORE_ERR_TOO_BIG:
+        return "monitor state: implausible size";
+    case MSTORE_ERR_BROKEN:
+        return "monitor state: environment lost after a failed resize";
+    default:
+        return "unknown monitor state error";
+    }
 }
 
 static int lmdb_fail(struct mstore *s, int rc, const char *what)
 {
     snprintf(s->error, sizeof s->error, "%s: %s", what, mdb_strerror(rc));
-    return CLIENT_ERR_STATE;
+    return rc == ENOMEM          ? MSTORE_ERR_NOMEM
+           : rc == MDB_CORRUPTED ? MSTORE_ERR_CORRUPT
+                                 : MSTORE_ERR_LMDB;
 }
 
-/* Grows the map to twice what is used plus reserve (at least 1 GiB). */
+/* Opens the environment in s->dir with a map of at least mapsize bytes (0:
+ * what the file needs) and its databases. */
+static int env_open(struct mstore *s, size_t mapsize)
+{
+    MDB_txn *txn = NULL;
+    int rc;
+
+    if ((rc = mdb_env_create(&s->env)) != 0) {
+        s->env = NULL;
+        return rc;
+    }
+    mdb_env_set_maxdbs(s->env, 8);
+    if ((mapsize > 0 && (rc = mdb_env_set_mapsize(s->env, mapsize)) != 0) ||
+        (rc = mdb_env_open(s->env, s->dir, 0, 0600)) != 0 ||
+        (rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0 ||
+        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
+        (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
+        (rc = mdb_dbi_open(txn, "creds", MDB_CREATE, &s->creds)) != 0 ||
+        (rc = mdb_dbi_open(txn, "smt", MDB_CREATE, &s->smt)) != 0 ||
+        (rc = mdb_dbi_open(txn, "issuers", MDB_CREATE, &s->issuers)) != 0 ||
+        (rc = mdb_txn_commit(txn)) != 0) {
+        if (txn != NULL && rc != 0)
+            mdb_txn_abort(txn);
+        mdb_env_close(s->env);
+        s->env = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+/*
+ * Grows the map to twice what is used plus reserve (at least 1 GiB), never
+ * beyond MSTORE_MAX_MAP. When LMDB cannot map the new size,
+ * mdb_env_set_mapsize() has already unmapped the old map and leaves the
+ * environment without one (every later read would fault), so the
+ * environment is closed and reopened at its old size.
+ */
 static int grow(struct mstore *s, uint64_t reserve)
 {
     MDB_envinfo info;
     MDB_stat st;
-    size_t want;
+    uint64_t used, want;
+    int rc;
 
+    if (s->env == NULL)
+        return MSTORE_ERR_BROKEN;
     mdb_env_info(s->env, &info);
     mdb_env_stat(s->env, &st);
-    want = (size_t)(info.me_last_pgno + 1) * st.ms_psize + (size_t)reserve;
-    want = want * 2 < MSTORE_MIN_MAP ? MSTORE_MIN_MAP : want * 2;
-    return want > info.me_mapsize ? mdb_env_set_mapsize(s->env, want) : 0;
+    used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    if (reserve > MSTORE_MAX_MAP / 2 || used > MSTORE_MAX_MAP / 2 - reserve) {
+        snprintf(s->error, sizeof s->error,
+                 "%llu more bytes on top of %llu would exceed %llu",
+                 (unsigned long long)reserve, (unsigned long long)used,
+                 (unsigned long long)MSTORE_MAX_MAP);
+        return MSTORE_ERR_TOO_BIG;
+    }
+    want = 2 * (used + reserve);
+    if (want < MSTORE_MIN_MAP)
+        want = MSTORE_MIN_MAP;
+    if (want <= info.me_mapsize)
+        return 0;
+    if ((rc = mdb_env_set_mapsize(s->env, (size_t)want)) == 0)
+        return 0;
+    lmdb_fail(s, rc, "cannot grow");
+    mdb_env_close(s->env);
+    s->env = NULL;
+    if (env_open(s, info.me_mapsize) != 0)
+        return MSTORE_ERR_BROKEN;
+    return rc == ENOMEM ? MSTORE_ERR_NOMEM : MSTORE_ERR_LMDB;
 }
 
 int mstore_reserve(struct mstore *s, uint64_t reserve, char *why)
@@ -65,8 +134,11 @@ int mstore_reserve(struct mstore *s, uint64_t reserve, char *why)
     int rc = grow(s, reserve);
 
     if (rc != 0)
-        return client_fail(why, CLIENT_ERR_STATE,
-                           "monitor state: cannot grow: %s", mdb_strerror(rc));
+        return client_fail(why, rc,
+                           "monitor state: cannot make room for "
+                           "%llu bytes: %s (%s)",
+                           (unsigned long long)reserve, mstore_strerror(rc),
+                           s->error);
     return 0;
 }
 
@@ -74,51 +146,39 @@ int mstore_open(const char *dir, uint64_t reserve, struct mstore **out,
                 char *why)
 {
     struct mstore *s;
-    MDB_txn *txn = NULL;
     int rc;
 
     *out = NULL;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return client_fail(why, CLIENT_ERR_STATE,
+        return client_fail(why, MSTORE_ERR_LMDB,
                            "cannot create state directory %s: %s", dir,
                            strerror(errno));
     s = calloc(1, sizeof *s);
     if (s == NULL)
-        return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
-    if ((rc = mdb_env_create(&s->env)) != 0)
-        goto fail;
-    mdb_env_set_maxdbs(s->env, 8);
-    if ((rc = mdb_env_open(s->env, dir, 0, 0600)) != 0)
-        goto fail;
-    if ((rc = grow(s, reserve)) != 0)
-        goto fail;
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0 ||
-        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
-        (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
-        (rc = mdb_dbi_open(txn, "creds", MDB_CREATE, &s->creds)) != 0 ||
-        (rc = mdb_dbi_open(txn, "smt", MDB_CREATE, &s->smt)) != 0 ||
-        (rc = mdb_dbi_open(txn, "issuers", MDB_CREATE, &s->issuers)) != 0 ||
-        (rc = mdb_txn_commit(txn)) != 0) {
-        txn = NULL;
-        goto fail;
+        return client_fail(why, MSTORE_ERR_NOMEM, "out of memory");
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    if ((rc = env_open(s, 0)) != 0) {
+        client_fail(why, lmdb_fail(s, rc, "open"), "monitor state in %s: %s",
+                    dir, mdb_strerror(rc));
+        free(s);
+        return MSTORE_ERR_LMDB;
+    }
+    if ((rc = grow(s, reserve)) != 0) {
+        client_fail(why, rc, "monitor state in %s: %s (%s)", dir,
+                    mstore_strerror(rc), s->error);
+        mstore_close(s);
+        return rc;
     }
     *out = s;
     return 0;
-fail:
-    if (txn != NULL)
-        mdb_txn_abort(txn);
-    client_fail(why, CLIENT_ERR_STATE, "monitor state in %s: %s", dir,
-                mdb_strerror(rc));
-    mdb_env_close(s->env);
-    free(s);
-    return CLIENT_ERR_STATE;
 }
 
 void mstore_close(struct mstore *s)
 {
     if (s == NULL)
         return;
-    mdb_env_close(s->env);
+    if (s->env != NULL)
+        mdb_env_close(s->env);
     free(s);
 }
 
@@ -130,11 +190,16 @@ int mstore_begin(struct mstore *s, bool write, struct mstore_txn **out,
 
     *out = NULL;
     if (t == NULL)
-        return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
+        return client_fail(why, MSTORE_ERR_NOMEM, "out of memory");
+    if (s->env == NULL) {
+        free(t);
+        return client_fail(why, MSTORE_ERR_BROKEN, "%s",
+                           mstore_strerror(MSTORE_ERR_BROKEN));
+    }
     rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc != 0) {
         free(t);
-        return client_fail(why, CLIENT_ERR_STATE, "monitor state: %s",
+        return client_fail(why, lmdb_fail(s, rc, "begin"), "monitor state: %s",
                            mdb_strerror(rc));
     }
     t->s = s;
@@ -146,10 +211,12 @@ int mstore_commit(struct mstore_txn *t, char *why)
 {
     int rc = mdb_txn_commit(t->txn);
 
+    if (rc != 0)
+        rc = client_fail(why, lmdb_fail(t->s, rc, "commit"),
+                         "monitor state commit: %s", mdb_strerror(rc));
     free(t);
     if (rc != 0)
-        return client_fail(why, CLIENT_ERR_STATE, "monitor state commit: %s",
-                           mdb_strerror(rc));
+        return rc;
     return 0;
 }
 
@@ -244,7 +311,7 @@ int mstore_key_put(struct mstore_txn *t, const char *issuer, uint32_t key_id,
     uint8_t k[NOTE_NAME_MAX + 6], v[ED25519_PUBLIC_SIZE + 8];
 
     memcpy(v, pub, ED25519_PUBLIC_SIZE);
-    put_u64(v + ED25519_PUBLIC_SIZE, index);
+    be_put64(v + ED25519_PUBLIC_SIZE, index);
     return put(t, t->s->keys, k, key_key(k, issuer, key_id), v, sizeof v);
 }
 
@@ -270,8 +337,8 @@ int mstore_cred_get(struct mstore_txn *t, const uint8_t cred[32],
         return 0;
     if (rc != 0 || v.mv_size < 17 || v.mv_size > 16 + NOTE_NAME_MAX)
         return lmdb_fail(t->s, rc ? rc : MDB_CORRUPTED, "read credential");
-    *issue = get_u64(v.mv_data);
-    *revoke = get_u64((uint8_t *)v.mv_data + 8);
+    *issue = be_get64(v.mv_data);
+    *revoke = be_get64((uint8_t *)v.mv_data + 8);
     memcpy(issuer, (uint8_t *)v.mv_data + 16, v.mv_size - 16);
     issuer[v.mv_size - 16] = '\0';
     *found = true;
@@ -284,8 +351,8 @@ int mstore_cred_put(struct mstore_txn *t, const uint8_t cred[32],
     uint8_t v[16 + NOTE_NAME_MAX];
     size_t n = strlen(issuer);
 
-    put_u64(v, issue);
-    put_u64(v + 8, revoke);
+    be_put64(v, issue);
+    be_put64(v + 8, revoke);
     memcpy(v + 16, issuer, n);
     return put(t, t->s->creds, cred, 32, v, 16 + n);
 }
@@ -301,8 +368,8 @@ int mstore_issuer_add(struct mstore_txn *t, const char *issuer, uint64_t issued,
         memcpy(buf, v.mv_data, 16);
     else if (rc != MDB_NOTFOUND)
         return lmdb_fail(t->s, rc ? rc : MDB_CORRUPTED, "read issuer");
-    put_u64(buf, get_u64(buf) + issued);
-    put_u64(buf + 8, get_u64(buf + 8) + revoked);
+    be_put64(buf, be_get64(buf) + issued);
+    be_put64(buf + 8, be_get64(buf + 8) + revoked);
     return put(t, t->s->issuers, issuer, strlen(issuer), buf, 16);
 }
 
@@ -353,8 +420,8 @@ int mstore_issuers_each(struct mstore_txn *t,
         name[key.mv_size] = '\0';
         if (count_keys(t, name, &nkeys) != 0)
             break;
-        fn(ctx, name, nkeys, get_u64(v.mv_data),
-           get_u64((uint8_t *)v.mv_data + 8));
+        fn(ctx, name, nkeys, be_get64(v.mv_data),
+           be_get64((uint8_t *)v.mv_data + 8));
     }
     mdb_cursor_close(c);
     if (rc != MDB_NOTFOUND)

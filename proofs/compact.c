@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "proofs/be.h"
+
 const char *compact_strerror(int err)
 {
     switch (err) {
@@ -102,8 +104,7 @@ size_t compact_encode(const struct compact_range *r,
 {
     size_t len = 8;
 
-    for (int i = 0; i < 8; i++)
-        out[i] = (uint8_t)(r->size >> (56 - 8 * i));
+    be_put64(out, r->size);
     for (int level = COMPACT_LEVELS - 1; level >= 0; level--)
         if ((r->size >> level) & 1) {
             memcpy(out + len, r->hashes[level], MERKLE_HASH_SIZE);
@@ -114,12 +115,11 @@ size_t compact_encode(const struct compact_range *r,
 
 int compact_decode(struct compact_range *r, const uint8_t *in, size_t len)
 {
-    uint64_t size = 0;
+    uint64_t size;
 
     if (len < 8)
         return COMPACT_ERR_DECODE;
-    for (int i = 0; i < 8; i++)
-        size = size << 8 | in[i];
+    size = be_get64(in);
     if (size > COMPACT_MAX_SIZE ||
         len != 8 + (size_t)__builtin_popcountll(size) * MERKLE_HASH_SIZE)
         return COMPACT_ERR_DECODE;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proofs/be.h"
 #include "proofs/codec.h"
 
 #define STATE_VERSION 2
@@ -353,18 +354,8 @@ int replay_checkpoint_end(struct replay *rp, uint64_t size)
 
 static uint8_t *put_u64(uint8_t *p, uint64_t v)
 {
-    for (int k = 7; k >= 0; k--, v >>= 8)
-        p[k] = (uint8_t)v;
+    be_put64(p, v);
     return p + 8;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (int k = 0; k < 8; k++)
-        v = v << 8 | p[k];
-    return v;
 }
 
 #define STATE_FIXED (1 + 8 + 1 + 4 * 8)
@@ -406,10 +397,10 @@ int replay_decode(struct replay *rp, const uint8_t *in, size_t len)
     }
     if (len == STATE_FIXED)
         replay_times_init(&t);
-    rp->size = get_u64(in + 1);
+    rp->size = be_get64(in + 1);
     rp->last_type = in[9];
     for (int k = ENTRY_ISSUE; k <= ENTRY_KEY; k++)
-        rp->counts[k] = get_u64(in + 10 + 8 * (k - ENTRY_ISSUE));
+        rp->counts[k] = be_get64(in + 10 + 8 * (k - ENTRY_ISSUE));
     rp->times = t;
     rp->have_first = false;
     rp->violations = 0;

@@ -39,7 +39,7 @@
  * behind struct replay_store, which the caller implements (the monitor over
  * its LMDB, tests over a table), with the map's nodes behind its
  * struct smt_store. The rest of the state is small and lives in struct
- * replay (caller-allocated, about 90 KiB: put it on the heap); replay_encode()
+ * replay (caller-allocated, about 67 KiB: put it on the heap); replay_encode()
  * serializes it. A replay is consistent with its store: when the caller rolls
  * its storage back (aborts a transaction), it must restore the replay from
  * the encoding saved with that storage (replay_decode()), or start over.

@@ -5,6 +5,8 @@
  */
 #include "proofs/replay_internal.h"
 
+#include "proofs/be.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -171,8 +173,7 @@ unsigned replay_times_map(struct replay *rp, uint64_t i, const struct entry *e)
 
 static uint8_t *put_u64(uint8_t *p, uint64_t v)
 {
-    for (int k = 7; k >= 0; k--, v >>= 8)
-        p[k] = (uint8_t)v;
+    be_put64(p, v);
     return p + 8;
 }
 
@@ -212,14 +213,13 @@ struct reader {
 
 static uint64_t get_u64(struct reader *r)
 {
-    uint64_t v = 0;
+    uint64_t v;
 
     if (r->left < 8) {
         r->bad = true;
         return 0;
     }
-    for (int k = 0; k < 8; k++)
-        v = v << 8 | r->p[k];
+    v = be_get64(r->p);
     r->p += 8;
     r->left -= 8;
     return v;

@@ -5,7 +5,11 @@
  * exits 1 on a MAP entry with a wrong root, an entry signed by a key that is
  * not (or no longer) authorized, a bad signature, a revocation by another
  * issuer, a fork (same key, different history), a shrinking log, and entries
- * that do not match the signed root. Nothing here needs logd.
+ * that do not match the signed root; a checkpoint with extension lines or of
+ * an absurd size (2^40) that the log cannot back is an ALERT with the
+ * checkpoint as evidence; altered entries are reported as not the signed
+ * ones, never judged; a resize LMDB refuses leaves the state usable (issue
+ * 10, items 2 to 4). Nothing here needs logd.
  */
 #define _XOPEN_SOURCE 700 /* posix_openpt, for the progress bar test */
 #include <errno.h>
@@ -27,7 +31,19 @@
 #include "minilog_server.h"
 #include "wait.h"
 
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/thread.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "client/mstore.h"
 
 static char dir[4096];
 static struct note_signer avans, other, rogue;
@@ -921,6 +937,338 @@ static void test_times(void)
     minilog_free(&ml);
 }
 
+/* ---- a log that signs what the test wants ---- */
+
+/* Serves `note` as /checkpoint (whatever it says) and ml's tiles at its
+ * current size; anything else is 404. */
+struct liar {
+    struct event_base *base;
+    struct evhttp *http;
+    pthread_t thread;
+    struct minilog *ml;
+    char *note;
+    bool no_bundles; /* 404 for every entry bundle */
+    char url[64];
+};
+
+static void liar_reply(struct evhttp_request *req, int code, const char *type,
+                       const void *body, size_t len)
+{
+    struct evbuffer *b = evbuffer_new();
+
+    evbuffer_add(b, body, len);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      type);
+    evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", b);
+    evbuffer_free(b);
+}
+
+static void liar_handle(struct evhttp_request *req, void *arg)
+{
+    struct liar *l = arg;
+    const char *uri = evhttp_request_get_uri(req);
+    struct tile t;
+    uint8_t *data;
+    size_t len;
+
+    if (strcmp(uri, "/checkpoint") == 0)
+        liar_reply(req, 200, "text/plain; charset=utf-8", l->note,
+                   strlen(l->note));
+    else if (strncmp(uri, "/tile/", 6) == 0 &&
+             tile_parse_path(uri + 1, strlen(uri + 1), &t) == 0 &&
+             !(l->no_bundles && t.level == TILE_LEVEL_ENTRIES) &&
+             minilog_tile(l->ml, l->ml->n, &t, &data, &len)) {
+        liar_reply(req, 200, "application/octet-stream", data, len);
+        free(data);
+    } else {
+        liar_reply(req, 404, "application/json", "{\"error\":\"not found\"}",
+                   strlen("{\"error\":\"not found\"}"));
+    }
+}
+
+static void *liar_main(void *arg)
+{
+    event_base_dispatch(((struct liar *)arg)->base);
+    return NULL;
+}
+
+static void liar_start(struct liar *l, struct minilog *ml, char *note)
+{
+    struct evhttp_bound_socket *sock;
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof sin;
+
+    memset(l, 0, sizeof *l);
+    evthread_use_pthreads();
+    l->ml = ml;
+    l->note = note;
+    l->base = event_base_new();
+    l->http = evhttp_new(l->base);
+    evhttp_set_gencb(l->http, liar_handle, l);
+    sock = evhttp_bind_socket_with_handle(l->http, "127.0.0.1", 0);
+    if (sock == NULL)
+        abort();
+    getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&sin, &sl);
+    snprintf(l->url, sizeof l->url, "http://127.0.0.1:%d", ntohs(sin.sin_port));
+    pthread_create(&l->thread, NULL, liar_main, l);
+}
+
+static void liar_stop(struct liar *l)
+{
+    event_base_loopbreak(l->base);
+    pthread_join(l->thread, NULL);
+    evhttp_free(l->http);
+    event_base_free(l->base);
+    free(l->note);
+}
+
+/* The log's key signs "origin\nsize\nroot\n" followed by extra. */
+static char *signed_checkpoint(const struct minilog *ml, uint64_t size,
+                               const uint8_t root[32], const char *extra)
+{
+    struct checkpoint cp;
+    char body[CHECKPOINT_BODY_MAX + 200], *note = malloc(4096);
+    int blen;
+
+    memset(&cp, 0, sizeof cp);
+    snprintf(cp.origin, sizeof cp.origin, "%s", ml->key.name);
+    cp.size = size;
+    memcpy(cp.root, root, 32);
+    blen = checkpoint_format(&cp, body, sizeof body);
+    if (note == NULL || blen < 0)
+        abort();
+    snprintf(body + blen, sizeof body - (size_t)blen, "%s", extra);
+    if (note_sign(body, strlen(body), &ml->key, note, 4096) < 0)
+        abort();
+    return note;
+}
+
+static void liar_monitor(struct credlog_run *r, const struct liar *l,
+                         const char *state, const char *vkey)
+{
+    credlog_run_forget_pins();
+    CREDLOG_RUN(r, "monitor", "--log", l->url, "--log-key", vkey, "--state",
+                state, "--once");
+}
+
+/* issue 10, item 2: a checkpoint with an extension line is an alert, with
+ * the checkpoint as evidence, and the state stays where it was. */
+static void test_extension_lines(void)
+{
+    struct minilog ml;
+    struct liar l;
+    struct credlog_run r;
+    char state[4200], vkey[400];
+    uint8_t root[32];
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 10);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    minilog_root(&ml, ml.n, root);
+    state_dir(state, sizeof state, "extension");
+    for (int k = 0; k < 2; k++) {
+        liar_start(
+            &l, &ml,
+            signed_checkpoint(&ml, ml.n, root, k ? "ext\n" : "more\nlines\n"));
+        liar_monitor(&r, &l, state, vkey);
+        CREDLOG_EXPECT(
+            &r, 1,
+            "ALERT: the log's checkpoint (size 14) carries extension "
+            "lines");
+        CHECK_MSG(strstr(r.out, "ALERT: checkpoint the log signs now:\n") !=
+                          NULL &&
+                      strstr(r.out, k ? "\next\n\n" : "\nlines\n\n") != NULL,
+                  "%s", r.out);
+        credlog_run_free(&r);
+        liar_stop(&l);
+    }
+    /* Nothing was kept: the same tree without the line is a first check. */
+    liar_start(&l, &ml, signed_checkpoint(&ml, ml.n, root, ""));
+    liar_monitor(&r, &l, state, vkey);
+    CREDLOG_EXPECT(&r, 0, "first check");
+    credlog_run_free(&r);
+    liar_stop(&l);
+    minilog_free(&ml);
+}
+
+/* issue 10, item 4: a signed checkpoint of 2^40 entries that the log cannot
+ * back is an alert that keeps the checkpoint, on a first run and after one;
+ * nothing is reserved for it and the state stays usable. */
+static void test_absurd_size(void)
+{
+    struct minilog ml;
+    struct liar l;
+    struct credlog_run r;
+    char state[4200], vkey[400], want[200];
+    uint8_t root[32];
+    const uint64_t huge = (uint64_t)1 << 40;
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 10);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    memset(root, 0x77, sizeof root);
+    snprintf(want, sizeof want,
+             "ALERT: the log cannot back its signed checkpoint (size %llu): "
+             "hash tile ",
+             (unsigned long long)huge);
+    for (int k = 0; k < 2; k++) {
+        state_dir(state, sizeof state, k ? "absurd-after" : "absurd-first");
+        if (k == 1) {
+            minilog_root(&ml, ml.n, root);
+            liar_start(&l, &ml, signed_checkpoint(&ml, ml.n, root, ""));
+            liar_monitor(&r, &l, state, vkey);
+            CREDLOG_EXPECT(&r, 0, "first check");
+            credlog_run_free(&r);
+            liar_stop(&l);
+            memset(root, 0x77, sizeof root);
+        }
+        liar_start(&l, &ml, signed_checkpoint(&ml, huge, root, ""));
+        liar_monitor(&r, &l, state, vkey);
+        CREDLOG_EXPECT(&r, 1, want);
+        CHECK_MSG(strstr(r.out, "ALERT: checkpoint the log signs now:\n") !=
+                          NULL &&
+                      strstr(r.out, "\n1099511627776\n") != NULL,
+                  "%s", r.out);
+        credlog_run_free(&r);
+        liar_stop(&l);
+    }
+    /* A log that serves the hash tiles of its signed checkpoint but not
+     * the entries: an alert too, not "could not check". */
+    state_dir(state, sizeof state, "absurd-bundles");
+    minilog_root(&ml, ml.n, root);
+    liar_start(&l, &ml, signed_checkpoint(&ml, ml.n, root, ""));
+    l.no_bundles = true;
+    liar_monitor(&r, &l, state, vkey);
+    CREDLOG_EXPECT(
+        &r, 1,
+        "ALERT: the log cannot back its signed checkpoint (size 14): "
+        "entry bundle 0 (width 14) is not served");
+    credlog_run_free(&r);
+    liar_stop(&l);
+    state_dir(state, sizeof state, "absurd-after");
+
+    /* The state was not advanced (nor grown): the honest checkpoint is
+     * unchanged. */
+    minilog_root(&ml, ml.n, root);
+    liar_start(&l, &ml, signed_checkpoint(&ml, ml.n, root, ""));
+    liar_monitor(&r, &l, state, vkey);
+    CREDLOG_EXPECT(&r, 0, "unchanged at 14 entries");
+    credlog_run_free(&r);
+    {
+        char path[4300];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/data.mdb", state);
+        CHECK(stat(path, &st) == 0 && st.st_size < ((off_t)64 << 20));
+    }
+    liar_stop(&l);
+    minilog_free(&ml);
+}
+
+/* issue 10, item 3: entries that are not the signed ones are not judged: a
+ * network that swaps in a badly signed entry makes the monitor say the
+ * entries do not match the checkpoint, never that the log appended a bad
+ * signature. */
+static void bad_entry_served(struct minilog *ml)
+{
+    grow(ml, &avans, 300, 3);
+    ml->entries[ml->n - 2][ml->lens[ml->n - 2] - 1] ^= 1; /* its signature */
+}
+
+static void test_prove_before_judge(void)
+{
+    struct minilog ml;
+    struct minilog_server srv;
+    struct credlog_run r;
+    char state[4200], vkey[400];
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 10);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    state_dir(state, sizeof state, "prove-first");
+    minilog_server_start(&srv, &ml);
+    monitor(&r, &srv, state, vkey);
+    CREDLOG_EXPECT(&r, 0, "first check");
+    credlog_run_free(&r);
+    pthread_mutex_lock(&srv.lock);
+    bad_entry_served(&ml);
+    srv.size = ml.n;
+    pthread_mutex_unlock(&srv.lock);
+    monitor(&r, &srv, state, vkey);
+    CREDLOG_EXPECT(&r, 1,
+                   "do not hash to the root of its checkpoint (size 18)");
+    CHECK_MSG(strstr(r.out, "does not verify") == NULL &&
+                  strstr(r.out, "ALERT: 1 problem(s)") != NULL,
+              "%s", r.out);
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
+    minilog_free(&ml);
+}
+
+/* issue 10, item 4: a resize LMDB cannot map left the environment without
+ * its map, and the next read faulted. Run in a child whose address space is
+ * limited so that the mmap fails. Not under ASan, whose shadow memory needs
+ * the address space. */
+static void test_mstore_resize(void)
+{
+    char sdir[4200], why[CLIENT_REASON_MAX];
+    struct mstore *s;
+    struct mstore_txn *t;
+    pid_t pid;
+    int st = 0;
+
+    state_dir(sdir, sizeof sdir, "resize");
+    REQUIRE(mstore_open(sdir, 0, &s, why) == 0);
+    /* Beyond any plausible state: refused before LMDB is asked. */
+    CHECK(mstore_reserve(s, (uint64_t)1 << 50, why) == MSTORE_ERR_TOO_BIG);
+    CHECK(mstore_begin(s, true, &t, why) == 0 &&
+          mstore_meta_put(t, "x", "1", 1) == 0 && mstore_commit(t, why) == 0);
+    mstore_close(s);
+#if defined(__SANITIZE_ADDRESS__)
+    return;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return;
+#endif
+#endif
+    fflush(NULL);
+    pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        unsigned long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        struct rlimit lim;
+        uint8_t *v = NULL;
+        size_t len;
+        bool found;
+        int rc;
+
+        if (f == NULL || fscanf(f, "%lu", &pages) != 1)
+            _exit(10);
+        fclose(f);
+        lim.rlim_cur = lim.rlim_max =
+            (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)3 << 30);
+        if (setrlimit(RLIMIT_AS, &lim) != 0 ||
+            mstore_open(sdir, 0, &s, why) != 0)
+            _exit(11);
+        rc = mstore_reserve(s, (uint64_t)4 << 30, why);
+        if (rc != MSTORE_ERR_NOMEM && rc != MSTORE_ERR_LMDB)
+            _exit(12);
+        /* Still usable. */
+        if (mstore_begin(s, true, &t, why) != 0 ||
+            mstore_meta_get(t, "x", &v, &len, &found) != 0 || !found ||
+            len != 1 || mstore_meta_put(t, "y", "2", 1) != 0 ||
+            mstore_commit(t, why) != 0)
+            _exit(13);
+        free(v);
+        mstore_close(s);
+        _exit(0);
+    }
+    waitpid(pid, &st, 0);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %s %d",
+              WIFSIGNALED(st) ? "signal" : "exit",
+              WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+}
+
 int main(void)
 {
     uint8_t seed[32];
@@ -960,6 +1308,10 @@ int main(void)
                  "the MAP entry at 19 (2026-01-01 00:00:00 UTC): the log's "
                  "time went backwards");
     test_times();
+    test_extension_lines();
+    test_absurd_size();
+    test_prove_before_judge();
+    test_mstore_resize();
 
     note_signer_wipe(&avans);
     note_signer_wipe(&other);

@@ -19,6 +19,7 @@
 
 #include "client/error.h"
 #include "client/http.h"
+#include "client/mstore.h"
 #include "proofs/add_checkpoint.h"
 #include "proofs/checkpoint.h"
 #include "proofs/codec.h"
@@ -32,6 +33,7 @@
 #include "proofs/note.h"
 #include "proofs/num.h"
 #include "proofs/policy.h"
+#include "proofs/replay.h"
 #include "proofs/smt.h"
 #include "proofs/tile.h"
 
@@ -101,6 +103,16 @@ static const struct module modules[] = {
      COMPACT_ERR_BASE,
      compact_strerror,
      {COMPACT_ERR_RANGE, COMPACT_ERR_DECODE}},
+    {"replay",
+     REPLAY_ERR_BASE,
+     replay_strerror,
+     {REPLAY_ERR_INVALID, REPLAY_ERR_STATE, REPLAY_ERR_SPACE, REPLAY_ERR_ARG,
+      REPLAY_ERR_MAP}},
+    {"mstore",
+     MSTORE_ERR_BASE,
+     mstore_strerror,
+     {MSTORE_ERR_LMDB, MSTORE_ERR_NOMEM, MSTORE_ERR_CORRUPT, MSTORE_ERR_TOO_BIG,
+      MSTORE_ERR_BROKEN}},
     {"client",
      CLIENT_ERR_BASE,
      client_strerror,

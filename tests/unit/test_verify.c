@@ -5,7 +5,6 @@
  * changing any field, any byte of an entry or map proof, or any bit of a
  * proof hash gives INVALID with a reason. The age of a status proof (its MAP
  * entry's time against a given clock) and the duration syntax of --max-age.
- * The monitor's time checks (client/timecheck.h) and their saved state.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include "client/clock.h"
 #include "client/doc.h"
 #include "client/name.h"
-#include "client/timecheck.h"
 #include "client/verify.h"
 #include "proofs/codec.h"
 
@@ -820,149 +818,6 @@ static void test_duration(void)
     CHECK(ms > T0 - 365 * CLIENT_DAY_MS); /* a clock, roughly */
 }
 
-/* Collects timecheck alerts. */
-struct alerts {
-    unsigned n;
-    char msg[8][1024];
-};
-
-static void collect(void *ctx, const char *msg)
-{
-    struct alerts *a = ctx;
-    if (a->n < 8)
-        snprintf(a->msg[a->n], sizeof a->msg[0], "%s", msg);
-    a->n++;
-}
-
-static void tc_entry(struct timecheck *tc, uint64_t i, uint8_t type,
-                     uint64_t ms)
-{
-    struct entry e;
-
-    memset(&e, 0, sizeof e);
-    e.type = type;
-    e.timestamp_ms = ms;
-    snprintf(e.issuer, sizeof e.issuer, "avans.nl");
-    timecheck_entry(tc, i, &e);
-}
-
-static unsigned tc_map(struct timecheck *tc, uint64_t i, uint64_t ms,
-                       struct alerts *a)
-{
-    struct entry e;
-
-    memset(&e, 0, sizeof e);
-    memset(a, 0, sizeof *a);
-    e.type = ENTRY_MAP;
-    e.map_index = i;
-    e.timestamp_ms = ms;
-    return timecheck_map(tc, i, &e, collect, a);
-}
-
-static void test_timecheck(void)
-{
-    static struct timecheck tc, back;
-    const uint64_t ahead = TIMECHECK_MAX_AHEAD_MS, m = T0;
-    struct alerts a, b;
-    uint8_t *buf;
-    long len;
-
-    timecheck_init(&tc);
-    /* Before any MAP entry every ISSUE and REVOKE is kept; KEY and MAP
-     * entries are not. */
-    tc_entry(&tc, 0, ENTRY_KEY, UINT64_MAX);
-    tc_entry(&tc, 1, ENTRY_ISSUE, m + ahead);
-    CHECK(tc.n == 1 && tc.named[0].index == 1);
-    CHECK(tc_map(&tc, 2, m, &a) == 0 && a.n == 0);
-    CHECK(tc.have_map && tc.map_index == 2 && tc.map_ms == m && tc.n == 0);
-
-    /* Up to 10 minutes after the MAP entry that follows: fine. */
-    tc_entry(&tc, 3, ENTRY_ISSUE, m + ahead);
-    CHECK(tc.n == 0); /* not even kept: the next MAP entry cannot be earlier */
-    tc_entry(&tc, 4, ENTRY_REVOKE, m + ahead + 1);
-    tc_entry(&tc, 5, ENTRY_ISSUE, m + 2 * ahead);
-    CHECK(tc.n == 2);
-    CHECK(tc_map(&tc, 6, m + ahead, &a) ==
-          0); /* both within 10 minutes of it */
-
-    /* One millisecond more: named. The same MAP time again is fine. */
-    tc_entry(&tc, 7, ENTRY_REVOKE, m + 2 * ahead + 1);
-    CHECK(tc_map(&tc, 8, m + ahead, &a) == 1 && a.n == 1);
-    CHECK_MSG(
-        strstr(
-            a.msg[0],
-            "entry 7: REVOKE by avans.nl is dated 2026-01-01 00:20:00 UTC, 10 "
-            "minutes after the time of the MAP entry that follows it (entry 8, "
-            "2026-01-01 00:10:00 UTC): ") == a.msg[0],
-        "%s", a.msg[0]);
-
-    /* Back in time, by a millisecond. */
-    CHECK(tc_map(&tc, 9, m + ahead - 1, &a) == 1);
-    CHECK_MSG(
-        strcmp(
-            a.msg[0],
-            "entry 9: MAP entry dated 2026-01-01 00:09:59 UTC, 1 millisecond "
-            "before the MAP entry at 8 (2026-01-01 00:10:00 UTC): the log's "
-            "time went backwards") == 0,
-        "%s", a.msg[0]);
-    CHECK(tc.map_ms == m + ahead - 1);
-
-    /* More than TIMECHECK_NAMED entries to keep: the first ones by name,
-     * the latest-dated of the rest. */
-    for (uint64_t k = 0; k < TIMECHECK_NAMED + 6; k++)
-        tc_entry(&tc, 100 + k, ENTRY_ISSUE,
-                 m + 3 * ahead + (k == TIMECHECK_NAMED + 2 ? 5000 : k));
-    CHECK(tc.n == TIMECHECK_NAMED && tc.unnamed == 6 &&
-          tc.latest.index == 100 + TIMECHECK_NAMED + 2);
-    /* Saved and restored in the middle, the state gives the same alerts. */
-    len = timecheck_encode(&tc, &buf);
-    REQUIRE(len > 0);
-    CHECK(timecheck_decode(&back, buf, (size_t)len) == 0);
-    CHECK(tc_map(&back, 200, m + 2 * ahead + 4000, &b) == 1);
-    CHECK(tc_map(&tc, 200, m + 2 * ahead + 4000, &a) == 1 &&
-          strcmp(a.msg[0], b.msg[0]) == 0);
-    CHECK_MSG(
-        strstr(
-            a.msg[0],
-            "entry 166: ISSUE by avans.nl is dated 2026-01-01 00:30:05 UTC, 10 "
-            "minutes 1 second after") == a.msg[0] &&
-            strstr(
-                a.msg[0],
-                "(the latest-dated of 6 entries not checked one by one; more "
-                "of them may be too)") != NULL,
-        "%s", a.msg[0]);
-    CHECK(back.have_map && back.map_index == 200 && back.map_ms == tc.map_ms &&
-          back.n == 0 && back.unnamed == 0);
-    /* Corrupt encodings are refused. */
-    for (size_t cut = 0; cut < (size_t)len; cut++)
-        CHECK(timecheck_decode(&back, buf, cut) == -1);
-    {
-        uint8_t *more = malloc((size_t)len + 1);
-        memcpy(more, buf, (size_t)len);
-        more[len] = 0;
-        CHECK(timecheck_decode(&back, more, (size_t)len + 1) == -1);
-        more[0] = 2; /* version */
-        CHECK(timecheck_decode(&back, more, (size_t)len) == -1);
-        more[0] = 1;
-        more[1] = 2; /* have_map */
-        CHECK(timecheck_decode(&back, more, (size_t)len) == -1);
-        more[1] = 1;
-        CHECK(timecheck_decode(&back, more, (size_t)len) == 0);
-        free(more);
-    }
-    free(buf);
-    /* A fresh state round-trips too. */
-    timecheck_init(&tc);
-    len = timecheck_encode(&tc, &buf);
-    CHECK(len > 0 && timecheck_decode(&back, buf, (size_t)len) == 0 &&
-          !back.have_map && back.n == 0 && back.unnamed == 0);
-    free(buf);
-    /* Times at the end of the range do not overflow. */
-    CHECK(tc_map(&tc, 1, UINT64_MAX - 1, &a) == 0);
-    tc_entry(&tc, 2, ENTRY_ISSUE, UINT64_MAX);
-    CHECK(tc_map(&tc, 3, UINT64_MAX, &a) == 0);
-}
-
 /* Names as verdicts show them (client/name.h): printable ASCII as it is,
  * everything else as code points, so a look-alike cannot pass. */
 static void test_name_show(void)
@@ -1019,7 +874,6 @@ int main(void)
     test_consistency_edges();
     test_duration();
     test_name_show();
-    test_timecheck();
     minilog_free(&ml);
     note_signer_wipe(&issuer);
     note_signer_wipe(&other_issuer);
