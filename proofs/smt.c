@@ -37,7 +37,7 @@ const char *smt_strerror(int err)
     case 0:
         return "success";
     case SMT_ERR_STORE:
-        return "map store failed or is inconsistent";
+        return "map store holds an impossible node";
     case SMT_ERR_SPACE:
         return "output buffer too small";
     case SMT_ERR_SYNTAX:
@@ -137,9 +137,11 @@ static int smt_get_node(const struct smt_store *st, unsigned depth,
                         const uint8_t prefix[SMT_KEY_SIZE],
                         struct smt_node *out)
 {
+    int rc;
+
     out->kind = SMT_NODE_EMPTY;
-    if (st->get(st->ctx, depth, prefix, out) < 0)
-        return SMT_ERR_STORE;
+    if ((rc = st->get(st->ctx, depth, prefix, out)) < 0)
+        return rc;
     if (out->kind > SMT_NODE_BRANCH)
         return SMT_ERR_STORE;
     /* A leaf must sit on its own key's path. */
@@ -238,7 +240,9 @@ static bool smt_batch_has(const struct smt_update *u, size_t lo, size_t hi,
 
 static int smt_put(struct smt_batch *b, unsigned d, const struct smt_node *n)
 {
-    return b->st->put(b->st->ctx, d, b->prefix, n) < 0 ? SMT_ERR_STORE : 0;
+    int rc = b->st->put(b->st->ctx, d, b->prefix, n);
+
+    return rc < 0 ? rc : 0;
 }
 
 static int smt_put_branch(struct smt_batch *b, unsigned d,

@@ -12,7 +12,8 @@
  *
  * Invariants, after every batch:
  *  - the root equals a naive recursive root of the model written here from
- *    the specification;
+ *    the specification, and the root smt_builder computes from the sorted
+ *    model, whose every reported branch is the node smt_update() stored;
  *  - applying the batch in one smt_update() gives the same root and the
  *    same answers as applying its updates one by one in a second store;
  *  - an unsorted or duplicated batch is refused (SMT_ERR_ARG), changing
@@ -118,6 +119,8 @@ static void mem_reset(struct mem *m)
     }
 }
 
+static struct mem batch_mem, single_mem;
+
 /* ---- the model and its naive root ---- */
 
 struct kv {
@@ -206,6 +209,39 @@ static void check_key(const struct smt_store *st, const uint8_t root[32],
     FUZZ_ASSERT(smt_verify(proof, (size_t)len, bad, NULL) == SMT_ERR_MISMATCH);
 }
 
+/* Each branch the builder reports is the one smt_update() stored there. */
+static int built_branch(void *arg, const struct smt_branch *b)
+{
+    uint8_t prefix[SMT_KEY_SIZE] = {0};
+    struct slot *s;
+
+    memcpy(prefix, b->key, (b->depth + 7) / 8);
+    if (b->depth % 8 != 0)
+        prefix[b->depth / 8] &= (uint8_t)(0xff << (8 - b->depth % 8));
+    s = mem_find(arg, b->depth, prefix);
+    FUZZ_ASSERT(s->gen == ((struct mem *)arg)->gen &&
+                s->node.kind == SMT_NODE_BRANCH &&
+                memcmp(s->node.hash, b->hash, 32) == 0 && b->count >= 2);
+    return 0;
+}
+
+/* The map built from its sorted leaves (proofs/smt_build.c) has the root
+ * smt_update() keeps. */
+static void check_builder(const struct kv *sorted, size_t n,
+                          const uint8_t root[32])
+{
+    static struct smt_builder b;
+    struct smt_node node;
+
+    smt_builder_init(&b, 0, built_branch, &batch_mem);
+    for (size_t i = 0; i < n; i++)
+        FUZZ_ASSERT(smt_builder_add(&b, sorted[i].key, sorted[i].value) == 0);
+    FUZZ_ASSERT(smt_builder_finish(&b, &node) == 0);
+    FUZZ_ASSERT(
+        memcmp(node.kind == SMT_NODE_EMPTY ? (uint8_t[32]){0} : node.hash, root,
+               32) == 0);
+}
+
 static void make_key(const uint8_t op[4], uint8_t key[32])
 {
     switch (op[0] & 3) {
@@ -227,8 +263,6 @@ static void make_key(const uint8_t op[4], uint8_t key[32])
         break;
     }
 }
-
-static struct mem batch_mem, single_mem;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -293,6 +327,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             qsort(sorted, nmodel, sizeof sorted[0], kv_cmp);
             naive_root(sorted, 0, nmodel, 0, want);
             FUZZ_ASSERT(memcmp(root, want, 32) == 0);
+            check_builder(sorted, nmodel, root);
             FUZZ_ASSERT(smt_root(&batch, root1) == 0 &&
                         memcmp(root, root1, 32) == 0);
 

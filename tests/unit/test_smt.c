@@ -40,6 +40,9 @@ struct mem {
     long fail_get_after, fail_put_after; /* < 0: never fail */
 };
 
+/* What a failing store call returns: smt_*() must hand it back unchanged. */
+#define MEM_ERR_FAIL (-9901)
+
 static uint64_t mem_hash(unsigned depth, const uint8_t *prefix)
 {
     uint64_t h = depth * 0x9E3779B97F4A7C15ULL;
@@ -116,7 +119,7 @@ static int mem_get(void *ctx, unsigned depth, const uint8_t prefix[32],
 
     m->gets++;
     if (m->fail_get_after >= 0 && m->fail_get_after-- == 0)
-        return -1;
+        return MEM_ERR_FAIL;
     if (!prefix_canonical(depth, prefix))
         m->bad_calls++;
     s = mem_find(m, depth, prefix);
@@ -135,7 +138,7 @@ static int mem_put(void *ctx, unsigned depth, const uint8_t prefix[32],
 
     m->puts++;
     if (m->fail_put_after >= 0 && m->fail_put_after-- == 0)
-        return -1;
+        return MEM_ERR_FAIL;
     if (!prefix_canonical(depth, prefix) ||
         (node->kind != SMT_NODE_LEAF && node->kind != SMT_NODE_BRANCH))
         m->bad_calls++;
@@ -1015,6 +1018,168 @@ static void test_costs(void)
     free(u);
 }
 
+/* ---- building a subtree from its sorted leaves ---- */
+
+struct built {
+    const struct mem *m;        /* the map built by smt_update() */
+    const struct smt_update *u; /* the leaves fed, in order */
+    unsigned long emitted, wrong;
+    uint64_t last_branches;
+    long fail_at; /* >= 0: fail the call with this number */
+};
+
+/* Each reported branch is the node smt_update() stored at its place, holds
+ * the leaves it says, and comes once. */
+static int built_branch(void *arg, const struct smt_branch *b)
+{
+    struct built *t = arg;
+    uint8_t prefix[SMT_KEY_SIZE] = {0};
+    const struct mem_slot *s;
+
+    if (t->fail_at >= 0 && (long)t->emitted == t->fail_at)
+        return -4242;
+    t->emitted++;
+    for (unsigned i = 0; i < b->depth; i++)
+        set_bit(prefix, i, bit_of(b->key, i));
+    s = mem_find(t->m, b->depth, prefix);
+    if (!s->used || s->node.kind != SMT_NODE_BRANCH ||
+        memcmp(s->node.hash, b->hash, 32) != 0 || b->count < 2 ||
+        b->branches < 1 || memcmp(b->key, t->u[b->first].key, 32) != 0)
+        t->wrong++;
+    for (uint64_t i = b->first; i < b->first + b->count; i++)
+        for (unsigned j = 0; j < b->depth; j++)
+            if (bit_of(t->u[i].key, j) != bit_of(prefix, j))
+                t->wrong++;
+    t->last_branches = b->branches;
+    return 0;
+}
+
+static void test_builder(void)
+{
+    uint64_t rng = 0xb0b0b0b0ULL;
+    struct smt_update *u = malloc((MAX_KEYS + 400) * sizeof *u);
+    struct smt_builder *b = malloc(sizeof *b);
+    struct smt_node out, leaf;
+    struct built t;
+    uint8_t root[32];
+    unsigned long branches = 0;
+    size_t n;
+    struct mem m;
+
+    if (u == NULL || b == NULL)
+        abort();
+    n = make_keys(&rng, u);
+    mem_init(&m, 1 << 15);
+    CHECK(mem_update(&m, u, n, root) == 0);
+    for (size_t i = 0; i < m.cap; i++)
+        if (m.slots[i].used && m.slots[i].node.kind == SMT_NODE_BRANCH)
+            branches++;
+
+    /* The whole map: the root, and every branch exactly once. */
+    memset(&t, 0, sizeof t);
+    t.m = &m;
+    t.u = u;
+    t.fail_at = -1;
+    smt_builder_init(b, 0, built_branch, &t);
+    for (size_t i = 0; i < n; i++)
+        CHECK(smt_builder_add(b, u[i].key, u[i].value) == 0);
+    CHECK(smt_builder_finish(b, &out) == 0);
+    CHECK(out.kind == SMT_NODE_BRANCH && memcmp(out.hash, root, 32) == 0);
+    CHECK(t.wrong == 0 && t.emitted == branches);
+    CHECK(t.last_branches == branches);
+
+    /* Subtrees at every depth of some keys' paths, from their ranges. */
+    for (size_t k = 0; k < n; k += 97) {
+        for (unsigned d = 1; d <= SMT_DEPTH_MAX; d += 3) {
+            size_t lo = k, hi = k + 1;
+            uint8_t prefix[SMT_KEY_SIZE] = {0};
+            const struct mem_slot *s;
+            bool same;
+            while (lo > 0) {
+                same = true;
+                for (unsigned j = 0; j < d && same; j++)
+                    same = bit_of(u[lo - 1].key, j) == bit_of(u[k].key, j);
+                if (!same)
+                    break;
+                lo--;
+            }
+            while (hi < n) {
+                same = true;
+                for (unsigned j = 0; j < d && same; j++)
+                    same = bit_of(u[hi].key, j) == bit_of(u[k].key, j);
+                if (!same)
+                    break;
+                hi++;
+            }
+            for (unsigned j = 0; j < d; j++)
+                set_bit(prefix, j, bit_of(u[k].key, j));
+            memset(&t, 0, sizeof t);
+            t.m = &m;
+            t.u = u + lo;
+            t.fail_at = -1;
+            smt_builder_init(b, d, built_branch, &t);
+            for (size_t i = lo; i < hi; i++)
+                CHECK(smt_builder_add(b, u[i].key, u[i].value) == 0);
+            CHECK(smt_builder_finish(b, &out) == 0);
+            s = mem_find(&m, d, prefix);
+            CHECK(t.wrong == 0);
+            if (hi - lo == 1) {
+                CHECK(out.kind == SMT_NODE_LEAF &&
+                      memcmp(out.key, u[k].key, 32) == 0 &&
+                      memcmp(out.value, u[k].value, 16) == 0);
+                /* A leaf is stored at the depth where it parts. */
+                CHECK(!s->used || node_equal(&s->node, &out));
+            } else {
+                CHECK(s->used && node_equal(&s->node, &out) &&
+                      t.emitted == t.last_branches);
+            }
+            if (hi - lo == 1)
+                break;
+        }
+    }
+
+    /* Out of order, repeated or off-prefix keys are refused and change
+     * nothing; nothing fed is an empty subtree; one key is its leaf. */
+    memset(&t, 0, sizeof t);
+    t.m = &m;
+    t.u = u;
+    t.fail_at = -1;
+    smt_builder_init(b, 0, built_branch, &t);
+    CHECK(smt_builder_finish(b, &out) == 0 && out.kind == SMT_NODE_EMPTY);
+    smt_builder_init(b, 0, built_branch, &t);
+    CHECK(smt_builder_add(b, u[0].key, u[0].value) == 0);
+    CHECK(smt_builder_add(b, u[0].key, u[0].value) == SMT_ERR_ARG);
+    CHECK(smt_builder_finish(b, &leaf) == 0 && leaf.kind == SMT_NODE_LEAF);
+    smt_leaf_hash(u[0].key, u[0].value, root);
+    CHECK(memcmp(leaf.hash, root, 32) == 0);
+    smt_builder_init(b, 0, built_branch, &t);
+    CHECK(smt_builder_add(b, u[0].key, u[0].value) == 0);
+    CHECK(smt_builder_add(b, u[1].key, u[1].value) == 0);
+    CHECK(smt_builder_add(b, u[0].key, u[0].value) == SMT_ERR_ARG);
+    CHECK(smt_builder_finish(b, &out) == 0 && out.kind == SMT_NODE_BRANCH);
+    smt_builder_init(b, 1, NULL, NULL);
+    CHECK(smt_builder_add(b, u[0].key, u[0].value) == 0);
+    CHECK(smt_builder_add(b, u[n - 1].key, u[n - 1].value) == SMT_ERR_ARG);
+
+    /* A callback's failure stops the build with its code. */
+    for (long k = 0; k < 3; k++) {
+        int rc = 0;
+        memset(&t, 0, sizeof t);
+        t.m = &m;
+        t.u = u;
+        t.fail_at = k;
+        smt_builder_init(b, 0, built_branch, &t);
+        for (size_t i = 0; i < 50 && rc == 0; i++)
+            rc = smt_builder_add(b, u[i].key, u[i].value);
+        if (rc == 0)
+            rc = smt_builder_finish(b, &out);
+        CHECK(rc == -4242);
+    }
+    mem_free(&m);
+    free(b);
+    free(u);
+}
+
 /* ---- errors, lengths, corrupt stores ---- */
 
 static void test_errors(void)
@@ -1073,7 +1238,8 @@ static void test_errors(void)
     buf[len - 1] ^= 1;
     CHECK(smt_verify(buf, (size_t)len, root, NULL) == SMT_ERR_MISMATCH);
 
-    /* A store that fails at every possible call fails the operation. */
+    /* A store that fails at any call fails the operation with its own
+     * code. */
     for (long k = 0; k < 40; k++) {
         struct smt_update more[3];
         for (int i = 0; i < 3; i++) {
@@ -1086,17 +1252,17 @@ static void test_errors(void)
         CHECK(smt_update(&stf, u, 100, root) == 0);
         f.fail_get_after = k;
         rc = smt_update(&stf, more, 3, root);
-        CHECK(rc == (f.fail_get_after < 0 ? SMT_ERR_STORE : 0));
+        CHECK(rc == (f.fail_get_after < 0 ? MEM_ERR_FAIL : 0));
         f.fail_get_after = k;
         rc = smt_prove(&stf, u[k].key, buf, sizeof buf);
-        CHECK(f.fail_get_after < 0 ? rc == SMT_ERR_STORE : rc > 0);
+        CHECK(f.fail_get_after < 0 ? rc == MEM_ERR_FAIL : rc > 0);
         f.fail_get_after = k;
         rc = smt_get(&stf, u[k].key, &found, v);
-        CHECK(rc == (f.fail_get_after < 0 ? SMT_ERR_STORE : 0));
+        CHECK(rc == (f.fail_get_after < 0 ? MEM_ERR_FAIL : 0));
         f.fail_get_after = -1;
         f.fail_put_after = k;
         rc = smt_update(&stf, more, 3, root);
-        CHECK(rc == (f.fail_put_after < 0 ? SMT_ERR_STORE : 0));
+        CHECK(rc == (f.fail_put_after < 0 ? MEM_ERR_FAIL : 0));
         mem_free(&f);
     }
 
@@ -1135,6 +1301,7 @@ int main(void)
     test_errors();
     test_rules();
     test_costs();
+    test_builder();
     test_random();
     return check_finish();
 }
