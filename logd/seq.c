@@ -332,11 +332,9 @@ static int map_apply(struct seq *q, struct tree *t, struct store_txn *w)
     store_smt(w, &st);
     rc = smt_update(&st, u, n, t->map_root);
     free(u);
-    if (rc == SMT_ERR_NOMEM)
-        return STORE_ERR_NOMEM;
-    if (rc != 0)
-        return store_txn_error(w) ? store_txn_error(w) : STORE_ERR_IO;
-    return 0;
+    if (rc == 0 || CREDLOG_ERR_IN(rc, STORE_ERR_BASE))
+        return rc; /* the node store's own code (STORE_ERR_MAP_FULL, ...) */
+    return STORE_ERR_CORRUPT; /* the stored map is impossible */
 }
 
 /* ---- one request: plan (no writes), then write ---- */

@@ -1,16 +1,25 @@
 /*
  * store.h: logd's storage, in the log's words. One LMDB environment in the
- * data directory; this module (store.c) is the only one that includes
- * <lmdb.h>. docs/storage.md lists every database and key layout.
+ * data directory; the store's files (store_env.c: the environment and
+ * transactions; store_log.c: entries, tree hashes, credentials, checkpoint,
+ * counts, keys; store_map.c: the map's node store) are the only ones that
+ * include <lmdb.h>. docs/storage.md lists every database and key layout.
  *
  * Transactions. There is one writer at a time (the sequencer; at start the
  * main thread) and any number of readers. A reader is a handle made once per
  * thread with store_reader_new() and begun and ended around each request with
  * store_read_begin()/store_read_end(): the LMDB read transaction is reset and
  * renewed, so a request costs no allocation. A reader handle may move between
- * threads while it is ended. Every function that reads takes either kind of
- * transaction; every value is copied out, nothing returned points into the
- * map.
+ * threads while it is ended, but is used by one thread at a time; the store
+ * itself (struct store) may be shared by all threads. Every function that
+ * reads takes either kind of transaction; every value is copied out, nothing
+ * returned points into the map (but for store_entries()'s callback).
+ *
+ * Errors. Every function that can fail returns 0 or a negative STORE_ERR_*
+ * code (proofs/errors.h's STORE_ERR_BASE block; store_strerror() names
+ * them). A write that fails poisons its write transaction: later writes on it
+ * return the same code, and store_write_commit() fails with it, keeping
+ * nothing.
  *
  * Map growth. LMDB's map has a fixed size. A write that does not fit fails
  * with STORE_ERR_MAP_FULL and leaves the write transaction unusable: the
@@ -26,21 +35,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/errors.h"
 #include "proofs/merkle.h"
 #include "proofs/smt.h"
 
-#define STORE_ERR_IO (-1)       /* LMDB or file system failure */
-#define STORE_ERR_NOTFOUND (-2) /* no such entry, hash, credential, ... */
-#define STORE_ERR_MAP_FULL                                                     \
-    (-3) /* the map is full: abort, store_grow(), retry */
+/* Errors: every function returns 0 or one of these (proofs/errors.h). */
+#define STORE_ERR_IO (-2001)       /* LMDB or file system failure */
+#define STORE_ERR_NOTFOUND (-2002) /* no such entry, hash, credential, ... */
+#define STORE_ERR_MAP_FULL (-2003) /* the map is full: abort, grow, retry */
 #define STORE_ERR_DISK_FULL                                                    \
-    (-4)                       /* the file system is full (ENOSPC, EDQUOT), or \
-                                  the file size limit (EFBIG) */
-#define STORE_ERR_CORRUPT (-5) /* a stored value has an impossible shape */
-#define STORE_ERR_NOMEM (-6)   /* allocation failed */
-#define STORE_ERR_SPACE (-7)   /* the caller's buffer is too small */
-#define STORE_ERR_ORDER (-8)   /* an append is not at the end */
-#define STORE_ERR_OPEN (-9)    /* the data directory cannot be used */
+    (-2004) /* the file system is full (ENOSPC, EDQUOT), or the file size      \
+               limit (EFBIG) */
+#define STORE_ERR_CORRUPT (-2005) /* a stored value has an impossible shape */
+#define STORE_ERR_NOMEM (-2006)   /* allocation failed */
+#define STORE_ERR_SPACE (-2007)   /* the caller's buffer is too small */
+#define STORE_ERR_ORDER (-2008)   /* an append is not at the end */
+#define STORE_ERR_OPEN (-2009)    /* the data directory cannot be used */
 
 /* Entry counts by type (store_counts). Index = entry type (proofs/entry.h),
  * 0 unused. */
@@ -123,10 +133,6 @@ int store_write_commit(struct store_txn *w);
 /* Aborts and frees w. Accepts NULL. */
 void store_write_abort(struct store_txn *w);
 
-/* The first error any write on w returned (0 if none). smt_update() reports
- * store failures as SMT_ERR_STORE; this tells which. */
-int store_txn_error(const struct store_txn *w);
-
 /* ---- reads (read or write transactions) ---- */
 
 /* The number of entries in the log. Returns 0 or STORE_ERR_IO. */
@@ -179,15 +185,33 @@ typedef int (*store_key_fn)(void *arg, const char *issuer,
                             const uint8_t pub[32], uint64_t added_index);
 int store_keys(struct store_txn *t, store_key_fn fn, void *arg);
 
-/* Fills *out with the CTL-SMT-v1 node store over t: reads see t's snapshot
- * (and t's own writes); put() needs a write transaction. *out is valid while
- * t is. The map's keys and values are the credential index's: a credential
+/* Fills *out with the CTL-SMT-v1 node store over t, for proofs/smt.h's
+ * functions: reads see t's snapshot (and t's own writes); put() needs a write
+ * transaction (on a reader it returns STORE_ERR_IO). *out is valid while t
+ * is. The map's keys and values are the credential index's: a credential
  * must be written (store_put_credential) before the map update that adds or
- * changes it, in the same transaction (docs/storage.md). */
+ * changes it, in the same transaction (docs/storage.md). A failing callback
+ * returns its STORE_ERR_* code, which smt_root(), smt_get(), smt_prove() and
+ * smt_update() return unchanged: STORE_ERR_IO, STORE_ERR_CORRUPT,
+ * STORE_ERR_NOMEM, and for put() (smt_update) STORE_ERR_MAP_FULL or the
+ * code that poisoned t before. */
 void store_smt(struct store_txn *t, struct smt_store *out);
 
-/* Recomputes every stored map node from the credential index (opening a
- * format-1 directory does this once). Returns 0 or a STORE_ERR_* code. */
+/* The work the node store has done in transaction handle t since it was made
+ * (a reader handle counts across its read transactions): credential index
+ * entries read to compute map nodes, and map nodes hashed to compute them.
+ * For tests and the benchmark: a proof's or an update's work is the
+ * difference around it. */
+struct store_map_work {
+    uint64_t creds_read;
+    uint64_t nodes_hashed;
+};
+void store_smt_work(struct store_txn *t, struct store_map_work *out);
+
+/* Recomputes every stored map node from the credential index, in w (opening
+ * a directory of an older format does this once). Returns 0, STORE_ERR_IO (w
+ * is a reader, or LMDB failed), STORE_ERR_CORRUPT, STORE_ERR_NOMEM,
+ * STORE_ERR_MAP_FULL or the code that poisoned w before. */
 int store_smt_rebuild(struct store_txn *w);
 
 /* ---- writes (write transactions only) ---- */

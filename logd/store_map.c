@@ -1,0 +1,433 @@
+/*
+ * store_map.c: the CTL-SMT-v1 node store over LMDB (struct smt_store for
+ * proofs/smt.c). See store.h and docs/storage.md.
+ *
+ * The map's keys and values are exactly the credential index: creds holds
+ * key -> u64be issue || u64be revoke, which is the map value's encoding, and
+ * creds sorted by key is the map's leaves in order, so the subtree at
+ * (depth, prefix) is one contiguous range of creds. Only branch nodes near
+ * the top are stored; every other node is computed from its range:
+ *
+ *   smt: prefix[ceil(depth/8)] (bits at and beyond depth zero) || u16be depth
+ *        -> hash[32], for branches at depth < store_map_depth(n)
+ *
+ * where n is the number of credentials and store_map_depth(n) =
+ * floor(log2(n / STORE_MAP_KEYS)), so a subtree below it holds about
+ * STORE_MAP_KEYS keys and costs that many reads and hashes to compute. n
+ * never shrinks, so a node that is stored stays stored and is rewritten by
+ * every update below it; a node that is not stored yet is computed. Prefix-
+ * first keys keep one path's stored nodes in a few pages. Leaves are never
+ * stored.
+ *
+ * A computed subtree is hashed by proofs/smt.c's builder; its credentials and
+ * the hashes of all its branches stay in the transaction's cache, so the
+ * nodes below it that a proof or an update asks for next are answered from
+ * memory: a binary search for the node's range, a hash-table look-up for its
+ * hash.
+ */
+#include "logd/store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define STORE_MAP_KEYS 8
+
+/* One credential of the computed subtree. */
+struct store_map_kv {
+    uint8_t key[SMT_KEY_SIZE];
+    uint8_t value[SMT_VALUE_SIZE];
+};
+
+/* One branch of the computed subtree: the one at depth whose first leaf is
+ * kv[first]. */
+struct store_map_memo {
+    uint64_t first;
+    uint64_t branches;
+    unsigned depth;
+    uint8_t hash[SMT_HASH_SIZE];
+};
+
+struct store_map_cache {
+    bool valid;
+    unsigned depth; /* the computed subtree's root */
+    uint8_t prefix[SMT_KEY_SIZE];
+    struct store_map_kv *kv; /* its credentials, sorted */
+    size_t nkv, kvcap;
+    struct store_map_memo *memo; /* its branches, children first */
+    size_t nmemo, memocap;
+    uint32_t *index; /* memo index + 1 by (depth, first); 0: free */
+    size_t indexcap; /* a power of two >= 2 * nmemo */
+    struct store_map_work work;
+    struct smt_builder builder;
+};
+
+void store_map_forget(struct store_txn *t)
+{
+    if (t->map != NULL)
+        t->map->valid = false;
+}
+
+void store_map_free(struct store_txn *t)
+{
+    if (t->map == NULL)
+        return;
+    free(t->map->kv);
+    free(t->map->memo);
+    free(t->map->index);
+    free(t->map);
+    t->map = NULL;
+}
+
+static size_t store_map_key(unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
+                            uint8_t key[SMT_KEY_SIZE + 2])
+{
+    size_t nb = (depth + 7) / 8;
+
+    memcpy(key, prefix, nb);
+    if (depth % 8 != 0)
+        key[nb - 1] &= (uint8_t)(0xff << (8 - depth % 8));
+    key[nb] = (uint8_t)(depth >> 8);
+    key[nb + 1] = (uint8_t)depth;
+    return nb + 2;
+}
+
+/* Whether k's first depth bits are p's. */
+static bool store_map_under(const uint8_t *k, const uint8_t *p, unsigned depth)
+{
+    unsigned bytes = depth / 8, rest = depth % 8;
+
+    if (memcmp(k, p, bytes) != 0)
+        return false;
+    return rest == 0 ||
+           ((k[bytes] ^ p[bytes]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static size_t store_map_slot(const struct store_map_cache *c, unsigned depth,
+                             uint64_t first)
+{
+    uint64_t h =
+        (first * 0x9E3779B97F4A7C15ull) ^ (depth * 0xBF58476D1CE4E5B9ull);
+
+    return (size_t)(h ^ h >> 31) & (c->indexcap - 1);
+}
+
+static int store_map_memo_add(void *arg, const struct smt_branch *b)
+{
+    struct store_map_cache *c = arg;
+    struct store_map_memo *m;
+
+    if (c->nmemo == c->memocap) {
+        size_t cap = c->memocap ? 2 * c->memocap : 64;
+        m = realloc(c->memo, cap * sizeof *m);
+        if (m == NULL)
+            return STORE_ERR_NOMEM;
+        c->memo = m;
+        c->memocap = cap;
+    }
+    m = &c->memo[c->nmemo++];
+    m->first = b->first;
+    m->branches = b->branches;
+    m->depth = b->depth;
+    memcpy(m->hash, b->hash, SMT_HASH_SIZE);
+    c->work.nodes_hashed++;
+    return 0;
+}
+
+/* Hashes the subtree in c->kv (c->depth) and indexes its branches. */
+static int store_map_build(struct store_map_cache *c)
+{
+    struct smt_node root;
+    size_t cap;
+    int rc;
+
+    c->nmemo = 0;
+    smt_builder_init(&c->builder, c->depth, store_map_memo_add, c);
+    for (size_t i = 0; i < c->nkv; i++)
+        if ((rc = smt_builder_add(&c->builder, c->kv[i].key, c->kv[i].value)) !=
+            0)
+            return CREDLOG_ERR_IN(rc, STORE_ERR_BASE)
+                       ? rc
+                       : STORE_ERR_CORRUPT; /* creds out of order */
+    if ((rc = smt_builder_finish(&c->builder, &root)) != 0)
+        return rc;
+    c->work.nodes_hashed += c->nkv; /* the leaves */
+    for (cap = 16; cap < 2 * c->nmemo; cap *= 2)
+        ;
+    if (cap != c->indexcap) {
+        uint32_t *index = realloc(c->index, cap * sizeof *index);
+        if (index == NULL)
+            return STORE_ERR_NOMEM;
+        c->index = index;
+        c->indexcap = cap;
+    }
+    memset(c->index, 0, c->indexcap * sizeof *c->index);
+    for (size_t i = 0; i < c->nmemo; i++) {
+        size_t j = store_map_slot(c, c->memo[i].depth, c->memo[i].first);
+        while (c->index[j] != 0)
+            j = (j + 1) & (c->indexcap - 1);
+        c->index[j] = (uint32_t)(i + 1);
+    }
+    return 0;
+}
+
+/* Reads the credentials under (depth, prefix) into the cache and hashes
+ * them. Prefixes have every bit at and beyond depth zero, so the first key
+ * under one is at or after the prefix itself. */
+static int store_map_compute(struct store_txn *t, unsigned depth,
+                             const uint8_t prefix[SMT_KEY_SIZE])
+{
+    struct store_map_cache *c = t->map;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc, err;
+
+    c->valid = false;
+    c->nkv = 0;
+    if ((err = store_env_cursor(t, STORE_DB_CREDS, &cur)) != 0)
+        return err;
+    k.mv_data = (void *)prefix;
+    k.mv_size = SMT_KEY_SIZE;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != SMT_KEY_SIZE || v.mv_size != SMT_VALUE_SIZE)
+            return store_env_fail(t, STORE_ERR_CORRUPT);
+        if (!store_map_under(k.mv_data, prefix, depth))
+            break;
+        if (c->nkv == c->kvcap) {
+            size_t cap = c->kvcap ? 2 * c->kvcap : 64;
+            struct store_map_kv *kv = realloc(c->kv, cap * sizeof *kv);
+            if (kv == NULL)
+                return store_env_fail(t, STORE_ERR_NOMEM);
+            c->kv = kv;
+            c->kvcap = cap;
+        }
+        memcpy(c->kv[c->nkv].key, k.mv_data, SMT_KEY_SIZE);
+        memcpy(c->kv[c->nkv].value, v.mv_data, SMT_VALUE_SIZE);
+        c->nkv++;
+        c->work.creds_read++;
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return store_env_fail(t, store_env_code(rc));
+    c->depth = depth;
+    memcpy(c->prefix, prefix, SMT_KEY_SIZE);
+    if ((err = store_map_build(c)) != 0)
+        return store_env_fail(t, err);
+    c->valid = true;
+    return 0;
+}
+
+/* Answers (depth, prefix), which lies in the computed subtree, from the
+ * cache. */
+static int store_map_cached(struct store_map_cache *c, unsigned depth,
+                            const uint8_t prefix[SMT_KEY_SIZE],
+                            struct smt_node *out)
+{
+    size_t lo = 0, hi = c->nkv, end;
+
+    /* The keys under prefix are the run from the first key >= prefix. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(c->kv[mid].key, prefix, SMT_KEY_SIZE) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    end = c->nkv;
+    hi = lo;
+    while (hi < end) {
+        size_t mid = hi + (end - hi) / 2;
+        if (store_map_under(c->kv[mid].key, prefix, depth))
+            hi = mid + 1;
+        else
+            end = mid;
+    }
+    if (hi == lo) {
+        out->kind = SMT_NODE_EMPTY;
+        return 0;
+    }
+    if (hi - lo == 1) {
+        out->kind = SMT_NODE_LEAF;
+        memcpy(out->key, c->kv[lo].key, SMT_KEY_SIZE);
+        memcpy(out->value, c->kv[lo].value, SMT_VALUE_SIZE);
+        smt_leaf_hash(out->key, out->value, out->hash);
+        return 0;
+    }
+    for (size_t j = store_map_slot(c, depth, lo); c->index[j] != 0;
+         j = (j + 1) & (c->indexcap - 1)) {
+        const struct store_map_memo *m = &c->memo[c->index[j] - 1];
+        if (m->depth == depth && m->first == lo) {
+            out->kind = SMT_NODE_BRANCH;
+            memcpy(out->hash, m->hash, SMT_HASH_SIZE);
+            return 0;
+        }
+    }
+    return STORE_ERR_CORRUPT; /* the builder reports every branch */
+}
+
+static int store_map_cache_new(struct store_txn *t)
+{
+    if (t->map == NULL && (t->map = calloc(1, sizeof *t->map)) == NULL)
+        return store_env_fail(t, STORE_ERR_NOMEM);
+    return 0;
+}
+
+/* Branches at depths below this are stored: floor(log2(n / STORE_MAP_KEYS))
+ * for n credentials (0 while n < 2 * STORE_MAP_KEYS). */
+static int store_map_depth(struct store_txn *t, unsigned *limit)
+{
+    MDB_stat st;
+    int rc;
+
+    *limit = 0;
+    if ((rc = mdb_stat(t->txn, t->s->dbi[STORE_DB_CREDS], &st)) != 0)
+        return store_env_fail(t, store_env_code(rc));
+    while (((uint64_t)STORE_MAP_KEYS << (*limit + 1)) <= st.ms_entries)
+        (*limit)++;
+    return 0;
+}
+
+static int store_map_get(void *ctx, unsigned depth,
+                         const uint8_t prefix[SMT_KEY_SIZE],
+                         struct smt_node *out)
+{
+    struct store_txn *t = ctx;
+    struct store_map_cache *c;
+    uint8_t key[SMT_KEY_SIZE + 2];
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc, err;
+
+    memset(out, 0, sizeof *out);
+    if ((err = store_map_cache_new(t)) != 0)
+        return err;
+    c = t->map;
+    if (c->valid && depth >= c->depth &&
+        store_map_under(prefix, c->prefix, c->depth))
+        return store_map_cached(c, depth, prefix, out);
+    k.mv_data = key;
+    k.mv_size = store_map_key(depth, prefix, key);
+    /* A cursor's MDB_SET looks at its current page first: one path's nodes
+     * are neighbours (prefix-first keys), so most lookups skip the descent
+     * from the root. */
+    if ((err = store_env_cursor(t, STORE_DB_SMT, &cur)) != 0)
+        return err;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET);
+    if (rc == 0) {
+        if (v.mv_size != SMT_HASH_SIZE)
+            return store_env_fail(t, STORE_ERR_CORRUPT);
+        out->kind = SMT_NODE_BRANCH;
+        memcpy(out->hash, v.mv_data, SMT_HASH_SIZE);
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND)
+        return store_env_fail(t, store_env_code(rc));
+    if ((err = store_map_compute(t, depth, prefix)) != 0)
+        return err;
+    return store_map_cached(c, depth, prefix, out);
+}
+
+static int store_map_put(void *ctx, unsigned depth,
+                         const uint8_t prefix[SMT_KEY_SIZE],
+                         const struct smt_node *node)
+{
+    struct store_txn *t = ctx;
+    uint8_t key[SMT_KEY_SIZE + 2];
+    MDB_val k, v;
+    unsigned limit;
+    int err;
+
+    if (!t->write)
+        return STORE_ERR_IO;
+    if (t->err)
+        return t->err;
+    if (node->kind != SMT_NODE_BRANCH)
+        return node->kind == SMT_NODE_LEAF ? 0 : STORE_ERR_IO;
+    if ((err = store_map_depth(t, &limit)) != 0)
+        return err;
+    if (depth >= limit)
+        return 0;
+    k.mv_data = key;
+    k.mv_size = store_map_key(depth, prefix, key);
+    v.mv_data = (void *)node->hash;
+    v.mv_size = SMT_HASH_SIZE;
+    return store_env_fail(
+        t, store_env_code(mdb_put(t->txn, t->s->dbi[STORE_DB_SMT], &k, &v, 0)));
+}
+
+/* Stores each branch of the whole map above the limit (rebuild). */
+struct store_map_rebuild {
+    struct store_txn *t;
+    unsigned limit;
+};
+
+static int store_map_rebuild_put(void *arg, const struct smt_branch *b)
+{
+    struct store_map_rebuild *rb = arg;
+    uint8_t key[SMT_KEY_SIZE + 2];
+    MDB_val k, v;
+
+    if (b->depth >= rb->limit)
+        return 0;
+    k.mv_data = key;
+    k.mv_size = store_map_key(b->depth, b->key, key);
+    v.mv_data = (void *)b->hash;
+    v.mv_size = SMT_HASH_SIZE;
+    return store_env_code(
+        mdb_put(rb->t->txn, rb->t->s->dbi[STORE_DB_SMT], &k, &v, 0));
+}
+
+int store_smt_rebuild(struct store_txn *w)
+{
+    struct store_map_rebuild rb = {w, 0};
+    struct smt_builder *b;
+    struct smt_node root;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc, err;
+
+    if (!w->write)
+        return STORE_ERR_IO;
+    if (w->err)
+        return w->err;
+    if ((err = store_map_cache_new(w)) != 0)
+        return err;
+    store_map_forget(w);
+    if ((rc = mdb_drop(w->txn, w->s->dbi[STORE_DB_SMT], 0)) != 0)
+        return store_env_fail(w, store_env_code(rc));
+    if ((err = store_map_depth(w, &rb.limit)) != 0 ||
+        (err = store_env_cursor(w, STORE_DB_CREDS, &cur)) != 0)
+        return err;
+    /* One pass over the credentials in key order, the whole map built in
+     * O(1) memory. */
+    b = &w->map->builder;
+    smt_builder_init(b, 0, store_map_rebuild_put, &rb);
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != SMT_KEY_SIZE || v.mv_size != SMT_VALUE_SIZE)
+            return store_env_fail(w, STORE_ERR_CORRUPT);
+        if ((err = smt_builder_add(b, k.mv_data, v.mv_data)) != 0)
+            return store_env_fail(w, CREDLOG_ERR_IN(err, STORE_ERR_BASE)
+                                         ? err
+                                         : STORE_ERR_CORRUPT);
+    }
+    if (rc != MDB_NOTFOUND)
+        return store_env_fail(w, store_env_code(rc));
+    if ((err = smt_builder_finish(b, &root)) != 0)
+        return store_env_fail(w, err);
+    return 0;
+}
+
+void store_smt(struct store_txn *t, struct smt_store *out)
+{
+    out->ctx = t;
+    out->get = store_map_get;
+    out->put = store_map_put;
+}
+
+void store_smt_work(struct store_txn *t, struct store_map_work *out)
+{
+    if (t->map == NULL)
+        memset(out, 0, sizeof *out);
+    else
+        *out = t->map->work;
+}
