@@ -17,6 +17,7 @@
 #include <pthread.h>
 
 #include "logd/store.h"
+#include "proofs/be.h"
 
 /* The databases of the environment (docs/storage.md). */
 enum {
@@ -81,24 +82,6 @@ int store_env_fail(struct store_txn *t, int err);
 /* The transaction's cursor on database db, opened on first use (and closed
  * with the transaction). Returns 0 or a STORE_ERR_* code. */
 int store_env_cursor(struct store_txn *t, int db, MDB_cursor **out);
-
-/* Big-endian u64, the byte order of every integer key and value. */
-static inline void store_be64_put(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-static inline uint64_t store_be64_get(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* ---- store_map.c ---- */
 

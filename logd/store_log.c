@@ -34,7 +34,7 @@ int store_tree_size(struct store_txn *t, uint64_t *size)
         return store_env_fail(t, store_env_code(rc));
     if (k.mv_size != 8)
         return store_env_fail(t, STORE_ERR_CORRUPT);
-    *size = store_be64_get(k.mv_data) + 1;
+    *size = be_get64(k.mv_data) + 1;
     return 0;
 }
 
@@ -48,7 +48,7 @@ int store_entry(struct store_txn *t, uint64_t index, uint8_t *buf, size_t cap,
 
     if ((err = store_env_cursor(t, STORE_DB_ENTRIES, &c)) != 0)
         return err;
-    store_be64_put(key, index);
+    be_put64(key, index);
     k.mv_data = key;
     k.mv_size = sizeof key;
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
@@ -73,14 +73,14 @@ int store_entries(struct store_txn *t, uint64_t first, uint64_t count,
         return 0;
     if ((err = store_env_cursor(t, STORE_DB_ENTRIES, &c)) != 0)
         return err;
-    store_be64_put(key, first);
+    be_put64(key, first);
     k.mv_data = key;
     k.mv_size = sizeof key;
     rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
     for (uint64_t i = 0;; i++) {
         if (rc != 0)
             return store_env_fail(t, store_env_code(rc));
-        if (k.mv_size != 8 || store_be64_get(k.mv_data) != first + i)
+        if (k.mv_size != 8 || be_get64(k.mv_data) != first + i)
             return store_env_fail(t, STORE_ERR_NOTFOUND);
         if ((err = fn(arg, first + i, v.mv_data, v.mv_size)) != 0)
             return err;
@@ -123,12 +123,12 @@ int store_read_hashes(struct store_txn *t, const uint64_t *index, size_t n,
                     return store_env_fail(t, store_env_code(rc));
                 if (k.mv_size != 8)
                     return store_env_fail(t, STORE_ERR_CORRUPT);
-                at = store_be64_get(k.mv_data);
+                at = be_get64(k.mv_data);
             }
             if (at != index[i])
                 return STORE_ERR_NOTFOUND;
         } else {
-            store_be64_put(key, index[i]);
+            be_put64(key, index[i]);
             k.mv_data = key;
             k.mv_size = sizeof key;
             rc = mdb_cursor_get(c, &k, &v, MDB_SET);
@@ -158,8 +158,8 @@ int store_credential(struct store_txn *t, const uint8_t hash[32],
         return store_env_fail(t, store_env_code(rc));
     if (v.mv_size != 16)
         return store_env_fail(t, STORE_ERR_CORRUPT);
-    out->issue_index = store_be64_get(v.mv_data);
-    out->revoke_index = store_be64_get((uint8_t *)v.mv_data + 8);
+    out->issue_index = be_get64(v.mv_data);
+    out->revoke_index = be_get64((uint8_t *)v.mv_data + 8);
     return 0;
 }
 
@@ -223,7 +223,7 @@ int store_counts(struct store_txn *t, uint64_t counts[STORE_COUNTS])
     if (v.mv_size != 8 * STORE_COUNTS)
         return store_env_fail(t, STORE_ERR_CORRUPT);
     for (int i = 0; i < STORE_COUNTS; i++)
-        counts[i] = store_be64_get((uint8_t *)v.mv_data + 8 * i);
+        counts[i] = be_get64((uint8_t *)v.mv_data + 8 * i);
     return 0;
 }
 
@@ -255,7 +255,7 @@ int store_keys(struct store_txn *t, store_key_fn fn, void *arg)
             return store_env_fail(t, STORE_ERR_CORRUPT);
         memcpy(name, p + 1, p[0]);
         name[p[0]] = '\0';
-        if ((err = fn(arg, name, p + 1 + p[0], store_be64_get(v.mv_data))) != 0)
+        if ((err = fn(arg, name, p + 1 + p[0], be_get64(v.mv_data))) != 0)
             return err;
     }
     return rc == MDB_NOTFOUND ? 0 : store_env_fail(t, store_env_code(rc));
@@ -275,7 +275,7 @@ int store_append_entry(struct store_txn *w, uint64_t index,
         return w->err;
     if ((err = store_env_cursor(w, STORE_DB_ENTRIES, &c)) != 0)
         return err;
-    store_be64_put(key, index);
+    be_put64(key, index);
     k.mv_data = key;
     k.mv_size = sizeof key;
     v.mv_data = (void *)entry;
@@ -297,7 +297,7 @@ int store_append_hashes(struct store_txn *w, uint64_t first,
     if ((err = store_env_cursor(w, STORE_DB_HASHES, &c)) != 0)
         return err;
     for (size_t i = 0; i < n; i++) {
-        store_be64_put(key, first + i);
+        be_put64(key, first + i);
         k.mv_data = key;
         k.mv_size = sizeof key;
         v.mv_data = (void *)hashes[i];
@@ -319,8 +319,8 @@ int store_put_credential(struct store_txn *w, const uint8_t hash[32],
         return w->err;
     /* The computed map subtree came from the index being changed. */
     store_map_forget(w);
-    store_be64_put(val, c->issue_index);
-    store_be64_put(val + 8, c->revoke_index);
+    be_put64(val, c->issue_index);
+    be_put64(val + 8, c->revoke_index);
     return store_env_fail(
         w,
         store_env_code(mdb_put(w->txn, w->s->dbi[STORE_DB_CREDS], &k, &v, 0)));
@@ -341,7 +341,7 @@ int store_put_counts(struct store_txn *w, const uint64_t counts[STORE_COUNTS])
     uint8_t buf[8 * STORE_COUNTS];
 
     for (int i = 0; i < STORE_COUNTS; i++)
-        store_be64_put(buf + 8 * i, counts[i]);
+        be_put64(buf + 8 * i, counts[i]);
     return meta_put(w, META_COUNTS, buf, sizeof buf);
 }
 
@@ -357,7 +357,7 @@ int store_put_key(struct store_txn *w, const char *issuer,
         return STORE_ERR_CORRUPT;
     k.mv_data = key;
     k.mv_size = key_key(issuer, pub, key);
-    store_be64_put(val, added_index);
+    be_put64(val, added_index);
     return store_env_fail(w, store_env_code(mdb_put(
                                  w->txn, w->s->dbi[STORE_DB_KEYS], &k, &v, 0)));
 }

@@ -86,8 +86,7 @@ static size_t store_map_key(unsigned depth, const uint8_t prefix[SMT_KEY_SIZE],
     memcpy(key, prefix, nb);
     if (depth % 8 != 0)
         key[nb - 1] &= (uint8_t)(0xff << (8 - depth % 8));
-    key[nb] = (uint8_t)(depth >> 8);
-    key[nb + 1] = (uint8_t)depth;
+    be_put16(key + nb, (uint16_t)depth);
     return nb + 2;
 }
 

@@ -23,6 +23,7 @@
 
 #include <string.h>
 
+#include "proofs/be.h"
 #include "proofs/merkle.h"
 
 static const uint8_t smt_empty[SMT_HASH_SIZE];
@@ -53,35 +54,18 @@ const char *smt_strerror(int err)
     }
 }
 
-static void put_u64be(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-static uint64_t get_u64be(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
 void smt_value_encode(uint64_t issue, uint64_t revoke,
                       uint8_t value[SMT_VALUE_SIZE])
 {
-    put_u64be(value, issue);
-    put_u64be(value + 8, revoke);
+    be_put64(value, issue);
+    be_put64(value + 8, revoke);
 }
 
 void smt_value_decode(const uint8_t value[SMT_VALUE_SIZE], uint64_t *issue,
                       uint64_t *revoke)
 {
-    *issue = get_u64be(value);
-    *revoke = get_u64be(value + 8);
+    *issue = be_get64(value);
+    *revoke = be_get64(value + 8);
 }
 
 void smt_leaf_hash(const uint8_t key[SMT_KEY_SIZE],

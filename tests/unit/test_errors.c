@@ -20,6 +20,7 @@
 #include "client/error.h"
 #include "client/http.h"
 #include "client/mstore.h"
+#include "logd/store.h"
 #include "proofs/add_checkpoint.h"
 #include "proofs/checkpoint.h"
 #include "proofs/codec.h"
@@ -113,6 +114,12 @@ static const struct module modules[] = {
      mstore_strerror,
      {MSTORE_ERR_LMDB, MSTORE_ERR_NOMEM, MSTORE_ERR_CORRUPT, MSTORE_ERR_TOO_BIG,
       MSTORE_ERR_BROKEN}},
+    {"store",
+     STORE_ERR_BASE,
+     store_strerror,
+     {STORE_ERR_IO, STORE_ERR_NOTFOUND, STORE_ERR_MAP_FULL, STORE_ERR_DISK_FULL,
+      STORE_ERR_CORRUPT, STORE_ERR_NOMEM, STORE_ERR_SPACE, STORE_ERR_ORDER,
+      STORE_ERR_OPEN}},
     {"client",
      CLIENT_ERR_BASE,
      client_strerror,
