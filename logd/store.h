@@ -185,6 +185,16 @@ typedef int (*store_key_fn)(void *arg, const char *issuer,
                             const uint8_t pub[32], uint64_t added_index);
 int store_keys(struct store_txn *t, store_key_fn fn, void *arg);
 
+/* The node store keeps a map branch only if its subtree holds more than
+ * STORE_MAP_BUDGET branch records (docs/protocol.md C.4) and computes every
+ * other node from the credential index: so in a read transaction computing
+ * one node reads at most STORE_MAP_BUDGET + 1 credentials and hashes at most
+ * 2 * STORE_MAP_BUDGET + 1 nodes, whatever keys the log holds, and a proof of
+ * depth D at most (2 D + 1) times that. In a write transaction a computed
+ * node also holds the batch's credentials under it. Part of storage format
+ * 3: changing it changes which nodes a directory stores. */
+#define STORE_MAP_BUDGET 8
+
 /* Fills *out with the CTL-SMT-v1 node store over t, for proofs/smt.h's
  * functions: reads see t's snapshot (and t's own writes); put() needs a write
  * transaction (on a reader it returns STORE_ERR_IO). *out is valid while t
@@ -205,8 +215,13 @@ void store_smt(struct store_txn *t, struct smt_store *out);
 struct store_map_work {
     uint64_t creds_read;
     uint64_t nodes_hashed;
+    uint64_t largest; /* the most credentials one computed node read */
 };
 void store_smt_work(struct store_txn *t, struct store_map_work *out);
+
+/* The map nodes stored (in t's snapshot): exactly the branches holding more
+ * than STORE_MAP_BUDGET branch records. Returns 0 or STORE_ERR_IO. */
+int store_smt_nodes(struct store_txn *t, uint64_t *count);
 
 /* Recomputes every stored map node from the credential index, in w (opening
  * a directory of an older format does this once). Returns 0, STORE_ERR_IO (w

@@ -19,9 +19,11 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-/* 2: map nodes computed from creds, only the upper branches stored (1 stored
- * every node, depth first; opening a format-1 directory converts it). */
-#define STORE_FORMAT 2
+/* 3: map nodes computed from creds but where that would cost more than a
+ * budget (store_map.c). 2 stored the branches above a depth set by the
+ * number of credentials, 1 every node, depth first: opening a directory of
+ * format 1 or 2 converts it. */
+#define STORE_FORMAT 3
 #define STORE_DEFAULT_MAP ((uint64_t)1 << 30)
 #define STORE_MAX_MAP ((uint64_t)1 << 44)
 
@@ -97,6 +99,33 @@ int store_env_cursor(struct store_txn *t, int db, MDB_cursor **out)
     }
     *out = t->cur[db];
     return 0;
+}
+
+/* Converts an older format's directory to STORE_FORMAT in txn (a crash
+ * leaves the old format whole). Formats 1 (every map node stored, under
+ * depth-first keys) and 2 (the branches above a depth set by the number of
+ * credentials) differ from 3 only in which map nodes the smt database holds:
+ * rebuild them from the credential index, then record the new format. */
+static int store_env_convert(struct store *s, MDB_txn *txn)
+{
+    uint8_t fmt[4] = {0, 0, 0, STORE_FORMAT};
+    MDB_val k = {sizeof META_FORMAT - 1, (void *)META_FORMAT};
+    MDB_val v = {sizeof fmt, fmt};
+    struct store_txn *w = calloc(1, sizeof *w);
+    int err;
+
+    if (w == NULL)
+        return STORE_ERR_NOMEM;
+    w->s = s;
+    w->txn = txn;
+    w->write = true;
+    w->active = true;
+    err = store_smt_rebuild(w);
+    store_map_free(w);
+    free(w); /* its cursors end with txn */
+    if (err != 0)
+        return err;
+    return store_env_code(mdb_put(txn, s->dbi[STORE_DB_META], &k, &v, 0));
 }
 
 int store_open(const char *dir, const struct store_options *opt,
@@ -178,42 +207,24 @@ int store_open(const char *dir, const struct store_options *opt,
         goto fail;
     } else if (v.mv_size != 4 ||
                (((uint8_t *)v.mv_data)[3] != STORE_FORMAT &&
-                ((uint8_t *)v.mv_data)[3] != 1) ||
+                ((uint8_t *)v.mv_data)[3] != 1 &&
+                ((uint8_t *)v.mv_data)[3] != 2) ||
                ((uint8_t *)v.mv_data)[0] | ((uint8_t *)v.mv_data)[1] |
                    ((uint8_t *)v.mv_data)[2]) {
         snprintf(errbuf, errcap, "%s: unsupported storage format", dir);
         mdb_txn_abort(txn);
         store_close(s);
         return STORE_ERR_OPEN;
-    } else if (((uint8_t *)v.mv_data)[3] == 1) {
-        /* Format 1 stored every map node under depth-first keys: rebuild the
-         * map's stored nodes from the credential index, in this same
-         * transaction (a crash leaves format 1 whole). */
-        struct store_txn *w = calloc(1, sizeof *w);
-        uint8_t fmt[4] = {0, 0, 0, STORE_FORMAT};
-        int err;
-        if (w == NULL) {
-            rc = ENOMEM;
-            goto fail;
-        }
-        w->s = s;
-        w->txn = txn;
-        w->write = true;
-        w->active = true;
-        err = store_smt_rebuild(w);
-        store_map_free(w);
-        free(w);
+    } else if (((uint8_t *)v.mv_data)[3] != STORE_FORMAT) {
+        unsigned from = ((uint8_t *)v.mv_data)[3];
+        int err = store_env_convert(s, txn);
         if (err != 0) {
-            snprintf(errbuf, errcap, "%s: cannot convert storage format 1: %s",
-                     dir, store_strerror(err));
+            snprintf(errbuf, errcap, "%s: cannot convert storage format %u: %s",
+                     dir, from, store_strerror(err));
             mdb_txn_abort(txn);
             store_close(s);
             return err == STORE_ERR_NOMEM ? STORE_ERR_NOMEM : STORE_ERR_OPEN;
         }
-        v.mv_data = fmt;
-        v.mv_size = sizeof fmt;
-        if ((rc = mdb_put(txn, s->dbi[STORE_DB_META], &k, &v, 0)) != 0)
-            goto fail;
     }
     rc = mdb_txn_commit(txn);
     txn = NULL;

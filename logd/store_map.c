@@ -5,32 +5,46 @@
  * The map's keys and values are exactly the credential index: creds holds
  * key -> u64be issue || u64be revoke, which is the map value's encoding, and
  * creds sorted by key is the map's leaves in order, so the subtree at
- * (depth, prefix) is one contiguous range of creds. Only branch nodes near
- * the top are stored; every other node is computed from its range:
+ * (depth, prefix) is one contiguous range of creds. A branch is stored only
+ * where computing it from its range would cost more than a budget:
  *
  *   smt: prefix[ceil(depth/8)] (bits at and beyond depth zero) || u16be depth
- *        -> hash[32], for branches at depth < store_map_depth(n)
+ *        -> hash[32], for exactly the branches whose subtree holds more than
+ *        STORE_MAP_BUDGET branch records (format 3)
  *
- * where n is the number of credentials and store_map_depth(n) =
- * floor(log2(n / STORE_MAP_KEYS)), so a subtree below it holds about
- * STORE_MAP_KEYS keys and costs that many reads and hashes to compute. n
- * never shrinks, so a node that is stored stays stored and is rewritten by
- * every update below it; a node that is not stored yet is computed. Prefix-
- * first keys keep one path's stored nodes in a few pages. Leaves are never
- * stored.
+ * (a branch record per depth, single-child ones included: docs/protocol.md
+ * C.4). Every other node is computed from its range, at a cost of at most
+ * STORE_MAP_BUDGET + 1 credentials read and 2 * STORE_MAP_BUDGET + 1 hashes
+ * whatever keys were chosen: keys sharing long prefixes only add stored
+ * nodes. Format 2 stored the branches above a depth set by the number of
+ * credentials instead, which let a region of crafted keys make every node
+ * in it cost as many reads and hashes as it has keys (issue 10, item 13).
  *
- * A computed subtree is hashed by proofs/smt.c's builder; its credentials and
- * the hashes of all its branches stay in the transaction's cache, so the
- * nodes below it that a proof or an update asks for next are answered from
- * memory: a binary search for the node's range, a hash-table look-up for its
- * hash.
+ * The stored set is a function of the keys alone. A subtree only ever gains
+ * keys, so its branch count only grows: a stored node stays stored, and
+ * smt_update() puts every branch on the path of every key it adds or
+ * changes, with the credentials already in place, so each put decides with
+ * the node's new count, and a node is stored the moment it crosses the
+ * budget. A put below an unstored node is counted from the computed subtree
+ * already in memory; above, a stored node is rewritten in place.
+ * Prefix-first keys keep one path's stored nodes in a few pages. Leaves are
+ * never stored.
+ *
+ * A computed subtree is hashed by proofs/smt_build.c's builder; its
+ * credentials and the hashes and branch counts of all its branches stay in
+ * the transaction's cache, so the nodes below it that a proof or an update
+ * asks for next are answered from memory: a binary search for the node's
+ * range, a hash-table look-up for its hash. In a write transaction the
+ * batch's new credentials are already in the index, so a computed subtree
+ * holds them too (at most the budget's plus the batch's own keys).
  */
 #include "logd/store_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define STORE_MAP_KEYS 8
+/* store_map_compute(): the subtree is over its budget (not an error). */
+#define STORE_MAP_OVER 1
 
 /* One credential of the computed subtree. */
 struct store_map_kv {
@@ -57,6 +71,7 @@ struct store_map_cache {
     size_t nmemo, memocap;
     uint32_t *index; /* memo index + 1 by (depth, first); 0: free */
     size_t indexcap; /* a power of two >= 2 * nmemo */
+    uint64_t budget; /* of the subtree being computed; 0: none */
     struct store_map_work work;
     struct smt_builder builder;
 };
@@ -115,6 +130,8 @@ static int store_map_memo_add(void *arg, const struct smt_branch *b)
     struct store_map_cache *c = arg;
     struct store_map_memo *m;
 
+    if (c->budget != 0 && b->branches > c->budget)
+        return STORE_MAP_OVER;
     if (c->nmemo == c->memocap) {
         size_t cap = c->memocap ? 2 * c->memocap : 64;
         m = realloc(c->memo, cap * sizeof *m);
@@ -144,7 +161,7 @@ static int store_map_build(struct store_map_cache *c)
     for (size_t i = 0; i < c->nkv; i++)
         if ((rc = smt_builder_add(&c->builder, c->kv[i].key, c->kv[i].value)) !=
             0)
-            return CREDLOG_ERR_IN(rc, STORE_ERR_BASE)
+            return rc == STORE_MAP_OVER || CREDLOG_ERR_IN(rc, STORE_ERR_BASE)
                        ? rc
                        : STORE_ERR_CORRUPT; /* creds out of order */
     if ((rc = smt_builder_finish(&c->builder, &root)) != 0)
@@ -170,14 +187,19 @@ static int store_map_build(struct store_map_cache *c)
 }
 
 /* Reads the credentials under (depth, prefix) into the cache and hashes
- * them. Prefixes have every bit at and beyond depth zero, so the first key
- * under one is at or after the prefix itself. */
+ * them. With a budget (not 0), stops as soon as the subtree is seen to hold
+ * more branch records than that and returns STORE_MAP_OVER, having read at
+ * most budget + 2 credentials and hashed at most 2 * budget + 2 nodes.
+ * Prefixes have every bit at and beyond depth zero, so the first key under
+ * one is at or after the prefix itself. */
 static int store_map_compute(struct store_txn *t, unsigned depth,
-                             const uint8_t prefix[SMT_KEY_SIZE])
+                             const uint8_t prefix[SMT_KEY_SIZE],
+                             uint64_t budget)
 {
     struct store_map_cache *c = t->map;
     MDB_cursor *cur;
     MDB_val k, v;
+    bool over = false;
     int rc, err;
 
     c->valid = false;
@@ -192,6 +214,10 @@ static int store_map_compute(struct store_txn *t, unsigned depth,
             return store_env_fail(t, STORE_ERR_CORRUPT);
         if (!store_map_under(k.mv_data, prefix, depth))
             break;
+        if (budget != 0 && c->nkv > budget) {
+            over = true; /* n keys make at least n - 1 branches */
+            break;
+        }
         if (c->nkv == c->kvcap) {
             size_t cap = c->kvcap ? 2 * c->kvcap : 64;
             struct store_map_kv *kv = realloc(c->kv, cap * sizeof *kv);
@@ -205,21 +231,26 @@ static int store_map_compute(struct store_txn *t, unsigned depth,
         c->nkv++;
         c->work.creds_read++;
     }
+    if (c->nkv > c->work.largest)
+        c->work.largest = c->nkv;
+    if (over)
+        return STORE_MAP_OVER;
     if (rc != 0 && rc != MDB_NOTFOUND)
         return store_env_fail(t, store_env_code(rc));
     c->depth = depth;
     memcpy(c->prefix, prefix, SMT_KEY_SIZE);
+    c->budget = budget;
     if ((err = store_map_build(c)) != 0)
-        return store_env_fail(t, err);
+        return err == STORE_MAP_OVER ? err : store_env_fail(t, err);
     c->valid = true;
     return 0;
 }
 
 /* Answers (depth, prefix), which lies in the computed subtree, from the
- * cache. */
+ * cache; for a branch, *branches (if not NULL) is its branch count. */
 static int store_map_cached(struct store_map_cache *c, unsigned depth,
                             const uint8_t prefix[SMT_KEY_SIZE],
-                            struct smt_node *out)
+                            struct smt_node *out, uint64_t *branches)
 {
     size_t lo = 0, hi = c->nkv, end;
 
@@ -257,6 +288,8 @@ static int store_map_cached(struct store_map_cache *c, unsigned depth,
         if (m->depth == depth && m->first == lo) {
             out->kind = SMT_NODE_BRANCH;
             memcpy(out->hash, m->hash, SMT_HASH_SIZE);
+            if (branches != NULL)
+                *branches = m->branches;
             return 0;
         }
     }
@@ -267,21 +300,6 @@ static int store_map_cache_new(struct store_txn *t)
 {
     if (t->map == NULL && (t->map = calloc(1, sizeof *t->map)) == NULL)
         return store_env_fail(t, STORE_ERR_NOMEM);
-    return 0;
-}
-
-/* Branches at depths below this are stored: floor(log2(n / STORE_MAP_KEYS))
- * for n credentials (0 while n < 2 * STORE_MAP_KEYS). */
-static int store_map_depth(struct store_txn *t, unsigned *limit)
-{
-    MDB_stat st;
-    int rc;
-
-    *limit = 0;
-    if ((rc = mdb_stat(t->txn, t->s->dbi[STORE_DB_CREDS], &st)) != 0)
-        return store_env_fail(t, store_env_code(rc));
-    while (((uint64_t)STORE_MAP_KEYS << (*limit + 1)) <= st.ms_entries)
-        (*limit)++;
     return 0;
 }
 
@@ -302,7 +320,7 @@ static int store_map_get(void *ctx, unsigned depth,
     c = t->map;
     if (c->valid && depth >= c->depth &&
         store_map_under(prefix, c->prefix, c->depth))
-        return store_map_cached(c, depth, prefix, out);
+        return store_map_cached(c, depth, prefix, out, NULL);
     k.mv_data = key;
     k.mv_size = store_map_key(depth, prefix, key);
     /* A cursor's MDB_SET looks at its current page first: one path's nodes
@@ -320,9 +338,15 @@ static int store_map_get(void *ctx, unsigned depth,
     }
     if (rc != MDB_NOTFOUND)
         return store_env_fail(t, store_env_code(rc));
-    if ((err = store_map_compute(t, depth, prefix)) != 0)
+    /* A committed map has every subtree over the budget stored (a reader
+     * never computes more); a writer's subtree also holds the batch's new
+     * keys. */
+    err = store_map_compute(t, depth, prefix, t->write ? 0 : STORE_MAP_BUDGET);
+    if (err == STORE_MAP_OVER)
+        return STORE_ERR_CORRUPT;
+    if (err != 0)
         return err;
-    return store_map_cached(c, depth, prefix, out);
+    return store_map_cached(c, depth, prefix, out, NULL);
 }
 
 static int store_map_put(void *ctx, unsigned depth,
@@ -330,10 +354,13 @@ static int store_map_put(void *ctx, unsigned depth,
                          const struct smt_node *node)
 {
     struct store_txn *t = ctx;
+    struct store_map_cache *c;
     uint8_t key[SMT_KEY_SIZE + 2];
-    MDB_val k, v;
-    unsigned limit;
-    int err;
+    struct smt_node cached;
+    uint64_t branches = 0;
+    MDB_cursor *cur;
+    MDB_val k, v, old;
+    int rc, err;
 
     if (!t->write)
         return STORE_ERR_IO;
@@ -341,43 +368,57 @@ static int store_map_put(void *ctx, unsigned depth,
         return t->err;
     if (node->kind != SMT_NODE_BRANCH)
         return node->kind == SMT_NODE_LEAF ? 0 : STORE_ERR_IO;
-    if ((err = store_map_depth(t, &limit)) != 0)
+    if ((err = store_map_cache_new(t)) != 0)
         return err;
-    if (depth >= limit)
-        return 0;
+    c = t->map;
     k.mv_data = key;
     k.mv_size = store_map_key(depth, prefix, key);
     v.mv_data = (void *)node->hash;
     v.mv_size = SMT_HASH_SIZE;
-    return store_env_fail(
-        t, store_env_code(mdb_put(t->txn, t->s->dbi[STORE_DB_SMT], &k, &v, 0)));
+    if ((err = store_env_cursor(t, STORE_DB_SMT, &cur)) != 0)
+        return err;
+    /* Below an unstored node: the computed subtree (the index as it is now)
+     * knows the node's branch count. */
+    if (c->valid && depth >= c->depth &&
+        store_map_under(prefix, c->prefix, c->depth) &&
+        store_map_cached(c, depth, prefix, &cached, &branches) == 0 &&
+        cached.kind == SMT_NODE_BRANCH) {
+        if (branches <= STORE_MAP_BUDGET)
+            return 0;
+    } else {
+        rc = mdb_cursor_get(cur, &k, &old, MDB_SET);
+        if (rc == MDB_NOTFOUND) {
+            /* Not stored yet: count it, within the budget. */
+            err = store_map_compute(t, depth, prefix, STORE_MAP_BUDGET);
+            if (err == 0)
+                return 0;
+            if (err != STORE_MAP_OVER)
+                return err;
+        } else if (rc != 0) {
+            return store_env_fail(t, store_env_code(rc));
+        }
+    }
+    return store_env_fail(t, store_env_code(mdb_cursor_put(cur, &k, &v, 0)));
 }
 
-/* Stores each branch of the whole map above the limit (rebuild). */
-struct store_map_rebuild {
-    struct store_txn *t;
-    unsigned limit;
-};
-
+/* Stores each branch of the whole map that is over the budget (rebuild). */
 static int store_map_rebuild_put(void *arg, const struct smt_branch *b)
 {
-    struct store_map_rebuild *rb = arg;
+    struct store_txn *t = arg;
     uint8_t key[SMT_KEY_SIZE + 2];
     MDB_val k, v;
 
-    if (b->depth >= rb->limit)
+    if (b->branches <= STORE_MAP_BUDGET)
         return 0;
     k.mv_data = key;
     k.mv_size = store_map_key(b->depth, b->key, key);
     v.mv_data = (void *)b->hash;
     v.mv_size = SMT_HASH_SIZE;
-    return store_env_code(
-        mdb_put(rb->t->txn, rb->t->s->dbi[STORE_DB_SMT], &k, &v, 0));
+    return store_env_code(mdb_put(t->txn, t->s->dbi[STORE_DB_SMT], &k, &v, 0));
 }
 
 int store_smt_rebuild(struct store_txn *w)
 {
-    struct store_map_rebuild rb = {w, 0};
     struct smt_builder *b;
     struct smt_node root;
     MDB_cursor *cur;
@@ -393,13 +434,12 @@ int store_smt_rebuild(struct store_txn *w)
     store_map_forget(w);
     if ((rc = mdb_drop(w->txn, w->s->dbi[STORE_DB_SMT], 0)) != 0)
         return store_env_fail(w, store_env_code(rc));
-    if ((err = store_map_depth(w, &rb.limit)) != 0 ||
-        (err = store_env_cursor(w, STORE_DB_CREDS, &cur)) != 0)
+    if ((err = store_env_cursor(w, STORE_DB_CREDS, &cur)) != 0)
         return err;
     /* One pass over the credentials in key order, the whole map built in
      * O(1) memory. */
     b = &w->map->builder;
-    smt_builder_init(b, 0, store_map_rebuild_put, &rb);
+    smt_builder_init(b, 0, store_map_rebuild_put, w);
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size != SMT_KEY_SIZE || v.mv_size != SMT_VALUE_SIZE)
@@ -421,6 +461,18 @@ void store_smt(struct store_txn *t, struct smt_store *out)
     out->ctx = t;
     out->get = store_map_get;
     out->put = store_map_put;
+}
+
+int store_smt_nodes(struct store_txn *t, uint64_t *count)
+{
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, t->s->dbi[STORE_DB_SMT], &st);
+
+    *count = 0;
+    if (rc != 0)
+        return store_env_fail(t, store_env_code(rc));
+    *count = st.ms_entries;
+    return 0;
 }
 
 void store_smt_work(struct store_txn *t, struct store_map_work *out)

@@ -3,8 +3,9 @@
  * directory: every database round trip, appends out of order refused, abort
  * leaves nothing, read snapshots are isolated from later commits, the
  * CTL-SMT-v1 node adapter under smt_update/smt_prove, the map growing after
- * MAP_FULL (and waiting for open readers), and everything persisting across
- * close and reopen.
+ * MAP_FULL (and waiting for open readers), everything persisting across
+ * close and reopen, the map node store's work bounded for crafted keys, and
+ * a format-2 directory converted when opened.
  */
 #define _GNU_SOURCE /* nftw */
 #include "check.h"
@@ -578,6 +579,307 @@ static void test_grow_limits(void)
     store_close(s);
 }
 
+/* ---- the map's work whatever keys are chosen (issue 10, item 13) ---- */
+
+static int cmp_key(const void *a, const void *b)
+{
+    return memcmp(a, b, SMT_KEY_SIZE);
+}
+
+/* Writes u[0..n) (sorted) to the credential index and the map in one
+ * transaction. */
+static int put_batch(struct store *s, const struct smt_update *u, size_t n,
+                     uint8_t root[32], struct store_map_work *work)
+{
+    struct store_txn *w;
+    struct smt_store st;
+    int rc;
+
+    if ((rc = store_write_begin(s, &w)) != 0)
+        return rc;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct store_credential c;
+        smt_value_decode(u[i].value, &c.issue_index, &c.revoke_index);
+        rc = store_put_credential(w, u[i].key, &c);
+    }
+    store_smt(w, &st);
+    if (rc == 0)
+        rc = smt_update(&st, u, n, root);
+    if (work != NULL)
+        store_smt_work(w, work);
+    if (rc != 0) {
+        store_write_abort(w);
+        return rc;
+    }
+    return store_write_commit(w);
+}
+
+/* The root over u[0..n) (sorted), from proofs/smt_build.c. */
+static void built_root(const struct smt_update *u, size_t n, uint8_t root[32])
+{
+    static struct smt_builder b;
+    struct smt_node node;
+
+    smt_builder_init(&b, 0, NULL, NULL);
+    for (size_t i = 0; i < n; i++)
+        smt_builder_add(&b, u[i].key, u[i].value);
+    smt_builder_finish(&b, &node);
+    memcpy(root, node.kind == SMT_NODE_EMPTY ? (uint8_t[32]){0} : node.hash,
+           32);
+}
+
+/* Proves every key of u[0..n) (step apart) in r against root; returns the
+ * proofs that failed or broke the budget, and the largest work per proof. */
+static unsigned long prove_all(struct store_txn *r, const struct smt_update *u,
+                               size_t n, size_t step, const uint8_t root[32],
+                               uint64_t *max_read, uint64_t *max_hashed,
+                               uint64_t *largest)
+{
+    static uint8_t proof[SMT_PROOF_MAX];
+    struct smt_store st;
+    unsigned long bad = 0;
+
+    store_smt(r, &st);
+    *max_read = *max_hashed = *largest = 0;
+    for (size_t i = 0; i < n; i += step) {
+        struct store_map_work a, b;
+        struct smt_proof_info info;
+        uint64_t d;
+        int len;
+
+        store_smt_work(r, &a);
+        len = smt_prove(&st, u[i].key, proof, sizeof proof);
+        store_smt_work(r, &b);
+        if (len < 0 || smt_verify(proof, (size_t)len, root, &info) != 0 ||
+            info.kind != SMT_PROOF_PRESENT ||
+            memcmp(info.value, u[i].value, 16) != 0) {
+            bad++;
+            continue;
+        }
+        d = 2 * (uint64_t)info.depth + 1; /* the prover's reads */
+        if (b.creds_read - a.creds_read > d * (STORE_MAP_BUDGET + 1) ||
+            b.nodes_hashed - a.nodes_hashed > d * (2 * STORE_MAP_BUDGET + 1))
+            bad++;
+        if (b.creds_read - a.creds_read > *max_read)
+            *max_read = b.creds_read - a.creds_read;
+        if (b.nodes_hashed - a.nodes_hashed > *max_hashed)
+            *max_hashed = b.nodes_hashed - a.nodes_hashed;
+    }
+    {
+        struct store_map_work w;
+        store_smt_work(r, &w);
+        *largest = w.largest;
+    }
+    return bad;
+}
+
+/*
+ * An issuer may choose its credential keys: 20,000 keys sharing their first
+ * 200 bits, beside 20,000 random ones. Format 2 computed every node below a
+ * depth set by the number of keys from its range, so each proof in the
+ * crafted region read all 20,000 of them. Now no computed node reads more
+ * than STORE_MAP_BUDGET + 1 credentials in a reader, nor more than that plus
+ * the batch's own keys in a writer, and the stored nodes are exactly those a
+ * rebuild from scratch stores.
+ */
+static void test_map_crafted(void)
+{
+    enum { NRAND = 20000, NCRAFT = 20000, N = NRAND + NCRAFT };
+    struct smt_update *u = calloc(N + 1, sizeof *u), *batch;
+    struct store *s = open_store(0);
+    struct store_txn *r, *w;
+    struct store_map_work work;
+    uint64_t rnd = 77, max_read, max_hashed, largest, nodes, nodes2;
+    uint8_t root[32], want[32], got[32];
+    size_t nb;
+
+    REQUIRE(s != NULL && u != NULL);
+    for (size_t i = 0; i < N + 1; i++) {
+        for (int k = 0; k < 32; k += 8) {
+            uint64_t x = check_rand(&rnd);
+            memcpy(u[i].key + k, &x, 8);
+        }
+        if (i >= NRAND)
+            memset(u[i].key, 0xc3, 25); /* 200 shared bits */
+        smt_value_encode(i, i % 5 == 0 ? i + 1 : SMT_NONE, u[i].value);
+    }
+    /* In 8 batches of random order (each sorted), as a log would. */
+    batch = calloc(N / 8, sizeof *batch);
+    REQUIRE(batch != NULL);
+    for (size_t i = N - 1; i > 0; i--) {
+        size_t j = check_rand(&rnd) % (i + 1);
+        struct smt_update t = u[i];
+        u[i] = u[j];
+        u[j] = t;
+    }
+    for (size_t b = 0; b < 8; b++) {
+        memcpy(batch, u + b * (N / 8), (N / 8) * sizeof *batch);
+        qsort(batch, N / 8, sizeof *batch, cmp_key);
+        CHECK(put_batch(s, batch, N / 8, root, &work) == 0);
+        CHECK_MSG(work.largest <= STORE_MAP_BUDGET + 1 + N / 8,
+                  "batch %zu computed a node of %llu credentials", b,
+                  (unsigned long long)work.largest);
+    }
+    free(batch);
+    qsort(u, N, sizeof *u, cmp_key);
+    built_root(u, N, want);
+    CHECK(memcmp(root, want, 32) == 0);
+
+    /* Proofs: bounded in the crafted region as elsewhere. */
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    {
+        struct smt_store st;
+        store_smt(r, &st);
+        CHECK(smt_root(&st, got) == 0 && memcmp(got, want, 32) == 0);
+    }
+    /* u is sorted: the crafted keys (0xc3c3...) are one run. */
+    nb = 0;
+    while (nb < N && memcmp(u[nb].key, (uint8_t[3]){0xc3, 0xc3, 0xc3}, 3) < 0)
+        nb++;
+    CHECK(memcmp(u[nb].key, u[nb + NCRAFT - 1].key, 25) == 0);
+    CHECK(prove_all(r, u + nb, NCRAFT, 97, want, &max_read, &max_hashed,
+                    &largest) == 0);
+    CHECK_MSG(largest <= STORE_MAP_BUDGET + 1,
+              "a reader computed a node of %llu credentials",
+              (unsigned long long)largest);
+    printf("crafted region (%d keys sharing 200 bits): a proof read at most "
+           "%llu credentials and hashed %llu nodes\n",
+           NCRAFT, (unsigned long long)max_read,
+           (unsigned long long)max_hashed);
+    CHECK(prove_all(r, u, N, 89, want, &max_read, &max_hashed, &largest) == 0);
+    printf("whole map (%d keys): a proof read at most %llu credentials and "
+           "hashed %llu nodes\n",
+           N, (unsigned long long)max_read, (unsigned long long)max_hashed);
+    CHECK(store_smt_nodes(r, &nodes) == 0 && nodes > 0);
+    store_read_end(r);
+
+    /* One more crafted key: an update's work is bounded too. */
+    memcpy(u[N].key, u[nb].key, 32);
+    u[N].key[31] ^= 0x01;
+    u[N].key[30] ^= 0x80;
+    CHECK(put_batch(s, &u[N], 1, root, &work) == 0);
+    CHECK_MSG(work.largest <= STORE_MAP_BUDGET + 2,
+              "a one-key update computed a node of %llu credentials",
+              (unsigned long long)work.largest);
+
+    /* The stored nodes are those a rebuild stores (a function of the keys
+     * alone), with the same root. */
+    REQUIRE(store_read_begin(r) == 0);
+    CHECK(store_smt_nodes(r, &nodes) == 0);
+    store_read_end(r);
+    REQUIRE(store_write_begin(s, &w) == 0);
+    CHECK(store_smt_rebuild(w) == 0);
+    CHECK(store_smt_nodes(w, &nodes2) == 0);
+    CHECK_MSG(nodes == nodes2, "%llu nodes stored, a rebuild stores %llu",
+              (unsigned long long)nodes, (unsigned long long)nodes2);
+    {
+        struct smt_store st;
+        store_smt(w, &st);
+        CHECK(smt_root(&st, got) == 0 && memcmp(got, root, 32) == 0);
+    }
+    CHECK(store_write_commit(w) == 0);
+    store_reader_free(r);
+    store_close(s);
+    free(u);
+}
+
+/* ---- a format-2 directory ---- */
+
+/* The credentials of tests/data/store-format2: FIXTURE_N keys, the last
+ * FIXTURE_CRAFTED of them sharing their first 200 bits. */
+#define FIXTURE_N 600
+#define FIXTURE_CRAFTED 200
+
+static uint64_t fixture_mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static void fixture_cred(uint64_t i, uint8_t key[32], uint8_t value[16])
+{
+    for (int k = 0; k < 4; k++) {
+        uint64_t x = fixture_mix(i * 4 + (uint64_t)k);
+        for (int b = 0; b < 8; b++)
+            key[8 * k + b] = (uint8_t)(x >> (8 * b));
+    }
+    if (i >= FIXTURE_N - FIXTURE_CRAFTED)
+        memset(key, 0x5a, 25); /* 200 shared bits */
+    smt_value_encode(i, i % 7 == 3 ? i + 1000 : SMT_NONE, value);
+}
+
+/*
+ * tests/data/store-format2/data.mdb was written by the format-2 store
+ * (logd/store_map.c as it was before format 3, the parent of the commit that
+ * added this test): store_open on an empty directory,
+ * then in one write transaction the FIXTURE_N credentials of fixture_cred()
+ * and two smt_update() batches, as logd writes them. Opening it converts it
+ * to format 3: the same root and proofs, and the crafted region bounded.
+ */
+static void test_format2(void)
+{
+    static struct smt_update u[FIXTURE_N];
+    const char *data = getenv("CREDLOG_TEST_DATA");
+    char src[512], dst[512];
+    struct store *s;
+    struct store_txn *r, *w;
+    struct smt_store st;
+    uint8_t want[32], got[32];
+    uint64_t max_read, max_hashed, largest, nodes, nodes2;
+    FILE *in, *out;
+    size_t n;
+    char buf[4096];
+
+    snprintf(src, sizeof src, "%s/store-format2/data.mdb",
+             data != NULL ? data : "tests/data");
+    snprintf(dst, sizeof dst, "%s/data.mdb", dir);
+    in = fopen(src, "rb");
+    out = fopen(dst, "wb");
+    REQUIRE(in != NULL && out != NULL);
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        CHECK(fwrite(buf, 1, n, out) == n);
+    fclose(in);
+    CHECK(fclose(out) == 0);
+
+    for (uint64_t i = 0; i < FIXTURE_N; i++)
+        fixture_cred(i, u[i].key, u[i].value);
+    qsort(u, FIXTURE_N, sizeof u[0], cmp_key);
+    built_root(u, FIXTURE_N, want);
+
+    s = open_store(0);
+    REQUIRE(s != NULL);
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    store_smt(r, &st);
+    CHECK(smt_root(&st, got) == 0 && memcmp(got, want, 32) == 0);
+    CHECK(prove_all(r, u, FIXTURE_N, 1, want, &max_read, &max_hashed,
+                    &largest) == 0);
+    CHECK_MSG(largest <= STORE_MAP_BUDGET + 1,
+              "after opening format 2, a node read %llu credentials",
+              (unsigned long long)largest);
+    CHECK(store_smt_nodes(r, &nodes) == 0);
+    store_read_end(r);
+    store_reader_free(r);
+    /* Converted once: it is format 3's stored set, and stays so. */
+    REQUIRE(store_write_begin(s, &w) == 0);
+    CHECK(store_smt_rebuild(w) == 0);
+    CHECK(store_smt_nodes(w, &nodes2) == 0 && nodes == nodes2);
+    store_write_abort(w);
+    store_close(s);
+    s = open_store(0);
+    REQUIRE(s != NULL);
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    store_smt(r, &st);
+    CHECK(smt_root(&st, got) == 0 && memcmp(got, want, 32) == 0);
+    CHECK(store_smt_nodes(r, &nodes2) == 0 && nodes == nodes2);
+    store_reader_free(r);
+    store_close(s);
+}
+
 static void test_open_errors(void)
 {
     struct store *s = NULL, *s2 = NULL;
@@ -615,6 +917,12 @@ int main(void)
     remove_dir();
     make_dir();
     test_grow_limits();
+    remove_dir();
+    make_dir();
+    test_map_crafted();
+    remove_dir();
+    make_dir();
+    test_format2();
     remove_dir();
     test_open_errors();
     return check_finish();
