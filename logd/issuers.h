@@ -14,14 +14,16 @@
 #include <stdint.h>
 
 #include "proofs/ed25519.h"
+#include "proofs/errors.h"
 #include "proofs/note.h"
 
-#define ISSUERS_ERR_FILE (-1)   /* the file cannot be read (errno set) */
-#define ISSUERS_ERR_SYNTAX (-2) /* a line is not an Ed25519 verifier key */
-#define ISSUERS_ERR_CLASH (-3)  /* two keys with the same name and key id */
-#define ISSUERS_ERR_NOMEM (-4)
-#define ISSUERS_ERR_TOO_MANY (-5) /* more than ISSUERS_MAX keys */
-#define ISSUERS_ERR_NAME (-6) /* a name with an invisible or bidi character */
+/* In ISSUERS_ERR_BASE's block (proofs/errors.h). */
+#define ISSUERS_ERR_FILE (-2401)   /* the file cannot be read (errno set) */
+#define ISSUERS_ERR_SYNTAX (-2402) /* a line is not an Ed25519 verifier key */
+#define ISSUERS_ERR_CLASH (-2403)  /* two keys with the same name and key id */
+#define ISSUERS_ERR_NOMEM (-2404)
+#define ISSUERS_ERR_TOO_MANY (-2405) /* more than ISSUERS_MAX keys */
+#define ISSUERS_ERR_NAME (-2406)     /* an invisible or bidi char in a name */
 
 #define ISSUERS_MAX 100000
 #define ISSUERS_FILE_MAX (16 << 20)

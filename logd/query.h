@@ -18,13 +18,15 @@
 
 #include "logd/seq.h"
 #include "logd/store.h"
+#include "proofs/errors.h"
 #include "proofs/tile.h"
 
-#define QUERY_ERR_NOTFOUND (-1) /* beyond the tree */
-#define QUERY_ERR_RANGE (-2)    /* parameters out of range (bad request) */
-#define QUERY_ERR_STORE (-3)    /* storage failure or inconsistency */
-#define QUERY_ERR_NOMEM (-4)
-#define QUERY_ERR_EMPTY (-5) /* the log has no checkpoint yet */
+/* In QUERY_ERR_BASE's block (proofs/errors.h). */
+#define QUERY_ERR_NOTFOUND (-2301) /* beyond the tree */
+#define QUERY_ERR_RANGE (-2302)    /* parameters out of range (bad request) */
+#define QUERY_ERR_STORE (-2303)    /* storage failure or inconsistency */
+#define QUERY_ERR_NOMEM (-2304)
+#define QUERY_ERR_EMPTY (-2305) /* the log has no checkpoint yet */
 
 /* Largest tile body: an entry bundle of 256 maximal entries. */
 #define QUERY_TILE_MAX (TILE_WIDTH * (2 + ENTRY_MAX_SIZE))

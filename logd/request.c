@@ -11,6 +11,22 @@
 
 #include "proofs/codec.h"
 
+const char *request_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case REQUEST_ERR_SYNTAX:
+        return "malformed request";
+    case REQUEST_ERR_INVALID:
+        return "invalid submission";
+    case REQUEST_ERR_NOMEM:
+        return "out of memory";
+    default:
+        return "unknown request error";
+    }
+}
+
 static int fail(struct request_error *err, int code, const size_t *pos,
                 const char *fmt, ...)
 {
@@ -34,7 +50,8 @@ static const char *const fields[] = {"type",   "credential_hash", "issuer",
                                      "key_id", "timestamp_ms",    "signature",
                                      "reason"};
 
-/* Parses one submission object into s; on failure writes why into msg. */
+/* Parses one submission object into s. Returns 0, or REQUEST_ERR_INVALID
+ * with the reason in msg. */
 static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
                      size_t cap)
 {
@@ -47,7 +64,7 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
 
     if (!json_is_object(obj)) {
         snprintf(msg, cap, "a submission must be a JSON object");
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     json_object_foreach((json_t *)obj, key, val)
     {
@@ -56,7 +73,7 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
             known |= strcmp(key, fields[i]) == 0;
         if (!known) {
             snprintf(msg, cap, "unknown field \"%.40s\"", key);
-            return -1;
+            return REQUEST_ERR_INVALID;
         }
     }
     memset(&s->e, 0, sizeof s->e);
@@ -70,21 +87,21 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
         s->e.type = ENTRY_REVOKE;
     else {
         snprintf(msg, cap, "type must be \"issue\" or \"revoke\"");
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     v = json_object_get(obj, "credential_hash");
     if (!json_is_string(v) ||
         codec_hex_decode(json_string_value(v), json_string_length(v),
                          s->e.credential, ENTRY_CREDENTIAL_SIZE) != 0) {
         snprintf(msg, cap, "credential_hash must be 64 hex digits");
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     v = json_object_get(obj, "issuer");
     if (!json_is_string(v) || (len = json_string_length(v)) > NOTE_NAME_MAX ||
         strlen(json_string_value(v)) != len ||
         !note_name_valid(json_string_value(v), len)) {
         snprintf(msg, cap, "issuer must be a valid key name");
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     if (!note_issuer_name_valid(json_string_value(v), len, &bad)) {
         snprintf(msg, cap,
@@ -100,14 +117,14 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
         codec_hex_decode(json_string_value(v), json_string_length(v), kid, 4) !=
             0) {
         snprintf(msg, cap, "key_id must be 8 hex digits");
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     s->e.key_id = (uint32_t)kid[0] << 24 | (uint32_t)kid[1] << 16 |
                   (uint32_t)kid[2] << 8 | kid[3];
     v = json_object_get(obj, "timestamp_ms");
     if (!json_is_integer(v) || json_integer_value(v) < 0) {
         snprintf(msg, cap, "timestamp_ms must be a non-negative integer");
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     s->e.timestamp_ms = (uint64_t)json_integer_value(v);
     v = json_object_get(obj, "signature");
@@ -116,24 +133,24 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
                          s->e.signature,
                          sizeof s->e.signature) != ED25519_SIGNATURE_SIZE) {
         snprintf(msg, cap, "signature must be the base64 of 64 bytes");
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     v = json_object_get(obj, "reason");
     if (v != NULL && s->e.type == ENTRY_ISSUE) {
         snprintf(msg, cap, "reason is only for revoke");
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
                       json_integer_value(v) > ENTRY_REASON_MAX)) {
         snprintf(msg, cap, "reason must be an integer from 0 to %d",
                  ENTRY_REASON_MAX);
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     s->e.reason = v != NULL ? (uint8_t)json_integer_value(v) : 0;
     n = entry_encode(&s->e, s->bytes, sizeof s->bytes);
     if (n < 0) {
         snprintf(msg, cap, "cannot encode the entry: %s", entry_strerror(n));
-        return -1;
+        return REQUEST_ERR_INVALID;
     }
     s->len = (size_t)n;
     return 0;

@@ -15,15 +15,15 @@
 
 #include "logd/issuers.h"
 #include "logd/seq.h"
+#include "proofs/errors.h"
 
 #define REQUEST_MAX_ENTRIES 1000
 #define REQUEST_MAX_FUTURE_MS (10 * 60 * 1000) /* issuer clock skew allowed */
 
-#define REQUEST_ERR_SYNTAX (-1) /* malformed body, number or query */
-#define REQUEST_ERR_INVALID                                                    \
-    (-2) /* one submission is invalid (err.position)                           \
-          */
-#define REQUEST_ERR_NOMEM (-3)
+/* In REQUEST_ERR_BASE's block (proofs/errors.h). */
+#define REQUEST_ERR_SYNTAX (-2501)  /* malformed body, number or query */
+#define REQUEST_ERR_INVALID (-2502) /* one submission is invalid (position) */
+#define REQUEST_ERR_NOMEM (-2503)
 
 /* Why a body was refused. position is meaningful when has_position. */
 struct request_error {
@@ -31,6 +31,9 @@ struct request_error {
     size_t position;
     char message[256];
 };
+
+/* Returns a static string describing a REQUEST_ERR_* code. */
+const char *request_strerror(int err);
 
 /* Parses a submission body {"entries": [submission, ...]} (1 to
  * REQUEST_MAX_ENTRIES submissions; unknown fields refused). On success *subs

@@ -9,15 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/errors.h"
 #include "proofs/merkle.h"
 #include "proofs/checkpoint.h"
 #include "proofs/note.h"
 
-#define SIGNER_ERR_FILE (-1)   /* the key file cannot be read */
-#define SIGNER_ERR_MODE (-2)   /* the key file is accessible by group/others */
-#define SIGNER_ERR_SYNTAX (-3) /* not a signer key (PRIVATE+KEY+...) */
-#define SIGNER_ERR_SIGN (-4)   /* signing failed (OpenSSL, buffer) */
-#define SIGNER_ERR_NOMEM (-5)
+/* In SIGNER_ERR_BASE's block (proofs/errors.h). */
+#define SIGNER_ERR_FILE (-2101) /* the key file cannot be read */
+#define SIGNER_ERR_MODE (-2102) /* the key file is accessible by group/others  \
+                                 */
+#define SIGNER_ERR_SYNTAX (-2103) /* not a signer key (PRIVATE+KEY+...) */
+#define SIGNER_ERR_SIGN (-2104)   /* signing failed (OpenSSL, buffer) */
+#define SIGNER_ERR_NOMEM (-2105)
 
 /* Largest signed checkpoint signer_sign_checkpoint() writes. */
 #define SIGNER_CHECKPOINT_MAX (CHECKPOINT_BODY_MAX + 8 + NOTE_NAME_MAX + 100)
