@@ -1,14 +1,16 @@
 /*
  * http.h: logd's HTTP API (docs/api.md) over libevent's evhttp.
  *
- * N worker threads, each with its own event_base, evhttp and listening
- * socket bound to the same address with SO_REUSEPORT (the kernel spreads
- * connections), and its own LMDB reader. Handlers decode, make one call
- * (query.c for reads, the sequencer for submissions), and encode. A
- * submission's signatures are checked on the worker; the sequencer answers
- * through a per-worker queue, and the reply is sent on the worker that owns
- * the connection. logd/conn.h guards the connections (limits, request
- * deadlines, TLS). evthread_use_pthreads() must have been called first.
+ * N worker threads (logd/http.c), each with its own event_base, evhttp and
+ * listening socket bound to the same address with SO_REUSEPORT (the kernel
+ * spreads connections), and its own LMDB reader. Handlers
+ * (logd/http_route.c) decode, make one call (logd/query.h for reads), and
+ * encode. A submission (logd/http_submit.c) is parsed on the worker, its
+ * signatures are checked on the verifier pool (logd/vpool.h, one thread per
+ * worker), and the sequencer answers through a per-worker queue: the reply
+ * is sent on the worker that owns the connection. logd/conn.h guards the
+ * connections (limits, request deadlines, TLS). evthread_use_pthreads()
+ * must have been called first.
  */
 #ifndef CREDLOG_LOGD_HTTP_H
 #define CREDLOG_LOGD_HTTP_H
@@ -21,6 +23,14 @@
 #include "logd/metrics.h"
 #include "logd/seq.h"
 #include "logd/store.h"
+#include "proofs/errors.h"
+
+/* In HTTP_ERR_BASE's block (proofs/errors.h). */
+#define HTTP_ERR_CONFIG (-2601) /* bad --listen or --threads */
+#define HTTP_ERR_LISTEN (-2602) /* the address cannot be bound */
+#define HTTP_ERR_NOMEM (-2603)
+#define HTTP_ERR_STORE (-2604)  /* no LMDB reader for a worker */
+#define HTTP_ERR_THREAD (-2605) /* a worker thread cannot start */
 
 struct http_config {
     const char
@@ -42,9 +52,12 @@ struct http_config {
 
 struct http_server;
 
-/* Binds every worker's socket and starts the workers. On failure writes the
- * reason into errbuf and returns -1. store, seq and metrics must outlive the
- * server. */
+/* Returns a static string describing an HTTP_ERR_* code. */
+const char *http_strerror(int err);
+
+/* Binds every worker's socket and starts the workers. Returns 0, or an
+ * HTTP_ERR_* code with the reason written into errbuf. store, seq and
+ * metrics must outlive the server. */
 int http_start(const struct http_config *cfg, struct store *store,
                struct seq *seq, struct metrics *metrics,
                struct http_server **out, char *errbuf, size_t errcap);

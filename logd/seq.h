@@ -1,14 +1,16 @@
 /*
  * seq.h: the sequencer, logd's single writer.
  *
- * Submissions arrive already parsed and signature-checked (request.c, on the
- * HTTP threads). The sequencer queues them and flushes a batch when
- * batch_max entries are waiting or batch_wait ms have passed since the first.
- * A batch is one LMDB write transaction: the exactly-once checks (per request
- * all or nothing), the entries, their stored tree hashes, the credential
- * index, one CTL-SMT-v1 update for the whole batch, the MAP entry, and the
- * checkpoint signed over the new tree; then the durable commit; only then is
- * each request answered through its done() callback.
+ * Submissions arrive already parsed (logd/request.c, on the HTTP threads)
+ * and signature-checked (logd/vpool.c, on the verifier threads). The
+ * sequencer queues them (logd/seq.c) and flushes a batch when batch_max
+ * entries are waiting or batch_wait ms have passed since the first. A batch
+ * is one LMDB write transaction (logd/seq_batch.c): the admission checks
+ * (logd/seq_admit.c: authorization, exactly once, per request all or
+ * nothing), the entries, their stored tree hashes, the credential index, one
+ * CTL-SMT-v1 update for the whole batch, the MAP entry, and the checkpoint
+ * signed over the new tree; then the durable commit; only then is each
+ * request answered through its done() callback.
  *
  * The sequencer also owns the authorized issuer key set: it appends KEY
  * entries when the issuers file differs from the log (at start and on
@@ -29,20 +31,23 @@
 #include "logd/signer.h"
 #include "logd/store.h"
 #include "proofs/entry.h"
+#include "proofs/errors.h"
 
-/* Request results (seq_req.result). */
+/* Request results (seq_req.result), in SEQ_ERR_BASE's block
+ * (proofs/errors.h). */
 #define SEQ_OK 0
-#define SEQ_ERR_CONFLICT                                                       \
-    (-1)                        /* ISSUE of a credential another issuer issued \
-                                 */
-#define SEQ_ERR_NOT_ISSUED (-2) /* REVOKE of a credential never issued */
+#define SEQ_ERR_CONFLICT (-2201)   /* ISSUE of a credential another issued */
+#define SEQ_ERR_NOT_ISSUED (-2202) /* REVOKE of a credential never issued */
 #define SEQ_ERR_FORBIDDEN                                                      \
-    (-3)                      /* REVOKE by another issuer; key not authorized */
-#define SEQ_ERR_FULL (-4)     /* the disk (or the map, at its limit) is full */
-#define SEQ_ERR_STOPPING (-5) /* logd is shutting down */
-#define SEQ_ERR_BUSY (-6)     /* too many entries already waiting */
-#define SEQ_ERR_INTERNAL (-7) /* storage or signing failure */
-#define SEQ_ERR_NOMEM (-8)
+    (-2203) /* REVOKE by another issuer; key not                               \
+               authorized */
+#define SEQ_ERR_FULL                                                           \
+    (-2204)                      /* the disk (or the map, at its limit) is     \
+                                    full */
+#define SEQ_ERR_STOPPING (-2205) /* logd is shutting down */
+#define SEQ_ERR_BUSY (-2206)     /* too many entries already waiting */
+#define SEQ_ERR_INTERNAL (-2207) /* storage or signing failure */
+#define SEQ_ERR_NOMEM (-2208)
 
 /* One submission, validated and signature-checked. */
 struct seq_sub {

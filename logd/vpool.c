@@ -93,12 +93,36 @@ static void *vpool_main(void *arg)
     return NULL;
 }
 
-struct vpool *vpool_new(unsigned threads)
+const char *vpool_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case VPOOL_ERR_STOPPING:
+        return "the verifier pool is stopping";
+    case VPOOL_ERR_NOMEM:
+        return "out of memory";
+    case VPOOL_ERR_THREAD:
+        return "cannot start a verifier thread";
+    case VPOOL_ERR_EMPTY:
+        return "nothing to verify";
+    default:
+        return "unknown verifier pool error";
+    }
+}
+
+int vpool_new(unsigned threads, struct vpool **out)
 {
     struct vpool *p = calloc(1, sizeof *p);
+    int err = VPOOL_ERR_NOMEM;
 
-    if (p == NULL || threads == 0)
+    *out = NULL;
+    if (p == NULL)
         goto fail;
+    if (threads == 0) {
+        err = VPOOL_ERR_THREAD;
+        goto fail;
+    }
     p->threads = calloc(threads, sizeof *p->threads);
     if (p->threads == NULL)
         goto fail;
@@ -112,14 +136,16 @@ struct vpool *vpool_new(unsigned threads)
     if (p->nthreads == 0) {
         pthread_cond_destroy(&p->cond);
         pthread_mutex_destroy(&p->mu);
+        err = VPOOL_ERR_THREAD;
         goto fail;
     }
-    return p;
+    *out = p;
+    return 0;
 fail:
     if (p != NULL)
         free(p->threads);
     free(p);
-    return NULL;
+    return err;
 }
 
 int vpool_submit(struct vpool *p, struct issuers *keys, struct seq_sub *subs,
@@ -130,10 +156,10 @@ int vpool_submit(struct vpool *p, struct issuers *keys, struct seq_sub *subs,
     struct task *t;
 
     if (n == 0)
-        return -1;
+        return VPOOL_ERR_EMPTY;
     t = calloc(1, sizeof *t);
     if (t == NULL)
-        return -1;
+        return VPOOL_ERR_NOMEM;
     for (size_t i = 0; i < nchunks; i++) {
         struct chunk *c = calloc(1, sizeof *c);
         if (c == NULL) {
@@ -143,7 +169,7 @@ int vpool_submit(struct vpool *p, struct issuers *keys, struct seq_sub *subs,
                 first = next;
             }
             free(t);
-            return -1;
+            return VPOOL_ERR_NOMEM;
         }
         c->task = t;
         c->first = i * VPOOL_CHUNK;
@@ -170,7 +196,7 @@ int vpool_submit(struct vpool *p, struct issuers *keys, struct seq_sub *subs,
             first = next;
         }
         free(t);
-        return -1;
+        return VPOOL_ERR_STOPPING;
     }
     if (p->tail != NULL)
         p->tail->next = first;

@@ -1,0 +1,54 @@
+/*
+ * http_reply.h: how logd's HTTP handlers answer: one request being
+ * answered, and the encoders of its answer (every error a JSON object
+ * {"error": "...", "position": N}, docs/api.md). Each reply sends the
+ * answer and records the request's route, status and latency in the
+ * metrics. Runs on the worker that owns the connection.
+ */
+#ifndef CREDLOG_LOGD_HTTP_REPLY_H
+#define CREDLOG_LOGD_HTTP_REPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "logd/http_server.h"
+#include "logd/metrics.h"
+
+/* One request being answered. */
+struct http_ctx {
+    struct http_worker *w;
+    struct evhttp_request *req;
+    enum metrics_route route;
+    struct timespec start; /* CLOCK_MONOTONIC */
+};
+
+/* Sends the output buffer of c->req with status, Content-Type type and, if
+ * not NULL, Cache-Control cache (a HEAD gets the headers only). */
+void http_reply(struct http_ctx *c, int status, const char *type,
+                const char *cache);
+
+/* Sends data[0..len) (copied) as the body. */
+void http_reply_bytes(struct http_ctx *c, int status, const char *type,
+                      const char *cache, const void *data, size_t len);
+
+/* Sends j as compact JSON and a newline; takes the reference j. */
+void http_reply_json(struct http_ctx *c, int status, json_t *j);
+
+/* Sends {"error": message} (with "position" when position is not NULL).
+ * Bytes of message that are not UTF-8 are sent as '?'. */
+void http_reply_error(struct http_ctx *c, int status, const char *message,
+                      const size_t *position);
+
+/* Answers a logd/query.h result err: on success j (taken), or the worker's
+ * JSON text when j is NULL; else the matching error (404, 400, 503, 500). */
+void http_reply_query(struct http_ctx *c, int err, json_t *j);
+
+/* Begins the worker's read transaction; on failure answers 500 and returns
+ * false. */
+bool http_reply_read_begin(struct http_ctx *c);
+
+#endif

@@ -1,0 +1,360 @@
+/*
+ * http_route.c: see http_route.h. The read handlers decode, make one call
+ * (logd/query.h), and encode; POST /v1/entries is logd/http_submit.c's.
+ */
+#include "logd/http_route.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/util.h>
+
+#include "logd/http_reply.h"
+#include "logd/http_submit.h"
+#include "logd/request.h"
+#include "proofs/codec.h"
+#include "proofs/tile.h"
+
+/* ---- handlers: decode, one call, encode ---- */
+
+static void h_checkpoint(struct http_ctx *c, const char *rest,
+                         const char *query)
+{
+    char note[SIGNER_CHECKPOINT_MAX];
+    size_t len;
+    int err;
+
+    (void)rest;
+    (void)query;
+    if (!http_reply_read_begin(c))
+        return;
+    err = query_checkpoint(c->w->reader, note, sizeof note, &len);
+    store_read_end(c->w->reader);
+    if (err != 0)
+        http_reply_query(c, err, NULL);
+    else
+        http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", note,
+                         len);
+}
+
+static void h_log_key(struct http_ctx *c, const char *rest, const char *query)
+{
+    char vkey[NOTE_KEY_TEXT_MAX + 2];
+    size_t len;
+    int err;
+
+    (void)rest;
+    (void)query;
+    if (!http_reply_read_begin(c))
+        return;
+    err = query_log_key(c->w->reader, vkey, sizeof vkey, &len);
+    store_read_end(c->w->reader);
+    if (err != 0)
+        http_reply_query(c, err, NULL);
+    else
+        http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", vkey,
+                         len);
+}
+
+static void h_tile(struct http_ctx *c, const char *rest, const char *query)
+{
+    static const char immutable[] = "public, max-age=31536000, immutable";
+    const char *path =
+        evhttp_uri_get_path(evhttp_request_get_evhttp_uri(c->req));
+    struct tile t;
+    size_t len;
+    bool full;
+    int err;
+
+    (void)rest;
+    (void)query;
+    if (tile_parse_path(path + 1, strlen(path + 1), &t) != 0) {
+        http_reply_error(c, 400, "not a tile path", NULL);
+        return;
+    }
+    if (t.level == TILE_LEVEL_ENTRIES)
+        c->route = ROUTE_ENTRY_BUNDLE;
+    full = t.width == TILE_WIDTH;
+    /* The answer goes to a socket as it is, so a cached tile's file segment
+     * can be sent with sendfile instead of being read into memory. */
+    if (full && t.level == TILE_LEVEL_ENTRIES && c->w->srv->tiles != NULL)
+        evbuffer_set_flags(evhttp_request_get_output_buffer(c->req),
+                           EVBUFFER_FLAG_DRAINS_TO_FD);
+    if (full && tile_cache_send(c->w->srv->tiles, t.level, t.index,
+                                evhttp_request_get_output_buffer(c->req)) > 0) {
+        http_reply(c, 200, "application/octet-stream", immutable);
+        return;
+    }
+    if (!http_reply_read_begin(c))
+        return;
+    err = query_tile(c->w->reader, &t, c->w->scratch, QUERY_TILE_MAX, &len);
+    store_read_end(c->w->reader);
+    if (err != 0) {
+        http_reply_query(c, err, NULL);
+        return;
+    }
+    if (full)
+        tile_cache_put(c->w->srv->tiles, t.level, t.index, c->w->scratch, len);
+    http_reply_bytes(c, 200, "application/octet-stream",
+                     full ? immutable : NULL, c->w->scratch, len);
+}
+
+static void h_inclusion(struct http_ctx *c, const char *rest, const char *query)
+{
+    static const char *const names[] = {"index", "size"};
+    uint64_t v[2];
+    int err;
+
+    (void)rest;
+    if (request_parse_query(query, names, 2, v) != 0) {
+        http_reply_error(c, 400, "the query must be index=I&size=N", NULL);
+        return;
+    }
+    if (!http_reply_read_begin(c))
+        return;
+    err = query_inclusion(c->w->reader, v[0], v[1], &c->w->text);
+    store_read_end(c->w->reader);
+    http_reply_query(c, err, NULL);
+}
+
+static void h_consistency(struct http_ctx *c, const char *rest,
+                          const char *query)
+{
+    static const char *const names[] = {"from", "to"};
+    uint64_t v[2];
+    int err;
+
+    (void)rest;
+    if (request_parse_query(query, names, 2, v) != 0) {
+        http_reply_error(c, 400, "the query must be from=M&to=N", NULL);
+        return;
+    }
+    if (!http_reply_read_begin(c))
+        return;
+    err = query_consistency(c->w->reader, v[0], v[1], &c->w->text);
+    store_read_end(c->w->reader);
+    http_reply_query(c, err, NULL);
+}
+
+static void h_status(struct http_ctx *c, const char *rest, const char *query)
+{
+    uint8_t hash[32];
+    int err;
+
+    (void)query;
+    if (codec_hex_decode(rest, strlen(rest), hash, sizeof hash) != 0) {
+        http_reply_error(c, 400, "the credential hash must be 64 hex digits",
+                         NULL);
+        return;
+    }
+    if (!http_reply_read_begin(c))
+        return;
+    err = query_status(c->w->reader, hash, &c->w->status, &c->w->text);
+    store_read_end(c->w->reader);
+    http_reply_query(c, err, NULL);
+}
+
+static void h_entry(struct http_ctx *c, const char *rest, const char *query)
+{
+    uint64_t index;
+    int err;
+
+    (void)query;
+    if (request_parse_u64(rest, strlen(rest), &index) != 0) {
+        http_reply_error(c, 400, "the entry index must be a decimal number",
+                         NULL);
+        return;
+    }
+    if (!http_reply_read_begin(c))
+        return;
+    err = query_entry(c->w->reader, index, &c->w->text);
+    store_read_end(c->w->reader);
+    http_reply_query(c, err, NULL);
+}
+
+static void h_issuers(struct http_ctx *c, const char *rest, const char *query)
+{
+    struct issuers *keys = seq_issuers(c->w->srv->seq);
+    json_t *j = NULL;
+    int err = query_issuers(keys, &j);
+
+    (void)rest;
+    (void)query;
+    issuers_unref(keys);
+    http_reply_query(c, err, j);
+}
+
+static void h_metrics(struct http_ctx *c, const char *rest, const char *query)
+{
+    size_t len;
+    char *text;
+
+    (void)rest;
+    (void)query;
+    if (c->w->srv->metrics_elsewhere) {
+        /* Served on --metrics-listen only (logd/metrics_listen.h). */
+        http_reply_error(c, 404, "no such route", NULL);
+        return;
+    }
+    text = metrics_format(c->w->srv->metrics, &len);
+    if (text == NULL) {
+        http_reply_error(c, 500, "out of memory", NULL);
+        return;
+    }
+    http_reply_bytes(c, 200, "text/plain; version=0.0.4; charset=utf-8",
+                     "no-cache", text, len);
+    free(text);
+}
+
+static void h_healthz(struct http_ctx *c, const char *rest, const char *query)
+{
+    (void)rest;
+    (void)query;
+    http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", "ok\n",
+                     3);
+}
+
+/* ---- routing ---- */
+
+typedef void (*handler_fn)(struct http_ctx *c, const char *rest,
+                           const char *query);
+
+struct route {
+    const char *path;
+    bool prefix;
+    int methods;
+    enum metrics_route metric;
+    handler_fn fn;
+    bool query; /* takes query parameters (others refuse any) */
+};
+
+#define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
+
+static const struct route routes[] = {
+    {"/checkpoint", false, GET_HEAD, ROUTE_CHECKPOINT, h_checkpoint, false},
+    {"/tile/", true, GET_HEAD, ROUTE_TILE, h_tile, false},
+    {"/v1/entries", false, EVHTTP_REQ_POST, ROUTE_SUBMIT, http_submit_handle,
+     false},
+    {"/v1/entries/", true, GET_HEAD, ROUTE_ENTRY, h_entry, false},
+    {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion,
+     true},
+    {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency,
+     true},
+    {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status, false},
+    {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers, false},
+    {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false},
+    {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics, false},
+    {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz, false},
+};
+
+/* Asks evhttp to close the connection after this answer. */
+static void close_after(struct http_ctx *c)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(c->req), "Connection",
+                      "close");
+}
+
+/* Whether the headers are malformed in ways evhttp lets pass (a space or
+ * control character in a name, a control character in a value) or frame
+ * the body ambiguously (several Content-Length headers, or Content-Length
+ * with Transfer-Encoding). A proxy in front of logd may have read such a
+ * request otherwise (request smuggling). */
+static bool bad_headers(struct evhttp_request *req)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    struct evkeyval *h;
+    int lengths = 0, encodings = 0;
+
+    for (h = in->tqh_first; h != NULL; h = h->next.tqe_next) {
+        if (request_check_header(h->key, h->value) != 0)
+            return true;
+        lengths += evutil_ascii_strcasecmp(h->key, "Content-Length") == 0;
+        encodings += evutil_ascii_strcasecmp(h->key, "Transfer-Encoding") == 0;
+    }
+    return lengths > 1 || encodings > 1 || (lengths > 0 && encodings > 0);
+}
+
+/* Checks what every request must satisfy before it is routed; answers and
+ * returns false if it does not. */
+static bool admit(struct http_ctx *c, const struct evhttp_uri *uri,
+                  const char *path)
+{
+    const char *target = evhttp_request_get_uri(c->req);
+
+    int verdict = conn_request(c->w->conns, c->req);
+
+    if (verdict == CONN_REFUSE) {
+        close_after(c);
+        evhttp_add_header(evhttp_request_get_output_headers(c->req),
+                          "Retry-After", "1");
+        http_reply_error(c, 503, "too many connections", NULL);
+        return false;
+    }
+    if (verdict == CONN_MALFORMED) {
+        close_after(c);
+        http_reply_error(c, 400, "malformed HTTP request", NULL);
+        return false;
+    }
+    if (evhttp_request_get_command(c->req) == EVHTTP_REQ_CONNECT) {
+        /* A tunnel request: evhttp sends its answer without framing (no
+         * Content-Length) and would keep the connection open. */
+        conn_close_after(c->w->conns, c->req);
+        close_after(c);
+        http_reply_error(c, 405, "method not allowed", NULL);
+        return false;
+    }
+    if (bad_headers(c->req)) {
+        close_after(c);
+        http_reply_error(c, 400, "malformed or ambiguous request headers",
+                         NULL);
+        return false;
+    }
+    if (target != NULL && strlen(target) > c->w->srv->max_url) {
+        http_reply_error(c, 414, "request target too long", NULL);
+        return false;
+    }
+    if (path == NULL || evhttp_uri_get_fragment(uri) != NULL ||
+        request_check_path(path) != 0) {
+        http_reply_error(c, 400, "malformed request path", NULL);
+        return false;
+    }
+    return true;
+}
+
+void http_route_request(struct evhttp_request *req, void *arg)
+{
+    struct http_ctx c = {arg, req, ROUTE_OTHER, {0, 0}};
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    int method = (int)evhttp_request_get_command(req);
+
+    clock_gettime(CLOCK_MONOTONIC, &c.start);
+    if (!admit(&c, uri, path))
+        return;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const struct route *r = &routes[i];
+        size_t n = strlen(r->path);
+        const char *query = evhttp_uri_get_query(uri);
+        if (r->prefix ? strncmp(path, r->path, n) != 0
+                      : strcmp(path, r->path) != 0)
+            continue;
+        c.route = r->metric;
+        if ((r->methods & method) == 0) {
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+                              r->methods == EVHTTP_REQ_POST ? "POST"
+                                                            : "GET, HEAD");
+            http_reply_error(&c, 405, "method not allowed", NULL);
+            return;
+        }
+        if (!r->query && query != NULL && query[0] != '\0') {
+            http_reply_error(&c, 400, "this route takes no query parameters",
+                             NULL);
+            return;
+        }
+        r->fn(&c, path + n, query);
+        return;
+    }
+    http_reply_error(&c, 404, "no such route", NULL);
+}

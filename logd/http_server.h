@@ -1,0 +1,69 @@
+/*
+ * http_server.h: the state logd's HTTP modules share (internal to them).
+ *
+ * logd/http.c runs the workers (one thread, event_base, evhttp, listening
+ * socket and LMDB reader each); logd/http_route.c routes a request and
+ * answers reads; logd/http_submit.c carries a submission through the
+ * verifier pool and the sequencer and answers it later, on the worker that
+ * owns its connection; logd/http_reply.c encodes answers.
+ */
+#ifndef CREDLOG_LOGD_HTTP_SERVER_H
+#define CREDLOG_LOGD_HTTP_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "logd/conn.h"
+#include "logd/http.h"
+#include "logd/query.h"
+#include "logd/tilecache.h"
+#include "logd/vpool.h"
+
+struct http_pending;
+
+/* One worker thread. Its own fields are touched by its thread only, except
+ * those mu guards. */
+struct http_worker {
+    struct http_server *srv;
+    pthread_t thread;
+    bool running;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    struct event *wake; /* delivers done_head and stops, on the worker */
+    struct store_txn *reader;
+    struct conn_set *conns;
+    uint8_t *scratch;                 /* QUERY_TILE_MAX bytes for tile bodies */
+    struct query_text text;           /* JSON answers, reused */
+    struct query_status_cache status; /* what status proofs share */
+
+    pthread_mutex_t mu; /* guards what follows */
+    struct http_pending *done_head, *done_tail;
+    bool stop_accepting, quit;
+};
+
+struct http_server {
+    struct store *store;
+    struct seq *seq;
+    struct metrics *metrics;
+    struct conn_pool *conns;
+    struct tile_cache *tiles; /* full tiles sent from a file; NULL with TLS */
+    struct vpool *vpool;      /* signature checks; NULL: on the HTTP thread */
+    size_t max_url, max_entries;
+    bool metrics_elsewhere; /* --metrics-listen: no /metrics here */
+    unsigned port;
+    char address[300];
+    unsigned nworkers;
+    struct http_worker *workers;
+};
+
+/* Queues p for http_submit_deliver() on the worker that owns its connection
+ * (p->ctx.w), from any thread. */
+void http_hand_back(struct http_pending *p);
+
+#endif

@@ -1,0 +1,537 @@
+/* seq_batch.c: see seq_batch.h. */
+#include "logd/seq_batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "logd/log.h"
+#include "logd/seq_admit.h"
+
+/* ---- checkpoints shared by a batch's requests ---- */
+
+void seq_checkpoint_unref(struct seq_checkpoint *cp)
+{
+    if (cp != NULL &&
+        atomic_fetch_sub_explicit(&cp->refs, 1, memory_order_acq_rel) == 1)
+        free(cp);
+}
+
+static struct seq_checkpoint *checkpoint_new(const char *note, size_t len,
+                                             uint64_t size)
+{
+    struct seq_checkpoint *cp = malloc(sizeof *cp + len + 1);
+
+    if (cp == NULL)
+        return NULL;
+    atomic_init(&cp->refs, 1);
+    cp->size = size;
+    cp->len = len;
+    memcpy(cp->note, note, len);
+    cp->note[len] = '\0';
+    return cp;
+}
+
+static struct seq_checkpoint *checkpoint_ref(struct seq_checkpoint *cp)
+{
+    atomic_fetch_add_explicit(&cp->refs, 1, memory_order_relaxed);
+    return cp;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- map changes ---- */
+
+static int change_add(struct seq_state *q, const uint8_t key[SMT_KEY_SIZE],
+                      uint64_t issue, uint64_t revoke)
+{
+    struct seq_batch_change *c;
+
+    if (q->nchanges == q->capchanges) {
+        size_t ncap = q->capchanges ? 2 * q->capchanges : 1024;
+        c = realloc(q->changes, ncap * sizeof *c);
+        if (c == NULL)
+            return STORE_ERR_NOMEM;
+        q->changes = c;
+        q->capchanges = ncap;
+    }
+    c = &q->changes[q->nchanges];
+    memcpy(c->key, key, SMT_KEY_SIZE);
+    smt_value_encode(issue, revoke, c->value);
+    c->order = q->nchanges++;
+    return 0;
+}
+
+static int change_cmp(const void *a, const void *b)
+{
+    const struct seq_batch_change *x = a, *y = b;
+    int c = memcmp(x->key, y->key, SMT_KEY_SIZE);
+
+    if (c != 0)
+        return c;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Applies the batch's credential changes to the map: sorted by key, the last
+ * change of each key wins. */
+static int map_apply(struct seq_state *q, struct seq_tree *t,
+                     struct store_txn *w)
+{
+    struct smt_store st;
+    struct smt_update *u;
+    size_t n = 0;
+    int rc;
+
+    if (q->nchanges == 0)
+        return 0;
+    qsort(q->changes, q->nchanges, sizeof q->changes[0], change_cmp);
+    u = malloc(q->nchanges * sizeof *u);
+    if (u == NULL)
+        return STORE_ERR_NOMEM;
+    for (size_t i = 0; i < q->nchanges; i++) {
+        if (i + 1 < q->nchanges &&
+            memcmp(q->changes[i].key, q->changes[i + 1].key, SMT_KEY_SIZE) == 0)
+            continue;
+        memcpy(u[n].key, q->changes[i].key, SMT_KEY_SIZE);
+        memcpy(u[n].value, q->changes[i].value, SMT_VALUE_SIZE);
+        n++;
+    }
+    store_smt(w, &st);
+    rc = smt_update(&st, u, n, t->map_root);
+    free(u);
+    if (rc == SMT_ERR_NOMEM)
+        return STORE_ERR_NOMEM;
+    if (rc == 0 || CREDLOG_ERR_IN(rc, STORE_ERR_BASE))
+        return rc; /* the node store's own code (STORE_ERR_MAP_FULL, ...) */
+    return STORE_ERR_CORRUPT; /* the stored map is impossible */
+}
+
+/* ---- one request: admit (no writes), then write ---- */
+
+/* Applies one request against t/w (which include the batch so far). A
+ * refusal sets r->result and writes nothing. Returns 0 or a STORE_ERR_*
+ * failure of the transaction. */
+static int apply_request(struct seq_state *q, struct seq_tree *t,
+                         struct store_txn *w, const struct issuers *keys,
+                         struct seq_req *r)
+{
+    struct seq_admit a;
+    int err = seq_admit_request(&a, w, keys, t->size, r);
+
+    if (err != 0 || r->result != SEQ_OK)
+        goto done;
+    for (size_t i = 0; i < r->n; i++) {
+        struct seq_sub *s = &r->subs[i];
+        if (!s->appended)
+            continue;
+        if (s->index != t->size) {
+            err = STORE_ERR_CORRUPT;
+            goto done;
+        }
+        if ((err = seq_tree_append(t, w, s->e.type, s->bytes, s->len)) != 0)
+            goto done;
+    }
+    for (size_t i = 0; i <= a.mask; i++) {
+        struct seq_admit_cred *c = &a.slot[i];
+        struct store_credential sc;
+        if (!c->used || !c->dirty)
+            continue;
+        sc.issue_index = c->issue;
+        sc.revoke_index = c->revoke;
+        if ((err = store_put_credential(w, c->hash, &sc)) != 0 ||
+            (err = change_add(q, c->hash, c->issue, c->revoke)) != 0)
+            goto done;
+    }
+done:
+    seq_admit_free(&a);
+    return err;
+}
+
+/* ---- key changes ---- */
+
+static int apply_keys(struct seq_tree *t, struct store_txn *w,
+                      struct issuers **keys, struct seq_batch *b)
+{
+    struct issuer_key *list = NULL;
+    size_t n = 0, cur = issuers_count(*keys);
+    struct issuers *next;
+    int err;
+
+    free(b->removed);
+    free(b->added);
+    b->removed = b->added = NULL;
+    if (issuers_diff(*keys, b->want, b->nwant, &b->removed, &b->nremoved,
+                     &b->added, &b->nadded) != 0)
+        return STORE_ERR_NOMEM;
+    if (b->nremoved == 0 && b->nadded == 0)
+        return 0;
+    list = malloc((cur + b->nadded) * sizeof *list);
+    if (list == NULL)
+        return STORE_ERR_NOMEM;
+    for (size_t i = 0; i < cur; i++) {
+        const struct issuer_key *k = issuers_at(*keys, i);
+        bool gone = false;
+        for (size_t j = 0; j < b->nremoved && !gone; j++)
+            gone = strcmp(k->name, b->removed[j].name) == 0 &&
+                   memcmp(k->pub, b->removed[j].pub, ED25519_PUBLIC_SIZE) == 0;
+        if (!gone)
+            list[n++] = *k;
+    }
+    for (size_t i = 0; i < b->nremoved + b->nadded; i++) {
+        bool add = i >= b->nremoved;
+        struct issuer_key *k =
+            add ? &b->added[i - b->nremoved] : &b->removed[i];
+        struct entry e;
+
+        memset(&e, 0, sizeof e);
+        e.type = ENTRY_KEY;
+        e.key_op = add ? ENTRY_KEY_ADD : ENTRY_KEY_REMOVE;
+        memcpy(e.issuer, k->name, sizeof e.issuer);
+        memcpy(e.public_key, k->pub, ED25519_PUBLIC_SIZE);
+        if (add)
+            k->added_index = t->size;
+        if ((err = seq_tree_append_log_entry(t, w, &e)) != 0)
+            goto fail;
+        if (add) {
+            err = store_put_key(w, k->name, k->pub, k->added_index);
+            list[n++] = *k;
+        } else {
+            err = store_del_key(w, k->name, k->pub);
+        }
+        if (err != 0)
+            goto fail;
+    }
+    next = issuers_new(list, n);
+    free(list);
+    if (next == NULL)
+        return STORE_ERR_NOMEM;
+    issuers_unref(*keys);
+    *keys = next;
+    return 0;
+fail:
+    free(list);
+    return err;
+}
+
+/* ---- a batch ---- */
+
+static void finish_requests(struct seq_batch *b, int result,
+                            const char *message, struct seq_checkpoint *cp)
+{
+    for (struct seq_req *r = b->reqs; r != NULL; r = r->next) {
+        if (result != SEQ_OK) {
+            r->result = result;
+            r->position = 0;
+            snprintf(r->message, sizeof r->message, "%s", message);
+        }
+        if (r->result == SEQ_OK)
+            r->checkpoint = checkpoint_ref(cp);
+    }
+}
+
+static void log_key_changes(const struct seq_batch *b)
+{
+    char vkey[NOTE_KEY_TEXT_MAX];
+
+    for (size_t i = 0; i < b->nremoved; i++)
+        if (issuers_format(&b->removed[i], vkey, sizeof vkey) > 0)
+            log_msg("issuer key removed: %s", vkey);
+    for (size_t i = 0; i < b->nadded; i++)
+        if (issuers_format(&b->added[i], vkey, sizeof vkey) > 0)
+            log_msg("issuer key added: %s (entry %llu)", vkey,
+                    (unsigned long long)b->added[i].added_index);
+}
+
+struct issuers *seq_batch_keys(struct seq_state *q)
+{
+    struct issuers *k;
+
+    pthread_mutex_lock(&q->keys_mu);
+    k = issuers_ref(q->keys);
+    pthread_mutex_unlock(&q->keys_mu);
+    return k;
+}
+
+int seq_batch_run(struct seq_state *q, struct seq_batch *b)
+{
+    char note[SIGNER_CHECKPOINT_MAX];
+    struct timespec start;
+    struct seq_tree t;
+    struct issuers *keys = NULL;
+    struct store_txn *w = NULL;
+    struct seq_checkpoint *cp = NULL;
+    uint8_t root[MERKLE_HASH_SIZE];
+    int err, note_len = 0;
+
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        t = q->tree;
+        issuers_unref(keys);
+        keys = seq_batch_keys(q);
+        q->nchanges = 0;
+        b->nremoved = b->nadded = 0;
+
+        if ((err = store_write_begin(q->store, &w)) != 0)
+            goto failed;
+        if (b->has_want && (err = apply_keys(&t, w, &keys, b)) != 0)
+            goto failed;
+        for (struct seq_req *r = b->reqs; r != NULL; r = r->next)
+            if ((err = apply_request(q, &t, w, keys, r)) != 0)
+                goto failed;
+        if (t.size == q->tree.size && !b->force) {
+            /* Nothing appended (only existing receipts or refusals): the
+             * latest checkpoint covers every receipt. */
+            store_write_abort(w);
+            w = NULL;
+            issuers_unref(keys);
+            if (q->checkpoint == NULL) {
+                finish_requests(b, SEQ_ERR_INTERNAL, "no checkpoint yet", NULL);
+                return SEQ_ERR_INTERNAL;
+            }
+            finish_requests(b, SEQ_OK, NULL, q->checkpoint);
+            return 0;
+        }
+        if ((err = map_apply(q, &t, w)) != 0)
+            goto failed;
+        {
+            struct entry e;
+            memset(&e, 0, sizeof e);
+            e.type = ENTRY_MAP;
+            e.map_index = t.size;
+            memcpy(e.map_root, t.map_root, SMT_HASH_SIZE);
+            if ((err = seq_tree_append_log_entry(&t, w, &e)) != 0)
+                goto failed;
+        }
+        if ((err = seq_tree_root(&t, w, root)) != 0)
+            goto failed;
+        note_len =
+            signer_sign_checkpoint(q->signer, t.size, root, note, sizeof note);
+        if (note_len < 0) {
+            err = STORE_ERR_IO;
+            log_msg("cannot sign the checkpoint of size %llu",
+                    (unsigned long long)t.size);
+            goto failed;
+        }
+        if ((err = store_put_checkpoint(w, note, (size_t)note_len)) != 0 ||
+            (err = store_put_counts(w, t.counts)) != 0)
+            goto failed;
+        if (!q->has_log_key && (err = store_put_log_key(w, q->log_vkey)) != 0)
+            goto failed;
+        err = store_write_commit(w);
+        w = NULL;
+        if (err == 0)
+            break;
+    failed:
+        store_write_abort(w);
+        w = NULL;
+        if (err == STORE_ERR_MAP_FULL) {
+            int gerr = store_grow(q->store);
+            if (gerr == 0) {
+                log_msg("storage map grown to %llu bytes",
+                        (unsigned long long)store_map_size(q->store));
+                continue;
+            }
+            if (gerr == STORE_ERR_MAP_FULL)
+                log_msg("storage map cannot grow beyond %llu bytes now "
+                        "(--map-max, or no address space left)",
+                        (unsigned long long)store_map_size(q->store));
+            else
+                log_msg("storage map cannot grow: %s: LMDB lost its map, "
+                        "restart logd",
+                        store_strerror(gerr));
+        }
+        issuers_unref(keys);
+        if (err == STORE_ERR_MAP_FULL || err == STORE_ERR_DISK_FULL) {
+            log_msg("batch not committed: %s", store_strerror(err));
+            finish_requests(
+                b, SEQ_ERR_FULL,
+                err == STORE_ERR_DISK_FULL
+                    ? "the log's disk is full: nothing was "
+                      "appended, try again later"
+                    : "the log's storage map is at its size "
+                      "limit: nothing was appended, try again later",
+                NULL);
+            return SEQ_ERR_FULL;
+        }
+        log_msg("batch not committed: %s", store_strerror(err));
+        finish_requests(b, SEQ_ERR_INTERNAL, "internal storage error", NULL);
+        return err == STORE_ERR_NOMEM ? SEQ_ERR_NOMEM : SEQ_ERR_INTERNAL;
+    }
+
+    /* Durable: publish the new state, then answer. */
+    cp = checkpoint_new(note, (size_t)note_len, t.size);
+    if (cp == NULL) {
+        /* The batch is committed; its requests cannot be answered with a
+         * receipt, but clients retry safely (exactly once). */
+        finish_requests(b, SEQ_ERR_NOMEM, "out of memory", NULL);
+        err = SEQ_ERR_NOMEM;
+    }
+    metrics_batch(q->metrics, t.size - q->tree.size, seconds_since(&start));
+    q->tree = t;
+    q->has_log_key = true;
+    atomic_store(&q->size, t.size);
+    pthread_mutex_lock(&q->keys_mu);
+    issuers_unref(q->keys);
+    q->keys = keys;
+    pthread_mutex_unlock(&q->keys_mu);
+    clock_gettime(CLOCK_MONOTONIC, &q->last_commit);
+    metrics_state(q->metrics, t.size, t.counts, store_map_size(q->store));
+    log_key_changes(b);
+    if (cp == NULL)
+        return err;
+    seq_checkpoint_unref(q->checkpoint);
+    q->checkpoint = cp;
+    finish_requests(b, SEQ_OK, NULL, cp);
+    return 0;
+}
+
+/* ---- opening: the committed state ---- */
+
+struct key_list {
+    struct issuer_key *k;
+    size_t n, cap;
+};
+
+static int load_key_cb(void *arg, const char *issuer, const uint8_t pub[32],
+                       uint64_t added_index)
+{
+    struct key_list *l = arg;
+    struct issuer_key *k;
+
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? 2 * l->cap : 16;
+        k = realloc(l->k, ncap * sizeof *k);
+        if (k == NULL)
+            return STORE_ERR_NOMEM;
+        l->k = k;
+        l->cap = ncap;
+    }
+    k = &l->k[l->n++];
+    memset(k, 0, sizeof *k);
+    snprintf(k->name, sizeof k->name, "%s", issuer);
+    memcpy(k->pub, pub, ED25519_PUBLIC_SIZE);
+    k->key_id = note_key_id(issuer, NOTE_TYPE_ED25519, pub);
+    k->added_index = added_index;
+    return 0;
+}
+
+/* Loads the committed state from r. */
+static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
+                      size_t errcap)
+{
+    char stored[NOTE_KEY_TEXT_MAX], note[SIGNER_CHECKPOINT_MAX];
+    struct key_list keys = {NULL, 0, 0};
+    size_t note_len;
+    struct smt_store st;
+    int err;
+
+    if ((err = store_tree_size(r, &q->tree.size)) != 0)
+        goto store_fail;
+    err = store_log_key(r, stored, sizeof stored);
+    if (err == 0) {
+        q->has_log_key = true;
+        if (strcmp(stored, q->log_vkey) != 0) {
+            snprintf(errbuf, errcap,
+                     "the data directory belongs to another log key (%s)",
+                     stored);
+            return SEQ_ERR_INTERNAL;
+        }
+    } else if (err != STORE_ERR_NOTFOUND || q->tree.size != 0) {
+        goto store_fail;
+    }
+    if ((err = seq_tree_load_edge(&q->tree, r)) != 0)
+        goto store_fail;
+    if ((err = store_counts(r, q->tree.counts)) != 0)
+        goto store_fail;
+    store_smt(r, &st);
+    if (smt_root(&st, q->tree.map_root) != 0) {
+        err = STORE_ERR_IO;
+        goto store_fail;
+    }
+    if (q->tree.size > 0) {
+        uint8_t buf[ENTRY_MAX_SIZE];
+        size_t len;
+        struct entry e;
+        if ((err = store_entry(r, q->tree.size - 1, buf, sizeof buf, &len)) !=
+            0)
+            goto store_fail;
+        if (entry_decode(buf, len, &e) != 0 || e.type != ENTRY_MAP ||
+            e.map_index != q->tree.size - 1 ||
+            memcmp(e.map_root, q->tree.map_root, SMT_HASH_SIZE) != 0) {
+            snprintf(errbuf, errcap,
+                     "the last entry is not a MAP entry matching the map");
+            return SEQ_ERR_INTERNAL;
+        }
+        q->tree.last_time_ms = e.timestamp_ms;
+        if ((err = store_checkpoint(r, note, sizeof note, &note_len)) != 0)
+            goto store_fail;
+        q->checkpoint = checkpoint_new(note, note_len, q->tree.size);
+        if (q->checkpoint == NULL)
+            return SEQ_ERR_NOMEM;
+    }
+    if ((err = store_keys(r, load_key_cb, &keys)) != 0) {
+        free(keys.k);
+        goto store_fail;
+    }
+    q->keys = issuers_new(keys.k, keys.n);
+    free(keys.k);
+    if (q->keys == NULL)
+        return SEQ_ERR_NOMEM;
+    return 0;
+store_fail:
+    snprintf(errbuf, errcap, "cannot read the log's state: %s",
+             store_strerror(err));
+    return SEQ_ERR_INTERNAL;
+}
+
+int seq_batch_open(struct seq_state *q, struct store *store,
+                   struct signer *signer, struct metrics *metrics, char *errbuf,
+                   size_t errcap)
+{
+    struct note_verifier v;
+    struct store_txn *r = NULL;
+    int err;
+
+    memset(q, 0, sizeof *q);
+    q->store = store;
+    q->signer = signer;
+    q->metrics = metrics;
+    pthread_mutex_init(&q->keys_mu, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &q->last_commit);
+    signer_verifier(signer, &v);
+    if (note_verifier_format(&v, q->log_vkey, sizeof q->log_vkey) < 0) {
+        snprintf(errbuf, errcap, "cannot format the log key");
+        return SEQ_ERR_INTERNAL;
+    }
+    if ((err = store_reader_new(store, &r)) != 0 ||
+        (err = store_read_begin(r)) != 0) {
+        snprintf(errbuf, errcap, "cannot read the data directory: %s",
+                 store_strerror(err));
+        store_reader_free(r);
+        return SEQ_ERR_INTERNAL;
+    }
+    err = load_state(q, r, errbuf, errcap);
+    store_reader_free(r);
+    if (err != 0)
+        return err;
+    atomic_store(&q->size, q->tree.size);
+    metrics_state(metrics, q->tree.size, q->tree.counts, store_map_size(store));
+    return 0;
+}
+
+void seq_batch_close(struct seq_state *q)
+{
+    issuers_unref(q->keys);
+    q->keys = NULL;
+    seq_checkpoint_unref(q->checkpoint);
+    q->checkpoint = NULL;
+    free(q->changes);
+    q->changes = NULL;
+    pthread_mutex_destroy(&q->keys_mu);
+}
