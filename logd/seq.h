@@ -38,15 +38,11 @@
 #define SEQ_OK 0
 #define SEQ_ERR_CONFLICT (-2201)   /* ISSUE of a credential another issued */
 #define SEQ_ERR_NOT_ISSUED (-2202) /* REVOKE of a credential never issued */
-#define SEQ_ERR_FORBIDDEN                                                      \
-    (-2203) /* REVOKE by another issuer; key not                               \
-               authorized */
-#define SEQ_ERR_FULL                                                           \
-    (-2204)                      /* the disk (or the map, at its limit) is     \
-                                    full */
-#define SEQ_ERR_STOPPING (-2205) /* logd is shutting down */
-#define SEQ_ERR_BUSY (-2206)     /* too many entries already waiting */
-#define SEQ_ERR_INTERNAL (-2207) /* storage or signing failure */
+#define SEQ_ERR_FORBIDDEN (-2203)  /* key not authorized; REVOKE by another */
+#define SEQ_ERR_FULL (-2204)       /* the disk (or the map at its cap) full */
+#define SEQ_ERR_STOPPING (-2205)   /* logd is shutting down */
+#define SEQ_ERR_BUSY (-2206)       /* too many entries already waiting */
+#define SEQ_ERR_INTERNAL (-2207)   /* storage or signing failure */
 #define SEQ_ERR_NOMEM (-2208)
 
 /* One submission, validated and signature-checked. */

@@ -15,9 +15,8 @@
 #include "proofs/note.h"
 
 /* In SIGNER_ERR_BASE's block (proofs/errors.h). */
-#define SIGNER_ERR_FILE (-2101) /* the key file cannot be read */
-#define SIGNER_ERR_MODE (-2102) /* the key file is accessible by group/others  \
-                                 */
+#define SIGNER_ERR_FILE (-2101)   /* the key file cannot be read */
+#define SIGNER_ERR_MODE (-2102)   /* group or others may access the key file */
 #define SIGNER_ERR_SYNTAX (-2103) /* not a signer key (PRIVATE+KEY+...) */
 #define SIGNER_ERR_SIGN (-2104)   /* signing failed (OpenSSL, buffer) */
 #define SIGNER_ERR_NOMEM (-2105)
