@@ -127,7 +127,7 @@ int seq_sync_issuers(struct seq *q, const struct issuer_key *want, size_t n)
     b.want = (struct issuer_key *)want;
     b.nwant = n;
     b.has_want = true;
-    b.force = q->st.tree.size == 0;
+    b.force = q->st.tree.edge.size == 0;
     if (!b.force) {
         /* Only commit when the keys differ. */
         struct issuer_key *rm, *add;

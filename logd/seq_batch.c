@@ -122,7 +122,7 @@ static int apply_request(struct seq_state *q, struct seq_tree *t,
                          struct seq_req *r)
 {
     struct seq_admit a;
-    int err = seq_admit_request(&a, w, keys, t->size, r);
+    int err = seq_admit_request(&a, w, keys, t->edge.size, r);
 
     if (err != 0 || r->result != SEQ_OK)
         goto done;
@@ -130,7 +130,7 @@ static int apply_request(struct seq_state *q, struct seq_tree *t,
         struct seq_sub *s = &r->subs[i];
         if (!s->appended)
             continue;
-        if (s->index != t->size) {
+        if (s->index != t->edge.size) {
             err = STORE_ERR_CORRUPT;
             goto done;
         }
@@ -195,7 +195,7 @@ static int apply_keys(struct seq_tree *t, struct store_txn *w,
         memcpy(e.issuer, k->name, sizeof e.issuer);
         memcpy(e.public_key, k->pub, ED25519_PUBLIC_SIZE);
         if (add)
-            k->added_index = t->size;
+            k->added_index = t->edge.size;
         if ((err = seq_tree_append_log_entry(t, w, &e)) != 0)
             goto fail;
         if (add) {
@@ -284,7 +284,7 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
         for (struct seq_req *r = b->reqs; r != NULL; r = r->next)
             if ((err = apply_request(q, &t, w, keys, r)) != 0)
                 goto failed;
-        if (t.size == q->tree.size && !b->force) {
+        if (t.edge.size == q->tree.edge.size && !b->force) {
             /* Nothing appended (only existing receipts or refusals): the
              * latest checkpoint covers every receipt. */
             store_write_abort(w);
@@ -303,19 +303,18 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
             struct entry e;
             memset(&e, 0, sizeof e);
             e.type = ENTRY_MAP;
-            e.map_index = t.size;
+            e.map_index = t.edge.size;
             memcpy(e.map_root, t.map_root, SMT_HASH_SIZE);
             if ((err = seq_tree_append_log_entry(&t, w, &e)) != 0)
                 goto failed;
         }
-        if ((err = seq_tree_root(&t, w, root)) != 0)
-            goto failed;
-        note_len =
-            signer_sign_checkpoint(q->signer, t.size, root, note, sizeof note);
+        seq_tree_root(&t, root);
+        note_len = signer_sign_checkpoint(q->signer, t.edge.size, root, note,
+                                          sizeof note);
         if (note_len < 0) {
             err = STORE_ERR_IO;
             log_msg("cannot sign the checkpoint of size %llu",
-                    (unsigned long long)t.size);
+                    (unsigned long long)t.edge.size);
             goto failed;
         }
         if ((err = store_put_checkpoint(w, note, (size_t)note_len)) != 0 ||
@@ -365,23 +364,24 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
     }
 
     /* Durable: publish the new state, then answer. */
-    cp = checkpoint_new(note, (size_t)note_len, t.size);
+    cp = checkpoint_new(note, (size_t)note_len, t.edge.size);
     if (cp == NULL) {
         /* The batch is committed; its requests cannot be answered with a
          * receipt, but clients retry safely (exactly once). */
         finish_requests(b, SEQ_ERR_NOMEM, "out of memory", NULL);
         err = SEQ_ERR_NOMEM;
     }
-    metrics_batch(q->metrics, t.size - q->tree.size, seconds_since(&start));
+    metrics_batch(q->metrics, t.edge.size - q->tree.edge.size,
+                  seconds_since(&start));
     q->tree = t;
     q->has_log_key = true;
-    atomic_store(&q->size, t.size);
+    atomic_store(&q->size, t.edge.size);
     pthread_mutex_lock(&q->keys_mu);
     issuers_unref(q->keys);
     q->keys = keys;
     pthread_mutex_unlock(&q->keys_mu);
     clock_gettime(CLOCK_MONOTONIC, &q->last_commit);
-    metrics_state(q->metrics, t.size, t.counts, store_map_size(q->store));
+    metrics_state(q->metrics, t.edge.size, t.counts, store_map_size(q->store));
     log_key_changes(b);
     if (cp == NULL)
         return err;
@@ -428,10 +428,11 @@ static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
     char stored[NOTE_KEY_TEXT_MAX], note[SIGNER_CHECKPOINT_MAX];
     struct key_list keys = {NULL, 0, 0};
     size_t note_len;
+    uint64_t size;
     struct smt_store st;
     int err;
 
-    if ((err = store_tree_size(r, &q->tree.size)) != 0)
+    if ((err = store_tree_size(r, &size)) != 0)
         goto store_fail;
     err = store_log_key(r, stored, sizeof stored);
     if (err == 0) {
@@ -442,10 +443,10 @@ static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
                      stored);
             return SEQ_ERR_INTERNAL;
         }
-    } else if (err != STORE_ERR_NOTFOUND || q->tree.size != 0) {
+    } else if (err != STORE_ERR_NOTFOUND || size != 0) {
         goto store_fail;
     }
-    if ((err = seq_tree_load_edge(&q->tree, r)) != 0)
+    if ((err = seq_tree_load_edge(&q->tree, r, size)) != 0)
         goto store_fail;
     if ((err = store_counts(r, q->tree.counts)) != 0)
         goto store_fail;
@@ -454,15 +455,15 @@ static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
         err = STORE_ERR_IO;
         goto store_fail;
     }
-    if (q->tree.size > 0) {
+    if (q->tree.edge.size > 0) {
         uint8_t buf[ENTRY_MAX_SIZE];
         size_t len;
         struct entry e;
-        if ((err = store_entry(r, q->tree.size - 1, buf, sizeof buf, &len)) !=
-            0)
+        if ((err = store_entry(r, q->tree.edge.size - 1, buf, sizeof buf,
+                               &len)) != 0)
             goto store_fail;
         if (entry_decode(buf, len, &e) != 0 || e.type != ENTRY_MAP ||
-            e.map_index != q->tree.size - 1 ||
+            e.map_index != q->tree.edge.size - 1 ||
             memcmp(e.map_root, q->tree.map_root, SMT_HASH_SIZE) != 0) {
             snprintf(errbuf, errcap,
                      "the last entry is not a MAP entry matching the map");
@@ -471,7 +472,7 @@ static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
         q->tree.last_time_ms = e.timestamp_ms;
         if ((err = store_checkpoint(r, note, sizeof note, &note_len)) != 0)
             goto store_fail;
-        q->checkpoint = checkpoint_new(note, note_len, q->tree.size);
+        q->checkpoint = checkpoint_new(note, note_len, q->tree.edge.size);
         if (q->checkpoint == NULL)
             return SEQ_ERR_NOMEM;
     }
@@ -520,8 +521,9 @@ int seq_batch_open(struct seq_state *q, struct store *store,
     store_reader_free(r);
     if (err != 0)
         return err;
-    atomic_store(&q->size, q->tree.size);
-    metrics_state(metrics, q->tree.size, q->tree.counts, store_map_size(store));
+    atomic_store(&q->size, q->tree.edge.size);
+    metrics_state(metrics, q->tree.edge.size, q->tree.counts,
+                  store_map_size(store));
     return 0;
 }
 

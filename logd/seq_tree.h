@@ -4,11 +4,9 @@
  *
  * struct seq_tree is a value: the batch runner copies the committed one,
  * appends to the copy, and publishes it only after the commit, so a failed
- * or retried transaction leaves nothing behind in memory. Its right edge
- * ("frontier"): for a tree of size n, frontier[l] is the hash of the
- * complete subtree of height l ending at leaf n (for each bit l set in n).
- * Those are exactly the stored hashes that the next appends and the root
- * need, so a batch reads no tree hash from LMDB.
+ * or retried transaction leaves nothing behind in memory. Its right edge is
+ * a proofs/compact.h range: exactly the hashes that the next appends and
+ * the root need, so a batch reads no tree hash from LMDB.
  */
 #ifndef CREDLOG_LOGD_SEQ_TREE_H
 #define CREDLOG_LOGD_SEQ_TREE_H
@@ -17,32 +15,29 @@
 #include <stdint.h>
 
 #include "logd/store.h"
+#include "proofs/compact.h"
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
 #include "proofs/smt.h"
 
-#define SEQ_TREE_LEVELS 64
-
 struct seq_tree {
-    uint64_t size;
-    uint8_t frontier[SEQ_TREE_LEVELS][MERKLE_HASH_SIZE];
+    struct compact_range edge;       /* edge.size: the number of entries */
     uint8_t map_root[SMT_HASH_SIZE]; /* the map after the last entry */
     uint64_t counts[STORE_COUNTS];   /* entries by type */
     uint64_t last_time_ms;           /* of the last log-made entry */
 };
 
-/* Reads the right edge of a tree of t->size entries from r. Returns 0 or a
- * STORE_ERR_* code. */
-int seq_tree_load_edge(struct seq_tree *t, struct store_txn *r);
+/* Reads the right edge of a tree of size entries from r into t->edge.
+ * Returns 0 or a STORE_ERR_* code (STORE_ERR_CORRUPT for an impossible
+ * size). */
+int seq_tree_load_edge(struct seq_tree *t, struct store_txn *r, uint64_t size);
 
-/* Computes the root of t (from the right edge). Returns 0, or a STORE_ERR_*
- * code (STORE_ERR_CORRUPT for an impossible size). */
-int seq_tree_root(const struct seq_tree *t, struct store_txn *w,
-                  uint8_t root[MERKLE_HASH_SIZE]);
+/* The root of t. */
+void seq_tree_root(const struct seq_tree *t, uint8_t root[MERKLE_HASH_SIZE]);
 
-/* Appends one entry of the given type (its len bytes) at index t->size into
- * w: its bytes, its stored hashes, the new right edge and counts. Returns 0
- * or a STORE_ERR_* code (t is then unusable: drop the copy). */
+/* Appends one entry of the given type (its len bytes) at index t->edge.size
+ * into w: its bytes, its stored hashes, the new right edge and counts.
+ * Returns 0 or a STORE_ERR_* code (t is then unusable: drop the copy). */
 int seq_tree_append(struct seq_tree *t, struct store_txn *w, uint8_t type,
                     const uint8_t *entry, size_t len);
 
