@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct issuers {
     atomic_int refs;
@@ -32,6 +33,9 @@ const char *issuers_strerror(int err)
         return "the issuer name holds an invisible or direction-changing "
                "character (zero-width, bidirectional control or other format "
                "character): it could pass for another name";
+    case ISSUERS_ERR_MODE:
+        return "the issuers file is writable by group or others (chmod go-w "
+               "it)";
     default:
         return "unknown issuers error";
     }
@@ -152,6 +156,7 @@ int issuers_load(const char *path, struct issuer_key **keys, size_t *n,
                  size_t *line)
 {
     FILE *f = fopen(path, "rb");
+    struct stat st;
     char *buf;
     size_t len = 0, r;
     int err;
@@ -161,6 +166,16 @@ int issuers_load(const char *path, struct issuer_key **keys, size_t *n,
     *line = 0;
     if (f == NULL)
         return ISSUERS_ERR_FILE;
+    if (fstat(fileno(f), &st) != 0) {
+        int e = errno;
+        fclose(f);
+        errno = e;
+        return ISSUERS_ERR_FILE;
+    }
+    if ((st.st_mode & 022) != 0) {
+        fclose(f);
+        return ISSUERS_ERR_MODE;
+    }
     buf = malloc(ISSUERS_FILE_MAX);
     if (buf == NULL) {
         fclose(f);

@@ -24,6 +24,7 @@
 #define ISSUERS_ERR_NOMEM (-2404)
 #define ISSUERS_ERR_TOO_MANY (-2405) /* more than ISSUERS_MAX keys */
 #define ISSUERS_ERR_NAME (-2406)     /* an invisible or bidi char in a name */
+#define ISSUERS_ERR_MODE (-2407)     /* group or others may write the file */
 
 #define ISSUERS_MAX 100000
 #define ISSUERS_FILE_MAX (16 << 20)
@@ -50,7 +51,10 @@ const char *issuers_strerror(int err);
 int issuers_parse(const char *text, size_t len, struct issuer_key **keys,
                   size_t *n, size_t *line);
 
-/* Reads and parses an issuers file (see issuers_parse()). */
+/* Reads and parses an issuers file (see issuers_parse()). Refuses a file
+ * that group or others may write to (ISSUERS_ERR_MODE): whoever can write it
+ * decides who may submit. Returns 0, ISSUERS_ERR_FILE (errno set),
+ * ISSUERS_ERR_MODE, ISSUERS_ERR_NOMEM or an issuers_parse() code. */
 int issuers_load(const char *path, struct issuer_key **keys, size_t *n,
                  size_t *line);
 

@@ -2,7 +2,9 @@
 #include "logd/signer.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,7 +22,7 @@ const char *signer_strerror(int err)
     case 0:
         return "success";
     case SIGNER_ERR_FILE:
-        return "cannot read the key file";
+        return "cannot read or write the key file";
     case SIGNER_ERR_MODE:
         return "the key file is accessible by group or others (chmod 600 it)";
     case SIGNER_ERR_SYNTAX:
@@ -29,6 +31,8 @@ const char *signer_strerror(int err)
         return "signing failed";
     case SIGNER_ERR_NOMEM:
         return "out of memory";
+    case SIGNER_ERR_GENERATE:
+        return "cannot generate a key";
     default:
         return "unknown signer error";
     }
@@ -76,6 +80,81 @@ done:
     OPENSSL_cleanse(buf, sizeof buf);
     signer_free(s);
     close(fd);
+    return err;
+}
+
+/* Writes text as the new file name in dirfd: name.tmp created exclusively
+ * (never through a symlink), synced, renamed over name. Returns 0 or
+ * SIGNER_ERR_FILE (errno set); on failure nothing is left behind but a
+ * .tmp file that was already there. */
+static int write_new_file(int dirfd, const char *name, const char *text,
+                          mode_t mode)
+{
+    char tmp[NAME_MAX + 1];
+    size_t len = strlen(text), off = 0;
+    int fd, e;
+
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", name) >= sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return SIGNER_ERR_FILE;
+    }
+    fd = openat(dirfd, tmp,
+                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0)
+        return SIGNER_ERR_FILE;
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0)
+            goto fail;
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0)
+        goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (renameat(dirfd, tmp, dirfd, name) != 0)
+        goto fail;
+    return 0;
+fail:
+    e = errno;
+    if (fd >= 0)
+        close(fd);
+    unlinkat(dirfd, tmp, 0);
+    errno = e;
+    return SIGNER_ERR_FILE;
+}
+
+int signer_generate(int dirfd, const char *name, const char *key_file,
+                    const char *vkey_file)
+{
+    struct note_signer s;
+    struct note_verifier v;
+    char text[NOTE_KEY_TEXT_MAX + 2];
+    int n, err = SIGNER_ERR_GENERATE;
+
+    if (note_signer_generate(name, &s) != 0)
+        return SIGNER_ERR_GENERATE;
+    n = note_signer_format(&s, text, sizeof text - 1);
+    if (n > 0) {
+        text[n] = '\n';
+        text[n + 1] = '\0';
+        err = write_new_file(dirfd, key_file, text, 0600);
+    }
+    OPENSSL_cleanse(text, sizeof text);
+    if (err == 0) {
+        note_signer_verifier(&s, &v);
+        n = note_verifier_format(&v, text, sizeof text - 1);
+        err = SIGNER_ERR_GENERATE;
+        if (n > 0) {
+            text[n] = '\n';
+            text[n + 1] = '\0';
+            err = write_new_file(dirfd, vkey_file, text, 0644);
+        }
+    }
+    note_signer_wipe(&s);
     return err;
 }
 

@@ -1,7 +1,8 @@
 /*
  * signer.h: the log's signing key. This module is the only one that sees the
  * log's private key: it reads the key file, keeps the seed, signs
- * checkpoints, and wipes the seed when freed.
+ * checkpoints, and wipes the seed when freed. It also generates new keys
+ * (`logd --dev`), so that no other module ever holds a private key.
  */
 #ifndef CREDLOG_LOGD_SIGNER_H
 #define CREDLOG_LOGD_SIGNER_H
@@ -15,11 +16,12 @@
 #include "proofs/note.h"
 
 /* In SIGNER_ERR_BASE's block (proofs/errors.h). */
-#define SIGNER_ERR_FILE (-2101)   /* the key file cannot be read */
+#define SIGNER_ERR_FILE (-2101)   /* a key file cannot be read or written */
 #define SIGNER_ERR_MODE (-2102)   /* group or others may access the key file */
 #define SIGNER_ERR_SYNTAX (-2103) /* not a signer key (PRIVATE+KEY+...) */
 #define SIGNER_ERR_SIGN (-2104)   /* signing failed (OpenSSL, buffer) */
 #define SIGNER_ERR_NOMEM (-2105)
+#define SIGNER_ERR_GENERATE (-2106) /* a new key cannot be generated */
 
 /* Largest signed checkpoint signer_sign_checkpoint() writes. */
 #define SIGNER_CHECKPOINT_MAX (CHECKPOINT_BODY_MAX + 8 + NOTE_NAME_MAX + 100)
@@ -33,6 +35,19 @@ const char *signer_strerror(int err);
  * group or others may access (mode & 077). On SIGNER_ERR_FILE, errno tells
  * why. Returns 0 or a SIGNER_ERR_* code; free with signer_free(). */
 int signer_load(const char *path, struct signer **out);
+
+/* Generates a new Ed25519 key named name (a note key name) and writes it as
+ * two new files in the directory open as dirfd: the signer key (Go note
+ * format, one line) to key_file with mode 0600 and its verifier key to
+ * vkey_file with mode 0644 (names relative to dirfd). Each file is created
+ * as <name>.tmp with O_EXCL|O_NOFOLLOW (a file or symlink already there is
+ * refused, never followed or truncated), synced, and renamed over its name.
+ * The private key is wiped from memory before returning. The caller makes
+ * sure that nobody else may write to the directory. Returns 0,
+ * SIGNER_ERR_GENERATE or SIGNER_ERR_FILE (errno set: EEXIST when a .tmp
+ * file is in the way). */
+int signer_generate(int dirfd, const char *name, const char *key_file,
+                    const char *vkey_file);
 
 /* Wipes the private key and frees. Accepts NULL. */
 void signer_free(struct signer *s);

@@ -52,6 +52,7 @@
 #define CONN_ERR_BASE (-2800)
 #define TLS_ERR_BASE (-2900)
 #define PUSH_ERR_BASE (-3000)
+#define DEV_ERR_BASE (-3100)
 
 /* client/ (libcredlog-client) */
 #define CLIENT_ERR_BASE (-4000)

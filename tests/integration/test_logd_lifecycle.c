@@ -4,6 +4,10 @@
  *    demo-issuer.key (0600), demo-issuer.vkey, issuers}, prints the log key
  *    and a ready-to-paste credlog command, accepts the demo issuer, and
  *    reuses everything on the next start;
+ *  - --dev writes keys only as new files (no planted symlink followed) in a
+ *    directory only its owner may write to;
+ *  - an issuers file writable by group or others: refused at start and on
+ *    SIGHUP (the current keys kept);
  *  - refusals at start: a log key readable by group, a data directory of
  *    another log key, a malformed issuers file, an unusable data directory;
  *    a malformed issuers file on SIGHUP keeps the current keys;
@@ -143,6 +147,106 @@ static void test_dev(void)
     free(vkey);
     free(key_text);
     logd_proc_cleanup(&scratch);
+}
+
+/* --dev writes its keys only as new files in a directory it owns: a symlink
+ * planted where it writes log.key.tmp must not carry the key into another
+ * file, and a key directory others may write to is refused. */
+static void test_dev_key_files(void)
+{
+    struct logd_proc scratch; /* for its directory, log and port files */
+    char path[800], dev[700], victim[700], *text;
+
+    REQUIRE(logd_proc_init(&scratch, "scratch.example", NULL, 0) == 0);
+    snprintf(path, sizeof path, "%s/var", scratch.dir);
+    snprintf(dev, sizeof dev, "%s/var/dev", scratch.dir);
+    REQUIRE(mkdir(path, 0700) == 0 && mkdir(dev, 0700) == 0);
+    snprintf(victim, sizeof victim, "%s/victim", scratch.dir);
+    REQUIRE(files_write_mode(victim, "not a key\n", 0644) == 0);
+    snprintf(path, sizeof path, "%s/log.key.tmp", dev);
+    REQUIRE(symlink(victim, path) == 0);
+
+    CHECK(logd_proc_start_argv(&scratch, scratch.dir, dev_args) != 0);
+    logd_proc_stop(&scratch); /* in case it started */
+    text = files_read(victim, NULL);
+    CHECK_MSG(text != NULL && strcmp(text, "not a key\n") == 0,
+              "the planted symlink's target now holds: %s",
+              text ? text : "(nothing)");
+    free(text);
+    CHECK(logd_proc_log_contains(&scratch, "log.key.tmp is in the way"));
+    snprintf(path, sizeof path, "%s/log.key", dev);
+    CHECK(!files_exists(path));
+    logd_proc_cleanup(&scratch);
+
+    /* A key directory that others may write to (and so plant files in). */
+    REQUIRE(logd_proc_init(&scratch, "scratch.example", NULL, 0) == 0);
+    snprintf(path, sizeof path, "%s/var", scratch.dir);
+    snprintf(dev, sizeof dev, "%s/var/dev", scratch.dir);
+    REQUIRE(mkdir(path, 0700) == 0 && mkdir(dev, 0700) == 0);
+    REQUIRE(chmod(dev, 0777) == 0);
+    CHECK(logd_proc_start_argv(&scratch, scratch.dir, dev_args) != 0);
+    logd_proc_stop(&scratch);
+    CHECK(logd_proc_log_contains(&scratch, "writable by group or others"));
+    snprintf(path, sizeof path, "%s/log.key", dev);
+    CHECK(!files_exists(path));
+
+    /* Once the directory is the owner's alone, --dev starts. */
+    REQUIRE(chmod(dev, 0700) == 0);
+    CHECK(logd_proc_start_argv(&scratch, scratch.dir, dev_args) == 0);
+    CHECK(files_mode(path) == 0600);
+    CHECK(logd_proc_stop(&scratch) == 0);
+    logd_proc_cleanup(&scratch);
+}
+
+/* An issuers file that group or others may write to is refused at start
+ * (logd exits) and on SIGHUP (the current keys are kept). */
+static void test_issuers_file_mode(void)
+{
+    struct issuer a, b;
+    struct note_verifier both[2];
+    struct logd_proc p;
+
+    issuer_make(&a, "a.example");
+    issuer_make(&b, "b.example");
+    both[0] = a.v;
+    both[1] = b.v;
+    REQUIRE(logd_proc_init(&p, "mode.example/log", &a.v, 1) == 0);
+
+    chmod(p.issuers_path, 0666);
+    CHECK(logd_proc_start(&p, NULL) != 0);
+    logd_proc_stop(&p); /* in case it started */
+    CHECK(logd_proc_log_contains(&p, "writable by group or others"));
+    chmod(p.issuers_path, 0620);
+    CHECK(logd_proc_start(&p, NULL) != 0);
+    logd_proc_stop(&p);
+    chmod(p.issuers_path, 0644);
+    REQUIRE(logd_proc_start(&p, NULL) == 0);
+
+    /* A SIGHUP with a new key in a file others may write: refused. */
+    REQUIRE(logd_proc_write_issuers(&p, both, 2) == 0);
+    chmod(p.issuers_path, 0646);
+    logd_proc_signal(&p, SIGHUP);
+    CHECK(logd_proc_wait_log(&p, "keeping the current issuer keys", 10000));
+    CHECK(!logd_proc_log_contains(&p, "issuer key added: b.example"));
+    {
+        struct client_http *h;
+        int status;
+        json_t *j;
+        REQUIRE(client_http_open(p.url, NULL, &h) == 0);
+        j = logd_api_get_json(h, "/v1/issuers", &status);
+        CHECK(status == 200);
+        CHECK(json_array_size(json_object_get(j, "issuers")) == 1);
+        json_decref(j);
+        client_http_close(h);
+    }
+    /* The same file made the owner's alone: applied. */
+    chmod(p.issuers_path, 0644);
+    logd_proc_signal(&p, SIGHUP);
+    CHECK(logd_proc_wait_log(&p, "issuer key added: b.example+", 10000));
+    CHECK(logd_proc_stop(&p) == 0);
+    logd_proc_cleanup(&p);
+    note_signer_wipe(&a.s);
+    note_signer_wipe(&b.s);
 }
 
 static void test_start_refusals(void)
@@ -366,6 +470,8 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     logd_proc_require();
     test_dev();
+    test_dev_key_files();
+    test_issuers_file_mode();
     test_start_refusals();
     test_sigterm_inflight();
     test_heartbeat();
