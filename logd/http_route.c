@@ -14,6 +14,7 @@
 #include "logd/http_reply.h"
 #include "logd/http_submit.h"
 #include "logd/request.h"
+#include "proofs/checkpoint.h"
 #include "proofs/codec.h"
 #include "proofs/tile.h"
 
@@ -22,7 +23,7 @@
 static void h_checkpoint(struct http_ctx *c, const char *rest,
                          const char *query)
 {
-    char note[SIGNER_CHECKPOINT_MAX];
+    char note[CHECKPOINT_TEXT_MAX];
     size_t len;
     int err;
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "logd/signer.h"
+#include "proofs/checkpoint.h"
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
@@ -404,7 +404,7 @@ void query_status_cache_free(struct query_status_cache *c)
 static int status_part(struct store_txn *r, uint64_t size,
                        struct query_status_cache *c)
 {
-    char note[SIGNER_CHECKPOINT_MAX];
+    char note[CHECKPOINT_TEXT_MAX];
     struct entry map;
     size_t note_len;
     int err;

@@ -7,6 +7,7 @@
 
 #include "logd/log.h"
 #include "logd/seq_admit.h"
+#include "proofs/checkpoint.h"
 
 /* ---- checkpoints shared by a batch's requests ---- */
 
@@ -260,7 +261,7 @@ struct issuers *seq_batch_keys(struct seq_state *q)
 
 int seq_batch_run(struct seq_state *q, struct seq_batch *b)
 {
-    char note[SIGNER_CHECKPOINT_MAX];
+    char note[CHECKPOINT_TEXT_MAX];
     struct timespec start;
     struct seq_tree t;
     struct issuers *keys = NULL;
@@ -425,7 +426,7 @@ static int load_key_cb(void *arg, const char *issuer, const uint8_t pub[32],
 static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
                       size_t errcap)
 {
-    char stored[NOTE_KEY_TEXT_MAX], note[SIGNER_CHECKPOINT_MAX];
+    char stored[NOTE_KEY_TEXT_MAX], note[CHECKPOINT_TEXT_MAX];
     struct key_list keys = {NULL, 0, 0};
     size_t note_len;
     uint64_t size;

@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/checkpoint.h"
 #include "proofs/errors.h"
 #include "proofs/merkle.h"
-#include "proofs/checkpoint.h"
 #include "proofs/note.h"
 
 /* In SIGNER_ERR_BASE's block (proofs/errors.h). */
@@ -22,9 +22,6 @@
 #define SIGNER_ERR_SIGN (-2104)   /* signing failed (OpenSSL, buffer) */
 #define SIGNER_ERR_NOMEM (-2105)
 #define SIGNER_ERR_GENERATE (-2106) /* a new key cannot be generated */
-
-/* Largest signed checkpoint signer_sign_checkpoint() writes. */
-#define SIGNER_CHECKPOINT_MAX (CHECKPOINT_BODY_MAX + 8 + NOTE_NAME_MAX + 100)
 
 struct signer;
 
@@ -59,7 +56,7 @@ const char *signer_origin(const struct signer *s);
 void signer_verifier(const struct signer *s, struct note_verifier *out);
 
 /* Formats the checkpoint (origin, size, root) and signs it: writes the signed
- * note into buf (cap bytes; SIGNER_CHECKPOINT_MAX suffices), not
+ * note into buf (cap bytes; CHECKPOINT_TEXT_MAX suffices), not
  * NUL-terminated. Returns its length or SIGNER_ERR_SIGN. Not thread-safe
  * against signer_free(); concurrent signing is fine. */
 int signer_sign_checkpoint(const struct signer *s, uint64_t size,
