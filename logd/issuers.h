@@ -1,11 +1,13 @@
 /*
  * issuers.h: who may submit. Two things live here:
  *  - the issuers file: verifier keys "<issuer name>+<hex key id>+<base64>",
- *    one a line, '#' comments and blank lines allowed (the operator's wish);
+ *    one a line, '#' comments and blank lines allowed (the operator's wish;
+ *    refused if group or others may write it);
  *  - struct issuers: an immutable, reference-counted set of authorized issuer
  *    keys (the log's truth, rebuilt from its KEY entries), shared by the
- *    sequencer, which replaces it when it appends KEY entries, and the HTTP
- *    threads, which verify submissions against a snapshot of it.
+ *    sequencer, which replaces it when it appends KEY entries, and the
+ *    verifier pool (logd/vpool.h), which checks submissions against the
+ *    snapshot the HTTP thread took when the request arrived.
  */
 #ifndef CREDLOG_LOGD_ISSUERS_H
 #define CREDLOG_LOGD_ISSUERS_H

@@ -2,9 +2,11 @@
  * request.h: pure parsers of what HTTP clients send logd, kept apart from
  * the network code so they can be tested and fuzzed alone: the POST
  * /v1/entries body (docs/api.md, "Submission"), strict decimal numbers and
- * query strings. request_verify_entries() adds the checks that need the
- * issuer key set (key, timestamp, Ed25519 signature); the HTTP threads run it
- * before anything reaches the sequencer.
+ * query strings. request_verify_range() adds the checks that need the
+ * issuer key set (key, timestamp, Ed25519 signature); the verifier pool
+ * (logd/vpool.h) runs it on chunks of a request before anything reaches the
+ * sequencer (the HTTP thread runs request_verify_entries() when there is no
+ * pool).
  */
 #ifndef CREDLOG_LOGD_REQUEST_H
 #define CREDLOG_LOGD_REQUEST_H

@@ -21,6 +21,14 @@
 #include "client/http.h"
 #include "client/mstore.h"
 #include "logd/store.h"
+#include "logd/dev.h"
+#include "logd/http.h"
+#include "logd/issuers.h"
+#include "logd/query.h"
+#include "logd/request.h"
+#include "logd/seq.h"
+#include "logd/signer.h"
+#include "logd/vpool.h"
 #include "proofs/add_checkpoint.h"
 #include "proofs/checkpoint.h"
 #include "proofs/codec.h"
@@ -120,6 +128,44 @@ static const struct module modules[] = {
      {STORE_ERR_IO, STORE_ERR_NOTFOUND, STORE_ERR_MAP_FULL, STORE_ERR_DISK_FULL,
       STORE_ERR_CORRUPT, STORE_ERR_NOMEM, STORE_ERR_SPACE, STORE_ERR_ORDER,
       STORE_ERR_OPEN}},
+    {"signer",
+     SIGNER_ERR_BASE,
+     signer_strerror,
+     {SIGNER_ERR_FILE, SIGNER_ERR_MODE, SIGNER_ERR_SYNTAX, SIGNER_ERR_SIGN,
+      SIGNER_ERR_NOMEM, SIGNER_ERR_GENERATE}},
+    {"seq",
+     SEQ_ERR_BASE,
+     seq_strerror,
+     {SEQ_ERR_CONFLICT, SEQ_ERR_NOT_ISSUED, SEQ_ERR_FORBIDDEN, SEQ_ERR_FULL,
+      SEQ_ERR_STOPPING, SEQ_ERR_BUSY, SEQ_ERR_INTERNAL, SEQ_ERR_NOMEM}},
+    {"query",
+     QUERY_ERR_BASE,
+     query_strerror,
+     {QUERY_ERR_NOTFOUND, QUERY_ERR_RANGE, QUERY_ERR_STORE, QUERY_ERR_NOMEM,
+      QUERY_ERR_EMPTY}},
+    {"issuers",
+     ISSUERS_ERR_BASE,
+     issuers_strerror,
+     {ISSUERS_ERR_FILE, ISSUERS_ERR_SYNTAX, ISSUERS_ERR_CLASH,
+      ISSUERS_ERR_NOMEM, ISSUERS_ERR_TOO_MANY, ISSUERS_ERR_NAME,
+      ISSUERS_ERR_MODE}},
+    {"request",
+     REQUEST_ERR_BASE,
+     request_strerror,
+     {REQUEST_ERR_SYNTAX, REQUEST_ERR_INVALID, REQUEST_ERR_NOMEM}},
+    {"http",
+     HTTP_ERR_BASE,
+     http_strerror,
+     {HTTP_ERR_CONFIG, HTTP_ERR_LISTEN, HTTP_ERR_NOMEM, HTTP_ERR_STORE,
+      HTTP_ERR_THREAD}},
+    {"vpool",
+     VPOOL_ERR_BASE,
+     vpool_strerror,
+     {VPOOL_ERR_STOPPING, VPOOL_ERR_NOMEM, VPOOL_ERR_THREAD, VPOOL_ERR_EMPTY}},
+    {"dev",
+     DEV_ERR_BASE,
+     dev_strerror,
+     {DEV_ERR_PATH, DEV_ERR_DIR, DEV_ERR_OWNER, DEV_ERR_FILE}},
     {"client",
      CLIENT_ERR_BASE,
      client_strerror,
