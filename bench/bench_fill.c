@@ -45,6 +45,7 @@
 struct fill {
     struct seq *seq;
     struct note_signer issuer;
+    const char *origin; /* the log's: entries are signed for it */
     uint64_t seed, first, count;
     bool sign;
     unsigned threads;
@@ -99,11 +100,12 @@ static void build(struct fill *f, uint64_t rq, struct fill_req *fr)
         struct seq_sub *s = &fr->req.subs[j];
         int len;
         if (f->sign) {
-            if (bench_issue(&f->issuer, f->seed, base + j, f->now_ms, &s->e) !=
-                0)
+            if (bench_issue(&f->issuer, f->origin, f->seed, base + j, f->now_ms,
+                            &s->e) != 0)
                 bench_die("cannot sign");
         } else {
             memset(&s->e, 0, sizeof s->e);
+            s->e.version = ENTRY_VERSION_2;
             s->e.type = ENTRY_ISSUE;
             bench_credential(f->seed, base + j, s->e.credential);
             snprintf(s->e.issuer, sizeof s->e.issuer, "%s", f->issuer.name);
@@ -204,6 +206,7 @@ int main(int argc, char **argv)
     bench_read_signer(issuer_key, &f.issuer);
     if ((err = signer_load(key, &signer)) != 0)
         bench_die("%s: %s", key, signer_strerror(err));
+    f.origin = signer_origin(signer);
     if (issuers_load(issuers, &want, &nwant, &line) != 0)
         bench_die("cannot load %s", issuers);
     {

@@ -102,8 +102,8 @@ static void build_bodies(struct shared *sh, unsigned id)
             bench_die("out of memory");
         for (uint64_t j = 0; j < o->batch; j++) {
             struct entry e;
-            if (bench_issue(&sh->signer, o->seed, o->first + r * o->batch + j,
-                            sh->now_ms, &e) != 0)
+            if (bench_issue(&sh->signer, sh->log.name, o->seed,
+                            o->first + r * o->batch + j, sh->now_ms, &e) != 0)
                 bench_die("cannot sign an entry");
             if (json_array_append_new(arr, client_submission_to_json(&e)) != 0)
                 bench_die("cannot encode an entry");
@@ -180,8 +180,8 @@ static void *open_loop(void *arg)
     char why[CLIENT_REASON_MAX];
 
     for (uint64_t k = c->id; k < sh->nreq; k += sh->o.clients)
-        if (bench_issue(&sh->signer, sh->o.seed, sh->o.first + k, sh->now_ms,
-                        &sh->entries[k]) != 0)
+        if (bench_issue(&sh->signer, sh->log.name, sh->o.seed, sh->o.first + k,
+                        sh->now_ms, &sh->entries[k]) != 0)
             bench_die("cannot sign an entry");
     if (client_api_open(sh->o.url, &ao, &api, why) != 0)
         bench_die("%s", why);
@@ -194,8 +194,8 @@ static void *open_loop(void *arg)
         struct entry e;
         struct client_receipt rec;
         struct client_refusal ref;
-        if (bench_issue(&sh->signer, sh->o.seed, sh->o.first + sh->nreq + c->id,
-                        sh->now_ms, &e) != 0)
+        if (bench_issue(&sh->signer, sh->log.name, sh->o.seed,
+                        sh->o.first + sh->nreq + c->id, sh->now_ms, &e) != 0)
             bench_die("cannot sign an entry");
         if (client_api_submit(api, &e, 1, &rec, &ref, why) != 0 ||
             client_verify_receipt(&rec, &sh->log, ENTRY_ISSUE, e.credential,
@@ -319,8 +319,20 @@ int main(int argc, char **argv)
         usage();
     signal(SIGPIPE, SIG_IGN);
     bench_read_signer(o->key, &sh->signer);
-    if (open) {
+    /* Entries are signed for the log's origin: its key's name. */
+    if (o->log_key != NULL) {
         bench_read_verifier(o->log_key, &sh->log);
+    } else {
+        struct client_api_options ao = {NULL, 60};
+        struct client_api *api;
+        char why[CLIENT_REASON_MAX];
+
+        if (client_api_open(o->url, &ao, &api, why) != 0 ||
+            client_api_log_key(api, &sh->log, why) != 0)
+            bench_die("cannot get the log key: %s", why);
+        client_api_close(api);
+    }
+    if (open) {
         o->batch = 1;
         sh->nreq = o->rate * o->seconds;
         sh->entries = calloc(sh->nreq, sizeof *sh->entries);

@@ -74,14 +74,15 @@ void bench_credential(uint64_t seed, uint64_t i, uint8_t out[32])
     SHA256(msg, sizeof msg, out);
 }
 
-int bench_issue(const struct note_signer *s, uint64_t seed, uint64_t i,
-                uint64_t now_ms, struct entry *out)
+int bench_issue(const struct note_signer *s, const char *origin, uint64_t seed,
+                uint64_t i, uint64_t now_ms, struct entry *out)
 {
     memset(out, 0, sizeof *out);
+    out->version = ENTRY_VERSION_2;
     out->type = ENTRY_ISSUE;
     bench_credential(seed, i, out->credential);
     out->timestamp_ms = now_ms;
-    return entry_sign(out, NULL, s);
+    return entry_sign(out, origin, s);
 }
 
 void bench_read_signer(const char *path, struct note_signer *out)

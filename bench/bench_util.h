@@ -27,10 +27,10 @@ void bench_sleep_until(double t);
  * u64be seed || u64be i). Runs with different seeds never collide. */
 void bench_credential(uint64_t seed, uint64_t i, uint8_t out[32]);
 
-/* Builds the ISSUE entry for credential i of seed, signed by s at time
- * now_ms. Returns 0 or an ENTRY_ERR_* code. */
-int bench_issue(const struct note_signer *s, uint64_t seed, uint64_t i,
-                uint64_t now_ms, struct entry *out);
+/* Builds the version 2 ISSUE entry for credential i of seed, signed by s at
+ * time now_ms for the log named origin. Returns 0 or an ENTRY_ERR_* code. */
+int bench_issue(const struct note_signer *s, const char *origin, uint64_t seed,
+                uint64_t i, uint64_t now_ms, struct entry *out);
 
 /* Reads a signer key file (Go note format). Exits with a message on
  * failure. */

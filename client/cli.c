@@ -327,7 +327,7 @@ json_t *cli_verdict_json(const struct client_verdict *v)
         cli_time(v->revoked_ms, t, sizeof t);
         json_object_set_new(o, "revoked", json_string(t));
         json_object_set_new(o, "revoke_reason",
-                            json_string(entry_reason_name(v->revoke_reason)));
+                            json_string(entry_reason_shown(v->revoke_reason)));
     }
     if (v->kind != CLIENT_VERDICT_INVALID) {
         json_object_set_new(o, "revocation_checked",
@@ -385,7 +385,7 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
         printf("REVOKED: issued by %s on %s, revoked by %s on %s (reason: %s); "
                "as of %s\n",
                issuer, issued, issuer, revoked,
-               entry_reason_name(v->revoke_reason), asof);
+               entry_reason_shown(v->revoke_reason), asof);
         break;
     case CLIENT_VERDICT_NOT_ISSUED:
         printf("NOT ISSUED: the log %s has no credential with this hash (as of "

@@ -97,8 +97,8 @@ static const char revoke_help[] =
     "revocation's receipt.\n"
     "\n"
     "  --reason CODE   a name or its number: unspecified (0, default),\n"
-    "                  issued_in_error (1), misconduct (2), superseded (3),\n"
-    "                  withdrawn (4)\n"
+    "                  issued_in_error (1), superseded (3), withdrawn (4)\n"
+    "                  (misconduct, 2, is retired)\n"
     "  --log, --key, --log-key, --hash, --cacert, --timeout, --json: as for "
     "issue\n"
     "\n"
@@ -106,6 +106,8 @@ static const char revoke_help[] =
     "issued,\n"
     "or issued by another institution); 2 usage, network or proof error.\n";
 
+/* Parses a reason name or number into *out, which the caller sets to
+ * UINT8_MAX first. Returns 0, -1 (unknown) or -2 (the retired misconduct). */
 static int parse_reason(const char *s, uint8_t *out)
 {
     unsigned long v;
@@ -113,12 +115,16 @@ static int parse_reason(const char *s, uint8_t *out)
     for (unsigned r = 0; r <= ENTRY_REASON_MAX; r++)
         if (strcmp(s, entry_reason_name((uint8_t)r)) == 0) {
             *out = (uint8_t)r;
-            return 0;
+            break;
         }
-    if (cli_parse_uint(s, ENTRY_REASON_MAX, &v) != 0)
-        return -1;
-    *out = (uint8_t)v;
-    return 0;
+    if (*out == UINT8_MAX) {
+        if (cli_parse_uint(s, ENTRY_REASON_MAX, &v) != 0)
+            return -1;
+        *out = (uint8_t)v;
+    }
+    /* Retired: a reason code says something about the holder, and the log
+     * is public (docs/protocol.md B.6.2). */
+    return *out == ENTRY_REASON_MISCONDUCT ? -2 : 0;
 }
 
 static uint64_t now_ms(void)
@@ -352,11 +358,13 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++) {
         struct entry *e = &items[i].sent;
+        e->version = ENTRY_VERSION_2;
         e->type = o->type;
         memcpy(e->credential, items[i].cred, 32);
         e->timestamp_ms = now_ms();
         e->reason = o->type == ENTRY_REVOKE ? o->reason : 0;
-        if (entry_sign(e, NULL, &signer) != 0) {
+        /* Bound to this log: the signature is worthless in any other. */
+        if (entry_sign(e, log.name, &signer) != 0) {
             items[i].state = ITEM_ERROR;
             snprintf(items[i].msg, sizeof items[i].msg, "signing failed");
         }
@@ -402,6 +410,7 @@ static int submit_main(uint8_t type, int argc, char **argv)
     };
     struct submit_opts o;
     unsigned long v;
+    int prc;
     int c;
 
     memset(&o, 0, sizeof o);
@@ -425,11 +434,18 @@ static int submit_main(uint8_t type, int argc, char **argv)
         case 'r':
             if (type != ENTRY_REVOKE)
                 return cli_usage(o.cmd, "--reason is for revoke");
-            if (parse_reason(optarg, &o.reason) != 0)
+            o.reason = UINT8_MAX;
+            prc = parse_reason(optarg, &o.reason);
+            if (prc == -2)
+                return cli_usage(o.cmd,
+                                 "the reason misconduct (2) is retired: use "
+                                 "unspecified, issued_in_error, superseded "
+                                 "or withdrawn");
+            if (prc != 0)
                 return cli_usage(
                     o.cmd,
                     "unknown reason '%s' (want unspecified, issued_in_error, "
-                    "misconduct, superseded, withdrawn, or 0..4)",
+                    "superseded, withdrawn, or 0, 1, 3, 4)",
                     optarg);
             break;
         case 'c':

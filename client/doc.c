@@ -411,6 +411,8 @@ json_t *client_submission_to_json(const struct entry *e)
     snprintf(kid, sizeof kid, "%08x", (unsigned)e->key_id);
     o = json_object();
     if (o == NULL ||
+        (e->version == ENTRY_VERSION_2 &&
+         set_new(o, "version", json_integer(ENTRY_VERSION_2)) != 0) ||
         set_new(o, "type",
                 json_string(e->type == ENTRY_ISSUE ? "issue" : "revoke")) !=
             0 ||

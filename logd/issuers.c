@@ -10,6 +10,7 @@
 
 struct issuers {
     atomic_int refs;
+    char origin[NOTE_NAME_MAX + 1];
     size_t n;
     struct issuer_key keys[];
 };
@@ -196,7 +197,8 @@ int issuers_load(const char *path, struct issuer_key **keys, size_t *n,
     return err;
 }
 
-struct issuers *issuers_new(const struct issuer_key *keys, size_t n)
+struct issuers *issuers_new(const char *origin, const struct issuer_key *keys,
+                            size_t n)
 {
     struct issuers *set = malloc(sizeof *set + n * sizeof set->keys[0]);
     size_t out = 0;
@@ -204,6 +206,7 @@ struct issuers *issuers_new(const struct issuer_key *keys, size_t n)
     if (set == NULL)
         return NULL;
     atomic_init(&set->refs, 1);
+    snprintf(set->origin, sizeof set->origin, "%s", origin);
     if (n > 0)
         memcpy(set->keys, keys, n * sizeof keys[0]);
     if (n > 0)
@@ -215,6 +218,11 @@ struct issuers *issuers_new(const struct issuer_key *keys, size_t n)
     }
     set->n = out;
     return set;
+}
+
+const char *issuers_origin(const struct issuers *set)
+{
+    return set->origin;
 }
 
 struct issuers *issuers_ref(struct issuers *set)

@@ -61,9 +61,15 @@ int issuers_load(const char *path, struct issuer_key **keys, size_t *n,
                  size_t *line);
 
 /* Makes a set holding a copy of keys[0..n) (any order; duplicates of the same
- * (name, public key) kept once). Returns NULL when out of memory. The set
+ * (name, public key) kept once), the keys authorized in the log whose
+ * checkpoint origin is origin (a NUL-terminated key name, copied): version 2
+ * entries are verified against it. Returns NULL when out of memory. The set
  * starts with one reference. */
-struct issuers *issuers_new(const struct issuer_key *keys, size_t n);
+struct issuers *issuers_new(const char *origin, const struct issuer_key *keys,
+                            size_t n);
+
+/* The origin the set was made for (a string owned by set). */
+const char *issuers_origin(const struct issuers *set);
 
 /* Takes / drops a reference (thread-safe). unref frees at zero; accepts NULL.
  */

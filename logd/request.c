@@ -46,9 +46,9 @@ static int fail(struct request_error *err, int code, const size_t *pos,
     return code;
 }
 
-static const char *const fields[] = {"type",   "credential_hash", "issuer",
-                                     "key_id", "timestamp_ms",    "signature",
-                                     "reason"};
+static const char *const fields[] = {"version",   "type",   "credential_hash",
+                                     "issuer",    "key_id", "timestamp_ms",
+                                     "signature", "reason"};
 
 /* Parses one submission object into s. Returns 0, or REQUEST_ERR_INVALID
  * with the reason in msg. */
@@ -77,7 +77,21 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
         }
     }
     memset(&s->e, 0, sizeof s->e);
-    s->e.version = ENTRY_VERSION_1;
+    /* Version 1 signatures are valid in every log that authorizes the key,
+     * so they could be replayed here from another log: only version 2,
+     * signed for this log's origin, is admitted (protocol.md B.7). */
+    v = json_object_get(obj, "version");
+    if (v == NULL || (json_is_integer(v) && json_integer_value(v) == 1)) {
+        snprintf(msg, cap,
+                 "entry version 1 is no longer accepted: sign a version 2 "
+                 "entry bound to this log's origin (protocol.md B.7)");
+        return -1;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) != ENTRY_VERSION_2) {
+        snprintf(msg, cap, "version must be 2");
+        return -1;
+    }
+    s->e.version = ENTRY_VERSION_2;
     v = json_object_get(obj, "type");
     str = json_string_value(v);
     if (str != NULL && strcmp(str, "issue") == 0 && json_string_length(v) == 5)
@@ -147,6 +161,12 @@ static int parse_sub(const json_t *obj, struct seq_sub *s, char *msg,
         return REQUEST_ERR_INVALID;
     }
     s->e.reason = v != NULL ? (uint8_t)json_integer_value(v) : 0;
+    if (s->e.reason == ENTRY_REASON_MISCONDUCT) {
+        snprintf(msg, cap,
+                 "reason 2 (misconduct) is retired: use 0 (unspecified), 1, "
+                 "3 or 4");
+        return -1;
+    }
     n = entry_encode(&s->e, s->bytes, sizeof s->bytes);
     if (n < 0) {
         snprintf(msg, cap, "cannot encode the entry: %s", entry_strerror(n));
@@ -234,9 +254,11 @@ int request_verify_range(const struct issuers *keys, struct seq_sub *subs,
         if (s->e.timestamp_ms > now_ms + REQUEST_MAX_FUTURE_MS)
             return fail(err, REQUEST_ERR_INVALID, &i,
                         "timestamp_ms is more than 10 minutes in the future");
-        if (entry_verify(&s->e, NULL, k->pub) != 0)
+        if (entry_verify(&s->e, issuers_origin(keys), k->pub) != 0)
             return fail(err, REQUEST_ERR_INVALID, &i,
-                        "signature does not verify");
+                        "signature does not verify (a version 2 entry is "
+                        "signed for this log's origin, %s)",
+                        issuers_origin(keys));
         memcpy(s->pub, k->pub, ED25519_PUBLIC_SIZE);
     }
     return 0;

@@ -208,7 +208,7 @@ static int apply_keys(struct seq_tree *t, struct store_txn *w,
         if (err != 0)
             goto fail;
     }
-    next = issuers_new(list, n);
+    next = issuers_new(issuers_origin(*keys), list, n);
     free(list);
     if (next == NULL)
         return STORE_ERR_NOMEM;
@@ -481,7 +481,7 @@ static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
         free(keys.k);
         goto store_fail;
     }
-    q->keys = issuers_new(keys.k, keys.n);
+    q->keys = issuers_new(signer_origin(q->signer), keys.k, keys.n);
     free(keys.k);
     if (q->keys == NULL)
         return SEQ_ERR_NOMEM;

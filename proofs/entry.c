@@ -65,6 +65,12 @@ const char *entry_reason_name(uint8_t reason)
     return reason <= ENTRY_REASON_MAX ? names[reason] : NULL;
 }
 
+const char *entry_reason_shown(uint8_t reason)
+{
+    return entry_reason_name(
+        reason == ENTRY_REASON_MISCONDUCT ? ENTRY_REASON_UNSPECIFIED : reason);
+}
+
 /* The issuer's length, or 0 if it is not a valid key name. */
 static size_t issuer_len(const char issuer[NOTE_NAME_MAX + 1])
 {

@@ -137,6 +137,10 @@ const char *entry_type_name(uint8_t type);
  * "misconduct", "superseded", "withdrawn") or NULL. */
 const char *entry_reason_name(uint8_t reason);
 
+/* The reason name a verifier shows: as entry_reason_name(), except that the
+ * retired misconduct (2) shows as "unspecified" (docs/protocol.md §B.6.2). */
+const char *entry_reason_shown(uint8_t reason);
+
 /* Encodes e into buf (cap bytes; ENTRY_MAX_SIZE always suffices). Returns the
  * length, ENTRY_ERR_SYNTAX (bad issuer name, bad identity, an identity on a
  * remove), ENTRY_ERR_TYPE (unknown version, type, op or reason, or

@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(back);
     free(text);
 
-    set = issuers_new(keys, n);
+    set = issuers_new("example.org/credlog-fuzz", keys, n);
     FUZZ_ASSERT(set != NULL && issuers_count(set) == n);
     for (size_t i = 0; i < n; i++) {
         const struct issuer_key *k = issuers_at(set, i);

@@ -40,7 +40,7 @@ static struct issuers *issuer_set(void)
         memcpy(k.name, s->name, sizeof k.name);
         k.key_id = s->key_id;
         memcpy(k.pub, s->pub, sizeof k.pub);
-        set = issuers_new(&k, 1);
+        set = issuers_new(fuzz_log_signer()->name, &k, 1);
         FUZZ_ASSERT(set != NULL);
     }
     return set;
@@ -111,7 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_ASSERT(memcmp(subs[i].pub, s->pub, sizeof s->pub) == 0);
             FUZZ_ASSERT(subs[i].e.timestamp_ms <=
                         NOW_MS + REQUEST_MAX_FUTURE_MS);
-            FUZZ_ASSERT(entry_verify(&subs[i].e, NULL, subs[i].pub) == 0);
+            FUZZ_ASSERT(entry_verify(&subs[i].e, fuzz_log_signer()->name,
+                                     subs[i].pub) == 0);
         }
     } else {
         FUZZ_ASSERT(rc == REQUEST_ERR_INVALID && err.has_position &&

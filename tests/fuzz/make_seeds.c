@@ -879,13 +879,28 @@ static void seeds_client(void)
 
 /* ---- logd: submissions, query strings, issuers files ---- */
 
-static json_t *submission(uint8_t type, uint8_t fill, uint64_t ts,
-                          uint8_t reason)
+/* A version 2 submission signed by the fuzz issuer for origin. */
+static json_t *submission_for(const char *origin, uint8_t type, uint8_t fill,
+                              uint64_t ts, uint8_t reason)
 {
     struct entry e;
 
-    signed_entry(&e, type, fill, ts, reason);
+    memset(&e, 0, sizeof e);
+    e.version = ENTRY_VERSION_2;
+    e.type = type;
+    memset(e.credential, fill, sizeof e.credential);
+    e.timestamp_ms = ts;
+    e.reason = reason;
+    if (entry_sign(&e, origin, fuzz_issuer_signer()) != 0)
+        die("entry_sign v2");
     return client_submission_to_json(&e);
+}
+
+/* A version 2 submission for the fuzz log (fuzz_logd_submission's). */
+static json_t *submission(uint8_t type, uint8_t fill, uint64_t ts,
+                          uint8_t reason)
+{
+    return submission_for(fuzz_log_signer()->name, type, fill, ts, reason);
 }
 
 /* {"entries": [subs...]} with subs consumed. */
@@ -968,6 +983,20 @@ static void seeds_logd(void)
         submission(ENTRY_ISSUE, 0xa1, 1767225600000ull + 3 * 86400000ull, 0));
     seed_body("future-timestamp", arr);
     seed_sub_edit("extra-field", "extra", json_true());
+    seed_sub_edit("version-1", "version", json_integer(1));
+    seed_sub_edit("no-version", "version", NULL);
+    seed_sub_edit("version-3", "version", json_integer(3));
+    seed_sub_edit("version-string", "version", json_string("2"));
+    arr = json_array();
+    json_array_append_new(arr, submission(ENTRY_REVOKE, 0xb2, 1767225603000ull,
+                                          ENTRY_REASON_SUPERSEDED));
+    json_object_set_new(json_array_get(arr, 0), "reason",
+                        json_integer(ENTRY_REASON_MISCONDUCT));
+    seed_body("reason-misconduct", arr);
+    arr = json_array();
+    json_array_append_new(arr, submission_for("other.example/log", ENTRY_ISSUE,
+                                              0xa1, 1767225601000ull, 0));
+    seed_body("signed-for-another-log", arr);
     seed_sub_edit("no-signature", "signature", NULL);
     seed_sub_edit("reason-on-issue", "reason", json_integer(1));
     seed_sub_edit("negative-timestamp", "timestamp_ms", json_integer(-1));

@@ -270,7 +270,7 @@ static void test_verify(void)
             {"\"index\": ", "\"index\": 1"},
             {"\"inclusion\": [\n    \"", "\"inclusion\": [\n    \"f"},
             {"log.example.org\\n", "log.example.org\\n1"},
-            {"\"entry\": \"AQ", "\"entry\": \"AR"},
+            {"\"entry\": \"Ag", "\"entry\": \"Ah"}, /* version 2 */
         };
         char trpath[4300];
         snprintf(trpath, sizeof trpath, "%s/t.receipt.json", dir);

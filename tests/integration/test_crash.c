@@ -198,7 +198,7 @@ static bool one_request(struct worker *w, struct client_http *h)
             uint8_t hash[32];
             memcpy(hash, w->c[c].issue + 2, 32);
             sign_into(w->c[c].revoke, &w->c[c].revoke_len, ENTRY_REVOKE, hash,
-                      w->is, (uint8_t)(r % 5));
+                      w->is, issuer_reason(r));
             w->c[c].state = C_REVOKE_SENT;
             s[n].cred = c;
             s[n].revoke = true;

@@ -95,7 +95,7 @@ static void submit(struct client_http *h, const struct logd_proc *p,
         struct entry e;
         if (type == ENTRY_ISSUE)
             check_rand_cred(&rnd, creds[i]);
-        issuer_entry(&e, type, creds[i], is, issuer_now_ms(), (uint8_t)(i % 4));
+        issuer_entry(&e, type, creds[i], is, issuer_now_ms(), issuer_reason(i));
         json_array_append_new(arr, issuer_submission_json(&e));
     }
     status = logd_api_post_entries(h, arr, &ans);

@@ -124,7 +124,7 @@ static void test_submit(void)
         if (strcmp(creds[i].by->s.name, "avans.nl") != 0)
             continue;
         issuer_entry(&e, ENTRY_REVOKE, creds[i].cred, n % 2 ? &A1 : &A2,
-                     issuer_now_ms(), (uint8_t)(n % 5));
+                     issuer_now_ms(), issuer_reason(n));
         json_array_append_new(arr, issuer_submission_json(&e));
         which[n++] = i;
     }

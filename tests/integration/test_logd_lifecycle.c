@@ -112,6 +112,7 @@ static void test_dev(void)
         note_signer_verifier(&demo, &is.v);
         memset(&view, 0, sizeof view);
         CHECK(note_verifier_parse(vkey, strlen(vkey), &view.log_verifier) == 0);
+        issuer_set_origin(view.log_verifier.name); /* the --dev log's */
         check_rand_cred(&rnd, c);
         issuer_entry(&e, ENTRY_ISSUE, c, &is, issuer_now_ms(), 0);
         size_t len = issuer_entry_bytes(&e, bytes);

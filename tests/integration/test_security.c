@@ -73,10 +73,11 @@ static void forge(struct entry *e, uint8_t type, const uint8_t cred[32],
     snprintf(s.name, sizeof s.name, "%s", name);
     s.key_id = key_id;
     memset(e, 0, sizeof *e);
+    e->version = ENTRY_VERSION_2;
     e->type = type;
     memcpy(e->credential, cred, 32);
     e->timestamp_ms = issuer_now_ms();
-    if (entry_sign(e, NULL, &s) != 0)
+    if (entry_sign(e, issuer_origin(), &s) != 0)
         abort();
     note_signer_wipe(&s);
 }
@@ -245,7 +246,7 @@ static void test_keys(void)
         }
     }
     /* avans.nl's other key still revokes what a2 issued. */
-    issuer_entry(&e, ENTRY_REVOKE, by_a2, &a1, issuer_now_ms(), 2);
+    issuer_entry(&e, ENTRY_REVOKE, by_a2, &a1, issuer_now_ms(), 3);
     CHECK(post_one(h, &e, &idx, &p) == 200);
 
     /* The log stays valid: a2's earlier entries were signed while it was

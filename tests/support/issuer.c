@@ -8,6 +8,18 @@
 
 #include "proofs/codec.h"
 
+static char origin_name[NOTE_NAME_MAX + 1];
+
+void issuer_set_origin(const char *origin)
+{
+    snprintf(origin_name, sizeof origin_name, "%s", origin);
+}
+
+const char *issuer_origin(void)
+{
+    return origin_name;
+}
+
 void issuer_make(struct issuer *is, const char *name)
 {
     if (note_signer_generate(name, &is->s) != 0)
@@ -32,12 +44,22 @@ void issuer_sign_entry(struct entry *e, uint8_t type, const uint8_t cred[32],
                        const struct note_signer *s, uint64_t ts, uint8_t reason)
 {
     memset(e, 0, sizeof *e);
+    e->version = ENTRY_VERSION_2;
     e->type = type;
     memcpy(e->credential, cred, 32);
     e->timestamp_ms = ts;
     e->reason = type == ENTRY_REVOKE ? reason : 0;
-    if (entry_sign(e, NULL, s) != 0)
+    if (entry_sign(e, origin_name, s) != 0)
         abort();
+}
+
+uint8_t issuer_reason(uint64_t n)
+{
+    static const uint8_t reasons[] = {
+        ENTRY_REASON_UNSPECIFIED, ENTRY_REASON_ISSUED_IN_ERROR,
+        ENTRY_REASON_SUPERSEDED, ENTRY_REASON_WITHDRAWN};
+
+    return reasons[n % 4];
 }
 
 void issuer_entry(struct entry *e, uint8_t type, const uint8_t cred[32],
@@ -63,6 +85,8 @@ json_t *issuer_submission_json(const struct entry *e)
     codec_hex_encode(e->credential, 32, hex);
     snprintf(kid, sizeof kid, "%08x", (unsigned)e->key_id);
     codec_b64_encode(e->signature, 64, sig);
+    if (e->version == ENTRY_VERSION_2)
+        json_object_set_new(o, "version", json_integer(ENTRY_VERSION_2));
     json_object_set_new(
         o, "type", json_string(e->type == ENTRY_ISSUE ? "issue" : "revoke"));
     json_object_set_new(o, "credential_hash", json_string(hex));

@@ -32,11 +32,25 @@ void issuer_wipe(struct issuer *is);
 /* The wall clock in milliseconds since the epoch: an entry's timestamp. */
 uint64_t issuer_now_ms(void);
 
-/* A signed ISSUE or REVOKE (type) entry for cred at time ts by key s;
- * reason is used only by REVOKE. */
+/* Sets the log origin that issuer_sign_entry() signs version 2 entries for
+ * (copied). logd_proc_init(), logd_proc_init_key() and minilog_init() set
+ * it to the new log's origin, so a test signs for the log it made last; a test
+ * that submits to two logs with different keys signs with entry_sign() itself.
+ */
+void issuer_set_origin(const char *origin);
+
+/* The origin set by issuer_set_origin() ("" before the first call). */
+const char *issuer_origin(void);
+
+/* A signed version 2 ISSUE or REVOKE (type) entry for cred at time ts by
+ * key s, for the log issuer_origin(); reason is used only by REVOKE. */
 void issuer_sign_entry(struct entry *e, uint8_t type, const uint8_t cred[32],
                        const struct note_signer *s, uint64_t ts,
                        uint8_t reason);
+
+/* The reason a new REVOKE may carry, chosen by n: 0, 1, 3 or 4 (2, the
+ * retired misconduct, is refused in version 2). */
+uint8_t issuer_reason(uint64_t n);
 
 /* issuer_sign_entry() with the issuer's key. */
 void issuer_entry(struct entry *e, uint8_t type, const uint8_t cred[32],

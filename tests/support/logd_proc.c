@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "files.h"
+#include "issuer.h"
 #include "wait.h"
 
 /* How long logd may take to listen, or to stop after SIGTERM. */
@@ -83,6 +84,7 @@ int logd_proc_init_key(struct logd_proc *p, const struct note_signer *log_key,
     snprintf(p->out_path, sizeof p->out_path, "%.480s/logd.out", p->dir);
     p->log_key = *log_key;
     note_signer_verifier(log_key, &p->log_verifier);
+    issuer_set_origin(p->log_verifier.name);
     if (note_verifier_format(&p->log_verifier, p->log_vkey,
                              sizeof p->log_vkey) < 0)
         return -1;

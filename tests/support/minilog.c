@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "issuer.h"
+
 void minilog_init(struct minilog *ml, const char *name, uint8_t seed_byte)
 {
     uint8_t seed[ED25519_SEED_SIZE];
@@ -14,6 +16,7 @@ void minilog_init(struct minilog *ml, const char *name, uint8_t seed_byte)
     if (note_signer_from_seed(name, seed, &ml->key) != 0)
         abort();
     note_signer_verifier(&ml->key, &ml->vkey);
+    issuer_set_origin(name); /* the log issuer_sign_entry() signs for */
     memsmt_init(&ml->smt);
     ml->store = memsmt_store(&ml->smt);
 }

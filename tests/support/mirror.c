@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "issuer.h"
 #include "memsmt.h"
 #include "naive.h"
 #include "proofs/entry.h"
@@ -277,7 +278,8 @@ static size_t replay_cred(struct replay *r, uint64_t i, const struct entry *e)
             note_key_id(e->issuer, NOTE_TYPE_ED25519, r->keys[j].pub) ==
                 e->key_id)
             break;
-    if (j == r->nkeys || entry_verify(e, NULL, r->keys[j].pub) != 0) {
+    if (j == r->nkeys ||
+        entry_verify(e, issuer_origin(), r->keys[j].pub) != 0) {
         fprintf(stderr, "replay: entry %llu not signed by an authorized key\n",
                 (unsigned long long)i);
         return 1;

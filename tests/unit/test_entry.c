@@ -319,6 +319,12 @@ static void test_unknown_codes(void)
     CHECK(strcmp(entry_reason_name(3), "superseded") == 0);
     CHECK(strcmp(entry_reason_name(4), "withdrawn") == 0);
     CHECK(entry_reason_name(5) == NULL);
+    /* Verifiers show the retired misconduct as unspecified. */
+    CHECK(strcmp(entry_reason_shown(ENTRY_REASON_MISCONDUCT), "unspecified") ==
+          0);
+    CHECK(strcmp(entry_reason_shown(ENTRY_REASON_WITHDRAWN), "withdrawn") == 0);
+    CHECK(strcmp(entry_reason_shown(0), "unspecified") == 0);
+    CHECK(entry_reason_shown(5) == NULL);
     for (int err = 0; err >= -6; err--)
         CHECK(entry_strerror(err) != NULL);
 }

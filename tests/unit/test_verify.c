@@ -48,8 +48,16 @@ static void build_log(void)
     issuer_sign_entry(&e, ENTRY_ISSUE, cred_b, &issuer, T0 + 2000, 0);
     idx_b = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_a, idx_a, SMT_NONE);
-    issuer_sign_entry(&e, ENTRY_REVOKE, cred_b, &issuer, T0 + 3000,
-                      ENTRY_REASON_MISCONDUCT);
+    /* A version 1 REVOKE with the retired reason misconduct, as a log made
+     * before version 2 may hold: it still revokes. */
+    memset(&e, 0, sizeof e);
+    e.version = ENTRY_VERSION_1;
+    e.type = ENTRY_REVOKE;
+    memcpy(e.credential, cred_b, 32);
+    e.timestamp_ms = T0 + 3000;
+    e.reason = ENTRY_REASON_MISCONDUCT;
+    if (entry_sign(&e, NULL, &issuer) != 0)
+        abort();
     idx_rb = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_b, idx_b, idx_rb);
     minilog_append_map(&ml, T0 + 4000, NULL);
