@@ -135,6 +135,25 @@ static int get_json(struct client_api *a, const char *path, json_t **out,
     return rc;
 }
 
+/* The answer's optional "revoked_index" of one receipt: an index after the
+ * receipt's own entry (a REVOKE follows its ISSUE). */
+static int revoked_from_json(const json_t *item, struct client_receipt *r,
+                             char *why)
+{
+    const json_t *v = json_object_get(item, "revoked_index");
+
+    if (v == NULL)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (uint64_t)json_integer_value(v) <= r->e.index)
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "\"revoked_index\" is not an entry index after "
+                           "the receipt's");
+    r->revoked = true;
+    r->revoked_index = (uint64_t)json_integer_value(v);
+    return 0;
+}
+
 int client_api_submit(struct client_api *a, const struct entry *entries,
                       size_t n, struct client_receipt *receipts,
                       struct client_refusal *refusal, char *why)
@@ -200,8 +219,10 @@ int client_api_submit(struct client_api *a, const struct entry *entries,
     }
     for (size_t i = 0; i < n; i++) {
         char inner[CLIENT_REASON_MAX];
-        rc = client_receipt_from_json(json_array_get(list, i), &receipts[i],
-                                      inner);
+        json_t *item = json_array_get(list, i);
+        rc = client_receipt_from_json(item, &receipts[i], inner);
+        if (rc == 0 && (rc = revoked_from_json(item, &receipts[i], inner)) != 0)
+            client_receipt_free(&receipts[i]);
         if (rc != 0) {
             while (i-- > 0)
                 client_receipt_free(&receipts[i]);

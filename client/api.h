@@ -46,6 +46,8 @@ const char *client_api_url(const struct client_api *a);
 
 /* Submits n (1..CLIENT_SUBMIT_MAX) ISSUE/REVOKE entries and decodes the n
  * receipts into receipts[] (the caller frees each with client_receipt_free()).
+ * A receipt whose answer carries "revoked_index" (an ISSUE of a credential
+ * already revoked) has revoked set.
  * Returns 0; CLIENT_ERR_REFUSED with *refusal filled (nothing was appended);
  * CLIENT_ERR_NET, CLIENT_ERR_HTTP or CLIENT_ERR_SYNTAX (bad answer). */
 int client_api_submit(struct client_api *a, const struct entry *entries,

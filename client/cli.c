@@ -60,7 +60,9 @@ static void usage(FILE *f)
                "Exit status: 0 success or VALID; 1 a negative answer (REVOKED, "
                "NOT ISSUED,\n"
                "refused, log inconsistency); 2 usage, network or proof error "
-               "(INVALID).\n");
+               "(INVALID);\n"
+               "3 (issue) a credential given was issued before and is "
+               "revoked.\n");
 }
 
 int main(int argc, char **argv)

@@ -17,10 +17,12 @@
 #include "client/verify.h"
 
 /* Exit statuses: 0 success / valid, 1 the answer is negative (revoked, not
- * issued, inconsistent, refused), 2 usage, network or proof error. */
+ * issued, inconsistent, refused), 2 usage, network or proof error, 3 (issue
+ * only) a credential given is already issued and revoked. */
 #define CLI_OK 0
 #define CLI_NEGATIVE 1
 #define CLI_ERROR 2
+#define CLI_REVOKED 3
 
 /* Options most commands share. */
 struct cli_net {

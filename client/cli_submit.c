@@ -20,11 +20,12 @@ enum item_state {
     ITEM_DONE,
     ITEM_EXISTING,
     ITEM_REFUSED,
-    ITEM_ERROR
+    ITEM_ERROR,
+    ITEM_REVOKED /* issue: already issued, and revoked since */
 };
 
 static const char *const state_names[] = {"pending", "logged", "existing",
-                                          "refused", "error"};
+                                          "refused", "error",  "revoked"};
 
 struct item {
     const char *arg; /* the FILE or HEX given */
@@ -62,6 +63,10 @@ static const char issue_help[] =
     "hashes and the receipts are printed (one JSON object per line). "
     "Re-running is\n"
     "safe: credentials already issued come back with their existing receipts.\n"
+    "A credential that was issued and then revoked is not issued again: it is\n"
+    "reported as revoked (with the REVOKE entry's index), no receipt is "
+    "written,\n"
+    "and the exit status is 3.\n"
     "\n"
     "  --log URL       the log (http:// or https://)\n"
     "  --key FILE      the issuer signer key (from credlog keygen)\n"
@@ -81,7 +86,8 @@ static const char issue_help[] =
     "  --json          machine-readable output\n"
     "\n"
     "Exit status: 0 all logged; 1 the log refused some; 2 usage, network or "
-    "proof error.\n";
+    "proof error;\n"
+    "3 some were issued before and are revoked (2 wins over 3, 3 over 1).\n";
 
 static const char revoke_help[] =
     "usage: credlog revoke --log URL --key ISSUER.key [--reason CODE] FILE...\n"
@@ -189,6 +195,13 @@ static void accept_receipt(const struct submit_opts *o,
                         memcmp(chk.entry.signature, it->sent.signature, 64) == 0
                     ? ITEM_DONE
                     : ITEM_EXISTING;
+    /* A revoked credential's ISSUE receipt is not kept: verified offline it
+     * would say VALID. */
+    if (it->state == ITEM_EXISTING && o->type == ENTRY_ISSUE &&
+        it->receipt.revoked) {
+        it->state = ITEM_REVOKED;
+        return;
+    }
     keep_receipt(o, it);
 }
 
@@ -270,6 +283,14 @@ static void report(const struct submit_opts *o, struct item *items, size_t n)
                                         json_string(it->receipt_path));
                 json_object_set_new(r, "receipt",
                                     client_receipt_to_json(&it->receipt));
+            } else if (it->state == ITEM_REVOKED) {
+                json_object_set_new(
+                    r, "index", json_integer((json_int_t)it->receipt.e.index));
+                json_object_set_new(
+                    r, "revoked_index",
+                    json_integer((json_int_t)it->receipt.revoked_index));
+                json_object_set_new(r, "error",
+                                    json_string("credential is revoked"));
             } else {
                 json_object_set_new(r, "error", json_string(it->msg));
             }
@@ -289,6 +310,13 @@ static void report(const struct submit_opts *o, struct item *items, size_t n)
             break;
         case ITEM_REFUSED:
             fprintf(stderr, "refused %s: %s\n", it->arg, it->msg);
+            break;
+        case ITEM_REVOKED:
+            fprintf(stderr,
+                    "revoked %s: issued at entry %llu and revoked at entry "
+                    "%llu; a revoked credential is not issued again\n",
+                    it->arg, (unsigned long long)it->receipt.e.index,
+                    (unsigned long long)it->receipt.revoked_index);
             break;
         default:
             fprintf(stderr, "error %s: %s\n", it->arg,
@@ -382,6 +410,8 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         if (items[i].state == ITEM_ERROR || items[i].state == ITEM_PENDING)
             rc = CLI_ERROR;
+        else if (items[i].state == ITEM_REVOKED && rc != CLI_ERROR)
+            rc = CLI_REVOKED;
         else if (items[i].state == ITEM_REFUSED && rc == CLI_OK)
             rc = CLI_NEGATIVE;
     }

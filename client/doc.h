@@ -39,6 +39,11 @@ struct client_receipt {
     struct client_logged_entry e;
     char *checkpoint;
     size_t checkpoint_len;
+    /* From a submission answer only (client_api_submit), never read from or
+     * written to a receipt file: the log says the credential of this ISSUE
+     * receipt is revoked, by the REVOKE entry at revoked_index. */
+    bool revoked;
+    uint64_t revoked_index;
 };
 
 /* The status a status proof claims (verify.h computes the real one). */

@@ -502,6 +502,10 @@ int query_receipts(struct store_txn *r, const struct seq_req *req,
         if ((err = entry_proof_text(r, req->subs[i].index,
                                     req->checkpoint->size, NULL, out)) != 0)
             return err;
+        if (req->subs[i].revoked != SMT_NONE) {
+            TEXT_LIT(out, ",\"revoked_index\":");
+            text_u64(out, req->subs[i].revoked);
+        }
         TEXT_LIT(out, ",\"checkpoint\":");
         if (text_room(out, cp_len)) {
             memcpy(out->data + out->len, out->data + cp_start, cp_len);

@@ -52,8 +52,10 @@ struct seq_sub {
     uint8_t bytes[ENTRY_MAX_SIZE];    /* its canonical encoding */
     size_t len;
     /* Set by the sequencer on success: */
-    uint64_t index; /* its receipt's entry index */
-    bool appended;  /* whether this request appended it */
+    uint64_t index;   /* its receipt's entry index */
+    bool appended;    /* whether this request appended it */
+    uint64_t revoked; /* for an ISSUE: the index of its credential's REVOKE
+                         entry (the credential is revoked), or SMT_NONE */
 };
 
 /* A signed checkpoint shared by the requests of one batch. */

@@ -93,6 +93,7 @@ int seq_admit_request(struct seq_admit *o, struct store_txn *w,
         struct seq_admit_cred *c;
 
         s->appended = false;
+        s->revoked = SMT_NONE;
         if (k == NULL || memcmp(k->pub, s->pub, ED25519_PUBLIC_SIZE) != 0) {
             refuse(r, i, SEQ_ERR_FORBIDDEN,
                    "the key of issuer %s is not authorized", e->issuer);
@@ -107,7 +108,10 @@ int seq_admit_request(struct seq_admit *o, struct store_txn *w,
                 return 0;
             }
             if (c->exists) {
+                /* Re-issuing a revoked credential does not revive it: the
+                 * receipt says it is revoked (docs/api.md). */
                 s->index = c->issue;
+                s->revoked = c->revoke;
                 continue;
             }
             c->exists = c->dirty = true;

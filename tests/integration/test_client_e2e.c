@@ -138,6 +138,26 @@ static void run_e2e(void)
     CREDLOG_RUN(&r, "revoke", "--log", p.url, "--key", key_file, d2);
     CREDLOG_EXPECT(&r, 0, "already revoked");
     credlog_run_free(&r);
+    /* Issuing a revoked credential again does not revive it, and says so
+     * (issue 10, item 6): exit 3, no receipt written over the old one. */
+    snprintf(path, sizeof path, "%s.receipt.json", d2);
+    unlink(path);
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", key_file, d2);
+    CREDLOG_EXPECT(&r, 3, "is not issued again");
+    CHECK(strstr(r.err, "revoked at entry ") != NULL);
+    credlog_run_free(&r);
+    CHECK(!files_exists(path));
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", key_file, "--json", d2);
+    CREDLOG_EXPECT(&r, 3, "\"status\": \"revoked\"");
+    CHECK(strstr(r.out, "\"revoked_index\":") != NULL);
+    credlog_run_free(&r);
+    /* A batch with a fresh credential: that one is issued, the exit is 3. */
+    write_credential("diploma-3.json", "{\"id\":\"c0ffee03\"}\n");
+    file_path(path2, sizeof path2, "diploma-3.json");
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", key_file, d2, path2);
+    CREDLOG_EXPECT(&r, 3, "issued ");
+    CHECK(strstr(r.err, "revoked ") != NULL);
+    credlog_run_free(&r);
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d2);
     CREDLOG_EXPECT(&r, 1, "REVOKED: issued by avans.nl on");
     CHECK(strstr(r.out, "(reason: superseded)") != NULL);
@@ -231,8 +251,8 @@ static void run_e2e(void)
     CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
                 "--state", state, "--once");
     CREDLOG_EXPECT(&r, 0, "consistent");
-    CHECK(strstr(r.out, "303") !=
-          NULL); /* d1, hash, bulk: 302 issued + diploma-2 */
+    /* d1, d2, hash, diploma-3, bulk: 304 issued */
+    CHECK(strstr(r.out, "304") != NULL);
     credlog_run_free(&r);
 
     /* status --save, then the bundle verifies with logd stopped. */
