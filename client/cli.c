@@ -399,7 +399,7 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
         if (v->stale)
             printf("  (--max-age sets the oldest status proof accepted: 24h by "
                    "default with --log,\n"
-                   "  no limit with --bundle; a live log has a new MAP entry "
+                   "  7d with --bundle; a live log has a new MAP entry "
                    "every few minutes)\n");
         if (v->future)
             printf("  (check this computer's clock; if it is right, the log's "

@@ -46,7 +46,9 @@ static const char verify_help[] =
     "A status proof is as of its MAP entry's time. One older than --max-age, "
     "or\n"
     "dated more than 10 minutes ahead of this computer's clock, gives INVALID\n"
-    "(a REVOKED answer stays REVOKED: a revocation is final).\n"
+    "(a REVOKED answer stays REVOKED: a revocation is final). Verdicts from a\n"
+    "bundle print the status proof's age; offline verdicts print how long ago\n"
+    "the receipt's credential was issued (revocation unchecked since).\n"
     "\n"
     "  --log-key VKEY  the log's verifier key, or a file holding it (required\n"
     "                  unless pinned for --log URL)\n"
@@ -58,7 +60,7 @@ static const char verify_help[] =
     "or a\n"
     "                  number with a unit s, m, h or d (3600, 90m, 24h, 7d), "
     "or\n"
-    "                  none. Default: 24h with --log, none with --bundle\n"
+    "                  none. Default: 24h with --log, 7d with --bundle\n"
     "  --witness-policy FILE  require the checkpoint to be cosigned by a "
     "quorum of\n"
     "                  witnesses (a C2SP tlog-policy file); a quorum of "
@@ -102,6 +104,13 @@ static const char status_help[] =
  * replayed from before a revocation is refused after a day, as web PKI
  * bounds the life of an OCSP answer. docs/guide-verifiers.md says more. */
 #define ONLINE_MAX_AGE_MS CLIENT_DAY_MS
+
+/* The default --max-age of verify --bundle. A bundle is a status proof the
+ * holder saved earlier; it says nothing of revocations after its MAP time.
+ * A week lets a holder fetch a fresh one weekly (or before each
+ * application) and bounds how long a revoked credential can keep showing
+ * an old "active" bundle; --max-age none restores the unbounded check. */
+#define BUNDLE_MAX_AGE_MS (7 * CLIENT_DAY_MS)
 
 struct verify_opts {
     const char *cmd;
@@ -174,16 +183,51 @@ static int fetch_online(const struct verify_opts *o,
     return CLI_OK;
 }
 
+/* How old the evidence a verdict rests on is, for verdicts that rest on a
+ * saved file (a bundle, or a receipt offline): a bundle's status proof is as
+ * of its MAP entry's time; an offline receipt says nothing after the issue
+ * time. Online answers are minutes old (--max-age judges them). */
+static void output_age(const struct verify_opts *o,
+                       const struct client_verdict *v, uint64_t now_ms,
+                       json_t *j)
+{
+    char age[64], limit[64];
+    uint64_t at;
+
+    if (v->kind == CLIENT_VERDICT_INVALID || o->log_url != NULL)
+        return;
+    at = v->status_checked ? v->as_of_ms : v->issued_ms;
+    client_duration_format(now_ms > at ? now_ms - at : 0, age, sizeof age);
+    if (o->max_age_ms > 0)
+        client_duration_format(o->max_age_ms, limit, sizeof limit);
+    else
+        snprintf(limit, sizeof limit, "none");
+    if (j != NULL) {
+        json_object_set_new(
+            j, v->status_checked ? "status_age_ms" : "receipt_age_ms",
+            json_integer((json_int_t)(now_ms > at ? now_ms - at : 0)));
+        if (v->status_checked)
+            json_object_set_new(j, "bundle", json_string(o->bundle));
+    } else if (v->status_checked) {
+        printf("  status proof from the bundle %s: %s old (--max-age %s)\n",
+               o->bundle, age, limit);
+    } else {
+        printf("  receipt: issued %s ago; revocation not checked since\n", age);
+    }
+}
+
 static int output(const struct verify_opts *o, const struct client_verdict *v,
-                  const char *label)
+                  const char *label, uint64_t now_ms)
 {
     if (o->json) {
         json_t *j = cli_verdict_json(v);
         if (label != NULL)
             json_object_set_new(j, "file", json_string(label));
+        output_age(o, v, now_ms, j);
         cli_print_json(j);
     } else {
         cli_verdict_print(v, label);
+        output_age(o, v, now_ms, NULL);
     }
     return client_verdict_exit_code(v->kind);
 }
@@ -280,6 +324,7 @@ static int run(const struct verify_opts *o, const char *target,
     if (have_receipt)
         ev.receipt = &receipt;
 
+    uint64_t now = client_clock_now_ms();
     client_verdict(&log, cred, &ev, &v);
     if (o->policy_path != NULL) {
         static struct policy policy; /* large: keep off the stack */
@@ -291,8 +336,8 @@ static int run(const struct verify_opts *o, const char *target,
         }
         client_verdict_check_policy(&v, &ev, &log, &policy);
     }
-    client_verdict_check_age(&v, client_clock_now_ms(), o->max_age_ms);
-    rc = output(o, &v, target_is_hash ? NULL : target);
+    client_verdict_check_age(&v, now, o->max_age_ms);
+    rc = output(o, &v, target_is_hash ? NULL : target, now);
 
     if (o->save != NULL && have_sp) {
         char *text;
@@ -413,6 +458,8 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv,
         return cli_usage(o->cmd, "give --log or --bundle, not both");
     if (o->max_age_arg == NULL && o->log_url != NULL)
         o->max_age_ms = ONLINE_MAX_AGE_MS;
+    if (o->max_age_arg == NULL && o->bundle != NULL)
+        o->max_age_ms = BUNDLE_MAX_AGE_MS;
     if (o->max_age_arg != NULL && o->log_url == NULL && o->bundle == NULL)
         return cli_usage(
             o->cmd,

@@ -68,6 +68,36 @@ static void copy_receipt(const char *src, const char *dst, const char *after)
     free(text);
 }
 
+/* Runs the next credlog commands with their wall clock shifted by s
+ * seconds (tests/clockshift); 0 stops shifting. */
+static void clock_shift(long long s)
+{
+    static char asan[1024];
+    static bool saved;
+    const char *lib = getenv("CREDLOG_CLOCKSHIFT_LIB");
+    char v[32];
+
+    REQUIRE(lib != NULL && lib[0] != '\0');
+    if (!saved) {
+        const char *a = getenv("ASAN_OPTIONS");
+        snprintf(asan, sizeof asan, "%s", a != NULL ? a : "");
+        saved = true;
+    }
+    if (s == 0) {
+        unsetenv("LD_PRELOAD");
+        unsetenv("CREDLOG_CLOCKSHIFT_S");
+        setenv("ASAN_OPTIONS", asan, 1);
+        return;
+    }
+    char opts[1100];
+    snprintf(opts, sizeof opts, "%s%sverify_asan_link_order=0", asan,
+             asan[0] ? ":" : "");
+    snprintf(v, sizeof v, "%lld", s);
+    setenv("ASAN_OPTIONS", opts, 1);
+    setenv("CREDLOG_CLOCKSHIFT_S", v, 1);
+    setenv("LD_PRELOAD", lib, 1);
+}
+
 static void run_e2e(void)
 {
     static struct logd_proc p, other, fork;
@@ -272,7 +302,37 @@ static void run_e2e(void)
     credlog_run_free(&r);
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2);
     CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl");
+    /* Issue 10, item 7: a verdict from a bundle says how old it is. */
+    CHECK(strstr(r.out, "status proof from the bundle ") != NULL &&
+          strstr(r.out, " old (--max-age 7 days)") != NULL);
     credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--json", d1, "--bundle",
+                path2);
+    CREDLOG_EXPECT(&r, 0, "\"status_age_ms\": ");
+    credlog_run_free(&r);
+    /* Eight days later (this credlog's wall clock moved), the bundle is
+     * older than the default maximum age of a week... */
+    clock_shift(8 * 86400);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2);
+    CREDLOG_EXPECT(&r, 2, "older than the maximum age of 7 days");
+    CHECK(strstr(r.out, "status proof is 8 days old") != NULL);
+    credlog_run_free(&r);
+    /* ...unless the verifier accepts any age, and then it says how old. */
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, d1, "--bundle", path2,
+                "--max-age", "none");
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl");
+    CHECK(strstr(r.out, ": 8 days old (--max-age none)") != NULL);
+    credlog_run_free(&r);
+    /* A revocation in a bundle stays final however old. */
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, d2, "--bundle", bundle);
+    CREDLOG_EXPECT(&r, 1, "REVOKED");
+    CHECK(strstr(r.out, ": 8 days old (--max-age 7 days)") != NULL);
+    credlog_run_free(&r);
+    /* An offline receipt says how long ago it was issued. */
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, d1);
+    CREDLOG_EXPECT(&r, 0, "receipt: issued 8 days ago; revocation not checked");
+    credlog_run_free(&r);
+    clock_shift(0);
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url,
                 "--timeout", "5", d1);
     CREDLOG_EXPECT(&r, 2, "credlog:");
