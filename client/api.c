@@ -169,8 +169,11 @@ int client_api_submit(struct client_api *a, const struct entry *entries,
         return client_fail(why, CLIENT_ERR_ARG, "batch of %zu submissions", n);
     req = json_object();
     arr = json_array();
+    /* Entries logged before come back with their full receipts too (logd
+     * answers them with an index only unless asked). */
     if (req == NULL || arr == NULL ||
-        json_object_set_new(req, "entries", arr) != 0) {
+        json_object_set_new(req, "entries", arr) != 0 ||
+        json_object_set_new(req, "receipts", json_string("full")) != 0) {
         json_decref(req);
         return client_fail(why, CLIENT_ERR_NOMEM, "out of memory");
     }

@@ -7,6 +7,8 @@
 
 #include <event2/buffer.h>
 
+#include "logd/metrics.h"
+#include "logd/query.h"
 #include "logd/request.h"
 #include "logd/vpool.h"
 
@@ -38,6 +40,49 @@ static void verified(void *arg, int err, const struct request_error *rerr)
     http_hand_back(p);
 }
 
+/* Marks the submissions the log already holds byte for byte (their
+ * signatures are then not checked again). Returns -1 after answering a
+ * storage error. */
+static int submit_known(struct http_ctx *c, struct http_pending *p,
+                        size_t *known)
+{
+    int err;
+
+    *known = 0;
+    if (!http_reply_read_begin(c))
+        return -1;
+    err = query_mark_known(c->w->reader, p->req.subs, p->req.n, known);
+    store_read_end(c->w->reader);
+    if (err != 0) {
+        http_reply_query(c, err, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* A request whose entries are all in the log already (a retry, or a replay
+ * of public entries): their keys must still be authorized, and the answer
+ * comes from the store, with no signature check and no batch. */
+static void submit_replay(struct http_ctx *c, struct http_pending *p)
+{
+    struct issuers *keys = seq_issuers(c->w->srv->seq);
+    struct request_error rerr;
+    int err = request_verify_entries(keys, p->req.subs, p->req.n, 0, &rerr);
+
+    issuers_unref(keys);
+    if (err != 0) {
+        http_reply_error(c, 400, rerr.message,
+                         rerr.has_position ? &rerr.position : NULL);
+        return;
+    }
+    if (!http_reply_read_begin(c))
+        return;
+    err =
+        query_receipts_known(c->w->reader, p->req.subs, p->req.n, &c->w->text);
+    store_read_end(c->w->reader);
+    http_reply_query(c, err, NULL);
+}
+
 void http_submit_handle(struct http_ctx *c, const char *rest, const char *query)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
@@ -48,6 +93,7 @@ void http_submit_handle(struct http_ctx *c, const char *rest, const char *query)
     struct issuers *keys;
     struct timespec now;
     uint64_t now_ms;
+    size_t known = 0;
     int err;
 
     (void)rest;
@@ -59,7 +105,14 @@ void http_submit_handle(struct http_ctx *c, const char *rest, const char *query)
     }
     err = request_parse_entries_max(body, len, c->w->srv->max_entries,
                                     &p->req.subs, &p->req.n, &rerr);
+    if (err == 0 && submit_known(c, p, &known) != 0)
+        goto out; /* answered: a storage error */
     if (err == 0) {
+        metrics_submissions(c->w->srv->metrics, p->req.n - known, known);
+        if (known == p->req.n) {
+            submit_replay(c, p);
+            goto out;
+        }
         clock_gettime(CLOCK_REALTIME, &now);
         now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
         keys = seq_issuers(c->w->srv->seq);
@@ -84,6 +137,7 @@ void http_submit_handle(struct http_ctx *c, const char *rest, const char *query)
         http_reply_error(c, err == REQUEST_ERR_NOMEM ? 500 : 400, rerr.message,
                          rerr.has_position ? &rerr.position : NULL);
     }
+out:
     free(p->req.subs);
     free(p);
 }

@@ -46,6 +46,7 @@ struct metrics {
     atomic_uint_fast64_t entries[5];
     atomic_uint_fast64_t map_bytes;
     atomic_uint_fast64_t pending;
+    atomic_uint_fast64_t signature_checks, known_submissions;
     atomic_uint_fast64_t conn[4]; /* by enum metrics_conn_event */
 };
 
@@ -109,6 +110,16 @@ void metrics_connection(struct metrics *m, enum metrics_conn_event ev)
 {
     if (m != NULL && (unsigned)ev < 4)
         atomic_fetch_add_explicit(&m->conn[ev], 1, memory_order_relaxed);
+}
+
+void metrics_submissions(struct metrics *m, uint64_t verified, uint64_t known)
+{
+    if (m == NULL)
+        return;
+    atomic_fetch_add_explicit(&m->signature_checks, verified,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&m->known_submissions, known,
+                              memory_order_relaxed);
 }
 
 void metrics_pending(struct metrics *m, uint64_t entries)
@@ -201,6 +212,17 @@ char *metrics_format(struct metrics *m, size_t *len)
         "sequencer.\n"
         "# TYPE credlog_pending_entries gauge\ncredlog_pending_entries %llu\n",
         (unsigned long long)atomic_load(&m->pending));
+    put(&o,
+        "# HELP credlog_signature_checks_total Submitted entries whose issuer "
+        "signature was checked.\n"
+        "# TYPE credlog_signature_checks_total counter\n"
+        "credlog_signature_checks_total %llu\n"
+        "# HELP credlog_known_submissions_total Submitted entries the log "
+        "already held byte for byte (not checked again).\n"
+        "# TYPE credlog_known_submissions_total counter\n"
+        "credlog_known_submissions_total %llu\n",
+        (unsigned long long)atomic_load(&m->signature_checks),
+        (unsigned long long)atomic_load(&m->known_submissions));
     put(&o,
         "# HELP credlog_storage_map_bytes Size of the LMDB map.\n"
         "# TYPE credlog_storage_map_bytes gauge\ncredlog_storage_map_bytes "

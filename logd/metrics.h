@@ -57,6 +57,11 @@ enum metrics_conn_event {
 /* Counts one connection event. */
 void metrics_connection(struct metrics *m, enum metrics_conn_event ev);
 
+/* Counts the submissions of one parsed request: verified, those whose
+ * signature is checked; known, those the log already held byte for byte
+ * (not checked again). */
+void metrics_submissions(struct metrics *m, uint64_t verified, uint64_t known);
+
 /* Sets the number of submitted entries waiting for the sequencer. */
 void metrics_pending(struct metrics *m, uint64_t entries);
 

@@ -483,8 +483,13 @@ int query_status(struct store_txn *r, const uint8_t hash[32],
     return text_end(out);
 }
 
-int query_receipts(struct store_txn *r, const struct seq_req *req,
-                   struct query_text *out)
+/* {"receipts": [...]} for subs against the checkpoint note (of size). A
+ * submission this request did not append gets the short form
+ * {"index", "existing": true} unless it asked for its full receipt, so
+ * replaying public entries is answered in a few bytes each. */
+static int receipts_text(struct store_txn *r, const struct seq_sub *subs,
+                         size_t n, const char *note, size_t note_len,
+                         uint64_t size, struct query_text *out)
 {
     size_t cp_start, cp_len;
     int err;
@@ -492,24 +497,32 @@ int query_receipts(struct store_txn *r, const struct seq_req *req,
     text_begin(out);
     /* The checkpoint's JSON string is the same in every receipt: write it
      * once at the end of the buffer, copy it into each, then drop it. */
-    text_string(out, req->checkpoint->note, req->checkpoint->len);
+    text_string(out, note, note_len);
     cp_len = out->len;
     TEXT_LIT(out, "{\"receipts\":[");
     cp_start = 0;
-    for (size_t i = 0; i < req->n; i++) {
+    for (size_t i = 0; i < n; i++) {
+        const struct seq_sub *s = &subs[i];
         if (i > 0)
             TEXT_LIT(out, ",");
-        if ((err = entry_proof_text(r, req->subs[i].index,
-                                    req->checkpoint->size, NULL, out)) != 0)
-            return err;
-        if (req->subs[i].revoked != SMT_NONE) {
-            TEXT_LIT(out, ",\"revoked_index\":");
-            text_u64(out, req->subs[i].revoked);
+        if (!s->appended && !s->full_receipt) {
+            TEXT_LIT(out, "{\"index\":");
+            text_u64(out, s->index);
+            TEXT_LIT(out, ",\"existing\":true");
+        } else {
+            if ((err = entry_proof_text(r, s->index, size, NULL, out)) != 0)
+                return err;
         }
-        TEXT_LIT(out, ",\"checkpoint\":");
-        if (text_room(out, cp_len)) {
-            memcpy(out->data + out->len, out->data + cp_start, cp_len);
-            out->len += cp_len;
+        if (s->revoked != SMT_NONE) {
+            TEXT_LIT(out, ",\"revoked_index\":");
+            text_u64(out, s->revoked);
+        }
+        if (s->appended || s->full_receipt) {
+            TEXT_LIT(out, ",\"checkpoint\":");
+            if (text_room(out, cp_len)) {
+                memcpy(out->data + out->len, out->data + cp_start, cp_len);
+                out->len += cp_len;
+            }
         }
         TEXT_LIT(out, "}");
     }
@@ -520,6 +533,62 @@ int query_receipts(struct store_txn *r, const struct seq_req *req,
     memmove(out->data, out->data + cp_len, out->len - cp_len);
     out->len -= cp_len;
     return 0;
+}
+
+int query_receipts(struct store_txn *r, const struct seq_req *req,
+                   struct query_text *out)
+{
+    return receipts_text(r, req->subs, req->n, req->checkpoint->note,
+                         req->checkpoint->len, req->checkpoint->size, out);
+}
+
+int query_mark_known(struct store_txn *r, struct seq_sub *subs, size_t n,
+                     size_t *known)
+{
+    uint8_t buf[ENTRY_MAX_SIZE];
+    struct store_credential c;
+    uint64_t idx;
+    size_t len;
+    int err;
+
+    *known = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct seq_sub *s = &subs[i];
+        s->known = false;
+        s->revoked = SMT_NONE;
+        err = store_credential(r, s->e.credential, &c);
+        if (err == STORE_ERR_NOTFOUND)
+            continue;
+        if (err != 0)
+            return store_err(err);
+        idx = s->e.type == ENTRY_ISSUE ? c.issue_index : c.revoke_index;
+        if (idx == SMT_NONE)
+            continue;
+        if ((err = store_entry(r, idx, buf, sizeof buf, &len)) != 0)
+            return store_err(err);
+        if (len != s->len || memcmp(buf, s->bytes, len) != 0)
+            continue;
+        s->known = true;
+        s->appended = false;
+        s->index = idx;
+        s->revoked = s->e.type == ENTRY_ISSUE ? c.revoke_index : SMT_NONE;
+        (*known)++;
+    }
+    return 0;
+}
+
+int query_receipts_known(struct store_txn *r, const struct seq_sub *subs,
+                         size_t n, struct query_text *out)
+{
+    char note[CHECKPOINT_TEXT_MAX];
+    size_t note_len;
+    uint64_t size;
+    int err;
+
+    if ((err = query_checkpoint(r, note, sizeof note, &note_len)) != 0 ||
+        (err = tree_size(r, &size)) != 0)
+        return err;
+    return receipts_text(r, subs, n, note, note_len, size, out);
 }
 
 static json_t *int_json(uint64_t v)

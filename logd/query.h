@@ -18,6 +18,7 @@
 
 #include "logd/seq.h"
 #include "logd/store.h"
+#include "proofs/checkpoint.h"
 #include "proofs/errors.h"
 #include "proofs/tile.h"
 
@@ -93,9 +94,33 @@ void query_status_cache_free(struct query_status_cache *c);
 int query_status(struct store_txn *r, const uint8_t hash[32],
                  struct query_status_cache *cache, struct query_text *out);
 
-/* {"receipts": [...]} for a committed request: each submission's entry (read
- * back from the log), the request's checkpoint, and the inclusion proof of
- * the entry in that checkpoint. */
+/* {"receipts": [...]} for a committed request: for each submission it
+ * appended (or that asked for it: full_receipt), its entry (read back from
+ * the log), the request's checkpoint, and the inclusion proof of the entry
+ * in that checkpoint; for one logged before, {"index", "existing": true};
+ * either with "revoked_index" for an ISSUE of a revoked credential. At most
+ * QUERY_RECEIPT_MAX bytes per submission plus QUERY_RECEIPTS_BASE. */
+/* The largest answer per submission (a full receipt: index, base64 entry,
+ * 63 inclusion hashes, revoked_index, the checkpoint as a JSON string) and
+ * the rest of an answer; docs/operations.md turns them into logd's memory
+ * bound. A short (existing) receipt is under 80 bytes. */
+#define QUERY_RECEIPT_MAX                                                      \
+    (64 + 4 * ((ENTRY_SUBMISSION_MAX + 2) / 3) + 63 * 67 + 40 +                \
+     2 * CHECKPOINT_TEXT_MAX)
+#define QUERY_RECEIPTS_BASE 64
+
+/* Marks the submissions that are byte for byte the entry the log holds for
+ * their credential (its ISSUE, or its REVOKE) as known, with their index and
+ * revoked set; *known counts them. Returns 0 or QUERY_ERR_STORE. */
+int query_mark_known(struct store_txn *r, struct seq_sub *subs, size_t n,
+                     size_t *known);
+
+/* As query_receipts() for a request whose submissions are all known
+ * (query_mark_known()), against the latest checkpoint: nothing is appended
+ * and nothing goes through the sequencer. */
+int query_receipts_known(struct store_txn *r, const struct seq_sub *subs,
+                         size_t n, struct query_text *out);
+
 int query_receipts(struct store_txn *r, const struct seq_req *req,
                    struct query_text *out);
 

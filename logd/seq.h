@@ -49,8 +49,15 @@
 struct seq_sub {
     struct entry e;                   /* the decoded ISSUE or REVOKE */
     uint8_t pub[ED25519_PUBLIC_SIZE]; /* the key its signature verified with */
-    uint8_t bytes[ENTRY_MAX_SIZE];    /* its canonical encoding */
+    uint8_t bytes[ENTRY_SUBMISSION_MAX]; /* its canonical encoding (an ISSUE
+                                            or REVOKE is never larger) */
     size_t len;
+    bool full_receipt; /* the answer gives its full receipt even if it was
+                          logged before (the body's "receipts": "full") */
+    bool known; /* set on the HTTP thread before verification: byte for byte
+                   the entry the log already holds for its credential (its
+                   signature was checked when it was appended; it is not
+                   checked again). index and revoked are then set too. */
     /* Set by the sequencer on success: */
     uint64_t index;   /* its receipt's entry index */
     bool appended;    /* whether this request appended it */

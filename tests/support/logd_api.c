@@ -34,6 +34,7 @@ int logd_api_post_entries(struct client_http *h, json_t *arr, json_t **out)
     int status;
 
     json_object_set_new(body, "entries", arr);
+    json_object_set_new(body, "receipts", json_string("full"));
     text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     status = logd_api_post_raw(h, text, strlen(text), out);

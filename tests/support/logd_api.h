@@ -26,8 +26,9 @@
 int logd_api_post_raw(struct client_http *h, const char *body, size_t len,
                       json_t **out);
 
-/* POSTs {"entries": arr}, taking the reference to arr; as
- * logd_api_post_raw(). */
+/* POSTs {"entries": arr, "receipts": "full"}, taking the reference to arr;
+ * as logd_api_post_raw(). Entries logged before come back with their full
+ * receipts too (docs/api.md). */
 int logd_api_post_entries(struct client_http *h, json_t *arr, json_t **out);
 
 /* GETs path. Returns the body parsed as JSON (NULL if it is not JSON or the
