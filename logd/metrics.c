@@ -47,6 +47,8 @@ struct metrics {
     atomic_uint_fast64_t map_bytes;
     atomic_uint_fast64_t pending;
     atomic_uint_fast64_t signature_checks, known_submissions;
+    atomic_uint_fast64_t clock_refused;
+    atomic_int_fast64_t clock_offset_ms;
     atomic_uint_fast64_t conn[4]; /* by enum metrics_conn_event */
 };
 
@@ -120,6 +122,16 @@ void metrics_submissions(struct metrics *m, uint64_t verified, uint64_t known)
                               memory_order_relaxed);
     atomic_fetch_add_explicit(&m->known_submissions, known,
                               memory_order_relaxed);
+}
+
+void metrics_clock(struct metrics *m, bool refused, int64_t offset_ms)
+{
+    if (m == NULL)
+        return;
+    if (refused)
+        atomic_fetch_add_explicit(&m->clock_refused, 1, memory_order_relaxed);
+    atomic_store_explicit(&m->clock_offset_ms, refused ? offset_ms : 0,
+                          memory_order_relaxed);
 }
 
 void metrics_pending(struct metrics *m, uint64_t entries)
@@ -223,6 +235,17 @@ char *metrics_format(struct metrics *m, size_t *len)
         "credlog_known_submissions_total %llu\n",
         (unsigned long long)atomic_load(&m->signature_checks),
         (unsigned long long)atomic_load(&m->known_submissions));
+    put(&o,
+        "# HELP credlog_clock_refused_total Stamps of log-made entries that "
+        "refused a jumped wall clock.\n"
+        "# TYPE credlog_clock_refused_total counter\n"
+        "credlog_clock_refused_total %llu\n"
+        "# HELP credlog_clock_offset_seconds The wall clock minus the "
+        "monotonic estimate at the last refused stamp; 0 when trusted.\n"
+        "# TYPE credlog_clock_offset_seconds gauge\n"
+        "credlog_clock_offset_seconds %lld\n",
+        (unsigned long long)atomic_load(&m->clock_refused),
+        (long long)(atomic_load(&m->clock_offset_ms) / 1000));
     put(&o,
         "# HELP credlog_storage_map_bytes Size of the LMDB map.\n"
         "# TYPE credlog_storage_map_bytes gauge\ncredlog_storage_map_bytes "

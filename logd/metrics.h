@@ -6,6 +6,7 @@
 #ifndef CREDLOG_LOGD_METRICS_H
 #define CREDLOG_LOGD_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,11 @@ void metrics_connection(struct metrics *m, enum metrics_conn_event ev);
  * signature is checked; known, those the log already held byte for byte
  * (not checked again). */
 void metrics_submissions(struct metrics *m, uint64_t verified, uint64_t known);
+
+/* Reports the clock guard's last stamp (logd/clockguard.h): whether it
+ * refused the wall clock (counted), and the wall clock's offset from the
+ * monotonic estimate then (a gauge, 0 when the clock is trusted). */
+void metrics_clock(struct metrics *m, bool refused, int64_t offset_ms);
 
 /* Sets the number of submitted entries waiting for the sequencer. */
 void metrics_pending(struct metrics *m, uint64_t entries);

@@ -115,6 +115,26 @@ static int map_apply(struct seq_state *q, struct seq_tree *t,
 
 /* ---- one request: admit (no writes), then write ---- */
 
+/* Alarms (log line, metrics) when a batch's stamp refused the wall clock,
+ * and says so once when the wall clock agrees again. */
+static void clock_report(struct seq_state *q, const struct clockguard *before,
+                         const struct clockguard *after)
+{
+    metrics_clock(q->metrics, after->refused, after->offset_ms);
+    if (after->refused)
+        log_msg("the wall clock is %lld s %s the monotonic clock's estimate "
+                "(the last MAP time plus the time elapsed): not stamped; MAP "
+                "entries carry the estimate until the clock is right "
+                "(docs/operations.md, \"Clock jumps\")",
+                (long long)(after->offset_ms > 0 ? after->offset_ms
+                                                 : -after->offset_ms) /
+                    1000,
+                after->offset_ms > 0 ? "ahead of" : "behind");
+    else if (before->refused)
+        log_msg("the wall clock agrees with the monotonic clock again: MAP "
+                "entries carry it again");
+}
+
 /* Applies one request against t/w (which include the batch so far). A
  * refusal sets r->result and writes nothing. Returns 0 or a STORE_ERR_*
  * failure of the transaction. */
@@ -374,6 +394,7 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
     }
     metrics_batch(q->metrics, t.edge.size - q->tree.edge.size,
                   seconds_since(&start));
+    clock_report(q, &q->tree.clock, &t.clock);
     q->tree = t;
     q->has_log_key = true;
     atomic_store(&q->size, t.edge.size);
@@ -470,7 +491,7 @@ static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
                      "the last entry is not a MAP entry matching the map");
             return SEQ_ERR_INTERNAL;
         }
-        q->tree.last_time_ms = e.timestamp_ms;
+        clockguard_init(&q->tree.clock, e.timestamp_ms);
         if ((err = store_checkpoint(r, note, sizeof note, &note_len)) != 0)
             goto store_fail;
         q->checkpoint = checkpoint_new(note, note_len, q->tree.edge.size);

@@ -3,11 +3,11 @@
 
 #include <time.h>
 
-static uint64_t now_ms(void)
+static uint64_t clock_ms(clockid_t id)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(id, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -57,13 +57,12 @@ int seq_tree_append_log_entry(struct seq_tree *t, struct store_txn *w,
                               struct entry *e)
 {
     uint8_t buf[ENTRY_MAX_SIZE];
-    uint64_t now = now_ms();
     int len;
 
-    if (now < t->last_time_ms)
-        now = t->last_time_ms;
-    e->timestamp_ms = now;
-    t->last_time_ms = now;
+    /* Never earlier than the previous stamp, and never a jump of the wall
+     * clock (clockguard.h). */
+    e->timestamp_ms = clockguard_stamp(&t->clock, clock_ms(CLOCK_REALTIME),
+                                       clock_ms(CLOCK_MONOTONIC));
     len = entry_encode(e, buf, sizeof buf);
     if (len < 0)
         return STORE_ERR_CORRUPT;

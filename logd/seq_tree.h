@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "logd/clockguard.h"
 #include "logd/store.h"
 #include "proofs/compact.h"
 #include "proofs/entry.h"
@@ -24,7 +25,7 @@ struct seq_tree {
     struct compact_range edge;       /* edge.size: the number of entries */
     uint8_t map_root[SMT_HASH_SIZE]; /* the map after the last entry */
     uint64_t counts[STORE_COUNTS];   /* entries by type */
-    uint64_t last_time_ms;           /* of the last log-made entry */
+    struct clockguard clock;         /* the times of log-made entries */
 };
 
 /* Reads the right edge of a tree of size entries from r into t->edge.
