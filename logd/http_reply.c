@@ -15,7 +15,7 @@ static void finish(struct http_ctx *c, int status)
     clock_gettime(CLOCK_MONOTONIC, &t);
     metrics_request(c->w->srv->metrics, c->route, status,
                     (double)(t.tv_sec - c->start.tv_sec) +
-                        (t.tv_nsec - c->start.tv_nsec) / 1e9);
+                        (double)(t.tv_nsec - c->start.tv_nsec) / 1e9);
 }
 
 void http_reply(struct http_ctx *c, int status, const char *type,

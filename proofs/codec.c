@@ -115,8 +115,8 @@ int codec_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap)
     for (size_t i = 0; i < in_len; i += 4) {
         int last = i + 4 == in_len;
         int v[4];
-        for (int j = 0; j < 4; j++) {
-            if (last && in[i + j] == '=' && j >= 4 - (int)pad) {
+        for (size_t j = 0; j < 4; j++) {
+            if (last && in[i + j] == '=' && j >= 4 - pad) {
                 v[j] = 0;
                 continue;
             }

@@ -374,7 +374,7 @@ static void seeds_entry(void)
     seed("entry", "issue-name-plus", buf, (size_t)n);
     buf[35] = ' ';
     seed("entry", "issue-name-space", buf, (size_t)n);
-    buf[35] = (char)0xc3;
+    buf[35] = 0xc3;
     seed("entry", "issue-name-bad-utf8", buf, (size_t)n);
     for (uint8_t r = 0; r <= ENTRY_REASON_MAX + 1; r++) {
         signed_entry(&e, ENTRY_REVOKE, 0xb2, 1767225603000ull + r, 0);

@@ -713,7 +713,7 @@ static double mono(void)
     struct timespec t;
 
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec / 1e9;
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 /* Sends the slow clients' bytes, one byte per connection every 50 ms, and

@@ -687,8 +687,8 @@ static void *submitter(void *argp)
         for (int i = 0; i < 10; i++) {
             uint64_t idx;
             struct checkpoint cp;
-            if (answer_receipt(&P, json_array_get(recs, i), bytes[i], lens[i],
-                               &idx, &cp)) {
+            if (answer_receipt(&P, json_array_get(recs, (size_t)i), bytes[i],
+                               lens[i], &idx, &cp)) {
                 saw_checkpoint(cp.size);
                 w->ok++;
                 w->indexes[w->nindexes++] = idx;

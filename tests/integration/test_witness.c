@@ -278,7 +278,8 @@ static void test_race(void)
         REQUIRE(base > 0);
         memtree_grow(&tree, (uint64_t)base + N + 1);
         for (int i = 0; i < N; i++) {
-            r[i] = (struct racer){(uint64_t)base, (uint64_t)base + 1 + i, 0};
+            r[i] = (struct racer){(uint64_t)base,
+                                  (uint64_t)base + 1 + (uint64_t)i, 0};
             pthread_create(&th[i], NULL, race, &r[i]);
         }
         for (int i = 0; i < N; i++)

@@ -479,7 +479,8 @@ static void test_vectors(void)
         int len = store_inclusion(&s, i, n, proof);
         CHECK(len == (int)json_array_size(hs));
         for (int k = 0; k < len; k++) {
-            check_hex_n(json_string_value(json_array_get(hs, k)), want, 32);
+            check_hex_n(json_string_value(json_array_get(hs, (size_t)k)), want,
+                        32);
             CHECK(memcmp(proof[k], want, 32) == 0);
         }
         CHECK(merkle_inclusion_verify(i, n, lh[i], (const hash_t *)proof,
@@ -494,7 +495,8 @@ static void test_vectors(void)
         int len = store_consistency(&s, m, n, proof);
         CHECK(len == (int)json_array_size(hs));
         for (int k = 0; k < len; k++) {
-            check_hex_n(json_string_value(json_array_get(hs, k)), want, 32);
+            check_hex_n(json_string_value(json_array_get(hs, (size_t)k)), want,
+                        32);
             CHECK(memcmp(proof[k], want, 32) == 0);
         }
         CHECK(merkle_consistency_verify(m, n, root[m], root[n],

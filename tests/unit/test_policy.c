@@ -92,7 +92,7 @@ static void test_two_of_three(void)
     CHECK(policy_find_log(&p, "other.example") == NULL);
     for (unsigned mask = 0; mask < 8; mask++) {
         bool c[3] = {mask & 1, mask & 2, mask & 4};
-        unsigned n = c[0] + c[1] + c[2];
+        unsigned n = (unsigned)(c[0] + c[1] + c[2]);
 
         CHECK_MSG(policy_satisfied(&p, c) == (n >= 2), "mask %u", mask);
     }

@@ -1013,7 +1013,7 @@ static void test_costs(void)
            "gets on average, %lu calls at most; a %zu-key batch into 5200 "
            "keys: %.2f puts and %.2f gets per key\n",
            (double)single_puts / 200, (double)single_gets / 200, max_ops, nb,
-           (double)puts / nb, (double)gets / nb);
+           (double)puts / (double)nb, (double)gets / (double)nb);
     mem_free(&m);
     free(u);
 }
