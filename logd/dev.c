@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "logd/log.h"
+#include "logd/newfile.h"
 #include "logd/signer.h"
 #include "proofs/note.h"
 
@@ -52,49 +53,6 @@ int dev_mkdirs(const char *dir, unsigned mode)
         path[i] = c;
     }
     return 0;
-}
-
-/* Writes text as the new file name in dirfd, as signer_generate() writes
- * keys: name.tmp created exclusively (never through a symlink), synced,
- * renamed over name. Returns 0 or DEV_ERR_FILE (errno set). */
-static int write_new_file(int dirfd, const char *name, const char *text,
-                          mode_t mode)
-{
-    char tmp[NAME_MAX + 1];
-    size_t len = strlen(text), off = 0;
-    int fd, e;
-
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", name) >= sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return DEV_ERR_FILE;
-    }
-    fd = openat(dirfd, tmp,
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0)
-        return DEV_ERR_FILE;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0)
-            goto fail;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (renameat(dirfd, tmp, dirfd, name) != 0)
-        goto fail;
-    return 0;
-fail:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlinkat(dirfd, tmp, 0);
-    errno = e;
-    return DEV_ERR_FILE;
 }
 
 /* Whether name exists in dirfd (a symlink counts, whatever it points to). */
@@ -191,7 +149,7 @@ static int make_issuers(int dirfd, const char *dir, char *errbuf, size_t errcap)
              "# Issuer keys this log accepts submissions from, one a line.\n"
              "# Edit, then send logd SIGHUP (or restart it) to apply.\n%s%s",
              vkey, n > 0 && vkey[n - 1] == '\n' ? "" : "\n");
-    if (write_new_file(dirfd, "issuers", text, 0644) != 0) {
+    if (newfile_write(dirfd, "issuers", text, 0644) != 0) {
         write_failed(dir, "issuers", errbuf, errcap);
         return DEV_ERR_FILE;
     }

@@ -12,6 +12,8 @@
 
 #include <openssl/crypto.h>
 
+#include "logd/newfile.h"
+
 struct signer {
     struct note_signer key;
 };
@@ -83,50 +85,6 @@ done:
     return err;
 }
 
-/* Writes text as the new file name in dirfd: name.tmp created exclusively
- * (never through a symlink), synced, renamed over name. Returns 0 or
- * SIGNER_ERR_FILE (errno set); on failure nothing is left behind but a
- * .tmp file that was already there. */
-static int write_new_file(int dirfd, const char *name, const char *text,
-                          mode_t mode)
-{
-    char tmp[NAME_MAX + 1];
-    size_t len = strlen(text), off = 0;
-    int fd, e;
-
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", name) >= sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return SIGNER_ERR_FILE;
-    }
-    fd = openat(dirfd, tmp,
-                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-    if (fd < 0)
-        return SIGNER_ERR_FILE;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0)
-            goto fail;
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0)
-        goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (renameat(dirfd, tmp, dirfd, name) != 0)
-        goto fail;
-    return 0;
-fail:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlinkat(dirfd, tmp, 0);
-    errno = e;
-    return SIGNER_ERR_FILE;
-}
-
 int signer_generate(int dirfd, const char *name, const char *key_file,
                     const char *vkey_file)
 {
@@ -141,7 +99,8 @@ int signer_generate(int dirfd, const char *name, const char *key_file,
     if (n > 0) {
         text[n] = '\n';
         text[n + 1] = '\0';
-        err = write_new_file(dirfd, key_file, text, 0600);
+        err = newfile_write(dirfd, key_file, text, 0600) == 0 ? 0
+                                                              : SIGNER_ERR_FILE;
     }
     OPENSSL_cleanse(text, sizeof text);
     if (err == 0) {
@@ -151,7 +110,9 @@ int signer_generate(int dirfd, const char *name, const char *key_file,
         if (n > 0) {
             text[n] = '\n';
             text[n + 1] = '\0';
-            err = write_new_file(dirfd, vkey_file, text, 0644);
+            err = newfile_write(dirfd, vkey_file, text, 0644) == 0
+                      ? 0
+                      : SIGNER_ERR_FILE;
         }
     }
     note_signer_wipe(&s);

@@ -53,6 +53,7 @@
 #define TLS_ERR_BASE (-2900)
 #define PUSH_ERR_BASE (-3000)
 #define DEV_ERR_BASE (-3100)
+#define NEWFILE_ERR_BASE (-3200)
 
 /* client/ (libcredlog-client) */
 #define CLIENT_ERR_BASE (-4000)

@@ -22,6 +22,7 @@
 #include "client/mstore.h"
 #include "logd/store.h"
 #include "logd/dev.h"
+#include "logd/newfile.h"
 #include "logd/http.h"
 #include "logd/issuers.h"
 #include "logd/query.h"
@@ -166,6 +167,7 @@ static const struct module modules[] = {
      DEV_ERR_BASE,
      dev_strerror,
      {DEV_ERR_PATH, DEV_ERR_DIR, DEV_ERR_OWNER, DEV_ERR_FILE}},
+    {"newfile", NEWFILE_ERR_BASE, newfile_strerror, {NEWFILE_ERR_IO}},
     {"client",
      CLIENT_ERR_BASE,
      client_strerror,
