@@ -137,7 +137,7 @@ static void edit(uint8_t (*proof)[32], size_t *len, const uint8_t *ops,
         case 1: /* insert a hash of the tree */
             if (*len < MAXP) {
                 memmove(proof[at + 1], proof[at], (*len - at) * 32);
-                size_t lo = arg % (N - 3);
+                size_t lo = (size_t)arg % (N - 3);
                 memcpy(proof[at], mth(lo, lo + 1 + op / 5 % 3), 32);
                 (*len)++;
             }
