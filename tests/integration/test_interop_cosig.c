@@ -33,7 +33,6 @@
 #include "logd_raw.h"
 #include "witness_proc.h"
 
-#include "proofs/add_checkpoint.h"
 #include "proofs/codec.h"
 #include "proofs/note.h"
 
@@ -60,28 +59,6 @@ static int get(unsigned port, const char *path, char *body, size_t cap)
         status = a.status;
         snprintf(body, cap, "%s", a.body != NULL ? a.body : "");
     }
-    logd_raw_answer_free(&a);
-    return status;
-}
-
-/* Pushes checkpoint note to w as a log new to it (old 0, no proof).
- * Returns the HTTP status, or -1. */
-static int push(const struct witness_proc *w, const char *note)
-{
-    static char body[ADD_CHECKPOINT_MAX], req[ADD_CHECKPOINT_MAX + 256];
-    struct logd_raw_answer a = {0};
-    int n = add_checkpoint_format(0, NULL, 0, note, strlen(note), body,
-                                  sizeof body);
-    int m, status = -1;
-
-    if (n < 0)
-        return -1;
-    m = snprintf(req, sizeof req,
-                 "POST /add-checkpoint HTTP/1.1\r\nHost: w\r\n"
-                 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-                 n, body);
-    if (logd_raw_exchange(w->port, req, (size_t)m, 0, 30000, &a) == 0)
-        status = a.status;
     logd_raw_answer_free(&a);
     return status;
 }
@@ -186,7 +163,8 @@ static void run(void)
     for (int i = 0; i < NWIT; i++) {
         REQUIRE(witness_proc_write_logs(&wit[i], logs) == 0);
         REQUIRE(witness_proc_start(&wit[i]) == 0);
-        CHECK_MSG(push(&wit[i], note) == 200, "push to witness %d", i + 1);
+        CHECK_MSG(witness_proc_push_new(&wit[i], note, NULL, 0) == 200,
+                  "push to witness %d", i + 1);
         REQUIRE(get(wit[i].port, wpath, cosigned, sizeof cosigned) == 200);
         CHECK_MSG(append_cosignature(note, sizeof note, cosigned, &wit[i]) == 1,
                   "witness %d: not one cosignature line in\n%s", i + 1,

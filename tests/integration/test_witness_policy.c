@@ -20,7 +20,6 @@
 
 #include <jansson.h>
 
-#include "proofs/add_checkpoint.h"
 #include "proofs/cosignature.h"
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"
@@ -28,31 +27,6 @@
 static char dir[512];
 static struct witness_proc wit[3];
 static char lines[3][COSIGNATURE_LINE_MAX + 1];
-
-/* Pushes checkpoint note (a new log for the witness: old 0) to wit[i] and
- * keeps its cosignature line. Returns the HTTP status. */
-static int push(int i, const char *note)
-{
-    static char body[ADD_CHECKPOINT_MAX], req[ADD_CHECKPOINT_MAX + 256];
-    struct logd_raw_answer a = {0};
-    int n = add_checkpoint_format(0, NULL, 0, note, strlen(note), body,
-                                  sizeof body);
-    int m, status = -1;
-
-    if (n < 0)
-        return -1;
-    m = snprintf(req, sizeof req,
-                 "POST /add-checkpoint HTTP/1.1\r\nHost: w\r\n"
-                 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
-                 n, body);
-    if (logd_raw_exchange(wit[i].port, req, (size_t)m, 0, 30000, &a) == 0) {
-        status = a.status;
-        if (status == 200)
-            snprintf(lines[i], sizeof lines[i], "%s", a.body);
-    }
-    logd_raw_answer_free(&a);
-    return status;
-}
 
 /* Writes receipt src with the cosignature lines of the witnesses in mask
  * appended to its checkpoint, as dst. */
@@ -143,8 +117,9 @@ static void run(void)
     rj = json_load_file(copy, 0, NULL);
     REQUIRE(rj != NULL);
     for (int i = 0; i < 3; i++)
-        CHECK(push(i, json_string_value(json_object_get(rj, "checkpoint"))) ==
-              200);
+        CHECK(witness_proc_push_new(
+                  &wit[i], json_string_value(json_object_get(rj, "checkpoint")),
+                  lines[i], sizeof lines[i]) == 200);
     json_decref(rj);
 
     snprintf(policy, sizeof policy, "%s/policy", dir);

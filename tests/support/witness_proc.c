@@ -14,7 +14,10 @@
 
 #include "check.h"
 #include "files.h"
+#include "logd_raw.h"
 #include "wait.h"
+
+#include "proofs/add_checkpoint.h"
 
 static const char *credlog_bin(char *buf)
 {
@@ -192,6 +195,30 @@ int witness_proc_kill(struct witness_proc *w)
 int witness_proc_signal(struct witness_proc *w, int sig)
 {
     return w->pid != 0 ? kill(w->pid, sig) : -1;
+}
+
+int witness_proc_push_new(const struct witness_proc *w, const char *note,
+                          char *line, size_t cap)
+{
+    static char body[ADD_CHECKPOINT_MAX], req[ADD_CHECKPOINT_MAX + 256];
+    struct logd_raw_answer a = {0};
+    int n = add_checkpoint_format(0, NULL, 0, note, strlen(note), body,
+                                  sizeof body);
+    int m, status = -1;
+
+    if (n < 0)
+        return -1;
+    m = snprintf(req, sizeof req,
+                 "POST /add-checkpoint HTTP/1.1\r\nHost: w\r\n"
+                 "Content-Length: %d\r\nConnection: close\r\n\r\n%s",
+                 n, body);
+    if (logd_raw_exchange(w->port, req, (size_t)m, 0, 30000, &a) == 0) {
+        status = a.status;
+        if (status == 200 && line != NULL)
+            snprintf(line, cap, "%s", a.body);
+    }
+    logd_raw_answer_free(&a);
+    return status;
 }
 
 struct log_wait {

@@ -18,6 +18,7 @@
 #define CREDLOG_TESTS_WITNESS_PROC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "proofs/note.h"
@@ -57,6 +58,13 @@ int witness_proc_kill(struct witness_proc *w);
 
 /* Sends sig to the running witness. */
 int witness_proc_signal(struct witness_proc *w, int sig);
+
+/* POSTs checkpoint note to the running witness as a log new to it (old 0,
+ * no proof), as a log's first push does. If line is not NULL and the answer
+ * is 200, the cosignature line goes into line (cap bytes). Returns the HTTP
+ * status, or -1 when no answer came within 30 s. */
+int witness_proc_push_new(const struct witness_proc *w, const char *note,
+                          char *line, size_t cap);
 
 /* Waits up to timeout_ms until the witness's stderr contains text. */
 bool witness_proc_wait_log(const struct witness_proc *w, const char *text,
