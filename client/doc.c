@@ -203,6 +203,47 @@ static json_t *logged_entry_to_json(const struct client_logged_entry *e)
     return o;
 }
 
+/* True when obj[key] is absent or null. */
+static bool absent(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+
+    return v == NULL || json_is_null(v);
+}
+
+/* obj's "key" and "key_proof" (both or neither) into a; name says whose. */
+static int key_auth_from_json(const json_t *obj, const char *name,
+                              struct client_key_auth *a, char *why)
+{
+    char inner[CLIENT_REASON_MAX];
+    int rc;
+
+    memset(a, 0, sizeof *a);
+    if (absent(obj, "key") && absent(obj, "key_proof"))
+        return 0;
+    if (absent(obj, "key") || absent(obj, "key_proof"))
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "%s: \"key\" and \"key_proof\" come together", name);
+    if ((rc = logged_entry_from_json(json_object_get(obj, "key"), "key",
+                                     &a->key, inner)) != 0 ||
+        (rc = client_json_b64(obj, "key_proof", a->proof, sizeof a->proof,
+                              &a->proof_len, inner)) != 0)
+        return client_fail(why, rc, "%s: %s", name, inner);
+    a->present = true;
+    return 0;
+}
+
+/* Sets o's "key" and "key_proof" from a, when present. */
+static int key_auth_to_json(json_t *o, const struct client_key_auth *a)
+{
+    if (!a->present)
+        return 0;
+    if (set_new(o, "key", logged_entry_to_json(&a->key)) != 0 ||
+        set_new(o, "key_proof", b64_to_json(a->proof, a->proof_len)) != 0)
+        return -1;
+    return 0;
+}
+
 int client_receipt_from_json(const json_t *obj, struct client_receipt *out,
                              char *why)
 {
@@ -213,6 +254,14 @@ int client_receipt_from_json(const json_t *obj, struct client_receipt *out,
         return client_fail(why, CLIENT_ERR_SYNTAX,
                            "a receipt must be a JSON object");
     if ((rc = logged_entry_from_json(obj, "receipt", &out->e, why)) != 0)
+        return rc;
+    if (!absent(obj, "map")) {
+        if ((rc = logged_entry_from_json(json_object_get(obj, "map"), "map",
+                                         &out->map, why)) != 0)
+            return rc;
+        out->has_map = true;
+    }
+    if ((rc = key_auth_from_json(obj, "receipt", &out->auth, why)) != 0)
         return rc;
     return json_note(obj, "checkpoint", &out->checkpoint, &out->checkpoint_len,
                      why);
@@ -239,8 +288,11 @@ json_t *client_receipt_to_json(const struct client_receipt *r)
     json_t *o = logged_entry_to_json(&r->e);
 
     if (o != NULL &&
-        set_new(o, "checkpoint",
-                json_stringn(r->checkpoint, r->checkpoint_len)) != 0) {
+        (set_new(o, "checkpoint",
+                 json_stringn(r->checkpoint, r->checkpoint_len)) != 0 ||
+         (r->has_map &&
+          set_new(o, "map", logged_entry_to_json(&r->map)) != 0) ||
+         key_auth_to_json(o, &r->auth) != 0)) {
         json_decref(o);
         return NULL;
     }
@@ -303,14 +355,18 @@ int client_status_proof_from_json(const json_t *obj,
     issue = json_object_get(obj, "issue");
     if (issue != NULL && !json_is_null(issue)) {
         if ((rc = logged_entry_from_json(issue, "issue", &out->issue, why)) !=
-            0)
+                0 ||
+            (rc = key_auth_from_json(issue, "issue", &out->issue_auth, why)) !=
+                0)
             return rc;
         out->has_issue = true;
     }
     revoke = json_object_get(obj, "revoke");
     if (revoke != NULL && !json_is_null(revoke)) {
         if ((rc = logged_entry_from_json(revoke, "revoke", &out->revoke,
-                                         why)) != 0)
+                                         why)) != 0 ||
+            (rc = key_auth_from_json(revoke, "revoke", &out->revoke_auth,
+                                     why)) != 0)
             return rc;
         out->has_revoke = true;
     }
@@ -334,6 +390,19 @@ int client_status_proof_parse(const char *text, size_t len,
     return rc;
 }
 
+/* An ISSUE or REVOKE of a status proof with its key authorization. */
+static json_t *signed_entry_to_json(const struct client_logged_entry *e,
+                                    const struct client_key_auth *a)
+{
+    json_t *o = logged_entry_to_json(e);
+
+    if (o != NULL && key_auth_to_json(o, a) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 json_t *client_status_proof_to_json(const struct client_status_proof *sp)
 {
     char hex[2 * ENTRY_CREDENTIAL_SIZE + 1];
@@ -350,9 +419,11 @@ json_t *client_status_proof_to_json(const struct client_status_proof *sp)
         set_new(o, "map_proof",
                 b64_to_json(sp->map_proof, sp->map_proof_len)) != 0 ||
         (sp->has_issue &&
-         set_new(o, "issue", logged_entry_to_json(&sp->issue)) != 0) ||
+         set_new(o, "issue",
+                 signed_entry_to_json(&sp->issue, &sp->issue_auth)) != 0) ||
         (sp->has_revoke &&
-         set_new(o, "revoke", logged_entry_to_json(&sp->revoke)) != 0)) {
+         set_new(o, "revoke",
+                 signed_entry_to_json(&sp->revoke, &sp->revoke_auth)) != 0)) {
         json_decref(o);
         return NULL;
     }

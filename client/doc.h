@@ -32,13 +32,31 @@ struct client_logged_entry {
     size_t inclusion_len;
 };
 
+/* What shows that the key that signed an ISSUE or REVOKE entry was
+ * authorized at its index (docs/protocol.md §E.4): the answer's "key" (the
+ * KEY add entry with its inclusion proof) and "key_proof" (its CTL-SMT-v1
+ * proof in the key map of the MAP entry at the checkpoint's end). present
+ * is false when the answer has neither (an answer from before entry
+ * version 2); an answer with only one of them does not decode. */
+struct client_key_auth {
+    bool present;
+    struct client_logged_entry key;
+    uint8_t proof[SMT_PROOF_MAX];
+    size_t proof_len;
+};
+
 /* A receipt: an entry, the checkpoint it was sequenced into, and its
- * inclusion proof in that checkpoint. checkpoint is owned (malloc'd,
- * NUL-terminated): release with client_receipt_free(). */
+ * inclusion proof in that checkpoint; with version 2 also the MAP entry at
+ * the checkpoint's end ("map", has_map) and the entry's key authorization
+ * ("key", "key_proof"). checkpoint is owned (malloc'd, NUL-terminated):
+ * release with client_receipt_free(). */
 struct client_receipt {
     struct client_logged_entry e;
     char *checkpoint;
     size_t checkpoint_len;
+    bool has_map;
+    struct client_logged_entry map;
+    struct client_key_auth auth;
     /* From a submission answer only (client_api_submit), never read from or
      * written to a receipt file: the log says the credential of this ISSUE
      * receipt is revoked, by the REVOKE entry at revoked_index. */
@@ -61,8 +79,10 @@ struct client_status_proof {
     struct client_logged_entry map;
     bool has_issue;
     struct client_logged_entry issue;
+    struct client_key_auth issue_auth; /* issue.key, issue.key_proof */
     bool has_revoke;
     struct client_logged_entry revoke;
+    struct client_key_auth revoke_auth; /* revoke.key, revoke.key_proof */
     uint8_t map_proof[SMT_PROOF_MAX];
     size_t map_proof_len;
 };

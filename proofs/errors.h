@@ -39,6 +39,7 @@
 #define NUM_ERR_BASE (-1400)
 #define ADD_CHECKPOINT_ERR_BASE (-1500)
 #define LOGLIST_ERR_BASE (-1600)
+#define KEYAUTH_ERR_BASE (-1700)
 
 /* logd/ */
 #define STORE_ERR_BASE (-2000)

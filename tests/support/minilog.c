@@ -19,6 +19,8 @@ void minilog_init(struct minilog *ml, const char *name, uint8_t seed_byte)
     issuer_set_origin(name); /* the log issuer_sign_entry() signs for */
     memsmt_init(&ml->smt);
     ml->store = memsmt_store(&ml->smt);
+    memsmt_init(&ml->ksmt);
+    ml->kstore = memsmt_store(&ml->ksmt);
 }
 
 void minilog_free(struct minilog *ml)
@@ -29,12 +31,63 @@ void minilog_free(struct minilog *ml)
     free(ml->lens);
     free(ml->hashes);
     memsmt_free(&ml->smt);
+    memsmt_free(&ml->ksmt);
+    free(ml->keys);
     note_signer_wipe(&ml->key);
     memset(ml, 0, sizeof *ml);
 }
 
+static struct minilog_key *find_key(const struct minilog *ml,
+                                    const char *issuer, const uint8_t *pub,
+                                    uint32_t id)
+{
+    for (size_t k = 0; k < ml->nkeys; k++) {
+        struct minilog_key *mk = &ml->keys[k];
+        if (strcmp(mk->issuer, issuer) == 0 &&
+            (pub != NULL ? memcmp(mk->pub, pub, sizeof mk->pub) == 0
+                         : mk->id == id))
+            return mk;
+    }
+    return NULL;
+}
+
+static void key_map_set(struct minilog *ml, const struct minilog_key *mk)
+{
+    struct smt_update u;
+    uint8_t root[SMT_HASH_SIZE];
+
+    if (entry_key_map_key(mk->issuer, mk->pub, u.key) != 0)
+        abort();
+    smt_value_encode(mk->add, mk->remove, u.value);
+    if (smt_update(&ml->kstore, &u, 1, root) != 0)
+        abort();
+}
+
+/* The key map rules of protocol.md Part D for the KEY entry at index i. */
+static void apply_key(struct minilog *ml, uint64_t i, const struct entry *e)
+{
+    struct minilog_key *mk = find_key(ml, e->issuer, e->public_key, 0);
+
+    if (e->key_op == ENTRY_KEY_ADD && mk == NULL) {
+        ml->keys = realloc(ml->keys, (ml->nkeys + 1) * sizeof *ml->keys);
+        mk = &ml->keys[ml->nkeys++];
+        memset(mk, 0, sizeof *mk);
+        snprintf(mk->issuer, sizeof mk->issuer, "%s", e->issuer);
+        memcpy(mk->pub, e->public_key, sizeof mk->pub);
+        mk->id = note_key_id(e->issuer, NOTE_TYPE_ED25519, e->public_key);
+        mk->add = i;
+        mk->remove = SMT_NONE;
+        key_map_set(ml, mk);
+    } else if (e->key_op == ENTRY_KEY_REMOVE && mk != NULL &&
+               mk->remove == SMT_NONE) {
+        mk->remove = i;
+        key_map_set(ml, mk);
+    }
+}
+
 uint64_t minilog_append_raw(struct minilog *ml, const uint8_t *e, size_t len)
 {
+    struct entry dec;
     uint64_t idx[MERKLE_MAX_NEEDED];
     uint8_t needed[MERKLE_MAX_NEEDED][MERKLE_HASH_SIZE], leaf[MERKLE_HASH_SIZE];
     uint64_t n = ml->n;
@@ -56,6 +109,8 @@ uint64_t minilog_append_raw(struct minilog *ml, const uint8_t *e, size_t len)
                          ml->hashes + merkle_stored_count(n));
     ml->nhashes = merkle_stored_count(n) + (uint64_t)add;
     ml->n = n + 1;
+    if (entry_decode(e, len, &dec) == 0 && dec.type == ENTRY_KEY)
+        apply_key(ml, n, &dec);
     return n;
 }
 
@@ -86,12 +141,31 @@ void minilog_map_set(struct minilog *ml, const uint8_t key[32], uint64_t issue,
         abort();
 }
 
+void minilog_key_root(struct minilog *ml, uint8_t root[SMT_HASH_SIZE])
+{
+    if (smt_root(&ml->kstore, root) != 0)
+        abort();
+}
+
 uint64_t minilog_append_map(struct minilog *ml, uint64_t time_ms,
                             const uint8_t *root_override)
+{
+    return minilog_append_map_keys(ml, time_ms, root_override, NULL);
+}
+
+uint64_t minilog_append_map_keys(struct minilog *ml, uint64_t time_ms,
+                                 const uint8_t *root_override,
+                                 const uint8_t *key_root_override)
 {
     struct entry e;
 
     memset(&e, 0, sizeof e);
+    e.version =
+        ml->v1 && key_root_override == NULL ? ENTRY_VERSION_1 : ENTRY_VERSION_2;
+    if (e.version == ENTRY_VERSION_2 && key_root_override != NULL)
+        memcpy(e.key_root, key_root_override, 32);
+    else if (e.version == ENTRY_VERSION_2)
+        minilog_key_root(ml, e.key_root);
     e.type = ENTRY_MAP;
     e.map_index = ml->n;
     e.timestamp_ms = time_ms;
@@ -102,18 +176,48 @@ uint64_t minilog_append_map(struct minilog *ml, uint64_t time_ms,
     return minilog_append(ml, &e);
 }
 
+void minilog_key_entry(const struct minilog *ml, struct entry *e, uint8_t op,
+                       const struct note_signer *s, uint64_t time_ms)
+{
+    memset(e, 0, sizeof *e);
+    e->version = ml->v1 ? ENTRY_VERSION_1 : ENTRY_VERSION_2;
+    e->type = ENTRY_KEY;
+    e->key_op = op;
+    snprintf(e->issuer, sizeof e->issuer, "%s", s->name);
+    memcpy(e->public_key, s->pub, sizeof e->public_key);
+    e->timestamp_ms = time_ms;
+}
+
 uint64_t minilog_append_key(struct minilog *ml, uint8_t op,
                             const struct note_signer *s, uint64_t time_ms)
 {
     struct entry e;
 
-    memset(&e, 0, sizeof e);
-    e.type = ENTRY_KEY;
-    e.key_op = op;
-    snprintf(e.issuer, sizeof e.issuer, "%s", s->name);
-    memcpy(e.public_key, s->pub, sizeof e.public_key);
-    e.timestamp_ms = time_ms;
+    minilog_key_entry(ml, &e, op, s, time_ms);
     return minilog_append(ml, &e);
+}
+
+void minilog_key_auth(const struct minilog *ml, uint64_t index, uint64_t size,
+                      struct client_key_auth *a)
+{
+    struct entry e;
+    const struct minilog_key *mk;
+    uint8_t key[ENTRY_KEY_MAP_KEY_SIZE];
+    int len;
+
+    memset(a, 0, sizeof *a);
+    if (entry_decode(ml->entries[index], ml->lens[index], &e) != 0 ||
+        (e.type != ENTRY_ISSUE && e.type != ENTRY_REVOKE))
+        return;
+    if ((mk = find_key(ml, e.issuer, NULL, e.key_id)) == NULL ||
+        mk->add >= size)
+        return;
+    minilog_logged(ml, mk->add, size, &a->key);
+    if (entry_key_map_key(mk->issuer, mk->pub, key) != 0 ||
+        (len = smt_prove(&ml->kstore, key, a->proof, sizeof a->proof)) < 0)
+        abort();
+    a->proof_len = (size_t)len;
+    a->present = true;
 }
 
 void minilog_root(const struct minilog *ml, uint64_t size, uint8_t root[32])
@@ -193,10 +297,19 @@ void minilog_logged(const struct minilog *ml, uint64_t index, uint64_t size,
 void minilog_receipt(const struct minilog *ml, uint64_t index, uint64_t size,
                      struct client_receipt *r)
 {
+    struct entry last;
+
     memset(r, 0, sizeof *r);
     minilog_logged(ml, index, size, &r->e);
     r->checkpoint = minilog_checkpoint(ml, size);
     r->checkpoint_len = strlen(r->checkpoint);
+    if (size > 0 &&
+        entry_decode(ml->entries[size - 1], ml->lens[size - 1], &last) == 0 &&
+        last.type == ENTRY_MAP) {
+        minilog_logged(ml, size - 1, size, &r->map);
+        r->has_map = true;
+    }
+    minilog_key_auth(ml, index, size, &r->auth);
 }
 
 void minilog_status(struct minilog *ml, const uint8_t cred[32],
@@ -222,10 +335,12 @@ void minilog_status(struct minilog *ml, const uint8_t cred[32],
     smt_value_decode(value, &issue, &revoke);
     sp->has_issue = true;
     minilog_logged(ml, issue, ml->n, &sp->issue);
+    minilog_key_auth(ml, issue, ml->n, &sp->issue_auth);
     sp->status = CLIENT_STATUS_ACTIVE;
     if (revoke != SMT_NONE) {
         sp->has_revoke = true;
         minilog_logged(ml, revoke, ml->n, &sp->revoke);
+        minilog_key_auth(ml, revoke, ml->n, &sp->revoke_auth);
         sp->status = CLIENT_STATUS_REVOKED;
     }
 }

@@ -37,6 +37,7 @@
 #include "proofs/cosignature.h"
 #include "proofs/ed25519.h"
 #include "proofs/entry.h"
+#include "proofs/keyauth.h"
 #include "proofs/errors.h"
 #include "proofs/loglist.h"
 #include "proofs/merkle.h"
@@ -109,6 +110,12 @@ static const struct module modules[] = {
      LOGLIST_ERR_BASE,
      loglist_strerror,
      {LOGLIST_ERR_SYNTAX, LOGLIST_ERR_KEY, LOGLIST_ERR_DUP, LOGLIST_ERR_LIMIT}},
+    {"keyauth",
+     KEYAUTH_ERR_BASE,
+     keyauth_strerror,
+     {KEYAUTH_ERR_MAP_V1, KEYAUTH_ERR_MISSING, KEYAUTH_ERR_KEY_ENTRY,
+      KEYAUTH_ERR_INCLUSION, KEYAUTH_ERR_OTHER_KEY, KEYAUTH_ERR_PROOF,
+      KEYAUTH_ERR_NOT_AUTHORIZED, KEYAUTH_ERR_SIG, KEYAUTH_ERR_ARG}},
     {"compact",
      COMPACT_ERR_BASE,
      compact_strerror,
