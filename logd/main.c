@@ -23,6 +23,7 @@
 #include "logd/log.h"
 #include "logd/metrics.h"
 #include "logd/metrics_listen.h"
+#include "logd/notify.h"
 #include "logd/seq.h"
 #include "logd/signer.h"
 #include "logd/store.h"
@@ -590,7 +591,14 @@ int main(int argc, char **argv)
     if (o.dev)
         print_dev_banner(argv[0], &dev, vkey, http_address(http),
                          tls != NULL ? "https" : "http");
+    if ((rc = notify_send("READY=1")) != 0) {
+        log_msg("cannot tell systemd logd is ready: %s%s%s",
+                notify_strerror(rc), rc == NOTIFY_ERR_IO ? ": " : "",
+                rc == NOTIFY_ERR_IO ? strerror(errno) : "");
+        goto out;
+    }
     event_base_dispatch(app.base);
+    (void)notify_send("STOPPING=1");
     status = 0;
 
 out:

@@ -55,6 +55,7 @@
 #define PUSH_ERR_BASE (-3000)
 #define DEV_ERR_BASE (-3100)
 #define NEWFILE_ERR_BASE (-3200)
+#define NOTIFY_ERR_BASE (-3300)
 
 /* client/ (libcredlog-client) */
 #define CLIENT_ERR_BASE (-4000)

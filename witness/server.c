@@ -30,6 +30,7 @@
 
 #include "client/files.h"
 #include "client/keys.h"
+#include "logd/notify.h"
 #include "logd/tls.h"
 #include "proofs/codec.h"
 #include "witness/check.h"
@@ -527,7 +528,7 @@ int witness_server_run(const struct witness_config *cfg)
 {
     struct server s = {.cfg = cfg};
     struct event *stop_term = NULL, *stop_int = NULL, *hup = NULL;
-    int rc = 1;
+    int rc = 1, err;
 
     signal(SIGPIPE, SIG_IGN);
     if (start(&s) != 0)
@@ -541,7 +542,14 @@ int witness_server_run(const struct witness_config *cfg)
         say("cannot install signal handlers");
         goto done;
     }
+    if ((err = notify_send("READY=1")) != 0) {
+        say("cannot tell systemd the witness is ready: %s%s%s",
+            notify_strerror(err), err == NOTIFY_ERR_IO ? ": " : "",
+            err == NOTIFY_ERR_IO ? strerror(errno) : "");
+        goto done;
+    }
     event_base_dispatch(s.base);
+    (void)notify_send("STOPPING=1");
     say("stopped");
     rc = 0;
 done:

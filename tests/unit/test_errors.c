@@ -23,6 +23,7 @@
 #include "logd/store.h"
 #include "logd/dev.h"
 #include "logd/newfile.h"
+#include "logd/notify.h"
 #include "logd/http.h"
 #include "logd/issuers.h"
 #include "logd/query.h"
@@ -175,6 +176,10 @@ static const struct module modules[] = {
      dev_strerror,
      {DEV_ERR_PATH, DEV_ERR_DIR, DEV_ERR_OWNER, DEV_ERR_FILE}},
     {"newfile", NEWFILE_ERR_BASE, newfile_strerror, {NEWFILE_ERR_IO}},
+    {"notify",
+     NOTIFY_ERR_BASE,
+     notify_strerror,
+     {NOTIFY_ERR_ADDRESS, NOTIFY_ERR_IO}},
     {"client",
      CLIENT_ERR_BASE,
      client_strerror,
