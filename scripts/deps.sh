@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build_pkgs=(gcc cmake make pkg-config libevent-dev liblmdb-dev libjansson-dev libssl-dev)
-test_pkgs=(openssl clang clang-format libclang-rt-14-dev golang-go golang-golang-x-mod-dev nginx)
+# systemd: systemd-analyze for the package test (tests/package).
+test_pkgs=(openssl clang clang-format libclang-rt-14-dev golang-go golang-golang-x-mod-dev nginx systemd)
 # scripts/bench.sh: load generator, the static-file reference server, openssl
 # speed, mdb_stat.
 bench_pkgs=(wrk nginx openssl lmdb-utils)
