@@ -39,6 +39,11 @@ static const char usage_text[] =
     "  --key FILE          the log's signer key (mode 0600); its name is the "
     "origin\n"
     "  --issuers FILE      authorized issuer verifier keys, one a line\n"
+    "  --min-size N        refuse to start on a log of fewer than N entries "
+    "(the\n"
+    "                      size of a checkpoint it has published: a restored "
+    "old\n"
+    "                      backup must not fork the log)\n"
     "  --batch-max N       flush a batch at N waiting entries (4096)\n"
     "  --batch-wait MS     or MS milliseconds after the first (5)\n"
     "  --heartbeat S       append a MAP entry after S idle seconds (300; 0: "
@@ -86,6 +91,7 @@ struct options {
     unsigned long batch_max, batch_wait, heartbeat, threads;
     unsigned long long map_size, map_max, max_body, max_headers, timeout;
     unsigned long long max_url, max_entries, max_connections, request_timeout;
+    unsigned long long min_size;
     bool dev;
 };
 
@@ -150,6 +156,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"max-connections-per-ip", required_argument, NULL, 'P'},
         {"first-byte-timeout", required_argument, NULL, 'F'},
         {"metrics-listen", required_argument, NULL, 'L'},
+        {"min-size", required_argument, NULL, 'S'},
         {"dev", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -211,6 +218,12 @@ static int parse_options(int argc, char **argv, struct options *o)
                              "%s",
                              optarg);
             o->first_byte_timeout = v;
+            break;
+        case 'S':
+            if (parse_num(optarg, 0, INT64_MAX, &v) != 0)
+                return usage("--min-size wants a number of entries, not %s",
+                             optarg);
+            o->min_size = v;
             break;
         case 'D':
             o->dev = true;
@@ -517,6 +530,16 @@ int main(int argc, char **argv)
             log_msg("cannot open the log in %s: %s", o.data, errbuf);
             goto out;
         }
+    }
+    /* Before anything is appended: a KEY or MAP entry on an old copy
+     * would fork the log everyone has seen. */
+    if (seq_tree_size(seq) < o.min_size) {
+        log_msg("the log in %s has %llu entries, fewer than --min-size %llu: "
+                "it is older than a checkpoint the log has published (an "
+                "old backup?); refusing to start, as serving it would fork "
+                "the log (docs/operations.md, \"Backup and restore\")",
+                o.data, (unsigned long long)seq_tree_size(seq), o.min_size);
+        goto out;
     }
     if ((rc = seq_sync_issuers(seq, keys, nkeys)) != 0) {
         log_msg("cannot bring the issuer keys up to date: %s",

@@ -4,8 +4,9 @@
 set -euo pipefail
 
 build_pkgs=(gcc cmake make pkg-config libevent-dev liblmdb-dev libjansson-dev libssl-dev)
-# systemd: systemd-analyze for the package test (tests/package).
-test_pkgs=(openssl clang clang-format libclang-rt-14-dev golang-go golang-golang-x-mod-dev nginx systemd)
+# systemd: systemd-analyze for the package test (tests/package); lmdb-utils:
+# mdb_copy for the backup test (tests/integration/test_backup.c).
+test_pkgs=(openssl clang clang-format libclang-rt-14-dev golang-go golang-golang-x-mod-dev nginx systemd lmdb-utils)
 # scripts/bench.sh: load generator, the static-file reference server, openssl
 # speed, mdb_stat.
 bench_pkgs=(wrk nginx openssl lmdb-utils)

@@ -132,9 +132,10 @@ static unsigned read_port(const char *path)
 
 /* Forks and execs argv (argv[0] a path) in cwd, stdout to out_path (NULL:
  * with stderr), stderr appended to p->log_path; then waits until logd has
- * written its port or has exited. */
+ * written its port or has exited (then *exit_status, if not NULL, gets its
+ * exit status, or -1 if a signal ended it). */
 static int spawn(struct logd_proc *p, const char *cwd, const char **argv,
-                 const char *out_path)
+                 const char *out_path, int *exit_status)
 {
     struct wait w;
     pid_t pid;
@@ -176,6 +177,8 @@ static int spawn(struct logd_proc *p, const char *cwd, const char **argv,
             return 0;
         }
         if (waitpid(pid, &status, WNOHANG) == pid) {
+            if (exit_status != NULL)
+                *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
             fprintf(stderr,
                     "logd_proc: logd exited before listening (see %s)\n",
                     p->log_path);
@@ -202,18 +205,19 @@ static size_t add_wrapper(const char **argv, size_t max, char *buf, size_t cap)
     return argc;
 }
 
-int logd_proc_start(struct logd_proc *p, const char *const *extra)
+/* The argv of logd_proc_start() (see logd_proc.h) in argv (64 slots),
+ * $LOGD_WRAPPER's words split in wrapper; NULL without $LOGD_BIN. */
+static const char **start_argv(struct logd_proc *p, const char *const *extra,
+                               const char **argv, char *wrapper, size_t cap)
 {
     const char *bin = logd_proc_binary();
-    const char *argv[64];
-    char wrapper[1024];
     size_t argc;
 
     if (bin == NULL) {
         fprintf(stderr, "logd_proc: LOGD_BIN is not set\n");
-        return -1;
+        return NULL;
     }
-    argc = add_wrapper(argv, 32, wrapper, sizeof wrapper);
+    argc = add_wrapper(argv, 32, wrapper, cap);
     argv[argc++] = bin;
     argv[argc++] = "--data";
     argv[argc++] = p->data;
@@ -228,7 +232,41 @@ int logd_proc_start(struct logd_proc *p, const char *const *extra)
     for (size_t i = 0; extra != NULL && extra[i] != NULL && argc < 63; i++)
         argv[argc++] = extra[i];
     argv[argc] = NULL;
-    return spawn(p, NULL, argv, NULL);
+    return argv;
+}
+
+int logd_proc_start(struct logd_proc *p, const char *const *extra)
+{
+    const char *argv[64];
+    char wrapper[1024];
+
+    if (start_argv(p, extra, argv, wrapper, sizeof wrapper) == NULL)
+        return -1;
+    return spawn(p, NULL, argv, NULL, NULL);
+}
+
+int logd_proc_run_to_exit(struct logd_proc *p, const char *const *extra)
+{
+    const char *argv[64];
+    char wrapper[1024];
+    int status = -1;
+
+    if (p->pid != 0 ||
+        start_argv(p, extra, argv, wrapper, sizeof wrapper) == NULL)
+        return -1;
+    if (spawn(p, NULL, argv, NULL, &status) == 0) {
+        /* It listens: wait for it to stop by itself, as a refused start
+         * that gets that far (READY=1 failing) does. */
+        if (!wait_child(p->pid, LOGD_PROC_TIMEOUT_MS, &status)) {
+            fprintf(stderr, "logd_proc: logd did not exit\n");
+            logd_proc_kill(p);
+            return -1;
+        }
+        p->pid = 0;
+        p->url[0] = '\0';
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    return status;
 }
 
 int logd_proc_start_argv(struct logd_proc *p, const char *cwd,
@@ -255,7 +293,7 @@ int logd_proc_start_argv(struct logd_proc *p, const char *cwd,
     argv[argc++] = "--port-file";
     argv[argc++] = p->port_path;
     argv[argc] = NULL;
-    return spawn(p, cwd, argv, p->out_path);
+    return spawn(p, cwd, argv, p->out_path, NULL);
 }
 
 int logd_proc_stop(struct logd_proc *p)

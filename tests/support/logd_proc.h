@@ -71,6 +71,11 @@ int logd_proc_write_issuers(struct logd_proc *p,
  * writes its port. Fails if logd exits first. */
 int logd_proc_start(struct logd_proc *p, const char *const *extra_args);
 
+/* Runs logd as logd_proc_start() would, for a start that must fail, and
+ * waits (up to 20 s) for it to exit. Returns its exit status, or -1 if a
+ * signal ended it or it did not exit (then it is killed). */
+int logd_proc_run_to_exit(struct logd_proc *p, const char *const *extra);
+
 /* Starts logd with exactly args (NULL-terminated) followed by
  * "--port-file <port_path>", in directory cwd (NULL: the test's own), with
  * stdout to p->out_path (truncated) and stderr appended to p->log_path, and
