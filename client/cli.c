@@ -41,6 +41,8 @@ static const struct {
     {"status", cli_status,
      "fetch and verify a status proof, optionally save it (verifiers)"},
     {"receipt", cli_receipt, "export a receipt as a C2SP tlog-proof"},
+    {"bundle", cli_bundle,
+     "write the holder's bundle: credential, receipt, status proof"},
     {"key", cli_key, "print a credential's credkey/v1 key, offline"},
     {"monitor", cli_monitor,
      "follow the log and check everything in it (monitors)"},
@@ -311,7 +313,8 @@ json_t *cli_verdict_json(const struct client_verdict *v)
         client_name_show(v->issuer, strlen(v->issuer), shown, sizeof shown);
         json_object_set_new(o, "issuer", json_string(v->issuer));
         json_object_set_new(o, "issuer_escaped", json_string(shown));
-        if (!note_issuer_name_valid(v->issuer, strlen(v->issuer), NULL))
+        if (v->kind != CLIENT_VERDICT_NOT_ISSUED &&
+            !note_issuer_name_valid(v->issuer, strlen(v->issuer), NULL))
             json_object_set_new(o, "issuer_warning",
                                 json_string(CLI_ISSUER_WARNING));
         json_object_set_new(o, "issue_index",
@@ -371,7 +374,7 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
     cli_time(v->revoked_ms, revoked, sizeof revoked);
     cli_time(v->as_of_ms, asof, sizeof asof);
     if (label != NULL)
-        printf("%s (sha256 %s)\n", label, hex);
+        printf("%s (key %s)\n", label, hex);
     switch (v->kind) {
     case CLIENT_VERDICT_VALID:
         if (v->status_checked)
@@ -390,7 +393,7 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
                entry_reason_shown(v->revoke_reason), asof);
         break;
     case CLIENT_VERDICT_NOT_ISSUED:
-        printf("NOT ISSUED: the log %s has no credential with this hash (as of "
+        printf("NOT ISSUED: the log %s has no credential with this key (as of "
                "%s)\n",
                v->checkpoint.origin, asof);
         break;
@@ -420,7 +423,8 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
                "other than printable\n"
                "  ASCII are shown as \\u{code point}: compare it with the "
                "name you expect\n");
-    if (!note_issuer_name_valid(v->issuer, strlen(v->issuer), NULL))
+    if (v->kind != CLIENT_VERDICT_NOT_ISSUED &&
+        !note_issuer_name_valid(v->issuer, strlen(v->issuer), NULL))
         printf("  warning: %s\n", CLI_ISSUER_WARNING);
     if (v->witnessed) {
         char at[64];

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "client/cli.h"
+#include "client/cli_credential.h"
 #include "client/files.h"
 #include "client/keys.h"
 #include "proofs/codec.h"
@@ -31,6 +32,7 @@ struct item {
     const char *arg; /* the FILE or HEX given */
     bool is_file;
     uint8_t cred[32];
+    struct client_credkey credkey; /* a FILE's profile and salt */
     struct entry sent;
     enum item_state state;
     char msg[2 * CLIENT_REASON_MAX];
@@ -42,29 +44,43 @@ struct submit_opts {
     uint8_t type; /* ENTRY_ISSUE or ENTRY_REVOKE */
     const char *cmd;
     const char *log_url, *key_file, *log_key;
-    bool by_hash, json;
+    bool by_hash, json, no_salt;
+    enum credkey_profile profile;
+    const char *receipt; /* revoke --receipt */
     uint8_t reason;
     struct cli_net net;
 };
 
 static const char issue_help[] =
-    "usage: credlog issue --log URL --key ISSUER.key [--log-key VKEY] FILE...\n"
+    "usage: credlog issue --log URL --key ISSUER.key [--log-key VKEY]\n"
+    "                     [--profile P] [--no-salt] FILE...\n"
     "       credlog issue --log URL --key ISSUER.key [--log-key VKEY] --hash "
     "HEX...\n"
     "\n"
-    "Logs credentials: hashes each FILE (SHA-256 of its bytes), signs an ISSUE "
-    "entry\n"
-    "with the issuer key, submits them (up to 1000 per request), verifies "
-    "every\n"
-    "receipt (inclusion proof and checkpoint signature by the log key) and "
-    "writes\n"
-    "FILE.receipt.json beside each file. With --hash, the arguments are "
-    "credential\n"
-    "hashes and the receipts are printed (one JSON object per line). "
-    "Re-running is\n"
-    "safe: credentials already issued come back with their existing receipts.\n"
-    "A credential that was issued and then revoked is not issued again: it is\n"
-    "reported as revoked (with the REVOKE entry's index), no receipt is "
+    "Logs credentials: computes each FILE's credkey/v1 key (the key survives "
+    "what\n"
+    "wallets and issuers do to a credential: re-serialized JSON, a new "
+    "proof, fewer\n"
+    "SD-JWT disclosures, a badge baked into another image), under a fresh "
+    "random\n"
+    "16-byte salt, signs an ISSUE entry with the issuer key, submits them (up "
+    "to 1000\n"
+    "per request), verifies every receipt (inclusion proof and checkpoint "
+    "signature\n"
+    "by the log key) and writes FILE.receipt.json beside each file, with the "
+    "profile\n"
+    "and the salt. Hand the holder the receipt with the credential (or a "
+    "bundle:\n"
+    "credlog bundle): without its salt a salted credential cannot be found in "
+    "the\n"
+    "log. With --hash, the arguments are keys computed elsewhere and the "
+    "receipts are\n"
+    "printed (one JSON object per line). Re-running is safe: with "
+    "FILE.receipt.json\n"
+    "beside it, a credential keeps its salt and comes back with its existing\n"
+    "receipt. A credential that was issued and then revoked is not issued "
+    "again: it\n"
+    "is reported as revoked (with the REVOKE entry's index), no receipt is "
     "written,\n"
     "and the exit status is 3.\n"
     "\n"
@@ -80,37 +96,53 @@ static const char issue_help[] =
     "on\n"
     "                  first use). A log that signs with another key than the\n"
     "                  pinned one is refused before anything is submitted.\n"
-    "  --hash          the arguments are hex SHA-256 hashes, not files\n"
+    "  --profile P     auto (default), bytes, json, jws or ob2-hosted (see "
+    "credlog key)\n"
+    "  --no-salt       log the unsalted key: anyone who can guess the "
+    "credential's\n"
+    "                  content can then confirm the guess (docs/privacy.md)\n"
+    "  --hash          the arguments are hex keys, not files\n"
     "  --cacert FILE   CA certificates for https (default: the system store)\n"
     "  --timeout S     seconds per request (default 30)\n"
     "  --json          machine-readable output\n"
     "\n"
     "Exit status: 0 all logged; 1 the log refused some; 2 usage, network or "
-    "proof error;\n"
-    "3 some were issued before and are revoked (2 wins over 3, 3 over 1).\n";
+    "proof error,\n"
+    "or a FILE credkey/v1 refuses (nothing is submitted); 3 some were issued "
+    "before and\n"
+    "are revoked (2 wins over 3, 3 over 1).\n";
 
 static const char revoke_help[] =
-    "usage: credlog revoke --log URL --key ISSUER.key [--reason CODE] FILE...\n"
+    "usage: credlog revoke --log URL --key ISSUER.key [--reason CODE]\n"
+    "                      [--receipt R | --no-salt [--profile P]] FILE...\n"
     "       credlog revoke --log URL --key ISSUER.key [--reason CODE] --hash "
     "HEX...\n"
     "\n"
-    "Revokes credentials your institution issued: signs a REVOKE entry for "
-    "each,\n"
-    "submits, verifies every receipt, and writes FILE.revocation.json beside "
-    "each\n"
-    "file (or prints the receipts for --hash). Revoking twice returns the "
-    "first\n"
-    "revocation's receipt.\n"
+    "Revokes credentials your institution issued: finds each FILE's key with "
+    "the\n"
+    "profile and salt of its receipt (FILE.receipt.json, or --receipt R for "
+    "one\n"
+    "FILE), signs a REVOKE entry for each, submits, verifies every receipt, "
+    "and\n"
+    "writes FILE.revocation.json beside each file (or prints the receipts for "
+    "--hash).\n"
+    "Revoking twice returns the first revocation's receipt.\n"
     "\n"
     "  --reason CODE   a name or its number: unspecified (0, default),\n"
     "                  issued_in_error (1), superseded (3), withdrawn (4)\n"
     "                  (misconduct, 2, is retired)\n"
+    "  --receipt R     the receipt of the one FILE (default "
+    "FILE.receipt.json)\n"
+    "  --no-salt       the FILE was issued unsalted: no receipt needed\n"
+    "  --profile P     the profile (default: the receipt's, or auto)\n"
     "  --log, --key, --log-key, --hash, --cacert, --timeout, --json: as for "
     "issue\n"
     "\n"
     "Exit status: 0 all revoked; 1 the log refused some (for example never "
     "issued,\n"
-    "or issued by another institution); 2 usage, network or proof error.\n";
+    "or issued by another institution); 2 usage, network or proof error, or "
+    "a FILE\n"
+    "without its receipt.\n";
 
 /* Parses a reason name or number into *out, which the caller sets to
  * UINT8_MAX first. Returns 0, -1 (unknown) or -2 (the retired misconduct). */
@@ -150,6 +182,10 @@ static int keep_receipt(const struct submit_opts *o, struct item *it)
 
     codec_hex_encode(it->cred, 32, hex);
     json_object_set_new(j, "credential_hash", json_string(hex));
+    if (client_credkey_to_json(j, &it->credkey) != 0) {
+        json_decref(j);
+        return CLIENT_ERR_NOMEM;
+    }
     if (!it->is_file) {
         if (!o->json) {
             text = json_dumps(j, JSON_COMPACT);
@@ -273,6 +309,7 @@ static void report(const struct submit_opts *o, struct item *items, size_t n)
             json_object_set_new(r, it->is_file ? "file" : "hash",
                                 json_string(it->arg));
             json_object_set_new(r, "credential_hash", json_string(hex));
+            client_credkey_to_json(r, &it->credkey);
             json_object_set_new(r, "status",
                                 json_string(state_names[it->state]));
             if (it->state == ITEM_DONE || it->state == ITEM_EXISTING) {
@@ -353,16 +390,30 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
         cli_error("out of memory");
         return CLI_ERROR;
     }
+    if (o->receipt != NULL && n != 1) {
+        rc = cli_usage(o->cmd, "--receipt is for one FILE");
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         items[i].arg = argv[i];
         items[i].is_file = !o->by_hash;
-        if (o->by_hash ? cli_parse_hash(argv[i], items[i].cred) != 0
-                       : client_hash_file(argv[i], items[i].cred, why) != 0) {
-            if (o->by_hash)
+        if (o->by_hash) {
+            if (cli_parse_hash(argv[i], items[i].cred) != 0) {
                 rc = cli_usage(o->cmd, "'%s' is not a 64-digit hex hash",
                                argv[i]);
-            else
-                cli_error("%s", why);
+                goto out;
+            }
+            continue;
+        }
+        /* The credkey/v1 key (docs/protocol.md F.7): cli_credential.c. */
+        rc = o->type == ENTRY_ISSUE
+                 ? cli_credential_issue_key(o->cmd, argv[i], o->profile,
+                                            o->no_salt, &items[i].credkey,
+                                            items[i].cred)
+                 : cli_credential_revoke_key(o->cmd, argv[i], o->receipt,
+                                             o->profile, o->no_salt,
+                                             &items[i].credkey, items[i].cred);
+        if (rc != CLI_OK) {
             rc = CLI_ERROR;
             goto out;
         }
@@ -432,6 +483,9 @@ static int submit_main(uint8_t type, int argc, char **argv)
         {"log-key", required_argument, NULL, 'K'},
         {"hash", no_argument, NULL, 'H'},
         {"reason", required_argument, NULL, 'r'},
+        {"profile", required_argument, NULL, 'p'},
+        {"no-salt", no_argument, NULL, 'S'},
+        {"receipt", required_argument, NULL, 'R'},
         {"cacert", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
@@ -478,6 +532,21 @@ static int submit_main(uint8_t type, int argc, char **argv)
                     "superseded, withdrawn, or 0, 1, 3, 4)",
                     optarg);
             break;
+        case 'p':
+            if (credkey_profile_parse(optarg, &o.profile) != 0)
+                return cli_usage(o.cmd,
+                                 "unknown profile '%s' (auto, bytes, json, "
+                                 "jws, ob2-hosted)",
+                                 optarg);
+            break;
+        case 'S':
+            o.no_salt = true;
+            break;
+        case 'R':
+            if (type != ENTRY_REVOKE)
+                return cli_usage(o.cmd, "--receipt is for revoke");
+            o.receipt = optarg;
+            break;
         case 'c':
             o.net.cacert = optarg;
             break;
@@ -498,6 +567,10 @@ static int submit_main(uint8_t type, int argc, char **argv)
     }
     if (o.log_url == NULL || o.key_file == NULL)
         return cli_usage(o.cmd, "--log and --key are required");
+    if (o.by_hash &&
+        (o.profile != CREDKEY_PROFILE_AUTO || o.no_salt || o.receipt != NULL))
+        return cli_usage(o.cmd, "--hash takes keys as they are: no --profile, "
+                                "--no-salt or --receipt");
     return run_submit(&o, argc - optind, argv + optind);
 }
 

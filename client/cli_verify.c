@@ -13,6 +13,7 @@
 
 #include "client/bundle.h"
 #include "client/cli.h"
+#include "client/cli_credential.h"
 #include "client/witnessed.h"
 #include "client/clock.h"
 #include "client/files.h"
@@ -22,27 +23,43 @@
 static const char verify_help[] =
     "usage: credlog verify --log-key VKEY FILE [--receipt R] [--log URL | "
     "--bundle B]\n"
-    "                      [--max-age DURATION] [--witness-policy FILE]\n"
+    "                      [--profile P] [--max-age DURATION] "
+    "[--witness-policy FILE]\n"
+    "       credlog verify --log-key VKEY BUNDLE.credlog [--log URL]\n"
     "\n"
     "Checks a credential file and prints a verdict:\n"
     "  VALID       issued by <institution> on <date>, not revoked as of "
     "<date>\n"
     "  REVOKED     by whom, when and why\n"
-    "  NOT ISSUED  the log has never seen this file\n"
+    "  NOT ISSUED  the log has never seen this credential\n"
     "  INVALID     the evidence does not check out, with the reason\n"
     "\n"
-    "Offline (no --log): hashes FILE and checks that its receipt (default\n"
-    "FILE.receipt.json) is an ISSUE entry for exactly that hash, included in "
-    "a\n"
-    "checkpoint signed by the log key. Revocation is not checked offline.\n"
-    "With --log: also fetches the credential's status proof and verifies it\n"
+    "The credential is looked up by its credkey/v1 key, which survives what "
+    "real life\n"
+    "does to it (re-serialized JSON, a new proof, fewer SD-JWT disclosures, "
+    "a badge\n"
+    "baked into another image), computed with the profile and salt of its "
+    "receipt\n"
+    "(--receipt R, the bundle, or FILE.receipt.json). Without a receipt, "
+    "online, the\n"
+    "unsalted key is looked up; a salted credential needs its receipt or "
+    "bundle.\n"
+    "Offline (no --log): checks that the receipt is an ISSUE entry for "
+    "exactly that\n"
+    "key, included in a checkpoint signed by the log key. Revocation is not "
+    "checked\n"
+    "offline. With --log: also fetches the credential's status proof and "
+    "verifies it\n"
     "completely (checkpoint signature, MAP entry, revocation map proof, issue "
     "and\n"
     "revoke entries), and that the log's current checkpoint is consistent with "
     "the\n"
     "receipt's. With --bundle: the same from a bundle saved by 'credlog "
     "status\n"
-    "--save', with no network at all.\n"
+    "--save', with no network at all. A holder's bundle (credlog bundle) is "
+    "verified\n"
+    "alone: offline from what it holds, or with --log refreshed from the "
+    "log.\n"
     "A status proof is as of its MAP entry's time. One older than --max-age, "
     "or\n"
     "dated more than 10 minutes ahead of this computer's clock, gives INVALID\n"
@@ -55,12 +72,17 @@ static const char verify_help[] =
     "  --receipt R     the receipt (JSON or .tlog-proof); default "
     "FILE.receipt.json\n"
     "  --log URL       check revocation online\n"
-    "  --bundle B      check revocation from a saved status bundle\n"
+    "  --bundle B      check revocation from a saved status bundle, or take "
+    "the\n"
+    "                  receipt and status proof from a holder's bundle\n"
+    "  --profile P     compute the key under profile P (bytes, json, jws, "
+    "ob2-hosted)\n"
+    "                  instead of the receipt's\n"
     "  --max-age D     the oldest status proof to accept: a number of seconds, "
     "or a\n"
     "                  number with a unit s, m, h or d (3600, 90m, 24h, 7d), "
     "or\n"
-    "                  none. Default: 24h with --log, 7d with --bundle\n"
+    "                  none. Default: 24h with --log, 7d with a bundle\n"
     "  --witness-policy FILE  require the checkpoint to be cosigned by a "
     "quorum of\n"
     "                  witnesses (a C2SP tlog-policy file); a quorum of "
@@ -116,9 +138,10 @@ struct verify_opts {
     const char *cmd;
     const char *log_url, *log_key, *receipt, *bundle, *save;
     bool json;
-    const char *max_age_arg; /* --max-age as given, or NULL */
-    uint64_t max_age_ms;     /* 0: no limit */
-    const char *policy_path; /* --witness-policy, or NULL */
+    const char *max_age_arg;      /* --max-age as given, or NULL */
+    uint64_t max_age_ms;          /* 0: no limit */
+    const char *policy_path;      /* --witness-policy, or NULL */
+    enum credkey_profile profile; /* --profile (AUTO: as recorded) */
     struct cli_net net;
 };
 
@@ -126,18 +149,6 @@ static bool file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Loads the receipt at path into r. Returns CLI_OK or CLI_ERROR. */
-static int load_receipt(const char *path, struct client_receipt *r)
-{
-    char why[CLIENT_REASON_MAX];
-
-    if (cli_read_receipt(path, r, why) != 0) {
-        cli_error("%s", why);
-        return CLI_ERROR;
-    }
-    return CLI_OK;
 }
 
 /* Fetches the status proof and, when there is a receipt whose checkpoint size
@@ -217,91 +228,142 @@ static void output_age(const struct verify_opts *o,
 }
 
 static int output(const struct verify_opts *o, const struct client_verdict *v,
-                  const char *label, uint64_t now_ms)
+                  const char *label, uint64_t now_ms, const char *hint)
 {
     if (o->json) {
         json_t *j = cli_verdict_json(v);
         if (label != NULL)
             json_object_set_new(j, "file", json_string(label));
+        if (hint != NULL)
+            json_object_set_new(j, "hint", json_string(hint));
         output_age(o, v, now_ms, j);
         cli_print_json(j);
     } else {
         cli_verdict_print(v, label);
+        if (hint != NULL)
+            printf("  %s\n", hint);
         output_age(o, v, now_ms, NULL);
     }
     return client_verdict_exit_code(v->kind);
 }
 
-/* The common flow: credential hash, evidence, verdict, optional bundle. */
-static int run(const struct verify_opts *o, const char *target,
+/* Not in the log under its unsalted key: perhaps it was logged before
+ * credkey/v1, under the SHA-256 of its bytes (F.7). On a verdict other than
+ * NOT ISSUED for that key, *v, *sp and ev take its answer; otherwise they
+ * keep the first. Returns CLI_OK or CLI_ERROR (network, printed). */
+static int retry_legacy(const struct verify_opts *o,
+                        const struct note_verifier *log,
+                        const struct cli_credential *cc, uint8_t cred[32],
+                        struct client_status_proof *sp,
+                        struct client_evidence *ev, struct client_verdict *v)
+{
+    static struct client_status_proof sp2; /* large: keep off the stack */
+    static uint8_t cons2[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
+    struct client_evidence ev2 = *ev;
+    struct client_verdict v2;
+    uint64_t from, to;
+    size_t cons_len = 0;
+    bool have_cons;
+    int rc;
+
+    rc = fetch_online(o, log, cc->legacy_key, NULL, &sp2, cons2, &cons_len,
+                      &have_cons, &from, &to);
+    if (rc != CLI_OK)
+        return rc;
+    ev2.status = &sp2;
+    client_verdict(log, cc->legacy_key, &ev2, &v2);
+    if (v2.kind == CLIENT_VERDICT_NOT_ISSUED) {
+        client_status_proof_free(&sp2);
+        return CLI_OK;
+    }
+    client_status_proof_free(sp);
+    *sp = sp2;
+    memset(&sp2, 0, sizeof sp2);
+    *v = v2;
+    memcpy(cred, cc->legacy_key, 32);
+    return CLI_OK;
+}
+
+/* The common flow: credential key, evidence, verdict, optional bundle. */
+static int run(const struct verify_opts *opts, const char *target,
                bool target_is_hash)
 {
     static struct client_status_proof sp; /* large: keep off the stack */
     static struct client_bundle bundle;
     static uint8_t cons[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
-    struct client_receipt receipt;
+    struct verify_opts eff = *opts, *o = &eff;
+    struct cli_credential cc;
+    const struct client_receipt *receipt = NULL;
     struct client_evidence ev = {0};
     struct client_verdict v;
     struct note_verifier log;
-    char why[CLIENT_REASON_MAX], path[PATH_MAX];
+    char why[CLIENT_REASON_MAX];
+    const char *hint = NULL;
     uint8_t cred[32];
     uint64_t from = 0, to = 0;
     size_t cons_len = 0;
-    bool have_receipt = false, have_sp = false, have_bundle = false,
-         have_cons = false;
+    bool have_sp = false, have_bundle = false, have_cons = false;
     int rc;
 
-    memset(&receipt, 0, sizeof receipt);
+    memset(&cc, 0, sizeof cc);
+    if (o->max_age_arg != NULL && o->log_url == NULL && o->bundle == NULL &&
+        (target_is_hash || !cli_credential_is_bundle(target)))
+        return cli_usage(o->cmd, "--max-age judges a status proof: give --log "
+                                 "or --bundle too");
+    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, NULL, &log)) !=
+        CLI_OK)
+        return rc;
     if (target_is_hash) {
         if (cli_parse_hash(target, cred) != 0)
             return cli_usage(o->cmd,
                              "'%s' is neither a file nor a 64-digit hex hash",
                              target);
-    } else if (client_hash_file(target, cred, why) != 0) {
-        cli_error("%s", why);
-        return CLI_ERROR;
-    }
-    if ((rc = cli_log_key(o->log_url, o->log_key, o->json, NULL, &log)) !=
-        CLI_OK)
-        return rc;
-
-    /* The receipt: explicit, or beside the file (required offline). */
-    if (o->receipt != NULL) {
-        if ((rc = load_receipt(o->receipt, &receipt)) != CLI_OK)
+    } else {
+        /* The credential's key, with the receipt and bundle found beside
+         * it (docs/protocol.md F.7): cli_credential.c. */
+        rc = cli_credential_load(o->cmd, target, o->receipt, o->bundle,
+                                 o->profile, o->log_url == NULL, &cc);
+        if (rc != CLI_OK)
             return rc;
-        have_receipt = true;
-    } else if (!target_is_hash && o->bundle == NULL) {
-        snprintf(path, sizeof path, "%s.receipt.json", target);
-        if (file_exists(path)) {
-            if ((rc = load_receipt(path, &receipt)) != CLI_OK)
-                return rc;
-            have_receipt = true;
-        } else if (o->log_url == NULL) {
-            cli_error("no receipt: %s not found (give --receipt R, or --log "
-                      "URL to ask the log)",
-                      path);
-            return CLI_ERROR;
+        memcpy(cred, cc.key, sizeof cred);
+        receipt = cc.have_receipt     ? &cc.receipt
+                  : cc.bundle != NULL ? &cc.bundle->receipt
+                                      : NULL;
+        if (cc.bundle != NULL && o->bundle == NULL && o->log_url == NULL) {
+            /* The target is a credlog-bundle/v1, judged as a bundle. */
+            o->bundle = target;
+            if (o->max_age_arg == NULL)
+                o->max_age_ms = BUNDLE_MAX_AGE_MS;
         }
     }
 
-    if (o->bundle != NULL) {
+    if (cc.bundle != NULL && o->log_url == NULL) {
+        /* A credlog-bundle/v1's own status proof, if any (E.3.1). */
+        if (cc.bundle->has_status) {
+            ev.status = &cc.bundle->status;
+            ev.have_consistency = cc.bundle->has_consistency;
+            ev.consistency =
+                (const uint8_t(*)[MERKLE_HASH_SIZE])cc.bundle->consistency;
+            ev.consistency_len = cc.bundle->consistency_len;
+        }
+    } else if (o->bundle != NULL) {
         char *text;
         size_t len;
         if (client_read_file(o->bundle, 64 << 20, &text, &len, why) != 0) {
             cli_error("%s", why);
-            client_receipt_free(&receipt);
-            return CLI_ERROR;
+            rc = CLI_ERROR;
+            goto done;
         }
         rc = client_bundle_parse(text, len, &bundle, why);
         free(text);
         if (rc != 0) {
             cli_error("%s: %s", o->bundle, why);
-            client_receipt_free(&receipt);
-            return CLI_ERROR;
+            rc = CLI_ERROR;
+            goto done;
         }
         have_bundle = true;
         ev.status = &bundle.status;
-        if (bundle.has_receipt && !have_receipt) {
+        if (bundle.has_receipt && receipt == NULL) {
             ev.receipt = &bundle.receipt;
             ev.have_consistency = bundle.has_consistency;
             ev.consistency =
@@ -309,23 +371,24 @@ static int run(const struct verify_opts *o, const char *target,
             ev.consistency_len = bundle.consistency_len;
         }
     } else if (o->log_url != NULL) {
-        rc = fetch_online(o, &log, cred, have_receipt ? &receipt : NULL, &sp,
-                          cons, &cons_len, &have_cons, &from, &to);
-        if (rc != CLI_OK) {
-            client_receipt_free(&receipt);
-            return rc;
-        }
+        rc = fetch_online(o, &log, cred, receipt, &sp, cons, &cons_len,
+                          &have_cons, &from, &to);
+        if (rc != CLI_OK)
+            goto done;
         have_sp = true;
         ev.status = &sp;
         ev.have_consistency = have_cons;
         ev.consistency = (const uint8_t(*)[MERKLE_HASH_SIZE])cons;
         ev.consistency_len = cons_len;
     }
-    if (have_receipt)
-        ev.receipt = &receipt;
+    if (receipt != NULL)
+        ev.receipt = receipt;
 
     uint64_t now = client_clock_now_ms();
     client_verdict(&log, cred, &ev, &v);
+    if (v.kind == CLIENT_VERDICT_NOT_ISSUED && have_sp && cc.try_legacy &&
+        (rc = retry_legacy(o, &log, &cc, cred, &sp, &ev, &v)) != CLI_OK)
+        goto done;
     if (o->policy_path != NULL) {
         static struct policy policy; /* large: keep off the stack */
 
@@ -337,35 +400,39 @@ static int run(const struct verify_opts *o, const char *target,
         client_verdict_check_policy(&v, &ev, &log, &policy);
     }
     client_verdict_check_age(&v, now, o->max_age_ms);
-    rc = output(o, &v, target_is_hash ? NULL : target, now);
+    if (v.kind == CLIENT_VERDICT_NOT_ISSUED && !target_is_hash)
+        hint = cli_credential_hint(&cc);
+    rc = output(o, &v, target_is_hash ? NULL : target, now, hint);
 
     if (o->save != NULL && have_sp) {
-        char *text;
+        char *text = NULL;
         if (v.kind == CLIENT_VERDICT_INVALID) {
             cli_error("not saving %s: the verdict is INVALID", o->save);
             rc = CLI_ERROR;
         } else if (client_bundle_format(
-                       &sp, have_receipt ? &receipt : NULL,
+                       &sp, receipt,
                        have_cons ? (const uint8_t(*)[MERKLE_HASH_SIZE])cons
                                  : NULL,
                        cons_len, from, to, &text) != 0 ||
+                   cli_credential_annotate(
+                       &text, receipt != NULL ? &cc.credkey : NULL) != 0 ||
                    client_write_file_atomic(o->save, text, strlen(text), 0644,
                                             why) != 0) {
             cli_error("cannot save %s: %s", o->save, why);
             rc = CLI_ERROR;
         } else {
-            free(text);
             if (!o->json)
                 fprintf(stderr, "saved the verified status proof to %s\n",
                         o->save);
         }
+        free(text);
     }
 done:
     if (have_sp)
         client_status_proof_free(&sp);
     if (have_bundle)
         client_bundle_free(&bundle);
-    client_receipt_free(&receipt);
+    cli_credential_free(&cc);
     return rc;
 }
 
@@ -383,6 +450,7 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv,
         {"json", no_argument, NULL, 'j'},
         {"max-age", required_argument, NULL, 'a'},
         {"witness-policy", required_argument, NULL, 'W'},
+        {"profile", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -439,6 +507,13 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv,
         case 'W':
             o->policy_path = optarg;
             break;
+        case 'p':
+            if (credkey_profile_parse(optarg, &o->profile) != 0)
+                return cli_usage(o->cmd,
+                                 "unknown profile '%s' (auto, bytes, json, "
+                                 "jws, ob2-hosted)",
+                                 optarg);
+            break;
         case 'h':
             fputs(status ? status_help : verify_help, stdout);
             return -1;
@@ -460,10 +535,6 @@ static int parse(struct verify_opts *o, bool status, int argc, char **argv,
         o->max_age_ms = ONLINE_MAX_AGE_MS;
     if (o->max_age_arg == NULL && o->bundle != NULL)
         o->max_age_ms = BUNDLE_MAX_AGE_MS;
-    if (o->max_age_arg != NULL && o->log_url == NULL && o->bundle == NULL)
-        return cli_usage(
-            o->cmd,
-            "--max-age judges a status proof: give --log or --bundle too");
     return CLI_OK;
 }
 
