@@ -296,8 +296,10 @@ static int compute_key(const char *cmd, const char *target,
     if (c->credkey.known) {
         if (client_credfile_match(c->data, c->len, &c->credkey, NULL, c->key,
                                   why) != 0) {
-            cli_error("%s: %s: refused by credkey/v1 (profile %s): %s", cmd,
-                      target, credkey_profile_name(c->credkey.profile), why);
+            cli_error("%s: %s: INVALID: credkey/v1 refused the credential "
+                      "(profile %s): %s",
+                      cmd, target, credkey_profile_name(c->credkey.profile),
+                      why);
             return CLI_ERROR;
         }
         return CLI_OK;
