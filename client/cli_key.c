@@ -138,10 +138,10 @@ int cli_key(int argc, char **argv)
     } else {
         printf("profile: %s", credkey_profile_name(r.profile));
         if (r.container != CREDKEY_CONTAINER_NONE)
-            printf(" (credential found in a %s)",
-                   r.container == CREDKEY_CONTAINER_PNG   ? "PNG badge"
-                   : r.container == CREDKEY_CONTAINER_SVG ? "SVG badge"
-                                                          : "data: URI");
+            printf(" (credential found in %s)",
+                   r.container == CREDKEY_CONTAINER_PNG   ? "a PNG badge"
+                   : r.container == CREDKEY_CONTAINER_SVG ? "an SVG badge"
+                                                          : "a data: URI");
         printf("\ndigest:  %s\nkey:     %s\nsalt:    %s\n", digest, key,
                salt_len ? salt_text : "none (unsalted key)");
     }

@@ -107,7 +107,8 @@ static size_t put_chunk(uint8_t *out, const char *type, const uint8_t *data,
     out[2] = (uint8_t)(len >> 8);
     out[3] = (uint8_t)len;
     memcpy(out + 4, type, 4);
-    memcpy(out + 8, data, len);
+    if (len > 0)
+        memcpy(out + 8, data, len);
     crc = crc32_of(out + 4, len + 4);
     out[8 + len] = (uint8_t)(crc >> 24);
     out[9 + len] = (uint8_t)(crc >> 16);
@@ -235,7 +236,7 @@ static const char ob2_hosted[] =
 static void test_formats(void)
 {
     static uint8_t png[16384];
-    char rec[1200], sdjwt[4096], h[256], pl[1024], d1[128], d2[128], sig[64],
+    char rec[1200], sdjwt[4096], h[256], pl[1024], d1[128], d2[128], sig[128],
         buf[4096];
     const char *f, *g;
     struct credlog_run r;
