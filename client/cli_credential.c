@@ -139,7 +139,8 @@ int cli_credential_issue_key(const char *cmd, const char *path,
     k->profile = profile;
     snprintf(rpath, sizeof rpath, "%s.receipt.json", path);
     if (is_file(rpath) && cli_credential_receipt(rpath, &r, &old, why) == 0) {
-        if (old.known && (old.salt_len > 0 || no_salt) &&
+        /* --no-salt never reuses a salted receipt. */
+        if (old.known && (old.salt_len == 0 || !no_salt) &&
             (profile == CREDKEY_PROFILE_AUTO || profile == old.profile) &&
             receipt_matches(&r, &old, data, len))
             *k = old; /* a re-run: the same key, the existing receipt */

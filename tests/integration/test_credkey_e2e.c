@@ -11,6 +11,7 @@
  *   (bytes) unchanged, and INVALID with one byte changed. Revoking by file
  *   reaches every form: the re-signed credential then verifies REVOKED.
  * - A salted credential without its receipt: NOT ISSUED with the hint.
+ * - A re-run of issue reuses the receipt's salt; --no-salt does not.
  * - A holder's bundle verifies offline with logd stopped (and online to
  *   refresh while it ran), and fails with any byte of its credential changed.
  * - The same content logged unsalted by one institution and salted by
@@ -382,6 +383,36 @@ static void test_salt_hint(void)
     credlog_run_free(&r);
 }
 
+/* Re-running issue with the receipt beside reuses its salt (the log answers
+ * with the existing receipt); --no-salt never reuses a salted receipt. */
+static void test_rerun(void)
+{
+    char rec[1200], key1[80];
+    struct credlog_run r;
+    const char *f = put_text("rerun.json", "{\"name\":\"Cy\",\"n\":1.0}");
+
+    issue(avans_key, f, NULL, 0);
+    snprintf(rec, sizeof rec, "%s.receipt.json", f);
+    snprintf(key1, sizeof key1, "%s", json_member(rec, "credential_hash"));
+    f = put_text("rerun.json", "{ \"n\": 1, \"name\": \"Cy\" }");
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", avans_key, f);
+    CREDLOG_EXPECT(&r, 0, "already issued");
+    credlog_run_free(&r);
+    CHECK(strcmp(json_member(rec, "credential_hash"), key1) == 0);
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", avans_key, "--no-salt",
+                f);
+    CREDLOG_EXPECT(&r, 0, "issued");
+    CHECK(!credlog_run_has(&r, "already issued"));
+    credlog_run_free(&r);
+    CHECK(strcmp(json_member(rec, "salt"), "") == 0);
+    CHECK(strcmp(json_member(rec, "credential_hash"), key1) != 0);
+    /* And an unsalted receipt is reused by a plain re-run. */
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", avans_key, f);
+    CREDLOG_EXPECT(&r, 0, "already issued");
+    credlog_run_free(&r);
+    CHECK(strcmp(json_member(rec, "salt"), "") == 0);
+}
+
 /* Two institutions, the same content: two keys. */
 static void test_two_institutions(void)
 {
@@ -583,6 +614,7 @@ static void run_all(void)
     REQUIRE(logd_proc_start(&p, NULL) == 0);
     test_formats();
     test_salt_hint();
+    test_rerun();
     test_two_institutions();
     test_bundle();
     test_hostile();
