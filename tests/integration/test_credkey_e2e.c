@@ -18,11 +18,13 @@
  *   another: two different keys, both logged.
  * - Hostile files given to issue and verify (a PNG chunk claiming 1 GiB, a
  *   billion-laughs SVG, JSON nested 100,000 deep, invalid UTF-8): a clear
- *   error, nothing submitted, in bounded time.
+ *   error, nothing submitted, in bounded time, and every credlog run of
+ *   the test within a bounded peak memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -36,6 +38,13 @@
 
 /* Paths here are short temp paths in fixed buffers; gcc cannot see that. */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+
+/* The most memory any credlog run (or logd) of this test may have used. */
+#if defined(__SANITIZE_ADDRESS__)
+#define PEAK_MAX_KB (600L * 1024) /* ASan's shadow memory counts too */
+#else
+#define PEAK_MAX_KB (64L * 1024)
+#endif
 
 static char dir[512];
 static struct logd_proc p;
@@ -588,6 +597,11 @@ static void test_hostile(void)
     /* Invalid UTF-8. */
     const char *bad = "{\"name\":\"Ad\xc3\x28\"}";
     hostile("invalid UTF-8", bad, strlen(bad), "UTF-8");
+    /* Every child reaped so far (each credlog run above, the stopped logd)
+     * stayed within a bounded peak. */
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    CHECK_MSG(ru.ru_maxrss < PEAK_MAX_KB, "peak %ld KiB", ru.ru_maxrss);
 }
 
 static void run_all(void)
