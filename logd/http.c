@@ -124,6 +124,7 @@ static void worker_free(struct http_worker *w)
     free(w->scratch);
     query_text_free(&w->text);
     query_status_cache_free(&w->status);
+    query_status_cache_free(&w->qstatus);
     pthread_mutex_destroy(&w->mu);
 }
 
@@ -300,6 +301,7 @@ int http_start(const struct http_config *cfg, struct store *store,
     srv->max_url = cfg->max_url;
     srv->max_entries = cfg->max_entries;
     srv->metrics_elsewhere = cfg->metrics_elsewhere;
+    srv->quorum = cfg->quorum;
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen);
     {
         struct conn_config cc = {cfg->max_connections,
@@ -339,6 +341,7 @@ int http_start(const struct http_config *cfg, struct store *store,
     (void)vpool_new(cfg->threads, &srv->vpool);
     for (unsigned i = 0; i < cfg->threads; i++) {
         srv->nworkers = i + 1;
+        srv->workers[i].index = i;
         if ((err = worker_init(srv, &srv->workers[i], cfg, &ss, sslen, errbuf,
                                errcap)) != 0) {
             http_stop(srv);

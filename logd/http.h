@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include "logd/metrics.h"
+#include "logd/quorum.h"
 #include "logd/seq.h"
 #include "logd/store.h"
 #include "proofs/errors.h"
@@ -46,8 +47,11 @@ struct http_config {
     unsigned max_per_ip;      /* open connections per address (IPv6: /64) */
     int first_byte_timeout_s; /* a new connection's first byte within this */
     bool metrics_elsewhere;   /* /metrics is served on its own listener */
-    SSL_CTX *tls; /* serve HTTPS with this context, or NULL (the server
-                     takes its own reference) */
+    SSL_CTX *tls;          /* serve HTTPS with this context, or NULL (the server
+                              takes its own reference) */
+    struct quorum *quorum; /* with a witness policy: GET /checkpoint and
+                              status proofs answer from it (logd/quorum.h;
+                              it must outlive the server), else NULL */
 };
 
 struct http_server;

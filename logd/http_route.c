@@ -29,6 +29,14 @@ static void h_checkpoint(struct http_ctx *c, const char *rest,
 
     (void)rest;
     (void)query;
+    /* With a witness policy: the latest checkpoint that met its quorum. */
+    if (c->w->srv->quorum != NULL &&
+        quorum_checkpoint(c->w->srv->quorum, note, sizeof note, &len, NULL) ==
+            0) {
+        http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", note,
+                         len);
+        return;
+    }
     if (!http_reply_read_begin(c))
         return;
     err = query_checkpoint(c->w->reader, note, sizeof note, &len);
@@ -141,6 +149,7 @@ static void h_consistency(struct http_ctx *c, const char *rest,
 
 static void h_status(struct http_ctx *c, const char *rest, const char *query)
 {
+    struct quorum_read qr;
     uint8_t hash[32];
     int err;
 
@@ -148,6 +157,20 @@ static void h_status(struct http_ctx *c, const char *rest, const char *query)
     if (codec_hex_decode(rest, strlen(rest), hash, sizeof hash) != 0) {
         http_reply_error(c, 400, "the credential hash must be 64 hex digits",
                          NULL);
+        return;
+    }
+    /* With a witness policy: against the latest checkpoint that met its
+     * quorum, from the snapshot of its commit (logd/quorum.h). */
+    if (c->w->srv->quorum != NULL &&
+        quorum_read_begin(c->w->srv->quorum, c->w->index, &qr)) {
+        if (c->w->qgen != qr.gen) {
+            query_status_cache_free(&c->w->qstatus);
+            c->w->qgen = qr.gen;
+        }
+        err = query_status_at(qr.txn, qr.note, qr.len, hash, &c->w->qstatus,
+                              &c->w->text);
+        quorum_read_end(&qr);
+        http_reply_query(c, err, NULL);
         return;
     }
     if (!http_reply_read_begin(c))

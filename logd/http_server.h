@@ -41,6 +41,9 @@ struct http_worker {
     uint8_t *scratch;                 /* QUERY_TILE_MAX bytes for tile bodies */
     struct query_text text;           /* JSON answers, reused */
     struct query_status_cache status; /* what status proofs share */
+    unsigned index;                   /* in srv->workers */
+    struct query_status_cache qstatus; /* the same on the quorum view */
+    uint64_t qgen;                     /* the publication qstatus holds */
 
     pthread_mutex_t mu; /* guards what follows */
     struct http_pending *done_head, *done_tail;
@@ -54,6 +57,7 @@ struct http_server {
     struct conn_pool *conns;
     struct tile_cache *tiles; /* full tiles sent from a file; NULL with TLS */
     struct vpool *vpool;      /* signature checks; NULL: on the HTTP thread */
+    struct quorum *quorum;    /* with a witness policy, else NULL */
     size_t max_url, max_entries;
     bool metrics_elsewhere; /* --metrics-listen: no /metrics here */
     unsigned port;

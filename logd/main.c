@@ -24,6 +24,8 @@
 #include "logd/metrics.h"
 #include "logd/metrics_listen.h"
 #include "logd/notify.h"
+#include "logd/push.h"
+#include "logd/quorum.h"
 #include "logd/seq.h"
 #include "logd/signer.h"
 #include "logd/store.h"
@@ -77,6 +79,21 @@ static const char usage_text[] =
     "  --tls-key FILE      the certificate's private key (PEM, not readable "
     "by\n"
     "                      others)\n"
+    "  --witness-policy FILE\n"
+    "                      a C2SP tlog-policy: push checkpoints to its "
+    "witnesses\n"
+    "                      and serve the latest that meets its quorum\n"
+    "  --witness-interval DURATION\n"
+    "                      push to a witness at most this often (1s; "
+    "ms, s, m, h)\n"
+    "  --witness-timeout DURATION\n"
+    "                      a push's deadline (5s)\n"
+    "  --witness-refresh DURATION\n"
+    "                      re-push an unchanged tree this often (10m)\n"
+    "  --witness-max-pin DURATION\n"
+    "                      without a new quorum for this long, stop holding "
+    "its\n"
+    "                      snapshot: status proofs use the latest (1h)\n"
     "  --dev               development mode: keys and data in ./var/dev (made "
     "on\n"
     "                      first start), listening on " DEV_LISTEN "\n"
@@ -86,7 +103,9 @@ static const char usage_text[] =
 
 struct options {
     const char *data, *listen, *key, *issuers, *port_file, *tls_cert, *tls_key;
-    const char *metrics_listen;
+    const char *metrics_listen, *witness_policy;
+    unsigned long long witness_interval_ms, witness_timeout_ms;
+    unsigned long long witness_refresh_ms, witness_max_pin_ms;
     unsigned long long max_per_ip, first_byte_timeout;
     unsigned long batch_max, batch_wait, heartbeat, threads;
     unsigned long long map_size, map_max, max_body, max_headers, timeout;
@@ -130,6 +149,36 @@ static int parse_num(const char *s, unsigned long long min,
     return 0;
 }
 
+/* A duration: decimal digits and a unit, ms, s (the default), m or h. */
+static int parse_duration_ms(const char *s, unsigned long long min,
+                             unsigned long long max, unsigned long long *out)
+{
+    static const struct {
+        const char *unit;
+        unsigned long long ms;
+    } units[] = {{"ms", 1},    {"s", 1000},    {"", 1000},
+                 {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    char digits[32];
+    size_t n = strspn(s, "0123456789");
+    unsigned long long v;
+
+    if (n == 0 || n >= sizeof digits)
+        return -1;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    if (parse_num(digits, 0, 1ULL << 40, &v) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(s + n, units[i].unit) == 0) {
+            v *= units[i].ms;
+            if (v < min || v > max)
+                return -1;
+            *out = v;
+            return 0;
+        }
+    return -1;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
@@ -157,6 +206,11 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"first-byte-timeout", required_argument, NULL, 'F'},
         {"metrics-listen", required_argument, NULL, 'L'},
         {"min-size", required_argument, NULL, 'S'},
+        {"witness-policy", required_argument, NULL, 'W'},
+        {"witness-interval", required_argument, NULL, 'I'},
+        {"witness-timeout", required_argument, NULL, 'O'},
+        {"witness-refresh", required_argument, NULL, 'Q'},
+        {"witness-max-pin", required_argument, NULL, 'X'},
         {"dev", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -179,6 +233,10 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->request_timeout = 20;
     o->max_per_ip = 128;
     o->first_byte_timeout = 5;
+    o->witness_interval_ms = 1000;
+    o->witness_timeout_ms = 5000;
+    o->witness_refresh_ms = 600000;
+    o->witness_max_pin_ms = 3600000;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
@@ -224,6 +282,32 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return usage("--min-size wants a number of entries, not %s",
                              optarg);
             o->min_size = v;
+            break;
+        case 'W':
+            o->witness_policy = optarg;
+            break;
+        case 'I':
+            if (parse_duration_ms(optarg, 10, 86400000, &v) != 0)
+                return usage("--witness-interval wants 10ms..24h, not %s",
+                             optarg);
+            o->witness_interval_ms = v;
+            break;
+        case 'O':
+            if (parse_duration_ms(optarg, 10, 600000, &v) != 0)
+                return usage("--witness-timeout wants 10ms..10m, not %s",
+                             optarg);
+            o->witness_timeout_ms = v;
+            break;
+        case 'Q':
+            if (parse_duration_ms(optarg, 1000, 600000, &v) != 0)
+                return usage("--witness-refresh wants 1s..10m, not %s", optarg);
+            o->witness_refresh_ms = v;
+            break;
+        case 'X':
+            if (parse_duration_ms(optarg, 1000, 86400000ULL * 365, &v) != 0)
+                return usage("--witness-max-pin wants 1s..365d, not %s",
+                             optarg);
+            o->witness_max_pin_ms = v;
             break;
         case 'D':
             o->dev = true;
@@ -459,6 +543,9 @@ int main(int argc, char **argv)
     struct seq *seq = NULL;
     struct metrics *metrics = NULL;
     struct http_server *http = NULL;
+    struct quorum *quorum = NULL;
+    struct push *push = NULL;
+    struct policy *policy = NULL;
     SSL_CTX *tls = NULL;
     struct issuer_key *keys = NULL;
     struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
@@ -508,12 +595,29 @@ int main(int argc, char **argv)
         goto out;
     if (load_issuers(o.issuers, &keys, &nkeys) != 0)
         goto out;
+    if (o.witness_policy != NULL) {
+        policy = malloc(sizeof *policy);
+        if (policy == NULL || push_policy_read(o.witness_policy, policy, errbuf,
+                                               sizeof errbuf) != 0) {
+            log_msg("--witness-policy %s", policy ? errbuf : "out of memory");
+            goto out;
+        }
+        quorum = quorum_new((unsigned)o.threads);
+        if (quorum == NULL)
+            goto out;
+    }
     if (dev_mkdirs(o.data, 0700) != 0) {
         log_msg("cannot create data directory %s: %s", o.data, strerror(errno));
         goto out;
     }
     {
-        struct store_options so = {o.map_size, (unsigned)o.threads + 16};
+        /* Readers: one per HTTP worker; the push's views hold up to three
+         * sets of snapshots (published, current, in flight) of threads + 1. */
+        struct store_options so = {
+            o.map_size, (unsigned)o.threads + 16 +
+                            (policy != NULL ? 3 * ((unsigned)o.threads + 1) +
+                                                  POLICY_MAX_WITNESSES
+                                            : 0)};
         if (store_open(o.data, &so, &store, errbuf, sizeof errbuf) != 0) {
             log_msg("cannot open storage: %s", errbuf);
             goto out;
@@ -575,7 +679,8 @@ int main(int argc, char **argv)
                                  (unsigned)o.max_per_ip,
                                  (int)o.first_byte_timeout,
                                  o.metrics_listen != NULL,
-                                 tls};
+                                 tls,
+                                 quorum};
         if (http_start(&hc, store, seq, metrics, &http, errbuf,
                        sizeof errbuf) != 0) {
             log_msg("%s", errbuf);
@@ -583,6 +688,20 @@ int main(int argc, char **argv)
         }
     }
     app.http = http;
+    if (policy != NULL) {
+        struct push_config pc = {policy,
+                                 vkey,
+                                 (unsigned)o.witness_interval_ms,
+                                 (unsigned)o.witness_timeout_ms,
+                                 (unsigned)(o.witness_refresh_ms / 1000),
+                                 (unsigned)(o.witness_max_pin_ms / 1000),
+                                 (unsigned)o.threads};
+        if (push_start(&pc, store, seq, quorum, metrics, &push, errbuf,
+                       sizeof errbuf) != 0) {
+            log_msg("--witness-policy %s: %s", o.witness_policy, errbuf);
+            goto out;
+        }
+    }
     app.base = event_base_new();
     if (app.base == NULL)
         goto out;
@@ -630,6 +749,9 @@ out:
     if (seq != NULL)
         seq_stop(seq); /* answers everything queued */
     http_stop(http);
+    push_stop(push);
+    quorum_free(quorum);
+    free(policy);
     seq_free(seq);
     store_close(store);
     signer_free(signer);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const route_names[ROUTE_COUNT] = {
     "submit",      "checkpoint", "tile",  "entry_bundle", "inclusion",
@@ -50,6 +51,18 @@ struct metrics {
     atomic_uint_fast64_t clock_refused;
     atomic_int_fast64_t clock_offset_ms;
     atomic_uint_fast64_t conn[4]; /* by enum metrics_conn_event */
+    /* The witness push: names are written before the threads start. */
+    unsigned nwitnesses;
+    char witness[METRICS_WITNESSES][64];
+    atomic_uint_fast64_t wit_size[METRICS_WITNESSES];
+    atomic_uint_fast64_t wit_time[METRICS_WITNESSES];
+    atomic_uint_fast64_t wit_fail[METRICS_WITNESSES][METRICS_PUSH_FAILURES];
+    atomic_uint_fast64_t quorum_size, quorum_time;
+};
+
+static const char *const push_failure_names[METRICS_PUSH_FAILURES] = {
+    "network",  "timeout", "status",       "rate_limited",    "stale_size",
+    "conflict", "ahead",   "inconsistent", "bad_cosignature",
 };
 
 struct metrics *metrics_new(void)
@@ -140,6 +153,41 @@ void metrics_pending(struct metrics *m, uint64_t entries)
         atomic_store_explicit(&m->pending, entries, memory_order_relaxed);
 }
 
+void metrics_witness_name(struct metrics *m, unsigned i, const char *name)
+{
+    if (m == NULL || i >= METRICS_WITNESSES)
+        return;
+    snprintf(m->witness[i], sizeof m->witness[i], "%s", name);
+    if (m->nwitnesses < i + 1)
+        m->nwitnesses = i + 1;
+}
+
+void metrics_witness_cosigned(struct metrics *m, unsigned i, uint64_t size,
+                              uint64_t time)
+{
+    if (m == NULL || i >= METRICS_WITNESSES)
+        return;
+    atomic_store_explicit(&m->wit_size[i], size, memory_order_relaxed);
+    atomic_store_explicit(&m->wit_time[i], time, memory_order_relaxed);
+}
+
+void metrics_witness_failure(struct metrics *m, unsigned i,
+                             enum metrics_push_failure kind)
+{
+    if (m == NULL || i >= METRICS_WITNESSES ||
+        (unsigned)kind >= METRICS_PUSH_FAILURES)
+        return;
+    atomic_fetch_add_explicit(&m->wit_fail[i][kind], 1, memory_order_relaxed);
+}
+
+void metrics_quorum(struct metrics *m, uint64_t size, uint64_t time)
+{
+    if (m == NULL)
+        return;
+    atomic_store_explicit(&m->quorum_size, size, memory_order_relaxed);
+    atomic_store_explicit(&m->quorum_time, time, memory_order_relaxed);
+}
+
 struct out {
     char *buf;
     size_t len, cap;
@@ -199,6 +247,70 @@ static void put_histogram(struct out *o, const char *name, const char *labels,
         labels[0] ? "}" : "",
         (unsigned long long)atomic_load_explicit(&h->count,
                                                  memory_order_relaxed));
+}
+
+/* Ages are whole seconds from a POSIX time to now (0 if in the future). */
+static long long age_s(uint64_t t)
+{
+    time_t now = time(NULL);
+    return (uint64_t)now > t ? (long long)((uint64_t)now - t) : 0;
+}
+
+static void put_witnesses(struct out *o, struct metrics *m)
+{
+    uint64_t qt = atomic_load(&m->quorum_time);
+
+    if (m->nwitnesses == 0)
+        return;
+    put(o, "# HELP credlog_witness_cosigned_size Size of the latest checkpoint "
+           "each witness cosigned.\n"
+           "# TYPE credlog_witness_cosigned_size gauge\n");
+    for (unsigned i = 0; i < m->nwitnesses; i++)
+        put(o, "credlog_witness_cosigned_size{witness=\"%s\"} %llu\n",
+            m->witness[i], (unsigned long long)atomic_load(&m->wit_size[i]));
+    put(o, "# HELP credlog_witness_cosigned_age_seconds Age of each witness's "
+           "latest cosignature (by its timestamp); absent before the first.\n"
+           "# TYPE credlog_witness_cosigned_age_seconds gauge\n");
+    for (unsigned i = 0; i < m->nwitnesses; i++) {
+        uint64_t t = atomic_load(&m->wit_time[i]);
+        if (t != 0)
+            put(o,
+                "credlog_witness_cosigned_age_seconds{witness=\"%s\"} %lld\n",
+                m->witness[i], age_s(t));
+    }
+    put(o, "# HELP credlog_witness_failures_total Failed pushes by witness and "
+           "kind (ahead, inconsistent and bad_cosignature are alarms).\n"
+           "# TYPE credlog_witness_failures_total counter\n");
+    for (unsigned i = 0; i < m->nwitnesses; i++)
+        for (unsigned k = 0; k < METRICS_PUSH_FAILURES; k++)
+            put(o,
+                "credlog_witness_failures_total{witness=\"%s\",kind=\"%s\"} "
+                "%llu\n",
+                m->witness[i], push_failure_names[k],
+                (unsigned long long)atomic_load(&m->wit_fail[i][k]));
+    put(o, "# HELP credlog_witness_alarms_total Alarms by witness: a size "
+           "beyond the log's, an inconsistency, a bad cosignature.\n"
+           "# TYPE credlog_witness_alarms_total counter\n");
+    for (unsigned i = 0; i < m->nwitnesses; i++) {
+        uint64_t n = 0;
+        for (unsigned k = METRICS_PUSH_FIRST_ALARM; k < METRICS_PUSH_FAILURES;
+             k++)
+            n += atomic_load(&m->wit_fail[i][k]);
+        put(o, "credlog_witness_alarms_total{witness=\"%s\"} %llu\n",
+            m->witness[i], (unsigned long long)n);
+    }
+    put(o,
+        "# HELP credlog_witness_quorum_size Size of the latest checkpoint "
+        "whose cosignatures meet the policy's quorum (0: none yet).\n"
+        "# TYPE credlog_witness_quorum_size gauge\n"
+        "credlog_witness_quorum_size %llu\n",
+        (unsigned long long)atomic_load(&m->quorum_size));
+    put(o,
+        "# HELP credlog_witness_quorum_age_seconds Seconds since a checkpoint "
+        "last met the quorum (-1: never).\n"
+        "# TYPE credlog_witness_quorum_age_seconds gauge\n"
+        "credlog_witness_quorum_age_seconds %lld\n",
+        qt != 0 ? age_s(qt) : -1LL);
 }
 
 char *metrics_format(struct metrics *m, size_t *len)
@@ -314,6 +426,7 @@ char *metrics_format(struct metrics *m, size_t *len)
         put_histogram(&o, "credlog_http_request_seconds", labels,
                       &m->request_seconds[r], lat_bounds, NLAT);
     }
+    put_witnesses(&o, m);
     if (o.failed) {
         free(o.buf);
         return NULL;

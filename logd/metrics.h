@@ -71,6 +71,44 @@ void metrics_clock(struct metrics *m, bool refused, int64_t offset_ms);
 /* Sets the number of submitted entries waiting for the sequencer. */
 void metrics_pending(struct metrics *m, uint64_t entries);
 
+/* ---- the witness push (logd/push.c) ---- */
+
+/* The most witnesses with their own metrics (a policy's limit). */
+#define METRICS_WITNESSES 32
+
+/* Why a push to a witness failed. The last three are alarms: the witness
+ * (or the log) misbehaves, and they are never retried in a loop. */
+enum metrics_push_failure {
+    METRICS_PUSH_NETWORK,      /* no connection, or it broke */
+    METRICS_PUSH_TIMEOUT,      /* no answer within the deadline */
+    METRICS_PUSH_STATUS,       /* an unexpected status (400, 403, 404, 5xx) */
+    METRICS_PUSH_RATE,         /* 429 */
+    METRICS_PUSH_STALE,        /* 409 with a size (the proof is rebuilt from
+                                  it): counted even when the retry succeeds */
+    METRICS_PUSH_CONFLICT,     /* 409 again after two retries */
+    METRICS_PUSH_AHEAD,        /* alarm: 409 with a size beyond the log's */
+    METRICS_PUSH_INCONSISTENT, /* alarm: 422, or a 409 without a size */
+    METRICS_PUSH_BAD_COSIG,    /* alarm: a 200 without a valid cosignature */
+    METRICS_PUSH_FAILURES
+};
+#define METRICS_PUSH_FIRST_ALARM METRICS_PUSH_AHEAD
+
+/* Names witness i (0 <= i < METRICS_WITNESSES; the name is copied, at most
+ * 63 bytes of it) before any thread reports; n witnesses are shown. */
+void metrics_witness_name(struct metrics *m, unsigned i, const char *name);
+
+/* Witness i cosigned a checkpoint of size at its time (POSIX seconds). */
+void metrics_witness_cosigned(struct metrics *m, unsigned i, uint64_t size,
+                              uint64_t time);
+
+/* Counts one failed push to witness i. */
+void metrics_witness_failure(struct metrics *m, unsigned i,
+                             enum metrics_push_failure kind);
+
+/* The published quorum checkpoint is of size, and met the quorum at time
+ * (POSIX seconds: the quorum age counts from it). */
+void metrics_quorum(struct metrics *m, uint64_t size, uint64_t time);
+
 /* Renders every metric; returns malloc'd text (caller frees) and its length,
  * or NULL when out of memory. */
 char *metrics_format(struct metrics *m, size_t *len);

@@ -401,18 +401,22 @@ void query_status_cache_free(struct query_status_cache *c)
 
 /* ,"checkpoint":"<note>","map":{"index","entry","inclusion"} for a tree of
  * size (the latest), into c. */
-static int status_part(struct store_txn *r, uint64_t size,
-                       struct query_status_cache *c)
+static int status_part(struct store_txn *r, uint64_t size, const char *given,
+                       size_t given_len, struct query_status_cache *c)
 {
-    char note[CHECKPOINT_TEXT_MAX];
+    char stored[CHECKPOINT_TEXT_MAX];
+    const char *note = given;
     struct entry map;
-    size_t note_len;
+    size_t note_len = given_len;
     int err;
 
     c->size = 0;
     text_begin(&c->part);
-    if ((err = query_checkpoint(r, note, sizeof note, &note_len)) != 0)
-        return err;
+    if (note == NULL) {
+        if ((err = query_checkpoint(r, stored, sizeof stored, &note_len)) != 0)
+            return err;
+        note = stored;
+    }
     TEXT_LIT(&c->part, ",\"checkpoint\":");
     text_string(&c->part, note, note_len);
     TEXT_LIT(&c->part, ",\"map\":");
@@ -427,8 +431,28 @@ static int status_part(struct store_txn *r, uint64_t size,
     return 0;
 }
 
+static int status_answer(struct store_txn *r, const char *note, size_t note_len,
+                         const uint8_t hash[32],
+                         struct query_status_cache *cache,
+                         struct query_text *out);
+
 int query_status(struct store_txn *r, const uint8_t hash[32],
                  struct query_status_cache *cache, struct query_text *out)
+{
+    return status_answer(r, NULL, 0, hash, cache, out);
+}
+
+int query_status_at(struct store_txn *r, const char *note, size_t len,
+                    const uint8_t hash[32], struct query_status_cache *cache,
+                    struct query_text *out)
+{
+    return status_answer(r, note, len, hash, cache, out);
+}
+
+static int status_answer(struct store_txn *r, const char *note, size_t note_len,
+                         const uint8_t hash[32],
+                         struct query_status_cache *cache,
+                         struct query_text *out)
 {
     uint8_t proof[SMT_PROOF_MAX];
     struct store_credential c;
@@ -444,7 +468,8 @@ int query_status(struct store_txn *r, const uint8_t hash[32],
         return QUERY_ERR_EMPTY;
     /* One tree size has one checkpoint and one last MAP entry: a commit
      * always appends. */
-    if (cache->size != size && (err = status_part(r, size, cache)) != 0)
+    if (cache->size != size &&
+        (err = status_part(r, size, note, note_len, cache)) != 0)
         return err;
     err = store_credential(r, hash, &c);
     if (err == STORE_ERR_NOTFOUND) {

@@ -94,6 +94,13 @@ void query_status_cache_free(struct query_status_cache *c);
 int query_status(struct store_txn *r, const uint8_t hash[32],
                  struct query_status_cache *cache, struct query_text *out);
 
+/* As query_status(), against r's tree with the checkpoint note[0..len) of
+ * that size (a cosigned one, from a snapshot: logd/quorum.h). cache must
+ * be one for this note only (zero it when the note changes). */
+int query_status_at(struct store_txn *r, const char *note, size_t len,
+                    const uint8_t hash[32], struct query_status_cache *cache,
+                    struct query_text *out);
+
 /* {"receipts": [...]} for a committed request: for each submission it
  * appended (or that asked for it: full_receipt), its entry (read back from
  * the log), the request's checkpoint, and the inclusion proof of the entry

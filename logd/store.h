@@ -51,6 +51,7 @@
 #define STORE_ERR_SPACE (-2007)   /* the caller's buffer is too small */
 #define STORE_ERR_ORDER (-2008)   /* an append is not at the end */
 #define STORE_ERR_OPEN (-2009)    /* the data directory cannot be used */
+#define STORE_ERR_BUSY (-2010)    /* no snapshot now: the map is being grown */
 
 /* Entry counts by type (store_counts). Index = entry type (proofs/entry.h),
  * 0 unused. */
@@ -117,6 +118,70 @@ void store_read_end(struct store_txn *r);
 
 /* Frees a reader handle (ending its transaction if begun). Accepts NULL. */
 void store_reader_free(struct store_txn *r);
+
+/* ---- snapshots ----
+ * A snapshot is a read transaction held open across requests (logd's
+ * witness push keeps the state a checkpoint was made from until a newer one
+ * is cosigned: logd/quorum.h). Unlike a reader it holds no lock against
+ * store_grow(), so it may be ended on any thread (the environment is opened
+ * with MDB_NOTLS), but it is used by one thread at a time. While snapshots
+ * are open LMDB cannot reuse the pages written since they began: the data
+ * file grows by what is written meanwhile (docs/storage.md). */
+
+/* Opens n snapshots (n >= 1) of one and the same commit, the latest, into
+ * out[0..n). Returns 0, STORE_ERR_BUSY (store_grow() is waiting or running:
+ * try later; also when the sequencer committed between every try), or
+ * STORE_ERR_IO or STORE_ERR_NOMEM (for example no reader slot left); on
+ * failure out[] is all NULL. Close each with store_snapshot_close() (or
+ * store_reader_free()). Reads on a snapshot are the reads below; never
+ * store_read_begin()/store_read_end(). */
+int store_snapshot_open(struct store *s, size_t n, struct store_txn **out);
+
+/* Ends and frees one snapshot, on any thread. Accepts NULL. */
+void store_snapshot_close(struct store_txn *t);
+
+/* Registers unpin (NULL: none), which store_grow() calls on the writer's
+ * thread before it waits for every open snapshot to be closed: it must make
+ * their owners close them soon (they may be closed on any thread, unpin
+ * itself need not wait). Call with no store_grow() possible at the same time
+ * or at any time to replace it; the function is called without locks held.
+ */
+void store_set_unpin(struct store *s, void (*unpin)(void *arg), void *arg);
+
+/* ---- the witness push's records (store_witness.c) ----
+ * Each of their functions runs a transaction of its own and may be called
+ * from any thread (a write waits for the sequencer's write transaction to
+ * end; none runs while store_grow() does). */
+
+/* A witness's state as the push last saw it (docs/storage.md). */
+struct store_witness {
+    uint64_t size; /* the size of the latest checkpoint it cosigned */
+    uint64_t time; /* that cosignature's timestamp (POSIX seconds) */
+};
+
+/* The largest witness name (its verifier key string) and quorum checkpoint
+ * the store takes. */
+#define STORE_WITNESS_KEY_MAX 511
+#define STORE_QUORUM_MAX 16384
+
+/* Reads witness vkey's record. Returns 0, STORE_ERR_NOTFOUND,
+ * STORE_ERR_CORRUPT or STORE_ERR_IO. */
+int store_witness_get(struct store *s, const char *vkey,
+                      struct store_witness *out);
+
+/* Writes the records of witnesses vkeys[0..n) (recs[0..n)) and, if quorum
+ * is not NULL, the latest quorum checkpoint note (quorum_len bytes), in one
+ * durable transaction. Returns 0, STORE_ERR_SPACE (a key or note too long),
+ * STORE_ERR_MAP_FULL (nothing written: the sequencer grows the map with its
+ * next batch), STORE_ERR_DISK_FULL or STORE_ERR_IO. */
+int store_witness_put(struct store *s, const char *const *vkeys,
+                      const struct store_witness *recs, size_t n,
+                      const char *quorum, size_t quorum_len);
+
+/* Copies the latest quorum checkpoint note into buf (cap bytes, not NUL
+ * terminated) and sets *len. Returns 0, STORE_ERR_NOTFOUND, STORE_ERR_SPACE
+ * or STORE_ERR_IO. */
+int store_quorum_get(struct store *s, char *buf, size_t cap, size_t *len);
 
 /* Begins the write transaction. Only one may be open at a time; the caller
  * serializes writers. Returns 0, STORE_ERR_IO, STORE_ERR_MAP_FULL or

@@ -28,7 +28,7 @@
 #define STORE_MAX_MAP ((uint64_t)1 << 44)
 
 static const char *const store_db_names[STORE_DB_COUNT] = {
-    "entries", "hashes", "creds", "smt", "keys", "meta",
+    "entries", "hashes", "creds", "smt", "keys", "meta", "witness",
 };
 
 static const char META_FORMAT[] = "format";
@@ -56,6 +56,8 @@ const char *store_strerror(int err)
         return "append out of order";
     case STORE_ERR_OPEN:
         return "cannot open the data directory";
+    case STORE_ERR_BUSY:
+        return "the storage map is being grown";
     default:
         return "unknown store error";
     }
@@ -152,6 +154,8 @@ int store_open(const char *dir, const struct store_options *opt,
                                   PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&s->grow_lock, &attr);
     pthread_rwlockattr_destroy(&attr);
+    pthread_mutex_init(&s->pin_mu, NULL);
+    pthread_cond_init(&s->pin_cond, NULL);
 
     /* LMDB allows several processes on one environment; two logds would
      * each append from their own idea of the tree. */
@@ -263,6 +267,8 @@ void store_close(struct store *s)
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
     pthread_rwlock_destroy(&s->grow_lock);
+    pthread_mutex_destroy(&s->pin_mu);
+    pthread_cond_destroy(&s->pin_cond);
     free(s);
 }
 
@@ -284,7 +290,46 @@ void store_set_max_map(struct store *s, uint64_t max_size)
     pthread_rwlock_unlock(&s->grow_lock);
 }
 
+/* Asks the snapshots' owner to let go and waits until none is open; new
+ * ones are refused until unpin_end(). */
+static void unpin_begin(struct store *s)
+{
+    void (*fn)(void *);
+    void *arg;
+
+    pthread_mutex_lock(&s->pin_mu);
+    s->pin_refused = true;
+    fn = s->unpin;
+    arg = s->unpin_arg;
+    pthread_mutex_unlock(&s->pin_mu);
+    if (fn != NULL)
+        fn(arg);
+    pthread_mutex_lock(&s->pin_mu);
+    while (s->pinned > 0)
+        pthread_cond_wait(&s->pin_cond, &s->pin_mu);
+    pthread_mutex_unlock(&s->pin_mu);
+}
+
+static void unpin_end(struct store *s)
+{
+    pthread_mutex_lock(&s->pin_mu);
+    s->pin_refused = false;
+    pthread_mutex_unlock(&s->pin_mu);
+}
+
+static int grow_locked(struct store *s);
+
 int store_grow(struct store *s)
+{
+    int rc;
+
+    unpin_begin(s);
+    rc = grow_locked(s);
+    unpin_end(s);
+    return rc;
+}
+
+static int grow_locked(struct store *s)
 {
     uint64_t size;
     void *probe;
@@ -359,6 +404,8 @@ int store_read_begin(struct store_txn *r)
 {
     int rc;
 
+    if (r->snapshot)
+        return STORE_ERR_IO;
     pthread_rwlock_rdlock(&r->s->grow_lock);
     store_map_forget(r);
     rc = r->s->broken ? EIO : mdb_txn_renew(r->txn);
@@ -377,7 +424,7 @@ int store_read_begin(struct store_txn *r)
 
 void store_read_end(struct store_txn *r)
 {
-    if (r == NULL || !r->active)
+    if (r == NULL || !r->active || r->snapshot)
         return;
     mdb_txn_reset(r->txn);
     r->active = false;
@@ -388,6 +435,10 @@ void store_reader_free(struct store_txn *r)
 {
     if (r == NULL)
         return;
+    if (r->snapshot) {
+        store_snapshot_close(r);
+        return;
+    }
     store_read_end(r);
     for (int i = 0; i < STORE_DB_COUNT; i++)
         if (r->cur[i] != NULL)
@@ -396,6 +447,105 @@ void store_reader_free(struct store_txn *r)
     store_map_free(r);
     free(r->hc);
     free(r);
+}
+
+void store_set_unpin(struct store *s, void (*unpin)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&s->pin_mu);
+    s->unpin = unpin;
+    s->unpin_arg = arg;
+    pthread_mutex_unlock(&s->pin_mu);
+}
+
+/* Frees a snapshot handle and counts it closed. */
+static void snapshot_free(struct store_txn *t)
+{
+    struct store *s = t->s;
+
+    for (int i = 0; i < STORE_DB_COUNT; i++)
+        if (t->cur[i] != NULL)
+            mdb_cursor_close(t->cur[i]);
+    if (t->txn != NULL)
+        mdb_txn_abort(t->txn);
+    store_map_free(t);
+    free(t->hc);
+    free(t);
+    pthread_mutex_lock(&s->pin_mu);
+    s->pinned--;
+    pthread_cond_broadcast(&s->pin_cond);
+    pthread_mutex_unlock(&s->pin_mu);
+}
+
+int store_snapshot_open(struct store *s, size_t n, struct store_txn **out)
+{
+    size_t made = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    pthread_mutex_lock(&s->pin_mu);
+    if (s->pin_refused || s->broken) {
+        pthread_mutex_unlock(&s->pin_mu);
+        return STORE_ERR_BUSY;
+    }
+    s->pinned += (unsigned)n; /* store_grow() now waits for these */
+    pthread_mutex_unlock(&s->pin_mu);
+    /* LMDB begins a read transaction on the latest commit; the sequencer
+     * may commit between two begins, so compare their ids and try again. */
+    for (int attempt = 0; attempt < 16; attempt++) {
+        size_t txnid = 0;
+        bool same = true;
+        for (made = 0; made < n; made++) {
+            struct store_txn *t = calloc(1, sizeof *t);
+            if (t == NULL) {
+                rc = ENOMEM;
+                break;
+            }
+            t->s = s;
+            t->snapshot = true;
+            t->hc = calloc((size_t)1 << STORE_HCACHE_BITS, sizeof *t->hc);
+            out[made] = t;
+            if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t->txn)) != 0) {
+                t->txn = NULL;
+                break;
+            }
+            t->active = true;
+            if (made == 0)
+                txnid = mdb_txn_id(t->txn);
+            else if (mdb_txn_id(t->txn) != txnid)
+                same = false;
+        }
+        if (rc != 0 || same)
+            break;
+        for (size_t i = 0; i < n; i++)
+            if (out[i] != NULL && out[i]->txn != NULL) {
+                mdb_txn_abort(out[i]->txn);
+                out[i]->txn = NULL;
+                out[i]->active = false;
+            }
+        rc = EBUSY;
+    }
+    if (rc == 0)
+        return 0;
+    /* Count the handles never made as closed, then free the others. */
+    pthread_mutex_lock(&s->pin_mu);
+    for (size_t i = 0; i < n; i++)
+        if (out[i] == NULL)
+            s->pinned--;
+    pthread_cond_broadcast(&s->pin_cond);
+    pthread_mutex_unlock(&s->pin_mu);
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] != NULL)
+            snapshot_free(out[i]);
+        out[i] = NULL;
+    }
+    return rc == EBUSY ? STORE_ERR_BUSY : store_env_code(rc);
+}
+
+void store_snapshot_close(struct store_txn *t)
+{
+    if (t != NULL)
+        snapshot_free(t);
 }
 
 int store_write_begin(struct store *s, struct store_txn **out)

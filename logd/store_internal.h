@@ -9,6 +9,8 @@
  *                 credential index, checkpoint, log key, counts, issuer keys
  *   store_map.c   the CTL-SMT-v1 node store over LMDB (hashing itself is
  *                 proofs/smt.c's)
+ *   store_witness.c  what logd's witness push keeps: each witness's last
+ *                 cosigned size, the latest quorum checkpoint
  */
 #ifndef CREDLOG_LOGD_STORE_INTERNAL_H
 #define CREDLOG_LOGD_STORE_INTERNAL_H
@@ -27,6 +29,7 @@ enum {
     STORE_DB_SMT,
     STORE_DB_KEYS,
     STORE_DB_META,
+    STORE_DB_WITNESS,
     STORE_DB_COUNT
 };
 
@@ -50,6 +53,16 @@ struct store {
      * open in the process. Writer-preferring, so a stream of readers cannot
      * starve a resize. */
     pthread_rwlock_t grow_lock;
+    /* Snapshots (store_snapshot_open): read transactions held across
+     * requests, which hold no grow_lock (they may end on another thread).
+     * store_grow() asks their owner to let go (unpin), refuses new ones and
+     * waits until none is open. pin_mu guards what follows. */
+    pthread_mutex_t pin_mu;
+    pthread_cond_t pin_cond;
+    unsigned pinned;  /* snapshots open */
+    bool pin_refused; /* store_grow() is waiting or running */
+    void (*unpin)(void *arg);
+    void *unpin_arg;
 };
 
 struct store_map_cache; /* store_map.c */
@@ -60,6 +73,7 @@ struct store_txn {
     MDB_cursor *cur[STORE_DB_COUNT]; /* opened on first use */
     bool write;
     bool active;
+    bool snapshot; /* a store_snapshot_open() transaction */
     int err; /* first failure of a write transaction: commit fails with it */
     /* The map subtree computed last (store_map.c); NULL until first used. */
     struct store_map_cache *map;

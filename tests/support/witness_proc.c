@@ -106,14 +106,14 @@ int witness_proc_write_logs(struct witness_proc *w, const char *text)
     return files_write_mode(w->logs_path, text, 0644);
 }
 
-static pid_t start_child(struct witness_proc *w)
+static pid_t start_child(struct witness_proc *w, unsigned port)
 {
-    char bin[PATH_MAX];
-    char *argv[] = {bin,        "witness",     "--key",       w->key_path,
-                    "--logs",   w->logs_path,  "--data",      w->data,
-                    "--listen", "127.0.0.1:0", "--port-file", w->port_path,
-                    NULL};
+    char bin[PATH_MAX], listen[32];
+    char *argv[] = {bin,           "witness",    "--key", w->key_path, "--logs",
+                    w->logs_path,  "--data",     w->data, "--listen",  listen,
+                    "--port-file", w->port_path, NULL};
 
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
     if (credlog_bin(bin) == NULL)
         return -1;
     unlink(w->port_path);
@@ -132,11 +132,11 @@ static bool port_ready(void *arg)
     return w->port != 0;
 }
 
-int witness_proc_start(struct witness_proc *w)
+static int start_on(struct witness_proc *w, unsigned port)
 {
     int status;
 
-    if ((w->pid = start_child(w)) < 0) {
+    if ((w->pid = start_child(w, port)) < 0) {
         w->pid = 0;
         return -1;
     }
@@ -154,9 +154,19 @@ int witness_proc_start(struct witness_proc *w)
     return 0;
 }
 
+int witness_proc_start(struct witness_proc *w)
+{
+    return start_on(w, 0);
+}
+
+int witness_proc_restart(struct witness_proc *w)
+{
+    return start_on(w, w->port);
+}
+
 int witness_proc_run_to_exit(struct witness_proc *w)
 {
-    pid_t pid = start_child(w);
+    pid_t pid = start_child(w, 0);
     int status;
 
     if (pid < 0)

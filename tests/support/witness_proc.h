@@ -48,6 +48,10 @@ int witness_proc_write_logs(struct witness_proc *w, const char *text);
 /* Starts the witness and waits (up to 30 s) until it listens. */
 int witness_proc_start(struct witness_proc *w);
 
+/* Starts it again on the port it had (its URL stays the same, as a log's
+ * policy names it), and waits as witness_proc_start() does. */
+int witness_proc_restart(struct witness_proc *w);
+
 /* Runs the witness and waits (up to 30 s) for it to exit, as a start that
  * must fail does. Returns its exit status, or -1. */
 int witness_proc_run_to_exit(struct witness_proc *w);

@@ -24,6 +24,7 @@
 #include "logd/dev.h"
 #include "logd/newfile.h"
 #include "logd/notify.h"
+#include "logd/push.h"
 #include "logd/http.h"
 #include "logd/issuers.h"
 #include "logd/query.h"
@@ -136,7 +137,7 @@ static const struct module modules[] = {
      store_strerror,
      {STORE_ERR_IO, STORE_ERR_NOTFOUND, STORE_ERR_MAP_FULL, STORE_ERR_DISK_FULL,
       STORE_ERR_CORRUPT, STORE_ERR_NOMEM, STORE_ERR_SPACE, STORE_ERR_ORDER,
-      STORE_ERR_OPEN}},
+      STORE_ERR_OPEN, STORE_ERR_BUSY}},
     {"signer",
      SIGNER_ERR_BASE,
      signer_strerror,
@@ -180,6 +181,11 @@ static const struct module modules[] = {
      NOTIFY_ERR_BASE,
      notify_strerror,
      {NOTIFY_ERR_ADDRESS, NOTIFY_ERR_IO}},
+    {"push",
+     PUSH_ERR_BASE,
+     push_strerror,
+     {PUSH_ERR_CONFIG, PUSH_ERR_NOMEM, PUSH_ERR_THREAD, QUORUM_ERR_NONE,
+      QUORUM_ERR_SPACE, QUORUM_ERR_NOMEM, QUORUM_ERR_STORE}},
     {"client",
      CLIENT_ERR_BASE,
      client_strerror,
