@@ -808,8 +808,10 @@ int push_start(const struct push_config *cfg, struct store *store,
             push_stop(p);
             return PUSH_ERR_NOMEM;
         }
+        /* The deadline is on_deadline()'s; evhttp's own inactivity timeout
+         * is only a backstop, later, so a slow answer counts as a timeout. */
         evhttp_connection_set_timeout(w->conn,
-                                      (int)(cfg->timeout_ms + 999) / 1000);
+                                      (int)(cfg->timeout_ms + 999) / 1000 + 5);
         evhttp_connection_set_retries(w->conn, 0);
         evhttp_connection_set_max_body_size(w->conn, PUSH_ANSWER_MAX);
         if (store_witness_get(store, w->vkey, &w->rec) == 0)
