@@ -330,6 +330,36 @@ int client_api_consistency(struct client_api *a, uint64_t m, uint64_t n,
     return 0;
 }
 
+int client_api_inclusion(struct client_api *a, uint64_t index, uint64_t size,
+                         uint8_t (*proof)[MERKLE_HASH_SIZE], size_t *len,
+                         char *why)
+{
+    char path[96], inner[CLIENT_REASON_MAX];
+    uint64_t i, n;
+    json_t *j;
+    int rc;
+
+    snprintf(path, sizeof path,
+             "/v1/proof/inclusion?index=%" PRIu64 "&size=%" PRIu64, index,
+             size);
+    if ((rc = get_json(a, path, &j, why)) != 0)
+        return rc;
+    if ((rc = client_json_u64(j, "index", &i, inner)) != 0 ||
+        (rc = client_json_u64(j, "tree_size", &n, inner)) != 0 ||
+        (rc = client_json_hashes(j, "hashes", proof, len, inner)) != 0) {
+        json_decref(j);
+        return client_fail(why, rc, "inclusion proof from %s: %s", a->url,
+                           inner);
+    }
+    json_decref(j);
+    if (i != index || n != size)
+        return client_fail(why, CLIENT_ERR_SYNTAX,
+                           "asked for the inclusion of %" PRIu64 " in %" PRIu64
+                           ", got %" PRIu64 " in %" PRIu64,
+                           index, size, i, n);
+    return 0;
+}
+
 int client_api_tile(struct client_api *a, const struct tile *t, uint8_t **data,
                     size_t *len, char *why)
 {

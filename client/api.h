@@ -82,6 +82,13 @@ int client_api_consistency(struct client_api *a, uint64_t m, uint64_t n,
 /* GET tile t (hash tile or entry bundle) into a fresh buffer (*data, caller
  * frees). Returns 0, CLIENT_ERR_NOT_FOUND (404), CLIENT_ERR_NET or
  * CLIENT_ERR_HTTP. */
+/* GET /v1/proof/inclusion?index=&size=: the inclusion proof of entry index
+ * in the tree of size (into proof, *len hashes). Returns 0 or a CLIENT_ERR_*
+ * code (why says what). */
+int client_api_inclusion(struct client_api *a, uint64_t index, uint64_t size,
+                         uint8_t (*proof)[MERKLE_HASH_SIZE], size_t *len,
+                         char *why);
+
 int client_api_tile(struct client_api *a, const struct tile *t, uint8_t **data,
                     size_t *len, char *why);
 

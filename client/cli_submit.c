@@ -12,8 +12,10 @@
 
 #include "client/cli.h"
 #include "client/cli_credential.h"
+#include "client/clock.h"
 #include "client/files.h"
 #include "client/keys.h"
+#include "client/witnessed.h"
 #include "proofs/codec.h"
 
 enum item_state {
@@ -38,6 +40,7 @@ struct item {
     char msg[2 * CLIENT_REASON_MAX];
     struct client_receipt receipt;
     char receipt_path[PATH_MAX];
+    bool keep_later; /* verified; kept once a cosigned checkpoint covers it */
 };
 
 struct submit_opts {
@@ -49,6 +52,10 @@ struct submit_opts {
     const char *receipt; /* revoke --receipt */
     uint8_t reason;
     struct cli_net net;
+    uint64_t wait_ms;        /* --wait-cosigned, 0 without */
+    const char *wait_arg;    /* as given */
+    const char *policy_path; /* --witness-policy, or NULL */
+    struct policy *policy;   /* read from it */
 };
 
 static const char issue_help[] =
@@ -105,6 +112,22 @@ static const char issue_help[] =
     "  --cacert FILE   CA certificates for https (default: the system store)\n"
     "  --timeout S     seconds per request (default 30)\n"
     "  --json          machine-readable output\n"
+    "  --wait-cosigned DURATION\n"
+    "                  wait (up to DURATION: 90s, 5m) until a checkpoint "
+    "cosigned\n"
+    "                  by witnesses covers the new entries, and write "
+    "receipts that\n"
+    "                  carry it (with the inclusion proof in it). Without it "
+    "in\n"
+    "                  time the receipts carry the log's signature only and "
+    "the\n"
+    "                  exit status is 2.\n"
+    "  --witness-policy FILE\n"
+    "                  with --wait-cosigned: the checkpoint must meet this "
+    "C2SP\n"
+    "                  tlog-policy's quorum (without it: any cosignature "
+    "line,\n"
+    "                  which cannot be checked without the witnesses' keys)\n"
     "\n"
     "Exit status: 0 all logged; 1 the log refused some; 2 usage, network or "
     "proof error,\n"
@@ -135,8 +158,8 @@ static const char revoke_help[] =
     "FILE.receipt.json)\n"
     "  --no-salt       the FILE was issued unsalted: no receipt needed\n"
     "  --profile P     the profile (default: the receipt's, or auto)\n"
-    "  --log, --key, --log-key, --hash, --cacert, --timeout, --json: as for "
-    "issue\n"
+    "  --log, --key, --log-key, --hash, --cacert, --timeout, --json,\n"
+    "  --wait-cosigned, --witness-policy: as for issue\n"
     "\n"
     "Exit status: 0 all revoked; 1 the log refused some (for example never "
     "issued,\n"
@@ -238,7 +261,106 @@ static void accept_receipt(const struct submit_opts *o,
         it->state = ITEM_REVOKED;
         return;
     }
-    keep_receipt(o, it);
+    if (o->wait_ms > 0)
+        it->keep_later = true;
+    else
+        keep_receipt(o, it);
+}
+
+/* Gives the receipt of it the cosigned checkpoint note (of size) with its
+ * inclusion proof in it, verified. */
+static int cosigned_receipt(const struct submit_opts *o, struct client_api *api,
+                            const struct note_verifier *log, struct item *it,
+                            const char *note, size_t len, uint64_t size)
+{
+    struct client_receipt r = it->receipt;
+    char why[CLIENT_REASON_MAX];
+
+    r.checkpoint = malloc(len + 1);
+    if (r.checkpoint == NULL)
+        return CLIENT_ERR_NOMEM;
+    memcpy(r.checkpoint, note, len);
+    r.checkpoint[len] = '\0';
+    r.checkpoint_len = len;
+    if (client_api_inclusion(api, r.e.index, size, r.e.inclusion,
+                             &r.e.inclusion_len, why) != 0 ||
+        client_verify_receipt(&r, log, o->type, it->cred, NULL, NULL, why) !=
+            0) {
+        free(r.checkpoint);
+        snprintf(it->msg, sizeof it->msg,
+                 "the cosigned checkpoint's receipt does not verify: %s", why);
+        return CLIENT_ERR_INVALID;
+    }
+    free(it->receipt.checkpoint);
+    it->receipt = r;
+    return 0;
+}
+
+/* --wait-cosigned: waits until the log serves a cosigned checkpoint that
+ * covers every new receipt, then keeps the receipts with it (or, in the
+ * end, without it). Returns CLI_OK or CLI_ERROR. */
+static int wait_cosigned(const struct submit_opts *o, struct client_api *api,
+                         const struct note_verifier *log, struct item *items,
+                         size_t n)
+{
+    uint64_t need = 0, size = 0, deadline;
+    char why[CLIENT_REASON_MAX] = "", *note = NULL;
+    size_t len = 0;
+    bool any = false, ok = false;
+
+    for (size_t i = 0; i < n; i++)
+        if (items[i].keep_later) {
+            any = true;
+            if (items[i].receipt.e.index + 1 > need)
+                need = items[i].receipt.e.index + 1;
+        }
+    if (!any)
+        return CLI_OK;
+    deadline = client_clock_now_ms() + o->wait_ms;
+    for (;;) {
+        free(note);
+        note = NULL;
+        if (client_api_checkpoint(api, &note, &len, why) == 0 &&
+            client_checkpoint_cosigned(note, len, log, o->policy, &size, why) ==
+                0) {
+            if (size >= need) {
+                ok = true;
+                break;
+            }
+            snprintf(why, sizeof why,
+                     "the latest cosigned checkpoint (size %llu) does not "
+                     "cover entry %llu yet",
+                     (unsigned long long)size, (unsigned long long)(need - 1));
+        }
+        if (client_clock_now_ms() >= deadline)
+            break;
+        /* The log pushes to its witnesses every --witness-interval. */
+        nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct item *it = &items[i];
+        if (!it->keep_later)
+            continue;
+        it->keep_later = false;
+        if (ok && cosigned_receipt(o, api, log, it, note, len, size) != 0) {
+            it->state = ITEM_ERROR;
+            continue;
+        }
+        keep_receipt(o, it);
+    }
+    free(note);
+    if (!ok) {
+        cli_error("no cosigned checkpoint covers the new entries within %s "
+                  "(%s): the receipts carry the log's signature only",
+                  o->wait_arg, why);
+        return CLI_ERROR;
+    }
+    if (!o->json)
+        fprintf(stderr,
+                "credlog: receipts carry the cosigned checkpoint of "
+                "size %llu\n",
+                (unsigned long long)size);
+    return CLI_OK;
 }
 
 /* Submits items[list[0..n)], dropping refused submissions and retrying the
@@ -377,7 +499,7 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
     size_t n = (size_t)argc, *list;
     char why[CLIENT_REASON_MAX];
     bool loose = false;
-    int rc = CLI_OK;
+    int rc = CLI_OK, waited = CLI_OK;
 
     if (n == 0)
         return cli_usage(o->cmd, "no %s given",
@@ -414,6 +536,15 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
                                              o->profile, o->no_salt,
                                              &items[i].credkey, items[i].cred);
         if (rc != CLI_OK) {
+            rc = CLI_ERROR;
+            goto out;
+        }
+    }
+    if (o->policy_path != NULL) {
+        o->policy = malloc(sizeof *o->policy);
+        if (o->policy == NULL ||
+            client_policy_read(o->policy_path, o->policy, why) != 0) {
+            cli_error("%s", o->policy ? why : "out of memory");
             rc = CLI_ERROR;
             goto out;
         }
@@ -457,6 +588,8 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
         if (m > 0 && submit_batch(o, api, &log, items, list, m) != 0)
             break;
     }
+    if (o->wait_ms > 0 && wait_cosigned(o, api, &log, items, n) != CLI_OK)
+        waited = CLI_ERROR;
     report(o, items, n);
     for (size_t i = 0; i < n; i++) {
         if (items[i].state == ITEM_ERROR || items[i].state == ITEM_PENDING)
@@ -466,10 +599,14 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
         else if (items[i].state == ITEM_REFUSED && rc == CLI_OK)
             rc = CLI_NEGATIVE;
     }
+    if (waited != CLI_OK)
+        rc = waited;
 out:
     for (size_t i = 0; i < n; i++)
         client_receipt_free(&items[i].receipt);
     client_api_close(api);
+    free(o->policy);
+    o->policy = NULL;
     free(items);
     free(list);
     return rc;
@@ -489,6 +626,8 @@ static int submit_main(uint8_t type, int argc, char **argv)
         {"cacert", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
+        {"wait-cosigned", required_argument, NULL, 'W'},
+        {"witness-policy", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -558,6 +697,15 @@ static int submit_main(uint8_t type, int argc, char **argv)
         case 'j':
             o.json = true;
             break;
+        case 'W':
+            if (client_duration_parse(optarg, &o.wait_ms) != 0)
+                return cli_usage(o.cmd, "--wait-cosigned wants a duration "
+                                        "(90s, 5m, 1h)");
+            o.wait_arg = optarg;
+            break;
+        case 'P':
+            o.policy_path = optarg;
+            break;
         case 'h':
             fputs(type == ENTRY_ISSUE ? issue_help : revoke_help, stdout);
             return CLI_OK;
@@ -571,6 +719,8 @@ static int submit_main(uint8_t type, int argc, char **argv)
         (o.profile != CREDKEY_PROFILE_AUTO || o.no_salt || o.receipt != NULL))
         return cli_usage(o.cmd, "--hash takes keys as they are: no --profile, "
                                 "--no-salt or --receipt");
+    if (o.policy_path != NULL && o.wait_ms == 0)
+        return cli_usage(o.cmd, "--witness-policy goes with --wait-cosigned");
     return run_submit(&o, argc - optind, argv + optind);
 }
 

@@ -132,3 +132,50 @@ void client_verdict_check_policy(struct client_verdict *v,
     if (v->status_checked && v->witnessed_ms > v->as_of_ms)
         v->as_of_ms = v->witnessed_ms;
 }
+
+int client_checkpoint_cosigned(const char *note, size_t len,
+                               const struct note_verifier *log,
+                               const struct policy *p, uint64_t *size,
+                               char *why)
+{
+    struct note_verifier keys[POLICY_MAX_WITNESSES];
+    bool verified[POLICY_MAX_WITNESSES], cosigned[POLICY_MAX_WITNESSES];
+    unsigned map[POLICY_MAX_WITNESSES], nk = 0, lines = 0;
+    struct checkpoint cp;
+    char missing[256];
+    size_t tl;
+
+    if (checkpoint_open(note, len, log, &cp) != 0)
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "the checkpoint is not signed by the log key");
+    *size = cp.size;
+    if (p == NULL) {
+        /* Signature lines: "\n\u2014 " after the text's blank line. */
+        for (size_t i = 0; i + 4 < len; i++)
+            if (note[i] == '\n' &&
+                memcmp(note + i + 1, "\xe2\x80\x94 ", 4) == 0)
+                lines++;
+        if (lines < 2)
+            return client_fail(why, CLIENT_ERR_INVALID,
+                               "the checkpoint carries no cosignature");
+        return 0;
+    }
+    for (unsigned w = 0; w < p->nwitnesses; w++) {
+        cosigned[w] = false;
+        if (p->witnesses[w].supported) {
+            map[nk] = w;
+            keys[nk++] = p->witnesses[w].key;
+        }
+    }
+    if (nk > 0 && note_open(note, len, keys, nk, &tl, verified, NULL) == 0)
+        for (unsigned k = 0; k < nk; k++)
+            cosigned[map[k]] = verified[k];
+    if (!policy_satisfied(p, cosigned)) {
+        policy_missing(p, cosigned, missing, sizeof missing);
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "the checkpoint lacks the witness policy's quorum "
+                           "(not cosigned by: %s)",
+                           missing);
+    }
+    return 0;
+}

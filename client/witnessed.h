@@ -36,4 +36,15 @@ void client_verdict_check_policy(struct client_verdict *v,
                                  const struct note_verifier *log,
                                  const struct policy *p);
 
+/* Whether note, a checkpoint signed by log (checked), is cosigned: under
+ * policy p (may be NULL), its cosignatures by p's witnesses meet p's quorum;
+ * without a policy, it carries at least one signature line besides the
+ * log's (which cannot be verified without the witnesses' keys). On success
+ * *size is the checkpoint's size. Returns 0, or CLIENT_ERR_INVALID (why
+ * says what is missing). */
+int client_checkpoint_cosigned(const char *note, size_t len,
+                               const struct note_verifier *log,
+                               const struct policy *p, uint64_t *size,
+                               char *why);
+
 #endif

@@ -19,6 +19,8 @@
  *    raise alarms (metrics ahead, bad_cosignature) and are asked once, not
  *    in a loop; a witness killed with SIGKILL costs only network failures;
  *  - a restarted logd keeps each witness's size: no 409 (stale_size 0);
+ *    a witness that cosigned a size logd never saved answers 409 with it,
+ *    and logd proves its checkpoint from that size (one stale_size);
  *  - split view: a second logd with the same key and another history
  *    pushes to the same witnesses: refused (409 with a size beyond it, or
  *    422), none cosigns, and `credlog verify --witness-policy` finds its
@@ -55,6 +57,7 @@
 
 static char dir[512];
 static struct witness_proc wit[NWIT];
+static struct witness_proc late; /* joins the policy at the restart */
 static struct fakewit stall, ahead, badsig;
 static struct logd_proc p, fork_p;
 static struct client_http *h;
@@ -64,18 +67,21 @@ static const char *push_args[] = {
     "--witness-interval", "100ms", "--witness-timeout", "1s", NULL};
 static char logd_policy[700], verify_policy[700];
 
-static void write_policies(const char *log_vkey)
+static void write_policies(const char *log_vkey, bool with_late)
 {
-    char text[8192];
+    char text[8192], extra[1024] = "";
 
+    if (with_late)
+        snprintf(extra, sizeof extra, "witness w4 %s %s\n", late.vkey,
+                 late.url);
     snprintf(text, sizeof text,
              "log %s\n"
              "witness w1 %s %s\nwitness w2 %s %s\nwitness w3 %s %s\n"
              "witness slow %s %s\nwitness liar %s %s\nwitness forger %s %s\n"
-             "group two 2 w1 w2 w3\nquorum two\n",
+             "%sgroup two 2 w1 w2 w3\nquorum two\n",
              log_vkey, wit[0].vkey, wit[0].url, wit[1].vkey, wit[1].url,
              wit[2].vkey, wit[2].url, stall.vkey, stall.url, ahead.vkey,
-             ahead.url, badsig.vkey, badsig.url);
+             ahead.url, badsig.vkey, badsig.url, extra);
     files_write(logd_policy, text, strlen(text));
     snprintf(text, sizeof text,
              "log %s\nwitness w1 %s\nwitness w2 %s\nwitness w3 %s\n"
@@ -232,7 +238,7 @@ static void test_cosigned(const struct issuer *is, const char *key_file)
      * once the quorum covers it. Its receipt came at once (the slow
      * witness holds a request all the while). */
     snprintf(cred, sizeof cred, "%s/badge.json", dir);
-    files_write(cred, "{\"badge\":\"witnessed\",\"id\":\"7a\"}\n", 33);
+    files_write(cred, "{\"badge\":\"witnessed\",\"id\":\"7a\"}\n", 32);
     ms = wait_now_ms();
     CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", key_file, "--log-key",
                 p.vkey_path, cred);
@@ -246,13 +252,29 @@ static void test_cosigned(const struct issuer *is, const char *key_file)
                 "--witness-policy", verify_policy, cred);
     CREDLOG_EXPECT(&r, 0, "cosigned by the witness policy's quorum");
     credlog_run_free(&r);
+
+    /* --wait-cosigned: the receipt carries a cosigned checkpoint with the
+     * inclusion proof in it, so it verifies offline under the policy. */
+    snprintf(cred, sizeof cred, "%s/cert.json", dir);
+    files_write(cred, "{\"cert\":\"waited\"}\n", 18);
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", key_file, "--log-key",
+                p.vkey_path, "--wait-cosigned", "30s", "--witness-policy",
+                verify_policy, cred);
+    CREDLOG_EXPECT(&r, 0, "receipts carry the cosigned checkpoint");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--witness-policy",
+                verify_policy, cred);
+    CREDLOG_EXPECT(&r, 0, "cosigned by the witness policy's quorum");
+    credlog_run_free(&r);
 }
 
 /* A status proof answers from the quorum snapshot: with two witnesses
  * gone, a new credential stays unknown there, while its receipt came at
  * once; back, and it is active. */
-static void test_snapshot(const struct issuer *is)
+static void test_snapshot(const struct issuer *is, const char *key_file)
 {
+    struct credlog_run r;
+    char file[700], receipt[720];
     uint8_t cred[32];
     char hex[65], path[100];
     struct entry e;
@@ -282,6 +304,15 @@ static void test_snapshot(const struct issuer *is)
               "a status proof beyond the quorum checkpoint");
     json_decref(st);
     CHECK(logd_api_metric(h, "credlog_witness_quorum_size") == before);
+    /* --wait-cosigned gives up in time, keeping the log-signed receipt. */
+    snprintf(file, sizeof file, "%s/late.json", dir);
+    files_write(file, "{\"late\":1}\n", 11);
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--key", key_file, "--log-key",
+                p.vkey_path, "--wait-cosigned", "1s", file);
+    CREDLOG_EXPECT(&r, 2, "no cosigned checkpoint covers the new entries");
+    credlog_run_free(&r);
+    snprintf(receipt, sizeof receipt, "%s.receipt.json", file);
+    CHECK(files_exists(receipt));
 
     REQUIRE(witness_proc_restart(&wit[1]) == 0);
     CHECK(wait_quorum(h, before + 1));
@@ -329,8 +360,22 @@ static void test_faults(const struct issuer *is)
 
 static void test_restart(const struct issuer *is)
 {
+    char logs[1024], *note = NULL;
     uint64_t ms;
     int64_t size;
+
+    /* A fourth witness cosigned this log's checkpoint before logd knew it
+     * (as after an answer lost on the way): logd's first push to it says
+     * old 0, gets 409 with its size, and proves the checkpoint from there. */
+    snprintf(logs, sizeof logs, "logs/v0\nvkey %s\nqpd 86400\n", p.log_vkey);
+    REQUIRE(witness_proc_init(&late, "w4.push.test") == 0);
+    REQUIRE(witness_proc_write_logs(&late, logs) == 0);
+    REQUIRE(witness_proc_start(&late) == 0);
+    REQUIRE(logd_api_checkpoint(h, &p, NULL, &note) > 0);
+    CHECK(witness_proc_push_new(&late, note, NULL, 0) == 200);
+    free(note);
+    CHECK(issue_one(is, &ms) > 0); /* so the proof is not empty */
+    write_policies(p.log_vkey, true);
 
     CHECK(logd_proc_stop(&p) == 0);
     client_http_close(h);
@@ -348,6 +393,10 @@ static void test_restart(const struct issuer *is)
                           "stale_size") == 0,
                   "%s answered 409 after the restart", name);
     }
+    CHECK(wait_at_least(h, "credlog_witness_cosigned_size", "w4", NULL, size));
+    CHECK(wmetric(h, "credlog_witness_failures_total", "w4", "stale_size") ==
+          1);
+    CHECK(wmetric(h, "credlog_witness_failures_total", "w4", "conflict") == 0);
 }
 
 /* The same key, another history: every witness refuses, none cosigns. */
@@ -427,13 +476,13 @@ static void run(void)
     fakewit_start(&stall, "slow.push.test", FAKEWIT_STALL);
     fakewit_start(&ahead, "liar.push.test", FAKEWIT_AHEAD);
     fakewit_start(&badsig, "forger.push.test", FAKEWIT_BADSIG);
-    write_policies(p.log_vkey);
+    write_policies(p.log_vkey, false);
     REQUIRE(logd_proc_start(&p, push_args) == 0);
     REQUIRE(client_http_open(p.url, NULL, &h) == 0);
 
     test_cosigned(&is, key_file);
     test_faults(&is);
-    test_snapshot(&is);
+    test_snapshot(&is, key_file);
     test_restart(&is);
     test_split_view(&is);
     issuer_wipe(&is);
@@ -456,6 +505,7 @@ int main(void)
     logd_proc_cleanup(&p);
     for (int i = 0; i < NWIT; i++)
         witness_proc_cleanup(&wit[i]);
+    witness_proc_cleanup(&late);
     if (badsig.base != NULL) {
         fakewit_stop(&stall);
         fakewit_stop(&ahead);
