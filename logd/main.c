@@ -90,6 +90,9 @@ static const char usage_text[] =
     "                      a push's deadline (5s)\n"
     "  --witness-refresh DURATION\n"
     "                      re-push an unchanged tree this often (10m)\n"
+    "  --witness-cacert FILE\n"
+    "                      CA certificates for https witnesses (the system "
+    "store)\n"
     "  --witness-max-pin DURATION\n"
     "                      without a new quorum for this long, stop holding "
     "its\n"
@@ -103,7 +106,7 @@ static const char usage_text[] =
 
 struct options {
     const char *data, *listen, *key, *issuers, *port_file, *tls_cert, *tls_key;
-    const char *metrics_listen, *witness_policy;
+    const char *metrics_listen, *witness_policy, *witness_cacert;
     unsigned long long witness_interval_ms, witness_timeout_ms;
     unsigned long long witness_refresh_ms, witness_max_pin_ms;
     unsigned long long max_per_ip, first_byte_timeout;
@@ -211,6 +214,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"witness-timeout", required_argument, NULL, 'O'},
         {"witness-refresh", required_argument, NULL, 'Q'},
         {"witness-max-pin", required_argument, NULL, 'X'},
+        {"witness-cacert", required_argument, NULL, 'A'},
         {"dev", no_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -285,6 +289,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'W':
             o->witness_policy = optarg;
+            break;
+        case 'A':
+            o->witness_cacert = optarg;
             break;
         case 'I':
             if (parse_duration_ms(optarg, 10, 86400000, &v) != 0)
@@ -695,7 +702,8 @@ int main(int argc, char **argv)
                                  (unsigned)o.witness_timeout_ms,
                                  (unsigned)(o.witness_refresh_ms / 1000),
                                  (unsigned)(o.witness_max_pin_ms / 1000),
-                                 (unsigned)o.threads};
+                                 (unsigned)o.threads,
+                                 o.witness_cacert};
         if (push_start(&pc, store, seq, quorum, metrics, &push, errbuf,
                        sizeof errbuf) != 0) {
             log_msg("--witness-policy %s: %s", o.witness_policy, errbuf);

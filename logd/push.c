@@ -23,7 +23,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -64,9 +69,14 @@ struct wit {
     char vkey[NOTE_KEY_TEXT_MAX];
     char host[256], hosthdr[300], path[POLICY_URL_MAX + 32];
     unsigned port;
-    struct evhttp_connection *conn;
-    struct evhttp_request *req; /* in flight, or NULL */
+    bool https;
+    struct evhttp_connection *conn; /* NULL until needed, or after a close */
+    bool closed;                    /* conn closed: make a new one */
+    struct evhttp_request *req;     /* in flight, or NULL */
     struct event *deadline;
+    struct event *retry; /* sends retry_old after a 409, outside evhttp */
+    struct round *retry_round;
+    uint64_t retry_old;
     struct round *round; /* of the request in flight */
     unsigned retries;
     uint64_t not_before_ms;
@@ -81,6 +91,7 @@ struct push {
     struct seq *seq;
     struct quorum *q;
     struct metrics *metrics;
+    SSL_CTX *tls; /* for https witnesses, else NULL */
     struct event_base *base;
     struct event *tick, *wake;
     pthread_t thread;
@@ -198,13 +209,15 @@ static void round_judge(struct push *p, struct round *r)
 /* Lets go of every snapshot (store_grow() waits for that). */
 static void drop_views(struct push *p)
 {
-    struct round *rs[2 + POLICY_MAX_WITNESSES];
+    struct round *rs[2 + 2 * POLICY_MAX_WITNESSES];
     size_t n = 0;
 
     rs[n++] = p->cur;
     rs[n++] = p->pub;
     for (unsigned i = 0; i < p->nwit; i++)
         rs[n++] = p->wit[i].round;
+    for (unsigned i = 0; i < p->nwit; i++)
+        rs[n++] = p->wit[i].retry_round;
     for (size_t i = 0; i < n; i++)
         if (rs[i] != NULL) {
             quorum_view_unref(rs[i]->view);
@@ -421,10 +434,14 @@ static void on_answer(struct evhttp_request *req, void *arg)
                 fail(w, METRICS_PUSH_CONFLICT, "409 again after two retries");
             } else {
                 /* Its state is size: prove the checkpoint from there (and
-                 * save it with the cosignature). */
+                 * save it with the cosignature), once evhttp is done with
+                 * this answer. */
+                struct timeval now = {0, 0};
                 w->retries++;
                 w->rec.size = size;
-                send_push(w, r, size);
+                w->retry_round = round_ref(r);
+                w->retry_old = size;
+                evtimer_add(w->retry, &now);
             }
         }
         break;
@@ -448,6 +465,79 @@ static void on_answer(struct evhttp_request *req, void *arg)
     round_unref(r);
 }
 
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    struct wit *w = arg;
+    struct round *r = w->retry_round;
+
+    (void)fd;
+    (void)what;
+    w->retry_round = NULL;
+    if (r != NULL && w->req == NULL)
+        send_push(w, r, w->retry_old);
+    round_unref(r);
+}
+
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+    struct wit *w = arg;
+
+    (void)conn;
+    w->closed = true;
+}
+
+/* The witness's connection: a new one after the last was closed (an HTTPS
+ * connection cannot be reused once closed). Returns NULL without memory. */
+static struct evhttp_connection *connection(struct wit *w)
+{
+    struct push *p = w->p;
+    struct bufferevent *bev = NULL;
+
+    if (w->conn != NULL && !w->closed)
+        return w->conn;
+    if (w->conn != NULL)
+        evhttp_connection_free(w->conn);
+    w->conn = NULL;
+    w->closed = false;
+    if (w->https) {
+        SSL *ssl = SSL_new(p->tls);
+        if (ssl == NULL)
+            return NULL;
+        /* The certificate must be for the URL's host: an IP address
+         * against its IP names, a DNS name (also sent as SNI) against its
+         * DNS names. */
+        if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), w->host) != 1 &&
+            (SSL_set_tlsext_host_name(ssl, w->host) != 1 ||
+             SSL_set1_host(ssl, w->host) != 1)) {
+            SSL_free(ssl);
+            return NULL;
+        }
+        bev = bufferevent_openssl_socket_new(
+            p->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+            BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+        if (bev == NULL) {
+            SSL_free(ssl);
+            return NULL;
+        }
+        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    }
+    w->conn = evhttp_connection_base_bufferevent_new(
+        p->base, NULL, bev, w->host, (unsigned short)w->port);
+    if (w->conn == NULL) {
+        if (bev != NULL)
+            bufferevent_free(bev);
+        return NULL;
+    }
+    /* The deadline is on_deadline()'s; evhttp's own inactivity timeout is
+     * only a backstop, later, so a slow answer counts as a timeout. */
+    evhttp_connection_set_timeout(w->conn,
+                                  (int)(p->cfg.timeout_ms + 999) / 1000 + 5);
+    evhttp_connection_set_retries(w->conn, 0);
+    evhttp_connection_set_max_body_size(w->conn, PUSH_ANSWER_MAX);
+    evhttp_connection_set_closecb(w->conn, on_close, w);
+    return w->conn;
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
     struct wit *w = arg;
@@ -456,9 +546,11 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (w->req == NULL)
         return;
-    /* The answer callback is not called for a cancelled request. */
+    /* The answer callback is not called for a cancelled request. The
+     * connection is reset: make a new one next time. */
     evhttp_cancel_request(w->req);
     w->req = NULL;
+    w->closed = true;
     round_unref(w->round);
     w->round = NULL;
     fail(w, METRICS_PUSH_TIMEOUT, "no answer within the deadline");
@@ -521,6 +613,11 @@ static void send_push(struct wit *w, struct round *r, uint64_t old)
     evhttp_add_header(h, "Content-Type", "text/plain; charset=utf-8");
     evhttp_add_header(h, "User-Agent", "credlog-logd");
     evbuffer_add(evhttp_request_get_output_buffer(req), body, (size_t)len);
+    if (connection(w) == NULL) {
+        evhttp_request_free(req);
+        fail(w, METRICS_PUSH_NETWORK, "cannot make a connection");
+        return;
+    }
     if (evhttp_make_request(w->conn, req, EVHTTP_REQ_POST, w->path) != 0) {
         /* evhttp freed req. */
         fail(w, METRICS_PUSH_NETWORK, "cannot send the request");
@@ -536,7 +633,7 @@ static bool due(const struct push *p, const struct wit *w, uint64_t now)
 {
     const struct round *r = p->cur;
 
-    if (w->req != NULL || now < w->not_before_ms)
+    if (w->req != NULL || w->retry_round != NULL || now < w->not_before_ms)
         return false;
     return !r->has[w->idx] ||
            now - r->got_ms[w->idx] >= (uint64_t)p->cfg.refresh_s * 1000;
@@ -664,6 +761,28 @@ int push_policy_read(const char *path, struct policy *out, char *errbuf,
     return 0;
 }
 
+/* The TLS client context for https witnesses: TLS 1.2+, the peer's
+ * certificate checked against cacert (NULL: the system store). */
+static int tls_client(struct push *p, const char *cacert, char *errbuf,
+                      size_t errcap)
+{
+    p->tls = SSL_CTX_new(TLS_client_method());
+    if (p->tls == NULL) {
+        snprintf(errbuf, errcap, "out of memory");
+        return PUSH_ERR_NOMEM;
+    }
+    SSL_CTX_set_min_proto_version(p->tls, TLS1_2_VERSION);
+    SSL_CTX_set_verify(p->tls, SSL_VERIFY_PEER, NULL);
+    if (cacert != NULL
+            ? SSL_CTX_load_verify_locations(p->tls, cacert, NULL) != 1
+            : SSL_CTX_set_default_verify_paths(p->tls) != 1) {
+        snprintf(errbuf, errcap, "cannot load the CA certificates%s%s",
+                 cacert ? " of " : "", cacert ? cacert : "");
+        return PUSH_ERR_CONFIG;
+    }
+    return 0;
+}
+
 static int parse_url(struct wit *w, char *errbuf, size_t errcap)
 {
     struct evhttp_uri *u = evhttp_uri_parse(w->pw->url);
@@ -673,18 +792,19 @@ static int parse_url(struct wit *w, char *errbuf, size_t errcap)
     int port = u ? evhttp_uri_get_port(u) : -1;
     size_t pl;
 
-    if (u == NULL || scheme == NULL || strcmp(scheme, "http") != 0 ||
+    if (u == NULL || scheme == NULL ||
+        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
         host == NULL || host[0] == '\0' || strlen(host) >= sizeof w->host ||
         evhttp_uri_get_query(u) != NULL || evhttp_uri_get_userinfo(u) != NULL) {
         snprintf(errbuf, errcap,
-                 "witness %s: URL %s: want http://HOST[:PORT][/PATH] (https "
-                 "is not supported yet)",
+                 "witness %s: URL %s: want http(s)://HOST[:PORT][/PATH]",
                  w->pw->name, w->pw->url);
         evhttp_uri_free(u);
         return PUSH_ERR_CONFIG;
     }
     snprintf(w->host, sizeof w->host, "%s", host);
-    w->port = port > 0 ? (unsigned)port : 80;
+    w->https = strcmp(scheme, "https") == 0;
+    w->port = port > 0 ? (unsigned)port : w->https ? 443 : 80;
     if (port > 0)
         snprintf(w->hosthdr, sizeof w->hosthdr, "%s:%d", host, port);
     else
@@ -801,19 +921,17 @@ int push_start(const struct push_config *cfg, struct store *store,
         }
         note_verifier_format(&pw->key, w->vkey, sizeof w->vkey);
         w->deadline = evtimer_new(p->base, on_deadline, w);
-        w->conn = evhttp_connection_base_new(p->base, NULL, w->host,
-                                             (unsigned short)w->port);
-        if (w->deadline == NULL || w->conn == NULL) {
+        w->retry = evtimer_new(p->base, on_retry, w);
+        if (w->deadline == NULL || w->retry == NULL) {
             snprintf(errbuf, errcap, "out of memory");
             push_stop(p);
             return PUSH_ERR_NOMEM;
         }
-        /* The deadline is on_deadline()'s; evhttp's own inactivity timeout
-         * is only a backstop, later, so a slow answer counts as a timeout. */
-        evhttp_connection_set_timeout(w->conn,
-                                      (int)(cfg->timeout_ms + 999) / 1000 + 5);
-        evhttp_connection_set_retries(w->conn, 0);
-        evhttp_connection_set_max_body_size(w->conn, PUSH_ANSWER_MAX);
+        if (w->https && p->tls == NULL &&
+            (err = tls_client(p, cfg->cacert, errbuf, errcap)) != 0) {
+            push_stop(p);
+            return err;
+        }
         if (store_witness_get(store, w->vkey, &w->rec) == 0)
             metrics_witness_cosigned(metrics, i, w->rec.size, w->rec.time);
     }
@@ -852,10 +970,13 @@ void push_stop(struct push *p)
         if (w->req != NULL)
             evhttp_cancel_request(w->req);
         round_unref(w->round);
+        round_unref(w->retry_round);
         if (w->conn != NULL)
             evhttp_connection_free(w->conn);
         if (w->deadline != NULL)
             event_free(w->deadline);
+        if (w->retry != NULL)
+            event_free(w->retry);
     }
     round_unref(p->cur);
     round_unref(p->pub);
@@ -865,5 +986,6 @@ void push_stop(struct push *p)
         event_free(p->wake);
     if (p->base != NULL)
         event_base_free(p->base);
+    SSL_CTX_free(p->tls);
     free(p);
 }

@@ -46,6 +46,8 @@ struct push_config {
     unsigned refresh_s; /* re-push an unchanged tree this often (600) */
     unsigned max_pin_s; /* stop pinning a quorum older than this (3600) */
     unsigned nreaders;  /* HTTP workers (quorum_view_open()) */
+    const char *cacert; /* PEM CA file for https witnesses, or NULL: the
+                           system store */
 };
 
 struct push;
@@ -60,7 +62,7 @@ int push_policy_read(const char *path, struct policy *out, char *errbuf,
                      size_t errcap);
 
 /* Checks cfg (a policy with `log` lines must list the log's key; every URL
- * must be http://HOST[:PORT][/PATH]), loads each witness's saved size and
+ * must be http(s)://HOST[:PORT][/PATH]), loads each witness's saved size and
  * the saved quorum checkpoint (publishing it into q if it still meets the
  * policy), and starts the thread. On failure writes the reason into errbuf.
  * Returns 0, PUSH_ERR_CONFIG, PUSH_ERR_NOMEM or PUSH_ERR_THREAD. store, seq,

@@ -2,7 +2,8 @@
  * test_witness_push.c: logd pushes its checkpoints to witnesses and serves
  * the cosigned ones (issue 11 section 2; docs/witness.md, "The push").
  *
- * Three real `credlog witness` processes and three that misbehave
+ * Three real `credlog witness` processes (w3 over HTTPS, checked against
+ * its certificate with --witness-cacert) and three that misbehave
  * (tests/support/fakewit.h: one never answers, one answers 409 with a size
  * beyond the log's, one answers a bad cosignature) are all in logd's
  * tlog-policy, whose quorum is 2 of the real three:
@@ -24,7 +25,9 @@
  *  - split view: a second logd with the same key and another history
  *    pushes to the same witnesses: refused (409 with a size beyond it, or
  *    422), none cosigns, and `credlog verify --witness-policy` finds its
- *    checkpoint INVALID.
+ *    checkpoint INVALID;
+ *  - without --witness-cacert, the HTTPS witness's certificate is refused
+ *    (network failures, the checkpoint never reaches it).
  *
  * Every wait is on a condition (wait.h, logd_api_wait_metric).
  */
@@ -44,6 +47,7 @@
 #include "logd_api.h"
 #include "logd_proc.h"
 #include "logd_raw.h"
+#include "tls_cert.h"
 #include "wait.h"
 #include "witness_proc.h"
 
@@ -59,12 +63,19 @@ static char dir[512];
 static struct witness_proc wit[NWIT];
 static struct witness_proc late; /* joins the policy at the restart */
 static struct fakewit stall, ahead, badsig;
-static struct logd_proc p, fork_p;
+static struct logd_proc p, fork_p, untrusting;
 static struct client_http *h;
 
-static const char *push_args[] = {
-    "--witness-policy",   NULL, /* set in main */
-    "--witness-interval", "100ms", "--witness-timeout", "1s", NULL};
+static const char *push_args[] = {"--witness-policy",
+                                  NULL, /* set in main */
+                                  "--witness-interval",
+                                  "100ms",
+                                  "--witness-timeout",
+                                  "1s",
+                                  "--witness-cacert",
+                                  NULL, /* w3's certificate */
+                                  NULL};
+static char tls_cert[700], tls_key[700];
 static char logd_policy[700], verify_policy[700];
 
 static void write_policies(const char *log_vkey, bool with_late)
@@ -441,6 +452,26 @@ static void test_split_view(const struct issuer *is)
     client_http_close(fh);
 }
 
+/* Without --witness-cacert, w3's self-signed certificate is not trusted:
+ * the TLS handshake fails, and w3 never sees the checkpoint. */
+static void test_tls_checked(const struct issuer *is)
+{
+    static const char *args[] = {"--witness-policy", NULL, "--witness-interval",
+                                 "100ms", NULL};
+    struct client_http *uh = NULL;
+
+    args[1] = logd_policy;
+    REQUIRE(logd_proc_init_key(&untrusting, &p.log_key, &is->v, 1) == 0);
+    REQUIRE(logd_proc_start(&untrusting, args) == 0);
+    REQUIRE(client_http_open(untrusting.url, NULL, &uh) == 0);
+    CHECK(wait_at_least(uh, "credlog_witness_failures_total", "w3", "network",
+                        1));
+    CHECK(wait_at_least(uh, "credlog_witness_alarms_total", "w1", NULL, 1));
+    CHECK(wmetric(uh, "credlog_witness_alarms_total", "w3", NULL) == 0);
+    client_http_close(uh);
+    logd_proc_cleanup(&untrusting);
+}
+
 static void run(void)
 {
     struct issuer is;
@@ -471,6 +502,11 @@ static void run(void)
         snprintf(name, sizeof name, "w%d.push.test", i + 1);
         REQUIRE(witness_proc_init(&wit[i], name) == 0);
         REQUIRE(witness_proc_write_logs(&wit[i], logs) == 0);
+        if (i == 2) { /* w3 serves HTTPS */
+            REQUIRE(tls_cert_files(tls_cert, tls_key) == 0);
+            wit[i].tls_cert = tls_cert;
+            wit[i].tls_key = tls_key;
+        }
         REQUIRE(witness_proc_start(&wit[i]) == 0);
     }
     fakewit_start(&stall, "slow.push.test", FAKEWIT_STALL);
@@ -485,6 +521,7 @@ static void run(void)
     test_snapshot(&is, key_file);
     test_restart(&is);
     test_split_view(&is);
+    test_tls_checked(&is);
     issuer_wipe(&is);
 }
 
@@ -499,9 +536,13 @@ int main(void)
     snprintf(logd_policy, sizeof logd_policy, "%s/logd-policy", dir);
     snprintf(verify_policy, sizeof verify_policy, "%s/verify-policy", dir);
     push_args[1] = logd_policy;
+    snprintf(tls_cert, sizeof tls_cert, "%s/w3.crt", dir);
+    snprintf(tls_key, sizeof tls_key, "%s/w3.pem", dir);
+    push_args[7] = tls_cert;
     run();
     client_http_close(h);
     logd_proc_cleanup(&fork_p);
+    logd_proc_cleanup(&untrusting);
     logd_proc_cleanup(&p);
     for (int i = 0; i < NWIT; i++)
         witness_proc_cleanup(&wit[i]);

@@ -111,9 +111,16 @@ static pid_t start_child(struct witness_proc *w, unsigned port)
     char bin[PATH_MAX], listen[32];
     char *argv[] = {bin,           "witness",    "--key", w->key_path, "--logs",
                     w->logs_path,  "--data",     w->data, "--listen",  listen,
-                    "--port-file", w->port_path, NULL};
+                    "--port-file", w->port_path, NULL,    NULL,        NULL,
+                    NULL,          NULL};
 
     snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
+    if (w->tls_cert != NULL) {
+        argv[12] = "--tls-cert";
+        argv[13] = (char *)w->tls_cert;
+        argv[14] = "--tls-key";
+        argv[15] = (char *)w->tls_key;
+    }
     if (credlog_bin(bin) == NULL)
         return -1;
     unlink(w->port_path);
@@ -150,7 +157,8 @@ static int start_on(struct witness_proc *w, unsigned port)
         w->pid = 0;
         return -1;
     }
-    snprintf(w->url, sizeof w->url, "http://127.0.0.1:%u", w->port);
+    snprintf(w->url, sizeof w->url, "%s://127.0.0.1:%u",
+             w->tls_cert != NULL ? "https" : "http", w->port);
     return 0;
 }
 

@@ -37,6 +37,9 @@ struct witness_proc {
     pid_t pid;                    /* 0 when not running */
     struct note_verifier key;     /* the cosigner's verifier key */
     char vkey[NOTE_KEY_TEXT_MAX]; /* its string */
+    /* Set before starting to serve HTTPS (--tls-cert, --tls-key): url is
+     * then https://. */
+    const char *tls_cert, *tls_key;
 };
 
 /* Makes the directory and a cosigner key named name. */
