@@ -673,6 +673,24 @@ int main(int argc, char **argv)
         log_msg("cannot start the sequencer");
         goto out;
     }
+    /* The push starts first: its metrics are named before any HTTP
+     * thread reads them, and a saved quorum checkpoint is published before
+     * the first request. */
+    if (policy != NULL) {
+        struct push_config pc = {policy,
+                                 vkey,
+                                 (unsigned)o.witness_interval_ms,
+                                 (unsigned)o.witness_timeout_ms,
+                                 (unsigned)(o.witness_refresh_ms / 1000),
+                                 (unsigned)(o.witness_max_pin_ms / 1000),
+                                 (unsigned)o.threads,
+                                 o.witness_cacert};
+        if (push_start(&pc, store, seq, quorum, metrics, &push, errbuf,
+                       sizeof errbuf) != 0) {
+            log_msg("--witness-policy %s: %s", o.witness_policy, errbuf);
+            goto out;
+        }
+    }
     {
         struct http_config hc = {o.listen,
                                  (unsigned)o.threads,
@@ -695,21 +713,6 @@ int main(int argc, char **argv)
         }
     }
     app.http = http;
-    if (policy != NULL) {
-        struct push_config pc = {policy,
-                                 vkey,
-                                 (unsigned)o.witness_interval_ms,
-                                 (unsigned)o.witness_timeout_ms,
-                                 (unsigned)(o.witness_refresh_ms / 1000),
-                                 (unsigned)(o.witness_max_pin_ms / 1000),
-                                 (unsigned)o.threads,
-                                 o.witness_cacert};
-        if (push_start(&pc, store, seq, quorum, metrics, &push, errbuf,
-                       sizeof errbuf) != 0) {
-            log_msg("--witness-policy %s: %s", o.witness_policy, errbuf);
-            goto out;
-        }
-    }
     app.base = event_base_new();
     if (app.base == NULL)
         goto out;

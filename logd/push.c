@@ -43,7 +43,8 @@
 
 /* A witness's answer larger than this is not read. */
 #define PUSH_ANSWER_MAX 65536
-/* A witness that answered 400, 403 or 404 is asked again after this. */
+/* A witness that answered 400, 403 or 404, or 409 after two retries, is
+ * asked again after this. */
 #define PUSH_CONFIG_BACKOFF_MS 60000
 /* The longest Retry-After honoured. */
 #define PUSH_RETRY_AFTER_MAX_S 3600
@@ -344,7 +345,6 @@ static void on_cosigned(struct wit *w, struct round *r, const char *body,
         w->failing = false;
     r->has[w->idx] = true;
     r->got_ms[w->idx] = mono_ms();
-    metrics_witness_cosigned(p->metrics, w->idx, r->size, w->rec.time);
     if (w->rec.size != r->size || w->rec.time == 0) {
         const char *k = w->vkey;
         w->rec.size = r->size;
@@ -355,6 +355,8 @@ static void on_cosigned(struct wit *w, struct round *r, const char *body,
     } else {
         w->rec.size = r->size;
     }
+    /* After the save: a size in the metrics is one a restart starts from. */
+    metrics_witness_cosigned(p->metrics, w->idx, r->size, w->rec.time);
     round_judge(p, r);
 }
 
@@ -431,6 +433,9 @@ static void on_answer(struct evhttp_request *req, void *arg)
         } else {
             metrics_witness_failure(p->metrics, w->idx, METRICS_PUSH_STALE);
             if (w->retries >= PUSH_MAX_RETRIES) {
+                /* It keeps changing its answer: leave it alone a while
+                 * rather than send three requests every interval. */
+                w->not_before_ms = mono_ms() + PUSH_CONFIG_BACKOFF_MS;
                 fail(w, METRICS_PUSH_CONFLICT, "409 again after two retries");
             } else {
                 /* Its state is size: prove the checkpoint from there (and

@@ -385,8 +385,17 @@ static void test_restart(const struct issuer *is)
     REQUIRE(logd_api_checkpoint(h, &p, NULL, &note) > 0);
     CHECK(witness_proc_push_new(&late, note, NULL, 0) == 200);
     free(note);
-    CHECK(issue_one(is, &ms) > 0); /* so the proof is not empty */
+    size = issue_one(is, &ms); /* so the proof is not empty */
+    CHECK(size > 0);
     write_policies(p.log_vkey, true);
+    /* Stop only once every witness's answer is in (and saved): an answer
+     * lost to the stop would rightly cost a 409 after it. */
+    for (int i = 0; i < NWIT; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "w%d", i + 1);
+        CHECK(wait_at_least(h, "credlog_witness_cosigned_size", name, NULL,
+                            size));
+    }
 
     CHECK(logd_proc_stop(&p) == 0);
     client_http_close(h);
