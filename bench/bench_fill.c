@@ -220,8 +220,9 @@ int main(int argc, char **argv)
             0)
             bench_die("%s", errbuf);
     }
-    if ((err = seq_sync_issuers(f.seq, want, nwant)) != 0)
-        bench_die("seq_sync_issuers: %s", seq_strerror(err));
+    if ((err = seq_sync_issuers(f.seq, want, nwant, errbuf, sizeof errbuf)) !=
+        0)
+        bench_die("seq_sync_issuers: %s", errbuf);
     free(want);
     if (seq_start(f.seq) != 0)
         bench_die("cannot start the sequencer");

@@ -200,13 +200,15 @@ static void h_entry(struct http_ctx *c, const char *rest, const char *query)
 
 static void h_issuers(struct http_ctx *c, const char *rest, const char *query)
 {
-    struct issuers *keys = seq_issuers(c->w->srv->seq);
     json_t *j = NULL;
-    int err = query_issuers(keys, &j);
+    int err;
 
     (void)rest;
     (void)query;
-    issuers_unref(keys);
+    if (!http_reply_read_begin(c))
+        return;
+    err = query_issuers(c->w->reader, &c->w->status, &j);
+    store_read_end(c->w->reader);
     http_reply_query(c, err, j);
 }
 

@@ -77,8 +77,8 @@ static void submit_replay(struct http_ctx *c, struct http_pending *p)
     }
     if (!http_reply_read_begin(c))
         return;
-    err =
-        query_receipts_known(c->w->reader, p->req.subs, p->req.n, &c->w->text);
+    err = query_receipts_known(c->w->reader, p->req.subs, p->req.n,
+                               &c->w->status, &c->w->text);
     store_read_end(c->w->reader);
     http_reply_query(c, err, NULL);
 }
@@ -171,7 +171,8 @@ void http_submit_deliver(struct http_pending *p)
                          p->fail_has_position ? &p->fail_position : NULL);
     } else if (p->req.result == SEQ_OK) {
         if (http_reply_read_begin(c)) {
-            err = query_receipts(c->w->reader, &p->req, &c->w->text);
+            err = query_receipts(c->w->reader, &p->req, &c->w->status,
+                                 &c->w->text);
             store_read_end(c->w->reader);
             http_reply_query(c, err, NULL);
         }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ const char *issuers_strerror(int err)
     case ISSUERS_ERR_SYNTAX:
         return "not an Ed25519 verifier key";
     case ISSUERS_ERR_CLASH:
-        return "two keys share a name and key id";
+        return "two keys share a name and key id, or a key is listed twice "
+               "with different identities";
     case ISSUERS_ERR_NOMEM:
         return "out of memory";
     case ISSUERS_ERR_TOO_MANY:
@@ -37,6 +39,11 @@ const char *issuers_strerror(int err)
     case ISSUERS_ERR_MODE:
         return "the issuers file is writable by group or others (chmod go-w "
                "it)";
+    case ISSUERS_ERR_IDENTITY:
+        return "bad identity field: fields are tag=value or tag=\"value\" "
+               "(\\\" and \\\\ escaped), tags name, dns, did_web, brin, "
+               "ob2_profile, issuer_id, each once, each value valid for its "
+               "tag (docs/protocol.md §B.6.4)";
     default:
         return "unknown issuers error";
     }
@@ -68,7 +75,10 @@ static size_t sort_unique(struct issuer_key *k, size_t n, size_t *clash)
     for (size_t i = 0; i < n; i++) {
         if (out > 0 && strcmp(k[out - 1].name, k[i].name) == 0 &&
             k[out - 1].key_id == k[i].key_id) {
-            if (memcmp(k[out - 1].pub, k[i].pub, ED25519_PUBLIC_SIZE) != 0) {
+            if (memcmp(k[out - 1].pub, k[i].pub, ED25519_PUBLIC_SIZE) != 0 ||
+                k[out - 1].identity_len != k[i].identity_len ||
+                memcmp(k[out - 1].identity, k[i].identity, k[i].identity_len) !=
+                    0) {
                 *clash = i + 1;
                 return 0;
             }
@@ -79,32 +89,107 @@ static size_t sort_unique(struct issuer_key *k, size_t n, size_t *clash)
     return out;
 }
 
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Parses the identity fields in s[0..l) (after the key) into k. Returns 0
+ * or ISSUERS_ERR_IDENTITY. */
+static int parse_identity(const char *s, size_t l, struct issuer_key *k)
+{
+    char value[ENTRY_IDENTITY_MAX + 1];
+    size_t pos = 0;
+    struct entry *id = calloc(1, sizeof *id); /* its identity only */
+
+    if (id == NULL)
+        return ISSUERS_ERR_NOMEM;
+    id->type = ENTRY_KEY;
+    while (pos < l) {
+        size_t tag_start, tag_len, vlen = 0;
+        int tag;
+        while (pos < l && is_space(s[pos]))
+            pos++;
+        if (pos == l)
+            break;
+        tag_start = pos;
+        while (pos < l && s[pos] != '=' && !is_space(s[pos]))
+            pos++;
+        tag_len = pos - tag_start;
+        if (pos == l || s[pos] != '=' ||
+            (tag = entry_identity_tag_parse(s + tag_start, tag_len)) < 0)
+            goto bad;
+        pos++;
+        if (pos < l && s[pos] == '"') {
+            pos++;
+            for (;;) {
+                if (pos == l)
+                    goto bad; /* no closing quote */
+                if (s[pos] == '"')
+                    break;
+                if (s[pos] == '\\') {
+                    if (pos + 1 == l ||
+                        (s[pos + 1] != '"' && s[pos + 1] != '\\'))
+                        goto bad;
+                    pos++;
+                }
+                if (vlen == ENTRY_IDENTITY_MAX)
+                    goto bad;
+                value[vlen++] = s[pos++];
+            }
+            pos++;
+            if (pos < l && !is_space(s[pos]))
+                goto bad;
+        } else {
+            while (pos < l && !is_space(s[pos])) {
+                if (s[pos] == '"' || s[pos] == '\\' ||
+                    vlen == ENTRY_IDENTITY_MAX)
+                    goto bad;
+                value[vlen++] = s[pos++];
+            }
+        }
+        if (vlen == 0 || entry_identity_add(id, (uint8_t)tag,
+                                            (const uint8_t *)value, vlen) != 0)
+            goto bad;
+    }
+    k->identity_len = id->identity_len;
+    memcpy(k->identity, id->identity, id->identity_len);
+    free(id);
+    return 0;
+bad:
+    free(id);
+    return ISSUERS_ERR_IDENTITY;
+}
+
 int issuers_parse(const char *text, size_t len, struct issuer_key **keys,
                   size_t *n, size_t *line)
 {
     struct issuer_key *k = NULL;
     size_t count = 0, cap = 0, lineno = 0, clash, pos = 0;
+    int err;
 
     *keys = NULL;
     *n = 0;
     *line = 0;
     while (pos < len) {
         const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
-        size_t l = nl ? (size_t)(nl - s) : len - pos;
+        size_t l = nl ? (size_t)(nl - s) : len - pos, kl = 0;
         struct note_verifier v;
 
         pos += l + (nl != NULL);
         lineno++;
-        while (l > 0 && (s[0] == ' ' || s[0] == '\t')) {
+        while (l > 0 && is_space(s[0])) {
             s++;
             l--;
         }
-        while (l > 0 &&
-               (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r'))
+        while (l > 0 && (is_space(s[l - 1]) || s[l - 1] == '\r'))
             l--;
         if (l == 0 || s[0] == '#')
             continue;
-        if (note_verifier_parse(s, l, &v) != 0 || v.type != NOTE_TYPE_ED25519) {
+        while (kl < l && !is_space(s[kl]))
+            kl++;
+        if (note_verifier_parse(s, kl, &v) != 0 ||
+            v.type != NOTE_TYPE_ED25519) {
             free(k);
             *line = lineno;
             return ISSUERS_ERR_SYNTAX;
@@ -133,6 +218,11 @@ int issuers_parse(const char *text, size_t len, struct issuer_key **keys,
         memcpy(k[count].name, v.name, sizeof v.name);
         k[count].key_id = v.key_id;
         memcpy(k[count].pub, v.pub, ED25519_PUBLIC_SIZE);
+        if ((err = parse_identity(s + kl, l - kl, &k[count])) != 0) {
+            free(k);
+            *line = err == ISSUERS_ERR_NOMEM ? 0 : lineno;
+            return err;
+        }
         k[count].added_index = lineno; /* remembered for error reports */
         count++;
     }
@@ -280,6 +370,40 @@ int issuers_format(const struct issuer_key *k, char *buf, size_t cap)
     v.type = NOTE_TYPE_ED25519;
     memcpy(v.pub, k->pub, ED25519_PUBLIC_SIZE);
     return note_verifier_format(&v, buf, cap);
+}
+
+int issuers_format_line(const struct issuer_key *k, char *buf, size_t cap)
+{
+    int n = issuers_format(k, buf, cap);
+    size_t len, pos = 0;
+
+    if (n < 0)
+        return n;
+    len = (size_t)n;
+    while (pos + 2 <= k->identity_len) {
+        uint8_t tag = k->identity[pos], vl = k->identity[pos + 1];
+        const char *name = entry_identity_tag_name(tag);
+        const uint8_t *v = k->identity + pos + 2;
+        size_t need;
+        if (name == NULL || pos + 2 + vl > k->identity_len)
+            return ISSUERS_ERR_IDENTITY;
+        need = 1 + strlen(name) + 1 + 2 + 2 * (size_t)vl + 1;
+        if (cap - len < need)
+            return ISSUERS_ERR_IDENTITY;
+        len += (size_t)snprintf(buf + len, cap - len, " %s=", name);
+        if (tag == ENTRY_ID_NAME)
+            buf[len++] = '"';
+        for (size_t i = 0; i < vl; i++) {
+            if (v[i] == '"' || v[i] == '\\')
+                buf[len++] = '\\';
+            buf[len++] = (char)v[i];
+        }
+        if (tag == ENTRY_ID_NAME)
+            buf[len++] = '"';
+        buf[len] = '\0';
+        pos += 2 + (size_t)vl;
+    }
+    return (int)len;
 }
 
 static bool same_key(const struct issuer_key *a, const struct issuer_key *b)

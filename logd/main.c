@@ -652,9 +652,8 @@ int main(int argc, char **argv)
                 o.data, (unsigned long long)seq_tree_size(seq), o.min_size);
         goto out;
     }
-    if ((rc = seq_sync_issuers(seq, keys, nkeys)) != 0) {
-        log_msg("cannot bring the issuer keys up to date: %s",
-                seq_strerror(rc));
+    if ((rc = seq_sync_issuers(seq, keys, nkeys, errbuf, sizeof errbuf)) != 0) {
+        log_msg("cannot bring the issuer keys up to date: %s", errbuf);
         goto out;
     }
     free(keys);

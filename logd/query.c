@@ -396,7 +396,64 @@ void query_status_cache_free(struct query_status_cache *c)
     if (c == NULL)
         return;
     query_text_free(&c->part);
-    c->size = 0;
+    keymap_unref(c->keymap);
+    memset(c, 0, sizeof *c);
+}
+
+/* The key map of r's snapshot (of size entries), into *out (borrowed from
+ * c): the cached one unless the log's KEY entries changed since. */
+static int cache_keymap(struct store_txn *r, uint64_t size,
+                        struct query_status_cache *c, const struct keymap **out)
+{
+    uint64_t counts[STORE_COUNTS];
+    struct keymap *km;
+    int err;
+
+    if (c->keymap == NULL || c->keymap_size != size) {
+        if ((err = store_counts(r, counts)) != 0)
+            return store_err(err);
+        if (c->keymap == NULL || c->keymap_keys != counts[ENTRY_KEY]) {
+            /* One count of KEY entries is one prefix of them: one map. */
+            if ((err = keymap_load(r, &km)) != 0)
+                return err == STORE_ERR_NOMEM || err == KEYMAP_ERR_NOMEM
+                           ? QUERY_ERR_NOMEM
+                           : QUERY_ERR_STORE;
+            keymap_unref(c->keymap);
+            c->keymap = km;
+            c->keymap_keys = counts[ENTRY_KEY];
+        }
+        c->keymap_size = size;
+    }
+    *out = c->keymap;
+    return 0;
+}
+
+/* ,"key":{"index","entry","inclusion"},"key_proof":"<base64>" for the
+ * signed entry e at index i, in the tree of size entries whose last entry
+ * is the MAP entry (docs/protocol.md §E.4): the KEY add entry of the key
+ * that was authorized at i, and the key map's proof for it as of size - 1.
+ * Nothing if no key of e's issuer and key id was authorized at i. */
+static int key_text(struct store_txn *r, const struct keymap *km,
+                    const struct entry *e, uint64_t i, uint64_t size,
+                    struct query_text *t)
+{
+    const struct keymap_key *k = keymap_find_id(km, e->issuer, e->key_id, i);
+    uint8_t proof[SMT_PROOF_MAX];
+    int err, len;
+
+    if (k == NULL || k->added >= size)
+        return 0; /* only in a log made before version 2 that authorized a
+                     removed key again (protocol.md Part D): no key proof */
+    TEXT_LIT(t, ",\"key\":");
+    if ((err = entry_proof_text(r, k->added, size, NULL, t)) != 0)
+        return err;
+    TEXT_LIT(t, "}");
+    len = keymap_prove_at(km, size - 1, k->issuer, k->pub, proof, sizeof proof);
+    if (len < 0)
+        return len == KEYMAP_ERR_NOMEM ? QUERY_ERR_NOMEM : QUERY_ERR_STORE;
+    TEXT_LIT(t, ",\"key_proof\":");
+    text_b64(t, proof, (size_t)len);
+    return 0;
 }
 
 /* ,"checkpoint":"<note>","map":{"index","entry","inclusion"} for a tree of
@@ -456,7 +513,9 @@ static int status_answer(struct store_txn *r, const char *note, size_t note_len,
 {
     uint8_t proof[SMT_PROOF_MAX];
     struct store_credential c;
+    const struct keymap *km;
     struct smt_store st;
+    struct entry e;
     uint64_t size;
     const char *status;
     int err, plen;
@@ -470,6 +529,8 @@ static int status_answer(struct store_txn *r, const char *note, size_t note_len,
      * always appends. */
     if (cache->size != size &&
         (err = status_part(r, size, note, note_len, cache)) != 0)
+        return err;
+    if ((err = cache_keymap(r, size, cache, &km)) != 0)
         return err;
     err = store_credential(r, hash, &c);
     if (err == STORE_ERR_NOTFOUND) {
@@ -494,13 +555,15 @@ static int status_answer(struct store_txn *r, const char *note, size_t note_len,
     text_b64(out, proof, (size_t)plen);
     if (strcmp(status, "unknown") != 0) {
         TEXT_LIT(out, ",\"issue\":");
-        if ((err = entry_proof_text(r, c.issue_index, size, NULL, out)) != 0)
+        if ((err = entry_proof_text(r, c.issue_index, size, &e, out)) != 0 ||
+            (err = key_text(r, km, &e, c.issue_index, size, out)) != 0)
             return err;
         TEXT_LIT(out, "}");
     }
     if (strcmp(status, "revoked") == 0) {
         TEXT_LIT(out, ",\"revoke\":");
-        if ((err = entry_proof_text(r, c.revoke_index, size, NULL, out)) != 0)
+        if ((err = entry_proof_text(r, c.revoke_index, size, &e, out)) != 0 ||
+            (err = key_text(r, km, &e, c.revoke_index, size, out)) != 0)
             return err;
         TEXT_LIT(out, "}");
     }
@@ -514,57 +577,75 @@ static int status_answer(struct store_txn *r, const char *note, size_t note_len,
  * replaying public entries is answered in a few bytes each. */
 static int receipts_text(struct store_txn *r, const struct seq_sub *subs,
                          size_t n, const char *note, size_t note_len,
-                         uint64_t size, struct query_text *out)
+                         uint64_t size, struct query_status_cache *cache,
+                         struct query_text *out)
 {
-    size_t cp_start, cp_len;
+    const struct keymap *km = NULL;
+    uint64_t snapshot;
+    size_t shared_len;
+    struct entry e, map;
     int err;
 
     text_begin(out);
-    /* The checkpoint's JSON string is the same in every receipt: write it
-     * once at the end of the buffer, copy it into each, then drop it. */
+    /* What every full receipt shares (the checkpoint, the MAP entry at size
+     * - 1 with its inclusion proof) is written once at the start of the
+     * buffer, copied into each, then dropped. */
+    TEXT_LIT(out, ",\"checkpoint\":");
     text_string(out, note, note_len);
-    cp_len = out->len;
+    TEXT_LIT(out, ",\"map\":");
+    if ((err = entry_proof_text(r, size - 1, size, &map, out)) != 0)
+        return err;
+    if (map.type != ENTRY_MAP || map.map_index != size - 1)
+        return QUERY_ERR_STORE;
+    TEXT_LIT(out, "}");
+    shared_len = out->len;
     TEXT_LIT(out, "{\"receipts\":[");
-    cp_start = 0;
     for (size_t i = 0; i < n; i++) {
         const struct seq_sub *s = &subs[i];
+        bool full = s->appended || s->full_receipt;
         if (i > 0)
             TEXT_LIT(out, ",");
-        if (!s->appended && !s->full_receipt) {
+        if (!full) {
             TEXT_LIT(out, "{\"index\":");
             text_u64(out, s->index);
             TEXT_LIT(out, ",\"existing\":true");
         } else {
-            if ((err = entry_proof_text(r, s->index, size, NULL, out)) != 0)
+            if (km == NULL &&
+                ((err = tree_size(r, &snapshot)) != 0 ||
+                 (err = cache_keymap(r, snapshot, cache, &km)) != 0))
+                return err;
+            if ((err = entry_proof_text(r, s->index, size, &e, out)) != 0)
                 return err;
         }
         if (s->revoked != SMT_NONE) {
             TEXT_LIT(out, ",\"revoked_index\":");
             text_u64(out, s->revoked);
         }
-        if (s->appended || s->full_receipt) {
-            TEXT_LIT(out, ",\"checkpoint\":");
-            if (text_room(out, cp_len)) {
-                memcpy(out->data + out->len, out->data + cp_start, cp_len);
-                out->len += cp_len;
+        if (full) {
+            if (text_room(out, shared_len)) {
+                memcpy(out->data + out->len, out->data, shared_len);
+                out->len += shared_len;
             }
+            if ((err = key_text(r, km, &e, s->index, size, out)) != 0)
+                return err;
         }
         TEXT_LIT(out, "}");
     }
     TEXT_LIT(out, "]}");
     if ((err = text_end(out)) != 0)
         return err;
-    /* Drop the leading copy of the checkpoint string. */
-    memmove(out->data, out->data + cp_len, out->len - cp_len);
-    out->len -= cp_len;
+    /* Drop the shared part at the start. */
+    memmove(out->data, out->data + shared_len, out->len - shared_len);
+    out->len -= shared_len;
     return 0;
 }
 
 int query_receipts(struct store_txn *r, const struct seq_req *req,
-                   struct query_text *out)
+                   struct query_status_cache *cache, struct query_text *out)
 {
     return receipts_text(r, req->subs, req->n, req->checkpoint->note,
-                         req->checkpoint->len, req->checkpoint->size, out);
+                         req->checkpoint->len, req->checkpoint->size, cache,
+                         out);
 }
 
 int query_mark_known(struct store_txn *r, struct seq_sub *subs, size_t n,
@@ -603,7 +684,8 @@ int query_mark_known(struct store_txn *r, struct seq_sub *subs, size_t n,
 }
 
 int query_receipts_known(struct store_txn *r, const struct seq_sub *subs,
-                         size_t n, struct query_text *out)
+                         size_t n, struct query_status_cache *cache,
+                         struct query_text *out)
 {
     char note[CHECKPOINT_TEXT_MAX];
     size_t note_len;
@@ -613,7 +695,7 @@ int query_receipts_known(struct store_txn *r, const struct seq_sub *subs,
     if ((err = query_checkpoint(r, note, sizeof note, &note_len)) != 0 ||
         (err = tree_size(r, &size)) != 0)
         return err;
-    return receipts_text(r, subs, n, note, note_len, size, out);
+    return receipts_text(r, subs, n, note, note_len, size, cache, out);
 }
 
 static json_t *int_json(uint64_t v)
@@ -629,10 +711,44 @@ static int set(json_t *obj, const char *key, json_t *val)
     return 0;
 }
 
-int query_issuers(const struct issuers *keys, json_t **out)
+/* The keys by add index (every key is added once, at its own index). */
+static int added_cmp(const void *a, const void *b)
+{
+    const struct keymap_key *x = *(const struct keymap_key *const *)a;
+    const struct keymap_key *y = *(const struct keymap_key *const *)b;
+
+    return x->added < y->added ? -1 : x->added > y->added;
+}
+
+/* {tag name: value} of KEY entry e's identity. */
+static json_t *identity_json(const struct entry *e)
+{
+    json_t *o = json_object();
+
+    for (uint8_t tag = 1; o != NULL && tag <= ENTRY_ID_TAG_MAX; tag++) {
+        const uint8_t *v;
+        size_t len;
+        if (entry_identity_get(e, tag, &v, &len) &&
+            set(o, entry_identity_tag_name(tag),
+                json_stringn((const char *)v, len)) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+int query_issuers(struct store_txn *r, struct query_status_cache *cache,
+                  json_t **out)
 {
     char vkey[NOTE_KEY_TEXT_MAX];
+    uint8_t buf[ENTRY_MAX_SIZE];
+    const struct keymap_key **order = NULL;
+    const struct keymap *km;
     json_t *o = json_object(), *list = json_array();
+    uint64_t size;
+    size_t n;
+    int err;
 
     *out = NULL;
     if (o == NULL || list == NULL ||
@@ -641,18 +757,57 @@ int query_issuers(const struct issuers *keys, json_t **out)
         json_decref(list);
         return QUERY_ERR_NOMEM;
     }
-    for (size_t i = 0; i < issuers_count(keys); i++) {
-        const struct issuer_key *k = issuers_at(keys, i);
+    if ((err = tree_size(r, &size)) != 0 ||
+        (err = cache_keymap(r, size, cache, &km)) != 0) {
+        json_decref(o);
+        return err;
+    }
+    n = keymap_count(km);
+    if (n > 0 && (order = malloc(n * sizeof *order)) == NULL) {
+        json_decref(o);
+        return QUERY_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = keymap_at(km, i);
+    if (n > 0)
+        qsort(order, n, sizeof *order, added_cmp);
+    for (size_t i = 0; i < n; i++) {
+        const struct keymap_key *k = order[i];
+        struct note_verifier v;
+        struct entry e;
         json_t *item = json_object();
-        int n = issuers_format(k, vkey, sizeof vkey);
-        if (item == NULL || n < 0 ||
-            set(item, "key", json_stringn(vkey, (size_t)n)) ||
-            set(item, "added_index", int_json(k->added_index)) ||
-            json_array_append_new(list, item) != 0) {
+        size_t len;
+        int vl;
+
+        memset(&v, 0, sizeof v);
+        memcpy(v.name, k->issuer, sizeof v.name);
+        v.type = NOTE_TYPE_ED25519;
+        v.key_id = note_key_id(k->issuer, NOTE_TYPE_ED25519, k->pub);
+        memcpy(v.pub, k->pub, ED25519_PUBLIC_SIZE);
+        vl = note_verifier_format(&v, vkey, sizeof vkey);
+        err = store_entry(r, k->added, buf, sizeof buf, &len);
+        if (err == 0 && (entry_decode(buf, len, &e) != 0 ||
+                         e.type != ENTRY_KEY || e.key_op != ENTRY_KEY_ADD))
+            err = STORE_ERR_CORRUPT;
+        if (err != 0 || vl < 0) {
+            json_decref(item);
             json_decref(o);
+            free(order);
+            return err == STORE_ERR_NOMEM ? QUERY_ERR_NOMEM : QUERY_ERR_STORE;
+        }
+        /* The list owns item from here (jansson frees it if it cannot). */
+        if (item == NULL || json_array_append_new(list, item) != 0 ||
+            set(item, "key", json_stringn(vkey, (size_t)vl)) ||
+            set(item, "added_index", int_json(k->added)) ||
+            set(item, "removed_index",
+                k->removed == SMT_NONE ? json_null() : int_json(k->removed)) ||
+            set(item, "identity", identity_json(&e))) {
+            json_decref(o);
+            free(order);
             return QUERY_ERR_NOMEM;
         }
     }
+    free(order);
     *out = o;
     return 0;
 }

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "logd/keymap.h"
 #include "logd/seq.h"
 #include "logd/store.h"
 #include "proofs/checkpoint.h"
@@ -77,20 +78,26 @@ int query_consistency(struct store_txn *r, uint64_t from, uint64_t to,
 /* {"index", "entry", "leaf_hash"}: QUERY_ERR_NOTFOUND beyond the tree. */
 int query_entry(struct store_txn *r, uint64_t index, struct query_text *out);
 
-/* What every status proof against one tree size shares: the checkpoint and
- * the MAP entry with its inclusion proof. The caller keeps one between
- * requests (one per thread): zero-initialize it once, free it with
- * query_status_cache_free(). */
+/* What the answers against one tree size share: the checkpoint and the MAP
+ * entry with its inclusion proof (status proofs), and the key map of the
+ * snapshot (the key and key_proof of receipts and status proofs), rebuilt
+ * from the store only when the log's KEY entries changed. The caller keeps
+ * one between requests (one per thread): zero-initialize it once, free it
+ * with query_status_cache_free(). */
 struct query_status_cache {
     uint64_t size;          /* the tree size it holds, 0 for none */
     struct query_text part; /* internal */
+    struct keymap *keymap;  /* internal: the key map, or NULL */
+    uint64_t keymap_size;   /* internal: a tree size it was checked at */
+    uint64_t keymap_keys;   /* internal: the KEY entries it holds */
 };
 
 /* Frees the cache and zeroes it. Accepts NULL. */
 void query_status_cache_free(struct query_status_cache *c);
 
-/* The status proof of a credential hash against the latest checkpoint. cache
- * is rebuilt when the tree has grown. */
+/* The status proof of a credential hash against the latest checkpoint
+ * (docs/protocol.md §E.2), with the key and key_proof of its issue and
+ * revoke entries (§E.4). cache is rebuilt when the tree has grown. */
 int query_status(struct store_txn *r, const uint8_t hash[32],
                  struct query_status_cache *cache, struct query_text *out);
 
@@ -102,18 +109,26 @@ int query_status_at(struct store_txn *r, const char *note, size_t len,
                     struct query_text *out);
 
 /* {"receipts": [...]} for a committed request: for each submission it
- * appended (or that asked for it: full_receipt), its entry (read back from
- * the log), the request's checkpoint, and the inclusion proof of the entry
- * in that checkpoint; for one logged before, {"index", "existing": true};
- * either with "revoked_index" for an ISSUE of a revoked credential. At most
- * QUERY_RECEIPT_MAX bytes per submission plus QUERY_RECEIPTS_BASE. */
+ * appended (or that asked for it: full_receipt), the receipt of
+ * docs/protocol.md §E.1: its entry (read back from the log), the request's
+ * checkpoint, the inclusion proof of the entry in that checkpoint, the MAP
+ * entry at the checkpoint's size - 1 with its inclusion proof, the KEY entry
+ * that authorized the entry's signing key with its inclusion proof, and the
+ * key map proof of that key as of the MAP entry; for one logged before,
+ * {"index", "existing": true}; either with "revoked_index" for an ISSUE of a
+ * revoked credential. At most QUERY_RECEIPT_MAX bytes per submission plus
+ * QUERY_RECEIPTS_BASE. cache is as for query_status(). */
 /* The largest answer per submission (a full receipt: index, base64 entry,
- * 63 inclusion hashes, revoked_index, the checkpoint as a JSON string) and
- * the rest of an answer; docs/operations.md turns them into logd's memory
- * bound. A short (existing) receipt is under 80 bytes. */
+ * 63 inclusion hashes, revoked_index, the checkpoint as a JSON string, the
+ * MAP entry and the KEY entry each with 63 inclusion hashes, and the longest
+ * key map proof) and the rest of an answer; docs/operations.md turns them
+ * into logd's memory bound. A short (existing) receipt is under 80 bytes. */
+#define QUERY_ENTRY_PROOF_MAX(entry) (48 + 4 * (((entry) + 2) / 3) + 63 * 67)
 #define QUERY_RECEIPT_MAX                                                      \
-    (64 + 4 * ((ENTRY_SUBMISSION_MAX + 2) / 3) + 63 * 67 + 40 +                \
-     2 * CHECKPOINT_TEXT_MAX)
+    (QUERY_ENTRY_PROOF_MAX(ENTRY_SUBMISSION_MAX) + 40 +                        \
+     2 * CHECKPOINT_TEXT_MAX + 16 + QUERY_ENTRY_PROOF_MAX(ENTRY_MAP_V2_SIZE) + \
+     16 + QUERY_ENTRY_PROOF_MAX(ENTRY_MAX_SIZE) + 24 +                         \
+     4 * ((SMT_PROOF_MAX + 2) / 3))
 #define QUERY_RECEIPTS_BASE 64
 
 /* Marks the submissions that are byte for byte the entry the log holds for
@@ -126,12 +141,18 @@ int query_mark_known(struct store_txn *r, struct seq_sub *subs, size_t n,
  * (query_mark_known()), against the latest checkpoint: nothing is appended
  * and nothing goes through the sequencer. */
 int query_receipts_known(struct store_txn *r, const struct seq_sub *subs,
-                         size_t n, struct query_text *out);
+                         size_t n, struct query_status_cache *cache,
+                         struct query_text *out);
 
 int query_receipts(struct store_txn *r, const struct seq_req *req,
-                   struct query_text *out);
+                   struct query_status_cache *cache, struct query_text *out);
 
-/* {"issuers": [{"key", "added_index"}, ...]} for a key set. */
-int query_issuers(const struct issuers *keys, json_t **out);
+/* {"issuers": [{"key", "added_index", "removed_index", "identity"}, ...]}:
+ * every issuer key ever added in r's snapshot, in the order of their add
+ * entries; removed_index is null while the key is authorized, identity an
+ * object of the KEY add entry's identity items (tag name: value; empty for
+ * a KEY v1 entry). */
+int query_issuers(struct store_txn *r, struct query_status_cache *cache,
+                  json_t **out);
 
 #endif

@@ -63,6 +63,8 @@ const char *seq_strerror(int err)
         return "internal error";
     case SEQ_ERR_NOMEM:
         return "out of memory";
+    case SEQ_ERR_REFUSED:
+        return "the issuers file was refused";
     default:
         return "unknown sequencer error";
     }
@@ -118,7 +120,8 @@ int seq_open(struct store *store, struct signer *signer,
     return 0;
 }
 
-int seq_sync_issuers(struct seq *q, const struct issuer_key *want, size_t n)
+int seq_sync_issuers(struct seq *q, const struct issuer_key *want, size_t n,
+                     char *errbuf, size_t errcap)
 {
     struct seq_batch b;
     int err;
@@ -127,21 +130,20 @@ int seq_sync_issuers(struct seq *q, const struct issuer_key *want, size_t n)
     b.want = (struct issuer_key *)want;
     b.nwant = n;
     b.has_want = true;
-    b.force = q->st.tree.edge.size == 0;
-    if (!b.force) {
-        /* Only commit when the keys differ. */
-        struct issuer_key *rm, *add;
-        size_t nrm, nadd;
-        if (issuers_diff(q->st.keys, want, n, &rm, &nrm, &add, &nadd) != 0)
-            return SEQ_ERR_NOMEM;
-        free(rm);
-        free(add);
-        if (nrm == 0 && nadd == 0)
-            return 0;
-    }
+    /* A new log starts with its KEY entries and a MAP entry; a log made
+     * before version 2 gets a MAP v2 at once, so that answers can show
+     * authorization (docs/protocol.md §E.4). Otherwise this commits only if
+     * the keys change. */
+    b.force = q->st.tree.edge.size == 0 || q->st.map_v1;
     err = seq_batch_run(&q->st, &b);
     free(b.removed);
     free(b.added);
+    if (err == 0 && b.refused) {
+        snprintf(errbuf, errcap, "%s", b.refusal);
+        return SEQ_ERR_REFUSED;
+    }
+    if (err != 0)
+        snprintf(errbuf, errcap, "%s", seq_strerror(err));
     return err;
 }
 
@@ -228,7 +230,11 @@ static void *seq_main(void *arg)
         if (b.has_want)
             log_msg("reloading issuers: %zu keys wanted", b.nwant);
         rc = seq_batch_run(&q->st, &b);
-        if (rc == 0 && b.has_want && b.nremoved == 0 && b.nadded == 0)
+        if (rc == 0 && b.refused)
+            log_msg("issuers file refused: %s; keeping the current issuer "
+                    "keys",
+                    b.refusal);
+        else if (rc == 0 && b.has_want && b.nremoved == 0 && b.nadded == 0)
             log_msg("issuer keys unchanged");
         if (rc == SEQ_ERR_FULL && b.has_want) {
             /* The key changes (perhaps the removal of a compromised key)

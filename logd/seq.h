@@ -44,6 +44,9 @@
 #define SEQ_ERR_BUSY (-2206)       /* too many entries already waiting */
 #define SEQ_ERR_INTERNAL (-2207)   /* storage or signing failure */
 #define SEQ_ERR_NOMEM (-2208)
+#define SEQ_ERR_REFUSED                                                        \
+    (-2209) /* the issuers file lists a removed key, or                        \
+               another identity for a listed key */
 
 /* One submission, validated and signature-checked. */
 struct seq_sub {
@@ -119,9 +122,15 @@ int seq_open(struct store *store, struct signer *signer,
 
 /* Brings the log's authorized keys to want[0..n) (sorted, as issuers_load()
  * gives them) in the calling thread, before seq_start(): appends KEY entries
- * for the differences and a MAP entry, and for a new log at least the MAP
- * entry, committed and checkpointed. Returns 0 or a SEQ_ERR_* code. */
-int seq_sync_issuers(struct seq *q, const struct issuer_key *want, size_t n);
+ * (version 2, with the identity of added keys) for the differences and a
+ * MAP entry, and for a new log at least the MAP entry, committed and
+ * checkpointed. Refuses, changing nothing, a want that lists a key the log
+ * removed (a removed key is never authorized again) or gives an authorized
+ * key another identity than its KEY entry: SEQ_ERR_REFUSED, with the reason
+ * (naming the key, and the index of its remove or add entry) in errbuf.
+ * Returns 0 or a SEQ_ERR_* code (errbuf then says why). */
+int seq_sync_issuers(struct seq *q, const struct issuer_key *want, size_t n,
+                     char *errbuf, size_t errcap);
 
 /* Starts the sequencer thread. Returns 0 or SEQ_ERR_INTERNAL. */
 int seq_start(struct seq *q);
@@ -131,7 +140,8 @@ int seq_start(struct seq *q);
 int seq_submit(struct seq *q, struct seq_req *req);
 
 /* Asks the running sequencer to bring the keys to want[0..n) (copied) in its
- * next batch (SIGHUP). The outcome is logged. Returns 0, SEQ_ERR_STOPPING or
+ * next batch (SIGHUP), refusing it as seq_sync_issuers() does (then the
+ * current keys stay). The outcome is logged. Returns 0, SEQ_ERR_STOPPING or
  * SEQ_ERR_NOMEM. */
 int seq_reload_issuers(struct seq *q, const struct issuer_key *want, size_t n);
 

@@ -177,25 +177,85 @@ done:
 
 /* ---- key changes ---- */
 
+/* Whether b's wanted keys may be applied: none the log removed (a removed key
+ * is never authorized again, docs/protocol.md Part D), and every authorized
+ * one with the identity of its KEY add entry. Returns 0 (b->refused set if
+ * not, with the reason) or a STORE_ERR_* code. */
+static int check_want(struct store_txn *w, const struct keymap *km,
+                      struct seq_batch *b)
+{
+    char vkey[NOTE_KEY_TEXT_MAX];
+
+    for (size_t i = 0; i < b->nwant; i++) {
+        const struct issuer_key *k = &b->want[i];
+        const struct keymap_key *m = keymap_find(km, k->name, k->pub);
+        uint8_t buf[ENTRY_MAX_SIZE];
+        struct entry e;
+        size_t len;
+        int err;
+
+        if (m == NULL)
+            continue;
+        if (issuers_format(k, vkey, sizeof vkey) < 0)
+            vkey[0] = '\0';
+        if (m->removed != SMT_NONE) {
+            b->refused = true;
+            snprintf(b->refusal, sizeof b->refusal,
+                     "the issuers file lists %s, which the log removed at "
+                     "entry %llu: a removed key is never authorized again "
+                     "(the institution makes a new key)",
+                     vkey, (unsigned long long)m->removed);
+            return 0;
+        }
+        if ((err = store_entry(w, m->added, buf, sizeof buf, &len)) != 0)
+            return err;
+        if (entry_decode(buf, len, &e) != 0 || e.type != ENTRY_KEY)
+            return STORE_ERR_CORRUPT;
+        if (e.identity_len != k->identity_len ||
+            memcmp(e.identity, k->identity, k->identity_len) != 0) {
+            b->refused = true;
+            snprintf(b->refusal, sizeof b->refusal,
+                     "the issuers file gives %s another identity than its KEY "
+                     "entry %llu: an identity belongs to the KEY entry that "
+                     "authorized the key (to change it, the institution makes "
+                     "a new key)",
+                     vkey, (unsigned long long)m->added);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/* Appends the KEY entries (version 2) that bring the authorized keys to
+ * b->want, and replaces *keys and *km with the sets after them. */
 static int apply_keys(struct seq_tree *t, struct store_txn *w,
-                      struct issuers **keys, struct seq_batch *b)
+                      struct issuers **keys, struct keymap **km,
+                      struct seq_batch *b)
 {
     struct issuer_key *list = NULL;
+    struct keymap_change *ch = NULL;
     size_t n = 0, cur = issuers_count(*keys);
     struct issuers *next;
+    struct keymap *next_km;
     int err;
 
     free(b->removed);
     free(b->added);
     b->removed = b->added = NULL;
+    b->refused = false;
+    if ((err = check_want(w, *km, b)) != 0 || b->refused)
+        return err;
     if (issuers_diff(*keys, b->want, b->nwant, &b->removed, &b->nremoved,
                      &b->added, &b->nadded) != 0)
         return STORE_ERR_NOMEM;
     if (b->nremoved == 0 && b->nadded == 0)
         return 0;
     list = malloc((cur + b->nadded) * sizeof *list);
-    if (list == NULL)
-        return STORE_ERR_NOMEM;
+    ch = malloc((b->nremoved + b->nadded) * sizeof *ch);
+    if (list == NULL || ch == NULL) {
+        err = STORE_ERR_NOMEM;
+        goto fail;
+    }
     for (size_t i = 0; i < cur; i++) {
         const struct issuer_key *k = issuers_at(*keys, i);
         bool gone = false;
@@ -212,32 +272,55 @@ static int apply_keys(struct seq_tree *t, struct store_txn *w,
         struct entry e;
 
         memset(&e, 0, sizeof e);
+        e.version = ENTRY_VERSION_2;
         e.type = ENTRY_KEY;
         e.key_op = add ? ENTRY_KEY_ADD : ENTRY_KEY_REMOVE;
         memcpy(e.issuer, k->name, sizeof e.issuer);
         memcpy(e.public_key, k->pub, ED25519_PUBLIC_SIZE);
+        if (add) {
+            /* A remove carries no identity (docs/protocol.md §B.6.4). */
+            e.identity_len = k->identity_len;
+            memcpy(e.identity, k->identity, k->identity_len);
+        }
+        memset(&ch[i], 0, sizeof ch[i]);
+        ch[i].op = e.key_op;
+        memcpy(ch[i].issuer, k->name, sizeof ch[i].issuer);
+        memcpy(ch[i].pub, k->pub, ED25519_PUBLIC_SIZE);
+        ch[i].index = t->edge.size;
         if (add)
             k->added_index = t->edge.size;
         if ((err = seq_tree_append_log_entry(t, w, &e)) != 0)
             goto fail;
         if (add) {
             err = store_put_key(w, k->name, k->pub, k->added_index);
-            list[n++] = *k;
+            list[n] = *k;
+            list[n].identity_len = 0; /* the set keeps none (issuers.h) */
+            n++;
         } else {
-            err = store_del_key(w, k->name, k->pub);
+            err = store_remove_key(w, k->name, k->pub, ch[i].index);
         }
         if (err != 0)
             goto fail;
     }
+    if (keymap_apply(*km, ch, b->nremoved + b->nadded, &next_km) != 0) {
+        err = STORE_ERR_NOMEM;
+        goto fail;
+    }
     next = issuers_new(issuers_origin(*keys), list, n);
     free(list);
-    if (next == NULL)
+    free(ch);
+    if (next == NULL) {
+        keymap_unref(next_km);
         return STORE_ERR_NOMEM;
+    }
     issuers_unref(*keys);
     *keys = next;
+    keymap_unref(*km);
+    *km = next_km;
     return 0;
 fail:
     free(list);
+    free(ch);
     return err;
 }
 
@@ -286,6 +369,7 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
     struct timespec start;
     struct seq_tree t;
     struct issuers *keys = NULL;
+    struct keymap *km = NULL;
     struct store_txn *w = NULL;
     struct seq_checkpoint *cp = NULL;
     uint8_t root[MERKLE_HASH_SIZE];
@@ -296,12 +380,14 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
         t = q->tree;
         issuers_unref(keys);
         keys = seq_batch_keys(q);
+        keymap_unref(km);
+        km = keymap_ref(q->keymap);
         q->nchanges = 0;
         b->nremoved = b->nadded = 0;
 
         if ((err = store_write_begin(q->store, &w)) != 0)
             goto failed;
-        if (b->has_want && (err = apply_keys(&t, w, &keys, b)) != 0)
+        if (b->has_want && (err = apply_keys(&t, w, &keys, &km, b)) != 0)
             goto failed;
         for (struct seq_req *r = b->reqs; r != NULL; r = r->next)
             if ((err = apply_request(q, &t, w, keys, r)) != 0)
@@ -312,6 +398,7 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
             store_write_abort(w);
             w = NULL;
             issuers_unref(keys);
+            keymap_unref(km);
             if (q->checkpoint == NULL) {
                 finish_requests(b, SEQ_ERR_INTERNAL, "no checkpoint yet", NULL);
                 return SEQ_ERR_INTERNAL;
@@ -324,9 +411,13 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
         {
             struct entry e;
             memset(&e, 0, sizeof e);
+            e.version = ENTRY_VERSION_2;
             e.type = ENTRY_MAP;
             e.map_index = t.edge.size;
             memcpy(e.map_root, t.map_root, SMT_HASH_SIZE);
+            /* Every KEY entry is before this one: km is the key map over
+             * entries [0, map_index). */
+            keymap_root(km, e.key_root);
             if ((err = seq_tree_append_log_entry(&t, w, &e)) != 0)
                 goto failed;
         }
@@ -368,6 +459,7 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
                         store_strerror(gerr));
         }
         issuers_unref(keys);
+        keymap_unref(km);
         if (err == STORE_ERR_MAP_FULL || err == STORE_ERR_DISK_FULL) {
             log_msg("batch not committed: %s", store_strerror(err));
             finish_requests(
@@ -398,11 +490,14 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
     clock_report(q, &q->tree.clock, &t.clock);
     q->tree = t;
     q->has_log_key = true;
+    q->map_v1 = false;
     atomic_store(&q->size, t.edge.size);
     pthread_mutex_lock(&q->keys_mu);
     issuers_unref(q->keys);
     q->keys = keys;
     pthread_mutex_unlock(&q->keys_mu);
+    keymap_unref(q->keymap);
+    q->keymap = km;
     clock_gettime(CLOCK_MONOTONIC, &q->last_commit);
     metrics_state(q->metrics, t.edge.size, t.counts, store_map_size(q->store));
     log_key_changes(b);
@@ -416,32 +511,33 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
 
 /* ---- opening: the committed state ---- */
 
-struct key_list {
-    struct issuer_key *k;
-    size_t n, cap;
-};
-
-static int load_key_cb(void *arg, const char *issuer, const uint8_t pub[32],
-                       uint64_t added_index)
+/* The key map of r's snapshot, and the set of the keys it authorizes. */
+static int load_keys(struct seq_state *q, struct store_txn *r)
 {
-    struct key_list *l = arg;
-    struct issuer_key *k;
+    struct issuer_key *auth = NULL;
+    size_t n = 0, count;
+    int err = keymap_load(r, &q->keymap);
 
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? 2 * l->cap : 16;
-        k = realloc(l->k, ncap * sizeof *k);
-        if (k == NULL)
-            return STORE_ERR_NOMEM;
-        l->k = k;
-        l->cap = ncap;
+    if (err != 0)
+        return err;
+    count = keymap_count(q->keymap);
+    if (count > 0 && (auth = malloc(count * sizeof *auth)) == NULL)
+        return STORE_ERR_NOMEM;
+    for (size_t i = 0; i < count; i++) {
+        const struct keymap_key *m = keymap_at(q->keymap, i);
+        struct issuer_key *k = &auth[n];
+        if (m->removed != SMT_NONE)
+            continue;
+        memset(k, 0, sizeof *k);
+        memcpy(k->name, m->issuer, sizeof k->name);
+        memcpy(k->pub, m->pub, ED25519_PUBLIC_SIZE);
+        k->key_id = note_key_id(k->name, NOTE_TYPE_ED25519, k->pub);
+        k->added_index = m->added;
+        n++;
     }
-    k = &l->k[l->n++];
-    memset(k, 0, sizeof *k);
-    snprintf(k->name, sizeof k->name, "%s", issuer);
-    memcpy(k->pub, pub, ED25519_PUBLIC_SIZE);
-    k->key_id = note_key_id(issuer, NOTE_TYPE_ED25519, pub);
-    k->added_index = added_index;
-    return 0;
+    q->keys = issuers_new(signer_origin(q->signer), auth, n);
+    free(auth);
+    return q->keys == NULL ? STORE_ERR_NOMEM : 0;
 }
 
 /* Loads the committed state from r. */
@@ -449,7 +545,6 @@ static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
                       size_t errcap)
 {
     char stored[NOTE_KEY_TEXT_MAX], note[CHECKPOINT_TEXT_MAX];
-    struct key_list keys = {NULL, 0, 0};
     size_t note_len;
     uint64_t size;
     struct smt_store st;
@@ -493,20 +588,22 @@ static int load_state(struct seq_state *q, struct store_txn *r, char *errbuf,
             return SEQ_ERR_INTERNAL;
         }
         clockguard_init(&q->tree.clock, e.timestamp_ms);
+        q->map_v1 = e.version == ENTRY_VERSION_1;
         if ((err = store_checkpoint(r, note, sizeof note, &note_len)) != 0)
             goto store_fail;
         q->checkpoint = checkpoint_new(note, note_len, q->tree.edge.size);
         if (q->checkpoint == NULL)
             return SEQ_ERR_NOMEM;
     }
-    if ((err = store_keys(r, load_key_cb, &keys)) != 0) {
-        free(keys.k);
-        goto store_fail;
-    }
-    q->keys = issuers_new(signer_origin(q->signer), keys.k, keys.n);
-    free(keys.k);
-    if (q->keys == NULL)
+    if ((err = load_keys(q, r)) == STORE_ERR_NOMEM)
         return SEQ_ERR_NOMEM;
+    if (CREDLOG_ERR_IN(err, KEYMAP_ERR_BASE)) {
+        snprintf(errbuf, errcap, "the stored issuer keys are impossible: %s",
+                 keymap_strerror(err));
+        return err == KEYMAP_ERR_NOMEM ? SEQ_ERR_NOMEM : SEQ_ERR_INTERNAL;
+    }
+    if (err != 0)
+        goto store_fail;
     return 0;
 store_fail:
     snprintf(errbuf, errcap, "cannot read the log's state: %s",
@@ -554,6 +651,8 @@ void seq_batch_close(struct seq_state *q)
 {
     issuers_unref(q->keys);
     q->keys = NULL;
+    keymap_unref(q->keymap);
+    q->keymap = NULL;
     seq_checkpoint_unref(q->checkpoint);
     q->checkpoint = NULL;
     free(q->changes);

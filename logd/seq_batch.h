@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "logd/issuers.h"
+#include "logd/keymap.h"
 #include "logd/metrics.h"
 #include "logd/seq.h"
 #include "logd/seq_tree.h"
@@ -49,11 +50,15 @@ struct seq_state {
     struct seq_tree tree;
     struct seq_checkpoint *checkpoint; /* NULL for an empty log */
     bool has_log_key;                  /* the store records log_vkey */
-    atomic_uint_fast64_t size;         /* tree.size, for other threads */
-    struct timespec last_commit;       /* CLOCK_MONOTONIC */
+    bool map_v1; /* the last entry is a MAP v1 (a log made before version 2) */
+    atomic_uint_fast64_t size;   /* tree.size, for other threads */
+    struct timespec last_commit; /* CLOCK_MONOTONIC */
 
     pthread_mutex_t keys_mu; /* guards keys (the pointer) */
     struct issuers *keys;
+    /* The key map over every entry (every key ever added): the
+     * sequencer's thread's only. */
+    struct keymap *keymap;
 
     /* Scratch of the batch being run, reused. */
     struct seq_batch_change *changes;
@@ -71,6 +76,11 @@ struct seq_batch {
      * removed and added). */
     struct issuer_key *removed, *added;
     size_t nremoved, nadded;
+    /* Set by seq_batch_run() when the wanted keys were refused (a key the
+     * log removed, or another identity for an authorized key): the keys are
+     * then unchanged, and refusal says why. */
+    bool refused;
+    char refusal[NOTE_KEY_TEXT_MAX + 256];
 };
 
 /* Loads the committed state of signer's log from store into *s (tree size

@@ -242,12 +242,16 @@ int store_log_key(struct store_txn *t, char *buf, size_t cap);
  * Returns 0, STORE_ERR_CORRUPT or STORE_ERR_IO. */
 int store_counts(struct store_txn *t, uint64_t counts[STORE_COUNTS]);
 
-/* Calls fn for each authorized issuer key (issuer name NUL-terminated, public
- * key, index of the KEY entry that added it), ordered by name then key.
- * Stops at fn's first non-zero return and returns it. Returns 0,
- * STORE_ERR_CORRUPT or STORE_ERR_IO. */
+/* Calls fn for each issuer key ever added (issuer name NUL-terminated,
+ * public key, index of the KEY entry that added it, index of the KEY entry
+ * that removed it or SMT_NONE while it is authorized), in the order of
+ * (u8 name length, name, key). These are exactly the key map's leaves
+ * (docs/protocol.md §B.6.3) over every entry in t's snapshot. Stops at fn's
+ * first non-zero return and returns it. Returns 0, STORE_ERR_CORRUPT or
+ * STORE_ERR_IO. */
 typedef int (*store_key_fn)(void *arg, const char *issuer,
-                            const uint8_t pub[32], uint64_t added_index);
+                            const uint8_t pub[32], uint64_t added_index,
+                            uint64_t removed_index);
 int store_keys(struct store_txn *t, store_key_fn fn, void *arg);
 
 /* The node store keeps a map branch only if its subtree holds more than
@@ -322,11 +326,21 @@ int store_put_log_key(struct store_txn *w, const char *vkey);
 /* Replaces the entry counts. */
 int store_put_counts(struct store_txn *w, const uint64_t counts[STORE_COUNTS]);
 
-/* Adds (or replaces) an authorized issuer key; removes one (STORE_ERR_NOTFOUND
- * if absent). issuer is NUL-terminated, at most 255 bytes. */
+/* The issuer keys, by the key map's rules (docs/protocol.md §B.6.3):
+ * store_put_key() records a key added at added_index, unless it was ever
+ * added before (then it changes nothing: a key is added once, and a removed
+ * key is never authorized again); store_remove_key() records that an
+ * authorized key was removed at removed_index (STORE_ERR_NOTFOUND if it was
+ * never added; a key already removed keeps its first remove index). issuer is
+ * NUL-terminated, 1 to 255 bytes. Return 0 or a STORE_ERR_* code. */
 int store_put_key(struct store_txn *w, const char *issuer,
                   const uint8_t pub[32], uint64_t added_index);
-int store_del_key(struct store_txn *w, const char *issuer,
-                  const uint8_t pub[32]);
+int store_remove_key(struct store_txn *w, const char *issuer,
+                     const uint8_t pub[32], uint64_t removed_index);
+
+/* Rebuilds the issuer keys from the log's KEY entries (versions 1 and 2), in
+ * w, by the rules above: one pass over every entry (opening a directory of
+ * format 3 or older does this once). Returns 0 or a STORE_ERR_* code. */
+int store_keys_rebuild(struct store_txn *w);
 
 #endif

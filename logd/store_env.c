@@ -19,11 +19,13 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-/* 3: map nodes computed from creds but where that would cost more than a
- * budget (store_map.c). 2 stored the branches above a depth set by the
- * number of credentials, 1 every node, depth first: opening a directory of
- * format 1 or 2 converts it. */
-#define STORE_FORMAT 3
+/* 4: keys holds every issuer key ever added with its add and remove index
+ * (3 held the authorized keys only, with their add index). 3: map nodes
+ * computed from creds but where that would cost more than a budget
+ * (store_map.c). 2 stored the branches above a depth set by the number of
+ * credentials, 1 every node, depth first: opening a directory of format 1,
+ * 2 or 3 converts it. */
+#define STORE_FORMAT 4
 #define STORE_DEFAULT_MAP ((uint64_t)1 << 30)
 #define STORE_MAX_MAP ((uint64_t)1 << 44)
 
@@ -106,15 +108,17 @@ int store_env_cursor(struct store_txn *t, int db, MDB_cursor **out)
 /* Converts an older format's directory to STORE_FORMAT in txn (a crash
  * leaves the old format whole). Formats 1 (every map node stored, under
  * depth-first keys) and 2 (the branches above a depth set by the number of
- * credentials) differ from 3 only in which map nodes the smt database holds:
- * rebuild them from the credential index, then record the new format. */
-static int store_env_convert(struct store *s, MDB_txn *txn)
+ * credentials) differ from 3 in which map nodes the smt database holds:
+ * rebuild them from the credential index. Formats 1 to 3 kept only the
+ * authorized keys (a removed key was deleted): rebuild keys from the KEY
+ * entries. Then record the new format. */
+static int store_env_convert(struct store *s, MDB_txn *txn, unsigned from)
 {
     uint8_t fmt[4] = {0, 0, 0, STORE_FORMAT};
     MDB_val k = {sizeof META_FORMAT - 1, (void *)META_FORMAT};
     MDB_val v = {sizeof fmt, fmt};
     struct store_txn *w = calloc(1, sizeof *w);
-    int err;
+    int err = 0;
 
     if (w == NULL)
         return STORE_ERR_NOMEM;
@@ -122,7 +126,10 @@ static int store_env_convert(struct store *s, MDB_txn *txn)
     w->txn = txn;
     w->write = true;
     w->active = true;
-    err = store_smt_rebuild(w);
+    if (from < 3)
+        err = store_smt_rebuild(w);
+    if (err == 0)
+        err = store_keys_rebuild(w);
     store_map_free(w);
     free(w); /* its cursors end with txn */
     if (err != 0)
@@ -209,10 +216,8 @@ int store_open(const char *dir, const struct store_options *opt,
             goto fail;
     } else if (rc != 0) {
         goto fail;
-    } else if (v.mv_size != 4 ||
-               (((uint8_t *)v.mv_data)[3] != STORE_FORMAT &&
-                ((uint8_t *)v.mv_data)[3] != 1 &&
-                ((uint8_t *)v.mv_data)[3] != 2) ||
+    } else if (v.mv_size != 4 || ((uint8_t *)v.mv_data)[3] == 0 ||
+               ((uint8_t *)v.mv_data)[3] > STORE_FORMAT ||
                ((uint8_t *)v.mv_data)[0] | ((uint8_t *)v.mv_data)[1] |
                    ((uint8_t *)v.mv_data)[2]) {
         snprintf(errbuf, errcap, "%s: unsupported storage format", dir);
@@ -221,7 +226,7 @@ int store_open(const char *dir, const struct store_options *opt,
         return STORE_ERR_OPEN;
     } else if (((uint8_t *)v.mv_data)[3] != STORE_FORMAT) {
         unsigned from = ((uint8_t *)v.mv_data)[3];
-        int err = store_env_convert(s, txn);
+        int err = store_env_convert(s, txn, from);
         if (err != 0) {
             snprintf(errbuf, errcap, "%s: cannot convert storage format %u: %s",
                      dir, from, store_strerror(err));

@@ -1,7 +1,7 @@
 /*
  * store_log.c: the log's records in LMDB: entries, stored tree hashes, the
  * credential index, the latest checkpoint, the log's key, entry counts and
- * the authorized issuer keys. See store.h and docs/storage.md.
+ * every issuer key ever added. See store.h and docs/storage.md.
  *
  * Keys are big-endian so that LMDB's byte order is numeric order, which lets
  * entries and stored hashes be appended with MDB_APPEND (no page splits in
@@ -10,6 +10,8 @@
 #include "logd/store_internal.h"
 
 #include <string.h>
+
+#include "proofs/entry.h"
 
 static const char META_CHECKPOINT[] = "checkpoint";
 static const char META_LOG_KEY[] = "log_key";
@@ -227,7 +229,8 @@ int store_counts(struct store_txn *t, uint64_t counts[STORE_COUNTS])
     return 0;
 }
 
-/* keys: u8 name length || name || public key[32] -> u64be added index. */
+/* keys: u8 name length || name || public key[32] -> u64be add index ||
+ * u64be remove index (SMT_NONE while authorized). */
 static size_t key_key(const char *issuer, const uint8_t pub[32], uint8_t *buf)
 {
     size_t n = strlen(issuer);
@@ -251,11 +254,12 @@ int store_keys(struct store_txn *t, store_key_fn fn, void *arg)
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         const uint8_t *p = k.mv_data;
         if (k.mv_size < 1 + 32 || (size_t)p[0] + 1 + 32 != k.mv_size ||
-            p[0] == 0 || v.mv_size != 8)
+            p[0] == 0 || v.mv_size != 16)
             return store_env_fail(t, STORE_ERR_CORRUPT);
         memcpy(name, p + 1, p[0]);
         name[p[0]] = '\0';
-        if ((err = fn(arg, name, p + 1 + p[0], be_get64(v.mv_data))) != 0)
+        if ((err = fn(arg, name, p + 1 + p[0], be_get64(v.mv_data),
+                      be_get64((uint8_t *)v.mv_data + 8))) != 0)
             return err;
     }
     return rc == MDB_NOTFOUND ? 0 : store_env_fail(t, store_env_code(rc));
@@ -345,35 +349,111 @@ int store_put_counts(struct store_txn *w, const uint64_t counts[STORE_COUNTS])
     return meta_put(w, META_COUNTS, buf, sizeof buf);
 }
 
-int store_put_key(struct store_txn *w, const char *issuer,
-                  const uint8_t pub[32], uint64_t added_index)
+/* The record of (issuer, pub) into *added and *removed; *found false if the
+ * key was never added. */
+static int key_get(struct store_txn *w, const uint8_t *key, size_t klen,
+                   bool *found, uint64_t *added, uint64_t *removed)
 {
-    uint8_t key[1 + 255 + 32], val[8];
-    MDB_val k, v = {sizeof val, val};
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = mdb_get(w->txn, w->s->dbi[STORE_DB_KEYS], &k, &v);
 
-    if (w->err)
-        return w->err;
-    if (strlen(issuer) == 0 || strlen(issuer) > 255)
-        return STORE_ERR_CORRUPT;
-    k.mv_data = key;
-    k.mv_size = key_key(issuer, pub, key);
-    be_put64(val, added_index);
+    *found = false;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0)
+        return store_env_fail(w, store_env_code(rc));
+    if (v.mv_size != 16)
+        return store_env_fail(w, STORE_ERR_CORRUPT);
+    *found = true;
+    *added = be_get64(v.mv_data);
+    *removed = be_get64((uint8_t *)v.mv_data + 8);
+    return 0;
+}
+
+static int key_set(struct store_txn *w, const uint8_t *key, size_t klen,
+                   uint64_t added, uint64_t removed)
+{
+    uint8_t val[16];
+    MDB_val k = {klen, (void *)key}, v = {sizeof val, val};
+
+    be_put64(val, added);
+    be_put64(val + 8, removed);
     return store_env_fail(w, store_env_code(mdb_put(
                                  w->txn, w->s->dbi[STORE_DB_KEYS], &k, &v, 0)));
 }
 
-int store_del_key(struct store_txn *w, const char *issuer,
-                  const uint8_t pub[32])
+int store_put_key(struct store_txn *w, const char *issuer,
+                  const uint8_t pub[32], uint64_t added_index)
 {
     uint8_t key[1 + 255 + 32];
-    MDB_val k;
+    uint64_t added, removed;
+    size_t klen;
+    bool found;
+    int err;
 
     if (w->err)
         return w->err;
     if (strlen(issuer) == 0 || strlen(issuer) > 255)
         return STORE_ERR_CORRUPT;
-    k.mv_data = key;
-    k.mv_size = key_key(issuer, pub, key);
-    return store_env_fail(
-        w, store_env_code(mdb_del(w->txn, w->s->dbi[STORE_DB_KEYS], &k, NULL)));
+    klen = key_key(issuer, pub, key);
+    if ((err = key_get(w, key, klen, &found, &added, &removed)) != 0)
+        return err;
+    if (found)
+        return 0; /* a key is added once (docs/protocol.md, Part D) */
+    return key_set(w, key, klen, added_index, SMT_NONE);
+}
+
+int store_remove_key(struct store_txn *w, const char *issuer,
+                     const uint8_t pub[32], uint64_t removed_index)
+{
+    uint8_t key[1 + 255 + 32];
+    uint64_t added, removed;
+    size_t klen;
+    bool found;
+    int err;
+
+    if (w->err)
+        return w->err;
+    if (strlen(issuer) == 0 || strlen(issuer) > 255)
+        return STORE_ERR_CORRUPT;
+    klen = key_key(issuer, pub, key);
+    if ((err = key_get(w, key, klen, &found, &added, &removed)) != 0)
+        return err;
+    if (!found)
+        return STORE_ERR_NOTFOUND;
+    if (removed != SMT_NONE)
+        return 0; /* removed once, never authorized again */
+    return key_set(w, key, klen, added, removed_index);
+}
+
+/* store_keys_rebuild(): one entry of the scan. */
+static int rebuild_key_cb(void *arg, uint64_t index, const uint8_t *bytes,
+                          size_t len)
+{
+    struct store_txn *w = arg;
+    struct entry e;
+    int err;
+
+    if (len < 2 || bytes[1] != ENTRY_KEY || entry_decode(bytes, len, &e) != 0)
+        return 0; /* not a KEY entry: changes no key */
+    if (e.key_op == ENTRY_KEY_ADD)
+        return store_put_key(w, e.issuer, e.public_key, index);
+    err = store_remove_key(w, e.issuer, e.public_key, index);
+    return err == STORE_ERR_NOTFOUND ? 0 : err;
+}
+
+int store_keys_rebuild(struct store_txn *w)
+{
+    uint64_t size;
+    int rc, err;
+
+    if (!w->write)
+        return STORE_ERR_IO;
+    if (w->err)
+        return w->err;
+    if ((rc = mdb_drop(w->txn, w->s->dbi[STORE_DB_KEYS], 0)) != 0)
+        return store_env_fail(w, store_env_code(rc));
+    if ((err = store_tree_size(w, &size)) != 0)
+        return err;
+    return store_entries(w, 0, size, rebuild_key_cb, w);
 }

@@ -56,6 +56,7 @@
 #define DEV_ERR_BASE (-3100)
 #define NEWFILE_ERR_BASE (-3200)
 #define NOTIFY_ERR_BASE (-3300)
+#define KEYMAP_ERR_BASE (-3400)
 
 /* client/ (libcredlog-client) */
 #define CLIENT_ERR_BASE (-4000)

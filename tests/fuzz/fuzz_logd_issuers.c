@@ -3,13 +3,15 @@
  * operator's issuers file at start and on SIGHUP.
  *
  * Invariants:
- *  - only 0, ISSUERS_ERR_SYNTAX, _NAME, _CLASH, _TOO_MANY or _NOMEM; a
- *    syntax or name error names a line that exists;
+ *  - only 0, ISSUERS_ERR_SYNTAX, _NAME, _IDENTITY, _CLASH, _TOO_MANY or
+ *    _NOMEM; a syntax, name or identity error names a line that exists;
  *  - parsed keys are sorted by (name, key id, public key) without
  *    duplicates, are Ed25519 keys whose key id matches, and there are no
  *    more of them than key lines;
- *  - each key formats to a verifier key string that parses back to it, and
- *    the file of those lines parses to the same keys;
+ *  - each key formats to a verifier key string that parses back to it, its
+ *    identity is canonical (entry_identity_check()), and the file of the
+ *    lines issuers_format_line() makes parses to the same keys and
+ *    identities;
  *  - issuers_new() of the keys holds them in the same order and finds each
  *    by (name, key id).
  */
@@ -43,16 +45,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = issuers_parse((const char *)data, size, &keys, &n, &line);
     if (rc != 0) {
         FUZZ_ASSERT(rc == ISSUERS_ERR_SYNTAX || rc == ISSUERS_ERR_NAME ||
-                    rc == ISSUERS_ERR_CLASH || rc == ISSUERS_ERR_TOO_MANY ||
-                    rc == ISSUERS_ERR_NOMEM);
+                    rc == ISSUERS_ERR_IDENTITY || rc == ISSUERS_ERR_CLASH ||
+                    rc == ISSUERS_ERR_TOO_MANY || rc == ISSUERS_ERR_NOMEM);
         FUZZ_ASSERT(keys == NULL && n == 0);
-        if (rc == ISSUERS_ERR_SYNTAX || rc == ISSUERS_ERR_NAME)
+        if (rc == ISSUERS_ERR_SYNTAX || rc == ISSUERS_ERR_NAME ||
+            rc == ISSUERS_ERR_IDENTITY)
             FUZZ_ASSERT(line >= 1 && line <= lines);
         return 0;
     }
     FUZZ_ASSERT(n <= lines && (n == 0) == (keys == NULL));
 
-    text = malloc(n * (NOTE_KEY_TEXT_MAX + 1) + 1);
+    text = malloc(n * (ISSUERS_LINE_MAX + 1) + 1);
     FUZZ_ASSERT(text != NULL);
     for (size_t i = 0; i < n; i++) {
         struct note_verifier v;
@@ -63,9 +66,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     keys[i].key_id);
         FUZZ_ASSERT(
             note_issuer_name_valid(keys[i].name, strlen(keys[i].name), NULL));
+        FUZZ_ASSERT(
+            entry_identity_check(keys[i].identity, keys[i].identity_len) == 0);
         len = issuers_format(&keys[i], text + used, NOTE_KEY_TEXT_MAX);
         FUZZ_ASSERT(len > 0);
         FUZZ_ASSERT(note_verifier_parse(text + used, (size_t)len, &v) == 0);
+        len = issuers_format_line(&keys[i], text + used, ISSUERS_LINE_MAX);
+        FUZZ_ASSERT(len > 0);
         FUZZ_ASSERT(
             v.type == NOTE_TYPE_ED25519 && strcmp(v.name, keys[i].name) == 0 &&
             v.key_id == keys[i].key_id && memcmp(v.pub, keys[i].pub, 32) == 0);

@@ -310,10 +310,21 @@ static void *worker_main(void *arg)
 
 static bool x_authorized = false;
 
+/* The file with or without the toggled key. Each time it comes back it is a
+ * new key: logd never authorizes a removed key again, and refuses a file
+ * that lists one (the previous X may or may not have been added and removed
+ * before a crash). */
 static int write_issuers(bool with_x)
 {
-    struct note_verifier v[3] = {A.v, B.v, X.v};
+    struct note_verifier v[3];
 
+    if (with_x) {
+        issuer_wipe(&X);
+        issuer_make(&X, "toggle.example");
+    }
+    v[0] = A.v;
+    v[1] = B.v;
+    v[2] = X.v;
     x_authorized = with_x;
     return logd_proc_write_issuers(&P, v, with_x ? 3 : 2);
 }

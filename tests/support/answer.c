@@ -6,6 +6,7 @@
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
+#include "proofs/note.h"
 #include "proofs/smt.h"
 
 int answer_hashes(const json_t *arr, uint8_t (*out)[32], size_t cap)
@@ -59,23 +60,89 @@ bool answer_included(const json_t *o, uint64_t size, const uint8_t root[32],
     return true;
 }
 
+/* docs/protocol.md §E.2 step 2: o is {"index", "entry", "inclusion"} of a
+ * MAP v2 entry at cp->size - 1, included in cp; decoded into *map. */
+static bool map_v2(const json_t *o, const struct checkpoint *cp,
+                   struct entry *map)
+{
+    uint8_t ebuf[ENTRY_MAX_SIZE];
+    uint64_t idx;
+    size_t elen;
+
+    return cp->size > 0 &&
+           answer_included(o, cp->size, cp->root, &idx, ebuf, &elen) &&
+           idx == cp->size - 1 && entry_decode(ebuf, elen, map) == 0 &&
+           map->type == ENTRY_MAP && map->version == ENTRY_VERSION_2 &&
+           map->map_index == cp->size - 1;
+}
+
+bool answer_authorized(const json_t *o, const struct entry *e, uint64_t i,
+                       const struct checkpoint *cp, const struct entry *map,
+                       struct entry *key_out)
+{
+    uint8_t ebuf[ENTRY_MAX_SIZE], proof[SMT_PROOF_MAX], mk[32];
+    struct smt_proof_info info;
+    struct entry ke;
+    uint64_t a;
+    size_t elen;
+    int plen;
+
+    /* 1. A MAP v2 entry (a MAP v1 has no key root). */
+    if (map->type != ENTRY_MAP || map->version != ENTRY_VERSION_2 ||
+        (e->type != ENTRY_ISSUE && e->type != ENTRY_REVOKE))
+        return false;
+    /* 2. The KEY add entry before i, included in the checkpoint. */
+    if (!answer_included(json_object_get(o, "key"), cp->size, cp->root, &a,
+                         ebuf, &elen) ||
+        a >= i || entry_decode(ebuf, elen, &ke) != 0 || ke.type != ENTRY_KEY ||
+        ke.key_op != ENTRY_KEY_ADD)
+        return false;
+    /* 3. The same issuer, and the key id of its key. */
+    if (strcmp(ke.issuer, e->issuer) != 0 ||
+        note_key_id(ke.issuer, NOTE_TYPE_ED25519, ke.public_key) != e->key_id)
+        return false;
+    /* 4. The key map: added at a, not removed before i. */
+    plen = answer_b64(json_object_get(o, "key_proof"), proof, sizeof proof);
+    if (plen < 0 || entry_key_map_key(ke.issuer, ke.public_key, mk) != 0 ||
+        smt_verify(proof, (size_t)plen, map->key_root, &info) != 0 ||
+        info.kind != SMT_PROOF_PRESENT || memcmp(info.key, mk, 32) != 0 ||
+        info.issue_index != a ||
+        (info.revoke_index != SMT_NONE && info.revoke_index <= i))
+        return false;
+    /* 5. The signature, for this log's origin. */
+    if (entry_verify(e, cp->origin, ke.public_key) != 0)
+        return false;
+    if (key_out != NULL)
+        *key_out = ke;
+    return true;
+}
+
 bool answer_receipt(const struct logd_proc *p, const json_t *rec,
                     const uint8_t *want, size_t want_len, uint64_t *index,
                     struct checkpoint *cp_out)
 {
     const json_t *note = json_object_get(rec, "checkpoint");
     struct checkpoint cp;
+    struct entry e, map;
     uint8_t buf[ENTRY_MAX_SIZE];
+    uint64_t i;
     size_t len;
 
     if (!json_is_string(note) ||
         checkpoint_open(json_string_value(note), json_string_length(note),
                         &p->log_verifier, &cp) != 0)
         return false;
-    if (!answer_included(rec, cp.size, cp.root, index, buf, &len))
+    if (!answer_included(rec, cp.size, cp.root, &i, buf, &len))
         return false;
     if (want != NULL && (len != want_len || memcmp(buf, want, len) != 0))
         return false;
+    /* docs/protocol.md §E.1 steps 2, 4 and 5. */
+    if (entry_decode(buf, len, &e) != 0 ||
+        !map_v2(json_object_get(rec, "map"), &cp, &map) ||
+        !answer_authorized(rec, &e, i, &cp, &map, NULL))
+        return false;
+    if (index != NULL)
+        *index = i;
     if (cp_out != NULL)
         *cp_out = cp;
     return true;
@@ -91,7 +158,7 @@ bool answer_status(const struct logd_proc *p, const json_t *st,
     uint8_t proof[SMT_PROOF_MAX], ebuf[ENTRY_MAX_SIZE];
     struct smt_proof_info info;
     struct checkpoint cp;
-    struct entry me, e;
+    struct entry me, e, rev;
     uint64_t idx;
     size_t elen;
     char hex[65];
@@ -109,9 +176,7 @@ bool answer_status(const struct logd_proc *p, const json_t *st,
                         &p->log_verifier, &cp) != 0 ||
         cp.size == 0)
         return false;
-    if (!answer_included(map, cp.size, cp.root, &idx, ebuf, &elen) ||
-        idx != cp.size - 1 || entry_decode(ebuf, elen, &me) != 0 ||
-        me.type != ENTRY_MAP || me.map_index != cp.size - 1)
+    if (!map_v2(map, &cp, &me))
         return false;
     plen = answer_b64(json_object_get(st, "map_proof"), proof, sizeof proof);
     if (plen < 0 || smt_verify(proof, (size_t)plen, me.map_root, &info) != 0 ||
@@ -124,14 +189,17 @@ bool answer_status(const struct logd_proc *p, const json_t *st,
         return false;
     if (!answer_included(issue, cp.size, cp.root, &idx, ebuf, &elen) ||
         idx != info.issue_index || entry_decode(ebuf, elen, &e) != 0 ||
-        e.type != ENTRY_ISSUE || memcmp(e.credential, cred, 32) != 0)
+        e.type != ENTRY_ISSUE || memcmp(e.credential, cred, 32) != 0 ||
+        !answer_authorized(issue, &e, idx, &cp, &me, NULL))
         return false;
     if (strcmp(want, "active") == 0)
         return info.revoke_index == SMT_NONE && revoke == NULL;
     if (info.revoke_index == SMT_NONE || revoke == NULL ||
         !answer_included(revoke, cp.size, cp.root, &idx, ebuf, &elen) ||
-        idx != info.revoke_index || entry_decode(ebuf, elen, &e) != 0 ||
-        e.type != ENTRY_REVOKE || memcmp(e.credential, cred, 32) != 0)
+        idx != info.revoke_index || entry_decode(ebuf, elen, &rev) != 0 ||
+        rev.type != ENTRY_REVOKE || memcmp(rev.credential, cred, 32) != 0 ||
+        strcmp(rev.issuer, e.issuer) != 0 ||
+        !answer_authorized(revoke, &rev, idx, &cp, &me, NULL))
         return false;
     return true;
 }

@@ -107,3 +107,21 @@ bool logd_api_wait_metric(struct client_http *h, const char *name, int64_t want,
             return false;
     return true;
 }
+
+int64_t logd_api_authorized_keys(struct client_http *h)
+{
+    int status;
+    json_t *j = logd_api_get_json(h, "/v1/issuers", &status);
+    json_t *list = json_object_get(j, "issuers");
+    int64_t n = 0;
+
+    if (status != 200 || !json_is_array(list)) {
+        json_decref(j);
+        return -1;
+    }
+    for (size_t i = 0; i < json_array_size(list); i++)
+        n += json_is_null(
+            json_object_get(json_array_get(list, i), "removed_index"));
+    json_decref(j);
+    return n;
+}

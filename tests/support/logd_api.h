@@ -52,4 +52,8 @@ int64_t logd_api_metric(struct client_http *h, const char *name);
 bool logd_api_wait_metric(struct client_http *h, const char *name, int64_t want,
                           unsigned timeout_ms);
 
+/* GETs /v1/issuers and returns the number of keys it lists as authorized
+ * now (removed_index null), or -1 if the request fails. */
+int64_t logd_api_authorized_keys(struct client_http *h);
+
 #endif

@@ -81,3 +81,28 @@ void naive_map_root(const struct naive_cred *c, size_t n, uint8_t out[32])
 {
     map_subtree(c, n, 0, out);
 }
+
+void naive_key_map_key(const char *issuer, const uint8_t pub[32],
+                       uint8_t out[32])
+{
+    uint8_t buf[15 + 1 + 255 + 32];
+    size_t n = strlen(issuer);
+
+    memcpy(buf, "credlog/key/v1\n", 15);
+    buf[15] = (uint8_t)n;
+    memcpy(buf + 16, issuer, n);
+    memcpy(buf + 16 + n, pub, 32);
+    SHA256(buf, 16 + n + 32, out);
+}
+
+static int cred_cmp(const void *a, const void *b)
+{
+    return memcmp(((const struct naive_cred *)a)->key,
+                  ((const struct naive_cred *)b)->key, 32);
+}
+
+void naive_sort(struct naive_cred *c, size_t n)
+{
+    if (n > 0)
+        qsort(c, n, sizeof *c, cred_cmp);
+}

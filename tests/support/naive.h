@@ -31,4 +31,13 @@ struct naive_cred {
 /* The CTL-SMT-v1 root of the n credentials c, sorted by key. */
 void naive_map_root(const struct naive_cred *c, size_t n, uint8_t out[32]);
 
+/* The key map's key of an issuer key (docs/protocol.md §B.6.3):
+ * SHA-256("credlog/key/v1\n" || u8 len(issuer) || issuer || pub), issuer a
+ * NUL-terminated name of 1 to 255 bytes. */
+void naive_key_map_key(const char *issuer, const uint8_t pub[32],
+                       uint8_t out[32]);
+
+/* Sorts c[0..n) by key (for naive_map_root()). */
+void naive_sort(struct naive_cred *c, size_t n);
+
 #endif

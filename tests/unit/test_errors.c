@@ -27,6 +27,7 @@
 #include "logd/push.h"
 #include "logd/http.h"
 #include "logd/issuers.h"
+#include "logd/keymap.h"
 #include "logd/query.h"
 #include "logd/request.h"
 #include "logd/seq.h"
@@ -147,7 +148,8 @@ static const struct module modules[] = {
      SEQ_ERR_BASE,
      seq_strerror,
      {SEQ_ERR_CONFLICT, SEQ_ERR_NOT_ISSUED, SEQ_ERR_FORBIDDEN, SEQ_ERR_FULL,
-      SEQ_ERR_STOPPING, SEQ_ERR_BUSY, SEQ_ERR_INTERNAL, SEQ_ERR_NOMEM}},
+      SEQ_ERR_STOPPING, SEQ_ERR_BUSY, SEQ_ERR_INTERNAL, SEQ_ERR_NOMEM,
+      SEQ_ERR_REFUSED}},
     {"query",
      QUERY_ERR_BASE,
      query_strerror,
@@ -158,7 +160,11 @@ static const struct module modules[] = {
      issuers_strerror,
      {ISSUERS_ERR_FILE, ISSUERS_ERR_SYNTAX, ISSUERS_ERR_CLASH,
       ISSUERS_ERR_NOMEM, ISSUERS_ERR_TOO_MANY, ISSUERS_ERR_NAME,
-      ISSUERS_ERR_MODE}},
+      ISSUERS_ERR_MODE, ISSUERS_ERR_IDENTITY}},
+    {"keymap",
+     KEYMAP_ERR_BASE,
+     keymap_strerror,
+     {KEYMAP_ERR_NOMEM, KEYMAP_ERR_ARG, KEYMAP_ERR_NOTFOUND, KEYMAP_ERR_SMT}},
     {"request",
      REQUEST_ERR_BASE,
      request_strerror,

@@ -4,8 +4,11 @@
  * leaves nothing, read snapshots are isolated from later commits, the
  * CTL-SMT-v1 node adapter under smt_update/smt_prove, the map growing after
  * MAP_FULL (and waiting for open readers), everything persisting across
- * close and reopen, the map node store's work bounded for crafted keys, and
- * a format-2 directory converted when opened.
+ * close and reopen, the map node store's work bounded for crafted keys, a
+ * format-2 directory converted when opened, and a format-3 directory (only
+ * authorized keys, a removed key forgotten) converted to format 4 (every
+ * key ever added, with its add and remove index, rebuilt from the KEY
+ * entries by the key map's rules), and a newer format refused.
  */
 #define _GNU_SOURCE /* nftw */
 #include "check.h"
@@ -18,7 +21,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "logd/store.h"
+#include "proofs/entry.h"
 #include "proofs/merkle.h"
 #include "proofs/smt.h"
 
@@ -87,11 +93,11 @@ static int count_cb(void *arg, uint64_t index, const uint8_t *entry, size_t len)
 struct key_seen {
     int n;
     char names[4][32];
-    uint64_t added[4];
+    uint64_t added[4], removed[4];
 };
 
 static int key_cb(void *arg, const char *issuer, const uint8_t pub[32],
-                  uint64_t added)
+                  uint64_t added, uint64_t removed)
 {
     struct key_seen *k = arg;
 
@@ -99,6 +105,7 @@ static int key_cb(void *arg, const char *issuer, const uint8_t pub[32],
     if (k->n < 4) {
         snprintf(k->names[k->n], sizeof k->names[0], "%s", issuer);
         k->added[k->n] = added;
+        k->removed[k->n] = removed;
     }
     k->n++;
     return 0;
@@ -146,8 +153,13 @@ static void test_round_trip(void)
     CHECK(store_put_key(w, "b.example", pub1, 3) == 0);
     CHECK(store_put_key(w, "a.example", pub2, 5) == 0);
     CHECK(store_put_key(w, "c.example", pub2, 6) == 0);
-    CHECK(store_del_key(w, "c.example", pub2) == 0);
-    CHECK(store_del_key(w, "c.example", pub2) == STORE_ERR_NOTFOUND);
+    /* A removed key is kept, marked removed at its first remove; adding it
+     * again changes nothing (the key map's rules). */
+    CHECK(store_remove_key(w, "c.example", pub2, 7) == 0);
+    CHECK(store_remove_key(w, "c.example", pub2, 8) == 0);
+    CHECK(store_put_key(w, "c.example", pub2, 9) == 0);
+    CHECK(store_put_key(w, "b.example", pub1, 10) == 0);
+    CHECK(store_remove_key(w, "d.example", pub2, 8) == STORE_ERR_NOTFOUND);
     CHECK(store_put_checkpoint(w, "origin\n1000\nAAAA\n\n- sig\n", 23) == 0);
     CHECK(store_put_log_key(w, "origin+12345678+AQID") == 0);
     counts[0] = 0;
@@ -195,9 +207,13 @@ static void test_round_trip(void)
     {
         struct key_seen k;
         memset(&k, 0, sizeof k);
-        CHECK(store_keys(r, key_cb, &k) == 0 && k.n == 2);
-        CHECK(strcmp(k.names[0], "a.example") == 0 && k.added[0] == 5);
-        CHECK(strcmp(k.names[1], "b.example") == 0 && k.added[1] == 3);
+        CHECK(store_keys(r, key_cb, &k) == 0 && k.n == 3);
+        CHECK(strcmp(k.names[0], "a.example") == 0 && k.added[0] == 5 &&
+              k.removed[0] == SMT_NONE);
+        CHECK(strcmp(k.names[1], "b.example") == 0 && k.added[1] == 3 &&
+              k.removed[1] == SMT_NONE);
+        CHECK(strcmp(k.names[2], "c.example") == 0 && k.added[2] == 6 &&
+              k.removed[2] == 7);
     }
     store_read_end(r);
 
@@ -880,6 +896,148 @@ static void test_format2(void)
     store_close(s);
 }
 
+/* Opens dir's LMDB environment directly (as an older logd left it) and
+ * runs fn on its meta and keys databases in one write transaction. */
+static void raw_edit(void (*fn)(MDB_txn *txn, MDB_dbi meta, MDB_dbi keys))
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta, keys;
+
+    REQUIRE(mdb_env_create(&env) == 0);
+    REQUIRE(mdb_env_set_maxdbs(env, 8) == 0);
+    REQUIRE(mdb_env_open(env, dir, 0, 0600) == 0);
+    REQUIRE(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+    REQUIRE(mdb_dbi_open(txn, "keys", 0, &keys) == 0);
+    fn(txn, meta, keys);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(env);
+}
+
+static void put_format(MDB_txn *txn, MDB_dbi meta, uint8_t format)
+{
+    uint8_t fmt[4] = {0, 0, 0, format};
+    MDB_val k = {6, (void *)"format"}, v = {4, fmt};
+
+    REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+}
+
+static uint8_t PUB_X[32], PUB_Y[32], PUB_Z[32];
+
+/* The keys database as format 3 kept it for the entries of test_format3:
+ * the authorized keys only, each with the index of its latest add. */
+static void make_format3(MDB_txn *txn, MDB_dbi meta, MDB_dbi keys)
+{
+    static const struct {
+        const char *name;
+        const uint8_t *pub;
+        uint64_t added;
+    } old[] = {{"x.example", PUB_X, 3}, {"y.example", PUB_Y, 4}};
+
+    put_format(txn, meta, 3);
+    REQUIRE(mdb_drop(txn, keys, 0) == 0);
+    for (size_t i = 0; i < 2; i++) {
+        uint8_t key[1 + 32 + 32], val[8];
+        size_t n = strlen(old[i].name);
+        MDB_val k = {1 + n + 32, key}, v = {8, val};
+        key[0] = (uint8_t)n;
+        memcpy(key + 1, old[i].name, n);
+        memcpy(key + 1 + n, old[i].pub, 32);
+        for (int b = 0; b < 8; b++)
+            val[b] = (uint8_t)(old[i].added >> (56 - 8 * b));
+        REQUIRE(mdb_put(txn, keys, &k, &v, 0) == 0);
+    }
+}
+
+static void make_format5(MDB_txn *txn, MDB_dbi meta, MDB_dbi keys)
+{
+    (void)keys;
+    put_format(txn, meta, 5);
+}
+
+static size_t key_entry(uint8_t version, uint8_t op, const char *issuer,
+                        const uint8_t *pub, uint8_t *buf)
+{
+    struct entry e;
+    int len;
+
+    memset(&e, 0, sizeof e);
+    e.version = version;
+    e.type = ENTRY_KEY;
+    e.key_op = op;
+    snprintf(e.issuer, sizeof e.issuer, "%s", issuer);
+    memcpy(e.public_key, pub, 32);
+    e.timestamp_ms = 1700000000000;
+    if (version == ENTRY_VERSION_2 && op == ENTRY_KEY_ADD)
+        CHECK(entry_identity_add(&e, ENTRY_ID_DNS, (const uint8_t *)"z.nl",
+                                 4) == 0);
+    len = entry_encode(&e, buf, ENTRY_MAX_SIZE);
+    CHECK(len > 0);
+    return len > 0 ? (size_t)len : 0;
+}
+
+/* A format-3 directory whose log removed a key (x.example at 2, re-added at
+ * 3 under the old rules) and another (z.example, KEY v2, at 7): format 4
+ * keeps every key, with its first add and first remove. */
+static void test_format3(void)
+{
+    uint8_t buf[ENTRY_MAX_SIZE];
+    struct store *s;
+    struct store_txn *w, *r;
+    struct key_seen k;
+    char err[256];
+    size_t len;
+
+    memset(PUB_X, 0x11, 32);
+    memset(PUB_Y, 0x22, 32);
+    memset(PUB_Z, 0x33, 32);
+    s = open_store(0);
+    REQUIRE(s != NULL);
+    REQUIRE(store_write_begin(s, &w) == 0);
+    len = key_entry(1, ENTRY_KEY_ADD, "x.example", PUB_X, buf);
+    CHECK(store_append_entry(w, 0, buf, len) == 0);
+    len = fake_entry(1, buf); /* not a KEY entry */
+    CHECK(store_append_entry(w, 1, buf, len) == 0);
+    len = key_entry(1, ENTRY_KEY_REMOVE, "x.example", PUB_X, buf);
+    CHECK(store_append_entry(w, 2, buf, len) == 0);
+    len = key_entry(1, ENTRY_KEY_ADD, "x.example", PUB_X, buf);
+    CHECK(store_append_entry(w, 3, buf, len) == 0);
+    len = key_entry(1, ENTRY_KEY_ADD, "y.example", PUB_Y, buf);
+    CHECK(store_append_entry(w, 4, buf, len) == 0);
+    len = key_entry(2, ENTRY_KEY_ADD, "z.example", PUB_Z, buf);
+    CHECK(store_append_entry(w, 5, buf, len) == 0);
+    len = fake_entry(6, buf);
+    CHECK(store_append_entry(w, 6, buf, len) == 0);
+    len = key_entry(2, ENTRY_KEY_REMOVE, "z.example", PUB_Z, buf);
+    CHECK(store_append_entry(w, 7, buf, len) == 0);
+    len = key_entry(2, ENTRY_KEY_REMOVE, "w.example", PUB_Z, buf);
+    CHECK(store_append_entry(w, 8, buf, len) == 0); /* never added */
+    CHECK(store_write_commit(w) == 0);
+    store_close(s);
+    raw_edit(make_format3);
+
+    s = open_store(0);
+    REQUIRE(s != NULL);
+    REQUIRE(store_reader_new(s, &r) == 0);
+    REQUIRE(store_read_begin(r) == 0);
+    memset(&k, 0, sizeof k);
+    CHECK(store_keys(r, key_cb, &k) == 0 && k.n == 3);
+    CHECK(strcmp(k.names[0], "x.example") == 0 && k.added[0] == 0 &&
+          k.removed[0] == 2);
+    CHECK(strcmp(k.names[1], "y.example") == 0 && k.added[1] == 4 &&
+          k.removed[1] == SMT_NONE);
+    CHECK(strcmp(k.names[2], "z.example") == 0 && k.added[2] == 5 &&
+          k.removed[2] == 7);
+    store_reader_free(r);
+    store_close(s);
+
+    /* A format newer than this store's is refused, and left alone. */
+    raw_edit(make_format5);
+    CHECK(store_open(dir, NULL, &s, err, sizeof err) == STORE_ERR_OPEN &&
+          strstr(err, "unsupported storage format") != NULL);
+}
+
 static void test_open_errors(void)
 {
     struct store *s = NULL, *s2 = NULL;
@@ -923,6 +1081,9 @@ int main(void)
     remove_dir();
     make_dir();
     test_format2();
+    remove_dir();
+    make_dir();
+    test_format3();
     remove_dir();
     test_open_errors();
     return check_finish();

@@ -28,7 +28,9 @@
 //     shows that each check can fail (the log itself is not touched);
 //   - credlog-specific (not part of any standard; -credlog=false turns it
 //     off): the last entry of every checkpoint is a credlog MAP entry
-//     (01 03 ‖ u64be size-1 ‖ root[32] ‖ u64be time, 50 bytes).
+//     (version 1: 01 03 ‖ u64be size-1 ‖ root[32] ‖ u64be time, 50 bytes;
+//     version 2: 02 03 ‖ u64be size-1 ‖ root[32] ‖ key_root[32] ‖ u64be
+//     time, 82 bytes).
 //
 // Exit status: 0 all verified, 1 a verification failed (the log is not
 // accepted), 2 usage or network error.
@@ -706,15 +708,16 @@ func main() {
 		logdCons, *randomPairs, goOwn(goCons, size, *exhaustive))
 
 	// 8. credlog-specific, not a standard check: the last entry of every
-	// checkpoint is a MAP entry 01 03 ‖ u64be(size-1) ‖ root[32] ‖ u64be time.
+	// checkpoint is a MAP entry 01 03 ‖ u64be(size-1) ‖ root[32] ‖ u64be time
+	// or 02 03 ‖ u64be(size-1) ‖ root[32] ‖ key_root[32] ‖ u64be time.
 	if *credlog {
 		for _, n := range sizes {
 			e := entries[n-1]
-			if len(e) != 50 || e[0] != 0x01 || e[1] != 0x03 || binary.BigEndian.Uint64(e[2:10]) != uint64(n-1) {
+			if !((len(e) == 50 && e[0] == 0x01) || (len(e) == 82 && e[0] == 0x02)) || e[1] != 0x03 || binary.BigEndian.Uint64(e[2:10]) != uint64(n-1) {
 				fail("[credlog-specific] checkpoint of size %d: last entry is not a MAP entry with index %d: %x", n, n-1, e)
 			}
 		}
-		fmt.Printf("[credlog-specific] the last entry of each of the %d checkpoints is a MAP entry (01 03, 50 bytes) with its own index\n", len(sizes))
+		fmt.Printf("[credlog-specific] the last entry of each of the %d checkpoints is a MAP entry (01 03, 50 bytes, or 02 03, 82 bytes) with its own index\n", len(sizes))
 	}
 
 	if flip != "" && !flipped {
