@@ -15,6 +15,7 @@
 #include "client/clock.h"
 #include "client/files.h"
 #include "client/keys.h"
+#include "client/submit.h"
 #include "client/witnessed.h"
 #include "proofs/codec.h"
 
@@ -199,16 +200,12 @@ static uint64_t now_ms(void)
 /* Writes the receipt beside the file, or prints it for --hash. */
 static int keep_receipt(const struct submit_opts *o, struct item *it)
 {
-    char hex[65], why[CLIENT_REASON_MAX], *text;
-    json_t *j = client_receipt_to_json(&it->receipt);
+    char why[CLIENT_REASON_MAX], *text;
+    json_t *j = client_receipt_file_json(&it->receipt, it->cred, &it->credkey);
     int rc = 0;
 
-    codec_hex_encode(it->cred, 32, hex);
-    json_object_set_new(j, "credential_hash", json_string(hex));
-    if (client_credkey_to_json(j, &it->credkey) != 0) {
-        json_decref(j);
+    if (j == NULL)
         return CLIENT_ERR_NOMEM;
-    }
     if (!it->is_file) {
         if (!o->json) {
             text = json_dumps(j, JSON_COMPACT);
@@ -363,8 +360,8 @@ static int wait_cosigned(const struct submit_opts *o, struct client_api *api,
     return CLI_OK;
 }
 
-/* Submits items[list[0..n)], dropping refused submissions and retrying the
- * rest so that one bad item does not block the others. Returns -1 if the log
+/* Submits the items in list[0..n) (client_submit_each(): one refused item
+ * does not block the others) and checks each receipt. Returns -1 if the log
  * could not be reached (the caller stops). */
 static int submit_batch(const struct submit_opts *o, struct client_api *api,
                         const struct note_verifier *log, struct item *items,
@@ -372,49 +369,33 @@ static int submit_batch(const struct submit_opts *o, struct client_api *api,
 {
     struct entry *entries = calloc(n, sizeof *entries);
     struct client_receipt *receipts = calloc(n, sizeof *receipts);
-    struct client_refusal ref;
-    char why[CLIENT_REASON_MAX];
-    int rc, result = 0;
+    struct client_submit_result *res = calloc(n, sizeof *res);
+    int rc;
 
-    if (entries == NULL || receipts == NULL) {
+    if (entries == NULL || receipts == NULL || res == NULL) {
         free(entries);
         free(receipts);
+        free(res);
         return -1;
     }
-    while (n > 0) {
-        for (size_t i = 0; i < n; i++)
-            entries[i] = items[list[i]].sent;
-        rc = client_api_submit(api, entries, n, receipts, &ref, why);
-        if (rc == 0) {
-            for (size_t i = 0; i < n; i++) {
-                items[list[i]].receipt = receipts[i];
-                accept_receipt(o, log, &items[list[i]]);
-            }
-            break;
-        }
-        if (rc == CLIENT_ERR_REFUSED && ref.position >= 0 &&
-            (size_t)ref.position < n) {
-            struct item *it = &items[list[ref.position]];
-            it->state = ITEM_REFUSED;
-            snprintf(it->msg, sizeof it->msg, "HTTP %d: %s", ref.http_status,
-                     ref.message);
-            memmove(list + ref.position, list + ref.position + 1,
-                    (n - (size_t)ref.position - 1) * sizeof *list);
-            n--;
+    for (size_t i = 0; i < n; i++)
+        entries[i] = items[list[i]].sent;
+    rc = client_submit_each(api, entries, n, receipts, res);
+    for (size_t i = 0; i < n; i++) {
+        struct item *it = &items[list[i]];
+
+        if (res[i].rc == 0) {
+            it->receipt = receipts[i];
+            accept_receipt(o, log, it);
             continue;
         }
-        for (size_t i = 0; i < n; i++) {
-            items[list[i]].state =
-                rc == CLIENT_ERR_REFUSED ? ITEM_REFUSED : ITEM_ERROR;
-            snprintf(items[list[i]].msg, sizeof items[list[i]].msg, "%s", why);
-        }
-        if (rc != CLIENT_ERR_REFUSED)
-            result = -1;
-        break;
+        it->state = res[i].rc == CLIENT_ERR_REFUSED ? ITEM_REFUSED : ITEM_ERROR;
+        snprintf(it->msg, sizeof it->msg, "%s", res[i].msg);
     }
     free(entries);
     free(receipts);
-    return result;
+    free(res);
+    return rc != 0 && rc != CLIENT_ERR_REFUSED ? -1 : 0;
 }
 
 static void report(const struct submit_opts *o, struct item *items, size_t n)

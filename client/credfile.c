@@ -5,6 +5,7 @@
 
 #include <openssl/sha.h>
 
+#include "client/doc.h"
 #include "proofs/codec.h"
 
 int client_credkey_from_json(const json_t *obj, struct client_credkey *out,
@@ -140,4 +141,22 @@ const char *client_credfile_media_type(const uint8_t *data, size_t len)
     default:
         return "application/octet-stream";
     }
+}
+
+json_t *client_receipt_file_json(const struct client_receipt *r,
+                                 const uint8_t key[CREDKEY_HASH_SIZE],
+                                 const struct client_credkey *k)
+{
+    json_t *j = client_receipt_to_json(r);
+    char hex[2 * CREDKEY_HASH_SIZE + 1];
+
+    if (j == NULL)
+        return NULL;
+    codec_hex_encode(key, CREDKEY_HASH_SIZE, hex);
+    if (json_object_set_new(j, "credential_hash", json_string(hex)) != 0 ||
+        client_credkey_to_json(j, k) != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }

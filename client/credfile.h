@@ -38,6 +38,16 @@ int client_credkey_from_json(const json_t *obj, struct client_credkey *out,
  * Returns 0 or CLIENT_ERR_NOMEM. */
 int client_credkey_to_json(json_t *obj, const struct client_credkey *k);
 
+/* The receipt file's JSON object (docs/protocol.md E.3): receipt r with
+ * "credential_hash" (key, hex) and k's "profile" and "salt" when k is
+ * known: what credlog issue writes to FILE.receipt.json and credlog agent
+ * answers. A new reference (caller json_decref()s), or NULL when out of
+ * memory. */
+struct client_receipt;
+json_t *client_receipt_file_json(const struct client_receipt *r,
+                                 const uint8_t key[CREDKEY_HASH_SIZE],
+                                 const struct client_credkey *k);
+
 /* The key of the credential data[0..len) under profile (AUTO allowed) and
  * salt[0..salt_len) (NULL when 0): credkey_compute(), with the refusal as a
  * sentence in why (CLIENT_REASON_MAX). On success *out holds the profile
