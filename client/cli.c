@@ -48,6 +48,8 @@ static const struct {
      "follow the log and check everything in it (monitors)"},
     {"witness", cli_witness,
      "cosign a log's consistent checkpoints (C2SP tlog-witness)"},
+    {"agent", cli_agent,
+     "an HTTP service issuing systems call to issue and revoke"},
 };
 
 static void usage(FILE *f)

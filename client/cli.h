@@ -40,6 +40,7 @@ int cli_monitor(int argc, char **argv);
 int cli_witness(int argc, char **argv);
 int cli_key(int argc, char **argv);
 int cli_bundle(int argc, char **argv);
+int cli_agent(int argc, char **argv);
 
 /* "credlog: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
