@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "agent/agent.h"
 #include "client/error.h"
 #include "client/http.h"
 #include "client/mstore.h"
@@ -128,6 +129,11 @@ static const struct module modules[] = {
      replay_strerror,
      {REPLAY_ERR_INVALID, REPLAY_ERR_STATE, REPLAY_ERR_SPACE, REPLAY_ERR_ARG,
       REPLAY_ERR_MAP}},
+    {"agent",
+     AGENT_ERR_BASE,
+     agent_strerror,
+     {AGENT_ERR_CONFIG, AGENT_ERR_JOURNAL, AGENT_ERR_NOMEM, AGENT_ERR_REQUEST,
+      AGENT_ERR_NOT_FOUND, AGENT_ERR_CORRUPT}},
     {"mstore",
      MSTORE_ERR_BASE,
      mstore_strerror,
