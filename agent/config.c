@@ -151,6 +151,13 @@ static int parse_line(struct agent_config *c, char *text, char *why,
     if (strcmp(w[0], "tls-client-ca") == 0)
         return copy(c->tls_client_ca, sizeof c->tls_client_ca, w[1], why, line,
                     "file");
+    if (strcmp(w[0], "monitor-interval") == 0) {
+        v = strtoul(w[1], &end, 10);
+        if (*end != '\0' || end == w[1] || v > 86400)
+            return bad(why, line, "monitor-interval wants 0..86400 seconds");
+        c->monitor_interval_s = (unsigned)v;
+        return 0;
+    }
     if (strcmp(w[0], "linger-ms") == 0) {
         v = strtoul(w[1], &end, 10);
         if (*end != '\0' || end == w[1] || v > AGENT_LINGER_MS_MAX)
@@ -171,6 +178,7 @@ int agent_config_parse(const char *text, size_t len, struct agent_config *out,
 
     memset(out, 0, sizeof *out);
     out->linger_ms = AGENT_LINGER_MS_DEFAULT;
+    out->monitor_interval_s = AGENT_MONITOR_INTERVAL_DEFAULT;
     snprintf(out->listen, sizeof out->listen, "127.0.0.1:8470");
     while (i < len) {
         size_t j = i;

@@ -25,6 +25,7 @@
 #define AGENT_CONFIG_FILE_MAX (1 << 20)
 #define AGENT_LINGER_MS_DEFAULT 10
 #define AGENT_LINGER_MS_MAX 1000
+#define AGENT_MONITOR_INTERVAL_DEFAULT 60
 
 struct agent_department {
     char name[AGENT_DEPT_NAME_MAX + 1];
@@ -37,11 +38,12 @@ struct agent_config {
     char institution[NOTE_NAME_MAX + 1];
     char log_url[512];
     struct note_verifier log;
-    char listen[128];        /* ADDR:PORT, default 127.0.0.1:8470 */
-    char data_dir[PATH_MAX]; /* the journal's directory (must exist) */
-    unsigned linger_ms;      /* how long a request waits for company */
-    char webhook[512];       /* http:// URL for webhooks, or "" */
-    char tls_cert[PATH_MAX]; /* "" for plain HTTP */
+    char listen[128];            /* ADDR:PORT, default 127.0.0.1:8470 */
+    char data_dir[PATH_MAX];     /* the journal's directory (must exist) */
+    unsigned linger_ms;          /* how long a request waits for company */
+    unsigned monitor_interval_s; /* between watch passes; 0: no watching */
+    char webhook[512];           /* http:// URL for webhooks, or "" */
+    char tls_cert[PATH_MAX];     /* "" for plain HTTP */
     char tls_key[PATH_MAX];
     char tls_client_ca[PATH_MAX]; /* "" or: client certificates required */
     size_t ndepts;

@@ -21,6 +21,7 @@
 #include "agent/engine.h"
 #include "agent/journal.h"
 #include "agent/request.h"
+#include "agent/watch.h"
 #include "agent/webhook.h"
 #include "client/files.h"
 #include "logd/notify.h"
@@ -36,6 +37,7 @@ struct server {
     struct agent_journal *journal;
     struct agent_engine *engine;
     struct agent_webhook *webhook;
+    struct agent_watch *watch;
 };
 
 /* A request waiting for the engine's answer. */
@@ -313,6 +315,12 @@ static int start(struct server *s)
     }
     if (n > 0)
         say("submitting %d journaled request%s again", n, n == 1 ? "" : "s");
+    if (s->cfg->monitor_interval_s > 0 &&
+        agent_watch_new(s->base, s->cfg, s->opt->timeout_s, on_event, s,
+                        &s->watch, why) != 0) {
+        say("%s", why);
+        return -1;
+    }
     evhttp_set_max_body_size(s->http, AGENT_BODY_MAX);
     evhttp_set_max_headers_size(s->http, 16 * 1024);
     evhttp_set_timeout(s->http, s->opt->timeout_s > 0 ? s->opt->timeout_s : 30);
@@ -353,6 +361,7 @@ done:
         event_free(stop_int);
     if (s.http != NULL)
         evhttp_free(s.http);
+    agent_watch_free(s.watch);
     agent_engine_free(s.engine);
     agent_webhook_free(s.webhook);
     if (s.base != NULL)

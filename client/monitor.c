@@ -285,6 +285,8 @@ static int chunk_judge(struct run *r, const struct chunk *ch, uint64_t start,
             if (rc != 0 && rc != REPLAY_ERR_INVALID)
                 return monitor_state_fail(r, rc);
             r->res->checked++;
+            if (r->hooks != NULL && r->hooks->entry != NULL)
+                r->hooks->entry(r->hooks->ctx, i, e, elen);
             if (i + 1 == r->ends[0] || i + 1 == r->ends[1])
                 replay_checkpoint_end(r->rp, i + 1);
         }

@@ -35,6 +35,7 @@
 #define CREDLOG_CLIENT_MONITOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "client/api.h"
@@ -51,6 +52,11 @@ struct client_monitor_hooks {
     /* Called after each entry bundle with entries checked so far and to do. */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *ctx;
+    /* If not NULL, called for each entry once it is proven part of the
+     * signed tree and replayed, with its index and bytes (valid during the
+     * call). The state is committed later: after an interruption, entries
+     * since the last commit are passed again on the next run. */
+    void (*entry)(void *ctx, uint64_t index, const uint8_t *entry, size_t len);
 };
 
 /* Entries replayed between two commits of a catch-up, by default. */

@@ -17,6 +17,10 @@
  * - The CSV import: a result line per row, exit status 1 with a bad row,
  *   the same entries on a second run.
  * - The "receipt ready" webhook is POSTed for each receipt.
+ * - Self-monitoring: an entry under the institution's name made with a key
+ *   the agent does not hold (a fifth key in logd's issuers file, used by
+ *   plain credlog issue) raises the unknown_key webhook, as does the KEY
+ *   entry that authorized it; the agent's own entries raise none.
  * - A wrong token gets 401, malformed JSON 400, unknown members 400.
  */
 #include <signal.h>
@@ -64,7 +68,8 @@ static const char *const tokens[NDEPT] = {"tok-math", "tok-physics", "tok-law",
 
 static struct event_base *base;
 static unsigned hook_port;
-static size_t hooks_receipt;
+static size_t hooks_receipt, hooks_unknown_key, hooks_unknown_issue;
+static char unknown_hash[65];
 
 static void on_hook(struct evhttp_request *req, void *arg)
 {
@@ -76,6 +81,18 @@ static void on_hook(struct evhttp_request *req, void *arg)
     (void)arg;
     if (ev != NULL && strcmp(ev, "receipt_ready") == 0)
         hooks_receipt++;
+    if (ev != NULL && strcmp(ev, "unknown_key") == 0) {
+        const char *type = json_string_value(json_object_get(j, "type"));
+        const char *h =
+            json_string_value(json_object_get(j, "credential_hash"));
+
+        if (type != NULL && strcmp(type, "key") == 0)
+            hooks_unknown_key++;
+        if (type != NULL && strcmp(type, "issue") == 0 && h != NULL) {
+            hooks_unknown_issue++;
+            snprintf(unknown_hash, sizeof unknown_hash, "%s", h);
+        }
+    }
     json_decref(j);
     evhttp_send_reply(req, 204, NULL, NULL);
 }
@@ -567,6 +584,37 @@ static void test_import(void)
     credlog_run_free(&r);
 }
 
+/* An entry under the institution's name made with a key no department
+ * holds (dept4's: authorized in the log, not in the agent) by plain credlog
+ * issue: the agent, watching the log, raises unknown_key. The KEY entry
+ * that authorized that key raised one too, at the start. */
+static void test_unknown_key(void)
+{
+    char path[700], key[700], *text, hash[65] = "";
+    struct credlog_run r;
+    json_t *j;
+
+    snprintf(path, sizeof path, "%s/rogue.json", dir);
+    files_write(path, "{\"issuer\":\"uni.example\",\"forged\":true}", 38);
+    snprintf(key, sizeof key, "%s/dept4.key", dir);
+    CREDLOG_RUN(&r, "issue", "--log", p.url, "--log-key", p.log_vkey, "--key",
+                key, path);
+    CREDLOG_EXPECT(&r, 0, "issued");
+    credlog_run_free(&r);
+    snprintf(path, sizeof path, "%s/rogue.json.receipt.json", dir);
+    text = files_read(path, NULL);
+    j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+    snprintf(hash, sizeof hash, "%s", str(j, "credential_hash"));
+    json_decref(j);
+    free(text);
+    spin_until(&hooks_unknown_issue, 1);
+    CHECK_MSG(hooks_unknown_issue == 1, "%zu unknown_key issue events",
+              hooks_unknown_issue);
+    CHECK(strcmp(unknown_hash, hash) == 0);
+    CHECK_MSG(hooks_unknown_key == 1, "%zu unknown_key key events",
+              hooks_unknown_key);
+}
+
 /* ---- set-up ---- */
 
 static void setup(void)
@@ -595,7 +643,8 @@ static void setup(void)
     off = (size_t)snprintf(cfg, sizeof cfg,
                            "# test agent\ninstitution %s\nlog %s\nlog-key "
                            "%s\nlisten 127.0.0.1:0\ndata journal\n"
-                           "linger-ms 10\nwebhook http://127.0.0.1:%u/hook\n",
+                           "linger-ms 10\nmonitor-interval 1\n"
+                           "webhook http://127.0.0.1:%u/hook\n",
                            INSTITUTION, p.url, p.log_vkey, hook_port);
     for (int i = 0; i < NDEPT; i++) {
         static const char *const names[NDEPT] = {"math", "physics", "law",
@@ -629,6 +678,7 @@ int main(void)
     test_requests();
     test_burst();
     test_import();
+    test_unknown_key();
     agent_kill(SIGTERM);
     logd_proc_cleanup(&p);
     event_base_free(base);

@@ -1,0 +1,37 @@
+/*
+ * watch.h: the agent watching the log for its own institution, as CT
+ * monitors watch for certificates of their own domains. It runs the
+ * client monitor (client/monitor.h: every entry proven part of the signed
+ * tree and replayed by the log's rules, its state in DATA/monitor) every
+ * monitor-interval seconds, and raises an event (webhook.h) for
+ *  - "unknown_key": an ISSUE or REVOKE entry under the institution's name
+ *    signed by a key no department holds, or a KEY entry adding such a key:
+ *    someone else can issue in the institution's name;
+ *  - "log_alert": the monitor's alerts (a fork, a rule broken, a checkpoint
+ *    the log cannot back).
+ * One pass reads at most 4096 entries, so the loop is never held long; a
+ * catch-up continues at once. Delivery is at least once: entries after the
+ * monitor's last commit are judged again after a restart. Blocking calls to
+ * the log on the agent's loop, like the engine's. Not thread-safe.
+ */
+#ifndef CREDLOG_AGENT_WATCH_H
+#define CREDLOG_AGENT_WATCH_H
+
+#include <event2/event.h>
+
+#include "agent/config.h"
+#include "agent/engine.h"
+
+struct agent_watch;
+
+/* Starts watching (the first pass at once) for cfg on base; events go to
+ * on_event(arg, ...). Returns 0, AGENT_ERR_CONFIG (the log URL, the monitor
+ * state) or AGENT_ERR_NOMEM with why. */
+int agent_watch_new(struct event_base *base, const struct agent_config *cfg,
+                    int timeout_s, agent_event_fn on_event, void *arg,
+                    struct agent_watch **out, char *why);
+
+/* Stops and frees. Accepts NULL. */
+void agent_watch_free(struct agent_watch *w);
+
+#endif
