@@ -400,7 +400,7 @@ struct outcome {
     json_t *rec; /* a done record, or NULL */
     int status;  /* 0: done; else the HTTP status of the error */
     bool keep;   /* stays pending (log unreachable, or no verifying receipt) */
-    char msg[2 * CLIENT_REASON_MAX];
+    char msg[3 * CLIENT_REASON_MAX];
 };
 
 static void flush(struct agent_engine *e)

@@ -67,6 +67,7 @@ static const char *const tokens[NDEPT] = {"tok-math", "tok-physics", "tok-law",
 /* ---- the webhook receiver (in this process, on the driver's loop) ---- */
 
 static struct event_base *base;
+static struct evhttp *hook_http;
 static unsigned hook_port;
 static size_t hooks_receipt, hooks_unknown_key, hooks_unknown_issue;
 static char unknown_hash[65];
@@ -99,7 +100,7 @@ static void on_hook(struct evhttp_request *req, void *arg)
 
 static void hook_start(void)
 {
-    struct evhttp *h = evhttp_new(base);
+    struct evhttp *h = hook_http = evhttp_new(base);
     struct evhttp_bound_socket *s;
     struct sockaddr_in sa;
     socklen_t sl = sizeof sa;
@@ -454,12 +455,17 @@ static int post_cred(const char *path, const char *token, const char *cred,
     return status;
 }
 
+/* Runs the loop (the webhook receiver) until *counter reaches want. */
 static void spin_until(size_t *counter, size_t want)
 {
-    struct wait w = wait_begin(10000);
+    struct wait w = wait_begin(60000);
 
-    while (*counter < want && wait_more(&w))
-        event_base_loop(base, EVLOOP_NONBLOCK);
+    while (*counter < want && wait_more(&w)) {
+        struct timeval tv = {0, 50 * 1000};
+
+        event_base_loopexit(base, &tv);
+        event_base_dispatch(base);
+    }
 }
 
 static void test_requests(void)
@@ -681,6 +687,7 @@ int main(void)
     test_unknown_key();
     agent_kill(SIGTERM);
     logd_proc_cleanup(&p);
+    evhttp_free(hook_http);
     event_base_free(base);
     if (check_failed == 0)
         files_rmtree(dir);
