@@ -22,6 +22,8 @@
  *   plain credlog issue) raises the unknown_key webhook, as does the KEY
  *   entry that authorized it; the agent's own entries raise none.
  * - A wrong token gets 401, malformed JSON 400, unknown members 400.
+ * - Mutual TLS: with tls-client-ca the agent answers a client holding a
+ *   certificate the CA signed, and no client without one or with another.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +40,8 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include "check.h"
 #include "client/http.h"
@@ -46,6 +50,7 @@
 #include "logd_api.h"
 #include "logd_proc.h"
 #include "mirror.h"
+#include "tls_cert.h"
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 #include "wait.h"
@@ -621,6 +626,121 @@ static void test_unknown_key(void)
               hooks_unknown_key);
 }
 
+/* ---- mutual TLS ---- */
+
+/* Sends request over TLS to 127.0.0.1:port, trusting ca, with the client
+ * certificate cert/key (NULL: none); the answer's first bytes go to out.
+ * Returns the bytes read, or -1 when the connection failed. */
+static int tls_request(unsigned port, const char *ca, const char *cert,
+                       const char *key, const char *request, char *out,
+                       size_t cap)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM, 0), n = -1, got = 0;
+    SSL *ssl = NULL;
+
+    if (ctx == NULL || fd < 0)
+        goto done;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1 ||
+        (cert != NULL &&
+         (SSL_CTX_use_certificate_file(ctx, cert, SSL_FILETYPE_PEM) != 1 ||
+          SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)))
+        goto done;
+    sa.sin_port = htons((uint16_t)port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        (ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
+        SSL_connect(ssl) != 1 ||
+        SSL_write(ssl, request, (int)strlen(request)) <= 0)
+        goto done;
+    /* With TLS 1.3 a refused client certificate shows on the first read. */
+    while (got < (int)cap - 1 &&
+           (n = SSL_read(ssl, out + got, (int)cap - 1 - got)) > 0)
+        got += n;
+    out[got] = '\0';
+    n = got > 0 ? got : -1;
+done:
+    if (ssl != NULL)
+        SSL_free(ssl);
+    if (fd >= 0)
+        close(fd);
+    SSL_CTX_free(ctx);
+    return n;
+}
+
+static void test_mtls(void)
+{
+    char srv_cert[700], srv_key[700], cli_cert[700], cli_key[700];
+    char bad_cert[700], bad_key[700], tconf[700], tport[700], path[700];
+    char text[16384], req[1024], *cfg;
+    const char *args[] = {"agent",       "--config", tconf,
+                          "--port-file", tport,      NULL};
+    struct wait w = wait_begin(20000);
+    struct credlog_run r;
+    unsigned port;
+    pid_t pid;
+    size_t len;
+
+    snprintf(srv_cert, sizeof srv_cert, "%s/agent.pem", dir);
+    snprintf(srv_key, sizeof srv_key, "%s/agent-key.pem", dir);
+    snprintf(cli_cert, sizeof cli_cert, "%s/client.pem", dir);
+    snprintf(cli_key, sizeof cli_key, "%s/client-key.pem", dir);
+    snprintf(bad_cert, sizeof bad_cert, "%s/other.pem", dir);
+    snprintf(bad_key, sizeof bad_key, "%s/other-key.pem", dir);
+    REQUIRE(tls_cert_files(srv_cert, srv_key) == 0 &&
+            tls_cert_files(cli_cert, cli_key) == 0 &&
+            tls_cert_files(bad_cert, bad_key) == 0);
+    /* The same departments, another journal, TLS with client certificates. */
+    cfg = files_read(conf, &len);
+    REQUIRE(cfg != NULL);
+    snprintf(path, sizeof path, "%s/journal-tls", dir);
+    mkdir(path, 0700);
+    snprintf(text, sizeof text,
+             "%s\ndata journal-tls\nmonitor-interval 0\ntls-cert %s\n"
+             "tls-key %s\ntls-client-ca %s\n",
+             cfg, srv_cert, srv_key, cli_cert);
+    free(cfg);
+    snprintf(tconf, sizeof tconf, "%s/agent-tls.conf", dir);
+    files_write(tconf, text, strlen(text));
+    snprintf(tport, sizeof tport, "%s/agent-tls.port", dir);
+    pid = credlog_run_spawn(args, "agent-tls");
+    while ((cfg = files_read(tport, NULL)) == NULL && wait_more(&w))
+        ;
+    REQUIRE(cfg != NULL);
+    port = (unsigned)atoi(cfg);
+    free(cfg);
+
+    CHECK(tls_request(port, srv_cert, cli_cert, cli_key,
+                      "GET /healthz HTTP/1.0\r\n\r\n", text, sizeof text) > 0);
+    CHECK(strstr(text, "200 OK") != NULL && strstr(text, "\"ok\"") != NULL);
+    {
+        const char *body =
+            "{\"credential\":\"eyJpc3N1ZXIiOiJ1bmkuZXhhbXBsZSJ9\"}";
+
+        snprintf(req, sizeof req,
+                 "POST /issue HTTP/1.0\r\nAuthorization: Bearer %s\r\n"
+                 "Content-Length: %zu\r\n\r\n%s",
+                 tokens[0], strlen(body), body);
+    }
+    CHECK(tls_request(port, srv_cert, cli_cert, cli_key, req, text,
+                      sizeof text) > 0);
+    CHECK_MSG(strstr(text, "200 OK") != NULL &&
+                  strstr(text, "\"status\":\"issued\"") != NULL,
+              "%.300s", text);
+    /* No client certificate, or one the CA did not sign: no answer. */
+    CHECK(tls_request(port, srv_cert, NULL, NULL,
+                      "GET /healthz HTTP/1.0\r\n\r\n", text, sizeof text) < 0);
+    CHECK(tls_request(port, srv_cert, bad_cert, bad_key,
+                      "GET /healthz HTTP/1.0\r\n\r\n", text, sizeof text) < 0);
+    kill(pid, SIGTERM);
+    credlog_run_wait(&r, pid, "agent-tls", 20);
+    CHECK_MSG(r.status == 0, "exit %d\n%s", r.status, r.err);
+    CHECK(credlog_run_has(&r, "client certificates required"));
+    credlog_run_free(&r);
+}
+
 /* ---- set-up ---- */
 
 static void setup(void)
@@ -685,6 +805,7 @@ int main(void)
     test_burst();
     test_import();
     test_unknown_key();
+    test_mtls();
     agent_kill(SIGTERM);
     logd_proc_cleanup(&p);
     evhttp_free(hook_http);

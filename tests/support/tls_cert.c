@@ -56,7 +56,7 @@ int tls_cert_new(EVP_PKEY **key_out, X509 **cert_out)
         ok = add_ext(x, NID_basic_constraints, "critical,CA:TRUE") &&
              add_ext(x, NID_key_usage,
                      "critical,digitalSignature,keyCertSign") &&
-             add_ext(x, NID_ext_key_usage, "serverAuth") &&
+             add_ext(x, NID_ext_key_usage, "serverAuth,clientAuth") &&
              add_ext(x, NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") &&
              X509_sign(x, key, EVP_sha256()) > 0;
     }

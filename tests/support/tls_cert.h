@@ -1,7 +1,8 @@
 /*
  * tls_cert.h: self-signed TLS certificates for the tests that speak HTTPS
- * (logd with --tls-cert, the minilog server, credlog --cacert): a fresh
- * P-256 key and a CA certificate for IP 127.0.0.1 and DNS localhost, with a
+ * (logd with --tls-cert, the minilog server, credlog --cacert, credlog
+ * agent's client certificates): a fresh P-256 key and a CA certificate for
+ * IP 127.0.0.1 and DNS localhost, good for servers and clients, with a
  * random serial number (two certificates never look alike), valid from an
  * hour ago for a day.
  *
