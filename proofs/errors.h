@@ -40,6 +40,7 @@
 #define ADD_CHECKPOINT_ERR_BASE (-1500)
 #define LOGLIST_ERR_BASE (-1600)
 #define KEYAUTH_ERR_BASE (-1700)
+#define CREDISSUER_ERR_BASE (-1800)
 
 /* logd/ */
 #define STORE_ERR_BASE (-2000)

@@ -39,6 +39,7 @@
 #include "proofs/codec.h"
 #include "proofs/compact.h"
 #include "proofs/cosignature.h"
+#include "proofs/credissuer.h"
 #include "proofs/ed25519.h"
 #include "proofs/entry.h"
 #include "proofs/keyauth.h"
@@ -120,6 +121,12 @@ static const struct module modules[] = {
      {KEYAUTH_ERR_MAP_V1, KEYAUTH_ERR_MISSING, KEYAUTH_ERR_KEY_ENTRY,
       KEYAUTH_ERR_INCLUSION, KEYAUTH_ERR_OTHER_KEY, KEYAUTH_ERR_PROOF,
       KEYAUTH_ERR_NOT_AUTHORIZED, KEYAUTH_ERR_SIG, KEYAUTH_ERR_ARG}},
+    {"credissuer",
+     CREDISSUER_ERR_BASE,
+     credissuer_strerror,
+     {CREDISSUER_ERR_ISSUER, CREDISSUER_ERR_OTHER_ID, CREDISSUER_ERR_VALUE,
+      CREDISSUER_ERR_TOO_MANY, CREDISSUER_ERR_PAYLOAD, CREDISSUER_ERR_NOMEM,
+      CREDISSUER_ERR_ARG}},
     {"compact",
      COMPACT_ERR_BASE,
      compact_strerror,
