@@ -618,12 +618,14 @@ int main(int argc, char **argv)
         goto out;
     }
     {
-        /* Readers: one per HTTP worker; the push's views hold up to three
-         * sets of snapshots (published, current, in flight) of threads + 1. */
+        /* Readers: one per HTTP worker; each view of the push holds
+         * threads + 1 snapshots, and the push holds at most one view per
+         * witness (the round its request in flight was for) plus the
+         * current and the published one. */
         struct store_options so = {
             o.map_size, (unsigned)o.threads + 16 +
-                            (policy != NULL ? 3 * ((unsigned)o.threads + 1) +
-                                                  POLICY_MAX_WITNESSES
+                            (policy != NULL ? (policy->nwitnesses + 2) *
+                                                  ((unsigned)o.threads + 1)
                                             : 0)};
         if (store_open(o.data, &so, &store, errbuf, sizeof errbuf) != 0) {
             log_msg("cannot open storage: %s", errbuf);

@@ -28,6 +28,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -94,6 +95,8 @@ struct push {
     struct metrics *metrics;
     SSL_CTX *tls; /* for https witnesses, else NULL */
     struct event_base *base;
+    struct evdns_base *dns; /* names resolved without blocking; NULL: the
+                               system's resolver, blocking the push thread */
     struct event *tick, *wake;
     pthread_t thread;
     bool started;
@@ -527,7 +530,7 @@ static struct evhttp_connection *connection(struct wit *w)
         bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     }
     w->conn = evhttp_connection_base_bufferevent_new(
-        p->base, NULL, bev, w->host, (unsigned short)w->port);
+        p->base, p->dns, bev, w->host, (unsigned short)w->port);
     if (w->conn == NULL) {
         if (bev != NULL)
             bufferevent_free(bev);
@@ -903,6 +906,11 @@ int push_start(const struct push_config *cfg, struct store *store,
         }
     }
     p->base = event_base_new();
+    /* A witness's name must not stall the push (store_grow() may be
+     * waiting for it to let go of its snapshots). */
+    p->dns = p->base
+                 ? evdns_base_new(p->base, EVDNS_BASE_INITIALIZE_NAMESERVERS)
+                 : NULL;
     p->tick = p->base ? event_new(p->base, -1, EV_PERSIST, on_tick, p) : NULL;
     p->wake = p->base ? event_new(p->base, -1, 0, on_wake, p) : NULL;
     if (p->tick == NULL || p->wake == NULL) {
@@ -989,6 +997,8 @@ void push_stop(struct push *p)
         event_free(p->tick);
     if (p->wake != NULL)
         event_free(p->wake);
+    if (p->dns != NULL)
+        evdns_base_free(p->dns, 0);
     if (p->base != NULL)
         event_base_free(p->base);
     SSL_CTX_free(p->tls);
