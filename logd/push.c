@@ -106,6 +106,7 @@ struct push {
     struct round *cur, *pub;
     uint64_t quorum_ms; /* when (monotonic) a checkpoint last met the quorum */
     uint64_t alarm_ms;  /* when the quorum age was last reported */
+    uint64_t start_ms;  /* when the push started (monotonic) */
 };
 
 const char *push_strerror(int err)
@@ -651,19 +652,24 @@ static bool due(const struct push *p, const struct wit *w, uint64_t now)
 
 static void check_quorum_age(struct push *p, uint64_t now)
 {
-    uint64_t age = now - p->quorum_ms;
+    uint64_t age = now - (p->quorum_ms != 0 ? p->quorum_ms : p->start_ms);
 
-    if (p->quorum_ms == 0 || p->pub == NULL)
-        return;
     if (age >= 2ull * p->cfg.refresh_s * 1000 &&
         (p->alarm_ms == 0 ||
          now - p->alarm_ms >= (uint64_t)p->cfg.refresh_s * 1000)) {
-        log_msg("ALARM no checkpoint has met the witness quorum for %llu s "
-                "(the latest is %llu)",
-                (unsigned long long)(age / 1000),
-                (unsigned long long)p->pub->size);
+        if (p->pub != NULL)
+            log_msg("ALARM no checkpoint has met the witness quorum for %llu "
+                    "s (the latest is %llu)",
+                    (unsigned long long)(age / 1000),
+                    (unsigned long long)p->pub->size);
+        else
+            log_msg("ALARM no checkpoint has met the witness quorum for %llu "
+                    "s (none since logd started)",
+                    (unsigned long long)(age / 1000));
         p->alarm_ms = now;
     }
+    if (p->pub == NULL)
+        return;
     if (age >= (uint64_t)p->cfg.max_pin_s * 1000 && p->pub->view != NULL) {
         log_msg("ALARM no quorum for %u s (--witness-max-pin): status proofs "
                 "fall back to the latest checkpoint until one is cosigned",
@@ -948,6 +954,7 @@ int push_start(const struct push_config *cfg, struct store *store,
         if (store_witness_get(store, w->vkey, &w->rec) == 0)
             metrics_witness_cosigned(metrics, i, w->rec.size, w->rec.time);
     }
+    p->start_ms = mono_ms();
     load_quorum(p);
     {
         struct timeval tv = ms_tv(cfg->interval_ms);

@@ -429,8 +429,13 @@ static void test_split_view(const struct issuer *is)
     char *note = NULL;
     int64_t size;
 
+    static const char *fork_args[12];
+
+    memcpy(fork_args, push_args, 8 * sizeof fork_args[0]);
+    fork_args[8] = "--witness-refresh";
+    fork_args[9] = "1s";
     REQUIRE(logd_proc_init_key(&fork_p, &p.log_key, &is->v, 1) == 0);
-    REQUIRE(logd_proc_start(&fork_p, push_args) == 0);
+    REQUIRE(logd_proc_start(&fork_p, fork_args) == 0);
     REQUIRE(client_http_open(fork_p.url, NULL, &fh) == 0);
     for (int i = 0; i < NWIT; i++) {
         char name[8];
@@ -438,6 +443,10 @@ static void test_split_view(const struct issuer *is)
         CHECK(wait_at_least(fh, "credlog_witness_alarms_total", name, NULL, 1));
     }
     CHECK(logd_api_metric(fh, "credlog_witness_quorum_size") == 0);
+    CHECK(logd_api_metric(fh, "credlog_witness_quorum_age_seconds") == -1);
+    /* Never a quorum: alarmed after twice --witness-refresh. */
+    CHECK(logd_proc_wait_log(
+        &fork_p, "ALARM no checkpoint has met the witness quorum", 20000));
     size = served(fh, &fork_p, cos, &note);
     CHECK(size > 0);
     for (int i = 0; i < NWIT; i++)
