@@ -21,6 +21,8 @@
  *   the agent does not hold (a fifth key in logd's issuers file, used by
  *   plain credlog issue) raises the unknown_key webhook, as does the KEY
  *   entry that authorized it; the agent's own entries raise none.
+ * - The log down: 503, and the same request after it is back gets the
+ *   journaled entry's receipt (one entry, one salt, whichever department).
  * - A wrong token gets 401, malformed JSON 400, unknown members 400.
  * - Mutual TLS: with tls-client-ca the agent answers a client holding a
  *   certificate the CA signed, and no client without one or with another.
@@ -409,8 +411,9 @@ static void test_burst(void)
     REQUIRE(size > 0);
     REQUIRE(mirror_fetch(h, &m, (uint64_t)size));
     CHECK(mirror_violations(&m, 0, counts) == 0);
-    /* test_requests() issued and revoked one credential before. */
-    CHECK_MSG(counts[ENTRY_ISSUE] == good + 1,
+    /* test_requests() issued and revoked one credential before,
+     * test_log_down() issued one. */
+    CHECK_MSG(counts[ENTRY_ISSUE] == good + 2,
               "%llu ISSUE entries for %zu good",
               (unsigned long long)counts[ENTRY_ISSUE], good);
     CHECK(counts[ENTRY_REVOKE] == 1);
@@ -540,6 +543,31 @@ static void test_requests(void)
     CHECK(post_cred("/revoke", tokens[1], "{\"other\":1}", NULL, NULL, &b) ==
           422);
     CHECK(strstr(str(b, "error"), "salt") != NULL);
+    json_decref(b);
+}
+
+/* The log down: the request is journaled and answered 503; once the log is
+ * back, the same request gets its receipt (the journaled entry, submitted
+ * again with backoff), and again the same one. */
+static void test_log_down(void)
+{
+    const char *cred = "{\"issuer\":\"uni.example\",\"during\":\"outage\"}";
+    char port[16];
+    const char *extra[] = {"--listen", port, NULL};
+    json_t *a = NULL, *b = NULL;
+
+    snprintf(port, sizeof port, "127.0.0.1:%u", p.port);
+    CHECK(logd_proc_stop(&p) == 0);
+    CHECK(post_cred("/issue", tokens[3], cred, NULL, NULL, &a) == 503);
+    CHECK(strstr(str(a, "error"), "journaled") != NULL);
+    json_decref(a);
+    REQUIRE(logd_proc_start(&p, extra) == 0);
+    CHECK(post_cred("/issue", tokens[3], cred, NULL, NULL, &a) == 200);
+    CHECK(post_cred("/issue", tokens[0], cred, NULL, NULL, &b) == 200);
+    CHECK(json_equal(json_object_get(a, "index"), json_object_get(b, "index")));
+    CHECK(strcmp(str(a, "salt"), str(b, "salt")) == 0);
+    CHECK(strcmp(str(b, "department"), "arts") == 0);
+    json_decref(a);
     json_decref(b);
 }
 
@@ -802,6 +830,7 @@ int main(void)
     setup();
     agent_start();
     test_requests();
+    test_log_down();
     test_burst();
     test_import();
     test_unknown_key();
