@@ -638,6 +638,10 @@ static int key_of(struct agent_engine *e, const struct agent_request *r,
     if (r->have_key) {
         memcpy(it->key, r->key, 32);
         make_id(r->type, 0xff, r->key, id);
+        if (r->type == ENTRY_REVOKE) {
+            make_id(ENTRY_ISSUE, 0xff, r->key, it->issue_id);
+            it->has_issue_id = true;
+        }
         return 0;
     }
     if (client_credfile_key(r->data, r->len, r->profile, NULL, 0, &cr, why) !=

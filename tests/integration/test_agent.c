@@ -411,12 +411,12 @@ static void test_burst(void)
     REQUIRE(size > 0);
     REQUIRE(mirror_fetch(h, &m, (uint64_t)size));
     CHECK(mirror_violations(&m, 0, counts) == 0);
-    /* test_requests() issued and revoked one credential before,
+    /* test_requests() issued and revoked two credentials before,
      * test_log_down() issued one. */
-    CHECK_MSG(counts[ENTRY_ISSUE] == good + 2,
+    CHECK_MSG(counts[ENTRY_ISSUE] == good + 3,
               "%llu ISSUE entries for %zu good",
               (unsigned long long)counts[ENTRY_ISSUE], good);
-    CHECK(counts[ENTRY_REVOKE] == 1);
+    CHECK(counts[ENTRY_REVOKE] == 2);
     mirror_free(&m);
     client_http_close(h);
     for (size_t i = 0; i < NJOBS; i++) {
@@ -539,6 +539,22 @@ static void test_requests(void)
     CHECK(json_integer_value(json_object_get(b, "revoked_index")) > 0);
     json_decref(b);
     json_decref(a);
+    /* The same by a precomputed key. */
+    {
+        const char *k =
+            "{\"key\":\"a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+            "a1a1a1a1a1a1a1a1a1a1\"}";
+
+        CHECK(post("/issue", tokens[2], k, &b) == 200);
+        CHECK(strcmp(str(b, "status"), "issued") == 0);
+        CHECK(json_object_get(b, "bundle") == NULL &&
+              json_object_get(b, "salt") == NULL);
+        json_decref(b);
+        CHECK(post("/revoke", tokens[2], k, &b) == 200);
+        CHECK(strcmp(str(b, "status"), "revoked") == 0);
+        json_decref(b);
+        CHECK(post("/issue", tokens[2], k, NULL) == 409);
+    }
     /* A credential this agent never issued: its salt is needed. */
     CHECK(post_cred("/revoke", tokens[1], "{\"other\":1}", NULL, NULL, &b) ==
           422);
