@@ -412,8 +412,8 @@ static void test_burst(void)
     REQUIRE(mirror_fetch(h, &m, (uint64_t)size));
     CHECK(mirror_violations(&m, 0, counts) == 0);
     /* test_requests() issued and revoked two credentials before,
-     * test_log_down() issued one. */
-    CHECK_MSG(counts[ENTRY_ISSUE] == good + 3,
+     * test_log_down() and test_client_gone() issued one each. */
+    CHECK_MSG(counts[ENTRY_ISSUE] == good + 4,
               "%llu ISSUE entries for %zu good",
               (unsigned long long)counts[ENTRY_ISSUE], good);
     CHECK(counts[ENTRY_REVOKE] == 2);
@@ -585,6 +585,33 @@ static void test_log_down(void)
     CHECK(strcmp(str(b, "department"), "arts") == 0);
     json_decref(a);
     json_decref(b);
+}
+
+/* A client that goes away before its answer: the agent still logs and
+ * journals the credential, and the repeated request gets its receipt. */
+static void test_client_gone(void)
+{
+    const char *cred = "{\"issuer\":\"uni.example\",\"client\":\"gone\"}";
+    char *b64 = b64_of(cred), req[1024], body[256];
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    json_t *a = NULL;
+
+    snprintf(body, sizeof body, "{\"credential\":\"%s\"}", b64);
+    free(b64);
+    snprintf(req, sizeof req,
+             "POST /issue HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s"
+             "\r\nContent-Length: %zu\r\n\r\n%s",
+             tokens[1], strlen(body), body);
+    sa.sin_port = htons((uint16_t)agent_port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    CHECK(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+    close(fd);
+    CHECK(post_cred("/issue", tokens[1], cred, NULL, NULL, &a) == 200);
+    CHECK(strcmp(str(a, "department"), "physics") == 0);
+    json_decref(a);
+    CHECK(post("/healthz", tokens[0], "{}", NULL) == 200);
 }
 
 static void test_import(void)
@@ -847,6 +874,7 @@ int main(void)
     agent_start();
     test_requests();
     test_log_down();
+    test_client_gone();
     test_burst();
     test_import();
     test_unknown_key();
