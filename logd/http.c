@@ -302,6 +302,8 @@ int http_start(const struct http_config *cfg, struct store *store,
     srv->max_entries = cfg->max_entries;
     srv->metrics_elsewhere = cfg->metrics_elsewhere;
     srv->quorum = cfg->quorum;
+    srv->web = cfg->web;
+    srv->dev = cfg->dev;
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen);
     {
         struct conn_config cc = {cfg->max_connections,

@@ -52,6 +52,8 @@ struct http_config {
     struct quorum *quorum; /* with a witness policy: GET /checkpoint and
                               status proofs answer from it (logd/quorum.h;
                               it must outlive the server), else NULL */
+    bool web;              /* serve the verification page at / (logd/web.h) */
+    bool dev;              /* a --dev log: the page labels it a test log */
 };
 
 struct http_server;

@@ -14,6 +14,7 @@
 #include "logd/http_reply.h"
 #include "logd/http_submit.h"
 #include "logd/request.h"
+#include "logd/web.h"
 #include "proofs/checkpoint.h"
 #include "proofs/codec.h"
 #include "proofs/tile.h"
@@ -242,6 +243,53 @@ static void h_healthz(struct http_ctx *c, const char *rest, const char *query)
                      3);
 }
 
+/* Sends the verification page's file name (logd/web.h), or the page's
+ * config.json (what the page cannot know itself), or 404. */
+static void web_send(struct http_ctx *c, const char *name)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(c->req);
+    struct evkeyvalq *out = evhttp_request_get_output_headers(c->req);
+    const struct web_asset *a;
+
+    if (!c->w->srv->web) {
+        http_reply_error(c, 404, "no such route (logd --no-web)", NULL);
+        return;
+    }
+    evhttp_add_header(out, "Content-Security-Policy", WEB_CSP);
+    evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(out, "Referrer-Policy", "no-referrer");
+    if (strcmp(name, "config.json") == 0) {
+        evhttp_add_header(out, "Cache-Control", WEB_CACHE);
+        http_reply_json(c, 200, json_pack("{s:b}", "dev", c->w->srv->dev));
+        return;
+    }
+    a = web_find(name);
+    if (a == NULL) {
+        http_reply_error(c, 404, "no such route", NULL);
+        return;
+    }
+    evhttp_add_header(out, "ETag", a->etag);
+    if (web_etag_matches(evhttp_find_header(in, "If-None-Match"), a->etag))
+        http_reply(c, 304, a->type, WEB_CACHE);
+    else
+        http_reply_bytes(c, 200, a->type, WEB_CACHE, a->data, a->len);
+}
+
+/* GET /: the page. */
+static void h_index(struct http_ctx *c, const char *rest, const char *query)
+{
+    (void)rest;
+    (void)query;
+    web_send(c, "index.html");
+}
+
+/* GET /web/NAME: the page's scripts, style and config.json. */
+static void h_web(struct http_ctx *c, const char *rest, const char *query)
+{
+    (void)query;
+    web_send(c, rest);
+}
+
 /* ---- routing ---- */
 
 typedef void (*handler_fn)(struct http_ctx *c, const char *rest,
@@ -273,6 +321,8 @@ static const struct route routes[] = {
     {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false},
     {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics, false},
     {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz, false},
+    {"/", false, GET_HEAD, ROUTE_WEB, h_index, false},
+    {"/web/", true, GET_HEAD, ROUTE_WEB, h_web, false},
 };
 
 /* Asks evhttp to close the connection after this answer. */

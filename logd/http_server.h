@@ -60,6 +60,7 @@ struct http_server {
     struct quorum *quorum;    /* with a witness policy, else NULL */
     size_t max_url, max_entries;
     bool metrics_elsewhere; /* --metrics-listen: no /metrics here */
+    bool web, dev;          /* the page (logd/web.h); a --dev log */
     unsigned port;
     char address[300];
     unsigned nworkers;

@@ -100,6 +100,7 @@ static const char usage_text[] =
     "  --dev               development mode: keys and data in ./var/dev (made "
     "on\n"
     "                      first start), listening on " DEV_LISTEN "\n"
+    "  --no-web            do not serve the verification page at /\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop after answering the batch in flight; SIGHUP\n"
     "reloads the issuers file and the TLS certificate and key.\n";
@@ -114,7 +115,7 @@ struct options {
     unsigned long long map_size, map_max, max_body, max_headers, timeout;
     unsigned long long max_url, max_entries, max_connections, request_timeout;
     unsigned long long min_size;
-    bool dev;
+    bool dev, no_web;
 };
 
 struct app {
@@ -216,6 +217,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"witness-max-pin", required_argument, NULL, 'X'},
         {"witness-cacert", required_argument, NULL, 'A'},
         {"dev", no_argument, NULL, 'D'},
+        {"no-web", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -318,6 +320,9 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'D':
             o->dev = true;
+            break;
+        case 'n':
+            o->no_web = true;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -706,7 +711,9 @@ int main(int argc, char **argv)
                                  (int)o.first_byte_timeout,
                                  o.metrics_listen != NULL,
                                  tls,
-                                 quorum};
+                                 quorum,
+                                 !o.no_web,
+                                 o.dev};
         if (http_start(&hc, store, seq, metrics, &http, errbuf,
                        sizeof errbuf) != 0) {
             log_msg("%s", errbuf);

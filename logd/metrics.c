@@ -11,7 +11,7 @@
 static const char *const route_names[ROUTE_COUNT] = {
     "submit",      "checkpoint", "tile",  "entry_bundle", "inclusion",
     "consistency", "status",     "entry", "issuers",      "log_key",
-    "metrics",     "healthz",    "other",
+    "metrics",     "healthz",    "web",   "other",
 };
 
 /* Statuses counted separately; anything else is "other". */

@@ -24,6 +24,7 @@ enum metrics_route {
     ROUTE_LOG_KEY,
     ROUTE_METRICS,
     ROUTE_HEALTHZ,
+    ROUTE_WEB, /* the verification page, logd/web.h */
     ROUTE_OTHER,
     ROUTE_COUNT
 };

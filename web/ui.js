@@ -1,0 +1,274 @@
+/*
+ * ui.js: the page itself. Reads the chosen or dropped files (locally: only
+ * the credential's key goes to the log), sorts them into credential,
+ * receipt and bundle, runs verify.js, and shows one verdict in the live
+ * region with every check under it. Also the log key and its pin, the
+ * language switch, the test-log label and the insecure-context message.
+ */
+(function (CL) {
+  'use strict';
+  const B = CL.bytes, t = (id, v) => CL.i18n.t(id, v);
+  const MAX_FILE = 50 * 1024 * 1024;
+  const $ = (id) => document.getElementById(id);
+  const PIN_KEY = 'credlog.logkey ' + location.host;
+  const state = { served: null, pinned: null, dev: false, last: null, files: null };
+
+  function el(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === 'class') e.className = v; else e.setAttribute(k, v);
+    }
+    for (const k of kids) if (k !== null && k !== undefined) e.append(k);
+    return e;
+  }
+
+  const secure = () => window.isSecureContext === true && typeof crypto !== 'undefined' &&
+    typeof crypto.subtle !== 'undefined';
+
+  async function fetchText(path) {
+    const r = await fetch(path, { cache: 'no-store', credentials: 'omit', redirect: 'error' });
+    return { status: r.status, text: await r.text() };
+  }
+
+  function readPin() {
+    try { return localStorage.getItem(PIN_KEY); } catch (e) { return null; }
+  }
+
+  /* ---- formatting ---- */
+
+  function when(ms) {
+    if (!Number.isFinite(ms)) return '';
+    const d = new Date(ms);
+    const local = new Intl.DateTimeFormat(CL.i18n.lang === 'nl' ? 'nl-NL' : 'en-GB',
+      { dateStyle: 'long', timeStyle: 'short' }).format(d);
+    return local + ' (' + d.toISOString().replace('.000Z', 'Z') + ')';
+  }
+
+  /* An issuer name as credlog shows it: anything but printable ASCII as
+   * \u{XXXX}, so that a look-alike cannot pass for another name. */
+  function shownName(s) {
+    let out = '';
+    for (const ch of s) {
+      const c = ch.codePointAt(0);
+      if (ch === '\\') out += '\\\\';
+      else if (c >= 0x20 && c < 0x7f) out += ch;
+      else out += '\\u{' + c.toString(16).toUpperCase().padStart(4, '0') + '}';
+    }
+    return out;
+  }
+
+  /* ---- rendering ---- */
+
+  function applyTexts() {
+    document.documentElement.lang = CL.i18n.lang;
+    for (const e of document.querySelectorAll('[data-i18n]')) e.textContent = t(e.dataset.i18n);
+    $('lang-nl').setAttribute('aria-pressed', String(CL.i18n.lang === 'nl'));
+    $('lang-en').setAttribute('aria-pressed', String(CL.i18n.lang === 'en'));
+    document.title = 'credlog: ' + t('title');
+    if (!secure()) { $('nosupport').textContent = t('insecure'); $('nosupport').hidden = false; }
+    showKey();
+    if (state.last) render(state.last, false);
+  }
+
+  function showKey() {
+    $('vkey').textContent = state.served || state.pinned || t('pin.unknown');
+    const ps = $('pin-state');
+    ps.classList.remove('alarm');
+    ps.removeAttribute('role');
+    if (state.pinned && state.served && state.pinned !== state.served) {
+      ps.textContent = t('pin.changed', { pinned: state.pinned });
+      ps.classList.add('alarm');
+      ps.setAttribute('role', 'alert');
+    } else if (state.pinned) {
+      ps.textContent = t('pin.same');
+    } else {
+      ps.textContent = state.served ? t('pin.none') : t('pin.unknown');
+    }
+    $('pin').hidden = !state.served || state.pinned === state.served;
+    $('unpin').hidden = !state.pinned;
+  }
+
+  function facts(r) {
+    const f = r.facts, dl = el('dl');
+    const row = (k, v, cls) => { if (v !== undefined && v !== null && v !== '') dl.append(el('dt', {}, t(k)), el('dd', cls ? { class: cls } : {}, v)); };
+    if (r.verdict === 'valid' || r.verdict === 'revoked') {
+      row('f.issuer', shownName(f.issuer));
+      if (f.identity && Object.keys(f.identity).length)
+        row('f.identity', Object.entries(f.identity).map(([k, v]) => (k === 'name' ? shownName(v) : k + ': ' + v)).join(', '));
+      row('f.issued', when(f.issuedMs));
+    }
+    if (r.verdict === 'valid') row('f.asof', when(f.asOf));
+    if (r.verdict === 'revoked') {
+      row('f.revoked', when(f.revokedMs));
+      row('f.reason', t('reason.' + f.reason));
+    }
+    if (r.verdict === 'valid' || r.verdict === 'revoked' || r.verdict === 'notissued') {
+      if (f.issueIndex) row('f.index', f.issueIndex + (f.revokeIndex ? ' / ' + f.revokeIndex : ''));
+      row('f.log', f.origin + (f.size ? ' (' + t('f.size').toLowerCase() + ' ' + f.size + ')' : ''));
+    }
+    if (f.key) {
+      row('f.profile', f.profile + (f.container && f.container !== 'none' ? ' (' + f.container + ')' : ''));
+      row('f.key', f.key, 'mono');
+      if (r.verdict === 'notissued') row('f.digest', f.digest, 'mono');
+    }
+    return dl;
+  }
+
+  function render(r, focus) {
+    const box = $('result');
+    box.replaceChildren();
+    const icon = { valid: '✓', revoked: '✗', notissued: '?', unverifiable: '!' }[r.verdict];
+    const h = el('h2', { tabindex: '-1', id: 'verdict-h' }, el('span', { class: 'icon', 'aria-hidden': 'true' }, icon),
+      t('verdict.' + r.verdict));
+    const v = el('div', { class: 'verdict ' + r.verdict, 'data-verdict': r.verdict }, h);
+    if (state.dev) v.append(el('p', { class: 'banner testlog' }, t('testlog.short')));
+    if (r.verdict === 'valid') {
+      v.append(el('p', {}, t('valid.text', { issuer: shownName(r.facts.issuer), asof: when(r.facts.asOf) })));
+    } else if (r.verdict === 'revoked') {
+      v.append(el('p', {}, t('revoked.text')));
+    } else if (r.verdict === 'notissued') {
+      v.append(el('p', {}, t('notissued.text')));
+      v.append(el('p', {}, r.facts.salted ? t('notissued.salted') : t('notissued.salt')));
+    } else {
+      v.append(el('p', { 'data-failed': r.failed }, t('unverifiable.text', { check: t('c.' + r.failed), why: t('w.' + r.why) })));
+      v.append(el('p', {}, t('unverifiable.none')));
+      v.append(el('p', { class: 'next' }, t(r.why === 'network' || r.why === 'http' ? 'next.network' : 'next.default')));
+    }
+    v.append(facts(r));
+    box.append(v);
+    const list = $('checks');
+    list.replaceChildren();
+    for (const c of r.checks) {
+      const why = c.why ? t('w.' + c.why) : '';
+      const detail = [why, c.state !== 'failed' || !why ? c.detail : ''].filter(Boolean).join(' ');
+      list.append(el('li', { class: c.state, 'data-check': c.id, 'data-state': c.state },
+        el('span', { class: 'state' }, el('span', { class: 'icon', 'aria-hidden': 'true' },
+          { passed: '✓', failed: '✗', notrun: '–' }[c.state]), t('state.' + c.state)),
+        el('span', {}, t('c.' + c.id), detail ? el('span', { class: 'detail' }, detail) : null)));
+    }
+    $('checks-box').hidden = false;
+    $('chosen').textContent = state.files ? t('chosen', { files: state.files }) : '';
+    if (focus) h.focus();
+  }
+
+  /* ---- input ---- */
+
+  function asJson(bytes) {
+    let i = 0;
+    while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+    if (bytes[i] !== 0x7b) return null;
+    const s = B.utf8Decode(bytes);
+    if (s === null) return null;
+    try {
+      const j = JSON.parse(s);
+      return j && typeof j === 'object' && !Array.isArray(j) ? j : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  const isReceipt = (j) => typeof j.entry === 'string' && typeof j.checkpoint === 'string' && 'index' in j &&
+    Array.isArray(j.inclusion);
+
+  /* Sorts the files into one credential, a receipt and a status bundle. */
+  function classify(files) {
+    const input = { file: null, receipt: null, bundle: null, salt: new Uint8Array(0), profile: 'auto' };
+    for (const f of files) {
+      const j = asJson(f.bytes);
+      if (j && j.format === 'credlog-status-bundle/v1') input.bundle = j;
+      else if (j && isReceipt(j)) input.receipt = j;
+      else if (input.file) return { error: t('err.twocreds') };
+      else { input.file = f.bytes; input.fileName = f.name; }
+    }
+    const holder = input.receipt || (input.bundle && input.bundle.receipt) || {};
+    const salt = typeof holder.salt === 'string' ? B.fromHex(holder.salt) : null;
+    if (salt) input.salt = salt;
+    if (typeof holder.profile === 'string') input.profile = holder.profile;
+    return { input };
+  }
+
+  async function check(fileList) {
+    const files = [];
+    for (const f of fileList) {
+      if (f.size > MAX_FILE) return message(t('err.toolarge', { name: f.name }));
+      try {
+        files.push({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+      } catch (e) {
+        return message(t('err.read', { name: f.name }));
+      }
+    }
+    if (files.length === 0) return;
+    const c = classify(files);
+    if (c.error) return message(c.error);
+    state.files = files.map((f) => f.name).join(', ');
+    $('result').replaceChildren(el('p', {}, '…'));
+    await refreshKey();
+    const r = await CL.verify.run(c.input, { fetchText, pinned: state.pinned, now: Date.now(), secure: secure() });
+    state.last = r;
+    render(r, true);
+  }
+
+  function message(text) {
+    state.last = null;
+    $('result').replaceChildren(el('p', { class: 'banner alarm' }, text));
+  }
+
+  async function refreshKey() {
+    state.pinned = readPin();
+    try {
+      const r = await fetchText('v1/log-key');
+      state.served = r.status === 200 ? r.text.trim() : null;
+    } catch (e) {
+      state.served = null;
+    }
+    showKey();
+  }
+
+  async function init() {
+    CL.i18n.set(CL.i18n.pick(), false);
+    applyTexts();
+    $('lang-nl').addEventListener('click', () => { CL.i18n.set('nl', true); applyTexts(); });
+    $('lang-en').addEventListener('click', () => { CL.i18n.set('en', true); applyTexts(); });
+    const input = $('file');
+    input.addEventListener('change', () => { check(input.files); });
+    const drop = $('drop');
+    for (const ev of ['dragenter', 'dragover']) {
+      document.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.add('over'); });
+    }
+    document.addEventListener('dragleave', (e) => { if (e.target === drop) drop.classList.remove('over'); });
+    document.addEventListener('drop', (e) => {
+      e.preventDefault();
+      drop.classList.remove('over');
+      if (e.dataTransfer && e.dataTransfer.files.length) check(e.dataTransfer.files);
+    });
+    $('again').addEventListener('click', () => {
+      state.last = null; state.files = null;
+      input.value = '';
+      $('result').replaceChildren();
+      $('checks-box').hidden = true;
+      $('chosen').textContent = '';
+      input.focus();
+    });
+    $('pin').addEventListener('click', () => {
+      if (!state.served) return;
+      try { localStorage.setItem(PIN_KEY, state.served); } catch (e) { /* private mode */ }
+      state.pinned = state.served;
+      showKey();
+    });
+    $('unpin').addEventListener('click', () => {
+      try { localStorage.removeItem(PIN_KEY); } catch (e) { /* private mode */ }
+      state.pinned = null;
+      showKey();
+    });
+    try {
+      const r = await fetchText('web/config.json');
+      state.dev = r.status === 200 && JSON.parse(r.text).dev === true;
+    } catch (e) {
+      state.dev = false;
+    }
+    $('testlog').hidden = !state.dev;
+    await refreshKey();
+    document.body.dataset.ready = 'true';
+  }
+
+  document.addEventListener('DOMContentLoaded', init);
+})(globalThis.CL = globalThis.CL || {});

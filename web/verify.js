@@ -1,0 +1,321 @@
+/*
+ * verify.js: what the page verifies, exactly as docs/protocol.md Part E
+ * says, and the verdict it draws. Fails closed: every check either passes
+ * or stops the run with "cannot be verified" naming itself; later checks
+ * are then "not run". Network trouble is a failed check like any other,
+ * never "not issued" or "revoked".
+ *
+ * run(input, env) resolves to
+ *   {verdict: 'valid'|'revoked'|'notissued'|'unverifiable',
+ *    failed: check id or null, why: message id, detail,
+ *    facts: {...what the verdict shows}, checks: [{id, state, why, detail}]}
+ * input: {file: Uint8Array|null, fileName, receipt: object|null,
+ *         bundle: object|null (credlog-status-bundle/v1), salt: Uint8Array,
+ *         profile: 'auto'|name}
+ * env:   {fetchText(path) -> Promise<{status, text}>, pinned: vkey text|null,
+ *         now: ms, secure: bool}
+ */
+(function (CL) {
+  'use strict';
+  const B = CL.bytes, E = CL.entry;
+  const CHECKS = ['browser', 'file', 'logkey', 'status', 'checkpoint', 'witness', 'map', 'mapproof',
+    'entries', 'issuer', 'receipt', 'fresh'];
+  const DAY_MS = 86400000;
+  const ONLINE_MAX_AGE_MS = DAY_MS; /* credlog verify --log (client/cli_verify.c) */
+  const BUNDLE_MAX_AGE_MS = 7 * DAY_MS; /* credlog verify --bundle */
+  const MAX_AHEAD_MS = 600000; /* CLIENT_MAX_AHEAD_MS */
+  const NONE = CL.smt.NONE;
+  const REASONS = ['unspecified', 'issued_in_error', 'misconduct', 'superseded', 'withdrawn'];
+
+  class Stop extends Error {
+    constructor(check, why, detail) {
+      super(check + ': ' + why);
+      this.check = check; this.why = why; this.detail = detail || '';
+    }
+  }
+  const stop = (check, why, detail) => { throw new Stop(check, why, detail); };
+
+  /* ---- decoding the answer's fields ---- */
+
+  function index(v, check) {
+    if (!Number.isSafeInteger(v) || v < 0) stop(check, 'malformed', 'index');
+    return BigInt(v);
+  }
+  function hashes(list, check) {
+    if (!Array.isArray(list) || list.length > 63) stop(check, 'malformed', 'inclusion');
+    return list.map((h) => {
+      const b = typeof h === 'string' && h.length === 64 ? B.fromHex(h) : null;
+      if (b === null) stop(check, 'malformed', 'hash');
+      return b;
+    });
+  }
+  function entryOf(obj, check) {
+    const raw = obj && typeof obj.entry === 'string' ? B.fromB64(obj.entry) : null;
+    const e = raw ? E.decode(raw) : null;
+    if (e === null) stop(check, 'malformed', 'entry');
+    return e;
+  }
+  async function included(obj, e, cp, check) {
+    const i = index(obj.index, check);
+    const ok = await CL.merkle.inclusion(i, cp.size, await CL.merkle.leafHash(e.bytes),
+      hashes(obj.inclusion, check), cp.root);
+    if (!ok) stop(check, 'inclusion', 'index ' + i);
+    return i;
+  }
+
+  /* ---- E.4: signature and authorization ---- */
+
+  async function signedBy(e, i, holder, cp, map) {
+    if (map.version !== 2) stop('issuer', 'nokeymap');
+    if (!holder || typeof holder.key !== 'object' || holder.key === null || typeof holder.key_proof !== 'string')
+      stop('issuer', 'nokeyproof');
+    const ke = entryOf(holder.key, 'issuer');
+    if (ke.type !== E.KEY || ke.op !== 1) stop('issuer', 'malformed', 'key entry');
+    const a = await included(holder.key, ke, cp, 'issuer');
+    if (!(a < i)) stop('issuer', 'keylater');
+    if (ke.issuer !== e.issuer || (await CL.note.keyId(ke.issuer, 0x01, ke.pub)) !== e.keyId)
+      stop('issuer', 'keymismatch');
+    const proof = B.fromB64(holder.key_proof);
+    const p = proof ? await CL.smt.verify(proof, map.keyRoot) : { ok: false };
+    if (!p.ok || p.kind !== 1 || !B.equal(p.key, await E.keyMapKey(ke.issuer, ke.pub)) || p.issue !== a)
+      stop('issuer', 'keyproof');
+    if (p.revoke !== NONE && !(p.revoke > i)) stop('issuer', 'keyremoved', 'index ' + p.revoke);
+    if (!(await CL.note.ed25519Verify(ke.pub, e.signature, E.signedMessage(e, cp.origin))))
+      stop('issuer', 'signature');
+    return { identity: ke.identity || null, keyId: e.keyId };
+  }
+
+  /* ---- E.2: a status proof ---- */
+
+  async function statusProof(sp, H, vkey, ctx) {
+    if (typeof sp !== 'object' || sp === null) stop('status', 'malformed');
+    const cp = await CL.note.checkpoint(sp.checkpoint, vkey);
+    if (!cp.ok) stop('checkpoint', 'checkpoint', cp.why);
+    if (cp.size < 1n) stop('checkpoint', 'checkpoint', 'empty tree');
+    ctx.pass('checkpoint', 'size ' + cp.size + (cp.others ? ', ' + cp.others + ' other signature(s)' : ''));
+    ctx.notRun('witness', 'nopolicy');
+
+    const map = entryOf(sp.map, 'map');
+    if (map.type !== E.MAP || index(sp.map.index, 'map') !== cp.size - 1n || map.index !== cp.size - 1n)
+      stop('map', 'notmap');
+    await included(sp.map, map, cp, 'map');
+    ctx.pass('map', 'index ' + map.index + ', version ' + map.version);
+
+    const proof = typeof sp.map_proof === 'string' ? B.fromB64(sp.map_proof) : null;
+    const p = proof ? await CL.smt.verify(proof, map.mapRoot) : { ok: false, why: 'malformed' };
+    if (!p.ok) stop('mapproof', 'mapproof', p.why);
+    if (!B.equal(p.key, H)) stop('mapproof', 'otherkey');
+    const issued = p.kind === 1, revoked = issued && p.revoke !== NONE;
+    const want = !issued ? 'unknown' : revoked ? 'revoked' : 'active';
+    if (sp.status !== want) stop('mapproof', 'statusfield', sp.status + ' / ' + want);
+    if (typeof sp.credential_hash !== 'string' || sp.credential_hash.toLowerCase() !== B.hex(H))
+      stop('mapproof', 'otherkey');
+    ctx.pass('mapproof', 'kind ' + p.kind + ', depth ' + p.depth);
+
+    const r = { cp, map, kind: p.kind, asOf: map.timeMs };
+    if (!issued) {
+      if (sp.issue !== undefined || sp.revoke !== undefined) stop('entries', 'extra');
+      ctx.notRun('entries', 'nothing');
+      ctx.notRun('issuer', 'nothing');
+      return r;
+    }
+    const ie = entryOf(sp.issue, 'entries');
+    if (ie.type !== E.ISSUE || !B.equal(ie.hash, H) || index(sp.issue.index, 'entries') !== p.issue)
+      stop('entries', 'issuemismatch');
+    await included(sp.issue, ie, cp, 'entries');
+    r.issue = ie; r.issueIndex = p.issue;
+    if (revoked) {
+      const re = entryOf(sp.revoke, 'entries');
+      if (re.type !== E.REVOKE || !B.equal(re.hash, H) || index(sp.revoke.index, 'entries') !== p.revoke ||
+        re.issuer !== ie.issuer || !(p.revoke > p.issue))
+        stop('entries', 'revokemismatch');
+      await included(sp.revoke, re, cp, 'entries');
+      r.revoke = re; r.revokeIndex = p.revoke;
+    } else if (sp.revoke !== undefined) {
+      stop('entries', 'extra');
+    }
+    ctx.pass('entries', 'issue ' + p.issue + (revoked ? ', revoke ' + p.revoke : ''));
+
+    r.signer = await signedBy(ie, p.issue, sp.issue, cp, map);
+    if (revoked) await signedBy(r.revoke, p.revoke, sp.revoke, cp, map);
+    ctx.pass('issuer', ie.issuer);
+    return r;
+  }
+
+  /* ---- E.1: a receipt, and its link to the status proof ---- */
+
+  async function receipt(rc, H, vkey, st, consistencyOf) {
+    if (typeof rc !== 'object' || rc === null) stop('receipt', 'malformed');
+    const cp = await CL.note.checkpoint(rc.checkpoint, vkey);
+    if (!cp.ok) stop('receipt', 'receiptcheckpoint', cp.why);
+    const e = entryOf(rc, 'receipt');
+    if (e.type !== E.ISSUE || !B.equal(e.hash, H)) stop('receipt', 'receiptother');
+    const i = await included(rc, e, cp, 'receipt');
+    if (rc.map !== undefined && rc.key !== undefined) {
+      const map = entryOf(rc.map, 'receipt');
+      if (map.type !== E.MAP || map.index !== cp.size - 1n) stop('receipt', 'malformed', 'map');
+      await included(rc.map, map, cp, 'receipt');
+      try {
+        await signedBy(e, i, rc, cp, map);
+      } catch (x) {
+        if (x instanceof Stop) stop('receipt', 'receiptsigner', x.why);
+        throw x;
+      }
+    }
+    if (!st.issue || st.issueIndex !== i || !B.equal(st.issue.bytes, e.bytes)) stop('receipt', 'receiptnotinstatus');
+    /* The two checkpoints must be one history (§E.2, last paragraph). */
+    const [a, b] = cp.size <= st.cp.size ? [cp, st.cp] : [st.cp, cp];
+    if (a.size === b.size) {
+      if (!B.equal(a.root, b.root)) stop('receipt', 'fork');
+    } else {
+      const proof = await consistencyOf(a.size, b.size);
+      if (!(await CL.merkle.consistency(a.size, b.size, a.root, b.root, hashes(proof, 'receipt'))))
+        stop('receipt', 'fork');
+    }
+    return { index: i, size: cp.size };
+  }
+
+  /* ---- the run ---- */
+
+  async function run(input, env) {
+    const states = new Map(CHECKS.map((c) => [c, { id: c, state: 'notrun', why: '', detail: '' }]));
+    const ctx = {
+      pass: (id, detail) => Object.assign(states.get(id), { state: 'passed', detail: detail || '' }),
+      notRun: (id, why) => Object.assign(states.get(id), { state: 'notrun', why }),
+    };
+    const out = { verdict: 'unverifiable', failed: null, why: '', detail: '', facts: {}, checks: [] };
+    try {
+      if (!env.secure) stop('browser', 'insecure');
+      if (!(await CL.note.selfTest())) stop('browser', 'noed25519');
+      ctx.pass('browser');
+
+      /* The credential and its key. */
+      if (!input.file) stop('file', 'nofile');
+      let k;
+      try {
+        k = await CL.credkey.compute(input.file, input.profile || 'auto', input.salt);
+      } catch (x) {
+        if (x instanceof CL.credkey.CredkeyError) stop('file', 'ck.' + x.code, x.detail);
+        throw x;
+      }
+      const H = k.key;
+      out.facts.key = B.hex(H);
+      out.facts.profile = k.profile;
+      out.facts.container = k.container;
+      out.facts.salted = input.salt && input.salt.length > 0;
+      out.facts.digest = B.hex(k.digest);
+      ctx.pass('file', k.profile + (k.container !== 'none' ? ' (' + k.container + ')' : '') +
+        (out.facts.salted ? ', salted' : '') + ': ' + B.hex(H));
+
+      /* The log key: the pinned one, which the served one must equal. */
+      let served = null;
+      try {
+        const r = await env.fetchText('v1/log-key');
+        if (r.status === 200) served = r.text.trim();
+      } catch (x) { /* below */ }
+      if (served === null && !env.pinned) stop('logkey', 'network');
+      if (env.pinned && served !== null && served !== env.pinned) stop('logkey', 'changed', served);
+      const vkey = await CL.note.parseVkey(env.pinned || served);
+      if (vkey === null || vkey.type !== 0x01) stop('logkey', 'malformed');
+      out.facts.vkey = vkey.text;
+      out.facts.origin = vkey.name;
+      ctx.pass('logkey', vkey.text + (env.pinned ? ' (pinned)' : ''));
+
+      /* The status proof: the bundle's, or fetched now. */
+      let sp, maxAge;
+      if (input.bundle) {
+        if (input.bundle.format !== 'credlog-status-bundle/v1') stop('status', 'malformed', 'format');
+        sp = input.bundle.status_proof;
+        maxAge = BUNDLE_MAX_AGE_MS;
+        ctx.pass('status', 'bundle');
+      } else {
+        let r;
+        try {
+          r = await env.fetchText('v1/status/' + B.hex(H));
+        } catch (x) {
+          stop('status', 'network', String(x && x.message || x));
+        }
+        if (r.status !== 200) stop('status', 'http', 'HTTP ' + r.status);
+        try {
+          sp = JSON.parse(r.text);
+        } catch (x) {
+          stop('status', 'malformed');
+        }
+        maxAge = ONLINE_MAX_AGE_MS;
+        ctx.pass('status', 'GET v1/status/' + B.hex(H).slice(0, 16) + '…');
+      }
+      const st = await statusProof(sp, H, vkey, ctx);
+
+      /* The receipt, if one came with the credential. */
+      const rc = input.receipt || (input.bundle && input.bundle.receipt) || null;
+      if (rc) {
+        const consistencyOf = async (m, n) => {
+          const c = input.bundle && input.bundle.consistency;
+          if (input.bundle) {
+            if (!c || !Array.isArray(c.hashes)) stop('receipt', 'noconsistency');
+            return c.hashes;
+          }
+          let r;
+          try {
+            r = await env.fetchText('v1/proof/consistency?from=' + m + '&to=' + n);
+          } catch (x) {
+            stop('receipt', 'network');
+          }
+          if (r.status !== 200) stop('receipt', 'network', 'HTTP ' + r.status);
+          try {
+            return JSON.parse(r.text).hashes;
+          } catch (x) {
+            stop('receipt', 'malformed');
+          }
+        };
+        if (st.kind !== 1) stop('receipt', 'receiptnotinstatus');
+        const got = await receipt(rc, H, vkey, st, consistencyOf);
+        ctx.pass('receipt', 'index ' + got.index + ', checkpoint ' + got.size);
+      } else {
+        ctx.notRun('receipt', 'noreceipt');
+      }
+
+      /* Freshness, as credlog verify judges it (client_verdict_check_age). */
+      const asOf = Number(st.asOf), now = env.now;
+      out.facts.asOf = asOf;
+      out.facts.size = String(st.cp.size);
+      out.facts.maxAge = maxAge;
+      if (st.kind === 1 && st.revoke) {
+        ctx.notRun('fresh', 'revokedfinal');
+      } else {
+        if (asOf > now && asOf - now > MAX_AHEAD_MS) stop('fresh', 'future', String(asOf - now));
+        if (now > asOf && now - asOf > maxAge) stop('fresh', 'stale', String(now - asOf));
+        ctx.pass('fresh', String(Math.max(0, now - asOf)));
+      }
+
+      if (st.kind !== 1) {
+        out.verdict = 'notissued';
+      } else {
+        out.facts.issuer = st.issue.issuer;
+        out.facts.identity = st.signer.identity;
+        out.facts.keyId = st.signer.keyId;
+        out.facts.issuedMs = Number(st.issue.timestampMs);
+        out.facts.issueIndex = String(st.issueIndex);
+        if (st.revoke) {
+          out.verdict = 'revoked';
+          out.facts.revokedMs = Number(st.revoke.timestampMs);
+          out.facts.revokeIndex = String(st.revokeIndex);
+          out.facts.reason = REASONS[st.revoke.reason];
+        } else {
+          out.verdict = 'valid';
+        }
+      }
+    } catch (x) {
+      if (!(x instanceof Stop)) throw x;
+      out.verdict = 'unverifiable';
+      out.failed = x.check;
+      out.why = x.why;
+      out.detail = x.detail;
+      Object.assign(states.get(x.check), { state: 'failed', why: x.why, detail: x.detail });
+    }
+    out.checks = CHECKS.map((c) => states.get(c));
+    return out;
+  }
+
+  CL.verify = { run, CHECKS, ONLINE_MAX_AGE_MS, BUNDLE_MAX_AGE_MS };
+})(globalThis.CL = globalThis.CL || {});
