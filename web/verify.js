@@ -175,6 +175,15 @@
     return { index: i, size: cp.size };
   }
 
+  /* A duration as credlog prints one: 49s, 12m, 3h, 7d. */
+  function duration(ms) {
+    const s = Math.floor(ms / 1000);
+    if (s < 120) return s + 's';
+    if (s < 7200) return Math.floor(s / 60) + 'm';
+    if (s < 172800) return Math.floor(s / 3600) + 'h';
+    return Math.floor(s / 86400) + 'd';
+  }
+
   /* ---- the run ---- */
 
   async function run(input, env) {
@@ -283,9 +292,9 @@
       if (st.kind === 1 && st.revoke) {
         ctx.notRun('fresh', 'revokedfinal');
       } else {
-        if (asOf > now && asOf - now > MAX_AHEAD_MS) stop('fresh', 'future', String(asOf - now));
-        if (now > asOf && now - asOf > maxAge) stop('fresh', 'stale', String(now - asOf));
-        ctx.pass('fresh', String(Math.max(0, now - asOf)));
+        if (asOf > now && asOf - now > MAX_AHEAD_MS) stop('fresh', 'future', duration(asOf - now));
+        if (now > asOf && now - asOf > maxAge) stop('fresh', 'stale', duration(now - asOf) + ' / ' + duration(maxAge));
+        ctx.pass('fresh', duration(Math.max(0, now - asOf)) + ' / ' + duration(maxAge));
       }
 
       if (st.kind !== 1) {

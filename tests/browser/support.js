@@ -132,9 +132,11 @@ async function launch() {
 }
 
 /* A new page on url with the page's errors and any request to another
- * origin recorded; resolves when the page says it is ready. */
-async function openPage(browser, url, ctxOpts = {}) {
+ * origin recorded; resolves when the page says it is ready. init, if
+ * given, runs in the page before its own scripts. */
+async function openPage(browser, url, ctxOpts = {}, init = null) {
   const ctx = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Amsterdam', ...ctxOpts });
+  if (init) await ctx.addInitScript(init);
   const page = await ctx.newPage();
   const errors = [], foreign = [];
   page.on('pageerror', (e) => errors.push(String(e)));

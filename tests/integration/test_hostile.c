@@ -269,8 +269,11 @@ struct req_case {
 };
 
 static const struct req_case req_cases[] = {
-    /* unknown routes */
-    {"GET", "/", 404},
+    /* unknown routes (GET / is the verification page, test_web.c) */
+    {"GET", "/web", 404},
+    {"GET", "/web/../index.html", 400},
+    {"GET", "/web/nope.js", 404},
+    {"POST", "/", 405},
     {"GET", "/nope", 404},
     {"GET", "/checkpoint/", 404},
     {"GET", "/CHECKPOINT", 404},
