@@ -153,39 +153,6 @@
 
   /* ---- input ---- */
 
-  function asJson(bytes) {
-    let i = 0;
-    while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
-    if (bytes[i] !== 0x7b) return null;
-    const s = B.utf8Decode(bytes);
-    if (s === null) return null;
-    try {
-      const j = JSON.parse(s);
-      return j && typeof j === 'object' && !Array.isArray(j) ? j : null;
-    } catch (e) {
-      return null;
-    }
-  }
-  const isReceipt = (j) => typeof j.entry === 'string' && typeof j.checkpoint === 'string' && 'index' in j &&
-    Array.isArray(j.inclusion);
-
-  /* Sorts the files into one credential, a receipt and a status bundle. */
-  function classify(files) {
-    const input = { file: null, receipt: null, bundle: null, salt: new Uint8Array(0), profile: 'auto' };
-    for (const f of files) {
-      const j = asJson(f.bytes);
-      if (j && j.format === 'credlog-status-bundle/v1') input.bundle = j;
-      else if (j && isReceipt(j)) input.receipt = j;
-      else if (input.file) return { error: t('err.twocreds') };
-      else { input.file = f.bytes; input.fileName = f.name; }
-    }
-    const holder = input.receipt || (input.bundle && input.bundle.receipt) || {};
-    const salt = typeof holder.salt === 'string' ? B.fromHex(holder.salt) : null;
-    if (salt) input.salt = salt;
-    if (typeof holder.profile === 'string') input.profile = holder.profile;
-    return { input };
-  }
-
   async function check(fileList) {
     const files = [];
     for (const f of fileList) {
@@ -197,8 +164,8 @@
       }
     }
     if (files.length === 0) return;
-    const c = classify(files);
-    if (c.error) return message(c.error);
+    const c = CL.verify.gather(files);
+    if (c.error) return message(t(c.error));
     state.files = files.map((f) => f.name).join(', ');
     $('result').replaceChildren(el('p', {}, '…'));
     await refreshKey();

@@ -9,9 +9,9 @@
  *   {verdict: 'valid'|'revoked'|'notissued'|'unverifiable',
  *    failed: check id or null, why: message id, detail,
  *    facts: {...what the verdict shows}, checks: [{id, state, why, detail}]}
- * input: {file: Uint8Array|null, fileName, receipt: object|null,
- *         bundle: object|null (credlog-status-bundle/v1), salt: Uint8Array,
- *         profile: 'auto'|name}
+ * input: what gather() makes of the chosen files: {file: Uint8Array|null,
+ *         fileName, receipt, statusProof and consistency (from a bundle),
+ *         profile (null: none recorded), salt: Uint8Array, bundleError}
  * env:   {fetchText(path) -> Promise<{status, text}>, pinned: vkey text|null,
  *         now: ms, secure: bool}
  */
@@ -184,6 +184,77 @@
     return Math.floor(s / 86400) + 'd';
   }
 
+  /* ---- which key ---- */
+
+  /* The keys to look the file up under (F.7, E.3): the named profile and
+   * salt of a receipt or bundle; for a legacy receipt (none recorded) the
+   * unsalted auto key or the SHA-256 of the bytes, whichever its entry
+   * carries; with no receipt both, in that order. */
+  async function candidates(input, ctx, out) {
+    let k;
+    const key = async (profile, salt) => {
+      try {
+        return await CL.credkey.compute(input.file, profile, salt);
+      } catch (x) {
+        if (x instanceof CL.credkey.CredkeyError) stop('file', 'ck.' + x.code, x.detail);
+        throw x;
+      }
+    };
+    const list = [];
+    if (input.profile) {
+      k = await key(input.profile, input.salt);
+      list.push(k);
+    } else {
+      k = await key('auto', new Uint8Array(0));
+      list.push(k);
+      const raw = { profile: 'bytes', container: 'none', digest: await B.sha256(input.file) };
+      raw.key = raw.digest; /* how credlog logged files before credkey/v1 */
+      raw.legacy = true;
+      if (!B.equal(raw.key, k.key)) list.push(raw);
+      const rc = input.receipt && B.fromB64(String(input.receipt.entry));
+      const re = rc ? E.decode(rc) : null;
+      if (re && re.type === E.ISSUE) {
+        const hit = list.find((c) => B.equal(c.key, re.hash));
+        if (hit) list.splice(0, list.length, hit);
+        else list.splice(1);
+      }
+    }
+    const c = list[0];
+    out.facts.salted = !!(input.salt && input.salt.length > 0);
+    ctx.pass('file', c.profile + (c.container !== 'none' ? ' (' + c.container + ')' : '') +
+      (out.facts.salted ? ', salted' : '') + ': ' + B.hex(c.key));
+    return list;
+  }
+
+  function fill(out, c) {
+    out.facts.key = B.hex(c.key);
+    out.facts.profile = c.legacy ? 'sha-256' : c.profile;
+    out.facts.container = c.container;
+    out.facts.digest = B.hex(c.digest);
+  }
+
+  /* Reads the status proof for key H: the bundle's, or GET /v1/status. */
+  async function fetchStatus(H, input, env, ctx) {
+    if (input.statusProof) {
+      ctx.pass('status', 'bundle');
+      return { sp: input.statusProof, maxAge: BUNDLE_MAX_AGE_MS };
+    }
+    let r, sp;
+    try {
+      r = await env.fetchText('v1/status/' + B.hex(H));
+    } catch (x) {
+      stop('status', 'network', String((x && x.message) || x));
+    }
+    if (r.status !== 200) stop('status', 'http', 'HTTP ' + r.status);
+    try {
+      sp = JSON.parse(r.text);
+    } catch (x) {
+      stop('status', 'malformed');
+    }
+    ctx.pass('status', 'GET v1/status/' + B.hex(H).slice(0, 16) + '…');
+    return { sp, maxAge: ONLINE_MAX_AGE_MS };
+  }
+
   /* ---- the run ---- */
 
   async function run(input, env) {
@@ -197,24 +268,10 @@
       if (!env.secure) stop('browser', 'insecure');
       if (!(await CL.note.selfTest())) stop('browser', 'noed25519');
       ctx.pass('browser');
-
-      /* The credential and its key. */
+      if (input.bundleError) stop('file', 'bundle', input.bundleError);
       if (!input.file) stop('file', 'nofile');
-      let k;
-      try {
-        k = await CL.credkey.compute(input.file, input.profile || 'auto', input.salt);
-      } catch (x) {
-        if (x instanceof CL.credkey.CredkeyError) stop('file', 'ck.' + x.code, x.detail);
-        throw x;
-      }
-      const H = k.key;
-      out.facts.key = B.hex(H);
-      out.facts.profile = k.profile;
-      out.facts.container = k.container;
-      out.facts.salted = input.salt && input.salt.length > 0;
-      out.facts.digest = B.hex(k.digest);
-      ctx.pass('file', k.profile + (k.container !== 'none' ? ' (' + k.container + ')' : '') +
-        (out.facts.salted ? ', salted' : '') + ': ' + B.hex(H));
+      const keys = await candidates(input, ctx, out);
+      fill(out, keys[0]);
 
       /* The log key: the pinned one, which the served one must equal. */
       let served = null;
@@ -230,37 +287,24 @@
       out.facts.origin = vkey.name;
       ctx.pass('logkey', vkey.text + (env.pinned ? ' (pinned)' : ''));
 
-      /* The status proof: the bundle's, or fetched now. */
-      let sp, maxAge;
-      if (input.bundle) {
-        if (input.bundle.format !== 'credlog-status-bundle/v1') stop('status', 'malformed', 'format');
-        sp = input.bundle.status_proof;
-        maxAge = BUNDLE_MAX_AGE_MS;
-        ctx.pass('status', 'bundle');
-      } else {
-        let r;
-        try {
-          r = await env.fetchText('v1/status/' + B.hex(H));
-        } catch (x) {
-          stop('status', 'network', String(x && x.message || x));
-        }
-        if (r.status !== 200) stop('status', 'http', 'HTTP ' + r.status);
-        try {
-          sp = JSON.parse(r.text);
-        } catch (x) {
-          stop('status', 'malformed');
-        }
-        maxAge = ONLINE_MAX_AGE_MS;
-        ctx.pass('status', 'GET v1/status/' + B.hex(H).slice(0, 16) + '…');
+      /* The status proof of each candidate key until one was issued. */
+      let st, maxAge, H;
+      for (const c of input.statusProof ? keys.slice(0, 1) : keys) {
+        H = c.key;
+        fill(out, c);
+        const got = await fetchStatus(H, input, env, ctx);
+        maxAge = got.maxAge;
+        st = await statusProof(got.sp, H, vkey, ctx);
+        if (st.kind === 1) break;
       }
-      const st = await statusProof(sp, H, vkey, ctx);
+      if (st.kind !== 1) fill(out, keys[0]);
 
       /* The receipt, if one came with the credential. */
-      const rc = input.receipt || (input.bundle && input.bundle.receipt) || null;
+      const rc = input.receipt || null;
       if (rc) {
         const consistencyOf = async (m, n) => {
-          const c = input.bundle && input.bundle.consistency;
-          if (input.bundle) {
+          if (input.statusProof) {
+            const c = input.consistency;
             if (!c || !Array.isArray(c.hashes)) stop('receipt', 'noconsistency');
             return c.hashes;
           }
@@ -326,5 +370,84 @@
     return out;
   }
 
-  CL.verify = { run, CHECKS, ONLINE_MAX_AGE_MS, BUNDLE_MAX_AGE_MS };
+  /* What a person chose, sorted (F.7, E.3, E.3.1): one credential, or a
+   * holder's credlog-bundle/v1 (the credential inside); a receipt; a
+   * credlog-status-bundle/v1. files: [{name, bytes}]. Resolves to an input
+   * for run(), or {error: message id}. */
+  function gather(files) {
+    const input = { file: null, fileName: null, receipt: null, statusProof: null, consistency: null,
+      profile: null, salt: new Uint8Array(0), bundleError: null };
+    let creds = 0;
+    for (const f of files) {
+      const j = jsonObject(f.bytes);
+      if (j && j.format === 'credlog-bundle/v1') {
+        creds++;
+        holderBundle(j, input);
+      } else if (j && j.format === 'credlog-status-bundle/v1') {
+        input.statusProof = j.status_proof;
+        input.consistency = j.consistency || null;
+        if (j.receipt && !input.receipt) input.receipt = j.receipt;
+      } else if (j && typeof j.entry === 'string' && typeof j.checkpoint === 'string' && 'index' in j) {
+        input.receipt = j;
+      } else {
+        creds++;
+        input.file = f.bytes;
+        input.fileName = f.name;
+      }
+    }
+    if (creds > 1) return { error: 'err.twocreds' };
+    /* The receipt's profile and salt, which come together or not at all
+     * (E.3); without them it is a legacy receipt. */
+    const rc = input.receipt;
+    if (!input.profile && rc && typeof rc.profile === 'string' && typeof rc.salt === 'string') {
+      const salt = rc.salt === '' ? new Uint8Array(0) : B.fromHex(rc.salt);
+      if (!CL.credkey.PROFILES.includes(rc.profile) || salt === null) input.bundleError = 'receipt profile/salt';
+      else { input.profile = rc.profile; input.salt = salt; }
+    }
+    return { input };
+  }
+
+  /* A credlog-bundle/v1 (E.3.1 step 1); a malformed one makes the run fail
+   * (INVALID, never "not issued"). */
+  function holderBundle(j, input) {
+    const c = j.credential;
+    const data = c && typeof c.data === 'string' ? B.fromB64(c.data) : null;
+    const salt = typeof j.salt === 'string' ? (j.salt === '' ? new Uint8Array(0) : B.fromHex(j.salt)) : null;
+    if (data === null || data.length === 0 || !CL.credkey.PROFILES.includes(j.profile) || salt === null ||
+      (salt.length !== 0 && (salt.length < 16 || salt.length > 32)) || typeof j.receipt !== 'object' || j.receipt === null) {
+      input.bundleError = 'credlog-bundle/v1';
+      return;
+    }
+    input.file = data;
+    input.fileName = typeof c.name === 'string' ? c.name : '';
+    input.profile = j.profile;
+    input.salt = salt;
+    input.receipt = j.receipt;
+    if (j.status_proof) { input.statusProof = j.status_proof; input.consistency = j.consistency || null; }
+  }
+
+  /* A JSON object read with credkey's checks (no member name twice), as
+   * plain objects; null for anything else. */
+  function jsonObject(bytes) {
+    let i = 0;
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+    while (i < bytes.length && [0x20, 0x09, 0x0a, 0x0d].includes(bytes[i])) i++;
+    if (bytes[i] !== 0x7b) return null;
+    let v;
+    try {
+      v = CL.jcs.parse(bytes);
+    } catch (x) {
+      return null;
+    }
+    const plain = (x) => {
+      if (Array.isArray(x)) return x.map(plain);
+      if (!(x instanceof Map)) return x;
+      const o = {};
+      for (const [k, y] of x) Object.defineProperty(o, k, { value: plain(y), enumerable: true, writable: true });
+      return o;
+    };
+    return v instanceof Map ? plain(v) : null;
+  }
+
+  CL.verify = { run, gather, CHECKS, ONLINE_MAX_AGE_MS, BUNDLE_MAX_AGE_MS };
 })(globalThis.CL = globalThis.CL || {});

@@ -93,7 +93,19 @@ test.before(async () => {
   data.salted = { file: W('erin.json', JSON.stringify(credential('Erin Visser'))), salt };
   data.salted.key = S.keyOf(logd, data.salted.file, salt);
   const receipt = S.issueKey(logd, data.salted.key);
-  data.salted.receipt = W('erin.json.receipt.json', JSON.stringify({ ...receipt, salt }));
+  data.salted.receipt = W('erin.json.receipt.json', JSON.stringify({ ...receipt, profile: 'json', salt }));
+  /* The same, as the holder's credlog-bundle/v1 (E.3.1) without a status
+   * proof (the page fetches one), and one whose credential was changed. */
+  const holder = (bytes) => ({ format: 'credlog-bundle/v1',
+    credential: { name: 'erin.json', media_type: 'application/json', data: Buffer.from(bytes).toString('base64') },
+    profile: 'json', salt, receipt });
+  data.salted.bundle = W('erin.credlog', JSON.stringify(holder(fs.readFileSync(data.salted.file))));
+  data.salted.changed = W('erin-changed.credlog', JSON.stringify(holder(JSON.stringify(credential('Erin Vissers')))));
+
+  /* Logged before credkey/v1: under the SHA-256 of the file's bytes. */
+  data.legacy = { file: W('gina.pdf', '%PDF-1.7\n% not really a PDF: Gina de Boer\n') };
+  data.legacy.key = require('node:crypto').createHash('sha256').update(fs.readFileSync(data.legacy.file)).digest('hex');
+  S.issueKey(logd, data.legacy.key);
 
   /* A status bundle saved by credlog status --save. */
   data.bundle = { file: W('frank.json', JSON.stringify(credential('Frank Mulder'))) };
@@ -211,6 +223,21 @@ test('a salted credential without its receipt is not issued (with the hint); wit
   assert.match(w.text, new RegExp(data.salted.key));
   await expectIssued(w, data.salted.key, 'valid');
   if (w.verdict === 'valid') assert.equal(w.checks.receipt, 'passed');
+});
+
+test('a holder\'s credlog-bundle/v1: the credential, profile, salt and receipt in one file', async () => {
+  const v = await check('holder-bundle', [data.salted.bundle]);
+  assert.match(v.text, new RegExp(data.salted.key));
+  await expectIssued(v, data.salted.key, 'valid');
+  const w = await check('holder-bundle-changed', [data.salted.changed]);
+  assert.equal(w.verdict, 'unverifiable', 'a changed credential in a bundle is never "not issued"');
+  assert.equal(w.failed, 'receipt');
+});
+
+test('a credential logged before credkey/v1 (SHA-256 of its bytes) is found without a receipt', async () => {
+  const v = await check('legacy-sha256', [data.legacy.file]);
+  assert.match(v.text, new RegExp(data.legacy.key));
+  await expectIssued(v, data.legacy.key, 'valid');
 });
 
 test('valid and revoked on version 2 answers: institution, dates, reason, every check passed', async () => {
