@@ -116,6 +116,8 @@
 
   function render(r, focus) {
     const box = $('result');
+    /* A failure interrupts; any other verdict waits its turn. */
+    box.setAttribute('aria-live', r.verdict === 'unverifiable' ? 'assertive' : 'polite');
     box.replaceChildren();
     const icon = { valid: '✓', revoked: '✗', notissued: '?', unverifiable: '!' }[r.verdict];
     const h = el('h2', { tabindex: '-1', id: 'verdict-h' }, el('span', { class: 'icon', 'aria-hidden': 'true' }, icon),
@@ -176,6 +178,7 @@
 
   function message(text) {
     state.last = null;
+    $('checks-box').hidden = true;
     $('result').replaceChildren(el('p', { class: 'banner alarm' }, text));
   }
 

@@ -19,7 +19,7 @@
   'use strict';
   const B = CL.bytes, E = CL.entry;
   const CHECKS = ['browser', 'file', 'logkey', 'status', 'checkpoint', 'witness', 'map', 'mapproof',
-    'entries', 'issuer', 'receipt', 'fresh'];
+    'entries', 'receipt', 'issuer', 'fresh'];
   const DAY_MS = 86400000;
   const ONLINE_MAX_AGE_MS = DAY_MS; /* credlog verify --log (client/cli_verify.c) */
   const BUNDLE_MAX_AGE_MS = 7 * DAY_MS; /* credlog verify --bundle */
@@ -135,11 +135,15 @@
       stop('entries', 'extra');
     }
     ctx.pass('entries', 'issue ' + p.issue + (revoked ? ', revoke ' + p.revoke : ''));
-
-    r.signer = await signedBy(ie, p.issue, sp.issue, cp, map);
-    if (revoked) await signedBy(r.revoke, p.revoke, sp.revoke, cp, map);
-    ctx.pass('issuer', ie.issuer);
+    r.sp = sp;
     return r;
+  }
+
+  /* E.4 for the status proof's ISSUE (and REVOKE) entry. */
+  async function statusSigners(st, ctx) {
+    st.signer = await signedBy(st.issue, st.issueIndex, st.sp.issue, st.cp, st.map);
+    if (st.revoke) await signedBy(st.revoke, st.revokeIndex, st.sp.revoke, st.cp, st.map);
+    ctx.pass('issuer', st.issue.issuer);
   }
 
   /* ---- E.1: a receipt, and its link to the status proof ---- */
@@ -327,6 +331,7 @@
       } else {
         ctx.notRun('receipt', 'noreceipt');
       }
+      if (st.kind === 1) await statusSigners(st, ctx);
 
       /* Freshness, as credlog verify judges it (client_verdict_check_age). */
       const asOf = Number(st.asOf), now = env.now;
@@ -379,6 +384,8 @@
       profile: null, salt: new Uint8Array(0), bundleError: null };
     let creds = 0;
     for (const f of files) {
+      const tp = tlogProof(f.bytes);
+      if (tp) { input.receipt = tp; continue; }
       const j = jsonObject(f.bytes);
       if (j && j.format === 'credlog-bundle/v1') {
         creds++;
@@ -424,6 +431,30 @@
     input.salt = salt;
     input.receipt = j.receipt;
     if (j.status_proof) { input.statusProof = j.status_proof; input.consistency = j.consistency || null; }
+  }
+
+  /* A C2SP tlog-proof receipt (§E.3, credlog receipt --tlog-proof) as an
+   * E.1 receipt object, or null for any other file; the verifier checks
+   * it like any receipt (its entry is hashed and proved included). */
+  function tlogProof(bytes) {
+    const head = 'c2sp.org/tlog-proof@v1\n';
+    const s = B.utf8Decode(bytes);
+    if (s === null || !s.startsWith(head)) return null;
+    const cut = s.indexOf('\n\n', head.length - 1);
+    if (cut < 0) return {};
+    const lines = s.slice(head.length, cut + 1).split('\n').slice(0, -1);
+    const r = { checkpoint: s.slice(cut + 2), inclusion: [] };
+    let i = 0;
+    if (lines[i] && lines[i].startsWith('extra ')) r.entry = lines[i++].slice(6);
+    const m = /^index (0|[1-9][0-9]*)$/.exec(lines[i++] || '');
+    if (!m) return {};
+    r.index = Number(m[1]);
+    for (; i < lines.length; i++) {
+      const h = B.fromB64(lines[i]);
+      if (h === null || h.length !== 32) return {};
+      r.inclusion.push(B.hex(h));
+    }
+    return r;
   }
 
   /* A JSON object read with credkey's checks (no member name twice), as

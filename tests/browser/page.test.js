@@ -105,7 +105,12 @@ test.before(async () => {
   /* Logged before credkey/v1: under the SHA-256 of the file's bytes. */
   data.legacy = { file: W('gina.pdf', '%PDF-1.7\n% not really a PDF: Gina de Boer\n') };
   data.legacy.key = require('node:crypto').createHash('sha256').update(fs.readFileSync(data.legacy.file)).digest('hex');
-  S.issueKey(logd, data.legacy.key);
+  const legacy = W('gina.pdf.receipt.json', JSON.stringify(S.issueKey(logd, data.legacy.key)));
+  data.legacy.tlog = path.join(dir, 'gina.tlog-proof');
+  S.credlog(logd, ['receipt', '--tlog-proof', '--out', data.legacy.tlog, legacy]);
+  /* More entries, so that the receipts' checkpoints are older than the
+   * status answers' and the page needs a consistency proof. */
+  S.issueKey(logd, S.keyOf(logd, W('filler.json', '{"filler": 1}')));
 
   /* A status bundle saved by credlog status --save. */
   data.bundle = { file: W('frank.json', JSON.stringify(credential('Frank Mulder'))) };
@@ -222,13 +227,14 @@ test('a salted credential without its receipt is not issued (with the hint); wit
   const w = await check('salted-with-receipt', [data.salted.file, data.salted.receipt]);
   assert.match(w.text, new RegExp(data.salted.key));
   await expectIssued(w, data.salted.key, 'valid');
-  if (w.verdict === 'valid') assert.equal(w.checks.receipt, 'passed');
+  assert.equal(w.checks.receipt, 'passed');
 });
 
 test('a holder\'s credlog-bundle/v1: the credential, profile, salt and receipt in one file', async () => {
   const v = await check('holder-bundle', [data.salted.bundle]);
   assert.match(v.text, new RegExp(data.salted.key));
   await expectIssued(v, data.salted.key, 'valid');
+  assert.equal(v.checks.receipt, 'passed');
   const w = await check('holder-bundle-changed', [data.salted.changed]);
   assert.equal(w.verdict, 'unverifiable', 'a changed credential in a bundle is never "not issued"');
   assert.equal(w.failed, 'receipt');
@@ -238,6 +244,20 @@ test('a credential logged before credkey/v1 (SHA-256 of its bytes) is found with
   const v = await check('legacy-sha256', [data.legacy.file]);
   assert.match(v.text, new RegExp(data.legacy.key));
   await expectIssued(v, data.legacy.key, 'valid');
+});
+
+test('a legacy receipt as a C2SP tlog-proof is checked, linked to the status checkpoint by consistency', async () => {
+  const v = await check('legacy-tlog-proof', [data.legacy.file, data.legacy.tlog]);
+  await expectIssued(v, data.legacy.key, 'valid');
+  assert.equal(v.checks.receipt, 'passed');
+  /* A receipt whose inclusion proof was tampered with fails its check. */
+  const bad = fs.readFileSync(data.legacy.tlog, 'utf8').split('\n');
+  const h = Buffer.from(bad[3], 'base64');
+  h[0] ^= 1;
+  bad[3] = h.toString('base64');
+  const w = await check('tampered-receipt', [data.legacy.file, S.writeFile(dir, 'bad.tlog-proof', bad.join('\n'))]);
+  assert.equal(w.verdict, 'unverifiable');
+  assert.equal(w.failed, 'receipt');
 });
 
 test('valid and revoked on version 2 answers: institution, dates, reason, every check passed', async () => {
