@@ -80,6 +80,13 @@ test.before(async () => {
   data.png = { file: W('badge.png', bakedPng(JSON.stringify(credential('Bob de Vries')))) };
   data.png.key = S.keyOf(logd, data.png.file);
   S.issueKey(logd, data.png.key);
+  /* The same credential baked into an SVG (Open Badges 3.0): one key. */
+  data.svg = { file: W('badge.svg', '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n' +
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" ' +
+    'width="10" height="10"><openbadges:credential><![CDATA[' +
+    JSON.stringify(credential('Bob de Vries'), null, 1) + ']]></openbadges:credential><circle r="4"/></svg>\n') };
+  assert.equal(S.keyOf(logd, data.svg.file), data.png.key);
 
   data.revoked = { file: W('carol.json', JSON.stringify(credential('Carol Bakker'))) };
   data.revoked.key = S.keyOf(logd, data.revoked.file);
@@ -195,6 +202,13 @@ test('valid: a JSON credential re-serialized after issuing', async () => {
 test('valid: a baked PNG badge', async () => {
   const v = await check('logd-png-badge', [data.png.file]);
   assert.match(v.text, /json \(png\)/);
+  assert.match(v.text, new RegExp(data.png.key));
+  await expectIssued(v, data.png.key, 'valid');
+});
+
+test('valid: the same badge baked into an SVG has the PNG\'s key', async () => {
+  const v = await check('logd-svg-badge', [data.svg.file]);
+  assert.match(v.text, /json \(svg\)/);
   assert.match(v.text, new RegExp(data.png.key));
   await expectIssued(v, data.png.key, 'valid');
 });
