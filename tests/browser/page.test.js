@@ -100,7 +100,7 @@ test.before(async () => {
   data.salted = { file: W('erin.json', JSON.stringify(credential('Erin Visser'))), salt };
   data.salted.key = S.keyOf(logd, data.salted.file, salt);
   const receipt = S.issueKey(logd, data.salted.key);
-  data.salted.receipt = W('erin.json.receipt.json', JSON.stringify({ ...receipt, profile: 'json', salt }));
+  data.salted.receipt = W('erin-receipt.json', JSON.stringify({ ...receipt, profile: 'json', salt }));
   /* The same, as the holder's credlog-bundle/v1 (E.3.1) without a status
    * proof (the page fetches one), and one whose credential was changed. */
   const holder = (bytes) => ({ format: 'credlog-bundle/v1',
@@ -112,7 +112,7 @@ test.before(async () => {
   /* Logged before credkey/v1: under the SHA-256 of the file's bytes. */
   data.legacy = { file: W('gina.pdf', '%PDF-1.7\n% not really a PDF: Gina de Boer\n') };
   data.legacy.key = require('node:crypto').createHash('sha256').update(fs.readFileSync(data.legacy.file)).digest('hex');
-  const legacy = W('gina.pdf.receipt.json', JSON.stringify(S.issueKey(logd, data.legacy.key)));
+  const legacy = W('gina-receipt.json', JSON.stringify(S.issueKey(logd, data.legacy.key)));
   data.legacy.tlog = path.join(dir, 'gina.tlog-proof');
   S.credlog(logd, ['receipt', '--tlog-proof', '--out', data.legacy.tlog, legacy]);
   /* More entries, so that the receipts' checkpoints are older than the
@@ -159,8 +159,47 @@ async function expectIssued(v, key, want) {
   }
 }
 
+/* credlog verify's verdict on the same files through the same URL (issue
+ * 13, "Done when": the page and credlog verify agree): a .credlog holder
+ * bundle is verified as FILE, a status bundle with --bundle (offline), a
+ * receipt with --receipt. Resolves to VALID, REVOKED, NOT ISSUED or
+ * INVALID. */
+async function cliVerdict(url, files) {
+  const args = ['verify', '--json', '--log-key', logd.vkey];
+  let online = true;
+  for (const f of files) {
+    if (f.endsWith('.credlog-status.json')) { args.push('--bundle', f); online = false; }
+    else if (f.endsWith('.tlog-proof') || f.endsWith('-receipt.json')) args.push('--receipt', f);
+    else args.push(f);
+  }
+  if (online) args.push('--log', url);
+  const { code, stdout: out, stderr } = await S.credlogAsync(logd, args);
+  try {
+    const j = JSON.parse(out);
+    return j.verdict + (j.reason ? ': ' + j.reason : '');
+  } catch (e) {
+    /* No verdict printed: exit 2 is INVALID (or a network error). */
+    assert.equal(code, 2, 'credlog verify ' + args.join(' ') + ': ' + out + stderr);
+    return 'INVALID';
+  }
+}
+const CLI_NAMES = { valid: 'VALID', revoked: 'REVOKED', notissued: 'NOT ISSUED', unverifiable: 'INVALID' };
+
+/* The page's verdict must be credlog verify's. One difference is allowed,
+ * and said: the page fails closed on the issuer's signature and
+ * authorization (§E.4), which credlog verify does not check yet. */
+function sameAsCli(name, v, cli) {
+  if (CLI_NAMES[v.verdict] === cli.split(':')[0]) return;
+  if (v.verdict === 'unverifiable' && v.failed === 'issuer' && (cli === 'VALID' || cli === 'REVOKED')) {
+    console.log(`# ${name}: credlog verify says ${cli}; the page cannot check the issuer (${v.text.split('\n')[4]})`);
+    return;
+  }
+  assert.fail(`${name}: the page says ${v.verdict}, credlog verify ${cli}`);
+}
+
 /* Opens the page (on the proxy unless told otherwise), checks files, takes
- * a screenshot, scans with axe; returns the verdict. */
+ * a screenshot, scans with axe, and (unless opts.cli is false) compares
+ * with credlog verify; returns the verdict. */
 async function check(name, files, opts = {}) {
   const { page, ctx, errors, foreign } = await S.openPage(browser, opts.url || proxy.url, opts.ctx, opts.init);
   try {
@@ -169,6 +208,7 @@ async function check(name, files, opts = {}) {
     await S.screenshot(page, name);
     if (opts.axe !== false) assert.deepEqual(await S.axe(page), [], 'axe-core violations');
     if (opts.after) await opts.after(page, v);
+    if (opts.cli !== false) sameAsCli(name, v, await cliVerdict(opts.url || proxy.url, files));
     assert.equal(v.focused, 'verdict-h', 'focus moves to the verdict');
     assert.deepEqual(opts.netErrors ? errors.filter((e) => !/^Failed to load resource: net::/.test(e)) : errors, []);
     assert.deepEqual(foreign, []);
@@ -397,6 +437,7 @@ test('a changed log key after pinning raises the alarm and verifies nothing', as
   let v;
   try {
     v = await check('key-changed', [data.never.file], {
+      cli: false, /* credlog pins keys in its own file, not in this browser */
       netErrors: true,
       before: async (page) => {
         await page.click('#pin');
@@ -420,6 +461,7 @@ test('outside a secure context the page says it cannot verify, and why', async (
   /* What a browser does on plain HTTP to a non-local address: no
    * crypto.subtle (Secure Contexts; WPT WebCryptoAPI/historical). */
   const v = await check('insecure', [data.never.file], {
+    cli: false, /* a browser's limit */
     init: () => Object.defineProperty(Crypto.prototype, 'subtle', { get: () => undefined }),
     after: async (page) => {
       assert.equal(await page.isVisible('#nosupport'), true);

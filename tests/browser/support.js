@@ -16,7 +16,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, execFile, execFileSync } = require('node:child_process');
 const { chromium } = require('playwright-core');
 
 const need = (name) => {
@@ -78,6 +78,16 @@ function credlog(logd, args, opts = {}) {
   return execFileSync(need('CREDLOG_BIN'), args, {
     cwd: logd.dir, encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: path.join(logd.dir, 'xdg') },
     stdio: ['ignore', 'pipe', 'pipe'], ...opts,
+  });
+}
+
+/* Runs the credlog command without blocking this process (the test proxy
+ * lives in it); resolves to {code, stdout, stderr}. */
+function credlogAsync(logd, args) {
+  return new Promise((resolve) => {
+    execFile(need('CREDLOG_BIN'), args, { cwd: logd.dir, encoding: 'utf8',
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(logd.dir, 'xdg') } },
+    (e, stdout, stderr) => resolve({ code: e ? e.code : 0, stdout, stderr }));
   });
 }
 
@@ -192,5 +202,5 @@ async function axe(page) {
   });
 }
 
-module.exports = { need, artifacts, waitFor, startLogd, credlog, keyOf, issueKey, startProxy, launch, openPage,
+module.exports = { need, artifacts, waitFor, startLogd, credlog, credlogAsync, keyOf, issueKey, startProxy, launch, openPage,
   chooseFiles, verdictOf, screenshot, writeFile, axe };
