@@ -289,6 +289,76 @@ int cli_read_receipt(const char *path, struct client_receipt *out, char *why)
     return 0;
 }
 
+/* The identity items of the KEY entry that authorized the ISSUE's key as a
+ * JSON object {tag name: value} (values as logged: KEY v2 values are
+ * validated strictly, §B.6.4; the display name may be any script). */
+static json_t *identity_json(const struct entry *key)
+{
+    json_t *o = json_object();
+
+    for (uint8_t tag = 1; o != NULL && tag <= ENTRY_ID_TAG_MAX; tag++) {
+        const uint8_t *val;
+        size_t len;
+
+        if (entry_identity_get(key, tag, &val, &len))
+            json_object_set_new(o, entry_identity_tag_name(tag),
+                                json_stringn((const char *)val, len));
+    }
+    return o;
+}
+
+/* The shown form (client/name.h) of a KEY v2 identity value: each
+ * space-separated word by client_name_show(), joined by the single spaces
+ * a display name may hold (§B.6.4 refuses leading, trailing and doubled
+ * ones), so that "Avans Hogeschool" reads as itself. */
+static void show_text(const uint8_t *val, size_t len, char *buf, size_t cap)
+{
+    size_t used = 0, start = 0;
+
+    buf[0] = '\0';
+    for (size_t k = 0; k <= len && used + 1 < cap; k++) {
+        if (k < len && val[k] != ' ')
+            continue;
+        client_name_show((const char *)val + start, k - start, buf + used,
+                         cap - used);
+        used += strlen(buf + used);
+        if (k < len && used + 1 < cap) {
+            buf[used++] = ' ';
+            buf[used] = '\0';
+        }
+        start = k + 1;
+    }
+}
+
+/* Prints the identity the KEY entry records, each value in its shown form
+ * (client/name.h) so that look-alikes differ visibly. */
+static void identity_print(const struct client_verdict *v)
+{
+    char shown[CLIENT_NAME_SHOWN_MAX];
+    bool any = false;
+
+    client_name_show(v->issuer, strlen(v->issuer), shown, sizeof shown);
+    printf("  issuer's key: %s key %08x, added at entry %llu", shown,
+           (unsigned)note_key_id(v->issuer_key.issuer, NOTE_TYPE_ED25519,
+                                 v->issuer_key.public_key),
+           (unsigned long long)v->issuer_key_index);
+    for (uint8_t tag = 1; tag <= ENTRY_ID_TAG_MAX; tag++) {
+        const uint8_t *val;
+        size_t len;
+
+        if (!entry_identity_get(&v->issuer_key, tag, &val, &len))
+            continue;
+        show_text(val, len, shown, sizeof shown);
+        printf("%s\n    %s: %s",
+               any ? "" : ", identity:", entry_identity_tag_name(tag), shown);
+        any = true;
+    }
+    if (!any)
+        printf("\n    (its KEY entry records no identity%s)",
+               v->issuer_key.version == ENTRY_VERSION_1 ? ": version 1" : "");
+    printf("\n");
+}
+
 json_t *cli_verdict_json(const struct client_verdict *v)
 {
     char hex[65], t[64];
@@ -300,6 +370,8 @@ json_t *cli_verdict_json(const struct client_verdict *v)
     json_object_set_new(o, "credential_hash", json_string(hex));
     if (v->kind == CLIENT_VERDICT_INVALID)
         json_object_set_new(o, "reason", json_string(v->reason));
+    if (v->auth_unshown)
+        json_object_set_new(o, "authorization_unshown", json_true());
     if (v->stale || v->future) {
         json_object_set_new(o, v->stale ? "stale" : "future", json_true());
         json_object_set_new(o, "as_of_ms",
@@ -321,6 +393,10 @@ json_t *cli_verdict_json(const struct client_verdict *v)
                                 json_string(CLI_ISSUER_WARNING));
         json_object_set_new(o, "issue_index",
                             json_integer((json_int_t)v->issue_index));
+        json_object_set_new(o, "issuer_key_index",
+                            json_integer((json_int_t)v->issuer_key_index));
+        json_object_set_new(o, "issuer_identity",
+                            identity_json(&v->issuer_key));
         json_object_set_new(o, "issued_ms",
                             json_integer((json_int_t)v->issued_ms));
         cli_time(v->issued_ms, t, sizeof t);
@@ -367,9 +443,22 @@ json_t *cli_verdict_json(const struct client_verdict *v)
 void cli_verdict_print(const struct client_verdict *v, const char *label)
 {
     char issued[64], revoked[64], asof[64], hex[65];
-    char issuer[CLIENT_NAME_SHOWN_MAX];
+    char issuer[2 * CLIENT_NAME_SHOWN_MAX + 8];
     bool plain =
         client_name_show(v->issuer, strlen(v->issuer), issuer, sizeof issuer);
+    const uint8_t *dname;
+    size_t dlen;
+
+    /* The display name from the issuer's KEY entry, beside the issuer. */
+    if (v->kind != CLIENT_VERDICT_NOT_ISSUED &&
+        entry_identity_get(&v->issuer_key, ENTRY_ID_NAME, &dname, &dlen)) {
+        size_t n = strlen(issuer);
+        snprintf(issuer + n, sizeof issuer - n, " (\"");
+        n = strlen(issuer);
+        show_text(dname, dlen, issuer + n, sizeof issuer - n - 2);
+        n = strlen(issuer);
+        snprintf(issuer + n, sizeof issuer - n, "\")");
+    }
 
     codec_hex_encode(v->credential, 32, hex);
     cli_time(v->issued_ms, issued, sizeof issued);
@@ -420,6 +509,8 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
                v->checkpoint.origin, (unsigned long long)v->checkpoint.size,
                (unsigned long long)v->issue_index,
                v->kind == CLIENT_VERDICT_REVOKED ? "" : "");
+    if (v->kind != CLIENT_VERDICT_NOT_ISSUED)
+        identity_print(v);
     if (!plain)
         printf("  note: the issuer's name is not plain ASCII; characters "
                "other than printable\n"

@@ -70,6 +70,67 @@ int client_verify_included(const struct client_logged_entry *e,
     return 0;
 }
 
+/* The MAP entry of an answer: the last entry of the checkpoint (size >= 1),
+ * naming its own index, included (§E.2 step 2). */
+static int verify_map(const struct client_logged_entry *m,
+                      const struct checkpoint *cp, struct entry *out, char *why)
+{
+    uint64_t map_index = cp->size - 1;
+    int rc;
+
+    if (m->index != map_index)
+        return client_fail(
+            why, CLIENT_ERR_INVALID,
+            "MAP entry index %llu is not the checkpoint's last entry %llu",
+            (unsigned long long)m->index, (unsigned long long)map_index);
+    rc = client_verify_included(m, cp, "MAP", out, why);
+    if (rc != 0)
+        return rc;
+    if (out->type != ENTRY_MAP)
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "the checkpoint's last entry is a %s entry, not MAP",
+                           entry_type_name(out->type));
+    if (out->map_index != map_index)
+        return client_fail(
+            why, CLIENT_ERR_INVALID, "MAP entry at %llu claims index %llu",
+            (unsigned long long)map_index, (unsigned long long)out->map_index);
+    return 0;
+}
+
+int client_verify_authorized(const struct entry *e, uint64_t i,
+                             const struct checkpoint *cp,
+                             const struct entry *map,
+                             const struct client_key_auth *a,
+                             struct keyauth_result *out, bool *unshown,
+                             char *why)
+{
+    struct keyauth_input in = {
+        .entry = e,
+        .index = i,
+        .origin = cp->origin,
+        .map = map,
+        .size = cp->size,
+        .root = cp->root,
+        .key_index = a->key.index,
+        .key_entry = a->present ? a->key.entry : NULL,
+        .key_entry_len = a->key.entry_len,
+        .key_inclusion = (const uint8_t(*)[MERKLE_HASH_SIZE])a->key.inclusion,
+        .key_inclusion_len = a->key.inclusion_len,
+        .key_proof = a->present ? a->proof : NULL,
+        .key_proof_len = a->proof_len,
+    };
+    char inner[KEYAUTH_WHY_MAX];
+    int rc = keyauth_verify(&in, out, inner);
+
+    if (unshown != NULL)
+        *unshown = rc == KEYAUTH_ERR_MAP_V1 || rc == KEYAUTH_ERR_MISSING;
+    if (rc != 0)
+        return client_fail(why, CLIENT_ERR_INVALID,
+                           "the issuer's signature is not shown valid: %s",
+                           inner);
+    return 0;
+}
+
 int client_verify_receipt(const struct client_receipt *r,
                           const struct note_verifier *log, uint8_t type,
                           const uint8_t *cred, const char *issuer,
@@ -116,6 +177,25 @@ int client_verify_receipt(const struct client_receipt *r,
         return client_fail(why, CLIENT_ERR_INVALID,
                            "receipt names issuer %s, not %s", out->entry.issuer,
                            issuer);
+    if (r->has_map) {
+        if ((rc = verify_map(&r->map, &out->checkpoint, &out->map, inner)) != 0)
+            return client_fail(why, rc, "receipt: %s", inner);
+        out->has_map = true;
+    }
+    if (out->entry.type != ENTRY_ISSUE && out->entry.type != ENTRY_REVOKE)
+        return 0;
+    if (!out->has_map) {
+        out->auth_unshown = true;
+        snprintf(out->auth_why, sizeof out->auth_why,
+                 "the receipt has no MAP entry, key and key_proof (it is from "
+                 "before entry version 2), so it cannot show that the "
+                 "issuer's key signed it and was authorized");
+        return 0;
+    }
+    out->authorized =
+        client_verify_authorized(&out->entry, out->index, &out->checkpoint,
+                                 &out->map, &r->auth, &out->auth,
+                                 &out->auth_unshown, out->auth_why) == 0;
     return 0;
 }
 
@@ -169,25 +249,8 @@ int client_verify_status(const struct client_status_proof *sp,
                            "status proof is relative to the empty tree");
     map_index = out->checkpoint.size - 1;
 
-    /* The MAP entry: the last entry of the checkpoint, naming its own index. */
-    if (sp->map.index != map_index)
-        return client_fail(
-            why, CLIENT_ERR_INVALID,
-            "MAP entry index %llu is not the checkpoint's last entry %llu",
-            (unsigned long long)sp->map.index, (unsigned long long)map_index);
-    rc = client_verify_included(&sp->map, &out->checkpoint, "MAP", &out->map,
-                                why);
-    if (rc != 0)
+    if ((rc = verify_map(&sp->map, &out->checkpoint, &out->map, why)) != 0)
         return rc;
-    if (out->map.type != ENTRY_MAP)
-        return client_fail(why, CLIENT_ERR_INVALID,
-                           "the checkpoint's last entry is a %s entry, not MAP",
-                           entry_type_name(out->map.type));
-    if (out->map.map_index != map_index)
-        return client_fail(why, CLIENT_ERR_INVALID,
-                           "MAP entry at %llu claims index %llu",
-                           (unsigned long long)map_index,
-                           (unsigned long long)out->map.map_index);
 
     /* The map proof for cred against the MAP entry's root. */
     rc = smt_verify(sp->map_proof, sp->map_proof_len, out->map.map_root, &info);
@@ -229,6 +292,12 @@ int client_verify_status(const struct client_status_proof *sp,
                       &out->issue, why);
     if (rc != 0)
         return rc;
+    rc = client_verify_authorized(&out->issue, info.issue_index,
+                                  &out->checkpoint, &out->map, &sp->issue_auth,
+                                  &out->issue_auth, &out->auth_unshown, inner);
+    if (rc != 0)
+        return client_fail(why, rc, "ISSUE entry at %llu: %s",
+                           (unsigned long long)info.issue_index, inner);
     out->issue_index = info.issue_index;
 
     if (info.revoke_index == SMT_NONE) {
@@ -261,6 +330,12 @@ int client_verify_status(const struct client_status_proof *sp,
         return client_fail(why, CLIENT_ERR_INVALID,
                            "REVOKE by %s of a credential issued by %s",
                            out->revoke.issuer, out->issue.issuer);
+    rc = client_verify_authorized(&out->revoke, info.revoke_index,
+                                  &out->checkpoint, &out->map, &sp->revoke_auth,
+                                  &out->revoke_auth, &out->auth_unshown, inner);
+    if (rc != 0)
+        return client_fail(why, rc, "REVOKE entry at %llu: %s",
+                           (unsigned long long)info.revoke_index, inner);
     if (sp->status != CLIENT_STATUS_REVOKED)
         return client_fail(why, CLIENT_ERR_INVALID,
                            "map says revoked but the log says \"%s\"",
@@ -378,17 +453,31 @@ void client_verdict(const struct note_verifier *log,
             verdict_invalid(v, "", why);
             return;
         }
+        /* A receipt that shows its authorization must show it right; one
+         * that cannot show it is enough only beside a status proof. */
+        if (!rc_.authorized && (!rc_.auth_unshown || ev->status == NULL)) {
+            v->auth_unshown = rc_.auth_unshown;
+            verdict_invalid(v, "", rc_.auth_why);
+            if (rc_.auth_unshown && ev->status == NULL)
+                snprintf(v->reason + strlen(v->reason),
+                         sizeof v->reason - strlen(v->reason),
+                         "; check it online (--log URL)");
+            return;
+        }
         v->receipt_checked = true;
         v->kind = CLIENT_VERDICT_VALID;
         snprintf(v->issuer, sizeof v->issuer, "%s", rc_.entry.issuer);
         v->issue_index = rc_.index;
         v->issued_ms = rc_.entry.timestamp_ms;
         v->checkpoint = rc_.checkpoint;
+        v->issuer_key = rc_.auth.key;
+        v->issuer_key_index = rc_.auth.add_index;
     }
     if (ev->status == NULL)
         return;
 
     if (client_verify_status(ev->status, log, cred, &sc, why) != 0) {
+        v->auth_unshown = sc.auth_unshown;
         verdict_invalid(v, "", why);
         return;
     }
@@ -451,6 +540,8 @@ void client_verdict(const struct note_verifier *log,
     snprintf(v->issuer, sizeof v->issuer, "%s", sc.issue.issuer);
     v->issue_index = sc.issue_index;
     v->issued_ms = sc.issue.timestamp_ms;
+    v->issuer_key = sc.issue_auth.key;
+    v->issuer_key_index = sc.issue_auth.add_index;
 }
 
 void client_verdict_check_age(struct client_verdict *v, uint64_t now_ms,

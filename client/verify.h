@@ -20,6 +20,7 @@
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
 #include "proofs/checkpoint.h"
+#include "proofs/keyauth.h"
 #include "proofs/note.h"
 
 /* Opens a signed checkpoint with the log key (signature, origin == key name,
@@ -35,17 +36,46 @@ int client_verify_included(const struct client_logged_entry *e,
                            const struct checkpoint *cp, const char *what,
                            struct entry *out, char *why);
 
+/* Checks the signature and authorization of ISSUE or REVOKE entry e at
+ * index i (decoded and proved included in cp) from the answer's key and key
+ * proof a, against the MAP entry map at cp->size - 1 (decoded and proved
+ * included): docs/protocol.md §E.4, by keyauth_verify() (proofs/keyauth.h).
+ * Fills *out (may be NULL) on success. Returns 0 or CLIENT_ERR_INVALID;
+ * *unshown (may be NULL) is set when the answer cannot show authorization
+ * at all (a MAP v1 entry, or no key and key_proof) rather than showing it
+ * wrong. */
+int client_verify_authorized(const struct entry *e, uint64_t i,
+                             const struct checkpoint *cp,
+                             const struct entry *map,
+                             const struct client_key_auth *a,
+                             struct keyauth_result *out, bool *unshown,
+                             char *why);
+
 /* What a verified receipt says. */
 struct client_receipt_check {
     struct checkpoint checkpoint;
     struct entry entry;
     uint64_t index;
+    /* §E.1 steps 4 and 5, for an ISSUE or REVOKE entry: authorized when the
+     * receipt showed its signature and authorization (auth is then the KEY
+     * entry); otherwise auth_why says why not and auth_unshown whether the
+     * receipt could not show it at all (no "map" v2, "key", "key_proof"). */
+    bool has_map;     /* the receipt's "map" entry was verified */
+    struct entry map; /* then: the MAP entry at checkpoint.size - 1 */
+    bool authorized;
+    bool auth_unshown;
+    struct keyauth_result auth;
+    char auth_why[CLIENT_REASON_MAX];
 };
 
 /* Verifies a receipt: the checkpoint signature by log, the entry's encoding
- * and its inclusion at its index. If type is non-zero the entry must be of
- * that type (ENTRY_ISSUE, ENTRY_REVOKE) for credential cred (may be NULL for
- * any) by issuer (may be NULL for any). out may be NULL. */
+ * and its inclusion at its index, and its "map" entry when it has one (the
+ * MAP entry at the checkpoint's last index, included). If type is non-zero
+ * the entry must be of that type (ENTRY_ISSUE, ENTRY_REVOKE) for credential
+ * cred (may be NULL for any) by issuer (may be NULL for any). The
+ * authorization of the entry (§E.1 steps 4-5) is checked too but reported
+ * in out->authorized, not as a failure: a caller that needs it (a verdict)
+ * requires it. out may be NULL. */
 int client_verify_receipt(const struct client_receipt *r,
                           const struct note_verifier *log, uint8_t type,
                           const uint8_t *cred, const char *issuer,
@@ -60,14 +90,20 @@ struct client_status_check {
     struct entry issue;    /* ACTIVE, REVOKED: the ISSUE entry */
     uint64_t revoke_index; /* REVOKED */
     struct entry revoke;   /* REVOKED: the REVOKE entry */
+    struct keyauth_result issue_auth;  /* ACTIVE, REVOKED: ISSUE's KEY */
+    struct keyauth_result revoke_auth; /* REVOKED: the REVOKE's KEY */
+    bool auth_unshown; /* failed because an entry's authorization could not
+                          be shown (MAP v1, no key and key_proof) */
 };
 
 /* Verifies a status proof completely for credential cred: checkpoint
  * signature, the MAP entry (index size-1, its own index, inclusion), the
  * CTL-SMT-v1 proof against its root for cred, and for a present credential
  * the ISSUE (and REVOKE) entries, their indexes as in the map value, their
- * credential and issuer and their inclusion. The claimed "status" must match.
- * out may be NULL. */
+ * credential and issuer, their inclusion, and the signature and
+ * authorization of each from its own key and key proof
+ * (client_verify_authorized()). The claimed "status" must match. out may be
+ * NULL. */
 int client_verify_status(const struct client_status_proof *sp,
                          const struct note_verifier *log,
                          const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
@@ -113,8 +149,16 @@ struct client_verdict {
     uint64_t revoke_index;          /* REVOKED */
     uint64_t revoked_ms;            /* REVOKED: issuer's timestamp */
     uint8_t revoke_reason;          /* REVOKED: ENTRY_REASON_* */
-    uint64_t as_of_ms;              /* status checked: the MAP entry's time */
-    struct checkpoint checkpoint;   /* the newest checkpoint verified */
+    /* VALID, REVOKED: the KEY add entry that authorized the ISSUE's key
+     * (its issuer, public key and, for KEY v2, the identity to show). */
+    struct entry issuer_key;
+    uint64_t issuer_key_index;
+    /* INVALID because the evidence could not show the issuer's signature
+     * and authorization (a receipt or answer from before entry version 2):
+     * reason says so and what to do. */
+    bool auth_unshown;
+    uint64_t as_of_ms;            /* status checked: the MAP entry's time */
+    struct checkpoint checkpoint; /* the newest checkpoint verified */
     /* Set by client_verdict_check_policy() (client/witnessed.h): */
     bool witnessed;        /* a witness policy's quorum cosigned it */
     uint64_t witnessed_ms; /* the newest time the quorum had cosigned */
@@ -134,12 +178,18 @@ int client_verdict_exit_code(int kind);
 /* Draws the verdict for credential cred from ev, verifying everything in it
  * with log:
  *  - a receipt alone (offline): VALID if it is a verified ISSUE of cred
- *    (status_checked stays false: revocation was not checked);
+ *    whose signature and authorization it shows (status_checked stays
+ *    false: revocation was not checked);
  *  - a status proof: VALID / REVOKED / NOT ISSUED from the verified proof;
  *  - both: each verified, the receipt's entry must be the status proof's
  *    ISSUE at the same index, and the two checkpoints consistent (equal roots
- *    at equal sizes, or the supplied consistency proof).
- * Any failure gives INVALID with the reason. Never fails itself. */
+ *    at equal sizes, or the supplied consistency proof); the ISSUE's
+ *    authorization comes from the status proof, and the receipt's, when it
+ *    carries one, must check too.
+ * VALID and REVOKED need every signed entry's signature and authorization
+ * (docs/protocol.md §E.4); evidence that cannot show them gives INVALID
+ * with auth_unshown set. Any failure gives INVALID with the reason. Never
+ * fails itself. */
 void client_verdict(const struct note_verifier *log,
                     const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
                     const struct client_evidence *ev, struct client_verdict *v);

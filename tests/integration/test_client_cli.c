@@ -230,9 +230,11 @@ static void test_verify(void)
         json_t *j;
         char fpath[4300];
         minilog_init(&fake, "log.example.org", 99);
+        minilog_append_key(&fake, ENTRY_KEY_ADD, &issuer, T0);
         issuer_sign_entry(&e, ENTRY_ISSUE, h, &issuer, T0, 0);
         minilog_append(&fake, &e);
-        minilog_receipt(&fake, 0, 1, &frc);
+        minilog_append_map(&fake, T0, NULL);
+        minilog_receipt(&fake, 1, fake.n, &frc);
         j = client_receipt_to_json(&frc);
         text = json_dumps(j, 0);
         snprintf(fpath, sizeof fpath, "%s/fake.receipt.json", dir);
@@ -323,8 +325,11 @@ static void test_verify(void)
         CHECK(text != NULL && strstr(text, want) != NULL);
     }
     free(text);
+    /* A tlog-proof has no room for the MAP entry, key and key proof: alone it
+     * cannot show that the issuer signed (protocol.md §E.4 step 1). */
     CREDLOG_RUN(&r, "verify", "--log-key", vkey, file, "--receipt", tpath);
-    CREDLOG_EXPECT(&r, 0, "VALID");
+    CREDLOG_EXPECT(&r, 2, "INVALID: the receipt has no MAP entry");
+    CHECK(strstr(r.out, "check it online (--log URL)") != NULL);
     credlog_run_free(&r);
     CREDLOG_RUN(&r, "receipt", "--tlog-proof", "--log-key", other_key, rpath,
                 "--out", "-");
@@ -624,6 +629,114 @@ static void test_tls(void)
     minilog_server_stop(&srv);
 }
 
+/* Writes the receipt of entry i of log as NAME.receipt.json in dir. */
+static void write_receipt(struct minilog *log, uint64_t i, const char *name)
+{
+    struct client_receipt rc;
+    char path[4300], *text;
+    json_t *j;
+
+    minilog_receipt(log, i, log->n, &rc);
+    j = client_receipt_to_json(&rc);
+    text = json_dumps(j, JSON_INDENT(2));
+    snprintf(path, sizeof path, "%s/%s.receipt.json", dir, name);
+    files_write(path, text, strlen(text));
+    free(text);
+    json_decref(j);
+    client_receipt_free(&rc);
+}
+
+/* A static malicious log (protocol.md §E.4, docs/security.md): it holds only
+ * its own key, and serves a valid checkpoint over an ISSUE nobody signed
+ * and over one signed by a key it never added under the issuer's name, with
+ * a revocation map that counts both. credlog verify says INVALID (exit 2)
+ * online and offline; the honest credential beside them is VALID, with the
+ * identity of the KEY v2 entry that authorized its key. */
+static void test_unsigned_issue(void)
+{
+    struct minilog log;
+    struct minilog_server srv;
+    struct credlog_run r;
+    struct note_signer rogue;
+    struct entry e;
+    char key[NOTE_KEY_TEXT_MAX + 1], fg[4200], fu[4200], fr[4200];
+    uint8_t hg[32], hu[32], hr[32], seed[32];
+    uint64_t now = client_clock_now_ms(), ig, iu, ir;
+
+    make_credential("honest.json", "{\"id\":\"h0001\"}\n", hg);
+    make_credential("unsigned.json", "{\"id\":\"u0001\"}\n", hu);
+    make_credential("rogue.json", "{\"id\":\"r0001\"}\n", hr);
+    path_in(fg, sizeof fg, "honest.json");
+    path_in(fu, sizeof fu, "unsigned.json");
+    path_in(fr, sizeof fr, "rogue.json");
+    memset(seed, 0x5a, sizeof seed);
+    REQUIRE(note_signer_from_seed("avans.nl", seed, &rogue) == 0);
+
+    minilog_init(&log, "liar.example.org", 43);
+    note_verifier_format(&log.vkey, key, sizeof key);
+    minilog_key_entry(&log, &e, ENTRY_KEY_ADD, &issuer, now - 60000);
+    REQUIRE(entry_identity_add(&e, ENTRY_ID_NAME,
+                               (const uint8_t *)"Avans Hogeschool", 16) == 0);
+    REQUIRE(entry_identity_add(&e, ENTRY_ID_DNS, (const uint8_t *)"avans.nl",
+                               8) == 0);
+    minilog_append(&log, &e);
+    minilog_append_map(&log, now - 60000, NULL);
+    ig = issue_entry(&log, hg);
+    issuer_sign_entry(&e, ENTRY_ISSUE, hu, &issuer, now - 50000, 0);
+    memset(e.signature, 0, sizeof e.signature);
+    iu = minilog_append(&log, &e);
+    minilog_map_set(&log, hu, iu, SMT_NONE);
+    issuer_sign_entry(&e, ENTRY_ISSUE, hr, &rogue, now - 50000, 0);
+    ir = minilog_append(&log, &e);
+    minilog_map_set(&log, hr, ir, SMT_NONE);
+    minilog_append_map(&log, now - 40000, NULL);
+    write_receipt(&log, ig, "honest.json");
+    write_receipt(&log, iu, "unsigned.json");
+    write_receipt(&log, ir, "rogue.json");
+    minilog_server_start(&srv, &log);
+    credlog_run_forget_pins();
+
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fg);
+    CREDLOG_EXPECT(&r, 0,
+                   "VALID: issued by avans.nl (\"Avans Hogeschool\") on ");
+    CHECK_MSG(strstr(r.out, "identity:\n    name: Avans Hogeschool\n    dns: "
+                            "avans.nl\n") != NULL,
+              "%s", r.out);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fg, "--json");
+    CREDLOG_EXPECT(&r, 0, "\"issuer_identity\": {");
+    CHECK(strstr(r.out, "\"name\": \"Avans Hogeschool\"") != NULL &&
+          strstr(r.out, "\"issuer_key_index\": 0") != NULL);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, fg);
+    CREDLOG_EXPECT(&r, 0, "VALID: issued by avans.nl (\"Avans Hogeschool\")");
+    credlog_run_free(&r);
+
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fu);
+    CREDLOG_EXPECT(&r, 2, "INVALID: the issuer's signature is not shown valid");
+    CHECK(strstr(r.out, "signature by avans.nl key") != NULL &&
+          strstr(r.out, "does not verify") != NULL);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, fu);
+    CREDLOG_EXPECT(&r, 2, "INVALID: the issuer's signature is not shown valid");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "status", "--log", srv.url, "--log-key", key, fu);
+    CREDLOG_EXPECT(&r, 2, "INVALID");
+    credlog_run_free(&r);
+
+    CREDLOG_RUN(&r, "verify", "--log-key", key, "--log", srv.url, fr);
+    CREDLOG_EXPECT(&r, 2, "INVALID: ISSUE entry at ");
+    CHECK(strstr(r.out, "no key and key_proof") != NULL);
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", key, fr, "--json");
+    CREDLOG_EXPECT(&r, 2, "\"authorization_unshown\": true");
+    credlog_run_free(&r);
+
+    minilog_server_stop(&srv);
+    minilog_free(&log);
+    note_signer_wipe(&rogue);
+}
+
 int main(void)
 {
     uint8_t seed[32];
@@ -644,6 +757,7 @@ int main(void)
     test_verify();
     test_tls();
     test_max_age();
+    test_unsigned_issue();
 
     minilog_free(&ml);
     note_signer_wipe(&issuer);

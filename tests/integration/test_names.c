@@ -200,6 +200,7 @@ static void test_old_entry_verdict(void)
     SHA256((const uint8_t *)doc, strlen(doc), h);
     issuer_sign_entry(&e, ENTRY_ISSUE, h, &old, now - 3000000, 0);
     i = minilog_append(&ml, &e);
+    minilog_append_map(&ml, now - 3000000, NULL);
     minilog_receipt(&ml, i, ml.n, &rc);
     j = client_receipt_to_json(&rc);
     text = json_dumps(j, JSON_INDENT(2));

@@ -863,6 +863,156 @@ static void test_name_show(void)
           strlen(buf) == 8 * NOTE_NAME_MAX);
 }
 
+/* One verdict on cred in log l from its status proof, its receipt alone
+ * and both from a saved bundle: all must be of kind want. */
+static void verdicts(struct minilog *l, const uint8_t cred[32], uint64_t i,
+                     int want, bool unshown, const char *name,
+                     const char *reason)
+{
+    static struct client_status_proof sp;
+    static struct client_bundle b;
+    struct client_receipt r;
+    struct client_evidence ev = {0};
+    struct client_verdict v;
+    char why[CLIENT_REASON_MAX], *text;
+
+    minilog_status(l, cred, &sp);
+    minilog_receipt(l, i, l->n, &r);
+    ev.status = &sp;
+    client_verdict(&l->vkey, cred, &ev, &v);
+    CHECK_MSG(v.kind == want && v.auth_unshown == unshown, "%s, status: %s",
+              name, v.reason);
+    CHECK_MSG(reason == NULL || strstr(v.reason, reason), "%s: %s", name,
+              v.reason);
+    ev.status = NULL;
+    ev.receipt = &r;
+    client_verdict(&l->vkey, cred, &ev, &v);
+    CHECK_MSG(v.kind == (want == CLIENT_VERDICT_REVOKED ? CLIENT_VERDICT_VALID
+                                                        : want) &&
+                  v.auth_unshown == unshown,
+              "%s, receipt: %s", name, v.reason);
+    REQUIRE(client_bundle_format(&sp, &r, NULL, 0, 0, 0, &text) == 0);
+    CHECK_MSG(client_bundle_parse(text, strlen(text), &b, why) == 0, "%s", why);
+    ev.receipt = &b.receipt;
+    ev.status = &b.status;
+    client_verdict(&l->vkey, cred, &ev, &v);
+    CHECK_MSG(v.kind == want, "%s, bundle: %s", name, v.reason);
+    free(text);
+    client_bundle_free(&b);
+    client_receipt_free(&r);
+    client_status_proof_free(&sp);
+}
+
+/* A static malicious log: it holds only its own key and serves validly
+ * signed checkpoints over entries nobody (or the wrong key) signed, and a
+ * revocation map that counts them. Every such credential is INVALID;
+ * protocol.md §E.4, docs/security.md. */
+static void test_authorization(void)
+{
+    struct minilog l;
+    struct note_signer rogue, gone;
+    struct client_verdict v;
+    struct client_evidence ev = {0};
+    struct client_status_proof sp;
+    struct entry e;
+    uint8_t c[8][32], seed[32];
+    uint64_t i[8];
+    const uint8_t *val;
+    size_t len;
+
+    memset(seed, 3, sizeof seed);
+    REQUIRE(note_signer_from_seed("avans.nl", seed, &rogue) == 0);
+    memset(seed, 4, sizeof seed);
+    REQUIRE(note_signer_from_seed("gone.example", seed, &gone) == 0);
+    for (int k = 0; k < 8; k++)
+        memset(c[k], 0x40 + k, 32);
+    minilog_init(&l, "log.example.org", 7);
+    minilog_key_entry(&l, &e, ENTRY_KEY_ADD, &issuer, T0);
+    REQUIRE(entry_identity_add(&e, ENTRY_ID_NAME,
+                               (const uint8_t *)"Avans Hogeschool", 16) == 0);
+    REQUIRE(entry_identity_add(&e, ENTRY_ID_DNS, (const uint8_t *)"avans.nl",
+                               8) == 0);
+    minilog_append(&l, &e);
+    minilog_append_key(&l, ENTRY_KEY_ADD, &gone, T0);
+    minilog_append_map(&l, T0, NULL);
+    issuer_sign_entry(&e, ENTRY_ISSUE, c[0], &issuer, T0 + 1, 0);
+    i[0] = minilog_append(&l, &e); /* honest */
+    issuer_sign_entry(&e, ENTRY_ISSUE, c[1], &issuer, T0 + 2, 0);
+    memset(e.signature, 0, sizeof e.signature);
+    i[1] = minilog_append(&l, &e); /* unsigned */
+    issuer_sign_entry(&e, ENTRY_ISSUE, c[2], &issuer, T0 + 3, 0);
+    e.signature[7] ^= 4;
+    i[2] = minilog_append(&l, &e); /* wrongly signed */
+    issuer_sign_entry(&e, ENTRY_ISSUE, c[3], &rogue, T0 + 4, 0);
+    i[3] = minilog_append(&l, &e); /* a key the log never added */
+    minilog_append_key(&l, ENTRY_KEY_REMOVE, &gone, T0 + 5);
+    issuer_sign_entry(&e, ENTRY_ISSUE, c[4], &gone, T0 + 6, 0);
+    i[4] = minilog_append(&l, &e); /* a removed key, after its removal */
+    memset(&e, 0, sizeof e);
+    e.version = ENTRY_VERSION_2;
+    e.type = ENTRY_ISSUE;
+    memcpy(e.credential, c[5], 32);
+    e.timestamp_ms = T0 + 7;
+    REQUIRE(entry_sign(&e, "another.example.org", &issuer) == 0);
+    i[5] = minilog_append(&l, &e); /* signed for another log */
+    issuer_sign_entry(&e, ENTRY_ISSUE, c[6], &issuer, T0 + 8, 0);
+    i[6] = minilog_append(&l, &e); /* honest, then revoked unsigned */
+    issuer_sign_entry(&e, ENTRY_REVOKE, c[6], &issuer, T0 + 9, 1);
+    memset(e.signature, 0, sizeof e.signature);
+    i[7] = minilog_append(&l, &e);
+    for (int k = 0; k < 7; k++)
+        minilog_map_set(&l, c[k], i[k], k == 6 ? i[7] : SMT_NONE);
+    minilog_append_map(&l, T0 + 10, NULL);
+
+    verdicts(&l, c[0], i[0], CLIENT_VERDICT_VALID, false, "honest", NULL);
+    verdicts(&l, c[1], i[1], CLIENT_VERDICT_INVALID, false, "unsigned",
+             "signature by avans.nl key");
+    verdicts(&l, c[2], i[2], CLIENT_VERDICT_INVALID, false, "wrongly signed",
+             "does not verify");
+    verdicts(&l, c[3], i[3], CLIENT_VERDICT_INVALID, true, "never added",
+             "no key and key_proof");
+    verdicts(&l, c[4], i[4], CLIENT_VERDICT_INVALID, false, "removed",
+             "was removed at entry");
+    verdicts(&l, c[5], i[5], CLIENT_VERDICT_INVALID, false, "other origin",
+             "another log");
+    /* The REVOKE's own signature is checked too (the ISSUE's receipt alone
+     * is VALID offline: revocation is not checked offline). */
+    minilog_status(&l, c[6], &sp);
+    ev.status = &sp;
+    client_verdict(&l.vkey, c[6], &ev, &v);
+    CHECK_MSG(v.kind == CLIENT_VERDICT_INVALID &&
+                  strstr(v.reason, "REVOKE entry at") != NULL,
+              "unsigned revoke: %s", v.reason);
+    client_status_proof_free(&sp);
+
+    /* The honest verdict shows the KEY v2 identity. */
+    minilog_status(&l, c[0], &sp);
+    client_verdict(&l.vkey, c[0], &ev, &v);
+    CHECK(v.kind == CLIENT_VERDICT_VALID && v.issuer_key_index == 0 &&
+          entry_identity_get(&v.issuer_key, ENTRY_ID_NAME, &val, &len) &&
+          len == 16 && memcmp(val, "Avans Hogeschool", 16) == 0);
+    client_status_proof_free(&sp);
+    minilog_free(&l);
+
+    /* A log from before version 2 (MAP v1): cannot show authorization. */
+    minilog_init(&l, "log.example.org", 7);
+    l.v1 = true;
+    minilog_append_key(&l, ENTRY_KEY_ADD, &issuer, T0);
+    issuer_sign_entry(&e, ENTRY_ISSUE, c[0], &issuer, T0 + 1, 0);
+    i[0] = minilog_append(&l, &e);
+    minilog_map_set(&l, c[0], i[0], SMT_NONE);
+    minilog_append_map(&l, T0 + 2, NULL);
+    verdicts(&l, c[0], i[0], CLIENT_VERDICT_INVALID, true, "map v1",
+             "is version 1, without a key map");
+    /* Its first MAP v2 shows the same version 1 KEY's authorization. */
+    l.v1 = false;
+    minilog_append_map(&l, T0 + 3, NULL);
+    verdicts(&l, c[0], i[0], CLIENT_VERDICT_VALID, false, "map v2", NULL);
+    minilog_free(&l);
+    note_signer_wipe(&rogue);
+    note_signer_wipe(&gone);
+}
+
 int main(void)
 {
     build_log();
@@ -882,6 +1032,7 @@ int main(void)
     test_consistency_edges();
     test_duration();
     test_name_show();
+    test_authorization();
     minilog_free(&ml);
     note_signer_wipe(&issuer);
     note_signer_wipe(&other_issuer);
