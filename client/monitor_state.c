@@ -83,6 +83,26 @@ static int st_smt_put(void *ctx, unsigned depth,
     return s.put(s.ctx, depth, prefix, node);
 }
 
+static int st_keysmt_get(void *ctx, unsigned depth,
+                         const uint8_t prefix[SMT_KEY_SIZE],
+                         struct smt_node *out)
+{
+    struct smt_store s;
+
+    mstore_keysmt(((struct run *)ctx)->t, &s);
+    return s.get(s.ctx, depth, prefix, out);
+}
+
+static int st_keysmt_put(void *ctx, unsigned depth,
+                         const uint8_t prefix[SMT_KEY_SIZE],
+                         const struct smt_node *node)
+{
+    struct smt_store s;
+
+    mstore_keysmt(((struct run *)ctx)->t, &s);
+    return s.put(s.ctx, depth, prefix, node);
+}
+
 void monitor_state_store(struct run *r, struct replay_store *out)
 {
     out->ctx = r;
@@ -94,6 +114,9 @@ void monitor_state_store(struct run *r, struct replay_store *out)
     out->map.ctx = r;
     out->map.get = st_smt_get;
     out->map.put = st_smt_put;
+    out->keymap.ctx = r;
+    out->keymap.get = st_keysmt_get;
+    out->keymap.put = st_keysmt_put;
 }
 
 /* ---- loading ---- */
@@ -258,7 +281,16 @@ int monitor_state_restore(struct run *r)
 {
     if (r->replay_state == NULL)
         return 0; /* a first run: the replay starts at entry 0 */
-    if (replay_decode(r->rp, r->replay_state, r->replay_state_len) != 0)
+    int rc = replay_decode(r->rp, r->replay_state, r->replay_state_len);
+
+    if (rc == REPLAY_ERR_OLD_STATE)
+        return client_fail(r->why, CLIENT_ERR_STATE,
+                           "%s: the state was saved by a credlog from before "
+                           "the key map (entry version 2); move it away and "
+                           "run the monitor again to replay the log from "
+                           "entry 0",
+                           r->m->dir);
+    if (rc != 0)
         return inconsistent(r, " (replay)");
     if (r->rp->size != r->c.size)
         return inconsistent(r, "");

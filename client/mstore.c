@@ -20,7 +20,7 @@
 struct mstore {
     MDB_env *env; /* NULL once broken (a failed resize that could not be
                      undone): every call then fails */
-    MDB_dbi meta, keys, creds, smt, issuers;
+    MDB_dbi meta, keys, creds, smt, keysmt, issuers;
     char dir[PATH_MAX];
     char error[256];
 };
@@ -77,6 +77,7 @@ static int env_open(struct mstore *s, size_t mapsize)
         (rc = mdb_dbi_open(txn, "keys", MDB_CREATE, &s->keys)) != 0 ||
         (rc = mdb_dbi_open(txn, "creds", MDB_CREATE, &s->creds)) != 0 ||
         (rc = mdb_dbi_open(txn, "smt", MDB_CREATE, &s->smt)) != 0 ||
+        (rc = mdb_dbi_open(txn, "keysmt", MDB_CREATE, &s->keysmt)) != 0 ||
         (rc = mdb_dbi_open(txn, "issuers", MDB_CREATE, &s->issuers)) != 0 ||
         (rc = mdb_txn_commit(txn)) != 0) {
         if (txn != NULL && rc != 0)
@@ -463,13 +464,12 @@ static size_t smt_key(uint8_t *buf, unsigned depth,
     return 2 + n;
 }
 
-static int smt_get_cb(void *ctx, unsigned depth,
-                      const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
+static int node_get(struct mstore_txn *t, MDB_dbi dbi, unsigned depth,
+                    const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
 {
-    struct mstore_txn *t = ctx;
     uint8_t k[2 + SMT_KEY_SIZE];
     MDB_val key = {smt_key(k, depth, prefix), k}, v;
-    int rc = mdb_get(t->txn, t->s->smt, &key, &v);
+    int rc = mdb_get(t->txn, dbi, &key, &v);
     const uint8_t *p;
 
     memset(out, 0, sizeof *out);
@@ -495,11 +495,10 @@ static int smt_get_cb(void *ctx, unsigned depth,
     return lmdb_fail(t->s, MDB_CORRUPTED, "map node");
 }
 
-static int smt_put_cb(void *ctx, unsigned depth,
-                      const uint8_t prefix[SMT_KEY_SIZE],
-                      const struct smt_node *node)
+static int node_put(struct mstore_txn *t, MDB_dbi dbi, unsigned depth,
+                    const uint8_t prefix[SMT_KEY_SIZE],
+                    const struct smt_node *node)
 {
-    struct mstore_txn *t = ctx;
     uint8_t k[2 + SMT_KEY_SIZE],
         v[1 + SMT_HASH_SIZE + SMT_KEY_SIZE + SMT_VALUE_SIZE];
     size_t vlen = 1 + SMT_HASH_SIZE;
@@ -512,7 +511,38 @@ static int smt_put_cb(void *ctx, unsigned depth,
                SMT_VALUE_SIZE);
         vlen = sizeof v;
     }
-    return put(t, t->s->smt, k, smt_key(k, depth, prefix), v, vlen);
+    return put(t, dbi, k, smt_key(k, depth, prefix), v, vlen);
+}
+
+static int smt_get_cb(void *ctx, unsigned depth,
+                      const uint8_t prefix[SMT_KEY_SIZE], struct smt_node *out)
+{
+    struct mstore_txn *t = ctx;
+    return node_get(t, t->s->smt, depth, prefix, out);
+}
+
+static int smt_put_cb(void *ctx, unsigned depth,
+                      const uint8_t prefix[SMT_KEY_SIZE],
+                      const struct smt_node *node)
+{
+    struct mstore_txn *t = ctx;
+    return node_put(t, t->s->smt, depth, prefix, node);
+}
+
+static int keysmt_get_cb(void *ctx, unsigned depth,
+                         const uint8_t prefix[SMT_KEY_SIZE],
+                         struct smt_node *out)
+{
+    struct mstore_txn *t = ctx;
+    return node_get(t, t->s->keysmt, depth, prefix, out);
+}
+
+static int keysmt_put_cb(void *ctx, unsigned depth,
+                         const uint8_t prefix[SMT_KEY_SIZE],
+                         const struct smt_node *node)
+{
+    struct mstore_txn *t = ctx;
+    return node_put(t, t->s->keysmt, depth, prefix, node);
 }
 
 void mstore_smt(struct mstore_txn *t, struct smt_store *out)
@@ -520,4 +550,11 @@ void mstore_smt(struct mstore_txn *t, struct smt_store *out)
     out->ctx = t;
     out->get = smt_get_cb;
     out->put = smt_put_cb;
+}
+
+void mstore_keysmt(struct mstore_txn *t, struct smt_store *out)
+{
+    out->ctx = t;
+    out->get = keysmt_get_cb;
+    out->put = keysmt_put_cb;
 }

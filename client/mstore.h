@@ -11,8 +11,11 @@
  *                         first N entries of the "latest" checkpoint's tree,
  *                         proven so): compact_encode() of proofs/compact.h
  *            "replay"  -> the replay's state after those N entries (size,
- *                         last entry type, counts, the time rules' state):
- *                         replay_encode() of proofs/replay.h
+ *                         last entry type, counts, version floor, the time
+ *                         rules' state): replay_encode() of proofs/replay.h
+ *                         (a state saved before the key map holds its
+ *                         version 2 encoding, which the monitor refuses:
+ *                         its store has no "keysmt")
  *            "latest"  -> the latest verified checkpoint (signed note): its
  *                         signature checked and proven consistent with the
  *                         one before; forks are judged against it
@@ -28,6 +31,10 @@
  *   creds    credential[32] -> u64 issue index || u64 revoke index || issuer
  *   smt      u16 depth || prefix[ceil(depth/8)] -> CTL-SMT-v1 node:
  *            u8 kind || hash[32] (|| key[32] || value[16] for a leaf)
+ *            of the credential map
+ *   keysmt   the same for the key map (protocol.md §B.6.3): its leaves are
+ *            the keys ever added, entry_key_map_key() -> u64 add index ||
+ *            u64 remove index
  *   issuers  issuer -> u64 issued || u64 revoked
  */
 #ifndef CREDLOG_CLIENT_MSTORE_H
@@ -129,8 +136,12 @@ int mstore_issuers_each(struct mstore_txn *t,
                                    uint64_t issued, uint64_t revoked),
                         void *ctx);
 
-/* A CTL-SMT-v1 node store over the transaction (valid while t is). */
+/* A CTL-SMT-v1 node store of the credential map over the transaction
+ * (valid while t is). */
 void mstore_smt(struct mstore_txn *t, struct smt_store *out);
+
+/* The same for the key map. */
+void mstore_keysmt(struct mstore_txn *t, struct smt_store *out);
 
 /* A description of the last LMDB failure on the transaction's store. */
 const char *mstore_error(const struct mstore_txn *t);

@@ -18,7 +18,8 @@
 #include "proofs/be.h"
 #include "proofs/codec.h"
 
-#define STATE_VERSION 2
+#define STATE_VERSION 3
+#define STATE_VERSION_OLD 2 /* before the key map and the version floor */
 
 const char *replay_strerror(int err)
 {
@@ -35,6 +36,9 @@ const char *replay_strerror(int err)
         return "replay: call out of order";
     case REPLAY_ERR_MAP:
         return "replay: the map store failed";
+    case REPLAY_ERR_OLD_STATE:
+        return "replay: the state was saved before the key map (credlog "
+               "older than entry version 2): replay the log from entry 0";
     default:
         return "unknown replay error";
     }
@@ -46,7 +50,7 @@ const char *replay_reason_name(int reason)
         NULL,           "undecodable", "unauthorized",   "bad_signature",
         "issued_twice", "not_issued",  "foreign_revoke", "revoked_twice",
         "map_index",    "map_root",    "time_backwards", "future_dated",
-        "no_final_map",
+        "no_final_map", "old_version", "key_root",
     };
 
     if (reason < 1 || (size_t)reason >= sizeof names / sizeof names[0])
@@ -63,6 +67,7 @@ void replay_init(struct replay *rp, const struct replay_store *st,
     snprintf(rp->origin, sizeof rp->origin, "%s", origin ? origin : "");
     rp->on_violation = on_violation;
     rp->ctx = ctx;
+    rp->floor = ENTRY_VERSION_1;
     replay_times_init(&rp->times);
 }
 
@@ -249,6 +254,11 @@ static int apply_revoke(struct replay *rp, uint64_t i, const struct entry *e)
     return map_set(rp, e->credential, c.issue, i);
 }
 
+int replay_key_root(struct replay *rp, uint8_t root[SMT_HASH_SIZE])
+{
+    return smt_root(&rp->st.keymap, root) == 0 ? 0 : REPLAY_ERR_MAP;
+}
+
 static int apply_map(struct replay *rp, uint64_t i, const struct entry *e)
 {
     uint8_t root[SMT_HASH_SIZE];
@@ -273,16 +283,73 @@ static int apply_map(struct replay *rp, uint64_t i, const struct entry *e)
                       i, i, short_hex(root, want), short_hex(e->map_root, got));
         bad = true;
     }
+    if (e->version != ENTRY_VERSION_2)
+        return bad ? REPLAY_ERR_INVALID : 0;
+    if ((rc = replay_key_root(rp, root)) != 0)
+        return rc;
+    if (memcmp(root, e->key_root, SMT_HASH_SIZE) != 0) {
+        replay_report(rp, i, i, REPLAY_KEY_ROOT,
+                      "entry %" PRIu64
+                      ": wrong MAP key root: the key map over entries [0, "
+                      "%" PRIu64 ") replays to %s..., the log committed to "
+                      "%s...",
+                      i, i, short_hex(root, want), short_hex(e->key_root, got));
+        bad = true;
+    }
     return bad ? REPLAY_ERR_INVALID : 0;
 }
 
+/* The key map decides (protocol.md §B.6.3, Part D): an add of a key never
+ * in it authorizes the key, a remove of a key not yet removed ends that;
+ * every other KEY entry changes nothing, so a removed key added again stays
+ * unauthorized. */
 static int apply_key(struct replay *rp, uint64_t i, const struct entry *e)
 {
     uint32_t id = note_key_id(e->issuer, NOTE_TYPE_ED25519, e->public_key);
+    struct smt_update u;
+    uint8_t root[SMT_HASH_SIZE];
+    uint64_t add, remove;
+    bool found;
 
-    if (e->key_op == ENTRY_KEY_ADD)
+    if (entry_key_map_key(e->issuer, e->public_key, u.key) != 0)
+        return REPLAY_ERR_ARG; /* entry_decode() checked the name */
+    if (smt_get(&rp->st.keymap, u.key, &found, u.value) != 0)
+        return REPLAY_ERR_MAP;
+    if (e->key_op == ENTRY_KEY_ADD) {
+        if (found)
+            return 0;
+        smt_value_encode(i, SMT_NONE, u.value);
+        if (smt_update(&rp->st.keymap, &u, 1, root) != 0)
+            return REPLAY_ERR_MAP;
         return rp->st.key_put(rp->st.ctx, e->issuer, id, e->public_key, i);
+    }
+    if (!found)
+        return 0;
+    smt_value_decode(u.value, &add, &remove);
+    if (remove != SMT_NONE)
+        return 0;
+    smt_value_encode(add, i, u.value);
+    if (smt_update(&rp->st.keymap, &u, 1, root) != 0)
+        return REPLAY_ERR_MAP;
     return rp->st.key_del(rp->st.ctx, e->issuer, id);
+}
+
+/* The version floor: true when e may be applied. */
+static bool version_ok(struct replay *rp, uint64_t i, const struct entry *e)
+{
+    if (e->version == ENTRY_VERSION_2) {
+        rp->floor = ENTRY_VERSION_2;
+        return true;
+    }
+    if (rp->floor < ENTRY_VERSION_2)
+        return true;
+    static const char *const what[] = {"", "ISSUE", "REVOKE", "MAP", "KEY"};
+
+    replay_report(rp, i, i, REPLAY_OLD_VERSION,
+                  "entry %" PRIu64 ": a version 1 %s entry after the log's "
+                  "first version 2 entry: the log must never append it",
+                  i, what[e->type]);
+    return false;
 }
 
 int replay_decoded(struct replay *rp, const struct entry *e)
@@ -294,6 +361,10 @@ int replay_decoded(struct replay *rp, const struct entry *e)
     rp->last_type = e->type;
     if (e->type < sizeof rp->counts / sizeof rp->counts[0])
         rp->counts[e->type]++;
+    /* An entry below the version floor changes nothing (a MAP entry still
+     * ends its checkpoint: the violation is reported once). */
+    if (e->type >= ENTRY_ISSUE && e->type <= ENTRY_KEY && !version_ok(rp, i, e))
+        return REPLAY_ERR_INVALID;
     replay_times_entry(&rp->times, i, e);
     switch (e->type) {
     case ENTRY_KEY:
@@ -358,7 +429,7 @@ static uint8_t *put_u64(uint8_t *p, uint64_t v)
     return p + 8;
 }
 
-#define STATE_FIXED (1 + 8 + 1 + 4 * 8)
+#define STATE_FIXED (1 + 8 + 1 + 4 * 8 + 1)
 
 int replay_encode(struct replay *rp, uint8_t *out, size_t cap)
 {
@@ -373,6 +444,7 @@ int replay_encode(struct replay *rp, uint8_t *out, size_t cap)
     *p++ = rp->last_type;
     for (int t = ENTRY_ISSUE; t <= ENTRY_KEY; t++)
         p = put_u64(p, rp->counts[t]);
+    *p++ = rp->floor;
     p += replay_times_encode(&rp->times, p);
     len = (size_t)(p - buf);
     if (len > cap)
@@ -387,13 +459,17 @@ int replay_decode(struct replay *rp, const uint8_t *in, size_t len)
 
     if (len < STATE_FIXED || in[0] != STATE_VERSION ||
         (in[9] > ENTRY_KEY && in[9] != REPLAY_TYPE_UNKNOWN) ||
+        (in[STATE_FIXED - 1] != ENTRY_VERSION_1 &&
+         in[STATE_FIXED - 1] != ENTRY_VERSION_2) ||
         (len > STATE_FIXED &&
          replay_times_decode(&t, in + STATE_FIXED, len - STATE_FIXED) != 0)) {
         struct replay_store st = rp->st;
         char origin[NOTE_NAME_MAX + 1];
+        int rc = len > 0 && in[0] == STATE_VERSION_OLD ? REPLAY_ERR_OLD_STATE
+                                                       : REPLAY_ERR_STATE;
         memcpy(origin, rp->origin, sizeof origin);
         replay_init(rp, &st, origin, rp->on_violation, rp->ctx);
-        return REPLAY_ERR_STATE;
+        return rc;
     }
     if (len == STATE_FIXED)
         replay_times_init(&t);
@@ -401,6 +477,7 @@ int replay_decode(struct replay *rp, const uint8_t *in, size_t len)
     rp->last_type = in[9];
     for (int k = ENTRY_ISSUE; k <= ENTRY_KEY; k++)
         rp->counts[k] = be_get64(in + 10 + 8 * (k - ENTRY_ISSUE));
+    rp->floor = in[STATE_FIXED - 1];
     rp->times = t;
     rp->have_first = false;
     rp->violations = 0;

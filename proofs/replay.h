@@ -2,17 +2,26 @@
  * replay.h: the replay rules of docs/protocol.md Part D, pure.
  *
  * A replay is fed the log's entries in index order, from entry 0, and keeps
- * what they mean: the authorized issuer keys, the credential map (credential
- * hash -> issue index, revoke index, issuer) and its CTL-SMT-v1 tree, the
- * time rules' state, entry counts. It reports every entry that breaks a rule
- * (a violation: its index, a reason code and a one-line text), and
- * remembers the first. The rules, for the entry at index i:
+ * what they mean: the key map (issuer key -> add index, remove index) and
+ * its CTL-SMT-v1 tree, the authorized issuer keys, the credential map
+ * (credential hash -> issue index, revoke index, issuer) and its tree, the
+ * version floor, the time rules' state, entry counts. It reports every entry
+ * that breaks a rule (a violation: its index, a reason code and a one-line
+ * text), and remembers the first. The rules, for the entry at index i:
  *
- *   KEY add / remove   always valid; (issuer, key) becomes / stops being
- *                      authorized for the entries after i. Entries it signed
- *                      before a removal stay valid.
+ *   versions           after the first version 2 entry (of any type), a
+ *                      version 1 entry is invalid and changes nothing
+ *                      (REPLAY_OLD_VERSION).
+ *   KEY add            always valid; a key never in the key map gets
+ *                      key -> (i, NONE) and is authorized for the entries
+ *                      after i; any other add changes nothing (a key that
+ *                      was ever removed is never authorized again).
+ *   KEY remove         always valid; a key in the key map not yet removed
+ *                      gets its remove index i and is not authorized after
+ *                      i. Entries it signed before stay valid.
  *   ISSUE              (issuer, key_id) names a key authorized at index i and
- *                      the signature verifies with it (REPLAY_UNAUTHORIZED,
+ *                      the signature verifies with it, for the log's origin
+ *                      in version 2 (REPLAY_UNAUTHORIZED,
  *                      REPLAY_BAD_SIGNATURE); the credential is not in the
  *                      map yet (REPLAY_ISSUED_TWICE). Sets cred -> (i, NONE).
  *   REVOKE             as ISSUE, and the credential was issued
@@ -21,7 +30,9 @@
  *                      (REPLAY_REVOKED_TWICE). Sets its revoke index to i.
  *   MAP                its index field is i (REPLAY_MAP_INDEX) and its root
  *                      is the map root over entries [0, i) (REPLAY_MAP_ROOT),
- *                      computed with proofs/smt.h.
+ *                      computed with proofs/smt.h; for version 2 also its
+ *                      key root is the key map's root over [0, i)
+ *                      (REPLAY_KEY_ROOT).
  *   times              MAP times never decrease (REPLAY_TIME_BACKWARDS); an
  *                      ISSUE or REVOKE is dated at most REPLAY_MAX_AHEAD_MS
  *                      after the time of the first MAP entry that follows it
@@ -37,12 +48,13 @@
  *
  * Storage. The key set and the credential map can be large, so they live
  * behind struct replay_store, which the caller implements (the monitor over
- * its LMDB, tests over a table), with the map's nodes behind its
- * struct smt_store. The rest of the state is small and lives in struct
- * replay (caller-allocated, about 67 KiB: put it on the heap); replay_encode()
- * serializes it. A replay is consistent with its store: when the caller rolls
- * its storage back (aborts a transaction), it must restore the replay from
- * the encoding saved with that storage (replay_decode()), or start over.
+ * its LMDB, tests over a table), with the two maps' nodes behind its two
+ * struct smt_store (the key map's is small: one leaf per key ever added). The
+ * rest of the state is small and lives in struct replay (caller-allocated,
+ * about 67 KiB: put it on the heap); replay_encode() serializes it. A replay is
+ * consistent with its store: when the caller rolls its storage back (aborts a
+ * transaction), it must restore the replay from the encoding saved with that
+ * storage (replay_decode()), or start over.
  *
  * Map updates are batched (REPLAY_MAP_BATCH credentials, applied together at
  * the next MAP entry, replay_flush() or replay_encode()), so the map's upper
@@ -71,6 +83,8 @@
 #define REPLAY_ERR_SPACE (-1103)   /* output buffer too small */
 #define REPLAY_ERR_ARG (-1104)     /* a call out of order (see each) */
 #define REPLAY_ERR_MAP (-1105)     /* the map store failed (proofs/smt.h) */
+#define REPLAY_ERR_OLD_STATE                                                   \
+    (-1106) /* a state saved before the key map: replay from entry 0 */
 
 /* Returns a static string describing a REPLAY_ERR_* code. */
 const char *replay_strerror(int err);
@@ -90,6 +104,10 @@ const char *replay_strerror(int err);
 #define REPLAY_TIME_BACKWARDS 10 /* MAP time earlier than the previous one */
 #define REPLAY_FUTURE_DATED 11   /* ISSUE/REVOKE dated too far after next MAP */
 #define REPLAY_NO_FINAL_MAP 12   /* a checkpoint's last entry is not MAP */
+#define REPLAY_OLD_VERSION 13    /* a version 1 entry after a version 2 one */
+#define REPLAY_KEY_ROOT                                                        \
+    14 /* MAP v2 entry's key root is not the key                               \
+          map's */
 
 /* Returns a short name of a reason ("unauthorized", ...) or NULL. */
 const char *replay_reason_name(int reason);
@@ -126,12 +144,14 @@ struct replay_cred {
  * to later reads. Strings and buffers are borrowed for the call.
  *   key_get   the public key of (issuer, key_id) if authorized now
  *   key_put   authorizes (issuer, key_id) = pub from the KEY entry at index
+ *             (called once per key: the replay consults the key map first)
  *   key_del   stops authorizing it (absent: nothing to do, return 0)
  *   cred_get  the credential, *found false if it was never issued
  *   cred_put  stores it (after a valid ISSUE: revoke == SMT_NONE; after a
  *             valid REVOKE: revoke set; a caller counting per issuer can
  *             tell them apart by that)
- *   map       the CTL-SMT-v1 node store of the credential map */
+ *   map       the CTL-SMT-v1 node store of the credential map
+ *   keymap    the CTL-SMT-v1 node store of the key map (§B.6.3) */
 struct replay_store {
     void *ctx;
     int (*key_get)(void *ctx, const char *issuer, uint32_t key_id,
@@ -144,6 +164,7 @@ struct replay_store {
     int (*cred_put)(void *ctx, const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
                     const struct replay_cred *c);
     struct smt_store map;
+    struct smt_store keymap;
 };
 
 /* ---- the state (read its fields; change it only through the calls) ---- */
@@ -184,6 +205,7 @@ struct replay {
     uint8_t last_type;  /* type of entry size - 1; 0 if none or undecodable,
                            REPLAY_TYPE_UNKNOWN if restored without it */
     uint64_t counts[5]; /* decoded entries replayed, by type (ENTRY_*) */
+    uint8_t floor;      /* the version floor: 1, or 2 after a v2 entry */
     struct replay_times times;
     bool have_first; /* a violation was reported */
     struct replay_violation first;
@@ -227,12 +249,16 @@ int replay_flush(struct replay *rp);
  * flush). Returns 0, REPLAY_ERR_MAP or a store callback's code. */
 int replay_map_root(struct replay *rp, uint8_t root[SMT_HASH_SIZE]);
 
+/* The root of the key map over entries [0, rp->size). Returns 0,
+ * REPLAY_ERR_MAP or a store callback's code. */
+int replay_key_root(struct replay *rp, uint8_t root[SMT_HASH_SIZE]);
+
 /* The first violation reported, or NULL. Valid while rp is. */
 const struct replay_violation *replay_first_violation(const struct replay *rp);
 
 /* The largest encoding replay_encode() writes. */
 #define REPLAY_ENCODED_MAX                                                     \
-    (1 + 8 + 1 + 4 * 8 + 2 + 3 * 8 + 1 +                                       \
+    (1 + 8 + 1 + 4 * 8 + 1 + 2 + 3 * 8 + 1 +                                   \
      (REPLAY_TIMES_NAMED + 1) * (8 + 8 + 1 + 1 + NOTE_NAME_MAX))
 
 /* Flushes the pending map updates, then writes the state of rp that is not
@@ -242,14 +268,16 @@ const struct replay_violation *replay_first_violation(const struct replay *rp);
 int replay_encode(struct replay *rp, uint8_t *out, size_t cap);
 
 /* Restores rp (set up by replay_init() over the store the encoding was saved
- * with) from replay_encode()'s output: u8 version 2 || u64 size || u8 last
+ * with) from replay_encode()'s output: u8 version 3 || u64 size || u8 last
  * type (REPLAY_TYPE_UNKNOWN allowed) || 4 * u64 counts (ISSUE, REVOKE, MAP,
- * KEY: type order) || times, where times is empty (no time state: the time
- * rules start at the next MAP entry) or u8 version 1 || u8 have_map || u64
- * map_index || u64 map_ms || u64 unnamed
+ * KEY: type order) || u8 version floor (1 or 2) || times, where times is
+ * empty (no time state: the time rules start at the next MAP entry) or u8
+ * version 1 || u8 have_map || u64 map_index || u64 map_ms || u64 unnamed
  * || latest || u8 n || n * dated, a dated entry being u64 index || u64 ms ||
- * u8 type || u8 issuer length || issuer. Returns 0, or REPLAY_ERR_STATE (rp
- * is then as replay_init() left it). */
+ * u8 type || u8 issuer length || issuer. Returns 0, REPLAY_ERR_OLD_STATE (a
+ * version 2 encoding: saved before the key map existed, so its store has
+ * none and the log must be replayed from entry 0), or REPLAY_ERR_STATE; rp
+ * is then as replay_init() left it. */
 int replay_decode(struct replay *rp, const uint8_t *in, size_t len);
 
 #endif

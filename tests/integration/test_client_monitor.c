@@ -291,11 +291,48 @@ static void bad_map_index(struct minilog *ml)
     struct entry e;
 
     memset(&e, 0, sizeof e);
+    e.version = ENTRY_VERSION_2;
     e.type = ENTRY_MAP;
     e.map_index = ml->n + 1;
     e.timestamp_ms = T0 + 1000;
     minilog_map_root(ml, e.map_root);
+    minilog_key_root(ml, e.key_root);
     minilog_append(ml, &e);
+}
+
+/* A MAP v2 entry whose credential map is right and key map is not. */
+static void bad_key_root(struct minilog *ml)
+{
+    uint8_t wrong[32];
+
+    grow(ml, &avans, 100, 5);
+    minilog_key_root(ml, wrong);
+    wrong[31] ^= 1;
+    minilog_append_map_keys(ml, T0 + 999, NULL, wrong);
+}
+
+/* A version 1 MAP entry after the log's version 2 entries. */
+static void bad_old_version(struct minilog *ml)
+{
+    grow(ml, &avans, 100, 5);
+    ml->v1 = true;
+    minilog_append_map(ml, T0 + 999, NULL);
+}
+
+/* A removed key added again (as logd before version 2 could do) signs an
+ * ISSUE: it stays unauthorized (protocol.md Part D). */
+static void bad_readded_key(struct minilog *ml)
+{
+    struct entry e;
+    uint8_t cred[32];
+
+    minilog_append_key(ml, ENTRY_KEY_REMOVE, &other, T0 + 1001);
+    minilog_append_map(ml, T0 + 1002, NULL);
+    minilog_append_key(ml, ENTRY_KEY_ADD, &other, T0 + 1003);
+    cred_of(781, cred);
+    issuer_sign_entry(&e, ENTRY_ISSUE, cred, &other, T0 + 1004, 0);
+    minilog_append(ml, &e);
+    minilog_append_map(ml, T0 + 1005, NULL);
 }
 
 static void bad_unauthorized(struct minilog *ml)
@@ -1292,6 +1329,11 @@ int main(void)
     test_progress_tty();
     expect_alert("map-root", bad_map_root, "wrong MAP root");
     expect_alert("map-index", bad_map_index, "MAP entry claims index");
+    expect_alert("key-root", bad_key_root, "wrong MAP key root");
+    expect_alert("old-version", bad_old_version,
+                 "a version 1 MAP entry after the log's first version 2");
+    expect_alert("readded", bad_readded_key,
+                 "ISSUE signed by other.example key");
     expect_alert("unauthorized", bad_unauthorized,
                  "not authorized at this point");
     expect_alert("removed", bad_removed_key, "not authorized at this point");

@@ -163,10 +163,11 @@ struct rtable {
     size_t mask, n;
 };
 
-/* An authorized issuer key. */
+/* An issuer key ever added: the key map's leaf (protocol.md §B.6.3). */
 struct rkey {
     char name[NOTE_NAME_MAX + 1];
     uint8_t pub[32];
+    uint64_t add, remove; /* remove SMT_NONE while authorized */
 };
 
 static struct rcred *rfind(struct rtable *r, const uint8_t key[32])
@@ -245,6 +246,9 @@ struct replay {
     size_t npend, cappend;
 };
 
+/* A key is added once and removed at most once; a KEY entry that changes
+ * nothing (a repeated add, the add of a removed key, a remove of a key not
+ * authorized) is one logd never appends (protocol.md Part D, invariant 8). */
 static size_t replay_key(struct replay *r, uint64_t i, const struct entry *e)
 {
     size_t j;
@@ -256,16 +260,38 @@ static size_t replay_key(struct replay *r, uint64_t i, const struct entry *e)
     if (e->key_op == ENTRY_KEY_ADD && j == r->nkeys) {
         snprintf(r->keys[j].name, sizeof r->keys[j].name, "%s", e->issuer);
         memcpy(r->keys[j].pub, e->public_key, 32);
+        r->keys[j].add = i;
+        r->keys[j].remove = SMT_NONE;
         r->nkeys++;
         return 0;
     }
-    if (e->key_op == ENTRY_KEY_REMOVE && j < r->nkeys) {
-        r->keys[j] = r->keys[--r->nkeys];
+    if (e->key_op == ENTRY_KEY_REMOVE && j < r->nkeys &&
+        r->keys[j].remove == SMT_NONE) {
+        r->keys[j].remove = i;
         return 0;
     }
     fprintf(stderr, "replay: KEY entry %llu changes nothing\n",
             (unsigned long long)i);
     return 1;
+}
+
+/* The key map's root by naive_map_root(): every key ever added, by its
+ * key map key, with (add index, remove index). */
+static void naive_key_root(const struct replay *r, uint8_t root[32])
+{
+    struct naive_cred *all = malloc((r->nkeys + 1) * sizeof *all);
+
+    if (all == NULL)
+        abort();
+    for (size_t k = 0; k < r->nkeys; k++) {
+        if (entry_key_map_key(r->keys[k].name, r->keys[k].pub, all[k].key) != 0)
+            abort();
+        all[k].issue = r->keys[k].add;
+        all[k].revoke = r->keys[k].remove;
+    }
+    qsort(all, r->nkeys, sizeof *all, cmp_cred);
+    naive_map_root(all, r->nkeys, root);
+    free(all);
 }
 
 static size_t replay_cred(struct replay *r, uint64_t i, const struct entry *e)
@@ -274,7 +300,8 @@ static size_t replay_cred(struct replay *r, uint64_t i, const struct entry *e)
     size_t j;
 
     for (j = 0; j < r->nkeys; j++)
-        if (strcmp(r->keys[j].name, e->issuer) == 0 &&
+        if (r->keys[j].remove == SMT_NONE &&
+            strcmp(r->keys[j].name, e->issuer) == 0 &&
             note_key_id(e->issuer, NOTE_TYPE_ED25519, r->keys[j].pub) ==
                 e->key_id)
             break;
@@ -344,6 +371,14 @@ static size_t replay_map(struct replay *r, uint64_t i, const struct entry *e,
                 (unsigned long long)i);
         bad++;
     }
+    if (e->version == ENTRY_VERSION_2) {
+        naive_key_root(r, root);
+        if (memcmp(root, e->key_root, 32) != 0) {
+            fprintf(stderr, "replay: MAP entry %llu has a wrong key root\n",
+                    (unsigned long long)i);
+            bad++;
+        }
+    }
     if (flags & MIRROR_NAIVE_EVERY_MAP) {
         naive_root(&r->rt, root);
         if (memcmp(root, e->map_root, 32) != 0) {
@@ -362,6 +397,7 @@ size_t mirror_violations(const struct mirror *m, unsigned flags,
     struct replay r;
     uint64_t last_map = UINT64_MAX;
     size_t bad = 0;
+    bool v2 = false;
 
     memset(&r, 0, sizeof r);
     memsmt_init(&r.ms);
@@ -385,6 +421,18 @@ size_t mirror_violations(const struct mirror *m, unsigned flags,
         }
         if (counts != NULL && e.type < 5)
             counts[e.type]++;
+        /* Versions only go forward: after a version 2 entry, a version 1
+         * entry is invalid and changes nothing. */
+        if (e.version == ENTRY_VERSION_2)
+            v2 = true;
+        else if (v2) {
+            fprintf(stderr, "replay: version 1 entry %llu after version 2\n",
+                    (unsigned long long)i);
+            bad++;
+            if (e.type == ENTRY_MAP)
+                last_map = i;
+            continue;
+        }
         if (e.type == ENTRY_KEY) {
             bad += replay_key(&r, i, &e);
         } else if (e.type == ENTRY_ISSUE || e.type == ENTRY_REVOKE) {

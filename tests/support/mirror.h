@@ -6,13 +6,17 @@
  * mirror_fetch() reads entries [0, size) through entry bundles, checks the
  * tiles' content type and cache headers, and checks every hash tile at
  * levels 0 and 1 against hashes computed here from the entries. The replay
- * checks every rule: every entry decodes; KEY entries change the authorized
- * set; every ISSUE and REVOKE is signed by a key authorized for its issuer
- * at that point and obeys the exactly-once rules (a credential is issued
- * once, revoked at most once, by its issuer); every MAP entry carries its
- * own index and the CTL-SMT-v1 root of everything before it (with
- * proofs/smt.h over an in-memory store, and by naive_map_root()); the last
- * entry is a MAP entry.
+ * checks every rule: every entry decodes; no version 1 entry follows a
+ * version 2 one; KEY entries change the key map (a key added once, removed
+ * once, never authorized again; a KEY entry that changes nothing counts as
+ * a violation, since logd never appends one); every ISSUE and REVOKE is
+ * signed (for version 2, for the log's origin) by a key authorized for its
+ * issuer at that point and obeys the exactly-once rules (a credential is
+ * issued once, revoked at most once, by its issuer); every MAP entry
+ * carries its own index and the CTL-SMT-v1 root of everything before it
+ * (with proofs/smt.h over an in-memory store, and by naive_map_root()), and
+ * a MAP v2 entry the key map's root (by naive_map_root()); the last entry
+ * is a MAP entry.
  *
  * A struct mirror owns its memory: start from a zeroed struct, release
  * with mirror_free(). Pointers from mirror_entry() are valid until then.

@@ -104,7 +104,7 @@ static void tcopy(struct table *dst, const struct table *src)
 /* ---- the store: keys, credentials and map nodes, each a table ---- */
 
 struct mem {
-    struct table keys, creds, nodes;
+    struct table keys, creds, nodes, keynodes;
     int fail; /* nonzero: every key_get returns it */
 };
 
@@ -208,8 +208,10 @@ static struct replay_store store_of(struct mem *m)
                               m_key_del,
                               m_cred_get,
                               m_cred_put,
+                              {NULL, node_get, node_put},
                               {NULL, node_get, node_put}};
     st.map.ctx = &m->nodes;
+    st.keymap.ctx = &m->keynodes;
     return st;
 }
 
@@ -218,6 +220,7 @@ static void mem_free(struct mem *m)
     tfree(&m->keys);
     tfree(&m->creds);
     tfree(&m->nodes);
+    tfree(&m->keynodes);
 }
 
 static void mem_copy(struct mem *dst, const struct mem *src)
@@ -225,6 +228,7 @@ static void mem_copy(struct mem *dst, const struct mem *src)
     tcopy(&dst->keys, &src->keys);
     tcopy(&dst->creds, &src->creds);
     tcopy(&dst->nodes, &src->nodes);
+    tcopy(&dst->keynodes, &src->keynodes);
     dst->fail = 0;
 }
 
@@ -236,7 +240,9 @@ struct log {
     uint8_t *e[LOG_MAX];
     size_t len[LOG_MAX];
     uint64_t n;
-    struct table ref; /* the reference map's nodes */
+    struct table ref;  /* the reference map's nodes */
+    struct table kref; /* the reference key map's nodes (protocol.md Part D) */
+    uint8_t version;   /* of the KEY and MAP entries appended: 0 or 1, 2 */
 };
 
 static void log_init(struct log *l)
@@ -249,6 +255,7 @@ static void log_free(struct log *l)
     for (uint64_t i = 0; i < l->n; i++)
         free(l->e[i]);
     tfree(&l->ref);
+    tfree(&l->kref);
 }
 
 static uint64_t log_raw(struct log *l, const uint8_t *b, size_t len)
@@ -299,18 +306,55 @@ static void ref_root(struct log *l, uint8_t root[32])
         abort();
 }
 
-static uint64_t key_entry(struct log *l, uint8_t op,
-                          const struct note_signer *s)
+static void kref_root(struct log *l, uint8_t root[32])
 {
+    struct smt_store st = {&l->kref, node_get, node_put};
+
+    if (smt_root(&st, root) != 0)
+        abort();
+}
+
+/* A KEY entry; the reference key map takes it by the definition of
+ * protocol.md §B.6.3 (an add of a key never in the map, a first remove),
+ * unless the entry is to be invalid (a version 1 KEY after version 2). */
+static uint64_t key_entry_v(struct log *l, uint8_t op,
+                            const struct note_signer *s, bool valid)
+{
+    struct smt_store st = {&l->kref, node_get, node_put};
+    struct smt_update u;
     struct entry e;
+    uint8_t root[32];
+    uint64_t i, add, remove;
+    bool found;
 
     memset(&e, 0, sizeof e);
+    e.version = l->version;
     e.type = ENTRY_KEY;
     e.key_op = op;
     snprintf(e.issuer, sizeof e.issuer, "%s", s->name);
     memcpy(e.public_key, s->pub, 32);
     e.timestamp_ms = T0;
-    return log_add(l, &e);
+    i = log_add(l, &e);
+    if (entry_key_map_key(s->name, s->pub, u.key) != 0 ||
+        smt_get(&st, u.key, &found, u.value) != 0)
+        abort();
+    smt_value_decode(u.value, &add, &remove);
+    if (!valid || (op == ENTRY_KEY_ADD && found) ||
+        (op == ENTRY_KEY_REMOVE && (!found || remove != SMT_NONE)))
+        return i;
+    if (op == ENTRY_KEY_ADD)
+        smt_value_encode(i, SMT_NONE, u.value);
+    else
+        smt_value_encode(add, i, u.value);
+    if (smt_update(&st, &u, 1, root) != 0)
+        abort();
+    return i;
+}
+
+static uint64_t key_entry(struct log *l, uint8_t op,
+                          const struct note_signer *s)
+{
+    return key_entry_v(l, op, s, true);
 }
 
 /* A MAP entry at ms; root from the reference map unless wrong. */
@@ -319,10 +363,13 @@ static uint64_t map_entry(struct log *l, uint64_t ms, bool wrong)
     struct entry e;
 
     memset(&e, 0, sizeof e);
+    e.version = l->version;
     e.type = ENTRY_MAP;
     e.map_index = l->n;
     e.timestamp_ms = ms;
     ref_root(l, e.map_root);
+    if (e.version == ENTRY_VERSION_2)
+        kref_root(l, e.key_root);
     if (wrong)
         e.map_root[3] ^= 0x10;
     return log_add(l, &e);
@@ -338,11 +385,12 @@ static uint64_t signed_entry(struct log *l, uint8_t type, uint64_t k,
     uint64_t i;
 
     memset(&e, 0, sizeof e);
+    e.version = l->version;
     e.type = type;
     cred_of(k, e.credential);
     e.timestamp_ms = ms;
     e.reason = type == ENTRY_REVOKE ? ENTRY_REASON_SUPERSEDED : 0;
-    if (entry_sign(&e, NULL, s) != 0)
+    if (entry_sign(&e, LOG_ORIGIN, s) != 0)
         abort();
     i = log_add(l, &e);
     if (valid)
@@ -513,9 +561,8 @@ static void test_authorization(void)
     struct log l;
     uint64_t i1, i2, i3, i4, i5, a;
 
-    /* Never authorized; removed; not yet added. (Whether a removed key
-     * added again is authorized again changed with entry version 2:
-     * protocol.md Part D; not asserted here.) */
+    /* Never authorized; removed; not yet added. (A removed key added again
+     * stays unauthorized: test_key_map.) */
     genesis(&l);
     i1 = issue(&l, 1, &rogue, false); /* same name as avans, other key */
     a = issue(&l, 2, &other, true);
@@ -580,6 +627,7 @@ static void test_signature(void)
     cred_of(11, e.credential);
     REQUIRE(entry_sign(&e, "another.log.example", &avans) == 0);
     log_add(&l, &e);
+    l.version = ENTRY_VERSION_2; /* a MAP v1 now would be too old */
     map_entry(&l, T0 + 10, false);
     {
         const struct want w[] = {
@@ -657,6 +705,113 @@ static void test_map(void)
         };
         expect("map", &l, w, 3);
     }
+    log_free(&l);
+}
+
+/* The key map (protocol.md §B.6.3, Part D): MAP v2 entries commit its
+ * root; an add of a key never in it authorizes the key; a repeated add, a
+ * remove of a key never added and a second remove change nothing; a key
+ * removed and added again stays unauthorized. */
+static void test_key_map(void)
+{
+    struct log l;
+    struct run *r;
+    struct entry e;
+    uint64_t wrong, readd, after, i1, i2;
+    uint8_t root[32], ref[32];
+
+    genesis(&l); /* KEY v1, MAP v1: a log from before version 2 */
+    l.version = ENTRY_VERSION_2;
+    issue(&l, 1, &avans, true);
+    map_entry(&l, T0 + 10, false); /* the first MAP v2: covers the KEY v1s */
+    key_entry(&l, ENTRY_KEY_ADD, &avans);    /* repeated: nothing */
+    key_entry(&l, ENTRY_KEY_REMOVE, &rogue); /* never added: nothing */
+    key_entry(&l, ENTRY_KEY_REMOVE, &other);
+    key_entry(&l, ENTRY_KEY_REMOVE, &other); /* second remove: nothing */
+    map_entry(&l, T0 + 20, false);
+    readd = key_entry(&l, ENTRY_KEY_ADD, &other); /* removed: never again */
+    i1 = issue(&l, 2, &other, false);
+    key_entry(&l, ENTRY_KEY_ADD, &avans2);
+    i2 = issue(&l, 3, &avans2, true);
+    map_entry(&l, T0 + 30, false);
+    /* A MAP v2 whose key root is not the key map's. */
+    memset(&e, 0, sizeof e);
+    e.version = ENTRY_VERSION_2;
+    e.type = ENTRY_MAP;
+    e.map_index = l.n;
+    e.timestamp_ms = T0 + 40;
+    ref_root(&l, e.map_root);
+    kref_root(&l, e.key_root);
+    e.key_root[0] ^= 0x80;
+    wrong = log_add(&l, &e);
+    after = map_entry(&l, T0 + 50, false);
+    {
+        char text[200];
+        snprintf(text, sizeof text,
+                 "entry %" PRIu64
+                 ": wrong MAP key root: the key map over entries [0, %" PRIu64
+                 ") replays to ",
+                 wrong, wrong);
+        const struct want w[] = {
+            {i1, REPLAY_UNAUTHORIZED, "ISSUE signed by other.example key"},
+            {wrong, REPLAY_KEY_ROOT, text},
+        };
+        expect("key map", &l, w, 2);
+    }
+    CHECK(readd + 1 == i1 && i2 < wrong && after == wrong + 1);
+
+    /* The replay's key root is the definition's, entry by entry. */
+    r = run_new();
+    run_to(r, &l, l.n);
+    CHECK(replay_key_root(r->rp, root) == 0);
+    kref_root(&l, ref);
+    CHECK(memcmp(root, ref, 32) == 0);
+    run_free(r);
+    log_free(&l);
+}
+
+/* The version floor: after the first version 2 entry, of any type, a
+ * version 1 entry of any type is invalid and changes nothing; before it,
+ * version 1 entries are judged as ever. */
+static void test_versions(void)
+{
+    struct log l;
+    uint64_t k1, i1, m1, first;
+    struct run *r;
+
+    genesis(&l);
+    issue(&l, 1, &avans, true); /* version 1, floor 1: valid */
+    map_entry(&l, T0 + 5, false);
+    l.version = ENTRY_VERSION_2;
+    first = key_entry(&l, ENTRY_KEY_ADD, &avans2); /* raises the floor */
+    issue(&l, 2, &avans2, true);
+    map_entry(&l, T0 + 10, false);
+    l.version = ENTRY_VERSION_1;
+    i1 = issue(&l, 3, &avans, false);
+    k1 = key_entry_v(&l, ENTRY_KEY_REMOVE, &avans, false);
+    m1 = map_entry(&l, T0 + 20, false);
+    l.version = ENTRY_VERSION_2;
+    issue(&l, 4, &avans, true); /* avans still authorized: the KEY v1 did
+                                   nothing */
+    map_entry(&l, T0 + 30, false);
+    {
+        const struct want w[] = {
+            {i1, REPLAY_OLD_VERSION,
+             "a version 1 ISSUE entry after the log's first version 2 entry"},
+            {k1, REPLAY_OLD_VERSION, "a version 1 KEY entry"},
+            {m1, REPLAY_OLD_VERSION, "a version 1 MAP entry"},
+        };
+        expect("versions", &l, w, 3);
+    }
+    r = run_new();
+    run_to(r, &l, first);
+    CHECK(r->rp->floor == ENTRY_VERSION_1);
+    run_to(r, &l, first + 1);
+    CHECK(r->rp->floor == ENTRY_VERSION_2);
+    /* A MAP v1 below the floor still ends its checkpoint (reported once). */
+    run_to(r, &l, m1 + 1);
+    CHECK(replay_checkpoint_end(r->rp, m1 + 1) == 0);
+    run_free(r);
     log_free(&l);
 }
 
@@ -830,19 +985,28 @@ static void mixed_log(struct log *l)
     issue(l, 5001, &avans, false);
     signed_entry(l, ENTRY_ISSUE, 5002, &other, T0 + MIN(30), true, 0);
     map_entry(l, T0 + MIN(1), false);
-    key_entry(l, ENTRY_KEY_ADD, &avans);
-    revoke(l, 5000, &avans, true, a);
+    key_entry(l, ENTRY_KEY_ADD, &avans); /* removed: never again */
+    revoke(l, 5000, &avans, false, a);
     map_entry(l, T0 + MIN(2), false);
     map_entry(l, T0 + MIN(1), false); /* back */
-    issue(l, 6000, &avans, true);
-    map_entry(l, T0 + MIN(3), true); /* wrong root */
+    issue(l, 6000, &other, true);
+    l->version = ENTRY_VERSION_2;
+    key_entry(l, ENTRY_KEY_ADD, &avans2);
+    map_entry(l, T0 + MIN(3), false);
+    issue(l, 6001, &avans2, true);
+    l->version = ENTRY_VERSION_1;
+    key_entry_v(l, ENTRY_KEY_REMOVE, &avans2, false); /* too old */
+    issue(l, 6002, &avans2, false);
+    l->version = ENTRY_VERSION_2;
+    map_entry(l, T0 + MIN(4), true); /* wrong root */
 }
 
 /* Saved at every cut (over a copy of the store as it was), restored and
  * continued: the same violations, the same end. */
 static void test_save_restore(void)
 {
-    static const uint64_t cuts[] = {0, 1, 3, 4, 100, 207, 555, 703, 725, 0};
+    static const uint64_t cuts[] = {0,   1,   3,   4,   100, 207,
+                                    555, 703, 725, 739, 741, 0};
     struct log l;
     struct run *whole = run_new();
     uint8_t root_w[32], root_r[32], enc[REPLAY_ENCODED_MAX];
@@ -850,7 +1014,7 @@ static void test_save_restore(void)
     mixed_log(&l);
     REQUIRE(l.n > 730);
     run_to(whole, &l, l.n);
-    CHECK_MSG(whole->seen.n == 12, "%u", whole->seen.n);
+    CHECK_MSG(whole->seen.n == 15, "%u", whole->seen.n);
     REQUIRE(replay_map_root(whole->rp, root_w) == 0);
     for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
         struct run *part = run_new(), *back = run_new();
@@ -912,7 +1076,7 @@ static void test_encoding(void)
     /* Every cut but the fixed part alone is refused, as are trailing bytes,
      * another version and an unknown type. */
     for (int cut = 0; cut < len; cut++)
-        if (cut != 42)
+        if (cut != 43)
             CHECK_MSG(replay_decode(b->rp, enc, (size_t)cut) ==
                           REPLAY_ERR_STATE,
                       "cut %d", cut);
@@ -921,19 +1085,27 @@ static void test_encoding(void)
     CHECK(replay_decode(b->rp, enc, (size_t)len + 1) == REPLAY_ERR_STATE);
     enc[0] = 1;
     CHECK(replay_decode(b->rp, enc, (size_t)len) == REPLAY_ERR_STATE);
+    /* A state saved before the key map: its store has none. */
     enc[0] = 2;
+    CHECK(replay_decode(b->rp, enc, (size_t)len) == REPLAY_ERR_OLD_STATE);
+    CHECK(b->rp->size == 0);
+    enc[0] = 3;
+    enc[42] = 3; /* no such version floor */
+    CHECK(replay_decode(b->rp, enc, (size_t)len) == REPLAY_ERR_STATE);
+    enc[42] = 1;
     enc[9] = 7;
     CHECK(replay_decode(b->rp, enc, (size_t)len) == REPLAY_ERR_STATE);
     /* Without times (a state from before them) and with an unknown last
      * type: the time rules start at the next MAP entry, the checkpoint rule
      * cannot be judged. */
     enc[9] = REPLAY_TYPE_UNKNOWN;
-    CHECK(replay_decode(b->rp, enc, 42) == 0 && !b->rp->times.have_map &&
+    CHECK(replay_decode(b->rp, enc, 43) == 0 && !b->rp->times.have_map &&
           b->rp->size == 6);
     CHECK(replay_checkpoint_end(b->rp, 6) == REPLAY_ERR_ARG);
     CHECK(replay_strerror(REPLAY_ERR_STATE) != replay_strerror(REPLAY_ERR_ARG));
     CHECK(replay_reason_name(REPLAY_NO_FINAL_MAP) != NULL &&
-          replay_reason_name(0) == NULL && replay_reason_name(13) == NULL);
+          replay_reason_name(REPLAY_KEY_ROOT) != NULL &&
+          replay_reason_name(0) == NULL && replay_reason_name(15) == NULL);
     run_free(r);
     run_free(b);
     log_free(&l);
@@ -973,6 +1145,8 @@ int main(void)
     test_signature();
     test_credentials();
     test_map();
+    test_key_map();
+    test_versions();
     test_map_batches();
     test_times();
     test_undecodable();
