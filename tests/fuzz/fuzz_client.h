@@ -30,12 +30,31 @@ static inline bool fuzz_note_equal(const char *a, size_t alen, const char *b,
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
-static inline bool fuzz_receipt_equal(const struct client_receipt *a,
-                                      const struct client_receipt *b)
+static inline bool fuzz_key_auth_equal(const struct client_key_auth *a,
+                                       const struct client_key_auth *b)
+{
+    return a->present == b->present &&
+           (!a->present || (fuzz_logged_equal(&a->key, &b->key) &&
+                            a->proof_len == b->proof_len &&
+                            memcmp(a->proof, b->proof, a->proof_len) == 0));
+}
+
+/* The entry, its inclusion and the checkpoint: what a tlog-proof keeps. */
+static inline bool fuzz_receipt_core_equal(const struct client_receipt *a,
+                                           const struct client_receipt *b)
 {
     return fuzz_logged_equal(&a->e, &b->e) &&
            fuzz_note_equal(a->checkpoint, a->checkpoint_len, b->checkpoint,
                            b->checkpoint_len);
+}
+
+/* All of a receipt's JSON: also its map, key and key_proof. */
+static inline bool fuzz_receipt_equal(const struct client_receipt *a,
+                                      const struct client_receipt *b)
+{
+    return fuzz_receipt_core_equal(a, b) && a->has_map == b->has_map &&
+           (!a->has_map || fuzz_logged_equal(&a->map, &b->map)) &&
+           fuzz_key_auth_equal(&a->auth, &b->auth);
 }
 
 static inline bool fuzz_status_equal(const struct client_status_proof *a,
@@ -47,9 +66,13 @@ static inline bool fuzz_status_equal(const struct client_status_proof *a,
                            b->checkpoint_len) &&
            fuzz_logged_equal(&a->map, &b->map) &&
            a->has_issue == b->has_issue &&
-           (!a->has_issue || fuzz_logged_equal(&a->issue, &b->issue)) &&
+           (!a->has_issue ||
+            (fuzz_logged_equal(&a->issue, &b->issue) &&
+             fuzz_key_auth_equal(&a->issue_auth, &b->issue_auth))) &&
            a->has_revoke == b->has_revoke &&
-           (!a->has_revoke || fuzz_logged_equal(&a->revoke, &b->revoke)) &&
+           (!a->has_revoke ||
+            (fuzz_logged_equal(&a->revoke, &b->revoke) &&
+             fuzz_key_auth_equal(&a->revoke_auth, &b->revoke_auth))) &&
            a->map_proof_len == b->map_proof_len &&
            memcmp(a->map_proof, b->map_proof, a->map_proof_len) == 0;
 }

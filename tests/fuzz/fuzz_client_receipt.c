@@ -19,8 +19,10 @@
  *    its own type, credential and issuer, not with another log key, not
  *    with a flipped entry byte, inclusion hash or index; an ISSUE receipt
  *    gives the verdict VALID for its credential (issuer and time from the
- *    entry) and INVALID for another credential; it survives export to a
- *    C2SP tlog-proof and back unchanged.
+ *    entry) exactly when it showed its signature and authorization
+ *    (protocol.md §E.4; a flipped key proof byte then unshows it), else
+ *    INVALID, and INVALID for another credential; its entry, inclusion and
+ *    checkpoint survive export to a C2SP tlog-proof and back unchanged.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,11 +63,21 @@ static void check_verified(struct client_receipt *r,
         uint8_t other[ENTRY_CREDENTIAL_SIZE];
 
         client_verdict(log, e.credential, &ev, &v);
+        if (!c->authorized) {
+            /* Not shown signed and authorized (§E.4): never VALID. */
+            FUZZ_ASSERT(v.kind == CLIENT_VERDICT_INVALID &&
+                        v.reason[0] != '\0' &&
+                        v.auth_unshown == c->auth_unshown);
+            goto tamper;
+        }
+        FUZZ_ASSERT(c->has_map && c->auth.add_index < r->e.index &&
+                    strcmp(c->auth.key.issuer, e.issuer) == 0);
         FUZZ_ASSERT(v.kind == CLIENT_VERDICT_VALID && v.receipt_checked &&
                     !v.status_checked);
         FUZZ_ASSERT(strcmp(v.issuer, e.issuer) == 0 &&
                     v.issued_ms == e.timestamp_ms);
-        FUZZ_ASSERT(v.issue_index == r->e.index);
+        FUZZ_ASSERT(v.issue_index == r->e.index &&
+                    v.issuer_key_index == c->auth.add_index);
         memcpy(other, e.credential, sizeof other);
         other[0] ^= 0x01;
         client_verdict(log, other, &ev, &v);
@@ -75,7 +87,16 @@ static void check_verified(struct client_receipt *r,
         FUZZ_ASSERT(v.kind == CLIENT_VERDICT_INVALID && v.reason[0] != '\0');
     }
 
+tamper:
     /* Tampering. */
+    if (c->authorized && r->auth.proof_len > 0) {
+        struct client_receipt_check t;
+        r->auth.proof[r->auth.proof_len - 1] ^= 0x01;
+        FUZZ_ASSERT(client_verify_receipt(r, log, 0, NULL, NULL, &t, why) ==
+                        0 &&
+                    !t.authorized && !t.auth_unshown);
+        r->auth.proof[r->auth.proof_len - 1] ^= 0x01;
+    }
     r->e.entry[r->e.entry_len / 2] ^= 0x01;
     FUZZ_ASSERT(client_verify_receipt(r, log, 0, NULL, NULL, NULL, why) ==
                 CLIENT_ERR_INVALID);
@@ -95,7 +116,8 @@ static void check_verified(struct client_receipt *r,
     n = client_tlog_proof_format(r, &tlog);
     FUZZ_ASSERT(n > 0 && tlog != NULL && strlen(tlog) == (size_t)n);
     FUZZ_ASSERT(client_tlog_proof_parse(tlog, (size_t)n, &back, why) == 0);
-    FUZZ_ASSERT(fuzz_receipt_equal(&back, r));
+    FUZZ_ASSERT(fuzz_receipt_core_equal(&back, r) && !back.has_map &&
+                !back.auth.present);
     client_receipt_free(&back);
     free(tlog);
 }

@@ -16,8 +16,10 @@
  *    no ISSUE or REVOKE entry; ACTIVE and REVOKED have an ISSUE entry for the
  *    credential below the MAP entry, REVOKED a REVOKE entry by the same
  *    issuer between the two; the MAP entry is the checkpoint's last entry;
- *    it never verifies for another credential, with another log key, or
- *    with a flipped map proof, MAP entry or inclusion byte; the verdict
+ *    its ISSUE is signed by a key the MAP v2 entry's key map shows
+ *    authorized at its index (§E.4); it never verifies for another
+ *    credential, with another log key, or with a flipped map proof, MAP
+ *    entry, inclusion, key proof or key entry byte; the verdict
  *    drawn from it alone is VALID / REVOKED / NOT ISSUED accordingly.
  */
 #include <stdlib.h>
@@ -59,6 +61,12 @@ static void check_verified(struct client_status_proof *sp,
                            ENTRY_CREDENTIAL_SIZE) == 0);
         FUZZ_ASSERT(c->issue_index == sp->issue.index &&
                     c->issue_index < sp->map.index);
+        /* Signed by a key authorized at its index (§E.4). */
+        FUZZ_ASSERT(c->map.version == ENTRY_VERSION_2 &&
+                    sp->issue_auth.present &&
+                    c->issue_auth.add_index < c->issue_index &&
+                    (c->issue_auth.remove_index == SMT_NONE ||
+                     c->issue_auth.remove_index > c->issue_index));
         if (c->status == CLIENT_STATUS_ACTIVE) {
             FUZZ_ASSERT(!sp->has_revoke);
             break;
@@ -107,6 +115,13 @@ static void check_verified(struct client_status_proof *sp,
         sp->map.inclusion[sp->map.inclusion_len - 1][31] ^= 0x01;
     }
     if (sp->has_issue) {
+        struct client_key_auth *a = &sp->issue_auth;
+        a->proof[a->proof_len - 1] ^= 0x01;
+        FUZZ_ASSERT(expect_invalid(sp));
+        a->proof[a->proof_len - 1] ^= 0x01;
+        a->key.entry[a->key.entry_len - 1] ^= 0x01;
+        FUZZ_ASSERT(expect_invalid(sp));
+        a->key.entry[a->key.entry_len - 1] ^= 0x01;
         sp->issue.entry[sp->issue.entry_len - 1] ^= 0x01;
         FUZZ_ASSERT(expect_invalid(sp));
         sp->issue.entry[sp->issue.entry_len - 1] ^= 0x01;

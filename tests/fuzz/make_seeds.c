@@ -756,7 +756,7 @@ static void seeds_client(void)
     idx_b = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_a, idx_a, SMT_NONE);
     issuer_sign_entry(&e, ENTRY_REVOKE, cred_b, fuzz_issuer_signer(), T0 + 3000,
-                      ENTRY_REASON_MISCONDUCT);
+                      ENTRY_REASON_SUPERSEDED); /* version 2: 2 is retired */
     idx_rb = minilog_append(&ml, &e);
     minilog_map_set(&ml, cred_b, idx_b, idx_rb);
     minilog_append_map(&ml, T0 + 4000, NULL);
