@@ -1245,6 +1245,50 @@ static void test_prove_before_judge(void)
  * its map, and the next read faulted. Run in a child whose address space is
  * limited so that the mmap fails. Not under ASan, whose shadow memory needs
  * the address space. */
+/* A state saved by a credlog from before the key map (replay state
+ * version 2) has no key map to check MAP v2 entries against: the monitor
+ * refuses it with what to do, and a fresh state replays the log again. */
+static void test_old_state(void)
+{
+    struct minilog ml;
+    struct minilog_server srv;
+    struct credlog_run r;
+    struct mstore *s;
+    struct mstore_txn *t;
+    char state[4200], vkey[400], why[CLIENT_REASON_MAX];
+    uint8_t *v = NULL;
+    size_t len = 0;
+    bool found = false;
+
+    new_log(&ml);
+    grow(&ml, &avans, 0, 10);
+    note_verifier_format(&ml.vkey, vkey, sizeof vkey);
+    state_dir(state, sizeof state, "old-state");
+    minilog_server_start(&srv, &ml);
+    monitor(&r, &srv, state, vkey);
+    CREDLOG_EXPECT(&r, 0, "first check");
+    credlog_run_free(&r);
+    REQUIRE(mstore_open(state, 0, &s, why) == 0);
+    REQUIRE(mstore_begin(s, true, &t, why) == 0);
+    REQUIRE(mstore_meta_get(t, "replay", &v, &len, &found) == 0 && found &&
+            len > 0 && v[0] == 3);
+    v[0] = 2;
+    REQUIRE(mstore_meta_put(t, "replay", v, len) == 0 &&
+            mstore_commit(t, why) == 0);
+    mstore_close(s);
+    free(v);
+    monitor(&r, &srv, state, vkey);
+    CREDLOG_EXPECT(&r, 2, "from before the key map");
+    CHECK(strstr(r.out, "ALERT") == NULL);
+    credlog_run_free(&r);
+    files_rmtree(state);
+    monitor(&r, &srv, state, vkey);
+    CREDLOG_EXPECT(&r, 0, "first check");
+    credlog_run_free(&r);
+    minilog_server_stop(&srv);
+    minilog_free(&ml);
+}
+
 static void test_mstore_resize(void)
 {
     char sdir[4200], why[CLIENT_REASON_MAX];
@@ -1354,6 +1398,7 @@ int main(void)
     test_absurd_size();
     test_prove_before_judge();
     test_mstore_resize();
+    test_old_state();
 
     note_signer_wipe(&avans);
     note_signer_wipe(&other);
