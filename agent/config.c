@@ -98,8 +98,15 @@ static int parse_department(struct agent_config *c, char **w, size_t n,
     return 0;
 }
 
+/* The keywords given once at most (a second `log` line is a mistake, not
+ * an override). */
+static const char *const single[] = {
+    "institution",   "log",       "log-key",         "listen",
+    "data",          "webhook",   "tls-cert",        "tls-key",
+    "tls-client-ca", "linger-ms", "monitor-interval"};
+
 static int parse_line(struct agent_config *c, char *text, char *why,
-                      unsigned line)
+                      unsigned line, unsigned *seen)
 {
     char *w[5];
     size_t n = words(text, w, 4);
@@ -112,6 +119,12 @@ static int parse_line(struct agent_config *c, char *text, char *why,
         return bad(why, line, "too many words");
     if (strcmp(w[0], "department") == 0)
         return parse_department(c, w, n, why, line);
+    for (unsigned k = 0; k < sizeof single / sizeof single[0]; k++)
+        if (strcmp(w[0], single[k]) == 0) {
+            if (*seen & (1u << k))
+                return bad(why, line, "%s given twice", w[0]);
+            *seen |= 1u << k;
+        }
     if (n != 2)
         return bad(why, line, "want: %s VALUE", w[0]);
     if (strcmp(w[0], "institution") == 0) {
@@ -172,7 +185,7 @@ int agent_config_parse(const char *text, size_t len, struct agent_config *out,
                        char *why)
 {
     char buf[4096];
-    unsigned line = 0;
+    unsigned line = 0, seen = 0;
     size_t i = 0;
     int rc;
 
@@ -194,7 +207,7 @@ int agent_config_parse(const char *text, size_t len, struct agent_config *out,
             buf[j - i - 1] = '\0';
         if (memchr(text + i, '\0', j - i) != NULL)
             return bad(why, line, "NUL byte");
-        if ((rc = parse_line(out, buf, why, line)) != 0)
+        if ((rc = parse_line(out, buf, why, line, &seen)) != 0)
             return rc;
         i = j + 1;
     }

@@ -697,6 +697,8 @@ static void test_unknown_key(void)
               hooks_unknown_key);
 }
 
+static size_t config_text(char *cfg, size_t cap, const char *extra);
+
 /* ---- mutual TLS ---- */
 
 /* Sends request over TLS to 127.0.0.1:port, trusting ca, with the client
@@ -764,17 +766,15 @@ static void test_mtls(void)
             tls_cert_files(cli_cert, cli_key) == 0 &&
             tls_cert_files(bad_cert, bad_key) == 0);
     /* The same departments, another journal, TLS with client certificates. */
-    cfg = files_read(conf, &len);
-    REQUIRE(cfg != NULL);
     snprintf(path, sizeof path, "%s/journal-tls", dir);
     mkdir(path, 0700);
-    snprintf(text, sizeof text,
-             "%s\ndata journal-tls\nmonitor-interval 0\ntls-cert %s\n"
+    snprintf(req, sizeof req,
+             "data journal-tls\nmonitor-interval 0\ntls-cert %s\n"
              "tls-key %s\ntls-client-ca %s\n",
-             cfg, srv_cert, srv_key, cli_cert);
-    free(cfg);
+             srv_cert, srv_key, cli_cert);
+    len = config_text(text, sizeof text, req);
     snprintf(tconf, sizeof tconf, "%s/agent-tls.conf", dir);
-    files_write(tconf, text, strlen(text));
+    files_write(tconf, text, len);
     snprintf(tport, sizeof tport, "%s/agent-tls.port", dir);
     pid = credlog_run_spawn(args, "agent-tls");
     while ((cfg = files_read(tport, NULL)) == NULL && wait_more(&w))
@@ -814,6 +814,29 @@ static void test_mtls(void)
 
 /* ---- set-up ---- */
 
+/* The agent config for the test's log and departments, with extra lines. */
+static size_t config_text(char *cfg, size_t cap, const char *extra)
+{
+    static const char *const names[NDEPT] = {"math", "physics", "law", "arts"};
+    size_t off = (size_t)snprintf(cfg, cap,
+                                  "# test agent\ninstitution %s\nlog %s\n"
+                                  "log-key %s\nlisten 127.0.0.1:0\n"
+                                  "linger-ms 10\n%s",
+                                  INSTITUTION, p.url, p.log_vkey, extra);
+
+    for (int i = 0; i < NDEPT; i++) {
+        uint8_t h[32];
+        char hex[65];
+
+        SHA256((const uint8_t *)tokens[i], strlen(tokens[i]), h);
+        codec_hex_encode(h, 32, hex);
+        off += (size_t)snprintf(cfg + off, cap - off,
+                                "department %s sha256:%s dept%d.key\n",
+                                names[i], hex, i);
+    }
+    return off;
+}
+
 static void setup(void)
 {
     struct note_verifier keys[NDEPT + 1];
@@ -837,24 +860,11 @@ static void setup(void)
     REQUIRE(logd_proc_start(&p, NULL) == 0);
     snprintf(path, sizeof path, "%s/journal", dir);
     mkdir(path, 0700);
-    off = (size_t)snprintf(cfg, sizeof cfg,
-                           "# test agent\ninstitution %s\nlog %s\nlog-key "
-                           "%s\nlisten 127.0.0.1:0\ndata journal\n"
-                           "linger-ms 10\nmonitor-interval 1\n"
-                           "webhook http://127.0.0.1:%u/hook\n",
-                           INSTITUTION, p.url, p.log_vkey, hook_port);
-    for (int i = 0; i < NDEPT; i++) {
-        static const char *const names[NDEPT] = {"math", "physics", "law",
-                                                 "arts"};
-        uint8_t h[32];
-        char hex[65];
-
-        SHA256((const uint8_t *)tokens[i], strlen(tokens[i]), h);
-        codec_hex_encode(h, 32, hex);
-        snprintf(line, sizeof line, "department %s sha256:%s dept%d.key\n",
-                 names[i], hex, i);
-        off += (size_t)snprintf(cfg + off, sizeof cfg - off, "%s", line);
-    }
+    snprintf(line, sizeof line,
+             "data journal\nmonitor-interval 1\n"
+             "webhook http://127.0.0.1:%u/hook\n",
+             hook_port);
+    off = config_text(cfg, sizeof cfg, line);
     snprintf(conf, sizeof conf, "%s/agent.conf", dir);
     files_write(conf, cfg, off);
     snprintf(port_path, sizeof port_path, "%s/agent.port", dir);
