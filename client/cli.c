@@ -359,6 +359,64 @@ static void identity_print(const struct client_verdict *v)
     printf("\n");
 }
 
+/* The credential's own issuer (§E.5), on the lines after the identity. */
+static void credential_issuer_print(const struct client_verdict *v)
+{
+    const struct credissuer *c = &v->cred_issuer;
+
+    switch (v->issuer_result) {
+    case CLIENT_ISSUER_MATCH:
+        printf("  the credential's issuer:");
+        for (size_t i = 0; i < c->n; i++)
+            printf("%s %s%s (%s)", i ? "," : "",
+                   c->ids[i].kind == CREDISSUER_KIND_BRIN ? "BRIN " : "",
+                   c->ids[i].value, credissuer_source_name(c->ids[i].source));
+        printf("\n    matches the identity the log records for this key\n");
+        break;
+    case CLIENT_ISSUER_NONE:
+        printf("  the credential names no issuer (profile %s): judge the "
+               "issuer from the\n  credential itself; the log records the "
+               "key's identity above\n",
+               credkey_profile_name(c->profile));
+        break;
+    case CLIENT_ISSUER_NO_IDENTITY:
+        printf("  the log records no identity for this key: the credential's "
+               "issuer");
+        for (size_t i = 0; i < c->n; i++)
+            printf("%s %s", i ? "," : "", c->ids[i].value);
+        printf(" is not checked\n");
+        break;
+    default:
+        break;
+    }
+}
+
+static json_t *credential_issuer_json(const struct client_verdict *v)
+{
+    const struct credissuer *c = &v->cred_issuer;
+    json_t *o = json_object(), *ids = json_array();
+
+    json_object_set_new(
+        o, "result", json_string(client_issuer_result_name(v->issuer_result)));
+    for (size_t i = 0; i < c->n; i++) {
+        json_t *id = json_object();
+
+        json_object_set_new(
+            id, "source",
+            json_string(credissuer_source_name(c->ids[i].source)));
+        json_object_set_new(id, "kind",
+                            json_string(c->ids[i].kind == CREDISSUER_KIND_BRIN
+                                            ? "brin"
+                                            : "uri"));
+        json_object_set_new(id, "value", json_string(c->ids[i].value));
+        if (v->issuer_result == CLIENT_ISSUER_MISMATCH && i == v->issuer_bad)
+            json_object_set_new(o, "mismatch", json_deep_copy(id));
+        json_array_append_new(ids, id);
+    }
+    json_object_set_new(o, "identifiers", ids);
+    return o;
+}
+
 json_t *cli_verdict_json(const struct client_verdict *v)
 {
     char hex[65], t[64];
@@ -372,6 +430,8 @@ json_t *cli_verdict_json(const struct client_verdict *v)
         json_object_set_new(o, "reason", json_string(v->reason));
     if (v->auth_unshown)
         json_object_set_new(o, "authorization_unshown", json_true());
+    if (v->issuer_checked)
+        json_object_set_new(o, "credential_issuer", credential_issuer_json(v));
     if (v->stale || v->future) {
         json_object_set_new(o, v->stale ? "stale" : "future", json_true());
         json_object_set_new(o, "as_of_ms",
@@ -511,6 +571,8 @@ void cli_verdict_print(const struct client_verdict *v, const char *label)
                v->kind == CLIENT_VERDICT_REVOKED ? "" : "");
     if (v->kind != CLIENT_VERDICT_NOT_ISSUED)
         identity_print(v);
+    if (v->issuer_checked)
+        credential_issuer_print(v);
     if (!plain)
         printf("  note: the issuer's name is not plain ASCII; characters "
                "other than printable\n"

@@ -394,6 +394,12 @@ static int run(const struct verify_opts *opts, const char *target,
     if (v.kind == CLIENT_VERDICT_NOT_ISSUED && have_sp && cc.try_legacy &&
         (rc = retry_legacy(o, &log, &cc, cred, &sp, &ev, &v)) != CLI_OK)
         goto done;
+    if (!target_is_hash)
+        /* The credential's own issuer against the key's identity (§E.5). */
+        client_verdict_check_issuer(
+            &v, cc.data, cc.len,
+            cc.credkey.known ? cc.credkey.profile : CREDKEY_PROFILE_AUTO,
+            !cc.credkey.known && memcmp(cred, cc.legacy_key, 32) == 0);
     if (o->policy_path != NULL) {
         static struct policy policy; /* large: keep off the stack */
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "client/doc.h"
+#include "proofs/credissuer.h"
 #include "proofs/entry.h"
 #include "proofs/merkle.h"
 #include "proofs/checkpoint.h"
@@ -166,6 +167,11 @@ struct client_verdict {
     bool age_checked; /* the status proof's age was judged */
     bool stale;       /* INVALID: older than the maximum age */
     bool future;      /* INVALID: dated ahead of the local clock */
+    /* Set by client_verdict_check_issuer() (docs/protocol.md §E.5): */
+    bool issuer_checked; /* the credential's own issuer was compared */
+    int issuer_result;   /* CLIENT_ISSUER_* */
+    struct credissuer cred_issuer; /* what the credential names */
+    size_t issuer_bad;             /* MISMATCH: index in cred_issuer.ids */
 };
 
 /* "VALID", "REVOKED", "NOT ISSUED", "INVALID". */
@@ -193,6 +199,35 @@ int client_verdict_exit_code(int kind);
 void client_verdict(const struct note_verifier *log,
                     const uint8_t cred[ENTRY_CREDENTIAL_SIZE],
                     const struct client_evidence *ev, struct client_verdict *v);
+
+/* ---- the credential's own issuer (§E.5) ---- */
+
+#define CLIENT_ISSUER_MATCH 0       /* every identifier matches */
+#define CLIENT_ISSUER_MISMATCH 1    /* INVALID: one matches no item */
+#define CLIENT_ISSUER_NONE 2        /* the credential names no issuer */
+#define CLIENT_ISSUER_NO_IDENTITY 3 /* the KEY entry records none */
+#define CLIENT_ISSUER_UNREADABLE 4  /* INVALID: credissuer refused it */
+
+/* "match", "mismatch", "none", "no_identity", "unreadable" ("?" else). */
+const char *client_issuer_result_name(int result);
+
+/* Compares the issuer the credential file[0..len) names, read under
+ * profile (the one its key was computed with; CREDKEY_PROFILE_AUTO for an
+ * unsalted key chosen by auto), with the identity of v->issuer_key, by
+ * docs/protocol.md §E.5. Only VALID and REVOKED verdicts are judged (others
+ * are left alone): a mismatch, or an issuer that cannot be read, makes
+ * them INVALID with a reason naming the credential's identifier and the
+ * key's identity; otherwise the verdict stays and issuer_result says what
+ * was found. legacy: the key is the SHA-256 of the file's bytes (credlog
+ * before credkey/v1), so a file credkey/v1 refuses names no issuer rather
+ * than being unreadable. Never fails. */
+void client_verdict_check_issuer(struct client_verdict *v, const uint8_t *file,
+                                 size_t len, enum credkey_profile profile,
+                                 bool legacy);
+
+/* Writes "<issuer name> (name \"...\", dns ..., ...)" for KEY entry key
+ * into buf (always NUL-terminated). */
+void client_identity_describe(const struct entry *key, char *buf, size_t cap);
 
 /* ---- freshness ---- */
 
