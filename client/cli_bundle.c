@@ -198,6 +198,9 @@ static int run_bundle(const struct bundle_opts *o)
         ev.consistency_len = b.consistency_len;
     }
     client_verdict(&log, cc.key, &ev, &v);
+    client_verdict_check_issuer(
+        &v, cc.data, cc.len,
+        b.credkey.known ? b.credkey.profile : CREDKEY_PROFILE_AUTO, false);
     client_verdict_check_age(&v, client_clock_now_ms(), CLIENT_DAY_MS);
     if (v.kind != CLIENT_VERDICT_VALID) {
         cli_verdict_print(&v, o->file);

@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     key.type = ENTRY_KEY;
     FUZZ_ASSERT(entry_identity_add(&key, ENTRY_ID_DNS,
                                    (const uint8_t *)"avans.nl", 8) == 0);
-    FUZZ_ASSERT(entry_identity_add(&key, ENTRY_ID_BRIN,
-                                   (const uint8_t *)"07GR", 4) == 0);
+    FUZZ_ASSERT(entry_identity_add(&key, ENTRY_ID_BRIN, (const uint8_t *)"07GR",
+                                   4) == 0);
     for (size_t p = 0; p < sizeof profiles / sizeof profiles[0]; p++) {
         struct credissuer c;
         char why[CREDKEY_WHY_MAX] = "";
@@ -60,10 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (id->kind == CREDISSUER_KIND_BRIN)
                     FUZZ_ASSERT(strcmp(id->value, "07GR") == 0);
                 else
-                    FUZZ_ASSERT(strncmp(id->value, "https://avans.nl", 16) ==
-                                    0 ||
-                                strncmp(id->value, "did:web:avans.nl", 16) ==
-                                    0);
+                    FUZZ_ASSERT(
+                        strncmp(id->value, "https://avans.nl", 16) == 0 ||
+                        strncmp(id->value, "did:web:avans.nl", 16) == 0);
             }
         }
         (void)credissuer_match(&c, &key, &bad);

@@ -12,7 +12,8 @@
  * - A credential that names no issuer: VALID, and the verdict says so.
  * - Avans's key removed by SIGHUP after issuing: its credential still
  *   verifies online, and offline from a saved status proof alone, with the
- *   identity and the match.
+ *   identity and the match; so does its holder's bundle (credlog bundle),
+ *   which credlog bundle refuses to write for the forged credential.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -92,7 +93,7 @@ static void verify(const char *file, int want, const char *text,
 static void run_all(void)
 {
     struct credlog_run r;
-    char prefix[1024], path[1200], bundle[1200];
+    char prefix[1024], path[1200], bundle[1200], holder[1200];
     const char *names[2] = {"avans.nl", "other.example"};
     const char *genuine, *forged, *forged_id, *plain;
 
@@ -139,6 +140,18 @@ static void run_all(void)
                 forged);
     CREDLOG_EXPECT(&r, 2, "\"result\": \"mismatch\"");
     credlog_run_free(&r);
+    /* credlog bundle refuses to bundle it; a genuine bundle verifies with
+     * the match. */
+    snprintf(holder, sizeof holder, "%s/forged.credlog", dir);
+    CREDLOG_RUN(&r, "bundle", forged, "--log", p.url, "--log-key", p.log_vkey,
+                "--out", holder);
+    CREDLOG_EXPECT(&r, 2, "INVALID: the credential names BRIN 07GR");
+    credlog_run_free(&r);
+    snprintf(holder, sizeof holder, "%s/genuine.credlog", dir);
+    CREDLOG_RUN(&r, "bundle", genuine, "--log", p.url, "--log-key", p.log_vkey,
+                "--out", holder);
+    CREDLOG_EXPECT(&r, 0, "wrote");
+    credlog_run_free(&r);
     forged_id = put("forged-id.json", OB3("https://avans.nl/issuer", "99ZZ"));
     issue(other_key, forged_id);
     verify(forged_id, 2,
@@ -167,6 +180,9 @@ static void run_all(void)
     logd_proc_stop(&p);
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, genuine, "--bundle",
                 bundle);
+    CREDLOG_EXPECT(&r, 0, "matches the identity");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, holder);
     CREDLOG_EXPECT(&r, 0, "matches the identity");
     credlog_run_free(&r);
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, forged, "--bundle",
