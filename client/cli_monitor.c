@@ -12,10 +12,12 @@
 
 #include "client/cli.h"
 #include "client/monitor.h"
+#include "client/witnessed.h"
 
 static const char monitor_help[] =
     "usage: credlog monitor --log URL [--log-key VKEY] --state DIR [--once] "
     "[--interval S]\n"
+    "                       [--witness-policy FILE]\n"
     "\n"
     "Follows the log and checks everything in it, trusting nothing but the log "
     "key:\n"
@@ -61,6 +63,10 @@ static const char monitor_help[] =
     "                  256-entry bundle), commit, and stop; a looping monitor\n"
     "                  goes on at once until it has caught up\n"
     "  --interval S    seconds between checks (default 60)\n"
+    "  --witness-policy FILE  judge only checkpoints cosigned by the policy's\n"
+    "                  quorum (C2SP tlog-policy); any other is an ALERT "
+    "naming\n"
+    "                  the witnesses that did not cosign\n"
     "  --cacert FILE, --timeout S: as for issue\n"
     "  --json          machine-readable output (one object per check)\n"
     "\n"
@@ -245,10 +251,12 @@ int cli_monitor(int argc, char **argv)
         {"timeout", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
         {"max-entries", required_argument, NULL, 'm'},
+        {"witness-policy", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *url = NULL, *log_key = NULL, *state = NULL;
+    const char *url = NULL, *log_key = NULL, *state = NULL, *policy_path = NULL;
+    static struct policy policy; /* about 40 KiB: off the stack */
     struct cli_net net = {NULL, 0};
     struct client_monitor *mon;
     struct client_api *api;
@@ -295,6 +303,9 @@ int cli_monitor(int argc, char **argv)
                 return cli_usage("monitor",
                                  "--max-entries wants a positive number");
             break;
+        case 'W':
+            policy_path = optarg;
+            break;
         case 'h':
             fputs(monitor_help, stdout);
             return CLI_OK;
@@ -306,6 +317,11 @@ int cli_monitor(int argc, char **argv)
         return cli_usage("monitor", "--log and --state are required");
     if (optind != argc)
         return cli_usage("monitor", "unexpected argument '%s'", argv[optind]);
+    if (policy_path != NULL &&
+        client_policy_read(policy_path, &policy, why) != 0) {
+        cli_error("monitor: %s", why);
+        return CLI_ERROR;
+    }
     if ((rc = cli_open_api(url, &net, &api)) != CLI_OK)
         return rc;
     if ((rc = cli_log_key(url, log_key, json, api, &log)) != CLI_OK) {
@@ -318,6 +334,8 @@ int cli_monitor(int argc, char **argv)
         return CLI_ERROR;
     }
     client_monitor_set_limits(mon, max_entries, 0);
+    if (policy_path != NULL)
+        client_monitor_set_policy(mon, &policy);
     for (;;) {
         rc = check_once(mon, api, url, json, &log, &complete);
         if (once || rc == CLI_NEGATIVE)

@@ -20,6 +20,7 @@
 #include "client/files.h"
 #include "client/monitor_internal.h"
 #include "client/verify.h"
+#include "client/witnessed.h"
 #include "proofs/merkle.h"
 
 #define BYTES_PER_ENTRY                                                        \
@@ -33,6 +34,11 @@ void client_monitor_set_limits(struct client_monitor *m, uint64_t max_entries,
     m->max_entries = max_entries;
     m->commit_every =
         commit_every > 0 ? commit_every : CLIENT_MONITOR_COMMIT_EVERY;
+}
+
+void client_monitor_set_policy(struct client_monitor *m, const struct policy *p)
+{
+    m->policy = p;
 }
 
 int client_monitor_open(const char *dir, const struct note_verifier *log,
@@ -426,7 +432,8 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     monitor_state_store(r, &st);
     replay_init(r->rp, &st, m->log.name, on_violation, r);
 
-    /* 1. The log's checkpoint, signed by its key, with no extension lines. */
+    /* 1. The log's checkpoint, signed by its key, with no extension lines,
+     * cosigned as the policy asks. */
     if ((rc = client_api_checkpoint(api, &note, &note_len, why)) != 0)
         goto out;
     if (client_verify_checkpoint(note, note_len, &m->log, &cur, inner) != 0) {
@@ -443,6 +450,16 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
               "the log's checkpoint (size %" PRIu64
               ") carries extension lines: credlog logs never write any",
               cur.size);
+        goto out;
+    }
+
+    if (m->policy != NULL &&
+        client_checkpoint_cosigned(note, note_len, &m->log, m->policy,
+                                   &cur.size, inner) != 0) {
+        alert(r, NULL, note,
+              "the log's checkpoint (size %" PRIu64
+              ") does not meet the witness policy: %s",
+              cur.size, inner);
         goto out;
     }
 

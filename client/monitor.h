@@ -14,9 +14,10 @@
  * than 10 minutes after the MAP entry that follows it.
  *
  * Anything else is an alert: a fork (inconsistent checkpoints), a shrinking
- * log, a checkpoint with extension lines, a signed checkpoint the log cannot
- * back (its tiles or bundles missing or malformed, or not hashing to its
- * root: the checkpoint is given as evidence), and every violation the
+ * log, a checkpoint with extension lines, one that does not meet the witness
+ * policy when one is set (client_monitor_set_policy()), a signed checkpoint the
+ * log cannot back (its tiles or bundles missing or malformed, or not hashing to
+ * its root: the checkpoint is given as evidence), and every violation the
  * replay reports. Failing to reach the log is not an alert.
  *
  * State (client/mstore.h) lives in a directory. A catch-up commits the
@@ -41,6 +42,7 @@
 #include "client/api.h"
 #include "client/error.h"
 #include "proofs/note.h"
+#include "proofs/policy.h"
 
 struct client_monitor;
 
@@ -85,6 +87,16 @@ int client_monitor_open(const char *dir, const struct note_verifier *log,
  * commits every commit_every entries (0: CLIENT_MONITOR_COMMIT_EVERY). */
 void client_monitor_set_limits(struct client_monitor *m, uint64_t max_entries,
                                uint64_t commit_every);
+
+/* Requires every checkpoint a run judges to meet the witness policy p
+ * (docs/witness.md; caller-owned, it must outlive m; NULL, the default: no
+ * policy). A checkpoint whose cosignatures by p's witnesses do not meet p's
+ * quorum is an alert naming the witnesses that did not cosign, with the
+ * checkpoint as evidence, and nothing it covers is judged or committed: the
+ * monitor then follows only the history the witnesses vouched for, the one
+ * verifiers with the same policy accept. */
+void client_monitor_set_policy(struct client_monitor *m,
+                               const struct policy *p);
 
 /* Closes the state. Accepts NULL. */
 void client_monitor_close(struct client_monitor *m);

@@ -25,8 +25,9 @@ struct client_monitor {
     char dir[PATH_MAX];
     struct note_verifier log;
     struct mstore *st;
-    uint64_t max_entries;  /* per run; 0: no limit */
-    uint64_t commit_every; /* entries between commits during a catch-up */
+    uint64_t max_entries;        /* per run; 0: no limit */
+    uint64_t commit_every;       /* entries between commits during a catch-up */
+    const struct policy *policy; /* witness policy, or NULL */
 };
 
 /* One run's working state. */

@@ -76,7 +76,7 @@ static void run(void)
     struct note_verifier issuer;
     struct credlog_run r;
     char key_prefix[700], key_file[720], cred[700], receipt[720], copy[720];
-    char policy[700], other_policy[700], logs[1024], *text;
+    char policy[700], other_policy[700], logs[1024], state[700], *text;
     json_t *rj;
 
     snprintf(key_prefix, sizeof key_prefix, "%s/avans", dir);
@@ -179,10 +179,26 @@ static void run(void)
                 "--witness-policy", policy, cred);
     CREDLOG_EXPECT(&r, 2, "lacks the witness policy's quorum");
     credlog_run_free(&r);
+    /* So does a monitor: the checkpoint is an ALERT naming the witnesses,
+     * and nothing is judged; without the policy the same log checks out. */
+    snprintf(state, sizeof state, "%s/monitor-state", dir);
+    CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+                "--state", state, "--once", "--witness-policy", policy);
+    CREDLOG_EXPECT(&r, 1, "does not meet the witness policy");
+    CHECK(credlog_run_has(&r, "not cosigned by: w1, w2, w3"));
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+                "--state", state, "--once");
+    CREDLOG_EXPECT(&r, 0, "check out");
+    credlog_run_free(&r);
     /* A malformed policy file is a usage error with its line. */
     files_write(other_policy, "quorum nobody\n", 14);
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--witness-policy",
                 other_policy, cred);
+    CREDLOG_EXPECT(&r, 2, "other-policy:1:");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+                "--state", state, "--once", "--witness-policy", other_policy);
     CREDLOG_EXPECT(&r, 2, "other-policy:1:");
     credlog_run_free(&r);
 

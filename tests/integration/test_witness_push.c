@@ -203,7 +203,7 @@ static bool wait_quorum(struct client_http *c, int64_t size)
 static void test_cosigned(const struct issuer *is, const char *key_file)
 {
     struct credlog_run r;
-    char cred[700], note_path[700], out[700], tool[600];
+    char cred[700], state[700], note_path[700], out[700], tool[600];
     bool cos[NWIT];
     char *note = NULL;
     uint64_t ms;
@@ -262,6 +262,12 @@ static void test_cosigned(const struct issuer *is, const char *key_file)
     CREDLOG_RUN(&r, "verify", "--log", p.url, "--log-key", p.log_vkey,
                 "--witness-policy", verify_policy, cred);
     CREDLOG_EXPECT(&r, 0, "cosigned by the witness policy's quorum");
+    credlog_run_free(&r);
+    /* A monitor under the same policy follows the cosigned checkpoint. */
+    snprintf(state, sizeof state, "%s/monitor-state", dir);
+    CREDLOG_RUN(&r, "monitor", "--log", p.url, "--log-key", p.log_vkey,
+                "--state", state, "--once", "--witness-policy", verify_policy);
+    CREDLOG_EXPECT(&r, 0, "check out");
     credlog_run_free(&r);
 
     /* --wait-cosigned: the receipt carries a cosigned checkpoint with the
