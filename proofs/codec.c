@@ -138,3 +138,45 @@ int codec_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap)
     }
     return (int)o;
 }
+
+bool codec_b64url_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+static uint32_t b64url_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return (uint32_t)(c - 'A');
+    if (c >= 'a' && c <= 'z')
+        return (uint32_t)(c - 'a' + 26);
+    if (c >= '0' && c <= '9')
+        return (uint32_t)(c - '0' + 52);
+    return c == '-' ? 62 : 63; /* '_': codec_b64url_char() held */
+}
+
+int codec_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t cap)
+{
+    size_t n = in_len / 4 * 3 + (in_len % 4 == 0 ? 0 : in_len % 4 - 1), o = 0;
+    uint32_t acc = 0;
+    unsigned bits = 0;
+
+    if (in_len % 4 == 1)
+        return CODEC_ERR_SYNTAX;
+    if (n > (size_t)0x7fffffff || (out != NULL && n > cap))
+        return CODEC_ERR_SPACE;
+    for (size_t i = 0; i < in_len; i++) {
+        if (!codec_b64url_char(in[i]))
+            return CODEC_ERR_SYNTAX;
+        acc = acc << 6 | b64url_value(in[i]);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (out != NULL)
+                out[o] = (uint8_t)(acc >> bits);
+            o++;
+        }
+    }
+    return (int)o;
+}

@@ -1,10 +1,12 @@
 /*
  * codec.h: strict hex and base64 (RFC 4648, standard alphabet, padded),
- * pure, caller-allocated output. Implemented in codec.c.
+ * and base64url as JOSE writes it (RFC 4648 section 5, unpadded), pure,
+ * caller-allocated output. Implemented in codec.c.
  */
 #ifndef CREDLOG_PROOFS_CODEC_H
 #define CREDLOG_PROOFS_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,5 +37,17 @@ size_t codec_b64_encode(const uint8_t *in, size_t len, char *out);
  * (capacity cap). Returns the decoded length, CODEC_ERR_SYNTAX, or
  * CODEC_ERR_SPACE. */
 int codec_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t cap);
+
+/* Whether c is a character of the base64url alphabet (A-Z a-z 0-9 - _). */
+bool codec_b64url_char(char c);
+
+/* Decodes unpadded base64url (RFC 7515 section 2: no '=', no whitespace)
+ * into out (capacity cap); the unused bits of the last character are
+ * ignored, as JOSE decoders do. With out NULL it only checks in and
+ * measures it. Returns the decoded length (0 for empty input),
+ * CODEC_ERR_SYNTAX (a character outside the alphabet, or a length of 1 mod
+ * 4), or CODEC_ERR_SPACE (out too small, or more than 2^31 - 1 bytes). */
+int codec_b64url_decode(const char *in, size_t in_len, uint8_t *out,
+                        size_t cap);
 
 #endif

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "proofs/codec.h"
 #include "proofs/credkey_png.h"
 #include "proofs/credkey_svg.h"
 #include "proofs/jcs.h"
@@ -193,45 +194,14 @@ static int json_ids(struct credissuer *c, const struct jcs_value *root,
 
 /* ---- jws ---- */
 
-static int b64url_value(uint8_t ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '-')
-        return 62;
-    if (ch == '_')
-        return 63;
-    return -1;
-}
-
 /* Decodes p[0..n) as base64url without padding into out (n * 3 / 4 + 1
  * bytes). Returns the length, or -1 when p holds another character or has
  * a length of 1 mod 4. */
 static long b64url_decode(const uint8_t *p, size_t n, uint8_t *out)
 {
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
+    int len = codec_b64url_decode((const char *)p, n, out, n * 3 / 4 + 1);
 
-    if (n % 4 == 1)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64url_value(p[i]);
-
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return (long)o;
+    return len < 0 ? -1 : (long)len;
 }
 
 /* Parses buf[0..n) as a JSON object into *doc, or leaves *doc NULL when buf

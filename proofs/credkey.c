@@ -22,6 +22,7 @@
 
 #include <openssl/evp.h>
 
+#include "proofs/codec.h"
 #include "proofs/credkey_png.h"
 #include "proofs/credkey_svg.h"
 #include "proofs/jcs.h"
@@ -238,49 +239,17 @@ static uint8_t *dup_bytes(const uint8_t *p, size_t n)
     return c;
 }
 
-static int b64url_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
+/* Whether p[0..n) is non-empty unpadded base64url. */
 static bool b64url_ok(const uint8_t *p, size_t n)
 {
-    if (n == 0 || n % 4 == 1)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (b64url_value(p[i]) < 0)
-            return false;
-    return true;
+    return n > 0 && codec_b64url_decode((const char *)p, n, NULL, 0) >= 0;
 }
 
 /* Decodes unpadded base64url (b64url_ok() must hold) into out, which has
- * room for n * 3 / 4 bytes; unused bits of the last character are ignored.
- * Returns the decoded length. */
+ * room for n * 3 / 4 bytes. Returns the decoded length. */
 static size_t b64url_decode(const uint8_t *p, size_t n, uint8_t *out)
 {
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t o = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        acc = acc << 6 | (uint32_t)b64url_value(p[i]);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return o;
+    return (size_t)codec_b64url_decode((const char *)p, n, out, n * 3 / 4);
 }
 
 /* --- jws -------------------------------------------------------------- */
@@ -305,7 +274,7 @@ static int jws_compact_check(const uint8_t *t, size_t n, char *why)
                 return why_set(why, CREDKEY_ERR_JWS,
                                "JWS: more than three segments");
             dots[nd++] = i;
-        } else if (b64url_value(t[i]) < 0) {
+        } else if (!codec_b64url_char((char)t[i])) {
             return why_set(why, CREDKEY_ERR_JWS,
                            "JWS: byte %zu is not a base64url character", i);
         }
