@@ -10,10 +10,12 @@
 #include "client/cli.h"
 #include "client/files.h"
 #include "client/keys.h"
+#include "client/witnessed.h"
 
 static const char receipt_help[] =
     "usage: credlog receipt --tlog-proof [--out OUT] [--log-key VKEY] "
     "FILE|RECEIPT\n"
+    "                       [--witness-policy FILE]\n"
     "\n"
     "Exports a receipt (FILE.receipt.json, or the receipt file itself) as a "
     "C2SP\n"
@@ -27,6 +29,9 @@ static const char receipt_help[] =
     "  --out OUT       where to write it ('-' for standard output)\n"
     "  --log-key VKEY  verify the receipt against the log key before "
     "exporting\n"
+    "  --witness-policy FILE  with --log-key: export only a checkpoint whose\n"
+    "                  cosignatures meet this C2SP tlog-policy's quorum (they\n"
+    "                  travel in the exported checkpoint)\n"
     "  --json          machine-readable output\n";
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -41,11 +46,14 @@ int cli_receipt(int argc, char **argv)
         {"tlog-proof", no_argument, NULL, 'T'},
         {"out", required_argument, NULL, 'o'},
         {"log-key", required_argument, NULL, 'K'},
+        {"witness-policy", required_argument, NULL, 'W'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *out = NULL, *log_key = NULL, *arg;
+    const char *out = NULL, *log_key = NULL, *policy_path = NULL, *arg;
+    static struct policy policy; /* about 40 KiB: off the stack */
+    uint64_t size;
     char in_path[PATH_MAX], out_path[PATH_MAX], why[CLIENT_REASON_MAX], *text;
     struct client_receipt r;
     struct note_verifier log;
@@ -65,6 +73,9 @@ int cli_receipt(int argc, char **argv)
         case 'K':
             log_key = optarg;
             break;
+        case 'W':
+            policy_path = optarg;
+            break;
         case 'j':
             json = true;
             break;
@@ -79,6 +90,8 @@ int cli_receipt(int argc, char **argv)
         return cli_usage("receipt", "say which format to export: --tlog-proof");
     if (argc - optind != 1)
         return cli_usage("receipt", "give exactly one FILE or RECEIPT");
+    if (policy_path != NULL && log_key == NULL)
+        return cli_usage("receipt", "--witness-policy needs --log-key");
     arg = argv[optind];
 
     /* FILE.receipt.json given directly, or FILE with its receipt beside it. */
@@ -108,6 +121,14 @@ int cli_receipt(int argc, char **argv)
             client_receipt_free(&r);
             return CLI_ERROR;
         }
+    }
+    if (policy_path != NULL &&
+        (client_policy_read(policy_path, &policy, why) != 0 ||
+         client_checkpoint_cosigned(r.checkpoint, r.checkpoint_len, &log,
+                                    &policy, &size, why) != 0)) {
+        cli_error("%s: %s", in_path, why);
+        client_receipt_free(&r);
+        return CLI_ERROR;
     }
     len = client_tlog_proof_format(&r, &text);
     client_receipt_free(&r);

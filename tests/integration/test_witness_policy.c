@@ -76,7 +76,8 @@ static void run(void)
     struct note_verifier issuer;
     struct credlog_run r;
     char key_prefix[700], key_file[720], cred[700], receipt[720], copy[720];
-    char policy[700], other_policy[700], logs[1024], state[700], *text;
+    char policy[700], other_policy[700], logs[1024], state[700], tproof[720],
+        *text;
     json_t *rj;
 
     snprintf(key_prefix, sizeof key_prefix, "%s/avans", dir);
@@ -155,6 +156,25 @@ static void run(void)
     /* Without the policy the same receipt is VALID but not witnessed. */
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, cred);
     CHECK(r.status == 0 && !credlog_run_has(&r, "cosigned by"));
+    credlog_run_free(&r);
+
+    /* A tlog-proof export under the policy carries the cosignatures in its
+     * checkpoint, and is refused for a receipt the quorum did not cosign. */
+    snprintf(tproof, sizeof tproof, "%s/cosigned.tlog-proof", dir);
+    CREDLOG_RUN(&r, "receipt", "--tlog-proof", "--log-key", p.log_vkey,
+                "--witness-policy", policy, "--out", tproof, receipt);
+    CREDLOG_EXPECT(&r, 0, "wrote");
+    credlog_run_free(&r);
+    for (int i = 0; i < 3; i++)
+        CHECK(files_contain(tproof, lines[i]));
+    receipt_with(copy, receipt, 1, false);
+    CREDLOG_RUN(&r, "receipt", "--tlog-proof", "--log-key", p.log_vkey,
+                "--witness-policy", policy, "--out", tproof, receipt);
+    CREDLOG_EXPECT(&r, 2, "not cosigned by: w2, w3");
+    credlog_run_free(&r);
+    CREDLOG_RUN(&r, "receipt", "--tlog-proof", "--witness-policy", policy,
+                "--out", tproof, receipt);
+    CREDLOG_EXPECT(&r, 2, "--witness-policy needs --log-key");
     credlog_run_free(&r);
 
     /* A forged cosignature line breaks the checkpoint note. */
