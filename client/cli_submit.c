@@ -93,7 +93,9 @@ static const char issue_help[] =
     "and the exit status is 3.\n"
     "\n"
     "  --log URL       the log (http:// or https://)\n"
-    "  --key FILE      the issuer signer key (from credlog keygen)\n"
+    "  --key FILE|URI  the issuer signer key (from credlog keygen), or a "
+    "pkcs11: URI\n"
+    "                  naming it in a PKCS#11 token\n"
     "  --log-key VKEY  the log's verifier key, or a file holding it; pinned "
     "for URL\n"
     "                  on first use in $XDG_CONFIG_HOME/credlog (or "
@@ -473,7 +475,7 @@ static void report(const struct submit_opts *o, struct item *items, size_t n)
 
 static int run_submit(struct submit_opts *o, int argc, char **argv)
 {
-    struct note_signer signer;
+    struct ed25519_signer *signer = NULL;
     struct note_verifier log;
     struct client_api *api = NULL;
     struct item *items;
@@ -530,7 +532,7 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
             goto out;
         }
     }
-    if (client_signer_read(o->key_file, &signer, &loose, why) != 0) {
+    if (client_issuer_key_open(o->key_file, &signer, &loose, why) != 0) {
         cli_error("%s", why);
         rc = CLI_ERROR;
         goto out;
@@ -543,10 +545,8 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
     if ((rc = cli_open_api(o->log_url, &o->net, &api)) != CLI_OK ||
         (rc = cli_log_key(o->log_url, o->log_key, o->json, api, &log)) !=
             CLI_OK ||
-        (rc = cli_check_log_key(api, &log)) != CLI_OK) {
-        note_signer_wipe(&signer);
+        (rc = cli_check_log_key(api, &log)) != CLI_OK)
         goto out;
-    }
     for (size_t i = 0; i < n; i++) {
         struct entry *e = &items[i].sent;
         e->version = ENTRY_VERSION_2;
@@ -555,12 +555,13 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
         e->timestamp_ms = now_ms();
         e->reason = o->type == ENTRY_REVOKE ? o->reason : 0;
         /* Bound to this log: the signature is worthless in any other. */
-        if (entry_sign(e, log.name, &signer) != 0) {
+        if (ed25519_signer_sign_entry(signer, e, log.name) != 0) {
             items[i].state = ITEM_ERROR;
             snprintf(items[i].msg, sizeof items[i].msg, "signing failed");
         }
     }
-    note_signer_wipe(&signer);
+    ed25519_signer_free(signer);
+    signer = NULL;
     for (size_t start = 0; start < n; start += CLIENT_SUBMIT_MAX) {
         size_t m = 0;
         for (size_t i = start; i < n && i < start + CLIENT_SUBMIT_MAX; i++)
@@ -583,6 +584,7 @@ static int run_submit(struct submit_opts *o, int argc, char **argv)
     if (waited != CLI_OK)
         rc = waited;
 out:
+    ed25519_signer_free(signer);
     for (size_t i = 0; i < n; i++)
         client_receipt_free(&items[i].receipt);
     client_api_close(api);

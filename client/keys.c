@@ -108,6 +108,31 @@ int client_signer_read_type(const char *path, uint8_t type,
     return 0;
 }
 
+int client_issuer_key_open(const char *spec, struct ed25519_signer **out,
+                           bool *loose, char *why)
+{
+    const char *name;
+    uint32_t bad;
+
+    if (ed25519_signer_open(spec, NOTE_TYPE_ED25519, KEYSTORE_LOOSE_WARN, loose,
+                            out, why, CLIENT_REASON_MAX) != 0)
+        return CLIENT_ERR_KEY;
+    name = ed25519_signer_name(*out);
+    if (!note_issuer_name_valid(name, strlen(name), &bad)) {
+        char shown[CLIENT_NAME_SHOWN_MAX];
+
+        client_name_show(name, strlen(name), shown, sizeof shown);
+        ed25519_signer_free(*out);
+        *out = NULL;
+        return client_fail(why, CLIENT_ERR_KEY,
+                           "the key name \"%s\" holds U+%04" PRIX32
+                           ", an invisible or direction-changing character; "
+                           "such a name cannot issue (make a new key)",
+                           shown, bad);
+    }
+    return 0;
+}
+
 /* The first line of text that is neither empty nor a # comment. */
 static int first_line(const char *text, size_t len, const char **line,
                       size_t *line_len)

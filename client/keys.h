@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "client/error.h"
+#include "keystore/signer.h"
 #include "proofs/note.h"
 
 /* Generates an Ed25519 key named name of the given type (NOTE_TYPE_ED25519
@@ -36,6 +37,15 @@ int client_signer_read_type(const char *path, uint8_t type,
 /* client_signer_read_type() for an Ed25519 issuer or log key. */
 int client_signer_read(const char *path, struct note_signer *out, bool *loose,
                        char *why);
+
+/* Opens the issuer key of credlog issue and revoke: a signer key file or a
+ * pkcs11: URI naming an Ed25519 key in a PKCS#11 token (keystore/signer.h;
+ * the key's CKA_LABEL is the issuer name). Refuses a key whose name may
+ * not name an issuer (note_issuer_name_valid()). *loose (may be NULL) is
+ * set for a file readable by group or others. Returns 0 or CLIENT_ERR_KEY
+ * with why set; free with ed25519_signer_free(). */
+int client_issuer_key_open(const char *spec, struct ed25519_signer **out,
+                           bool *loose, char *why);
 
 /* Parses a log verifier key given on the command line: the key string itself
  * or the name of a file whose first non-comment line is the key. Must be an

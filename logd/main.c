@@ -32,13 +32,15 @@
 #include "logd/tls.h"
 
 static const char usage_text[] =
-    "usage: logd --data DIR --listen ADDR:PORT --key FILE --issuers FILE "
+    "usage: logd --data DIR --listen ADDR:PORT --key FILE|URI --issuers FILE "
     "[options]\n"
     "       logd --dev [--data DIR] [--listen ADDR:PORT] [options]\n"
     "\n"
     "  --data DIR          the LMDB data directory (created if missing)\n"
     "  --listen ADDR:PORT  address to serve HTTP on; port 0 picks a free one\n"
-    "  --key FILE          the log's signer key (mode 0600); its name is the "
+    "  --key FILE|URI      the log's signer key (a file, mode 0600, or a "
+    "pkcs11: URI\n"
+    "                      naming a key in a PKCS#11 token); its name is the "
     "origin\n"
     "  --issuers FILE      authorized issuer verifier keys, one a line\n"
     "  --min-size N        refuse to start on a log of fewer than N entries "
@@ -590,10 +592,8 @@ int main(int argc, char **argv)
     memset(&app, 0, sizeof app);
     app.opt = &o;
 
-    if ((rc = signer_load(o.key, &signer)) != 0) {
-        log_msg("log key %s: %s%s%s", o.key, signer_strerror(rc),
-                rc == SIGNER_ERR_FILE ? ": " : "",
-                rc == SIGNER_ERR_FILE ? strerror(errno) : "");
+    if ((rc = signer_load(o.key, &signer, errbuf, sizeof errbuf)) != 0) {
+        log_msg("log key: %s", errbuf);
         goto out;
     }
     signer_verifier(signer, &v);

@@ -15,7 +15,7 @@
 #include "logd/newfile.h"
 
 struct signer {
-    struct note_signer key;
+    struct ed25519_signer *key; /* a key file or a PKCS#11 token */
 };
 
 const char *signer_strerror(int err)
@@ -40,49 +40,25 @@ const char *signer_strerror(int err)
     }
 }
 
-int signer_load(const char *path, struct signer **out)
+int signer_load(const char *spec, struct signer **out, char *why, size_t cap)
 {
-    char buf[NOTE_KEY_TEXT_MAX + 2];
-    struct signer *s = NULL;
-    struct stat st;
-    ssize_t n;
-    size_t len = 0;
-    int fd, err = 0;
+    struct signer *s;
+    int rc;
 
     *out = NULL;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return SIGNER_ERR_FILE;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        err = SIGNER_ERR_FILE;
-        goto done;
-    }
-    if ((st.st_mode & 077) != 0) {
-        err = SIGNER_ERR_MODE;
-        goto done;
-    }
-    while (len < sizeof buf && (n = read(fd, buf + len, sizeof buf - len)) > 0)
-        len += (size_t)n;
-    if (len == sizeof buf) {
-        err = SIGNER_ERR_SYNTAX;
-        goto done;
-    }
     s = calloc(1, sizeof *s);
     if (s == NULL) {
-        err = SIGNER_ERR_NOMEM;
-        goto done;
+        snprintf(why, cap, "log key: %s", signer_strerror(SIGNER_ERR_NOMEM));
+        return SIGNER_ERR_NOMEM;
     }
-    if (note_signer_parse(buf, len, &s->key) != 0) {
-        err = SIGNER_ERR_SYNTAX;
-        goto done;
+    rc = ed25519_signer_open(spec, NOTE_TYPE_ED25519, KEYSTORE_LOOSE_REFUSE,
+                             NULL, &s->key, why, cap);
+    if (rc != 0) {
+        free(s);
+        return rc;
     }
     *out = s;
-    s = NULL;
-done:
-    OPENSSL_cleanse(buf, sizeof buf);
-    signer_free(s);
-    close(fd);
-    return err;
+    return 0;
 }
 
 int signer_generate(int dirfd, const char *name, const char *key_file,
@@ -123,19 +99,18 @@ void signer_free(struct signer *s)
 {
     if (s == NULL)
         return;
-    note_signer_wipe(&s->key);
-    OPENSSL_cleanse(s, sizeof *s);
+    ed25519_signer_free(s->key);
     free(s);
 }
 
 const char *signer_origin(const struct signer *s)
 {
-    return s->key.name;
+    return ed25519_signer_name(s->key);
 }
 
 void signer_verifier(const struct signer *s, struct note_verifier *out)
 {
-    note_signer_verifier(&s->key, out);
+    ed25519_signer_verifier(s->key, out);
 }
 
 int signer_sign_checkpoint(const struct signer *s, uint64_t size,
@@ -147,12 +122,12 @@ int signer_sign_checkpoint(const struct signer *s, uint64_t size,
     int len, n;
 
     memset(&c, 0, sizeof c);
-    memcpy(c.origin, s->key.name, sizeof c.origin);
+    snprintf(c.origin, sizeof c.origin, "%s", ed25519_signer_name(s->key));
     c.size = size;
     memcpy(c.root, root, MERKLE_HASH_SIZE);
     len = checkpoint_format(&c, body, sizeof body);
     if (len < 0)
         return SIGNER_ERR_SIGN;
-    n = note_sign(body, (size_t)len, &s->key, buf, cap);
+    n = ed25519_signer_sign_note(s->key, body, (size_t)len, buf, cap);
     return n < 0 ? SIGNER_ERR_SIGN : n;
 }

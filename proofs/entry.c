@@ -335,21 +335,34 @@ int entry_signed_message(const struct entry *e, const char *origin,
     return (int)(at + body);
 }
 
+int entry_sign_begin(struct entry *e, const char *origin, const char *name,
+                     uint32_t key_id, uint8_t *msg, size_t cap)
+{
+    size_t nlen = strnlen(name, NOTE_NAME_MAX + 1);
+
+    if (e->type != ENTRY_ISSUE && e->type != ENTRY_REVOKE)
+        return ENTRY_ERR_TYPE;
+    if (!note_name_valid(name, nlen))
+        return ENTRY_ERR_SYNTAX;
+    memset(e->issuer, 0, sizeof e->issuer);
+    memcpy(e->issuer, name, nlen);
+    e->key_id = key_id;
+    return entry_signed_message(e, origin, msg, cap);
+}
+
 int entry_sign(struct entry *e, const char *origin, const struct note_signer *s)
 {
     uint8_t msg[ENTRY_SIGNED_MAX];
+    char name[NOTE_NAME_MAX + 1];
     const char *nul = memchr(s->name, '\0', sizeof s->name);
     size_t nlen = nul != NULL ? (size_t)(nul - s->name) : sizeof s->name;
     int n;
 
-    if (e->type != ENTRY_ISSUE && e->type != ENTRY_REVOKE)
-        return ENTRY_ERR_TYPE;
-    if (!note_name_valid(s->name, nlen))
+    if (nlen > NOTE_NAME_MAX)
         return ENTRY_ERR_SYNTAX;
-    memset(e->issuer, 0, sizeof e->issuer);
-    memcpy(e->issuer, s->name, nlen);
-    e->key_id = s->key_id;
-    n = entry_signed_message(e, origin, msg, sizeof msg);
+    memcpy(name, s->name, nlen);
+    name[nlen] = '\0';
+    n = entry_sign_begin(e, origin, name, s->key_id, msg, sizeof msg);
     if (n < 0)
         return n;
     if (ed25519_sign(s->seed, msg, (size_t)n, e->signature) != 0)

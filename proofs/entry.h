@@ -164,6 +164,13 @@ int entry_decode(const uint8_t *buf, size_t len, struct entry *out);
 int entry_signed_message(const struct entry *e, const char *origin,
                          uint8_t *buf, size_t cap);
 
+/* The first half of entry_sign() for a key held elsewhere (a PKCS#11
+ * token: keystore/signer.h): sets e->issuer to name and e->key_id, and
+ * writes the message to sign into msg (entry_signed_message()); the caller
+ * signs it into e->signature. Returns the length or an ENTRY_ERR_* code. */
+int entry_sign_begin(struct entry *e, const char *origin, const char *name,
+                     uint32_t key_id, uint8_t *msg, size_t cap);
+
 /* Sets e->issuer, e->key_id and e->signature from signer s, signing the
  * message of entry_signed_message() for e's version and origin. Returns 0 or
  * an ENTRY_ERR_* code. */

@@ -67,6 +67,10 @@
 #define AGENT_ERR_BASE (-4400)
 #define WSTORE_ERR_BASE (-4500)
 
+/* keystore/ (signing keys in files and PKCS#11 tokens) */
+#define KEYSTORE_ERR_BASE (-5000)
+#define P11URI_ERR_BASE (-5100)
+
 /* True when err is one of module base's codes. */
 #define CREDLOG_ERR_IN(err, base)                                              \
     ((err) < (base) && (err) > (base)-CREDLOG_ERR_BLOCK)

@@ -458,27 +458,53 @@ int note_verifier_format(const struct note_verifier *v, char *buf, size_t cap)
 int note_sign(const char *text, size_t len, const struct note_signer *s,
               char *buf, size_t cap)
 {
-    uint8_t blob[ED25519_BLOB_SIZE];
-    size_t nlen = name_len(s->name), need;
-    char *p;
+    uint8_t sig[ED25519_SIGNATURE_SIZE];
+    size_t nlen = name_len(s->name);
+    char name[NOTE_NAME_MAX + 1];
 
     if (!note_text_valid(text, len) || !note_name_valid(s->name, nlen) ||
         signer_type(s) != NOTE_TYPE_ED25519)
         return NOTE_ERR_SYNTAX;
-    need = len + 1 + SIG_PREFIX_LEN + nlen + 1 +
-           CODEC_B64_LEN(ED25519_BLOB_SIZE) + 1;
-    if (len > INT_MAX / 2 || need + 1 > cap || need > INT_MAX)
+    if (len > INT_MAX / 2 || note_signed_len(len, s->name) + 1 > cap)
         return NOTE_ERR_SPACE;
-    be_put32(blob, s->key_id);
-    if (ed25519_sign(s->seed, (const uint8_t *)text, len, blob + 4) != 0)
+    if (ed25519_sign(s->seed, (const uint8_t *)text, len, sig) != 0)
         return NOTE_ERR_CRYPTO;
-    /* The text is signed before buf is written, so text may alias buf. */
+    memcpy(name, s->name, nlen);
+    name[nlen] = '\0';
+    return note_add_signature(text, len, name, s->key_id, sig, buf, cap);
+}
+
+size_t note_signed_len(size_t len, const char *name)
+{
+    return len + 1 + SIG_PREFIX_LEN + strlen(name) + 1 +
+           CODEC_B64_LEN(ED25519_BLOB_SIZE) + 1;
+}
+
+int note_add_signature(const char *text, size_t len, const char *name,
+                       uint32_t key_id,
+                       const uint8_t sig[ED25519_SIGNATURE_SIZE], char *buf,
+                       size_t cap)
+{
+    uint8_t blob[ED25519_BLOB_SIZE];
+    size_t nlen = strnlen(name, NOTE_NAME_MAX + 1), need;
+    char *p;
+
+    if (!note_text_valid(text, len) || !note_name_valid(name, nlen))
+        return NOTE_ERR_SYNTAX;
+    if (len > INT_MAX / 2)
+        return NOTE_ERR_SPACE;
+    need = note_signed_len(len, name);
+    if (need + 1 > cap || need > INT_MAX)
+        return NOTE_ERR_SPACE;
+    be_put32(blob, key_id);
+    memcpy(blob + 4, sig, ED25519_SIGNATURE_SIZE);
+    /* text may alias buf: moved before anything else is written. */
     memmove(buf, text, len);
     p = buf + len;
     *p++ = '\n';
     memcpy(p, SIG_PREFIX, SIG_PREFIX_LEN);
     p += SIG_PREFIX_LEN;
-    memcpy(p, s->name, nlen);
+    memcpy(p, name, nlen);
     p += nlen;
     *p++ = ' ';
     p += codec_b64_encode(blob, sizeof blob, p);

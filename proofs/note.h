@@ -144,6 +144,20 @@ int note_verifier_format(const struct note_verifier *v, char *buf, size_t cap);
 int note_sign(const char *text, size_t len, const struct note_signer *s,
               char *buf, size_t cap);
 
+/* The length note_sign() and note_add_signature() return for a text of len
+ * bytes signed by a key named name (one more byte of buf is needed for the
+ * NUL). */
+size_t note_signed_len(size_t len, const char *name);
+
+/* note_sign() with a signature made elsewhere (a PKCS#11 token: see
+ * keystore/signer.h): sig is the Ed25519 signature of text by the key
+ * (name, key_id). text may alias buf. Returns the length, NOTE_ERR_SYNTAX
+ * or NOTE_ERR_SPACE. */
+int note_add_signature(const char *text, size_t len, const char *name,
+                       uint32_t key_id,
+                       const uint8_t sig[ED25519_SIGNATURE_SIZE], char *buf,
+                       size_t cap);
+
 /* Opens a signed note: splits it at the last "\n\n", checks its form (UTF-8,
  * no control characters but "\n", at most NOTE_MAX_SIGNATURES well-formed
  * signature lines), and verifies every signature whose (name, key id) is in

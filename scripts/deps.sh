@@ -4,14 +4,18 @@
 # Usage: scripts/deps.sh build|test|bench
 set -euo pipefail
 
-build_pkgs=(gcc cmake make pkg-config libevent-dev liblmdb-dev libjansson-dev libssl-dev)
+# libp11-kit-dev: the PKCS#11 header (pkcs11.h) keystore/ is built against;
+# no PKCS#11 library is linked (modules are dlopen()ed).
+build_pkgs=(gcc cmake make pkg-config libevent-dev liblmdb-dev libjansson-dev libssl-dev libp11-kit-dev)
 # systemd: systemd-analyze for the package test (tests/package); lmdb-utils:
 # mdb_copy for the backup test (tests/integration/test_backup.c).
 # chromium and fonts-liberation: the verification page's browser tests
 # (tests/browser: playwright-core drives Debian's Chromium; without the
-# fonts its screenshots lose their glyphs).
+# fonts its screenshots lose their glyphs). softhsm2 and opensc
+# (pkcs11-tool): the token of tests/integration/test_pkcs11.c, which fails
+# (never skips) without them.
 test_pkgs=(openssl clang clang-format libclang-rt-14-dev golang-go golang-golang-x-mod-dev nginx systemd lmdb-utils
-	chromium fonts-liberation)
+	chromium fonts-liberation softhsm2 opensc)
 # scripts/bench.sh: load generator, the static-file reference server, openssl
 # speed, mdb_stat.
 bench_pkgs=(wrk nginx openssl lmdb-utils)

@@ -21,6 +21,8 @@
 #include "client/error.h"
 #include "client/http.h"
 #include "client/mstore.h"
+#include "keystore/p11uri.h"
+#include "keystore/signer.h"
 #include "logd/store.h"
 #include "logd/dev.h"
 #include "logd/newfile.h"
@@ -157,6 +159,18 @@ static const struct module modules[] = {
      signer_strerror,
      {SIGNER_ERR_FILE, SIGNER_ERR_MODE, SIGNER_ERR_SYNTAX, SIGNER_ERR_SIGN,
       SIGNER_ERR_NOMEM, SIGNER_ERR_GENERATE}},
+    {"keystore",
+     KEYSTORE_ERR_BASE,
+     keystore_strerror,
+     {KEYSTORE_ERR_FILE, KEYSTORE_ERR_MODE, KEYSTORE_ERR_SYNTAX,
+      KEYSTORE_ERR_URI, KEYSTORE_ERR_MODULE, KEYSTORE_ERR_TOKEN,
+      KEYSTORE_ERR_PIN, KEYSTORE_ERR_OBJECT, KEYSTORE_ERR_KEY,
+      KEYSTORE_ERR_SIGN, KEYSTORE_ERR_NOMEM}},
+    {"p11uri",
+     P11URI_ERR_BASE,
+     p11uri_strerror,
+     {P11URI_ERR_SYNTAX, P11URI_ERR_UNKNOWN, P11URI_ERR_TWICE,
+      P11URI_ERR_VALUE}},
     {"seq",
      SEQ_ERR_BASE,
      seq_strerror,
