@@ -170,7 +170,9 @@ static void module_put(struct module *m)
             }
         if (m->initialized_here)
             m->fl->C_Finalize(NULL);
-        dlclose(m->dl);
+        /* No dlclose(): a module may leave threads, atexit handlers or
+         * OpenSSL state behind that must not outlive its code. Loading the
+         * same path again finds it in place (dlopen counts). */
         free(m);
     }
     pthread_mutex_unlock(&modules_lock);

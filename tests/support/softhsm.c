@@ -32,6 +32,25 @@ static int run(const struct softhsm *h, const char *cmd)
     return rc == 0 ? 0 : -1;
 }
 
+/* Under ASan, SoftHSM's own leak (tests/data/lsan-softhsm2.supp) is
+ * suppressed in the children; the suppression names the module, so malloc
+ * stacks must be unwound through it (fast_unwind_on_malloc=0: libcrypto
+ * has no frame pointers). */
+static void sanitizer_env(void)
+{
+    const char *data = getenv("CREDLOG_TEST_DATA"),
+               *asan = getenv("ASAN_OPTIONS");
+    char buf[2048];
+
+    if (data == NULL)
+        return;
+    snprintf(buf, sizeof buf, "suppressions=%.1000s/lsan-softhsm2.supp", data);
+    setenv("LSAN_OPTIONS", buf, 1);
+    snprintf(buf, sizeof buf, "%.1000s%sfast_unwind_on_malloc=0",
+             asan != NULL ? asan : "", asan != NULL && asan[0] ? ":" : "");
+    setenv("ASAN_OPTIONS", buf, 1);
+}
+
 int softhsm_init(struct softhsm *h, const char *dir)
 {
     char path[SOFTHSM_PATH_MAX + 32], text[3 * SOFTHSM_PATH_MAX];
@@ -66,6 +85,7 @@ int softhsm_init(struct softhsm *h, const char *dir)
     if (files_write_mode(path, text, 0600) != 0)
         return -1;
     setenv("SOFTHSM2_CONF", path, 1);
+    sanitizer_env();
     snprintf(h->pin_path, sizeof h->pin_path, "%s/pin", dir);
     if (files_write_mode(h->pin_path, SOFTHSM_PIN "\n", 0600) != 0)
         return -1;

@@ -8,6 +8,8 @@
  * writes the PIN to <dir>/pin (mode 0600). softhsm_keygen() makes an Ed25519
  * key pair in it (pkcs11-tool --keypairgen --key-type EC:edwards25519).
  * softhsm_uri() is the pkcs11: URI of such a key with pin-source=<dir>/pin.
+ * softhsm_init() also points LSAN_OPTIONS at tests/data/lsan-softhsm2.supp
+ * (SoftHSM 2.6.1 leaks in C_SignInit; ours would still be caught).
  *
  * SoftHSM2 and pkcs11-tool missing is a FAILURE, not a skip: scripts/deps.sh
  * test installs them (softhsm2, opensc), and a CI that silently skipped the
