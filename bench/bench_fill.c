@@ -204,8 +204,8 @@ int main(int argc, char **argv)
                   "--issuer-key ISSUER.key --seed S --first I --count N "
                   "[--no-sign] [--sign-threads T]");
     bench_read_signer(issuer_key, &f.issuer);
-    if ((err = signer_load(key, &signer)) != 0)
-        bench_die("%s: %s", key, signer_strerror(err));
+    if ((err = signer_load(key, &signer, errbuf, sizeof errbuf)) != 0)
+        bench_die("%s", errbuf);
     f.origin = signer_origin(signer);
     if (issuers_load(issuers, &want, &nwant, &line) != 0)
         bench_die("cannot load %s", issuers);

@@ -458,7 +458,7 @@ static void make_v1_log(void)
 
     REQUIRE(mkdir(P.data, 0700) == 0 || errno == EEXIST);
     REQUIRE(store_open(P.data, NULL, &s, err, sizeof err) == 0);
-    REQUIRE(signer_load(P.key_path, &sg) == 0);
+    REQUIRE(signer_load(P.key_path, &sg, err, sizeof err) == 0);
     REQUIRE(store_write_begin(s, &w) == 0);
     memset(&t, 0, sizeof t);
     REQUIRE(seq_tree_load_edge(&t, w, 0) == 0);
