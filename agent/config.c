@@ -11,6 +11,7 @@
 
 #include "client/files.h"
 #include "client/keys.h"
+#include "keystore/p11uri.h"
 #include "proofs/codec.h"
 
 static int bad(char *why, unsigned line, const char *fmt, ...)
@@ -229,7 +230,7 @@ static void resolve(char *path, size_t cap, const char *config_path)
     const char *slash = strrchr(config_path, '/');
     char tmp[PATH_MAX];
 
-    if (path[0] == '/' || path[0] == '\0' || slash == NULL)
+    if (path[0] == '/' || path[0] == '\0' || slash == NULL || p11uri_is(path))
         return;
     if (snprintf(tmp, sizeof tmp, "%.*s/%s", (int)(slash - config_path),
                  config_path, path) < (int)sizeof tmp)
@@ -259,20 +260,23 @@ int agent_config_load(const char *path, struct agent_config *out, char *why)
         bool loose = false;
 
         resolve(d->key_path, sizeof d->key_path, path);
-        if (client_signer_read(d->key_path, &d->key, &loose, kwhy) != 0) {
+        if (client_issuer_key_open(d->key_path, &d->key, &loose, kwhy) != 0) {
             agent_config_wipe(out);
             return bad(why, 0, "department %s: %s", d->name, kwhy);
         }
+        ed25519_signer_verifier(d->key, &d->vkey);
         if (loose)
             rc = bad(why, 0,
                      "department %s: %s is readable by others (chmod "
                      "600 it)",
                      d->name, d->key_path);
-        else if (strcmp(d->key.name, out->institution) != 0)
+        else if (strcmp(d->vkey.name, out->institution) != 0)
             rc = bad(why, 0,
                      "department %s: %s is a key of '%s', not of the "
                      "institution",
-                     d->name, d->key_path, d->key.name);
+                     d->name,
+                     p11uri_is(d->key_path) ? "the token key" : d->key_path,
+                     d->vkey.name);
         if (rc != 0) {
             out->ndepts = i + 1;
             agent_config_wipe(out);
@@ -297,6 +301,8 @@ long agent_config_department(const struct agent_config *c, const char *token,
 
 void agent_config_wipe(struct agent_config *c)
 {
-    for (size_t i = 0; i < c->ndepts; i++)
-        note_signer_wipe(&c->depts[i].key);
+    for (size_t i = 0; i < c->ndepts; i++) {
+        ed25519_signer_free(c->depts[i].key);
+        c->depts[i].key = NULL;
+    }
 }

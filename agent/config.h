@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "agent/agent.h"
+#include "keystore/signer.h"
 #include "proofs/note.h"
 
 #define AGENT_DEPT_MAX 64      /* departments per agent */
@@ -29,9 +30,13 @@
 
 struct agent_department {
     char name[AGENT_DEPT_NAME_MAX + 1];
-    uint8_t token_hash[32]; /* SHA-256 of the bearer token */
-    char key_path[PATH_MAX];
-    struct note_signer key; /* loaded by agent_config_load() */
+    uint8_t token_hash[32];  /* SHA-256 of the bearer token */
+    char key_path[PATH_MAX]; /* a key file or a pkcs11: URI */
+    /* Loaded by agent_config_load() (keystore/signer.h: a file key or a
+     * key in a PKCS#11 token; signing is thread-safe), freed by
+     * agent_config_wipe(); its verifier in vkey. */
+    struct ed25519_signer *key;
+    struct note_verifier vkey;
 };
 
 struct agent_config {

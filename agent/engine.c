@@ -761,7 +761,7 @@ void agent_engine_submit(struct agent_engine *e, struct agent_request *r,
     it->sent.timestamp_ms = now_ms();
     it->sent.reason = r->type == ENTRY_REVOKE ? r->reason : 0;
     /* Bound to this log: the signature is worthless in any other. */
-    if (entry_sign(&it->sent, e->cfg->log.name, &d->key) != 0) {
+    if (ed25519_signer_sign_entry(d->key, &it->sent, e->cfg->log.name) != 0) {
         item_free(e, it);
         reply_error(cb, arg, 500, "signing failed");
         goto out;

@@ -30,7 +30,7 @@ static bool held(const struct agent_watch *w, uint32_t key_id,
                  const uint8_t *pub)
 {
     for (size_t i = 0; i < w->cfg->ndepts; i++) {
-        const struct note_signer *k = &w->cfg->depts[i].key;
+        const struct note_verifier *k = &w->cfg->depts[i].vkey;
 
         if (k->key_id == key_id &&
             (pub == NULL || memcmp(k->pub, pub, ED25519_PUBLIC_SIZE) == 0))

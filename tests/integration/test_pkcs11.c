@@ -12,12 +12,14 @@
  *   and from logd, and nothing is logged.
  * - logd restarts on the same data with the token key; receipts made before
  *   and after verify.
+ * - credlog agent --import signs with a department key in the token.
  * SoftHSM2 missing fails the test (softhsm.h), never skips it.
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check.h"
 #include "credlog_run.h"
@@ -247,6 +249,35 @@ static void run(void)
     CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--log", p.url, d2);
     CREDLOG_EXPECT(&r, 1, "REVOKED");
     credlog_run_free(&r);
+
+    /* credlog agent, a department's key in the token. */
+    {
+        char cfg[4300], csv[4300], data[4300], text[8192], d3[4200];
+        snprintf(data, sizeof data, "%s/agent-data", dir);
+        REQUIRE(mkdir(data, 0700) == 0);
+        snprintf(cfg, sizeof cfg, "%s/agent.conf", dir);
+        snprintf(text, sizeof text,
+                 "institution " ISSUER_LABEL "\nlog %s\nlog-key %s\n"
+                 "data %s\nmonitor-interval 0\n"
+                 "department registrar sha256:%064d %s\n",
+                 p.url, p.log_vkey, data, 0, issuer_uri);
+        REQUIRE(files_write_mode(cfg, text, 0600) == 0);
+        write_doc("diploma-3.json", "{\"id\":\"hsm-3\",\"name\":\"Cy\"}\n", d3,
+                  sizeof d3);
+        snprintf(csv, sizeof csv, "%s/awards.csv", dir);
+        REQUIRE(files_write_mode(csv,
+                                 "department,file\nregistrar,diploma-3.json\n",
+                                 0600) == 0);
+        CREDLOG_RUN(&r, "agent", "--config", cfg, "--import", csv, "--out",
+                    dir);
+        CREDLOG_EXPECT(&r, 0, "row 2: issued entry");
+        credlog_run_free(&r);
+        snprintf(text, sizeof text, "%s/diploma-3.json.credlog", dir);
+        CREDLOG_RUN(&r, "verify", "--log-key", p.log_vkey, "--bundle", text,
+                    d3);
+        CREDLOG_EXPECT(&r, 0, "VALID");
+        credlog_run_free(&r);
+    }
 
     CHECK(no_key_files(dir));
     CHECK(no_key_files(p.dir));
