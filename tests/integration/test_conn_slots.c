@@ -67,19 +67,6 @@ static int connect_from(const char *from, unsigned port)
     return fd;
 }
 
-static bool json_error(const struct logd_raw_answer *a)
-{
-    char type[128];
-    json_t *j = json_loadb(a->body, a->body_len, 0, NULL);
-    bool ok = json_is_object(j) &&
-              json_is_string(json_object_get(j, "error")) &&
-              logd_raw_header(a, "Content-Type", type, sizeof type) == 0 &&
-              strcmp(type, "application/json") == 0;
-
-    json_decref(j);
-    return ok;
-}
-
 /* Sends GET path on fd and reads the answer. */
 static int get_on(int fd, const char *path, int no_body,
                   struct logd_raw_answer *a)
@@ -122,7 +109,7 @@ static int count_refused(const int *fd, int n, int want, bool *refused)
             refused[i] = true;
             count++;
             CHECK_MSG(logd_raw_read(fd[i], 0, 5000, &a) == 0 &&
-                          a.status == 503 && json_error(&a),
+                          a.status == 503 && logd_raw_json_error(&a),
                       "flood connection %d: status %d", i, a.status);
             logd_raw_answer_free(&a);
             CHECK(logd_raw_wait_closed(fd[i], 10000));
@@ -291,7 +278,7 @@ static void test_metrics_listen(void)
     fd = logd_raw_connect(Q.port, 0);
     REQUIRE(fd >= 0);
     CHECK(get_on(fd, "/metrics", 0, &a) == 0 && a.status == 404 &&
-          json_error(&a) && strstr(a.body, "credlog_") == NULL);
+          logd_raw_json_error(&a) && strstr(a.body, "credlog_") == NULL);
     logd_raw_answer_free(&a);
     CHECK(get_on(fd, "/checkpoint", 0, &a) == 0 && a.status == 200);
     logd_raw_answer_free(&a);
@@ -316,16 +303,16 @@ static void test_metrics_listen(void)
         fd = logd_raw_connect(mport, 0);
         REQUIRE(fd >= 0);
         CHECK(get_on(fd, "/checkpoint", 0, &a) == 0 && a.status == 404 &&
-              json_error(&a));
+              logd_raw_json_error(&a));
         logd_raw_answer_free(&a);
         close(fd);
         CHECK(logd_raw_exchange(mport, "POST /metrics HTTP/1.1\r\n\r\n", 26, 0,
                                 10000, &a) == 0 &&
-              a.status == 405 && json_error(&a));
+              a.status == 405 && logd_raw_json_error(&a));
         logd_raw_answer_free(&a);
         CHECK(logd_raw_exchange(mport, "GARBAGE\r\n\r\n", 11, 0, 10000, &a) ==
                   0 &&
-              a.status == 400 && json_error(&a));
+              a.status == 400 && logd_raw_json_error(&a));
         logd_raw_answer_free(&a);
     }
     CHECK(logd_proc_stop(&Q) == 0);

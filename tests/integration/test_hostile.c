@@ -57,19 +57,6 @@ static char *checkpoint_text(void)
 }
 
 /* Whether a is a JSON object with a string "error" (and says so). */
-static bool json_error(const struct logd_raw_answer *a)
-{
-    char type[128];
-    json_t *j = json_loadb(a->body, a->body_len, 0, NULL);
-    bool ok = json_is_object(j) &&
-              json_is_string(json_object_get(j, "error")) &&
-              logd_raw_header(a, "Content-Type", type, sizeof type) == 0 &&
-              strcmp(type, "application/json") == 0;
-
-    json_decref(j);
-    return ok;
-}
-
 /* Sends raw bytes to P on a fresh connection; checks the answer's status,
  * its JSON error body (for 4xx and 5xx; HEAD answers have no body), and that
  * the log did not change. */
@@ -84,7 +71,7 @@ static void expect_raw(const char *name, const char *req, size_t len,
     CHECK_MSG(rc == 0 && a.status == want, "%s: status %d (rc %d), want %d",
               name, a.status, rc, want);
     if (rc == 0 && want >= 400 && !no_body)
-        CHECK_MSG(json_error(&a), "%s: not a JSON error: %.200s", name,
+        CHECK_MSG(logd_raw_json_error(&a), "%s: not a JSON error: %.200s", name,
                   a.body != NULL ? a.body : "");
     after = checkpoint_text();
     CHECK_MSG(before != NULL && after != NULL && strcmp(before, after) == 0,
@@ -918,7 +905,7 @@ static void test_flags(void)
         memset(req + k, ' ', 4097);
         CHECK(logd_raw_exchange(Q.port, req, (size_t)k + 4097, 0, 10000, &a) ==
                   0 &&
-              a.status == 413 && json_error(&a));
+              a.status == 413 && logd_raw_json_error(&a));
         logd_raw_answer_free(&a);
     }
     /* --max-headers 2048 */
@@ -929,7 +916,7 @@ static void test_flags(void)
         memcpy(req + k + 2100, "\r\n\r\n", 4);
         CHECK(logd_raw_exchange(Q.port, req, (size_t)k + 2104, 0, 10000, &a) ==
                   0 &&
-              a.status == 400 && json_error(&a));
+              a.status == 400 && logd_raw_json_error(&a));
         logd_raw_answer_free(&a);
     }
     /* --max-url 256 */
@@ -955,7 +942,7 @@ static void test_flags(void)
     for (int k = 0; k < 3; k++) {
         int rc = logd_raw_exchange(Q.port, "GET /healthz HTTP/1.1\r\n\r\n", 25,
                                    0, 10000, &a);
-        CHECK_MSG(rc != 0 || (a.status == 503 && json_error(&a)),
+        CHECK_MSG(rc != 0 || (a.status == 503 && logd_raw_json_error(&a)),
                   "beyond --max-connections: rc %d status %d", rc, a.status);
         logd_raw_answer_free(&a);
     }

@@ -60,19 +60,6 @@ static long long rss_anon(pid_t pid)
     return kb < 0 ? -1 : kb * 1024;
 }
 
-static bool json_error(const struct logd_raw_answer *a)
-{
-    char type[128];
-    json_t *j = json_loadb(a->body, a->body_len, 0, NULL);
-    bool ok = json_is_object(j) &&
-              json_is_string(json_object_get(j, "error")) &&
-              logd_raw_header(a, "Content-Type", type, sizeof type) == 0 &&
-              strcmp(type, "application/json") == 0;
-
-    json_decref(j);
-    return ok;
-}
-
 /* Pushes pipelined requests on fd (non-blocking) until FLOOD_BYTES are
  * sent or logd has not taken a byte for a whole second (it stopped reading:
  * its buffers and the kernel's are full). Returns the bytes sent. */
@@ -202,11 +189,11 @@ static void test_errors_after_pipelined(void)
             }
             CHECK_MSG(ok, "%s after %d: an honest answer missing",
                       cases[i].name, before);
-            CHECK_MSG(logd_raw_read(fd, 0, 10000, &a) == 0 &&
-                          a.status == cases[i].status && json_error(&a),
-                      "%s after %d pipelined: status %d, body %.120s",
-                      cases[i].name, before, a.status,
-                      a.body != NULL ? a.body : "(none)");
+            CHECK_MSG(
+                logd_raw_read(fd, 0, 10000, &a) == 0 &&
+                    a.status == cases[i].status && logd_raw_json_error(&a),
+                "%s after %d pipelined: status %d, body %.120s", cases[i].name,
+                before, a.status, a.body != NULL ? a.body : "(none)");
             logd_raw_answer_free(&a);
             close(fd);
             free(req);

@@ -91,19 +91,6 @@ static char *smuggled_post(void)
     return req;
 }
 
-static bool json_error(const struct logd_raw_answer *a)
-{
-    char type[128];
-    json_t *j = json_loadb(a->body, a->body_len, 0, NULL);
-    bool ok = json_is_object(j) &&
-              json_is_string(json_object_get(j, "error")) &&
-              logd_raw_header(a, "Content-Type", type, sizeof type) == 0 &&
-              strcmp(type, "application/json") == 0;
-
-    json_decref(j);
-    return ok;
-}
-
 /* The smuggling cases: a head (a printf format taking the smuggled
  * request's length as %zu, or a fixed one) followed by the smuggled POST. */
 struct smuggle {
@@ -212,8 +199,9 @@ static void test_raw(void)
                       "%s%s: status %d, want 400", k->name,
                       pipelined ? " (pipelined)" : "", a.status);
             if (a.status == 400 && !k->head_method)
-                CHECK_MSG(json_error(&a), "%s: not a JSON error: %.200s",
-                          k->name, a.body != NULL ? a.body : "");
+                CHECK_MSG(logd_raw_json_error(&a),
+                          "%s: not a JSON error: %.200s", k->name,
+                          a.body != NULL ? a.body : "");
             logd_raw_answer_free(&a);
             CHECK_MSG(logd_raw_wait_closed(fd, 10000),
                       "%s%s: the connection stayed open", k->name,

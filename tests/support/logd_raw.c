@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "wait.h"
 
 static double now_ms(void)
@@ -213,4 +215,17 @@ int logd_raw_wait_closed(int fd, int timeout_ms)
         if (r == -2)
             return 0;
     }
+}
+
+bool logd_raw_json_error(const struct logd_raw_answer *a)
+{
+    char type[128];
+    json_t *j = json_loadb(a->body, a->body_len, 0, NULL);
+    bool ok = json_is_object(j) &&
+              json_is_string(json_object_get(j, "error")) &&
+              logd_raw_header(a, "Content-Type", type, sizeof type) == 0 &&
+              strcmp(type, "application/json") == 0;
+
+    json_decref(j);
+    return ok;
 }

@@ -10,6 +10,7 @@
 #ifndef CREDLOG_TESTS_LOGD_RAW_H
 #define CREDLOG_TESTS_LOGD_RAW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* One answer read off a raw connection. head and body are NUL-terminated
@@ -45,6 +46,10 @@ int logd_raw_exchange(unsigned port, const void *req, size_t len, int no_body,
  * buf; returns 0, or -1 when absent. */
 int logd_raw_header(const struct logd_raw_answer *a, const char *name,
                     char *buf, size_t cap);
+
+/* Whether a is logd's error answer: Content-Type application/json and a
+ * body that is a JSON object with a string "error". */
+bool logd_raw_json_error(const struct logd_raw_answer *a);
 
 /* Frees an answer's head and body. Accepts an empty answer. */
 void logd_raw_answer_free(struct logd_raw_answer *a);
