@@ -232,7 +232,7 @@
   const PREDEFINED = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
 
   /* The text of the credential baked into an SVG (F.3), as UTF-8 bytes. */
-  function svgText(u8) {
+  function svgText(u8, body) {
     let s = B.utf8Decode(u8);
     if (s === null) fail('svg', 'not UTF-8');
     if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
@@ -440,7 +440,7 @@
     misc();
     if (i !== s.length) err('content after the root element');
     if (!done) fail('no-credential', 'svg');
-    if (done.verify !== undefined) {
+    if (done.verify !== undefined && !body) {
       const v = B.utf8(trimStr(done.verify));
       if (compactJws(v) !== null) return v;
     }
@@ -518,6 +518,24 @@
     return Object.assign({ container: 'none' }, choose(file));
   }
 
+  /* What credkey/v1 hashes for file under profile ('auto' or one of
+   * PROFILES): {profile, container, C}. Throws CredkeyError. */
+  function canonical(file, profile) {
+    if (profile === undefined || profile === 'auto') return auto(file);
+    if (!PROFILES.includes(profile)) fail('profile');
+    if (profile !== 'bytes' && trim(file).length === 0) fail('empty');
+    return named(file, profile);
+  }
+
+  /* The text an OB 2.0 assertion is read from (F.3): the text baked in a
+   * PNG, the body of a baked SVG (its verify attribute is the URL), or the
+   * file itself. */
+  function assertionText(file) {
+    if (isPng(file)) return pngText(file);
+    if (firstByte(file) === 0x3c && sniffSvg(file)) return svgText(file, true);
+    return file;
+  }
+
   /* The key of file (Uint8Array) under profile ('auto' or one of PROFILES)
    * and salt (Uint8Array, 0 or 16..32 bytes). Resolves to {profile,
    * container, digest, key} (digest and key as Uint8Array). Throws
@@ -525,17 +543,12 @@
   async function compute(file, profile, salt) {
     salt = salt || new Uint8Array(0);
     if (salt.length !== 0 && (salt.length < 16 || salt.length > 32)) fail('salt');
-    let r;
-    if (profile === undefined || profile === 'auto') r = auto(file);
-    else if (PROFILES.includes(profile)) {
-      if (profile !== 'bytes' && trim(file).length === 0) fail('empty');
-      r = named(file, profile);
-    } else fail('profile');
+    const r = canonical(file, profile);
     const digest = await B.sha256(r.C);
     const p = B.utf8(r.profile);
     const key = await B.sha256(B.utf8('credlog/credkey/v1\n'), [p.length], p, [salt.length], salt, digest);
     return { profile: r.profile, container: r.container, digest, key };
   }
 
-  CL.credkey = { compute, CredkeyError, PROFILES, sniffSvg, isPng };
+  CL.credkey = { compute, canonical, assertionText, CredkeyError, PROFILES, sniffSvg, isPng };
 })(globalThis.CL = globalThis.CL || {});

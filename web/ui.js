@@ -95,6 +95,11 @@
       row('f.issuer', shownName(f.issuer));
       if (f.identity && Object.keys(f.identity).length)
         row('f.identity', Object.entries(f.identity).map(([k, v]) => (k === 'name' ? shownName(v) : k + ': ' + v)).join(', '));
+      if (f.credIssuer) {
+        const ids = f.credIssuer.ids.map((id) => (id.kind === 'brin' ? 'BRIN ' : '') + id.value).join(', ');
+        row('f.credissuer', f.credIssuer.result === 'none' ? t('ci.none')
+          : ids + (f.credIssuer.result === 'match' ? ' (' + t('ci.match') + ')' : ' (' + t('ci.notchecked') + ')'));
+      }
       row('f.issued', when(f.issuedMs));
     }
     if (r.verdict === 'valid') row('f.asof', when(f.asOf));
@@ -132,7 +137,7 @@
       v.append(el('p', {}, t('notissued.text')));
       v.append(el('p', {}, r.facts.salted ? t('notissued.salted') : t('notissued.salt')));
     } else {
-      v.append(el('p', { 'data-failed': r.failed }, t('unverifiable.text', { check: t('c.' + r.failed), why: t('w.' + r.why) })));
+      v.append(el('p', { 'data-failed': r.failed }, t('unverifiable.text', { check: t('c.' + r.failed), why: t('w.' + r.why, r.vars) })));
       v.append(el('p', {}, t('unverifiable.none')));
       v.append(el('p', { class: 'next' }, t(r.why === 'network' || r.why === 'http' ? 'next.network' : 'next.default')));
     }
@@ -141,7 +146,7 @@
     const list = $('checks');
     list.replaceChildren();
     for (const c of r.checks) {
-      const why = c.why ? t('w.' + c.why) : '';
+      const why = c.why ? t('w.' + c.why, c.vars) : '';
       const detail = [why, c.state !== 'failed' || !why ? c.detail : ''].filter(Boolean).join(' ');
       list.append(el('li', { class: c.state, 'data-check': c.id, 'data-state': c.state },
         el('span', { class: 'state' }, el('span', { class: 'icon', 'aria-hidden': 'true' },

@@ -19,7 +19,7 @@
   'use strict';
   const B = CL.bytes, E = CL.entry;
   const CHECKS = ['browser', 'file', 'logkey', 'status', 'checkpoint', 'witness', 'map', 'mapproof',
-    'entries', 'receipt', 'issuer', 'fresh'];
+    'entries', 'receipt', 'issuer', 'credissuer', 'fresh'];
   const DAY_MS = 86400000;
   const ONLINE_MAX_AGE_MS = DAY_MS; /* credlog verify --log (client/cli_verify.c) */
   const BUNDLE_MAX_AGE_MS = 7 * DAY_MS; /* credlog verify --bundle */
@@ -28,12 +28,12 @@
   const REASONS = ['unspecified', 'issued_in_error', 'misconduct', 'superseded', 'withdrawn'];
 
   class Stop extends Error {
-    constructor(check, why, detail) {
+    constructor(check, why, detail, vars) {
       super(check + ': ' + why);
-      this.check = check; this.why = why; this.detail = detail || '';
+      this.check = check; this.why = why; this.detail = detail || ''; this.vars = vars || null;
     }
   }
-  const stop = (check, why, detail) => { throw new Stop(check, why, detail); };
+  const stop = (check, why, detail, vars) => { throw new Stop(check, why, detail, vars); };
 
   /* ---- decoding the answer's fields ---- */
 
@@ -179,6 +179,41 @@
     return { index: i, size: cp.size };
   }
 
+  /* ---- E.5: the credential's own issuer ---- */
+
+  /* The logging key's institution as credlog names it: the issuer and its
+   * identity items (client_identity_describe). */
+  function describe(issuer, identity) {
+    const items = Object.entries(identity || {}).map(([k, v]) => (k === 'name' ? k + ' "' + v + '"' : k + ' ' + v));
+    return issuer + (items.length ? ' (' + items.join(', ') + ')' : ', whose KEY entry records no identity');
+  }
+
+  /* After E.4, for an issued credential (VALID or REVOKED): the issuer the
+   * credential names against the identity of the ISSUE's KEY entry
+   * (client_verdict_check_issuer). c: the key candidate the log knew. */
+  function ownIssuer(input, c, st, out, ctx) {
+    let got;
+    try {
+      got = CL.credissuer.extract(input.file, input.profile || 'auto');
+    } catch (x) {
+      const readable = x instanceof CL.credissuer.IssuerError || x instanceof CL.credkey.CredkeyError;
+      if (!readable) throw x;
+      /* Logged as raw bytes (before credkey/v1): it names nothing credlog
+       * reads. */
+      if (c.legacy && x instanceof CL.credkey.CredkeyError) got = { ids: [] };
+      else stop('credissuer', 'ci.unreadable', x.detail || x.message);
+    }
+    const m = CL.credissuer.match(got.ids, st.signer.identity);
+    out.facts.credIssuer = { result: m.result, ids: got.ids };
+    const list = got.ids.map((id) => (id.kind === 'brin' ? 'BRIN ' : '') + id.value + ' (' + id.source + ')').join(', ');
+    if (m.result === 'match') return ctx.pass('credissuer', list);
+    if (m.result === 'none') return ctx.notRun('credissuer', 'ci.none');
+    if (m.result === 'no_identity') return ctx.notRun('credissuer', 'ci.noidentity', list);
+    const id = got.ids[m.bad];
+    stop('credissuer', 'ci.mismatch', '', { what: id.kind === 'brin' ? 'BRIN' : 'issuer', value: id.value,
+      source: id.source, who: describe(st.issue.issuer, st.signer.identity) });
+  }
+
   /* A duration as credlog prints one: 49s, 12m, 3h, 7d. */
   function duration(ms) {
     const s = Math.floor(ms / 1000);
@@ -265,7 +300,7 @@
     const states = new Map(CHECKS.map((c) => [c, { id: c, state: 'notrun', why: '', detail: '' }]));
     const ctx = {
       pass: (id, detail) => Object.assign(states.get(id), { state: 'passed', detail: detail || '' }),
-      notRun: (id, why) => Object.assign(states.get(id), { state: 'notrun', why }),
+      notRun: (id, why, detail) => Object.assign(states.get(id), { state: 'notrun', why, detail: detail || '' }),
     };
     const out = { verdict: 'unverifiable', failed: null, why: '', detail: '', facts: {}, checks: [] };
     try {
@@ -292,9 +327,10 @@
       ctx.pass('logkey', vkey.text + (env.pinned ? ' (pinned)' : ''));
 
       /* The status proof of each candidate key until one was issued. */
-      let st, maxAge, H;
+      let st, maxAge, H, used;
       for (const c of input.statusProof ? keys.slice(0, 1) : keys) {
         H = c.key;
+        used = c;
         fill(out, c);
         const got = await fetchStatus(H, input, env, ctx);
         maxAge = got.maxAge;
@@ -332,6 +368,8 @@
         ctx.notRun('receipt', 'noreceipt');
       }
       if (st.kind === 1) await statusSigners(st, ctx);
+      if (st.kind === 1) ownIssuer(input, used, st, out, ctx);
+      else ctx.notRun('credissuer', 'nothing');
 
       /* Freshness, as credlog verify judges it (client_verdict_check_age). */
       const asOf = Number(st.asOf), now = env.now;
@@ -369,7 +407,8 @@
       out.failed = x.check;
       out.why = x.why;
       out.detail = x.detail;
-      Object.assign(states.get(x.check), { state: 'failed', why: x.why, detail: x.detail });
+      out.vars = x.vars;
+      Object.assign(states.get(x.check), { state: 'failed', why: x.why, detail: x.detail, vars: x.vars });
     }
     out.checks = CHECKS.map((c) => states.get(c));
     return out;

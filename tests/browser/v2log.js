@@ -19,6 +19,8 @@ const sha = (...parts) => crypto.createHash('sha256').update(Buffer.concat(parts
 const u8 = (n) => Buffer.from([n]);
 const be = (v, n) => { const b = Buffer.alloc(n); let x = BigInt(v); for (let i = n - 1; i >= 0; i--) { b[i] = Number(x & 0xffn); x >>= 8n; } return b; };
 const NONE = 0xffffffffffffffffn;
+/* The identity items of a KEY v2 entry (§B.6.4), written in this order. */
+const IDENTITY_TAGS = { name: 1, dns: 2, did_web: 3, brin: 4, ob2_profile: 5, issuer_id: 6 };
 
 /* A signer key file (PRIVATE+KEY+name+id+base64(01||seed)). */
 function signer(file) {
@@ -50,12 +52,16 @@ const soleProof = (k, v) => Buffer.concat([u8(1), k, u8(1), v, be(0, 2), Buffer.
 /* Builds the log [KEY add, ISSUE, (REVOKE), MAP] for credential key H (hex)
  * and returns the status answer. opts: revoked (reason), timeMs (the MAP
  * entry's time), wrongIssuerKey (sign the ISSUE with another key under the
- * issuer's name and key id). */
+ * issuer's name and key id), identity (the KEY entry's identity items in
+ * tag order, {} for none; default: name "Demo Issuer", dns the issuer's
+ * name). */
 function statusAnswer(logKeyFile, issuerKeyFile, H, opts = {}) {
   const log = signer(logKeyFile), is = signer(issuerKeyFile);
   const origin = Buffer.from(log.name), iname = Buffer.from(is.name);
   const now = BigInt(opts.timeMs ?? Date.now());
-  const ident = Buffer.concat([u8(1), u8(11), Buffer.from('Demo Issuer'), u8(2), u8(iname.length), iname]);
+  const items = opts.identity !== undefined ? opts.identity : { name: 'Demo Issuer', dns: is.name };
+  const ident = Buffer.concat(Object.entries(items).map(([k, v]) =>
+    Buffer.concat([u8(IDENTITY_TAGS[k]), u8(Buffer.byteLength(v)), Buffer.from(v)])));
   const keyEntry = Buffer.concat([Buffer.from([2, 4, 1, iname.length]), iname, is.pub, be(now - 60000n, 8),
     be(ident.length, 2), ident]);
   const signed = (type, extra) => {

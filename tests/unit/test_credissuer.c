@@ -12,13 +12,18 @@
  * - Hostile input: an issuer of every wrong type, malformed
  *   otherIdentifier, values with controls, spaces, NUL or 256 bytes, too
  *   many identifiers, a JSON-looking payload that does not parse.
+ * - Every case of tests/data/credissuer-v1.json, which the page's
+ *   web/credissuer.js runs too (tests/browser/credissuer.test.js).
  */
 #include "check.h"
 #include "proofs/credissuer.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "proofs/codec.h"
 
 static const char b64url_chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -504,8 +509,172 @@ static void test_baked(void)
           strcmp(c.ids[0].value, "https://avans.nl/p") == 0);
 }
 
+/* ---- the shared vectors ---- */
+
+/* *ep: the KEY entry of the vectors' identity `name` (null: a KEY v1
+ * entry). */
+static void vector_identity(json_t *identities, const char *name,
+                            struct entry *ep)
+{
+    json_t *items = json_object_get(identities, name);
+    struct entry e;
+
+    memset(ep, 0, sizeof *ep);
+    REQUIRE(items != NULL);
+    memset(&e, 0, sizeof e);
+    e.type = ENTRY_KEY;
+    e.key_op = ENTRY_KEY_ADD;
+    strcpy(e.issuer, "member");
+    e.version = json_is_null(items) ? ENTRY_VERSION_1 : ENTRY_VERSION_2;
+    for (uint8_t tag = 1; !json_is_null(items) && tag <= ENTRY_ID_TAG_MAX;
+         tag++) {
+        const char *v = json_string_value(
+            json_object_get(items, entry_identity_tag_name(tag)));
+
+        if (v != NULL)
+            REQUIRE(entry_identity_add(&e, tag, (const uint8_t *)v,
+                                       strlen(v)) == 0);
+    }
+    *ep = e;
+}
+
+static const char *const vector_errors[] = {
+    [1] = "CREDISSUER_ERR_ISSUER",  [2] = "CREDISSUER_ERR_OTHER_ID",
+    [3] = "CREDISSUER_ERR_VALUE",   [4] = "CREDISSUER_ERR_TOO_MANY",
+    [5] = "CREDISSUER_ERR_PAYLOAD",
+};
+
+/* Whether rc is the error the vectors name. */
+static bool vector_error_is(int rc, const char *want)
+{
+    if (strcmp(want, "CREDKEY") == 0)
+        return CREDLOG_ERR_IN(rc, CREDKEY_ERR_BASE);
+    if (!CREDLOG_ERR_IN(rc, CREDISSUER_ERR_BASE))
+        return false;
+    int i = CREDISSUER_ERR_BASE - rc;
+
+    return i >= 1 && i <= 5 && strcmp(vector_errors[i], want) == 0;
+}
+
+static void vector_extract(json_t *identities, json_t *c)
+{
+    const char *name = json_string_value(json_object_get(c, "name"));
+    const char *text = json_string_value(json_object_get(c, "file"));
+    const char *b64 = json_string_value(json_object_get(c, "file_b64"));
+    const char *err = json_string_value(json_object_get(c, "error"));
+    json_t *want = json_object_get(c, "want"), *ids, *match, *m;
+    enum credkey_profile profile;
+    char why[CREDKEY_WHY_MAX] = "";
+    struct credissuer got;
+    uint8_t *file;
+    size_t len, i;
+    const char *ident;
+    int rc, n;
+
+    REQUIRE(name != NULL && (text != NULL || b64 != NULL));
+    REQUIRE(
+        credkey_profile_parse(json_string_value(json_object_get(c, "profile")),
+                              &profile) == 0);
+    if (text != NULL) {
+        len = strlen(text);
+        file = malloc(len + 1);
+        REQUIRE(file != NULL);
+        memcpy(file, text, len);
+    } else {
+        file = malloc(strlen(b64));
+        REQUIRE(file != NULL);
+        n = codec_b64_decode(b64, strlen(b64), file, strlen(b64));
+        REQUIRE(n >= 0);
+        len = (size_t)n;
+    }
+    rc = credissuer_extract(file, len, profile, &got, why);
+    free(file);
+    if (err != NULL) {
+        CHECK_MSG(vector_error_is(rc, err), "%s: %d, want %s", name, rc, err);
+        CHECK_MSG(rc == 0 || why[0] != '\0', "%s: no message", name);
+        return;
+    }
+    CHECK_MSG(rc == 0, "%s: %d (%s)", name, rc, why);
+    if (rc != 0)
+        return;
+    CHECK_MSG(strcmp(credkey_profile_name(got.profile),
+                     json_string_value(json_object_get(want, "profile"))) == 0,
+              "%s: profile %s", name, credkey_profile_name(got.profile));
+    ids = json_object_get(want, "ids");
+    CHECK_MSG(got.n == json_array_size(ids), "%s: %zu identifiers", name,
+              got.n);
+    for (i = 0; i < got.n && i < json_array_size(ids); i++) {
+        json_t *w = json_array_get(ids, i);
+
+        CHECK_MSG(
+            strcmp(credissuer_source_name(got.ids[i].source),
+                   json_string_value(json_object_get(w, "source"))) == 0 &&
+                strcmp(got.ids[i].kind == CREDISSUER_KIND_BRIN ? "brin" : "uri",
+                       json_string_value(json_object_get(w, "kind"))) == 0 &&
+                strcmp(got.ids[i].value,
+                       json_string_value(json_object_get(w, "value"))) == 0,
+            "%s: identifier %zu is %s %s", name, i,
+            credissuer_source_name(got.ids[i].source), got.ids[i].value);
+    }
+    match = json_object_get(c, "match");
+    json_object_foreach(match, ident, m)
+    {
+        static const char *const names[] = {"match", "mismatch", "none",
+                                            "no_identity"};
+        struct entry key;
+        size_t bad = 99;
+        enum credissuer_verdict v;
+        char shown[32];
+
+        vector_identity(identities, ident, &key);
+        v = credissuer_match(&got, &key, &bad);
+        if (v == CREDISSUER_MISMATCH)
+            snprintf(shown, sizeof shown, "mismatch %zu", bad);
+        else
+            snprintf(shown, sizeof shown, "%s", names[v]);
+        CHECK_MSG(strcmp(shown, json_string_value(m)) == 0,
+                  "%s against %s: %s, want %s", name, ident, shown,
+                  json_string_value(m));
+    }
+}
+
+static void test_vectors(void)
+{
+    json_t *vec = check_load_json("credissuer-v1.json");
+    json_t *identities = json_object_get(vec, "identities"), *c;
+    size_t i;
+
+    REQUIRE(json_array_size(json_object_get(vec, "extract")) > 40);
+    json_array_foreach(json_object_get(vec, "extract"), i, c)
+        vector_extract(identities, c);
+    json_array_foreach(json_object_get(vec, "match"), i, c)
+    {
+        const char *value = json_string_value(json_object_get(c, "value"));
+        struct entry key;
+        struct credissuer_id id;
+
+        vector_identity(identities,
+                        json_string_value(json_object_get(c, "identity")),
+                        &key);
+        memset(&id, 0, sizeof id);
+        id.source = CREDISSUER_SRC_ISSUER;
+        id.kind =
+            strcmp(json_string_value(json_object_get(c, "kind")), "brin") == 0
+                ? CREDISSUER_KIND_BRIN
+                : CREDISSUER_KIND_URI;
+        id.len = strlen(value);
+        memcpy(id.value, value, id.len);
+        CHECK_MSG(credissuer_id_matches(&id, &key) ==
+                      json_is_true(json_object_get(c, "match")),
+                  "%s against %s", value,
+                  json_string_value(json_object_get(c, "identity")));
+    }
+    json_decref(vec);
+}
+
 int main(void)
 {
+    test_vectors();
     test_json();
     test_hostile();
     test_match();
