@@ -116,14 +116,17 @@ static void build_bodies(struct shared *sh, unsigned id)
     }
 }
 
+/* The receipts in an answer: the objects of its array that start with
+ * "index" (a receipt's "map" and "key" parts have an "index" too, but follow
+ * a ':'). */
 static size_t count_receipts(const char *body, size_t len)
 {
-    static const char key[] = "\"index\":";
+    static const char key[] = "{\"index\":";
     size_t n = 0;
     const char *p = body, *end = body + len;
 
     while ((p = memmem(p, (size_t)(end - p), key, sizeof key - 1)) != NULL) {
-        n++;
+        n += p > body && (p[-1] == '[' || p[-1] == ',');
         p += sizeof key - 1;
     }
     return n;
