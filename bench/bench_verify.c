@@ -24,7 +24,7 @@
 
 #include <openssl/evp.h>
 
-enum mode { MODE_PROOFS, MODE_CACHED, MODE_OPENSSL };
+enum mode { MODE_PROOFS, MODE_CACHED, MODE_OPENSSL, MODE_SIGNVERIFY };
 
 struct job {
     enum mode mode;
@@ -51,7 +51,9 @@ static void *run(void *arg)
         ed25519_public_from_seed(seed, pub) != 0 ||
         ed25519_sign(seed, msg, len, sig) != 0)
         bench_die("cannot make an Ed25519 key");
-    if (j->mode != MODE_PROOFS) {
+    if (j->mode == MODE_SIGNVERIFY)
+        len = 100; /* "origin\nsize\nroot\n" plus the cosignature header */
+    if (j->mode == MODE_CACHED || j->mode == MODE_OPENSSL) {
         key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub,
                                           sizeof pub);
         ctx = EVP_MD_CTX_new();
@@ -67,6 +69,10 @@ static void *run(void *arg)
             bool ok;
             if (j->mode == MODE_PROOFS) {
                 ok = ed25519_verify(pub, msg, len, sig);
+            } else if (j->mode == MODE_SIGNVERIFY) {
+                msg[0] = (uint8_t)i;
+                ok = ed25519_sign(seed, msg, len, sig) == 0 &&
+                     ed25519_verify(pub, msg, len, sig);
             } else if (j->mode == MODE_CACHED) {
                 EVP_MD_CTX *c = EVP_MD_CTX_new();
                 ok = c != NULL &&
@@ -91,7 +97,8 @@ int main(int argc, char **argv)
     unsigned threads = 2;
     double seconds = 3, t0, t1;
     enum mode mode = MODE_PROOFS;
-    static const char *const names[] = {"proofs", "cached", "openssl"};
+    static const char *const names[] = {"proofs", "cached", "openssl",
+                                        "signverify"};
     struct job *jobs;
     uint64_t total = 0;
 
@@ -102,14 +109,15 @@ int main(int argc, char **argv)
             seconds = (double)bench_arg_u64("--seconds", argv[++i]);
         else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
             i++;
-            for (mode = MODE_PROOFS; mode <= MODE_OPENSSL; mode++)
+            for (mode = MODE_PROOFS; mode <= MODE_SIGNVERIFY; mode++)
                 if (strcmp(argv[i], names[mode]) == 0)
                     break;
-            if (mode > MODE_OPENSSL)
-                bench_die("--mode wants proofs, cached or openssl");
+            if (mode > MODE_SIGNVERIFY)
+                bench_die("--mode wants proofs, cached, openssl or "
+                          "signverify");
         } else
             bench_die("usage: bench_verify [--threads N] [--seconds S] "
-                      "[--mode proofs|cached|openssl]");
+                      "[--mode proofs|cached|openssl|signverify]");
     }
     if (threads == 0 || threads > 256 || seconds <= 0)
         bench_die("bad --threads or --seconds");
