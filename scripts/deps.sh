@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages credlog needs that are not installed yet,
-# and for "test" the browser tests' npm packages (tests/browser, npm ci).
+# and for "test" and "bench" the browser tests' npm packages (tests/browser,
+# npm ci).
 # Usage: scripts/deps.sh build|test|bench
 set -euo pipefail
 
@@ -17,8 +18,10 @@ build_pkgs=(gcc cmake make pkg-config libevent-dev liblmdb-dev libjansson-dev li
 test_pkgs=(openssl clang clang-format libclang-rt-14-dev golang-go golang-golang-x-mod-dev nginx systemd lmdb-utils
 	chromium fonts-liberation softhsm2 opensc)
 # scripts/bench.sh: load generator, the static-file reference server, openssl
-# speed, mdb_stat.
-bench_pkgs=(wrk nginx openssl lmdb-utils)
+# speed, mdb_stat; Go and x/mod for the reference tlog server
+# (bench/go/tlogref); Chromium (and the browser tests' npm packages) for the
+# page's time to a verdict (bench/page.js).
+bench_pkgs=(wrk nginx openssl lmdb-utils golang-go golang-golang-x-mod-dev chromium fonts-liberation)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
@@ -54,7 +57,7 @@ for p in "${want[@]}"; do
 	fi
 done
 if [ ${#missing[@]} -eq 0 ]; then
-	[ "${1:-build}" = test ] && browser_deps
+	case "${1:-build}" in test | bench) browser_deps ;; esac
 	exit 0
 fi
 
@@ -70,5 +73,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -qq
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-[ "${1:-build}" = test ] && browser_deps
+case "${1:-build}" in test | bench) browser_deps ;; esac
 exit 0
