@@ -410,14 +410,30 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
                        const struct client_monitor_hooks *hooks,
                        struct client_monitor_result *res, char *why)
 {
+    char *note = NULL;
+    size_t note_len;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = client_api_checkpoint(api, &note, &note_len, why)) != 0)
+        return rc;
+    rc = client_monitor_run_note(m, api, note, note_len, hooks, res, why);
+    free(note);
+    return rc;
+}
+
+int client_monitor_run_note(struct client_monitor *m, struct client_api *api,
+                            const char *note, size_t note_len,
+                            const struct client_monitor_hooks *hooks,
+                            struct client_monitor_result *res, char *why)
+{
     struct run *r = calloc(1, sizeof *r);
     struct replay_store st;
     struct mstore_txn *t;
     struct checkpoint cur;
-    char *note = NULL, inner[CLIENT_REASON_MAX];
-    size_t note_len;
+    char inner[CLIENT_REASON_MAX];
     bool ok;
-    int rc;
+    int rc = 0;
 
     memset(res, 0, sizeof *res);
     if (r == NULL || (r->rp = malloc(sizeof *r->rp)) == NULL) {
@@ -432,10 +448,8 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     monitor_state_store(r, &st);
     replay_init(r->rp, &st, m->log.name, on_violation, r);
 
-    /* 1. The log's checkpoint, signed by its key, with no extension lines,
+    /* 1. The checkpoint, signed by the log's key, with no extension lines,
      * cosigned as the policy asks. */
-    if ((rc = client_api_checkpoint(api, &note, &note_len, why)) != 0)
-        goto out;
     if (client_verify_checkpoint(note, note_len, &m->log, &cur, inner) != 0) {
         rc = client_fail(why, CLIENT_ERR_SYNTAX, "%s/checkpoint: %s",
                          client_api_url(api), inner);
@@ -502,7 +516,6 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
     res->verified = r->committed;
 out:
     run_free(r);
-    free(note);
     if (rc == 0 && res->alerts > 0)
         rc = client_fail(why, CLIENT_ERR_INVALID, "%lu alert(s)", res->alerts);
     return rc;

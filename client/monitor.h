@@ -109,6 +109,16 @@ int client_monitor_run(struct client_monitor *m, struct client_api *api,
                        const struct client_monitor_hooks *hooks,
                        struct client_monitor_result *res, char *why);
 
+/* As client_monitor_run(), but judges the signed checkpoint note[0..note_len)
+ * given (the caller's; it must be signed by the log key) instead of the one
+ * api serves now: api is asked only for tiles and entry bundles. For a
+ * map-verifying witness (witness/wmap.h), which must vouch for exactly the
+ * checkpoint submitted to it. The same rules, limits, state and returns. */
+int client_monitor_run_note(struct client_monitor *m, struct client_api *api,
+                            const char *note, size_t note_len,
+                            const struct client_monitor_hooks *hooks,
+                            struct client_monitor_result *res, char *why);
+
 /* Calls fn for every issuer in the replayed state: authorized keys now, and
  * credentials issued and revoked. */
 int client_monitor_issuers(struct client_monitor *m,
