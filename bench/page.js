@@ -14,6 +14,8 @@
  * to the moment the verdict element (#result .verdict) is in the document
  * (a MutationObserver). Every verdict must be "valid". Prints
  *   runs=N median_ms= p90_ms= max_ms= verdict=valid
+ * With BENCH_PAGE_TRACE set, each run's time and the requests the page made
+ * after the drop (path, start after the drop, duration) go to stderr.
  */
 'use strict';
 const path = require('node:path');
@@ -46,7 +48,12 @@ async function main() {
       const r = await page.evaluate(() => ({
         verdict: document.querySelector('#result .verdict').dataset.verdict,
         ms: window.__benchVerdict - window.__benchDrop,
+        /* The requests the page made after the drop, relative to it. */
+        fetches: performance.getEntriesByType('resource').filter((e) => e.startTime >= window.__benchDrop)
+          .map((e) => `${new URL(e.name).pathname.slice(0, 40)} +${(e.startTime - window.__benchDrop).toFixed(1)}` +
+            ` ${e.duration.toFixed(1)} ms`),
       }));
+      if (process.env.BENCH_PAGE_TRACE) console.error(`run ${i}: ${r.ms.toFixed(1)} ms; ${r.fetches.join('; ')}`);
       if (r.verdict !== 'valid' || errors.length > 0 || !(r.ms >= 0)) {
         throw new Error(`run ${i}: verdict ${r.verdict}, ${r.ms} ms, errors: ${errors.join('; ')}`);
       }
