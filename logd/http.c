@@ -304,6 +304,8 @@ int http_start(const struct http_config *cfg, struct store *store,
     srv->quorum = cfg->quorum;
     srv->web = cfg->web;
     srv->dev = cfg->dev;
+    srv->witness_policy = cfg->witness_policy;
+    srv->witness_policy_len = cfg->witness_policy_len;
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen);
     {
         struct conn_config cc = {cfg->max_connections,

@@ -54,6 +54,10 @@ struct http_config {
                               it must outlive the server), else NULL */
     bool web;              /* serve the verification page at / (logd/web.h) */
     bool dev;              /* a --dev log: the page labels it a test log */
+    const char *witness_policy; /* the --witness-policy file's text, served
+                                   at GET /v1/witness-policy (it must
+                                   outlive the server), or NULL */
+    size_t witness_policy_len;
 };
 
 struct http_server;

@@ -68,6 +68,21 @@ static void h_log_key(struct http_ctx *c, const char *rest, const char *query)
                          len);
 }
 
+/* GET /v1/witness-policy: the tlog-policy the log was started with, byte
+ * for byte, so that a verifier can judge its checkpoints' cosignatures. */
+static void h_witness_policy(struct http_ctx *c, const char *rest,
+                             const char *query)
+{
+    (void)rest;
+    (void)query;
+    if (c->w->srv->witness_policy == NULL) {
+        http_reply_error(c, 404, "this log has no witness policy", NULL);
+        return;
+    }
+    http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache",
+                     c->w->srv->witness_policy, c->w->srv->witness_policy_len);
+}
+
 static void h_tile(struct http_ctx *c, const char *rest, const char *query)
 {
     static const char immutable[] = "public, max-age=31536000, immutable";
@@ -260,7 +275,10 @@ static void web_send(struct http_ctx *c, const char *name)
     evhttp_add_header(out, "Referrer-Policy", "no-referrer");
     if (strcmp(name, "config.json") == 0) {
         evhttp_add_header(out, "Cache-Control", WEB_CACHE);
-        http_reply_json(c, 200, json_pack("{s:b}", "dev", c->w->srv->dev));
+        http_reply_json(c, 200,
+                        json_pack("{s:b,s:b}", "dev", c->w->srv->dev,
+                                  "witness_policy",
+                                  c->w->srv->witness_policy != NULL));
         return;
     }
     a = web_find(name);
@@ -319,6 +337,8 @@ static const struct route routes[] = {
     {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status, false},
     {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers, false},
     {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false},
+    {"/v1/witness-policy", false, GET_HEAD, ROUTE_WITNESS_POLICY,
+     h_witness_policy, false},
     {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics, false},
     {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz, false},
     {"/", false, GET_HEAD, ROUTE_WEB, h_index, false},

@@ -59,8 +59,11 @@ struct http_server {
     struct vpool *vpool;      /* signature checks; NULL: on the HTTP thread */
     struct quorum *quorum;    /* with a witness policy, else NULL */
     size_t max_url, max_entries;
-    bool metrics_elsewhere; /* --metrics-listen: no /metrics here */
-    bool web, dev;          /* the page (logd/web.h); a --dev log */
+    bool metrics_elsewhere;     /* --metrics-listen: no /metrics here */
+    bool web, dev;              /* the page (logd/web.h); a --dev log */
+    const char *witness_policy; /* its text (borrowed from the config), or
+                                   NULL: GET /v1/witness-policy is 404 */
+    size_t witness_policy_len;
     unsigned port;
     char address[300];
     unsigned nworkers;

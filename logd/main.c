@@ -560,6 +560,8 @@ int main(int argc, char **argv)
     struct quorum *quorum = NULL;
     struct push *push = NULL;
     struct policy *policy = NULL;
+    char *policy_text = NULL; /* the file, served at /v1/witness-policy */
+    size_t policy_len = 0;
     SSL_CTX *tls = NULL;
     struct issuer_key *keys = NULL;
     struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
@@ -609,8 +611,9 @@ int main(int argc, char **argv)
         goto out;
     if (o.witness_policy != NULL) {
         policy = malloc(sizeof *policy);
-        if (policy == NULL || push_policy_read(o.witness_policy, policy, errbuf,
-                                               sizeof errbuf) != 0) {
+        if (policy == NULL ||
+            push_policy_read(o.witness_policy, policy, &policy_text,
+                             &policy_len, errbuf, sizeof errbuf) != 0) {
             log_msg("--witness-policy %s", policy ? errbuf : "out of memory");
             goto out;
         }
@@ -713,7 +716,9 @@ int main(int argc, char **argv)
                                  tls,
                                  quorum,
                                  !o.no_web,
-                                 o.dev};
+                                 o.dev,
+                                 policy_text,
+                                 policy_len};
         if (http_start(&hc, store, seq, metrics, &http, errbuf,
                        sizeof errbuf) != 0) {
             log_msg("%s", errbuf);
@@ -771,6 +776,7 @@ out:
     push_stop(push);
     quorum_free(quorum);
     free(policy);
+    free(policy_text);
     seq_free(seq);
     store_close(store);
     signer_free(signer);

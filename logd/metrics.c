@@ -9,9 +9,9 @@
 #include <time.h>
 
 static const char *const route_names[ROUTE_COUNT] = {
-    "submit",      "checkpoint", "tile",  "entry_bundle", "inclusion",
-    "consistency", "status",     "entry", "issuers",      "log_key",
-    "metrics",     "healthz",    "web",   "other",
+    "submit",         "checkpoint", "tile",    "entry_bundle", "inclusion",
+    "consistency",    "status",     "entry",   "issuers",      "log_key",
+    "witness_policy", "metrics",    "healthz", "web",          "other",
 };
 
 /* Statuses counted separately; anything else is "other". */

@@ -22,6 +22,7 @@ enum metrics_route {
     ROUTE_ENTRY,
     ROUTE_ISSUERS,
     ROUTE_LOG_KEY,
+    ROUTE_WITNESS_POLICY, /* GET /v1/witness-policy */
     ROUTE_METRICS,
     ROUTE_HEALTHZ,
     ROUTE_WEB, /* the verification page, logd/web.h */

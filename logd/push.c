@@ -737,8 +737,8 @@ static void *push_main(void *arg)
 
 /* ---- start and stop ---- */
 
-int push_policy_read(const char *path, struct policy *out, char *errbuf,
-                     size_t errcap)
+int push_policy_read(const char *path, struct policy *out, char **textp,
+                     size_t *lenp, char *errbuf, size_t errcap)
 {
     FILE *f = fopen(path, "rb");
     char *text = malloc(POLICY_TEXT_MAX + 1);
@@ -763,8 +763,8 @@ int push_policy_read(const char *path, struct policy *out, char *errbuf,
         return PUSH_ERR_CONFIG;
     }
     err = policy_parse(text, n, out, &line);
-    free(text);
     if (err != 0) {
+        free(text);
         if (line > 0)
             snprintf(errbuf, errcap, "%s, line %u: %s", path, line,
                      policy_strerror(err));
@@ -772,6 +772,13 @@ int push_policy_read(const char *path, struct policy *out, char *errbuf,
             snprintf(errbuf, errcap, "%s: %s", path, policy_strerror(err));
         return PUSH_ERR_CONFIG;
     }
+    if (textp == NULL) {
+        free(text);
+        return 0;
+    }
+    text[n] = '\0';
+    *textp = text;
+    *lenp = n;
     return 0;
 }
 

@@ -56,10 +56,13 @@ struct push;
 const char *push_strerror(int err);
 
 /* Reads and parses the tlog-policy file at path into *out (about 40 KiB).
- * On failure writes the reason (naming the line) into errbuf. Returns 0,
- * PUSH_ERR_CONFIG or PUSH_ERR_NOMEM. */
-int push_policy_read(const char *path, struct policy *out, char *errbuf,
-                     size_t errcap);
+ * If text is not NULL, *text is the file's bytes as read and parsed (NUL
+ * appended, *len bytes without it; the caller frees it), so that what is
+ * served is what was parsed. On failure writes the reason (naming the line)
+ * into errbuf and sets nothing. Returns 0, PUSH_ERR_CONFIG or
+ * PUSH_ERR_NOMEM. */
+int push_policy_read(const char *path, struct policy *out, char **text,
+                     size_t *len, char *errbuf, size_t errcap);
 
 /* Checks cfg (a policy with `log` lines must list the log's key; every URL
  * must be http(s)://HOST[:PORT][/PATH]), loads each witness's saved size and

@@ -11,7 +11,11 @@
   const MAX_FILE = 50 * 1024 * 1024;
   const $ = (id) => document.getElementById(id);
   const PIN_KEY = 'credlog.logkey ' + location.host;
-  const state = { served: null, pinned: null, dev: false, last: null, files: null };
+  /* The witness policy pinned with the key: its text, "" for none (a log
+   * without a policy), absent when the pin predates policies. */
+  const PIN_POLICY = 'credlog.witness-policy ' + location.host;
+  const state = { served: null, pinned: null, servedPolicy: undefined, pinnedPolicy: undefined, dev: false, last: null,
+    files: null };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -30,9 +34,25 @@
     return { status: r.status, text: await r.text() };
   }
 
+  /* The log's witness policy: GET v1/witness-policy when config.json says
+   * there is one (so that a log without one is not asked for it). */
+  async function fetchPolicy() {
+    const c = await fetchText('web/config.json');
+    if (c.status !== 200) return { status: c.status, text: '' };
+    return JSON.parse(c.text).witness_policy === true ? fetchText('v1/witness-policy') : { status: 404, text: '' };
+  }
+
   function readPin() {
     try { return localStorage.getItem(PIN_KEY); } catch (e) { return null; }
   }
+  /* undefined: not pinned; null: pinned as "no policy"; else its text. */
+  function readPinPolicy() {
+    let v = null;
+    try { v = localStorage.getItem(PIN_POLICY); } catch (e) { /* private mode */ }
+    return v === null ? undefined : v === '' ? null : v;
+  }
+  const policyChanged = () => state.pinnedPolicy !== undefined && state.servedPolicy !== undefined &&
+    state.pinnedPolicy !== state.servedPolicy;
 
   /* ---- formatting ---- */
 
@@ -79,12 +99,19 @@
       ps.textContent = t('pin.changed', { pinned: state.pinned });
       ps.classList.add('alarm');
       ps.setAttribute('role', 'alert');
+    } else if (state.pinned && policyChanged()) {
+      ps.textContent = t('pin.policychanged');
+      ps.classList.add('alarm');
+      ps.setAttribute('role', 'alert');
     } else if (state.pinned) {
       ps.textContent = t('pin.same');
     } else {
       ps.textContent = state.served ? t('pin.none') : t('pin.unknown');
     }
-    $('pin').hidden = !state.served || state.pinned === state.served;
+    $('pin').hidden = !state.served || (state.pinned === state.served && !policyChanged() &&
+      !(state.pinnedPolicy === undefined && state.servedPolicy !== undefined));
+    $('policy').textContent = state.servedPolicy === undefined ? t('policy.unknown')
+      : state.servedPolicy === null ? t('policy.none') : t('policy.some');
     $('unpin').hidden = !state.pinned;
   }
 
@@ -176,7 +203,8 @@
     state.files = files.map((f) => f.name).join(', ');
     $('result').replaceChildren(el('p', {}, '…'));
     await refreshKey();
-    const r = await CL.verify.run(c.input, { fetchText, pinned: state.pinned, now: Date.now(), secure: secure() });
+    const r = await CL.verify.run(c.input, { fetchText, fetchPolicy, pinned: state.pinned, pinnedPolicy: state.pinned ? state.pinnedPolicy : undefined,
+      now: Date.now(), secure: secure() });
     state.last = r;
     render(r, true);
   }
@@ -189,11 +217,18 @@
 
   async function refreshKey() {
     state.pinned = readPin();
+    state.pinnedPolicy = readPinPolicy();
     try {
       const r = await fetchText('v1/log-key');
       state.served = r.status === 200 ? r.text.trim() : null;
     } catch (e) {
       state.served = null;
+    }
+    try {
+      const r = await fetchPolicy();
+      state.servedPolicy = r.status === 200 ? r.text : r.status === 404 ? null : undefined;
+    } catch (e) {
+      state.servedPolicy = undefined;
     }
     showKey();
   }
@@ -225,13 +260,19 @@
     });
     $('pin').addEventListener('click', () => {
       if (!state.served) return;
-      try { localStorage.setItem(PIN_KEY, state.served); } catch (e) { /* private mode */ }
+      try {
+        localStorage.setItem(PIN_KEY, state.served);
+        if (state.servedPolicy !== undefined) localStorage.setItem(PIN_POLICY, state.servedPolicy || '');
+        else localStorage.removeItem(PIN_POLICY);
+      } catch (e) { /* private mode */ }
       state.pinned = state.served;
+      state.pinnedPolicy = state.servedPolicy;
       showKey();
     });
     $('unpin').addEventListener('click', () => {
-      try { localStorage.removeItem(PIN_KEY); } catch (e) { /* private mode */ }
+      try { localStorage.removeItem(PIN_KEY); localStorage.removeItem(PIN_POLICY); } catch (e) { /* private mode */ }
       state.pinned = null;
+      state.pinnedPolicy = undefined;
       showKey();
     });
     try {

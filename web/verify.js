@@ -13,7 +13,9 @@
  *         fileName, receipt, statusProof and consistency (from a bundle),
  *         profile (null: none recorded), salt: Uint8Array, bundleError}
  * env:   {fetchText(path) -> Promise<{status, text}>, pinned: vkey text|null,
- *         now: ms, secure: bool}
+ *         fetchPolicy() -> Promise<{status, text}> (the log's witness
+ *         policy; 404: none), pinnedPolicy: text|null (none)|undefined
+ *         (not pinned), now: ms, secure: bool}
  */
 (function (CL) {
   'use strict';
@@ -93,7 +95,6 @@
     if (!cp.ok) stop('checkpoint', 'checkpoint', cp.why);
     if (cp.size < 1n) stop('checkpoint', 'checkpoint', 'empty tree');
     ctx.pass('checkpoint', 'size ' + cp.size + (cp.others ? ', ' + cp.others + ' other signature(s)' : ''));
-    ctx.notRun('witness', 'nopolicy');
 
     const map = entryOf(sp.map, 'map');
     if (map.type !== E.MAP || index(sp.map.index, 'map') !== cp.size - 1n || map.index !== cp.size - 1n)
@@ -214,6 +215,56 @@
       source: id.source, who: describe(st.issue.issuer, st.signer.identity) });
   }
 
+  /* ---- the witness policy (client_verdict_check_policy) ---- */
+
+  /* The log's tlog-policy: the pinned one, which the served one must equal
+   * (GET v1/witness-policy, when web/config.json says the log has one;
+   * 404: it has none). Resolves to its text,
+   * or null for none. */
+  async function policyText(env) {
+    let served;
+    try {
+      const r = await env.fetchPolicy();
+      served = r.status === 200 ? r.text : r.status === 404 ? null : undefined;
+    } catch (x) {
+      served = undefined;
+    }
+    const pinned = env.pinnedPolicy;
+    if (pinned !== undefined && served !== undefined && served !== pinned) stop('witness', 'policychanged');
+    const text = pinned !== undefined ? pinned : served;
+    if (text === undefined) stop('witness', 'network');
+    return text;
+  }
+
+  /* The status proof's checkpoint under the log's witness policy: its
+   * cosignatures must meet the quorum, and the status is as of the newest
+   * time the quorum still holds, if that is later (docs/witness.md). */
+  async function witnessed(sp, st, vkey, env, ctx, out) {
+    const text = await policyText(env);
+    out.facts.policy = text;
+    if (text === null) return ctx.notRun('witness', 'nopolicy');
+    let p;
+    try {
+      p = await CL.policy.parse(text);
+    } catch (x) {
+      if (!(x instanceof CL.policy.PolicyError)) throw x;
+      stop('witness', 'policybad', (x.line ? 'line ' + x.line + ': ' : '') + x.code);
+    }
+    if (p.logs.length === 0) {
+      p.logs = [{ key: vkey, url: '' }];
+    } else if (!p.logs.some((l) => l.key.id === vkey.id && l.key.name === vkey.name && B.equal(l.key.pub, vkey.pub))) {
+      stop('witness', 'policylog', vkey.name);
+    }
+    const r = await CL.policy.open(p, sp.checkpoint);
+    if (!r.ok) stop('witness', r.why === 'unsigned' ? 'policyunsigned' : 'cosignature');
+    if (r.cp.size !== st.cp.size || !B.equal(r.cp.root, st.cp.root)) stop('witness', 'othercheckpoint');
+    if (!CL.policy.satisfied(p, r.cosigned)) stop('witness', 'quorum', '', { missing: CL.policy.missing(p, r.cosigned) });
+    const since = Number(CL.policy.since(p, r)) * 1000;
+    if (since > Number(st.asOf)) st.asOf = BigInt(since);
+    const names = p.witnesses.filter((w, i) => r.cosigned[i]).map((w) => w.name);
+    ctx.pass('witness', names.length + ' of ' + p.witnesses.length + ' (' + names.join(', ') + ')');
+  }
+
   /* A duration as credlog prints one: 49s, 12m, 3h, 7d. */
   function duration(ms) {
     const s = Math.floor(ms / 1000);
@@ -327,13 +378,14 @@
       ctx.pass('logkey', vkey.text + (env.pinned ? ' (pinned)' : ''));
 
       /* The status proof of each candidate key until one was issued. */
-      let st, maxAge, H, used;
+      let st, maxAge, H, used, sp;
       for (const c of input.statusProof ? keys.slice(0, 1) : keys) {
         H = c.key;
         used = c;
         fill(out, c);
         const got = await fetchStatus(H, input, env, ctx);
         maxAge = got.maxAge;
+        sp = got.sp;
         st = await statusProof(got.sp, H, vkey, ctx);
         if (st.kind === 1) break;
       }
@@ -370,6 +422,7 @@
       if (st.kind === 1) await statusSigners(st, ctx);
       if (st.kind === 1) ownIssuer(input, used, st, out, ctx);
       else ctx.notRun('credissuer', 'nothing');
+      await witnessed(sp, st, vkey, env, ctx, out);
 
       /* Freshness, as credlog verify judges it (client_verdict_check_age). */
       const asOf = Number(st.asOf), now = env.now;

@@ -42,13 +42,15 @@ async function waitFor(cond, ms, what) {
   }
 }
 
-/* Starts logd --dev in a new temporary directory. Returns {url, dir, vkey,
- * issuerKey, stop()}. */
-async function startLogd(extra = []) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'credlog-page-'));
+/* Starts logd --dev in a new temporary directory (or again in opts.dir,
+ * one a stop({keep: true}) left). Returns {url, dir, vkey, issuerKey,
+ * stop({keep})}. */
+async function startLogd(extra = [], opts = {}) {
+  const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'credlog-page-'));
   fs.chmodSync(dir, 0o700);
   const portFile = path.join(dir, 'port');
-  const log = fs.openSync(path.join(dir, 'logd.log'), 'w');
+  fs.rmSync(portFile, { force: true });
+  const log = fs.openSync(path.join(dir, 'logd.log'), 'a');
   const proc = spawn(need('LOGD_BIN'), ['--dev', '--data', path.join(dir, 'var/dev'), '--listen',
     '127.0.0.1:0', '--port-file', portFile, ...extra], { cwd: dir, stdio: ['ignore', log, log] });
   let exited = null;
@@ -62,13 +64,47 @@ async function startLogd(extra = []) {
   return {
     url, dir, vkey, port,
     issuerKey: path.join(dir, 'var/dev/demo-issuer.key'),
-    async stop() {
+    async stop({ keep } = {}) {
       if (exited === null) {
         proc.kill('SIGTERM');
         await waitFor(() => exited !== null, 15000, 'logd to stop');
       }
       fs.closeSync(log);
-      if (!process.env.CREDLOG_KEEP_TMP) fs.rmSync(dir, { recursive: true, force: true });
+      if (!keep && !process.env.CREDLOG_KEEP_TMP) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/* Starts the real `credlog witness` in dir/<name> with a new cosigner key
+ * named keyName (credlog keygen --cosigner), witnessing the log whose
+ * verifier key is logVkey, on 127.0.0.1 port 0 (as
+ * tests/support/witness_proc.c does). Returns {url, vkey, keyName,
+ * stop()}. */
+async function startWitness(dir, name, keyName, logVkey) {
+  const d = path.join(dir, name);
+  fs.mkdirSync(path.join(d, 'data'), { recursive: true, mode: 0o700 });
+  execFileSync(need('CREDLOG_BIN'), ['keygen', '--cosigner', '--name', keyName, '--out', path.join(d, 'w')],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const vkey = fs.readFileSync(path.join(d, 'w.vkey'), 'utf8').trim();
+  fs.writeFileSync(path.join(d, 'logs'), `logs/v0\nvkey ${logVkey}\nqpd 86400\n`);
+  const portFile = path.join(d, 'port');
+  const log = fs.openSync(path.join(d, 'witness.log'), 'w');
+  const proc = spawn(need('CREDLOG_BIN'), ['witness', '--key', path.join(d, 'w.key'), '--logs', path.join(d, 'logs'),
+    '--data', path.join(d, 'data'), '--listen', '127.0.0.1:0', '--port-file', portFile], { stdio: ['ignore', log, log] });
+  let exited = null;
+  proc.on('exit', (code, sig) => { exited = code ?? sig; });
+  const port = await waitFor(() => {
+    if (exited !== null) throw new Error('credlog witness exited: ' + fs.readFileSync(path.join(d, 'witness.log'), 'utf8'));
+    try { return parseInt(fs.readFileSync(portFile, 'utf8'), 10) || null; } catch (e) { return null; }
+  }, 30000, 'credlog witness to listen');
+  return {
+    url: `http://127.0.0.1:${port}`, vkey, keyName,
+    async stop() {
+      if (exited === null) {
+        proc.kill('SIGTERM');
+        await waitFor(() => exited !== null, 15000, 'credlog witness to stop');
+      }
+      fs.closeSync(log);
     },
   };
 }
@@ -202,5 +238,5 @@ async function axe(page) {
   });
 }
 
-module.exports = { need, artifacts, waitFor, startLogd, credlog, credlogAsync, keyOf, issueKey, startProxy, launch, openPage,
+module.exports = { need, artifacts, waitFor, startLogd, startWitness, credlog, credlogAsync, keyOf, issueKey, startProxy, launch, openPage,
   chooseFiles, verdictOf, screenshot, writeFile, axe };

@@ -3,9 +3,10 @@
  * GET / and /web/<file> with exactly the CSP, nosniff, no-referrer, no-cache
  * and a strong ETag; 304 for a matching If-None-Match; HEAD with the GET's
  * Content-Length and no body; /web/config.json saying whether the log is a
- * --dev log; 404 for unknown files and paths outside the page; and nothing
- * at all under --no-web. The browser tests (tests/browser/) drive the page
- * itself; this one runs in every build, the sanitized one included.
+ * --dev log and whether it has a witness policy (GET /v1/witness-policy
+ * is 404 without one); 404 for unknown files and paths outside the page; and
+ * nothing at all under --no-web. The browser tests (tests/browser/) drive the
+ * page itself; this one runs in every build, the sanitized one included.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -100,7 +101,14 @@ static void test_files(void)
     }
 
     REQUIRE(get(&P, "GET", "/web/config.json", "", &b) == 0);
-    CHECK(b.status == 200 && strcmp(b.body, "{\"dev\":false}\n") == 0);
+    CHECK(b.status == 200 &&
+          strcmp(b.body, "{\"dev\":false,\"witness_policy\":false}\n") == 0);
+    logd_raw_answer_free(&b);
+    /* No --witness-policy: nothing to serve (tests/browser/witness.test.js
+     * fetches a served one). */
+    REQUIRE(get(&P, "GET", "/v1/witness-policy", "", &b) == 0);
+    CHECK(b.status == 404 &&
+          strstr(b.body, "\"this log has no witness policy\"") != NULL);
     logd_raw_answer_free(&b);
 
     static const char *const missing[] = {"/web/nothing.js", "/web/",
