@@ -175,7 +175,9 @@ void minilog_server_publish(struct minilog_server *s)
 
 void minilog_server_stop(struct minilog_server *s)
 {
-    event_base_loopbreak(s->base);
+    /* loopexit, not loopbreak: a break asked for before the thread enters
+     * event_base_dispatch() is forgotten there, and the join never ends. */
+    event_base_loopexit(s->base, NULL);
     pthread_join(s->thread, NULL);
     evhttp_free(s->http);
     event_base_free(s->base);
