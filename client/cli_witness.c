@@ -1,6 +1,7 @@
 /* cli_witness.c: credlog witness, a C2SP tlog-witness server (argv glue). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "client/cli.h"
 #include "witness/server.h"
@@ -11,6 +12,9 @@ static const char witness_help[] =
     "                       [--port-file FILE] [--tls-cert FILE --tls-key "
     "FILE]\n"
     "                       [--timeout SECONDS]\n"
+    "                       [--verify-map --log-url ORIGIN=URL... "
+    "[--verify-map-max N]\n"
+    "                        [--log-cacert FILE]]\n"
     "\n"
     "Runs a C2SP tlog-witness: it cosigns a log's checkpoint only if it is\n"
     "consistent with every checkpoint of that log it cosigned before, so a "
@@ -31,6 +35,19 @@ static const char witness_help[] =
     "  --port-file FILE  write the port actually bound to FILE\n"
     "  --tls-cert FILE, --tls-key FILE   serve HTTPS (TLS 1.2+)\n"
     "  --timeout S       per-connection read/write timeout (default 30)\n"
+    "  --verify-map      a map-verifying witness: cosign only checkpoints "
+    "whose\n"
+    "                    entries, read from the log's tiles, replay by "
+    "credlog's\n"
+    "                    rules (signed, authorized, every MAP root right)\n"
+    "  --log-url ORIGIN=URL  where the log ORIGIN serves its tiles "
+    "(repeatable;\n"
+    "                    every followed log needs one with --verify-map)\n"
+    "  --verify-map-max N  entries replayed per request at most (default "
+    "4096)\n"
+    "  --log-cacert FILE PEM CA certificates for https log URLs (default: "
+    "the\n"
+    "                    system's)\n"
     "\n"
     "Endpoints: POST /add-checkpoint; GET /<hex SHA-256 of the "
     "origin>/checkpoint.\n";
@@ -46,12 +63,17 @@ int cli_witness(int argc, char **argv)
         {"tls-cert", required_argument, NULL, 'c'},
         {"tls-key", required_argument, NULL, 'K'},
         {"timeout", required_argument, NULL, 't'},
+        {"verify-map", no_argument, NULL, 'V'},
+        {"log-url", required_argument, NULL, 'u'},
+        {"verify-map-max", required_argument, NULL, 'M'},
+        {"log-cacert", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct witness_config cfg = {0};
-    unsigned long timeout = 30;
-    int c;
+    unsigned long timeout = 30, max = 0;
+    const char **urls = NULL, **grown;
+    int c, rc;
 
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -78,24 +100,63 @@ int cli_witness(int argc, char **argv)
             cfg.tls_key = optarg;
             break;
         case 't':
-            if (cli_parse_uint(optarg, 3600, &timeout) != 0 || timeout == 0)
+            if (cli_parse_uint(optarg, 3600, &timeout) != 0 || timeout == 0) {
+                free(urls);
                 return cli_usage("witness", "--timeout wants 1..3600 seconds");
+            }
+            break;
+        case 'V':
+            cfg.verify_map = true;
+            break;
+        case 'u':
+            if ((grown = realloc(urls, (cfg.n_log_urls + 1) * sizeof *urls)) ==
+                NULL) {
+                free(urls);
+                fputs("credlog witness: out of memory\n", stderr);
+                return CLI_ERROR;
+            }
+            urls = grown;
+            urls[cfg.n_log_urls++] = optarg;
+            break;
+        case 'M':
+            if (cli_parse_uint(optarg, 1u << 24, &max) != 0 || max == 0) {
+                free(urls);
+                return cli_usage("witness",
+                                 "--verify-map-max wants 1..16777216 entries");
+            }
+            break;
+        case 'C':
+            cfg.log_cacert = optarg;
             break;
         case 'h':
+            free(urls);
             fputs(witness_help, stdout);
             return CLI_OK;
         default:
+            free(urls);
             return cli_usage("witness", "bad option");
         }
     }
+    cfg.log_urls = urls;
+    cfg.map_max_entries = max;
+    if (!cfg.verify_map &&
+        (urls != NULL || max != 0 || cfg.log_cacert != NULL)) {
+        free(urls);
+        return cli_usage("witness", "--log-url, --verify-map-max and "
+                                    "--log-cacert go with --verify-map");
+    }
     if (optind != argc)
-        return cli_usage("witness", "unexpected argument '%s'", argv[optind]);
-    if (cfg.key_path == NULL || cfg.logs_path == NULL || cfg.data_dir == NULL ||
-        cfg.listen == NULL)
-        return cli_usage("witness",
-                         "--key, --logs, --data and --listen are required");
-    if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL))
-        return cli_usage("witness", "--tls-cert and --tls-key go together");
-    cfg.timeout_s = (int)timeout;
-    return witness_server_run(&cfg) == 0 ? CLI_OK : CLI_ERROR;
+        rc = cli_usage("witness", "unexpected argument '%s'", argv[optind]);
+    else if (cfg.key_path == NULL || cfg.logs_path == NULL ||
+             cfg.data_dir == NULL || cfg.listen == NULL)
+        rc = cli_usage("witness",
+                       "--key, --logs, --data and --listen are required");
+    else if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL))
+        rc = cli_usage("witness", "--tls-cert and --tls-key go together");
+    else {
+        cfg.timeout_s = (int)timeout;
+        rc = witness_server_run(&cfg) == 0 ? CLI_OK : CLI_ERROR;
+    }
+    free(urls);
+    return rc;
 }

@@ -43,6 +43,10 @@ const char *witness_strerror(int err)
         return "out of memory";
     case WITNESS_ERR_SIGN:
         return "cosigning failed";
+    case WITNESS_ERR_MAP:
+        return "the log's entries do not replay by credlog's rules";
+    case WITNESS_ERR_BUSY:
+        return "the map is not verified up to this checkpoint yet";
     default:
         return "unknown witness error";
     }
@@ -66,7 +70,10 @@ int witness_http_status(int err)
     case WITNESS_ERR_CONFLICT:
         return 409;
     case WITNESS_ERR_INCONSISTENT:
+    case WITNESS_ERR_MAP:
         return 422;
+    case WITNESS_ERR_BUSY:
+        return 503;
     default:
         return 500;
     }

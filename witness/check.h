@@ -37,6 +37,8 @@
 #define WITNESS_ERR_STORE (-4308)        /* 500: the state store failed */
 #define WITNESS_ERR_NOMEM (-4309)        /* 500: out of memory */
 #define WITNESS_ERR_SIGN (-4310)         /* 500: cosigning failed */
+#define WITNESS_ERR_MAP (-4311)  /* 422: the log's entries break the rules */
+#define WITNESS_ERR_BUSY (-4312) /* 503: map not verified that far yet */
 
 /* The longest checkpoint note a witness keeps: a checkpoint body, the log's
  * verified signature lines and one cosignature line. */

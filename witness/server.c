@@ -34,6 +34,7 @@
 #include "logd/tls.h"
 #include "proofs/codec.h"
 #include "witness/check.h"
+#include "witness/wmap.h"
 #include "witness/wstore.h"
 
 /* Logs a witness follows at most (the witness network plans for 4,000). */
@@ -58,6 +59,7 @@ struct server {
     struct evhttp *http;
     SSL_CTX *tls;
     struct wstore *store;
+    struct wmap *map; /* with --verify-map */
     struct note_signer key;
     struct followed *logs;
     size_t nlogs;
@@ -146,6 +148,13 @@ static int load_logs(struct server *s)
         goto done;
     }
     /* Check everything first, so a conflict adds nothing. */
+    for (size_t i = 0; s->map != NULL && i < nfile; i++)
+        if (!wmap_has(s->map, file[i].origin)) {
+            say("%s: log %s has no --log-url: a map-verifying witness reads "
+                "every log it follows from its tiles; refusing the list",
+                s->cfg->logs_path, file[i].origin);
+            goto done;
+        }
     for (size_t i = 0; i < nfile; i++)
         for (size_t j = 0; j < nknown; j++)
             if (strcmp(file[i].origin, known[j].origin) == 0 &&
@@ -167,6 +176,14 @@ static int load_logs(struct server *s)
         say("reading the followed logs: %s", why);
         goto done;
     }
+    for (size_t i = 0; s->map != NULL && i < nknown; i++)
+        if (!wmap_has(s->map, known[i].origin)) {
+            say("log %s, followed since an earlier list, has no --log-url: "
+                "a map-verifying witness reads every log it follows from "
+                "its tiles",
+                known[i].origin);
+            goto done;
+        }
     for (size_t i = 0; i < nknown; i++) {
         next[i].log = known[i];
         next[i].tokens = bucket_size(known[i].qpd);
@@ -235,7 +252,7 @@ static void reply(struct evhttp_request *req, int status, const char *type,
 
 static void reply_error(struct evhttp_request *req, int err, const char *why)
 {
-    char body[512];
+    char body[WMAP_WHY_MAX + 128];
     int n = snprintf(body, sizeof body, "%s%s%s\n", witness_strerror(err),
                      why != NULL && why[0] != '\0' ? ": " : "",
                      why != NULL ? why : "");
@@ -273,6 +290,53 @@ static int add_decide(void *arg, const struct witness_state *cur,
         return rc;
     *note_len = (size_t)rc;
     return 0;
+}
+
+/* The map-verifying step, before the write transaction: a request that
+ * would be cosigned (checked against the state as it is now) is cosigned
+ * only once its log's entries replay by credlog's rules up to its size.
+ * Returns 0 to go on to wstore_update(), which checks the state again;
+ * otherwise the request has been answered. */
+static int map_verify(struct server *s, struct evhttp_request *req,
+                      struct followed *f, const struct witness_request *r,
+                      const char *sigs, size_t sigs_len)
+{
+    static char note[WITNESS_NOTE_MAX + 1];
+    char why[WMAP_WHY_MAX > WSTORE_WHY_MAX ? WMAP_WHY_MAX : WSTORE_WHY_MAX];
+    struct witness_state cur;
+    uint64_t done, checked;
+    int rc;
+
+    if ((rc = wstore_state(s->store, r->cp.origin, &cur, why)) != 0 ||
+        witness_request_check(r, &cur) != 0)
+        return 0; /* wstore_update() gives the answer */
+    if (r->text_len + 1 + sigs_len > WITNESS_NOTE_MAX) {
+        reply_error(req, WITNESS_ERR_NOMEM, NULL);
+        return -1;
+    }
+    memcpy(note, r->add.note, r->text_len);
+    note[r->text_len] = '\n';
+    memcpy(note + r->text_len + 1, sigs, sigs_len);
+    rc = wmap_verify(s->map, &f->log.key, note, r->text_len + 1 + sigs_len,
+                     &done, &checked, why);
+    if (checked > 0) /* progress is bounded by the log: not charged */
+        f->tokens = f->tokens + 1 > bucket_size(f->log.qpd)
+                        ? bucket_size(f->log.qpd)
+                        : f->tokens + 1;
+    if (rc == 0)
+        return 0;
+    if (rc == WITNESS_ERR_MAP)
+        say("%s: MAP VIOLATION in the checkpoint of size %" PRIu64
+            "; not cosigned: %s",
+            r->cp.origin, r->cp.size, why);
+    else
+        say("%s: checkpoint of size %" PRIu64 " not cosigned yet: %s",
+            r->cp.origin, r->cp.size, why);
+    if (rc == WITNESS_ERR_BUSY)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+                          "1");
+    reply_error(req, rc, rc == WITNESS_ERR_STORE ? NULL : why);
+    return -1;
 }
 
 static void add_checkpoint(struct server *s, struct evhttp_request *req)
@@ -316,6 +380,8 @@ static void add_checkpoint(struct server *s, struct evhttp_request *req)
         reply_error(req, WITNESS_ERR_RATE, r.cp.origin);
         return;
     }
+    if (s->map != NULL && map_verify(s, req, f, &r, sigs, c.sigs_len) != 0)
+        return;
     rc = wstore_update(s->store, r.cp.origin, add_decide, &c, why);
     if (rc == WITNESS_ERR_CONFLICT) {
         int n = snprintf(size, sizeof size, "%" PRIu64 "\n", c.latest);
@@ -481,6 +547,38 @@ static int bind_listen(struct server *s)
     return 0;
 }
 
+/* Records what the state's cosignatures vouch for and, with --verify-map,
+ * sets up the replay of every log from its URL. */
+static int start_map(struct server *s)
+{
+    const struct witness_config *cfg = s->cfg;
+    char why[WMAP_WHY_MAX > WSTORE_WHY_MAX ? WMAP_WHY_MAX : WSTORE_WHY_MAX];
+
+    if (wstore_kind(s->store, cfg->verify_map ? "verify-map" : "plain", why) !=
+        0) {
+        say("%s: %s", cfg->data_dir, why);
+        return -1;
+    }
+    if (!cfg->verify_map)
+        return 0;
+    if (wmap_open(cfg->data_dir, cfg->map_max_entries,
+                  cfg->timeout_s > 0 && cfg->timeout_s < 10 ? cfg->timeout_s
+                                                            : 10,
+                  cfg->log_cacert, &s->map) != 0) {
+        say("out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->n_log_urls; i++)
+        if (wmap_add_url(s->map, cfg->log_urls[i], why) != 0) {
+            say("%s", why);
+            return -1;
+        }
+    say("map-verifying: at most %lu entries replayed per request",
+        cfg->map_max_entries > 0 ? cfg->map_max_entries
+                                 : (unsigned long)WMAP_MAX_ENTRIES_DEFAULT);
+    return 0;
+}
+
 static int start(struct server *s)
 {
     char why[CLIENT_REASON_MAX];
@@ -500,8 +598,14 @@ static int start(struct server *s)
         say("%s", why);
         return -1;
     }
-    if (load_logs(s) != 0)
+    if (start_map(s) != 0 || load_logs(s) != 0)
         return -1;
+    for (size_t i = 0; s->map != NULL && i < wmap_count(s->map); i++)
+        if (find_log(s, wmap_origin(s->map, i)) == NULL) {
+            say("--log-url %s: no followed log has that origin",
+                wmap_origin(s->map, i));
+            return -1;
+        }
     if (s->cfg->tls_cert != NULL &&
         tls_server_new(s->cfg->tls_cert, s->cfg->tls_key, &s->tls, why,
                        sizeof why) != 0) {
@@ -564,6 +668,7 @@ done:
     if (s.base != NULL)
         event_base_free(s.base);
     tls_server_free(s.tls);
+    wmap_close(s.map);
     wstore_close(s.store);
     note_signer_wipe(&s.key);
     free(s.logs);

@@ -22,7 +22,8 @@
 
 struct wstore {
     MDB_env *env;
-    MDB_dbi logs, state;
+    MDB_dbi logs, state, meta;
+    const char *kind; /* wstore_kind()'s, written with each new state */
 };
 
 const char *wstore_strerror(int err)
@@ -72,6 +73,7 @@ int wstore_open(const char *dir, struct wstore **out, char *why)
     if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0 ||
         (rc = mdb_dbi_open(txn, "logs", MDB_CREATE, &s->logs)) != 0 ||
         (rc = mdb_dbi_open(txn, "state", MDB_CREATE, &s->state)) != 0 ||
+        (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta)) != 0 ||
         (rc = mdb_txn_commit(txn)) != 0) {
         if (txn != NULL)
             mdb_txn_abort(txn);
@@ -243,6 +245,15 @@ int wstore_update(struct wstore *s, const char *origin, wstore_decide_fn decide,
         goto abort;
     if ((err = decide(ctx, &cur, &next, rec + STATE_HEAD, &note_len)) != 0)
         goto abort;
+    if (s->kind != NULL) {
+        MDB_val mk = {4, "kind"}, mv = {strlen(s->kind), (void *)s->kind};
+
+        rc = mdb_put(txn, s->meta, &mk, &mv, MDB_NOOVERWRITE);
+        if (rc != 0 && rc != MDB_KEYEXIST) {
+            err = io_fail(why, "storing the witness kind", rc);
+            goto abort;
+        }
+    }
     be_put64((uint8_t *)rec, next.size);
     memcpy(rec + 8, next.root, MERKLE_HASH_SIZE);
     v.mv_size = STATE_HEAD + note_len;
@@ -302,5 +313,44 @@ int wstore_state(struct wstore *s, const char *origin,
         return io_fail(why, "beginning a read", rc);
     err = state_read(txn, s->state, hash, out, &v, why);
     mdb_txn_abort(txn);
+    return err;
+}
+
+int wstore_kind(struct wstore *s, const char *kind, char *why)
+{
+    MDB_val k = {4, "kind"}, v = {0, NULL};
+    const char *was = NULL;
+    size_t was_len = 0;
+    MDB_stat st;
+    MDB_txn *txn;
+    int rc, err = 0;
+
+    if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+        return io_fail(why, "beginning a read", rc);
+    rc = mdb_get(txn, s->meta, &k, &v);
+    if (rc == 0) {
+        was = v.mv_data;
+        was_len = v.mv_size;
+    } else if (rc != MDB_NOTFOUND) {
+        err = io_fail(why, "reading the witness kind", rc);
+    } else if ((rc = mdb_stat(txn, s->state, &st)) != 0) {
+        err = io_fail(why, "reading the witness state", rc);
+    } else if (st.ms_entries > 0) {
+        /* A state from before the marker cosigned without the map. */
+        was = "plain";
+        was_len = 5;
+    }
+    if (err == 0 && was != NULL &&
+        (was_len != strlen(kind) || memcmp(was, kind, was_len) != 0)) {
+        if (why != NULL)
+            snprintf(why, WSTORE_WHY_MAX,
+                     "this state is a %.*s witness's, not a %s one: its "
+                     "cosignatures would not mean the same",
+                     (int)(was_len < 32 ? was_len : 32), was, kind);
+        err = WSTORE_ERR_CONFLICT;
+    }
+    mdb_txn_abort(txn);
+    if (err == 0)
+        s->kind = kind;
     return err;
 }

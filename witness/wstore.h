@@ -1,12 +1,15 @@
 /*
  * wstore.h: the witness's state in LMDB (the only witness file that
- * includes <lmdb.h>). One environment in the data directory, two databases:
+ * includes <lmdb.h>). One environment in the data directory, three databases:
  *
  *   logs   origin -> u32be qpd || verifier key string: every log ever
  *          followed (add-only: a known origin never changes its key)
  *   state  SHA-256(origin)[32] -> u64be size || root[32] || cosigned note:
  *          the latest checkpoint cosigned for that log, as served at
  *          GET /<hex SHA-256(origin)>/checkpoint
+ *   meta   "kind" -> "plain" or "verify-map": what the witness's
+ *          cosignatures vouch for, written with the first one
+ *          (wstore_kind())
  *
  * Commits are durable (no MDB_NOSYNC): the witness answers only after its
  * new state is on disk. One thread uses a wstore at a time (the witness's
@@ -83,5 +86,14 @@ int wstore_checkpoint(struct wstore *s, const uint8_t origin_hash[32],
  * Returns 0, WSTORE_ERR_CORRUPT or WSTORE_ERR_IO. */
 int wstore_state(struct wstore *s, const char *origin,
                  struct witness_state *out, char *why);
+
+/* Checks that the state is a kind ("plain" or "verify-map", a string that
+ * must outlive s) witness's; a state that cosigned before the marker
+ * existed is "plain", and a state that never cosigned may become either.
+ * wstore_update() then records kind with the first cosignature, in its
+ * transaction: a cosigner's cosignatures keep their meaning, so a plain
+ * witness's state never turns map-verifying, nor the reverse. Returns 0,
+ * WSTORE_ERR_CONFLICT (why says which kind it is) or WSTORE_ERR_IO. */
+int wstore_kind(struct wstore *s, const char *kind, char *why);
 
 #endif

@@ -54,6 +54,8 @@
 #include "proofs/replay.h"
 #include "proofs/smt.h"
 #include "proofs/tile.h"
+#include "witness/check.h"
+#include "witness/wstore.h"
 
 #define MAX_CODES 16
 
@@ -225,6 +227,18 @@ static const struct module modules[] = {
      {CLIENT_ERR_INVALID, CLIENT_ERR_SYNTAX, CLIENT_ERR_NET, CLIENT_ERR_HTTP,
       CLIENT_ERR_REFUSED, CLIENT_ERR_NOT_FOUND, CLIENT_ERR_IO, CLIENT_ERR_NOMEM,
       CLIENT_ERR_KEY, CLIENT_ERR_STATE, CLIENT_ERR_ARG}},
+    {"witness",
+     WITNESS_ERR_BASE,
+     witness_strerror,
+     {WITNESS_ERR_MALFORMED, WITNESS_ERR_TOO_LARGE, WITNESS_ERR_UNKNOWN_LOG,
+      WITNESS_ERR_FORBIDDEN, WITNESS_ERR_RATE, WITNESS_ERR_CONFLICT,
+      WITNESS_ERR_INCONSISTENT, WITNESS_ERR_STORE, WITNESS_ERR_NOMEM,
+      WITNESS_ERR_SIGN, WITNESS_ERR_MAP, WITNESS_ERR_BUSY}},
+    {"wstore",
+     WSTORE_ERR_BASE,
+     wstore_strerror,
+     {WSTORE_ERR_IO, WSTORE_ERR_CONFLICT, WSTORE_ERR_CORRUPT,
+      WSTORE_ERR_NOTFOUND, WSTORE_ERR_SPACE}},
     {"client_http",
      CLIENT_HTTP_ERR_BASE,
      client_http_strerror,

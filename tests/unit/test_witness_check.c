@@ -119,6 +119,8 @@ static void test_statuses(void)
     request(&fork, 33, 40, &log_key, body, sizeof body);
     CHECK(decide(body, &cur, &r, sigs, &sigs_len) == WITNESS_ERR_INCONSISTENT);
     CHECK(witness_http_status(WITNESS_ERR_INCONSISTENT) == 422);
+    CHECK(witness_http_status(WITNESS_ERR_MAP) == 422);
+    CHECK(witness_http_status(WITNESS_ERR_BUSY) == 503);
     state_of(&t, 0, &cur);
     {
         uint8_t proof[1][32] = {{1}};
