@@ -109,18 +109,24 @@ int witness_proc_write_logs(struct witness_proc *w, const char *text)
 static pid_t start_child(struct witness_proc *w, unsigned port)
 {
     char bin[PATH_MAX], listen[32];
-    char *argv[] = {bin,           "witness",    "--key", w->key_path, "--logs",
-                    w->logs_path,  "--data",     w->data, "--listen",  listen,
-                    "--port-file", w->port_path, NULL,    NULL,        NULL,
-                    NULL,          NULL};
+    char *argv[17 + WITNESS_PROC_EXTRA_MAX] = {
+        bin,        "witness",    "--key",       w->key_path,
+        "--logs",   w->logs_path, "--data",      w->data,
+        "--listen", listen,       "--port-file", w->port_path};
+    int n = 12;
 
     snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
     if (w->tls_cert != NULL) {
-        argv[12] = "--tls-cert";
-        argv[13] = (char *)w->tls_cert;
-        argv[14] = "--tls-key";
-        argv[15] = (char *)w->tls_key;
+        argv[n++] = "--tls-cert";
+        argv[n++] = (char *)w->tls_cert;
+        argv[n++] = "--tls-key";
+        argv[n++] = (char *)w->tls_key;
     }
+    for (int i = 0;
+         w->extra != NULL && w->extra[i] != NULL && i < WITNESS_PROC_EXTRA_MAX;
+         i++)
+        argv[n++] = (char *)w->extra[i];
+    argv[n] = NULL;
     if (credlog_bin(bin) == NULL)
         return -1;
     unlink(w->port_path);
@@ -237,6 +243,23 @@ int witness_proc_push_new(const struct witness_proc *w, const char *note,
     }
     logd_raw_answer_free(&a);
     return status;
+}
+
+int witness_proc_post(const struct witness_proc *w, const char *body,
+                      size_t len, struct logd_raw_answer *a)
+{
+    static char req[ADD_CHECKPOINT_MAX + 512];
+    int m = snprintf(req, sizeof req,
+                     "POST /add-checkpoint HTTP/1.1\r\nHost: w\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                     len);
+
+    if (m < 0 || (size_t)m + len > sizeof req)
+        return -1;
+    memcpy(req + m, body, len);
+    if (logd_raw_exchange(w->port, req, (size_t)m + len, 0, 30000, a) != 0)
+        return -1;
+    return a->status;
 }
 
 struct log_wait {

@@ -40,7 +40,12 @@ struct witness_proc {
     /* Set before starting to serve HTTPS (--tls-cert, --tls-key): url is
      * then https://. */
     const char *tls_cert, *tls_key;
+    /* Set before starting for more arguments (NULL-terminated, at most
+     * WITNESS_PROC_EXTRA_MAX; for example --verify-map --log-url O=URL). */
+    const char *const *extra;
 };
+
+#define WITNESS_PROC_EXTRA_MAX 16
 
 /* Makes the directory and a cosigner key named name. */
 int witness_proc_init(struct witness_proc *w, const char *name);
@@ -72,6 +77,13 @@ int witness_proc_signal(struct witness_proc *w, int sig);
  * status, or -1 when no answer came within 30 s. */
 int witness_proc_push_new(const struct witness_proc *w, const char *note,
                           char *line, size_t cap);
+
+/* POSTs the add-checkpoint body[0..len) to the running witness; its answer
+ * goes into *a (the caller frees it with logd_raw_answer_free()). Returns
+ * the HTTP status, or -1 when no answer came within 30 s. */
+struct logd_raw_answer;
+int witness_proc_post(const struct witness_proc *w, const char *body,
+                      size_t len, struct logd_raw_answer *a);
 
 /* Waits up to timeout_ms until the witness's stderr contains text. */
 bool witness_proc_wait_log(const struct witness_proc *w, const char *text,
