@@ -24,11 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
-
 #include "proofs/add_checkpoint.h"
 #include "proofs/checkpoint.h"
-#include "proofs/codec.h"
 
 #define ORIGIN "log.example.org"
 
@@ -95,40 +92,6 @@ static int post_status(const struct memtree *t, uint64_t old, uint64_t n,
     return status;
 }
 
-/* GETs the cosigned checkpoint of origin; returns its size or -1. */
-static int64_t cosigned_size(const char *origin, char *note, size_t cap)
-{
-    uint8_t h[32];
-    char hex[65], req[256];
-    struct logd_raw_answer a = {0};
-    struct checkpoint cp;
-    int64_t size = -1;
-    int n;
-
-    SHA256((const uint8_t *)origin, strlen(origin), h);
-    codec_hex_encode(h, 32, hex);
-    n = snprintf(req, sizeof req,
-                 "GET /%s/checkpoint HTTP/1.1\r\nHost: w\r\n"
-                 "Connection: close\r\n\r\n",
-                 hex);
-    if (logd_raw_exchange(w.port, req, (size_t)n, 0, 30000, &a) == 0 &&
-        a.status == 200) {
-        struct note_verifier keys[2] = {log_v, w.key};
-        bool verified[2];
-        size_t text_len;
-
-        if (note_open(a.body, a.body_len, keys, 2, &text_len, verified, NULL) ==
-                0 &&
-            verified[0] && verified[1] &&
-            checkpoint_parse(a.body, text_len, &cp) == 0)
-            size = (int64_t)cp.size;
-        if (note != NULL)
-            snprintf(note, cap, "%s", a.body);
-    }
-    logd_raw_answer_free(&a);
-    return size;
-}
-
 static void logs_file(const char *extra)
 {
     char text[4096], vk[NOTE_KEY_TEXT_MAX], sk[NOTE_KEY_TEXT_MAX];
@@ -170,7 +133,7 @@ static void test_statuses(void)
     }
     logd_raw_answer_free(&a);
     free(body);
-    CHECK(cosigned_size(ORIGIN, note, sizeof note) == 10);
+    CHECK(witness_proc_cosigned(&w, &log_v, note, sizeof note) == 10);
 
     /* 409 with the size, as text/x.tlog.size. */
     body = request(&tree, 3, 20, &log_key, NULL);
@@ -196,7 +159,7 @@ static void test_statuses(void)
         note_signer_from_seed("stranger.example", seed, &stranger);
         CHECK(post_status(&tree, 0, 30, &stranger) == 404);
     }
-    CHECK(cosigned_size(ORIGIN, NULL, 0) == 25);
+    CHECK(witness_proc_cosigned(&w, &log_v, NULL, 0) == 25);
 
     /* 400: extension lines, old > size, garbage. */
     body = request(&tree, 25, 30, &log_key, "ext\n");
@@ -219,7 +182,7 @@ static void test_statuses(void)
         free(big);
     }
     /* Nothing refused changed the state. */
-    CHECK(cosigned_size(ORIGIN, NULL, 0) == 25);
+    CHECK(witness_proc_cosigned(&w, &log_v, NULL, 0) == 25);
 }
 
 /* The log with qpd 1 has a bucket of 10 requests; the 11th is 429. */
@@ -271,7 +234,7 @@ static void test_race(void)
     pthread_t th[N];
 
     for (int round = 0; round < 5; round++) {
-        int64_t base = cosigned_size(ORIGIN, NULL, 0);
+        int64_t base = witness_proc_cosigned(&w, &log_v, NULL, 0);
         uint64_t winner = 0;
         int won = 0, lost = 0;
 
@@ -294,21 +257,21 @@ static void test_race(void)
         }
         CHECK_MSG(won == 1 && lost == N - 1, "round %d: %d won, %d lost", round,
                   won, lost);
-        CHECK(cosigned_size(ORIGIN, NULL, 0) == (int64_t)winner);
+        CHECK(witness_proc_cosigned(&w, &log_v, NULL, 0) == (int64_t)winner);
     }
 }
 
 static void test_restart_and_logs(void)
 {
-    int64_t before = cosigned_size(ORIGIN, NULL, 0);
+    int64_t before = witness_proc_cosigned(&w, &log_v, NULL, 0);
     char note[4096], again[4096];
     struct note_verifier changed;
     char vk[NOTE_KEY_TEXT_MAX], text[2048];
 
-    cosigned_size(ORIGIN, note, sizeof note);
+    witness_proc_cosigned(&w, &log_v, note, sizeof note);
     REQUIRE(witness_proc_kill(&w) == 0);
     REQUIRE(witness_proc_start(&w) == 0);
-    CHECK(cosigned_size(ORIGIN, again, sizeof again) == before);
+    CHECK(witness_proc_cosigned(&w, &log_v, again, sizeof again) == before);
     CHECK(strcmp(note, again) == 0);
     /* A stale old size learns the persisted one. */
     CHECK(post_status(&tree, 3, (uint64_t)before, &log_key) == 409);

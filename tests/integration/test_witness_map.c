@@ -28,7 +28,6 @@
 #include <string.h>
 
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "check.h"
 #include "credlog_run.h"
@@ -43,7 +42,6 @@
 #include "witness_proc.h"
 
 #include "proofs/add_checkpoint.h"
-#include "proofs/codec.h"
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
@@ -121,39 +119,6 @@ static int post(const struct minilog *ml, uint64_t old, uint64_t size,
     return status;
 }
 
-/* The size of the checkpoint the witness serves as cosigned for origin
- * (opened with the log's key and the witness's), or -1. */
-static int64_t cosigned_size(const struct note_verifier *log)
-{
-    uint8_t h[32];
-    char hex[65], req[256];
-    struct logd_raw_answer a = {0};
-    struct checkpoint cp;
-    int64_t size = -1;
-    int n;
-
-    SHA256((const uint8_t *)log->name, strlen(log->name), h);
-    codec_hex_encode(h, 32, hex);
-    n = snprintf(req, sizeof req,
-                 "GET /%s/checkpoint HTTP/1.1\r\nHost: w\r\n"
-                 "Connection: close\r\n\r\n",
-                 hex);
-    if (logd_raw_exchange(w.port, req, (size_t)n, 0, 30000, &a) == 0 &&
-        a.status == 200) {
-        struct note_verifier keys[2] = {*log, w.key};
-        bool verified[2];
-        size_t text_len;
-
-        if (note_open(a.body, a.body_len, keys, 2, &text_len, verified, NULL) ==
-                0 &&
-            verified[0] && verified[1] &&
-            checkpoint_parse(a.body, text_len, &cp) == 0)
-            size = (int64_t)cp.size;
-    }
-    logd_raw_answer_free(&a);
-    return size;
-}
-
 static void logs_file(struct witness_proc *wp, const char *extra_vkey)
 {
     char text[4096], g[NOTE_KEY_TEXT_MAX], l[NOTE_KEY_TEXT_MAX],
@@ -225,7 +190,7 @@ static void test_bounded(void)
     CHECK_MSG(busy == 3, "%d answers 503 for 1004 entries, 256 a request",
               busy);
     logd_raw_answer_free(&a);
-    CHECK(cosigned_size(&good.vkey) == (int64_t)good.n);
+    CHECK(witness_proc_cosigned(&w, &good.vkey, NULL, 0) == (int64_t)good.n);
 
     /* A small step is cosigned at once. */
     step = good.n;
@@ -233,7 +198,7 @@ static void test_bounded(void)
     minilog_server_publish(&good_srv);
     CHECK(post(&good, step, good.n, &a) == 200);
     logd_raw_answer_free(&a);
-    CHECK(cosigned_size(&good.vkey) == (int64_t)good.n);
+    CHECK(witness_proc_cosigned(&w, &good.vkey, NULL, 0) == (int64_t)good.n);
 }
 
 /* The cosigned size and the replay are kept across a restart. */
@@ -244,7 +209,7 @@ static void test_restart(void)
 
     REQUIRE(witness_proc_stop(&w) == 0);
     REQUIRE(witness_proc_restart(&w) == 0);
-    CHECK(cosigned_size(&good.vkey) == (int64_t)good.n);
+    CHECK(witness_proc_cosigned(&w, &good.vkey, NULL, 0) == (int64_t)good.n);
     before = good_srv.bundle_requests;
     CHECK(post(&good, good.n, good.n, &a) == 200);
     logd_raw_answer_free(&a);
@@ -279,7 +244,7 @@ static void test_wrong_map_root(void)
     logd_raw_answer_free(&a);
     CHECK(witness_proc_wait_log(&w, want, 5000));
     CHECK(witness_proc_wait_log(&w, "MAP VIOLATION", 5000));
-    CHECK(cosigned_size(&good.vkey) == (int64_t)cosigned);
+    CHECK(witness_proc_cosigned(&w, &good.vkey, NULL, 0) == (int64_t)cosigned);
 
     /* Every later checkpoint of that history stays refused. */
     grow(&good, &avans, 4000, 3);
@@ -287,7 +252,7 @@ static void test_wrong_map_root(void)
     CHECK(post(&good, cosigned, good.n, &a) == 422);
     CHECK(a.body != NULL && strstr(a.body, want) != NULL);
     logd_raw_answer_free(&a);
-    CHECK(cosigned_size(&good.vkey) == (int64_t)cosigned);
+    CHECK(witness_proc_cosigned(&w, &good.vkey, NULL, 0) == (int64_t)cosigned);
 }
 
 /* An ISSUE signed by a key the log never authorized. */
@@ -313,7 +278,7 @@ static void test_unauthorized(void)
                   strstr(a.body, "not authorized") != NULL,
               "body: %s", a.body);
     logd_raw_answer_free(&a);
-    CHECK(cosigned_size(&liar.vkey) == 3);
+    CHECK(witness_proc_cosigned(&w, &liar.vkey, NULL, 0) == 3);
 }
 
 /* A log that cannot be reached is no violation. */
@@ -325,7 +290,7 @@ static void test_unreachable(void)
     CHECK_MSG(a.body != NULL && strstr(a.body, "cannot read") != NULL,
               "body: %s", a.body);
     logd_raw_answer_free(&a);
-    CHECK(cosigned_size(&gone.vkey) == -1);
+    CHECK(witness_proc_cosigned(&w, &gone.vkey, NULL, 0) == -1);
 }
 
 /* Submits one new ISSUE to logd; returns its receipt's tree size. */
@@ -362,7 +327,7 @@ static bool is_cosigned(void *arg)
 {
     struct cosigned_wait *c = arg;
 
-    return cosigned_size(c->log) >= c->size;
+    return witness_proc_cosigned(&w, c->log, NULL, 0) >= c->size;
 }
 
 /* logd pushes to the map-verifying witness; it is cosigned as it grows. */

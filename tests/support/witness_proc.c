@@ -12,12 +12,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+
 #include "check.h"
 #include "files.h"
 #include "logd_raw.h"
 #include "wait.h"
 
 #include "proofs/add_checkpoint.h"
+#include "proofs/checkpoint.h"
+#include "proofs/codec.h"
 
 static const char *credlog_bin(char *buf)
 {
@@ -260,6 +264,41 @@ int witness_proc_post(const struct witness_proc *w, const char *body,
     if (logd_raw_exchange(w->port, req, (size_t)m + len, 0, 30000, a) != 0)
         return -1;
     return a->status;
+}
+
+int64_t witness_proc_cosigned(const struct witness_proc *w,
+                              const struct note_verifier *log, char *note,
+                              size_t cap)
+{
+    uint8_t h[32];
+    char hex[65], req[256];
+    struct logd_raw_answer a = {0};
+    struct checkpoint cp;
+    int64_t size = -1;
+    int n;
+
+    SHA256((const uint8_t *)log->name, strlen(log->name), h);
+    codec_hex_encode(h, 32, hex);
+    n = snprintf(req, sizeof req,
+                 "GET /%s/checkpoint HTTP/1.1\r\nHost: w\r\n"
+                 "Connection: close\r\n\r\n",
+                 hex);
+    if (logd_raw_exchange(w->port, req, (size_t)n, 0, 30000, &a) == 0 &&
+        a.status == 200) {
+        struct note_verifier keys[2] = {*log, w->key};
+        bool verified[2];
+        size_t text_len;
+
+        if (note_open(a.body, a.body_len, keys, 2, &text_len, verified, NULL) ==
+                0 &&
+            verified[0] && verified[1] &&
+            checkpoint_parse(a.body, text_len, &cp) == 0)
+            size = (int64_t)cp.size;
+        if (note != NULL)
+            snprintf(note, cap, "%s", a.body);
+    }
+    logd_raw_answer_free(&a);
+    return size;
 }
 
 struct log_wait {

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "proofs/note.h"
@@ -84,6 +85,15 @@ int witness_proc_push_new(const struct witness_proc *w, const char *note,
 struct logd_raw_answer;
 int witness_proc_post(const struct witness_proc *w, const char *body,
                       size_t len, struct logd_raw_answer *a);
+
+/* GETs the checkpoint the running witness serves as cosigned for log's
+ * origin (GET /<hex SHA-256 of the origin>/checkpoint). Returns its size if
+ * it opens with both log's key and the witness's cosigner key, else -1. If
+ * note is not NULL and the answer is 200, its body goes into note (cap
+ * bytes), verified or not. */
+int64_t witness_proc_cosigned(const struct witness_proc *w,
+                              const struct note_verifier *log, char *note,
+                              size_t cap);
 
 /* Waits up to timeout_ms until the witness's stderr contains text. */
 bool witness_proc_wait_log(const struct witness_proc *w, const char *text,
