@@ -208,6 +208,31 @@ int ed25519_signer_sign_note(struct ed25519_signer *s, const char *text,
                               cap);
 }
 
+int ed25519_signer_sign_cosignature(struct ed25519_signer *s,
+                                    uint64_t timestamp, const char *body,
+                                    size_t body_len, char *line, size_t cap)
+{
+    uint8_t *msg, sig[ED25519_SIGNATURE_SIZE];
+    size_t mcap;
+    int n;
+
+    if (s->file.type != NOTE_TYPE_COSIGNATURE || timestamp == 0)
+        return COSIG_ERR_KEY;
+    if (body_len > KEYSTORE_MSG_MAX - COSIGNATURE_PREFIX_MAX)
+        return KEYSTORE_ERR_SIGN;
+    mcap = body_len + COSIGNATURE_PREFIX_MAX;
+    if ((msg = malloc(mcap)) == NULL)
+        return COSIG_ERR_SPACE;
+    n = cosignature_message(timestamp, body, body_len, msg, mcap);
+    if (n >= 0)
+        n = ed25519_signer_sign(s, msg, (size_t)n, sig);
+    free(msg);
+    if (n != 0)
+        return n;
+    return cosignature_line(s->file.name, s->file.key_id, timestamp, sig, line,
+                            cap);
+}
+
 int ed25519_signer_sign_entry(struct ed25519_signer *s, struct entry *e,
                               const char *origin)
 {

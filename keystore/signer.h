@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/cosignature.h"
 #include "proofs/ed25519.h"
 #include "proofs/entry.h"
 #include "proofs/errors.h"
@@ -99,6 +100,16 @@ int ed25519_signer_sign(struct ed25519_signer *s, const uint8_t *msg,
  * KEYSTORE_ERR_SIGN code. */
 int ed25519_signer_sign_note(struct ed25519_signer *s, const char *text,
                              size_t len, char *buf, size_t cap);
+
+/* cosignature_sign() with s (a key of type NOTE_TYPE_COSIGNATURE): the
+ * cosignature/v1 line over the checkpoint body body[0..body_len) at
+ * timestamp (POSIX seconds, never 0), NUL-terminated, into line (cap bytes;
+ * COSIGNATURE_LINE_MAX + 1 always suffice). Returns its length,
+ * COSIG_ERR_KEY (not a cosigner key, a zero timestamp), COSIG_ERR_SPACE or
+ * KEYSTORE_ERR_SIGN. */
+int ed25519_signer_sign_cosignature(struct ed25519_signer *s,
+                                    uint64_t timestamp, const char *body,
+                                    size_t body_len, char *line, size_t cap);
 
 /* entry_sign() with s: sets e->issuer, e->key_id and e->signature for the
  * log named origin. Returns 0, an ENTRY_ERR_* code or KEYSTORE_ERR_SIGN. */

@@ -52,19 +52,44 @@ int cosignature_message(uint64_t timestamp, const char *body, size_t body_len,
     return plen + (int)body_len;
 }
 
+int cosignature_line(const char *name, uint32_t key_id, uint64_t timestamp,
+                     const uint8_t sig[ED25519_SIGNATURE_SIZE], char *line,
+                     size_t cap)
+{
+    uint8_t blob[COSIG_BLOB_SIZE];
+    size_t nlen = strnlen(name, NOTE_NAME_MAX + 1);
+    char *p;
+
+    if (timestamp == 0 || timestamp > INT64_MAX || !note_name_valid(name, nlen))
+        return COSIG_ERR_KEY;
+    if (4 + nlen + 1 + CODEC_B64_LEN(COSIG_BLOB_SIZE) + 1 + 1 > cap)
+        return COSIG_ERR_SPACE;
+    be_put32(blob, key_id);
+    be_put64(blob + 4, timestamp);
+    memcpy(blob + 12, sig, ED25519_SIGNATURE_SIZE);
+    p = line;
+    memcpy(p, "\xe2\x80\x94 ", 4);
+    p += 4;
+    memcpy(p, name, nlen);
+    p += nlen;
+    *p++ = ' ';
+    p += codec_b64_encode(blob, sizeof blob, p);
+    *p++ = '\n';
+    *p = '\0';
+    return (int)(p - line);
+}
+
 int cosignature_sign(const struct note_signer *s, uint64_t timestamp,
                      const char *body, size_t body_len, char *line, size_t cap)
 {
-    uint8_t stack[STACK_MESSAGE], *msg = stack, blob[COSIG_BLOB_SIZE];
-    size_t nlen = strnlen(s->name, sizeof s->name), need;
+    uint8_t stack[STACK_MESSAGE], *msg = stack, sig[ED25519_SIGNATURE_SIZE];
+    size_t nlen = strnlen(s->name, sizeof s->name);
     int mlen, rc = COSIG_ERR_CRYPTO;
-    char *p;
 
     if (s->type != NOTE_TYPE_COSIGNATURE || timestamp == 0 ||
         timestamp > INT64_MAX || !note_name_valid(s->name, nlen))
         return COSIG_ERR_KEY;
-    need = 4 + nlen + 1 + CODEC_B64_LEN(COSIG_BLOB_SIZE) + 1;
-    if (need + 1 > cap)
+    if (4 + nlen + 1 + CODEC_B64_LEN(COSIG_BLOB_SIZE) + 1 + 1 > cap)
         return COSIG_ERR_SPACE;
     if (body_len + COSIGNATURE_PREFIX_MAX > sizeof stack &&
         (msg = malloc(body_len + COSIGNATURE_PREFIX_MAX)) == NULL)
@@ -75,20 +100,9 @@ int cosignature_sign(const struct note_signer *s, uint64_t timestamp,
         rc = mlen;
         goto done;
     }
-    be_put32(blob, s->key_id);
-    be_put64(blob + 4, timestamp);
-    if (ed25519_sign(s->seed, msg, (size_t)mlen, blob + 12) != 0)
+    if (ed25519_sign(s->seed, msg, (size_t)mlen, sig) != 0)
         goto done;
-    p = line;
-    memcpy(p, "\xe2\x80\x94 ", 4);
-    p += 4;
-    memcpy(p, s->name, nlen);
-    p += nlen;
-    *p++ = ' ';
-    p += codec_b64_encode(blob, sizeof blob, p);
-    *p++ = '\n';
-    *p = '\0';
-    rc = (int)(p - line);
+    rc = cosignature_line(s->name, s->key_id, timestamp, sig, line, cap);
 done:
     if (msg != stack)
         free(msg);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proofs/ed25519.h"
 #include "proofs/errors.h"
 #include "proofs/note.h"
 
@@ -40,5 +41,14 @@ int cosignature_message(uint64_t timestamp, const char *body, size_t body_len,
  * COSIG_ERR_KEY, COSIG_ERR_SPACE or COSIG_ERR_CRYPTO. */
 int cosignature_sign(const struct note_signer *s, uint64_t timestamp,
                      const char *body, size_t body_len, char *line, size_t cap);
+
+/* cosignature_sign() with a signature made elsewhere (a PKCS#11 token: see
+ * keystore/signer.h): sig is the Ed25519 signature of cosignature_message()
+ * at timestamp by the cosigner key (name, key_id). Writes the line,
+ * NUL-terminated, into line (cap bytes). Returns its length, COSIG_ERR_KEY
+ * (a bad name, a zero timestamp) or COSIG_ERR_SPACE. */
+int cosignature_line(const char *name, uint32_t key_id, uint64_t timestamp,
+                     const uint8_t sig[ED25519_SIGNATURE_SIZE], char *line,
+                     size_t cap);
 
 #endif

@@ -203,24 +203,18 @@ int witness_request_check(const struct witness_request *r,
     return 0;
 }
 
-int witness_cosign(const struct witness_request *r, const char *sigs,
-                   size_t sigs_len, const struct note_signer *key,
-                   uint64_t timestamp, char *note, size_t cap, char *line,
-                   struct witness_state *next)
+int witness_cosigned_note(const struct witness_request *r, const char *sigs,
+                          size_t sigs_len, const char *line, char *note,
+                          size_t cap, struct witness_state *next)
 {
-    int n = cosignature_sign(key, timestamp, r->add.note, r->text_len, line,
-                             COSIGNATURE_LINE_MAX + 1);
-    size_t need;
+    size_t n = strlen(line), need = r->text_len + 1 + sigs_len + n;
 
-    if (n < 0)
-        return WITNESS_ERR_SIGN;
-    need = r->text_len + 1 + sigs_len + (size_t)n;
     if (need + 1 > cap)
         return WITNESS_ERR_NOMEM;
     memcpy(note, r->add.note, r->text_len);
     note[r->text_len] = '\n';
     memcpy(note + r->text_len + 1, sigs, sigs_len);
-    memcpy(note + r->text_len + 1 + sigs_len, line, (size_t)n);
+    memcpy(note + r->text_len + 1 + sigs_len, line, n);
     note[need] = '\0';
     next->size = r->cp.size;
     memcpy(next->root, r->cp.root, MERKLE_HASH_SIZE);

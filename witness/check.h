@@ -9,7 +9,8 @@
  *   4. (the log's qpd)                429
  *   5. witness_request_check()        inside the state's write transaction:
  *                                     400, 409 (with the size), 422
- *   6. witness_cosign()               the new state and the answer: 200
+ *   6. (the cosigner key signs)       keystore/signer.h, maybe in a token
+ *   7. witness_cosigned_note()        the new state and the answer: 200
  *
  * Each returns 0 or a WITNESS_ERR_* code; witness_http_status() maps a code
  * to the status the spec gives it.
@@ -92,14 +93,15 @@ int witness_request_check(const struct witness_request *r,
                           const struct witness_state *cur);
 
 /* Builds the cosigned checkpoint the witness stores and serves: the
- * checkpoint body, a blank line, sigs (the verified log lines) and the
- * witness's cosignature/v1 line at timestamp (seconds, not 0), into note
- * (cap bytes, NUL-terminated); the cosignature line alone goes into line
- * (COSIGNATURE_LINE_MAX + 1 bytes). next gets the new state. Returns the
- * note's length, WITNESS_ERR_SIGN or WITNESS_ERR_NOMEM (cap too small). */
-int witness_cosign(const struct witness_request *r, const char *sigs,
-                   size_t sigs_len, const struct note_signer *key,
-                   uint64_t timestamp, char *note, size_t cap, char *line,
-                   struct witness_state *next);
+ * checkpoint body, a blank line, sigs (the verified log lines) and line,
+ * the witness's cosignature/v1 line over the body (NUL-terminated, as
+ * ed25519_signer_sign_cosignature() or cosignature_sign() write it over
+ * r->add.note[0..r->text_len)), into note (cap bytes, NUL-terminated).
+ * The signature is made by the caller because the key may live in a token,
+ * and talking to one is I/O. next gets the new state. Returns the note's
+ * length or WITNESS_ERR_NOMEM (cap too small). */
+int witness_cosigned_note(const struct witness_request *r, const char *sigs,
+                          size_t sigs_len, const char *line, char *note,
+                          size_t cap, struct witness_state *next);
 
 #endif

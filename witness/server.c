@@ -30,6 +30,7 @@
 
 #include "client/files.h"
 #include "client/keys.h"
+#include "keystore/signer.h"
 #include "logd/notify.h"
 #include "logd/tls.h"
 #include "proofs/codec.h"
@@ -59,8 +60,8 @@ struct server {
     struct evhttp *http;
     SSL_CTX *tls;
     struct wstore *store;
-    struct wmap *map; /* with --verify-map */
-    struct note_signer key;
+    struct wmap *map;           /* with --verify-map */
+    struct ed25519_signer *key; /* a key file or a pkcs11: URI */
     struct followed *logs;
     size_t nlogs;
 };
@@ -284,8 +285,12 @@ static int add_decide(void *arg, const struct witness_state *cur,
     c->latest = cur->size;
     if ((rc = witness_request_check(c->r, cur)) != 0)
         return rc;
-    rc = witness_cosign(c->r, c->sigs, c->sigs_len, &c->s->key, t ? t : 1, note,
-                        WITNESS_NOTE_MAX + 1, c->line, next);
+    if (ed25519_signer_sign_cosignature(c->s->key, t ? t : 1, c->r->add.note,
+                                        c->r->text_len, c->line,
+                                        sizeof c->line) < 0)
+        return WITNESS_ERR_SIGN;
+    rc = witness_cosigned_note(c->r, c->sigs, c->sigs_len, c->line, note,
+                               WITNESS_NOTE_MAX + 1, next);
     if (rc < 0)
         return rc;
     *note_len = (size_t)rc;
@@ -584,8 +589,9 @@ static int start(struct server *s)
     char why[CLIENT_REASON_MAX];
     bool loose = false;
 
-    if (client_signer_read_type(s->cfg->key_path, NOTE_TYPE_COSIGNATURE,
-                                &s->key, &loose, why) != 0) {
+    if (ed25519_signer_open(s->cfg->key_path, NOTE_TYPE_COSIGNATURE,
+                            KEYSTORE_LOOSE_WARN, &loose, &s->key, why,
+                            sizeof why) != 0) {
         say("%s", why);
         return -1;
     }
@@ -670,7 +676,7 @@ done:
     tls_server_free(s.tls);
     wmap_close(s.map);
     wstore_close(s.store);
-    note_signer_wipe(&s.key);
+    ed25519_signer_free(s.key);
     free(s.logs);
     return rc;
 }

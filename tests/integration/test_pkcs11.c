@@ -13,6 +13,10 @@
  * - logd restarts on the same data with the token key; receipts made before
  *   and after verify.
  * - credlog agent --import signs with a department key in the token.
+ * - credlog witness --key pkcs11:... cosigns the (token-signed) log's
+ *   checkpoint with a cosigner key in the token; the cosignature verifies
+ *   against the verifier key credlog keygen --cosigner --pkcs11 prints, and
+ *   a wrong PIN stops the witness at start with the reason.
  * SoftHSM2 missing fails the test (softhsm.h), never skips it.
  */
 #include <dirent.h>
@@ -22,26 +26,33 @@
 #include <sys/stat.h>
 
 #include "check.h"
+#include "client/http.h"
 #include "credlog_run.h"
 #include "files.h"
+#include "logd_api.h"
 #include "logd_proc.h"
 #include "softhsm.h"
+#include "witness_proc.h"
 
 #define LOG_LABEL "hsm.test/log"
 #define ISSUER_LABEL "hsm.example.nl"
+#define WITNESS_LABEL "hsm.test/witness"
 
 static char dir[4096];
 static struct softhsm hsm;
 
-/* The verifier key credlog keygen --pkcs11 prints for uri, into v. */
-static int token_verifier(const char *uri, struct note_verifier *v, char *vkey,
-                          size_t cap)
+/* The verifier key credlog keygen [--cosigner] --pkcs11 prints for uri. */
+static int token_verifier(const char *uri, bool cosigner,
+                          struct note_verifier *v, char *vkey, size_t cap)
 {
     struct credlog_run r;
     const char *at;
     int rc = -1;
 
-    CREDLOG_RUN(&r, "keygen", "--pkcs11", uri);
+    if (cosigner)
+        CREDLOG_RUN(&r, "keygen", "--cosigner", "--pkcs11", uri);
+    else
+        CREDLOG_RUN(&r, "keygen", "--pkcs11", uri);
     CREDLOG_EXPECT(&r, 0, "verifier key: ");
     at = strstr(r.out, "verifier key: ");
     if (r.status == 0 && at != NULL) {
@@ -168,6 +179,47 @@ static void test_logd_refuses(struct logd_proc *p)
     memcpy(p->key_path, good, sizeof good);
 }
 
+/* credlog witness with its cosigner key in the token, cosigning the
+ * checkpoint of logd p (whose log key is in the token too). */
+static void test_witness(const struct logd_proc *p)
+{
+    static struct witness_proc w;
+    struct client_http *h = NULL;
+    char uri[2048], text[4096], *note = NULL;
+    int64_t size;
+
+    REQUIRE(softhsm_keygen(&hsm, WITNESS_LABEL, "03") == 0);
+    softhsm_uri(&hsm, WITNESS_LABEL, uri, sizeof uri);
+    REQUIRE(witness_proc_init(&w, WITNESS_LABEL) == 0);
+    REQUIRE(remove(w.key_path) == 0);
+    REQUIRE(strlen(uri) < sizeof w.key_path);
+    snprintf(w.key_path, sizeof w.key_path, "%.500s", uri);
+    REQUIRE(token_verifier(uri, true, &w.key, w.vkey, sizeof w.vkey) == 0);
+    CHECK(w.key.type == NOTE_TYPE_COSIGNATURE &&
+          strcmp(w.key.name, WITNESS_LABEL) == 0);
+    snprintf(text, sizeof text, "logs/v0\nvkey %s\nqpd 2000000000\n",
+             p->log_vkey);
+    REQUIRE(witness_proc_write_logs(&w, text) == 0);
+    REQUIRE(witness_proc_start(&w) == 0);
+
+    REQUIRE(client_http_open(p->url, NULL, &h) == 0);
+    size = logd_api_checkpoint(h, p, NULL, &note);
+    REQUIRE(size > 0 && note != NULL);
+    CHECK(witness_proc_push_new(&w, note, NULL, 0) == 200);
+    CHECK(witness_proc_cosigned(&w, &p->log_verifier, NULL, 0) == size);
+    free(note);
+    client_http_close(h);
+    REQUIRE(witness_proc_stop(&w) == 0);
+
+    /* A wrong PIN: the witness does not start, and says why. */
+    REQUIRE(files_write_mode(hsm.pin_path, "0000\n", 0600) == 0);
+    CHECK(witness_proc_run_to_exit(&w) != 0);
+    CHECK(files_contain(w.log_path, "PIN"));
+    REQUIRE(files_write_mode(hsm.pin_path, SOFTHSM_PIN "\n", 0600) == 0);
+    CHECK(no_key_files(w.dir));
+    witness_proc_cleanup(&w);
+}
+
 static void run(void)
 {
     static struct logd_proc p;
@@ -184,9 +236,9 @@ static void run(void)
     CHECK(strstr(log_uri, "object=hsm.test%2Flog?") != NULL);
 
     /* The verifier keys, from the token. */
-    REQUIRE(token_verifier(issuer_uri, &issuer, vkey, sizeof vkey) == 0);
+    REQUIRE(token_verifier(issuer_uri, false, &issuer, vkey, sizeof vkey) == 0);
     CHECK(strcmp(issuer.name, ISSUER_LABEL) == 0);
-    REQUIRE(token_verifier(log_uri, &log, vkey, sizeof vkey) == 0);
+    REQUIRE(token_verifier(log_uri, false, &log, vkey, sizeof vkey) == 0);
     CHECK(strcmp(log.name, LOG_LABEL) == 0);
     {
         char prefix[4200], path[4300];
@@ -278,6 +330,8 @@ static void run(void)
         CREDLOG_EXPECT(&r, 0, "VALID");
         credlog_run_free(&r);
     }
+
+    test_witness(&p);
 
     CHECK(no_key_files(dir));
     CHECK(no_key_files(p.dir));

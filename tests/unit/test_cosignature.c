@@ -45,6 +45,25 @@ static void test_known_answer(void)
                  "\xe2\x80\x94 witness.example/w1 "
                  "519lMgAAAABkGFDLBuRDazBLVac2NE+Y+IjbjQOcXLfF9CSDZVUIoS8"
                  "3rE1nFZsVE8YiWV6Ngr7lV8H6bdoBQGP/l73euDMQ9k+bBQ==\n") == 0);
+    /* The same line from a signature made elsewhere (a token's). */
+    {
+        uint8_t msg[sizeof body + COSIGNATURE_PREFIX_MAX];
+        uint8_t sig[ED25519_SIGNATURE_SIZE];
+        char again[COSIGNATURE_LINE_MAX + 1];
+        int m = cosignature_message(1679315147, body, strlen(body), msg,
+                                    sizeof msg);
+
+        REQUIRE(m > 0 && ed25519_sign(s.seed, msg, (size_t)m, sig) == 0);
+        CHECK(cosignature_line(s.name, s.key_id, 1679315147, sig, again,
+                               sizeof again) == n);
+        CHECK(strcmp(again, line) == 0);
+        CHECK(cosignature_line(s.name, s.key_id, 0, sig, again, sizeof again) ==
+              COSIG_ERR_KEY);
+        CHECK(cosignature_line("", s.key_id, 1, sig, again, sizeof again) ==
+              COSIG_ERR_KEY);
+        CHECK(cosignature_line(s.name, s.key_id, 1, sig, again, 20) ==
+              COSIG_ERR_SPACE);
+    }
     /* The private key string round-trips, and only as a cosigner key. */
     REQUIRE(note_signer_format(&s, skey, sizeof skey) > 0);
     CHECK(strncmp(skey, "PRIVATE+KEY+witness.example/w1+e75f6532+BA", 42) == 0);

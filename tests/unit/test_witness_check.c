@@ -84,8 +84,10 @@ static void test_statuses(void)
     state_of(&t, 0, &cur);
     request(&t, 0, 10, &log_key, body, sizeof body);
     CHECK(decide(body, &cur, &r, sigs, &sigs_len) == 0);
-    n = witness_cosign(&r, sigs, sigs_len, &witness_key, 1700000000, note,
-                       sizeof note, line, &next);
+    REQUIRE(cosignature_sign(&witness_key, 1700000000, r.add.note, r.text_len,
+                             line, sizeof line) > 0);
+    n = witness_cosigned_note(&r, sigs, sigs_len, line, note, sizeof note,
+                              &next);
     REQUIRE(n > 0 && (size_t)n == strlen(note));
     CHECK(next.size == 10 && memcmp(next.root, r.cp.root, 32) == 0);
     CHECK(strstr(note, line) != NULL);
