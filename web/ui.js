@@ -14,8 +14,8 @@
   /* The witness policy pinned with the key: its text, "" for none (a log
    * without a policy), absent when the pin predates policies. */
   const PIN_POLICY = 'credlog.witness-policy ' + location.host;
-  const state = { served: null, pinned: null, servedPolicy: undefined, pinnedPolicy: undefined, dev: false, last: null,
-    files: null };
+  const state = { config: null, served: null, pinned: null, servedPolicy: undefined, pinnedPolicy: undefined, dev: false,
+    last: null, files: null };
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -34,12 +34,12 @@
     return { status: r.status, text: await r.text() };
   }
 
-  /* The log's witness policy: GET v1/witness-policy when config.json says
-   * there is one (so that a log without one is not asked for it). */
-  async function fetchPolicy() {
-    const c = await fetchText('web/config.json');
-    if (c.status !== 200) return { status: c.status, text: '' };
-    return JSON.parse(c.text).witness_policy === true ? fetchText('v1/witness-policy') : { status: 404, text: '' };
+  /* The log's witness policy: GET v1/witness-policy when the config.json
+   * read at load says there is one (so that a log without one is not asked
+   * for it). */
+  function fetchPolicy() {
+    return state.config && state.config.witness_policy === true ? fetchText('v1/witness-policy')
+      : Promise.resolve({ status: 404, text: '' });
   }
 
   function readPin() {
@@ -202,8 +202,11 @@
     if (c.error) return message(t(c.error));
     state.files = files.map((f) => f.name).join(', ');
     $('result').replaceChildren(el('p', {}, '…'));
+    /* The log's key and policy, fetched once for this verification: what
+     * the page shows is what it verifies with. */
     await refreshKey();
-    const r = await CL.verify.run(c.input, { fetchText, fetchPolicy, pinned: state.pinned, pinnedPolicy: state.pinned ? state.pinnedPolicy : undefined,
+    const r = await CL.verify.run(c.input, { fetchText, servedKey: state.served, pinned: state.pinned,
+      servedPolicy: state.servedPolicy, pinnedPolicy: state.pinned ? state.pinnedPolicy : undefined,
       now: Date.now(), secure: secure() });
     state.last = r;
     render(r, true);
@@ -277,10 +280,11 @@
     });
     try {
       const r = await fetchText('web/config.json');
-      state.dev = r.status === 200 && JSON.parse(r.text).dev === true;
+      state.config = r.status === 200 ? JSON.parse(r.text) : null;
     } catch (e) {
-      state.dev = false;
+      state.config = null;
     }
+    state.dev = state.config !== null && state.config.dev === true;
     $('testlog').hidden = !state.dev;
     await refreshKey();
     document.body.dataset.ready = 'true';

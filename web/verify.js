@@ -12,10 +12,13 @@
  * input: what gather() makes of the chosen files: {file: Uint8Array|null,
  *         fileName, receipt, statusProof and consistency (from a bundle),
  *         profile (null: none recorded), salt: Uint8Array, bundleError}
- * env:   {fetchText(path) -> Promise<{status, text}>, pinned: vkey text|null,
- *         fetchPolicy() -> Promise<{status, text}> (the log's witness
- *         policy; 404: none), pinnedPolicy: text|null (none)|undefined
- *         (not pinned), now: ms, secure: bool}
+ * env:   {fetchText(path) -> Promise<{status, text}> (the status and
+ *         consistency requests), servedKey: the log's key as fetched once
+ *         for this verification (vkey text, or null: it could not be),
+ *         pinned: vkey text|null, servedPolicy: the log's witness policy
+ *         as fetched with it (text, null: none, undefined: it could not
+ *         be), pinnedPolicy: text|null (none)|undefined (not pinned),
+ *         now: ms, secure: bool}
  */
 (function (CL) {
   'use strict';
@@ -217,19 +220,10 @@
 
   /* ---- the witness policy (client_verdict_check_policy) ---- */
 
-  /* The log's tlog-policy: the pinned one, which the served one must equal
-   * (GET v1/witness-policy, when web/config.json says the log has one;
-   * 404: it has none). Resolves to its text,
-   * or null for none. */
-  async function policyText(env) {
-    let served;
-    try {
-      const r = await env.fetchPolicy();
-      served = r.status === 200 ? r.text : r.status === 404 ? null : undefined;
-    } catch (x) {
-      served = undefined;
-    }
-    const pinned = env.pinnedPolicy;
+  /* The log's tlog-policy: the pinned one, which the served one must equal.
+   * Returns its text, or null for none. */
+  function policyText(env) {
+    const served = env.servedPolicy, pinned = env.pinnedPolicy;
     if (pinned !== undefined && served !== undefined && served !== pinned) stop('witness', 'policychanged');
     const text = pinned !== undefined ? pinned : served;
     if (text === undefined) stop('witness', 'network');
@@ -240,7 +234,7 @@
    * cosignatures must meet the quorum, and the status is as of the newest
    * time the quorum still holds, if that is later (docs/witness.md). */
   async function witnessed(sp, st, vkey, env, ctx, out) {
-    const text = await policyText(env);
+    const text = policyText(env);
     out.facts.policy = text;
     if (text === null) return ctx.notRun('witness', 'nopolicy');
     let p;
@@ -364,11 +358,7 @@
       fill(out, keys[0]);
 
       /* The log key: the pinned one, which the served one must equal. */
-      let served = null;
-      try {
-        const r = await env.fetchText('v1/log-key');
-        if (r.status === 200) served = r.text.trim();
-      } catch (x) { /* below */ }
+      const served = env.servedKey || null;
       if (served === null && !env.pinned) stop('logkey', 'network');
       if (env.pinned && served !== null && served !== env.pinned) stop('logkey', 'changed', served);
       const vkey = await CL.note.parseVkey(env.pinned || served);
