@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "agent/worker.h"
 #include "client/credbundle.h"
 #include "client/credfile.h"
 #include "client/submit.h"
@@ -79,7 +80,9 @@ struct agent_engine {
     struct event *timer;
     bool timer_armed, backing_off;
     unsigned backoff_ms;
-    struct client_api *api;
+    struct client_api *api; /* used by the worker thread only */
+    struct agent_worker *worker;
+    struct batch *in_flight; /* the batch the worker holds, or NULL */
     agent_event_fn on_event;
     void *event_arg;
     struct item *active;
@@ -329,20 +332,16 @@ static void fail_all(struct item *it, int status, const char *msg)
     }
 }
 
-/* What the receipt r of item it says, as a done record (NULL: it does not
- * verify, why says so). */
-static json_t *done_record(struct agent_engine *e, struct item *it,
-                           struct client_receipt *r, char *why)
+/* What the receipt r of item it says, as a done record, from its check chk
+ * (the receipt verified). NULL when out of memory (why says so). */
+static json_t *done_record(struct item *it, struct client_receipt *r,
+                           const struct client_receipt_check *c, char *why)
 {
-    struct client_receipt_check chk;
     const char *status;
     json_t *rec, *rj;
 
-    if (client_verify_receipt(r, &e->cfg->log, it->type, it->key,
-                              e->cfg->institution, &chk, why) != 0)
-        return NULL;
-    if (chk.entry.timestamp_ms == it->sent.timestamp_ms &&
-        memcmp(chk.entry.signature, it->sent.signature, 64) == 0)
+    if (c->entry.timestamp_ms == it->sent.timestamp_ms &&
+        memcmp(c->entry.signature, it->sent.signature, 64) == 0)
         status = it->type == ENTRY_ISSUE ? "issued" : "revoked";
     else
         status = "existing";
@@ -403,51 +402,121 @@ struct outcome {
     char msg[3 * CLIENT_REASON_MAX];
 };
 
+/* One submission, handed to the worker thread. The thread reads only what
+ * the loop copied in (entries, types, keys) and the configuration, and
+ * writes only the results; the items stay the loop's. */
+struct batch {
+    struct agent_job job; /* first: the worker's handle */
+    struct agent_engine *e;
+    size_t n;
+    struct item **items;
+    struct entry *entries;
+    uint8_t (*keys)[CREDKEY_HASH_SIZE];
+    struct client_receipt *receipts;
+    struct client_submit_result *res;
+    struct client_receipt_check *chk;
+    bool *verified;
+    char (*vwhy)[CLIENT_REASON_MAX];
+};
+
+static void batch_free(struct batch *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; b->receipts != NULL && i < b->n; i++)
+        client_receipt_free(&b->receipts[i]);
+    free(b->items);
+    free(b->entries);
+    free(b->keys);
+    free(b->receipts);
+    free(b->res);
+    free(b->chk);
+    free(b->verified);
+    free(b->vwhy);
+    free(b);
+}
+
+static struct batch *batch_new(struct agent_engine *e, size_t n)
+{
+    struct batch *b = calloc(1, sizeof *b);
+
+    if (b == NULL)
+        return NULL;
+    b->e = e;
+    b->n = n;
+    b->items = calloc(n, sizeof *b->items);
+    b->entries = calloc(n, sizeof *b->entries);
+    b->keys = calloc(n, sizeof *b->keys);
+    b->receipts = calloc(n, sizeof *b->receipts);
+    b->res = calloc(n, sizeof *b->res);
+    b->chk = calloc(n, sizeof *b->chk);
+    b->verified = calloc(n, sizeof *b->verified);
+    b->vwhy = calloc(n, sizeof *b->vwhy);
+    if (b->items == NULL || b->entries == NULL || b->keys == NULL ||
+        b->receipts == NULL || b->res == NULL || b->chk == NULL ||
+        b->verified == NULL || b->vwhy == NULL) {
+        batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* The worker thread: submit, then verify every receipt. */
+static void batch_work(struct agent_job *job)
+{
+    struct batch *b = (struct batch *)job;
+    const struct agent_config *cfg = b->e->cfg;
+
+    client_submit_each(b->e->api, b->entries, b->n, b->receipts, b->res);
+    for (size_t i = 0; i < b->n; i++)
+        if (b->res[i].rc == 0)
+            b->verified[i] = client_verify_receipt(&b->receipts[i], &cfg->log,
+                                                   b->entries[i].type,
+                                                   b->keys[i], cfg->institution,
+                                                   &b->chk[i], b->vwhy[i]) == 0;
+}
+
+static void batch_done(struct agent_job *job);
+
+/* Takes up to CLIENT_SUBMIT_MAX queued items, journals the new ones as
+ * pending and hands them to the worker. One batch is in flight at a time;
+ * the next waits in the queue, coalescing, until it comes back. */
 static void flush(struct agent_engine *e)
 {
-    struct item **batch = NULL;
-    struct entry *entries = NULL;
-    struct client_receipt *receipts = NULL;
-    struct client_submit_result *res = NULL;
-    struct outcome *out = NULL;
     struct agent_journal_op *ops = NULL;
     json_t **recs = NULL;
     char **texts = NULL, why[AGENT_WHY_MAX];
     size_t n = e->queued < CLIENT_SUBMIT_MAX ? e->queued : CLIENT_SUBMIT_MAX;
     size_t nops = 0;
-    bool unreachable = false;
+    struct batch *b;
     int rc;
 
-    if (n == 0)
+    if (n == 0 || e->in_flight != NULL)
         return;
-    batch = calloc(n, sizeof *batch);
-    entries = calloc(n, sizeof *entries);
-    receipts = calloc(n, sizeof *receipts);
-    res = calloc(n, sizeof *res);
-    out = calloc(n, sizeof *out);
-    ops = calloc(2 * n, sizeof *ops);
-    recs = calloc(2 * n, sizeof *recs);
-    texts = calloc(2 * n, sizeof *texts);
-    if (batch == NULL || entries == NULL || receipts == NULL || res == NULL ||
-        out == NULL || ops == NULL || recs == NULL || texts == NULL) {
+    b = batch_new(e, n);
+    ops = calloc(n, sizeof *ops);
+    recs = calloc(n, sizeof *recs);
+    texts = calloc(n, sizeof *texts);
+    if (b == NULL || ops == NULL || recs == NULL || texts == NULL) {
+        batch_free(b);
         arm(e, 1000); /* try again when there may be memory */
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        batch[i] = e->queue;
+        b->items[i] = e->queue;
         e->queue = e->queue->next_queued;
         e->queued--;
     }
     if (e->queue == NULL)
         e->queue_tail = &e->queue;
 
-    /* 1. Journal the new items as pending: their salts survive a crash
+    /* Journal the new items as pending: their salts survive a crash
      * before the log answers. */
     for (size_t i = 0; i < n; i++)
-        if (!batch[i]->journaled) {
-            ops[nops].id = batch[i]->id;
+        if (!b->items[i]->journaled) {
+            ops[nops].id = b->items[i]->id;
             ops[nops].pending = true;
-            recs[nops] = pending_record(batch[i]);
+            recs[nops] = pending_record(b->items[i]);
             nops++;
         }
     rc = write_records(e, ops, recs, texts, nops, why);
@@ -456,43 +525,80 @@ static void flush(struct agent_engine *e)
     if (rc != 0) {
         fprintf(stderr, "credlog agent: %s\n", why);
         for (size_t i = 0; i < n; i++) {
-            fail_all(batch[i], 500, "the agent cannot journal the request");
-            if (batch[i]->journaled)
-                enqueue(e, batch[i]); /* pending in the journal already */
+            fail_all(b->items[i], 500, "the agent cannot journal the request");
+            if (b->items[i]->journaled)
+                enqueue(e, b->items[i]); /* pending in the journal already */
             else
-                item_free(e, batch[i]);
+                item_free(e, b->items[i]);
+        }
+        batch_free(b);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        b->items[i]->journaled = true;
+        b->entries[i] = b->items[i]->sent;
+        memcpy(b->keys[i], b->items[i]->key, CREDKEY_HASH_SIZE);
+    }
+    b->job.work = batch_work;
+    b->job.done = batch_done;
+    e->in_flight = b;
+    agent_worker_run(e->worker, &b->job);
+done:
+    free(ops);
+    free(recs);
+    free(texts);
+}
+
+/* Back on the loop: journal the receipts, then answer. */
+static void batch_done(struct agent_job *job)
+{
+    struct batch *b = (struct batch *)job;
+    struct agent_engine *e = b->e;
+    struct item **batch = b->items;
+    struct outcome *out = NULL;
+    struct agent_journal_op *ops = NULL;
+    json_t **recs = NULL;
+    char **texts = NULL, why[AGENT_WHY_MAX];
+    size_t n = b->n, nops = 0;
+    bool unreachable = false;
+    int rc;
+
+    e->in_flight = NULL;
+    out = calloc(n, sizeof *out);
+    ops = calloc(2 * n, sizeof *ops);
+    recs = calloc(2 * n, sizeof *recs);
+    texts = calloc(2 * n, sizeof *texts);
+    if (out == NULL || ops == NULL || recs == NULL || texts == NULL) {
+        /* Pending in the journal: submitted again at the next start. */
+        for (size_t i = 0; i < n; i++) {
+            fail_all(batch[i], 500, "out of memory");
+            item_free(e, batch[i]);
         }
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        batch[i]->journaled = true;
-        entries[i] = batch[i]->sent;
-    }
-
-    /* 2. Submit; each entry gets its own receipt or refusal. */
-    client_submit_each(e->api, entries, n, receipts, res);
-    nops = 0;
-    for (size_t i = 0; i < n; i++) {
         struct outcome *o = &out[i];
+        struct client_submit_result *res = &b->res[i];
         char vwhy[CLIENT_REASON_MAX];
 
-        if (res[i].rc == 0) {
-            if ((o->rec = done_record(e, batch[i], &receipts[i], vwhy)) ==
-                NULL) {
+        if (res->rc == 0) {
+            if (!b->verified[i] ||
+                (o->rec = done_record(batch[i], &b->receipts[i], &b->chk[i],
+                                      vwhy)) == NULL) {
                 o->status = 502;
                 o->keep = true;
                 snprintf(o->msg, sizeof o->msg,
-                         "the log's receipt does not verify: %s", vwhy);
+                         "the log's receipt does not verify: %s",
+                         b->verified[i] ? vwhy : b->vwhy[i]);
                 fprintf(stderr, "credlog agent: %s\n", o->msg);
                 continue;
             }
             ops[nops].id = batch[i]->id;
             ops[nops].pending = false;
             recs[nops++] = o->rec;
-        } else if (res[i].rc == CLIENT_ERR_REFUSED) {
+        } else if (res->rc == CLIENT_ERR_REFUSED) {
             o->status = 422;
-            snprintf(o->msg, sizeof o->msg, "the log refused it: %s",
-                     res[i].msg);
+            snprintf(o->msg, sizeof o->msg, "the log refused it: %s", res->msg);
             ops[nops].id = batch[i]->id;
             ops[nops].pending = false;
             recs[nops++] = NULL; /* nothing logged: forget it */
@@ -504,7 +610,7 @@ static void flush(struct agent_engine *e)
                      "the log cannot be reached (%s): the request is "
                      "journaled and will be submitted again; repeat it for "
                      "its receipt",
-                     res[i].msg);
+                     res->msg);
         }
     }
 
@@ -531,7 +637,7 @@ static void flush(struct agent_engine *e)
         }
     }
 
-    /* 3. Journal the receipts, then answer. */
+    /* Journal the receipts, then answer. */
     rc = write_records(e, ops, recs, texts, nops, why);
     for (size_t i = nrecs; i < nops; i++)
         json_decref(recs[i]);
@@ -558,10 +664,8 @@ static void flush(struct agent_engine *e)
             fail_all(it, out[i].status, out[i].msg);
             if (out[i].status == 503)
                 enqueue(e, it);
-            else if (!out[i].keep)
-                item_free(e, it);
             else
-                item_free(e, it); /* pending in the journal: next start */
+                item_free(e, it); /* kept: pending in the journal */
         }
         json_decref(out[i].rec);
     }
@@ -579,12 +683,7 @@ static void flush(struct agent_engine *e)
             arm(e, e->queued >= CLIENT_SUBMIT_MAX ? 0 : e->cfg->linger_ms);
     }
 done:
-    for (size_t i = 0; receipts != NULL && i < n; i++)
-        client_receipt_free(&receipts[i]);
-    free(batch);
-    free(entries);
-    free(receipts);
-    free(res);
+    batch_free(b);
     free(out);
     free(ops);
     free(recs);
@@ -860,6 +959,7 @@ int agent_engine_new(struct event_base *base, const struct agent_config *cfg,
     struct client_api_options opt = {NULL, timeout_s};
     struct agent_engine *e = calloc(1, sizeof *e);
     char awhy[CLIENT_REASON_MAX];
+    int rc;
 
     *out = NULL;
     if (e == NULL)
@@ -876,9 +976,12 @@ int agent_engine_new(struct event_base *base, const struct agent_config *cfg,
     }
     if (client_api_open(cfg->log_url, &opt, &e->api, awhy) != 0) {
         snprintf(why, AGENT_WHY_MAX, "log %.160s: %.300s", cfg->log_url, awhy);
-        event_free(e->timer);
-        free(e);
+        agent_engine_free(e);
         return AGENT_ERR_CONFIG;
+    }
+    if ((rc = agent_worker_new(base, &e->worker, why)) != 0) {
+        agent_engine_free(e);
+        return rc;
     }
     *out = e;
     return 0;
@@ -888,6 +991,8 @@ void agent_engine_free(struct agent_engine *e)
 {
     if (e == NULL)
         return;
+    agent_worker_free(e->worker); /* waits for a submission in flight */
+    batch_free(e->in_flight);
     while (e->active != NULL)
         item_free(e, e->active);
     event_free(e->timer);

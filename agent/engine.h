@@ -22,9 +22,12 @@
  * that submission; one whose id is journaled as done gets the journaled
  * receipt back, so the same credential twice is one entry with one salt.
  *
- * The log is called with blocking requests from the loop (client/api.h):
- * while a submission is in flight, new requests wait in the socket buffers.
- * Not thread-safe.
+ * The log is called, and its receipts verified, on a worker thread
+ * (worker.h): the loop journals a batch as pending, hands it over, and goes
+ * on answering other requests (and queueing new items, which coalesce into
+ * the next batch: one is in flight at a time); the batch comes back to the
+ * loop, which journals the receipts and answers. Journal and answers are the
+ * loop's alone. The functions below are called on the loop's thread.
  */
 #ifndef CREDLOG_AGENT_ENGINE_H
 #define CREDLOG_AGENT_ENGINE_H
@@ -74,8 +77,9 @@ void agent_engine_forget(struct agent_engine *e, void *arg);
 /* The number of items queued or in flight. */
 size_t agent_engine_busy(const struct agent_engine *e);
 
-/* Frees the engine; waiting answers are dropped (their items stay pending
- * in the journal if they were journaled). Accepts NULL. */
+/* Frees the engine, first waiting for a submission in flight to come back
+ * (at most the log timeout); waiting answers are dropped (their items stay
+ * pending in the journal if they were journaled). Accepts NULL. */
 void agent_engine_free(struct agent_engine *e);
 
 #endif

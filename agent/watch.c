@@ -9,20 +9,39 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agent/worker.h"
 #include "client/monitor.h"
 #include "proofs/codec.h"
 #include "proofs/entry.h"
 
 #define WATCH_PASS_MAX 4096
 
+/* The monitor and its connection are the worker thread's while a pass
+ * runs; the events it finds wait in events until the pass is back on the
+ * loop. */
 struct agent_watch {
+    struct agent_job job; /* first: the worker's handle */
     const struct agent_config *cfg;
     struct client_monitor *m;
     struct client_api *api;
+    struct agent_worker *worker;
     struct event *timer;
     agent_event_fn on_event;
     void *arg;
+    json_t *events; /* [{"event": name, "data": {...}}] of this pass */
+    int rc;
+    bool complete;
+    char why[CLIENT_REASON_MAX];
 };
+
+/* Keeps event name with data (reference taken) for the loop. */
+static void found(struct agent_watch *w, const char *name, json_t *data)
+{
+    json_t *ev = json_pack("{s:s,s:o}", "event", name, "data", data);
+
+    if (ev != NULL)
+        json_array_append_new(w->events, ev);
+}
 
 /* Whether a department of the agent holds the key (key id and public key
  * when pub is not NULL). */
@@ -72,8 +91,7 @@ static void on_entry(void *ctx, uint64_t index, const uint8_t *b, size_t len)
             "which no department holds\n",
             index, entry_type_name(e.type), w->cfg->institution, id);
     if (j != NULL)
-        w->on_event(w->arg, "unknown_key", j);
-    json_decref(j);
+        found(w, "unknown_key", j);
 }
 
 static void on_alert(void *ctx, const char *msg, const char *a, const char *b)
@@ -86,28 +104,49 @@ static void on_alert(void *ctx, const char *msg, const char *a, const char *b)
     (void)b;
     fprintf(stderr, "credlog agent: monitor ALERT: %s\n", msg);
     if (j != NULL)
-        w->on_event(w->arg, "log_alert", j);
-    json_decref(j);
+        found(w, "log_alert", j);
+}
+
+/* The worker thread: one pass of the monitor. */
+static void pass_work(struct agent_job *job)
+{
+    struct agent_watch *w = (struct agent_watch *)job;
+    struct client_monitor_hooks hooks = {on_alert, NULL, w, on_entry};
+    struct client_monitor_result res;
+
+    memset(&res, 0, sizeof res);
+    w->rc = client_monitor_run(w->m, w->api, &hooks, &res, w->why);
+    w->complete = res.complete;
+}
+
+/* Back on the loop: raise what the pass found, and plan the next. */
+static void pass_done(struct agent_job *job)
+{
+    struct agent_watch *w = (struct agent_watch *)job;
+    struct timeval tv = {(time_t)w->cfg->monitor_interval_s, 0};
+    json_t *ev;
+    size_t i;
+
+    if (w->rc != 0 && w->rc != CLIENT_ERR_INVALID)
+        fprintf(stderr, "credlog agent: monitor: %s\n", w->why);
+    else if (w->rc == 0 && !w->complete)
+        tv.tv_sec = 0; /* a catch-up: go on at once */
+    json_array_foreach(w->events, i, ev)
+    {
+        w->on_event(w->arg, json_string_value(json_object_get(ev, "event")),
+                    json_object_get(ev, "data"));
+    }
+    json_array_clear(w->events);
+    evtimer_add(w->timer, &tv);
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
     struct agent_watch *w = arg;
-    struct client_monitor_hooks hooks = {on_alert, NULL, w, on_entry};
-    struct client_monitor_result res;
-    char why[CLIENT_REASON_MAX];
-    struct timeval tv = {(time_t)w->cfg->monitor_interval_s, 0};
-    int rc;
 
     (void)fd;
     (void)what;
-    memset(&res, 0, sizeof res);
-    rc = client_monitor_run(w->m, w->api, &hooks, &res, why);
-    if (rc != 0 && rc != CLIENT_ERR_INVALID)
-        fprintf(stderr, "credlog agent: monitor: %s\n", why);
-    else if (rc == 0 && !res.complete)
-        tv.tv_sec = 0; /* a catch-up: go on at once */
-    evtimer_add(w->timer, &tv);
+    agent_worker_run(w->worker, &w->job);
 }
 
 int agent_watch_new(struct event_base *base, const struct agent_config *cfg,
@@ -138,7 +177,14 @@ int agent_watch_new(struct event_base *base, const struct agent_config *cfg,
         return AGENT_ERR_CONFIG;
     }
     client_monitor_set_limits(w->m, WATCH_PASS_MAX, 0);
-    if ((w->timer = evtimer_new(base, on_timer, w)) == NULL) {
+    w->job.work = pass_work;
+    w->job.done = pass_done;
+    if ((w->events = json_array()) == NULL ||
+        (w->timer = evtimer_new(base, on_timer, w)) == NULL) {
+        agent_watch_free(w);
+        return AGENT_ERR_NOMEM;
+    }
+    if (agent_worker_new(base, &w->worker, why) != 0) {
         agent_watch_free(w);
         return AGENT_ERR_NOMEM;
     }
@@ -151,6 +197,8 @@ void agent_watch_free(struct agent_watch *w)
 {
     if (w == NULL)
         return;
+    agent_worker_free(w->worker); /* waits for a pass in flight */
+    json_decref(w->events);
     if (w->timer != NULL)
         event_free(w->timer);
     client_api_close(w->api);

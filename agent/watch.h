@@ -9,10 +9,12 @@
  *    someone else can issue in the institution's name;
  *  - "log_alert": the monitor's alerts (a fork, a rule broken, a checkpoint
  *    the log cannot back).
- * One pass reads at most 4096 entries, so the loop is never held long; a
- * catch-up continues at once. Delivery is at least once: entries after the
- * monitor's last commit are judged again after a restart. Blocking calls to
- * the log on the agent's loop, like the engine's. Not thread-safe.
+ * One pass reads at most 4096 entries; a catch-up continues at once.
+ * Delivery is at least once: entries after the monitor's last commit are
+ * judged again after a restart. Each pass runs on a worker thread of the
+ * watch's own (worker.h), so the loop keeps answering while it talks to
+ * the log; what it found is raised on the loop when the pass is back. The
+ * functions below are called on the loop's thread.
  */
 #ifndef CREDLOG_AGENT_WATCH_H
 #define CREDLOG_AGENT_WATCH_H

@@ -1,0 +1,379 @@
+/*
+ * test_agent_loop.c: credlog agent's event loop stays free, and every error
+ * it answers is JSON (issue 14, the agent's loose ends). A real logd, the
+ * real credlog agent, and between them a relay in this process that holds
+ * the agent's submissions (POST /v1/entries) until the test lets them go,
+ * so "a batch is in flight against a slow log" is a state the test sees,
+ * not a race it hopes to win.
+ *
+ * - While a submission is held: GET /healthz is answered (busy 1), a bad
+ *   request gets its 400 and a bad token its 401, and the held request is
+ *   answered with its receipt once the relay lets go.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <openssl/sha.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "credlog_run.h"
+#include "files.h"
+#include "logd_proc.h"
+#include "logd_raw.h"
+#include "proofs/codec.h"
+#include "wait.h"
+
+#define INSTITUTION "uni.example"
+#define TOKEN "tok-registrar"
+/* Generous: an answer that does not come in this time is not coming. */
+#define ANSWER_MS 30000
+
+static char dir[512], conf[600], port_path[600];
+static struct logd_proc p;
+static pid_t agent_pid;
+static unsigned agent_port;
+
+/* ---- the holding relay: 127.0.0.1:relay.port -> logd ---- */
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int listen_fd;
+    unsigned port;
+    bool hold;      /* hold submissions */
+    unsigned held;  /* submissions waiting now */
+    unsigned total; /* submissions seen */
+} relay = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, -1, 0, false, 0, 0};
+
+struct pipe_ends {
+    int from, to;
+    bool upstream; /* agent -> logd: where submissions are held */
+};
+
+/* Whether "POST /v1/entries" starts in tail[0..tn) + b[0..n) past tn - 16
+ * (the request line may be split between reads). */
+static bool has_submission(const char *tail, size_t tn, const char *b, size_t n)
+{
+    static const char pat[] = "POST /v1/entries";
+    char win[32 + 4096];
+    size_t k = tn + (n < 4096 ? n : 4096);
+
+    memcpy(win, tail, tn);
+    memcpy(win + tn, b, k - tn);
+    for (size_t i = 0; i + sizeof pat - 1 <= k; i++)
+        if (memcmp(win + i, pat, sizeof pat - 1) == 0)
+            return true;
+    return false;
+}
+
+static void *relay_pipe(void *arg)
+{
+    struct pipe_ends *pe = arg;
+    char buf[65536], tail[16];
+    size_t tn = 0;
+    ssize_t n;
+
+    while ((n = read(pe->from, buf, sizeof buf)) > 0) {
+        if (pe->upstream && has_submission(tail, tn, buf, (size_t)n)) {
+            pthread_mutex_lock(&relay.mu);
+            relay.total++;
+            relay.held++;
+            pthread_cond_broadcast(&relay.cond);
+            while (relay.hold)
+                pthread_cond_wait(&relay.cond, &relay.mu);
+            relay.held--;
+            pthread_mutex_unlock(&relay.mu);
+        }
+        tn = (size_t)n < sizeof tail ? (size_t)n : sizeof tail;
+        memcpy(tail, buf + (size_t)n - tn, tn);
+        if (logd_raw_send(pe->to, buf, (size_t)n) != 0)
+            break;
+    }
+    shutdown(pe->to, SHUT_WR);
+    shutdown(pe->from, SHUT_RD);
+    return NULL;
+}
+
+/* One connection: two pipes, then both sockets closed. */
+static void *relay_conn(void *arg)
+{
+    int *fds = arg;
+    struct pipe_ends up = {fds[0], fds[1], true}, down = {fds[1], fds[0], 0};
+    pthread_t t;
+
+    if (pthread_create(&t, NULL, relay_pipe, &down) == 0) {
+        relay_pipe(&up);
+        pthread_join(t, NULL);
+    }
+    close(fds[0]);
+    close(fds[1]);
+    free(fds);
+    return NULL;
+}
+
+static void *relay_accept(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        int c = accept(relay.listen_fd, NULL, NULL), *fds;
+        pthread_t t;
+
+        if (c < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return NULL;
+        }
+        fds = malloc(2 * sizeof *fds);
+        if (fds == NULL || (fds[1] = logd_raw_connect(p.port, 0)) < 0) {
+            free(fds);
+            close(c);
+            continue;
+        }
+        fds[0] = c;
+        if (pthread_create(&t, NULL, relay_conn, fds) != 0) {
+            close(fds[0]);
+            close(fds[1]);
+            free(fds);
+            continue;
+        }
+        pthread_detach(t);
+    }
+}
+
+static void relay_start(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    socklen_t sl = sizeof sa;
+    pthread_t t;
+    int one = 1;
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    relay.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(relay.listen_fd >= 0);
+    setsockopt(relay.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    REQUIRE(bind(relay.listen_fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+            listen(relay.listen_fd, 64) == 0 &&
+            getsockname(relay.listen_fd, (struct sockaddr *)&sa, &sl) == 0);
+    relay.port = ntohs(sa.sin_port);
+    REQUIRE(pthread_create(&t, NULL, relay_accept, NULL) == 0);
+    pthread_detach(t);
+}
+
+static void relay_set_hold(bool hold)
+{
+    pthread_mutex_lock(&relay.mu);
+    relay.hold = hold;
+    pthread_cond_broadcast(&relay.cond);
+    pthread_mutex_unlock(&relay.mu);
+}
+
+/* Waits (up to ANSWER_MS) until a submission is held. */
+static bool relay_wait_held(void)
+{
+    struct wait w = wait_begin(ANSWER_MS);
+    bool held;
+
+    do {
+        pthread_mutex_lock(&relay.mu);
+        held = relay.held > 0;
+        pthread_mutex_unlock(&relay.mu);
+    } while (!held && wait_more(&w));
+    return held;
+}
+
+/* ---- the agent ---- */
+
+static void agent_start(void)
+{
+    const char *args[] = {"agent",       "--config", conf,
+                          "--port-file", port_path,  NULL};
+    struct wait w = wait_begin(20000);
+    char *text = NULL;
+
+    unlink(port_path);
+    agent_pid = credlog_run_spawn(args, "agent");
+    while ((text = files_read(port_path, NULL)) == NULL && wait_more(&w))
+        ;
+    REQUIRE(text != NULL);
+    agent_port = (unsigned)atoi(text);
+    free(text);
+}
+
+static void agent_stop(int sig)
+{
+    struct credlog_run r;
+
+    kill(agent_pid, sig);
+    credlog_run_wait(&r, agent_pid, "agent", 30);
+    if (sig == SIGTERM)
+        CHECK_MSG(r.status == 0, "agent exit %d\n%s", r.status, r.err);
+    credlog_run_free(&r);
+    agent_pid = 0;
+}
+
+/* The raw request text for method path with body (NULL: none) and the
+ * department's bearer token (NULL: none), into buf. */
+static size_t request_text(char *buf, size_t cap, const char *method,
+                           const char *path, const char *token,
+                           const char *body)
+{
+    int n = snprintf(buf, cap,
+                     "%s %s HTTP/1.1\r\nHost: agent\r\n%s%s%s"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     method, path, token ? "Authorization: Bearer " : "",
+                     token ? token : "", token ? "\r\n" : "",
+                     body ? strlen(body) : 0, body ? body : "");
+
+    if (n <= 0 || (size_t)n >= cap)
+        abort();
+    return (size_t)n;
+}
+
+/* One exchange with the agent; its answer in *a. Returns the status, or -1
+ * when no answer came within ANSWER_MS. */
+static int agent_exchange(const char *method, const char *path,
+                          const char *token, const char *body,
+                          struct logd_raw_answer *a)
+{
+    static char req[65536];
+    size_t n = request_text(req, sizeof req, method, path, token, body);
+
+    if (logd_raw_exchange(agent_port, req, n, 0, ANSWER_MS, a) != 0)
+        return -1;
+    return a->status;
+}
+
+/* The JSON body of an issue of credential text. */
+static char *issue_body(const char *text)
+{
+    char *b64 = malloc(CODEC_B64_LEN(strlen(text)) + 1), *body;
+    json_t *o;
+
+    if (b64 == NULL)
+        abort();
+    b64[codec_b64_encode((const uint8_t *)text, strlen(text), b64)] = '\0';
+    o = json_pack("{s:s}", "credential", b64);
+    body = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    free(b64);
+    if (body == NULL)
+        abort();
+    return body;
+}
+
+/* ---- the tests ---- */
+
+/* A submission held at the relay: the agent answers everything else. */
+static void test_loop_free(void)
+{
+    char req[8192], *body = issue_body("{\"id\":\"held\",\"n\":1}");
+    struct logd_raw_answer a = {0};
+    json_t *j;
+    size_t n;
+    int fd;
+
+    relay_set_hold(true);
+    fd = logd_raw_connect(agent_port, 0);
+    REQUIRE(fd >= 0);
+    n = request_text(req, sizeof req, "POST", "/issue", TOKEN, body);
+    REQUIRE(logd_raw_send(fd, req, n) == 0);
+    REQUIRE(relay_wait_held());
+
+    CHECK(agent_exchange("GET", "/healthz", NULL, NULL, &a) == 200);
+    j = json_loads(a.body ? a.body : "", 0, NULL);
+    CHECK_MSG(json_integer_value(json_object_get(j, "busy")) == 1, "%s",
+              a.body ? a.body : "(no answer)");
+    json_decref(j);
+    logd_raw_answer_free(&a);
+    CHECK(agent_exchange("POST", "/issue", TOKEN, "{\"credential\":", &a) ==
+          400);
+    CHECK(logd_raw_json_error(&a));
+    logd_raw_answer_free(&a);
+    CHECK(agent_exchange("POST", "/issue", "wrong", body, &a) == 401);
+    logd_raw_answer_free(&a);
+    /* All that while the submission was held: its request has no answer
+     * yet (an agent that gave up on the log would have answered 503). */
+    {
+        struct pollfd pf = {fd, POLLIN, 0};
+
+        CHECK(poll(&pf, 1, 0) == 0);
+    }
+    pthread_mutex_lock(&relay.mu);
+    CHECK(relay.held == 1 && relay.total == 1);
+    pthread_mutex_unlock(&relay.mu);
+
+    relay_set_hold(false);
+    CHECK(logd_raw_read(fd, 0, ANSWER_MS, &a) == 0 && a.status == 200);
+    j = json_loads(a.body ? a.body : "", 0, NULL);
+    CHECK_MSG(json_object_get(j, "receipt") != NULL, "%s",
+              a.body ? a.body : "(no answer)");
+    json_decref(j);
+    logd_raw_answer_free(&a);
+    close(fd);
+    free(body);
+}
+
+static void setup(void)
+{
+    char prefix[700], path[800], cfg[4096], hex[65], *text;
+    struct note_verifier key;
+    struct credlog_run r;
+    uint8_t h[32];
+
+    snprintf(prefix, sizeof prefix, "%s/registrar", dir);
+    CREDLOG_RUN(&r, "keygen", "--name", INSTITUTION, "--out", prefix);
+    CREDLOG_EXPECT(&r, 0, "verifier key: ");
+    credlog_run_free(&r);
+    snprintf(path, sizeof path, "%s.vkey", prefix);
+    text = files_read(path, NULL);
+    REQUIRE(text != NULL && note_verifier_parse(text, strlen(text), &key) == 0);
+    free(text);
+    REQUIRE(logd_proc_init(&p, "log.agentloop.test", &key, 1) == 0);
+    REQUIRE(logd_proc_start(&p, NULL) == 0);
+    relay_start();
+
+    snprintf(path, sizeof path, "%s/journal", dir);
+    REQUIRE(mkdir(path, 0700) == 0);
+    SHA256((const uint8_t *)TOKEN, strlen(TOKEN), h);
+    codec_hex_encode(h, 32, hex);
+    snprintf(cfg, sizeof cfg,
+             "institution %s\nlog http://127.0.0.1:%u\nlog-key %s\n"
+             "listen 127.0.0.1:0\nlinger-ms 10\ndata journal\n"
+             "monitor-interval 0\n"
+             "department registrar sha256:%s registrar.key\n",
+             INSTITUTION, relay.port, p.log_vkey, hex);
+    snprintf(conf, sizeof conf, "%s/agent.conf", dir);
+    files_write(conf, cfg, strlen(cfg));
+    snprintf(port_path, sizeof port_path, "%s/agent.port", dir);
+}
+
+int main(void)
+{
+    logd_proc_require();
+    credlog_run_require();
+    signal(SIGPIPE, SIG_IGN);
+    files_tmpdir(dir, sizeof dir, "agentloop");
+    snprintf(credlog_run_home, sizeof credlog_run_home, "%s", dir);
+    setup();
+    agent_start();
+    test_loop_free();
+    relay_set_hold(false);
+    agent_stop(SIGTERM);
+    logd_proc_cleanup(&p);
+    if (check_failed == 0)
+        files_rmtree(dir);
+    else
+        fprintf(stderr, "kept %s\n", dir);
+    return check_finish();
+}
