@@ -18,14 +18,14 @@ static void finish(struct http_ctx *c, int status)
                         (double)(t.tv_nsec - c->start.tv_nsec) / 1e9);
 }
 
-void http_reply(struct http_ctx *c, int status, const char *type,
-                const char *cache)
+void http_reply(struct http_ctx *c, int status, const char *type)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+    bool ok = status == 200 || status == 304;
 
     evhttp_add_header(h, "Content-Type", type);
-    if (cache != NULL)
-        evhttp_add_header(h, "Cache-Control", cache);
+    evhttp_add_header(h, "Cache-Control",
+                      ok && c->cache != NULL ? c->cache : "no-store");
     if (evhttp_request_get_command(c->req) == EVHTTP_REQ_HEAD) {
         /* The headers of a GET, without its body (libevent 2.1 would send
          * the body, which the client reads as the start of the next
@@ -41,10 +41,10 @@ void http_reply(struct http_ctx *c, int status, const char *type,
 }
 
 void http_reply_bytes(struct http_ctx *c, int status, const char *type,
-                      const char *cache, const void *data, size_t len)
+                      const void *data, size_t len)
 {
     evbuffer_add(evhttp_request_get_output_buffer(c->req), data, len);
-    http_reply(c, status, type, cache);
+    http_reply(c, status, type);
 }
 
 static int dump_cb(const char *buf, size_t size, void *data)
@@ -59,7 +59,7 @@ void http_reply_json(struct http_ctx *c, int status, json_t *j)
     json_dump_callback(j, dump_cb, out, JSON_COMPACT);
     evbuffer_add(out, "\n", 1);
     json_decref(j);
-    http_reply(c, status, "application/json", NULL);
+    http_reply(c, status, "application/json");
 }
 
 void http_reply_error(struct http_ctx *c, int status, const char *message,
@@ -92,7 +92,7 @@ void http_reply_query(struct http_ctx *c, int err, json_t *j)
         if (j != NULL)
             http_reply_json(c, 200, j);
         else
-            http_reply_bytes(c, 200, "application/json", NULL, c->w->text.data,
+            http_reply_bytes(c, 200, "application/json", c->w->text.data,
                              c->w->text.len);
         return;
     case QUERY_ERR_NOTFOUND:

@@ -24,16 +24,21 @@ struct http_ctx {
     struct evhttp_request *req;
     enum metrics_route route;
     struct timespec start; /* CLOCK_MONOTONIC */
+    /* The Cache-Control of a 200 or 304 answer, and of one that is a
+     * partial tile: the route table's (logd/http_route.c, docs/api.md
+     * "Caching"); the handler picks. NULL: "no-store". */
+    const char *cache, *cache_partial;
 };
 
-/* Sends the output buffer of c->req with status, Content-Type type and, if
- * not NULL, Cache-Control cache (a HEAD gets the headers only). */
-void http_reply(struct http_ctx *c, int status, const char *type,
-                const char *cache);
+/* Sends the output buffer of c->req with status and Content-Type type (a
+ * HEAD gets the headers only). Cache-Control is c->cache for a 200 or 304
+ * answer, "no-store" for any other (an error, a tile not there yet, must
+ * not outlive its cause in a cache). */
+void http_reply(struct http_ctx *c, int status, const char *type);
 
 /* Sends data[0..len) (copied) as the body. */
 void http_reply_bytes(struct http_ctx *c, int status, const char *type,
-                      const char *cache, const void *data, size_t len);
+                      const void *data, size_t len);
 
 /* Sends j as compact JSON and a newline; takes the reference j. */
 void http_reply_json(struct http_ctx *c, int status, json_t *j);

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
+#include <openssl/evp.h>
 
 #include "logd/http_reply.h"
 #include "logd/http_submit.h"
@@ -34,8 +35,7 @@ static void h_checkpoint(struct http_ctx *c, const char *rest,
     if (c->w->srv->quorum != NULL &&
         quorum_checkpoint(c->w->srv->quorum, note, sizeof note, &len, NULL) ==
             0) {
-        http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", note,
-                         len);
+        http_reply_bytes(c, 200, "text/plain; charset=utf-8", note, len);
         return;
     }
     if (!http_reply_read_begin(c))
@@ -45,8 +45,7 @@ static void h_checkpoint(struct http_ctx *c, const char *rest,
     if (err != 0)
         http_reply_query(c, err, NULL);
     else
-        http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", note,
-                         len);
+        http_reply_bytes(c, 200, "text/plain; charset=utf-8", note, len);
 }
 
 static void h_log_key(struct http_ctx *c, const char *rest, const char *query)
@@ -64,8 +63,7 @@ static void h_log_key(struct http_ctx *c, const char *rest, const char *query)
     if (err != 0)
         http_reply_query(c, err, NULL);
     else
-        http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", vkey,
-                         len);
+        http_reply_bytes(c, 200, "text/plain; charset=utf-8", vkey, len);
 }
 
 /* GET /v1/witness-policy: the tlog-policy the log was started with, byte
@@ -79,13 +77,12 @@ static void h_witness_policy(struct http_ctx *c, const char *rest,
         http_reply_error(c, 404, "this log has no witness policy", NULL);
         return;
     }
-    http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache",
+    http_reply_bytes(c, 200, "text/plain; charset=utf-8",
                      c->w->srv->witness_policy, c->w->srv->witness_policy_len);
 }
 
 static void h_tile(struct http_ctx *c, const char *rest, const char *query)
 {
-    static const char immutable[] = "public, max-age=31536000, immutable";
     const char *path =
         evhttp_uri_get_path(evhttp_request_get_evhttp_uri(c->req));
     struct tile t;
@@ -102,6 +99,8 @@ static void h_tile(struct http_ctx *c, const char *rest, const char *query)
     if (t.level == TILE_LEVEL_ENTRIES)
         c->route = ROUTE_ENTRY_BUNDLE;
     full = t.width == TILE_WIDTH;
+    if (!full)
+        c->cache = c->cache_partial;
     /* The answer goes to a socket as it is, so a cached tile's file segment
      * can be sent with sendfile instead of being read into memory. */
     if (full && t.level == TILE_LEVEL_ENTRIES && c->w->srv->tiles != NULL)
@@ -109,7 +108,7 @@ static void h_tile(struct http_ctx *c, const char *rest, const char *query)
                            EVBUFFER_FLAG_DRAINS_TO_FD);
     if (full && tile_cache_send(c->w->srv->tiles, t.level, t.index,
                                 evhttp_request_get_output_buffer(c->req)) > 0) {
-        http_reply(c, 200, "application/octet-stream", immutable);
+        http_reply(c, 200, "application/octet-stream");
         return;
     }
     if (!http_reply_read_begin(c))
@@ -122,8 +121,7 @@ static void h_tile(struct http_ctx *c, const char *rest, const char *query)
     }
     if (full)
         tile_cache_put(c->w->srv->tiles, t.level, t.index, c->w->scratch, len);
-    http_reply_bytes(c, 200, "application/octet-stream",
-                     full ? immutable : NULL, c->w->scratch, len);
+    http_reply_bytes(c, 200, "application/octet-stream", c->w->scratch, len);
 }
 
 static void h_inclusion(struct http_ctx *c, const char *rest, const char *query)
@@ -163,10 +161,37 @@ static void h_consistency(struct http_ctx *c, const char *rest,
     http_reply_query(c, err, NULL);
 }
 
+/* Sets the ETag of a status proof against the checkpoint note[0..len):
+ * the first 128 bits of the note's SHA-256 in hex, so that it changes with
+ * the note (a new size, or new cosignatures). Returns whether the
+ * request's If-None-Match names it (answer 304: a cache's copy is a proof
+ * against the checkpoint still served). */
+static bool status_etag(struct http_ctx *c, const char *note, size_t len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    char etag[2 * 16 + 3];
+
+    if (EVP_Digest(note, len, md, NULL, EVP_sha256(), NULL) != 1)
+        return false; /* no validator: the answer is still right */
+    etag[0] = '"';
+    codec_hex_encode(md, 16, etag + 1);
+    memcpy(etag + 33, "\"", 2);
+    evhttp_add_header(evhttp_request_get_output_headers(c->req), "ETag", etag);
+    return web_etag_matches(
+        evhttp_find_header(evhttp_request_get_input_headers(c->req),
+                           "If-None-Match"),
+        etag);
+}
+
+/* GET /v1/status/HASH: a proof against the latest checkpoint, cached for
+ * a moment (docs/api.md, "Caching") with that checkpoint as its ETag, so
+ * that a cache revalidates it with a 304 until the checkpoint moves. */
 static void h_status(struct http_ctx *c, const char *rest, const char *query)
 {
+    char note[CHECKPOINT_TEXT_MAX];
     struct quorum_read qr;
     uint8_t hash[32];
+    size_t len;
     int err;
 
     (void)query;
@@ -183,6 +208,11 @@ static void h_status(struct http_ctx *c, const char *rest, const char *query)
             query_status_cache_free(&c->w->qstatus);
             c->w->qgen = qr.gen;
         }
+        if (status_etag(c, qr.note, qr.len)) {
+            quorum_read_end(&qr);
+            http_reply(c, 304, "application/json");
+            return;
+        }
         err = query_status_at(qr.txn, qr.note, qr.len, hash, &c->w->qstatus,
                               &c->w->text);
         quorum_read_end(&qr);
@@ -191,7 +221,14 @@ static void h_status(struct http_ctx *c, const char *rest, const char *query)
     }
     if (!http_reply_read_begin(c))
         return;
-    err = query_status(c->w->reader, hash, &c->w->status, &c->w->text);
+    err = query_checkpoint(c->w->reader, note, sizeof note, &len);
+    if (err == 0 && status_etag(c, note, len)) {
+        store_read_end(c->w->reader);
+        http_reply(c, 304, "application/json");
+        return;
+    }
+    if (err == 0)
+        err = query_status(c->w->reader, hash, &c->w->status, &c->w->text);
     store_read_end(c->w->reader);
     http_reply_query(c, err, NULL);
 }
@@ -245,8 +282,8 @@ static void h_metrics(struct http_ctx *c, const char *rest, const char *query)
         http_reply_error(c, 500, "out of memory", NULL);
         return;
     }
-    http_reply_bytes(c, 200, "text/plain; version=0.0.4; charset=utf-8",
-                     "no-cache", text, len);
+    http_reply_bytes(c, 200, "text/plain; version=0.0.4; charset=utf-8", text,
+                     len);
     free(text);
 }
 
@@ -254,8 +291,7 @@ static void h_healthz(struct http_ctx *c, const char *rest, const char *query)
 {
     (void)rest;
     (void)query;
-    http_reply_bytes(c, 200, "text/plain; charset=utf-8", "no-cache", "ok\n",
-                     3);
+    http_reply_bytes(c, 200, "text/plain; charset=utf-8", "ok\n", 3);
 }
 
 /* Sends the verification page's file name (logd/web.h), or the page's
@@ -274,7 +310,6 @@ static void web_send(struct http_ctx *c, const char *name)
     evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
     evhttp_add_header(out, "Referrer-Policy", "no-referrer");
     if (strcmp(name, "config.json") == 0) {
-        evhttp_add_header(out, "Cache-Control", WEB_CACHE);
         http_reply_json(c, 200,
                         json_pack("{s:b,s:b}", "dev", c->w->srv->dev,
                                   "witness_policy",
@@ -288,9 +323,9 @@ static void web_send(struct http_ctx *c, const char *name)
     }
     evhttp_add_header(out, "ETag", a->etag);
     if (web_etag_matches(evhttp_find_header(in, "If-None-Match"), a->etag))
-        http_reply(c, 304, a->type, WEB_CACHE);
+        http_reply(c, 304, a->type);
     else
-        http_reply_bytes(c, 200, a->type, WEB_CACHE, a->data, a->len);
+        http_reply_bytes(c, 200, a->type, a->data, a->len);
 }
 
 /* GET /: the page. */
@@ -313,36 +348,63 @@ static void h_web(struct http_ctx *c, const char *rest, const char *query)
 typedef void (*handler_fn)(struct http_ctx *c, const char *rest,
                            const char *query);
 
+/* What a cache (a browser's, nginx's: contrib/nginx/credlog.conf) may do
+ * with a route's 200 and 304 answers; every other answer is "no-store"
+ * (logd/http_reply.h). docs/api.md, "Caching", says why each is what it
+ * is. */
+/* Never changes (a full tile, an entry, a proof between two given sizes). */
+#define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+/* The log's latest state: fresh for a second (a status proof carries the
+ * checkpoint it is against as its ETag). */
+#define CACHE_LATEST "public, max-age=1"
+/* A partial tile: its bytes never change either, but it is superseded by a
+ * wider one as soon as the log grows, so keep it briefly. */
+#define CACHE_PARTIAL "public, max-age=10"
+/* Ask logd every time (a log key or policy that changes is an alarm). */
+#define CACHE_ASK "no-cache"
+/* Not for any cache: an answer to one request, or the server's own state. */
+#define CACHE_NONE "no-store"
+
 struct route {
     const char *path;
     bool prefix;
     int methods;
     enum metrics_route metric;
     handler_fn fn;
-    bool query; /* takes query parameters (others refuse any) */
+    bool query;                /* takes query parameters (others refuse any) */
+    const char *cache;         /* Cache-Control of its 200/304 answers */
+    const char *cache_partial; /* of a partial tile's (/tile/ only) */
 };
 
 #define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 
 static const struct route routes[] = {
-    {"/checkpoint", false, GET_HEAD, ROUTE_CHECKPOINT, h_checkpoint, false},
-    {"/tile/", true, GET_HEAD, ROUTE_TILE, h_tile, false},
+    {"/checkpoint", false, GET_HEAD, ROUTE_CHECKPOINT, h_checkpoint, false,
+     CACHE_LATEST, NULL},
+    {"/tile/", true, GET_HEAD, ROUTE_TILE, h_tile, false, CACHE_IMMUTABLE,
+     CACHE_PARTIAL},
     {"/v1/entries", false, EVHTTP_REQ_POST, ROUTE_SUBMIT, http_submit_handle,
-     false},
-    {"/v1/entries/", true, GET_HEAD, ROUTE_ENTRY, h_entry, false},
-    {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion,
-     true},
+     false, CACHE_NONE, NULL},
+    {"/v1/entries/", true, GET_HEAD, ROUTE_ENTRY, h_entry, false,
+     CACHE_IMMUTABLE, NULL},
+    {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion, true,
+     CACHE_IMMUTABLE, NULL},
     {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency,
-     true},
-    {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status, false},
-    {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers, false},
-    {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false},
+     true, CACHE_IMMUTABLE, NULL},
+    {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status, false, CACHE_LATEST,
+     NULL},
+    {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers, false, CACHE_ASK,
+     NULL},
+    {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false, CACHE_ASK,
+     NULL},
     {"/v1/witness-policy", false, GET_HEAD, ROUTE_WITNESS_POLICY,
-     h_witness_policy, false},
-    {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics, false},
-    {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz, false},
-    {"/", false, GET_HEAD, ROUTE_WEB, h_index, false},
-    {"/web/", true, GET_HEAD, ROUTE_WEB, h_web, false},
+     h_witness_policy, false, CACHE_ASK, NULL},
+    {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics, false, CACHE_NONE,
+     NULL},
+    {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz, false, CACHE_NONE,
+     NULL},
+    {"/", false, GET_HEAD, ROUTE_WEB, h_index, false, WEB_CACHE, NULL},
+    {"/web/", true, GET_HEAD, ROUTE_WEB, h_web, false, WEB_CACHE, NULL},
 };
 
 /* Asks evhttp to close the connection after this answer. */
@@ -421,7 +483,7 @@ static bool admit(struct http_ctx *c, const struct evhttp_uri *uri,
 
 void http_route_request(struct evhttp_request *req, void *arg)
 {
-    struct http_ctx c = {arg, req, ROUTE_OTHER, {0, 0}};
+    struct http_ctx c = {arg, req, ROUTE_OTHER, {0, 0}, NULL, NULL};
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     int method = (int)evhttp_request_get_command(req);
@@ -437,6 +499,8 @@ void http_route_request(struct evhttp_request *req, void *arg)
                       : strcmp(path, r->path) != 0)
             continue;
         c.route = r->metric;
+        c.cache = r->cache;
+        c.cache_partial = r->cache_partial;
         if ((r->methods & method) == 0) {
             evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
                               r->methods == EVHTTP_REQ_POST ? "POST"
