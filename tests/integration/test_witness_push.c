@@ -285,15 +285,36 @@ static void test_cosigned(const struct issuer *is, const char *key_file)
     credlog_run_free(&r);
 }
 
+/* GETs path from p with If-None-Match inm (NULL: none); returns the
+ * status and the answer's ETag into etag ("" without one). */
+static int etag_of(const char *path, const char *inm, char *etag, size_t cap)
+{
+    struct logd_raw_answer a = {0};
+    char req[512];
+    int n, status;
+
+    n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n%s%s%s\r\n",
+                 path, inm != NULL ? "If-None-Match: " : "",
+                 inm != NULL ? inm : "", inm != NULL ? "\r\n" : "");
+    if (logd_raw_exchange(p.port, req, (size_t)n, inm != NULL, 10000, &a) != 0)
+        return -1;
+    if (logd_raw_header(&a, "ETag", etag, cap) != 0)
+        etag[0] = '\0';
+    status = a.status;
+    logd_raw_answer_free(&a);
+    return status;
+}
+
 /* A status proof answers from the quorum snapshot: with two witnesses
  * gone, a new credential stays unknown there, while its receipt came at
- * once; back, and it is active. */
+ * once; back, and it is active. Its ETag names the quorum checkpoint: it
+ * revalidates (304) while the log grows beyond it, and changes with it. */
 static void test_snapshot(const struct issuer *is, const char *key_file)
 {
     struct credlog_run r;
     char file[700], receipt[720];
     uint8_t cred[32];
-    char hex[65], path[100];
+    char hex[65], path[100], etag[64], etag2[64];
     struct entry e;
     json_t *arr = json_array(), *out = NULL, *st;
     int64_t before = logd_api_metric(h, "credlog_witness_quorum_size");
@@ -320,6 +341,7 @@ static void test_snapshot(const struct issuer *is, const char *key_file)
                      "unknown") == 0,
               "a status proof beyond the quorum checkpoint");
     json_decref(st);
+    CHECK(etag_of(path, NULL, etag, sizeof etag) == 200 && etag[0] == '"');
     CHECK(logd_api_metric(h, "credlog_witness_quorum_size") == before);
     /* --wait-cosigned gives up in time, keeping the log-signed receipt. */
     snprintf(file, sizeof file, "%s/late.json", dir);
@@ -330,6 +352,9 @@ static void test_snapshot(const struct issuer *is, const char *key_file)
     credlog_run_free(&r);
     snprintf(receipt, sizeof receipt, "%s.receipt.json", file);
     CHECK(files_exists(receipt));
+    /* The log grew again; the quorum checkpoint, and so the ETag, did not. */
+    CHECK(etag_of(path, etag, etag2, sizeof etag2) == 304 &&
+          strcmp(etag2, etag) == 0);
 
     REQUIRE(witness_proc_restart(&wit[1]) == 0);
     CHECK(wait_quorum(h, before + 1));
@@ -338,6 +363,8 @@ static void test_snapshot(const struct issuer *is, const char *key_file)
           strcmp(json_string_value(json_object_get(st, "status")), "active") ==
               0);
     json_decref(st);
+    CHECK(etag_of(path, etag, etag2, sizeof etag2) == 200 && etag2[0] == '"' &&
+          strcmp(etag2, etag) != 0);
     REQUIRE(witness_proc_restart(&wit[2]) == 0);
 }
 
