@@ -11,8 +11,6 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -24,15 +22,24 @@
 #include "agent/watch.h"
 #include "agent/webhook.h"
 #include "client/files.h"
+#include "logd/conn.h"
 #include "logd/notify.h"
 #include "logd/tls.h"
 #include "proofs/entry.h"
+
+/* Connections open at once, and from one address (issuing systems call
+ * from a few hosts, often all from loopback: one address may use them
+ * all). */
+#define AGENT_MAX_CONNECTIONS 1024
+#define AGENT_MAX_HEADERS (16 * 1024)
 
 struct server {
     const struct agent_config *cfg;
     const struct agent_run_options *opt;
     struct event_base *base;
     struct evhttp *http;
+    struct conn_pool *pool; /* logd's connection guard (logd/conn.h) */
+    struct conn_set *conns;
     SSL_CTX *tls;
     struct agent_journal *journal;
     struct agent_engine *engine;
@@ -152,6 +159,29 @@ static void submit(struct server *s, struct evhttp_request *req, uint8_t type)
     agent_engine_submit(s->engine, &r, on_answer, p);
 }
 
+/* What the connection guard says of req; false when it has been answered
+ * (and its connection is closed after the answer). */
+static bool guard(struct server *s, struct evhttp_request *req)
+{
+    int verdict = conn_request(s->conns, req);
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+    if (verdict == CONN_REFUSE) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+                          "1");
+        reply_error(req, 503, "too many connections");
+        return false;
+    }
+    if (verdict == CONN_MALFORMED || m == EVHTTP_REQ_CONNECT) {
+        conn_close_after(s->conns, req);
+        reply_error(req, verdict == CONN_MALFORMED ? 400 : 405,
+                    verdict == CONN_MALFORMED ? "malformed HTTP request"
+                                              : "method not allowed");
+        return false;
+    }
+    return true;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     struct server *s = arg;
@@ -159,6 +189,8 @@ static void on_request(struct evhttp_request *req, void *arg)
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
     uint8_t type = 0;
 
+    if (!guard(s, req))
+        return;
     if (path != NULL && strcmp(path, "/issue") == 0)
         type = ENTRY_ISSUE;
     else if (path != NULL && strcmp(path, "/revoke") == 0)
@@ -177,16 +209,6 @@ static void on_request(struct evhttp_request *req, void *arg)
     } else {
         reply_error(req, 404, "not found: POST /issue, POST /revoke");
     }
-}
-
-static struct bufferevent *tls_bev(struct event_base *base, void *arg)
-{
-    SSL *ssl = SSL_new(arg);
-
-    if (ssl == NULL)
-        return NULL;
-    return bufferevent_openssl_socket_new(
-        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
@@ -283,6 +305,41 @@ static int start_tls(struct server *s)
     return 0;
 }
 
+/* logd's connection guard (logd/conn.h) makes every connection's
+ * bufferevent (TLS with s->tls), gives each request a deadline, bounds
+ * what a connection may buffer, refuses smuggling, and rewrites the answers
+ * evhttp makes by itself (a body over the limit: 413; a malformed request:
+ * 400) as {"error": ...}, so every answer of the agent is JSON. */
+static int start_guard(struct server *s)
+{
+    int t = s->opt->timeout_s > 0 ? s->opt->timeout_s : 30;
+    struct conn_config cc = {
+        .max_connections = AGENT_MAX_CONNECTIONS,
+        .max_per_ip = AGENT_MAX_CONNECTIONS,
+        .request_timeout_s = t,
+        .first_byte_timeout_s = t,
+        .max_headers = AGENT_MAX_HEADERS,
+        .max_body = AGENT_BODY_MAX,
+        .tls = s->tls,
+    };
+
+    if ((s->pool = conn_pool_new(&cc, NULL)) == NULL ||
+        (s->conns = conn_set_new(s->pool, s->base, s->http)) == NULL) {
+        say("out of memory");
+        return -1;
+    }
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)cc.max_body);
+    evhttp_set_max_headers_size(s->http, (ev_ssize_t)cc.max_headers);
+    evhttp_set_timeout(s->http, t);
+    /* Every method evhttp knows reaches on_request, which answers 405 in
+     * JSON. */
+    evhttp_set_allowed_methods(
+        s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                     EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    return 0;
+}
+
 static int start(struct server *s)
 {
     char why[AGENT_WHY_MAX];
@@ -321,14 +378,9 @@ static int start(struct server *s)
         say("%s", why);
         return -1;
     }
-    evhttp_set_max_body_size(s->http, AGENT_BODY_MAX);
-    evhttp_set_max_headers_size(s->http, 16 * 1024);
-    evhttp_set_timeout(s->http, s->opt->timeout_s > 0 ? s->opt->timeout_s : 30);
-    evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-                                            EVHTTP_REQ_POST);
+    if (start_guard(s) != 0)
+        return -1;
     evhttp_set_gencb(s->http, on_request, s);
-    if (s->tls != NULL)
-        evhttp_set_bevcb(s->http, tls_bev, s->tls);
     return bind_listen(s);
 }
 
@@ -359,8 +411,11 @@ done:
         event_free(stop_term);
     if (stop_int != NULL)
         event_free(stop_int);
+    conn_set_release(s.conns);
     if (s.http != NULL)
         evhttp_free(s.http);
+    conn_set_free(s.conns);
+    conn_pool_free(s.pool);
     agent_watch_free(s.watch);
     agent_engine_free(s.engine);
     agent_webhook_free(s.webhook);

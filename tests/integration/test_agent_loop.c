@@ -9,6 +9,11 @@
  * - While a submission is held: GET /healthz is answered (busy 1), a bad
  *   request gets its 400 and a bad token its 401, and the held request is
  *   answered with its receipt once the relay lets go.
+ * - Every error is {"error": ...} JSON, sent as raw HTTP: a body over the
+ *   limit (413, which evhttp answers by itself), headers over the limit, a
+ *   malformed request line, a header line without a colon, a folded header,
+ *   a NUL byte, an unknown path, a method a path does not take (also one
+ *   evhttp would refuse by itself), a missing token, a malformed body.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -324,6 +329,73 @@ static void test_loop_free(void)
     free(body);
 }
 
+/* Each raw request gets status and an {"error": ...} JSON body. */
+static void test_errors_json(void)
+{
+    static const struct {
+        const char *name, *req;
+        int status;
+    } cases[] = {
+        {"body over the limit",
+         "POST /issue HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " TOKEN
+         "\r\nContent-Length: 99999999999\r\n\r\n",
+         413},
+        {"malformed request line", "GARBAGE\r\n\r\n", 400},
+        {"HTTP version", "GET /healthz HTTP/9.9\r\nHost: a\r\n\r\n", 400},
+        {"header without a colon",
+         "GET /healthz HTTP/1.1\r\nHost: a\r\nno colon here\r\n\r\n", 400},
+        {"folded header",
+         "GET /healthz HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n folded\r\n\r\n", 400},
+        {"bad Content-Length",
+         "POST /issue HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n", 400},
+        {"unknown path", "GET /nope HTTP/1.1\r\nHost: a\r\n\r\n", 404},
+        {"GET /issue", "GET /issue HTTP/1.1\r\nHost: a\r\n\r\n", 405},
+        {"DELETE /issue", "DELETE /issue HTTP/1.1\r\nHost: a\r\n\r\n", 405},
+        {"PUT /revoke",
+         "PUT /revoke HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", 405},
+        {"no token",
+         "POST /issue HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n{}", 401},
+        {"not JSON",
+         "POST /issue HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer " TOKEN
+         "\r\nContent-Length: 3\r\n\r\n{{{",
+         400},
+    };
+    struct logd_raw_answer a = {0};
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = logd_raw_exchange(agent_port, cases[i].req,
+                                   strlen(cases[i].req), 0, ANSWER_MS, &a);
+
+        CHECK_MSG(
+            rc == 0 && a.status == cases[i].status && logd_raw_json_error(&a),
+            "%s: rc %d status %d (want %d)\n%s%s", cases[i].name, rc, a.status,
+            cases[i].status, a.head ? a.head : "", a.body ? a.body : "");
+        logd_raw_answer_free(&a);
+    }
+    /* Headers over the limit (16 KiB), and a NUL byte in the head. */
+    {
+        static char big[20000 + 256];
+        const char nul[] =
+            "GET /healthz HTTP/1.1\r\nHost: a\r\nX-A: a\0b\r\n\r\n";
+        int n =
+            snprintf(big, sizeof big,
+                     "GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: %0*d\r\n\r\n",
+                     20000, 0);
+
+        CHECK(logd_raw_exchange(agent_port, big, (size_t)n, 0, ANSWER_MS, &a) ==
+                  0 &&
+              a.status >= 400 && a.status < 500 && logd_raw_json_error(&a));
+        logd_raw_answer_free(&a);
+        CHECK(logd_raw_exchange(agent_port, nul, sizeof nul - 1, 0, ANSWER_MS,
+                                &a) == 0 &&
+              a.status == 400 && logd_raw_json_error(&a));
+        logd_raw_answer_free(&a);
+    }
+    /* The agent still answers. */
+    CHECK(agent_exchange("GET", "/healthz", NULL, NULL, &a) == 200);
+    logd_raw_answer_free(&a);
+}
+
 static void setup(void)
 {
     char prefix[700], path[800], cfg[4096], hex[65], *text;
@@ -368,6 +440,7 @@ int main(void)
     setup();
     agent_start();
     test_loop_free();
+    test_errors_json();
     relay_set_hold(false);
     agent_stop(SIGTERM);
     logd_proc_cleanup(&p);
