@@ -14,6 +14,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "agent/webhook.h"
 #include "agent/worker.h"
 #include "client/credbundle.h"
 #include "client/credfile.h"
@@ -367,7 +368,8 @@ static json_t *done_record(struct item *it, struct client_receipt *r,
     return rec;
 }
 
-/* Journals ops, dumping recs[i] (NULL: delete) as ops[i].text. */
+/* Journals ops, dumping recs[i] (NULL: delete) as ops[i].text, but for
+ * events (ops[i].event), whose text is set already. */
 static int write_records(struct agent_engine *e, struct agent_journal_op *ops,
                          json_t **recs, char **texts, size_t n, char *why)
 {
@@ -375,6 +377,8 @@ static int write_records(struct agent_engine *e, struct agent_journal_op *ops,
 
     for (size_t i = 0; i < n; i++) {
         texts[i] = NULL;
+        if (ops[i].event)
+            continue; /* its text is the caller's */
         if (recs[i] == NULL) {
             ops[i].text = NULL;
             continue;
@@ -565,9 +569,9 @@ static void batch_done(struct agent_job *job)
 
     e->in_flight = NULL;
     out = calloc(n, sizeof *out);
-    ops = calloc(2 * n, sizeof *ops);
-    recs = calloc(2 * n, sizeof *recs);
-    texts = calloc(2 * n, sizeof *texts);
+    ops = calloc(3 * n, sizeof *ops);
+    recs = calloc(3 * n, sizeof *recs);
+    texts = calloc(3 * n, sizeof *texts);
     if (out == NULL || ops == NULL || recs == NULL || texts == NULL) {
         /* Pending in the journal: submitted again at the next start. */
         for (size_t i = 0; i < n; i++) {
@@ -617,7 +621,7 @@ static void batch_done(struct agent_job *job)
     /* A repeated ISSUE of a credential revoked here is answered as credlog
      * issue answers it: revoked, not issued again. */
     size_t nrecs = nops;
-    for (size_t i = 0; i < n && nops < 2 * n; i++) {
+    for (size_t i = 0; i < n; i++) {
         json_t *ir;
 
         if (out[i].rec == NULL || !batch[i]->has_issue_id ||
@@ -637,10 +641,25 @@ static void batch_done(struct agent_job *job)
         }
     }
 
+    /* Each receipt's receipt_ready event goes into the webhook outbox in
+     * the same transaction: no receipt without its event. */
+    size_t nevents = nops;
+    for (size_t i = 0; i < n && e->on_event != NULL; i++)
+        if (out[i].rec != NULL) {
+            ops[nops].event = true;
+            ops[nops].text = agent_webhook_event("receipt_ready", out[i].rec);
+            if (ops[nops].text == NULL)
+                continue; /* out of memory: the receipt without it */
+            ops[nops].len = strlen(ops[nops].text);
+            nops++;
+        }
+
     /* Journal the receipts, then answer. */
     rc = write_records(e, ops, recs, texts, nops, why);
-    for (size_t i = nrecs; i < nops; i++)
+    for (size_t i = nrecs; i < nevents; i++)
         json_decref(recs[i]);
+    for (size_t i = nevents; i < nops; i++)
+        free((char *)ops[i].text);
     if (rc != 0) {
         fprintf(stderr, "credlog agent: %s\n", why);
         for (size_t i = 0; i < n; i++)

@@ -49,11 +49,14 @@ struct agent_engine;
 typedef void (*agent_reply_fn)(void *arg, int status, json_t *body);
 
 /* Called for each item that gets its receipt (the "receipt ready" event,
- * docs/api.md), with the answer object (borrowed for the call). */
+ * docs/api.md), with the done record (borrowed for the call), once the
+ * event is in the webhook outbox (webhook.h), journaled in the same
+ * transaction as the receipt. */
 typedef void (*agent_event_fn)(void *arg, const char *event, json_t *data);
 
 /* Makes an engine on base for cfg and journal j (both borrowed for its
- * lifetime). timeout_s: per request to the log. on_event may be NULL.
+ * lifetime). timeout_s: per request to the log. on_event may be NULL: then
+ * no events are journaled.
  * Returns 0, AGENT_ERR_NOMEM or AGENT_ERR_CONFIG (the log URL) with why. */
 int agent_engine_new(struct event_base *base, const struct agent_config *cfg,
                      struct agent_journal *j, int timeout_s,

@@ -1,6 +1,8 @@
 /*
- * journal.c: see journal.h. Two databases: "items" (id -> record) and
- * "pending" (id -> empty). Values are copied out before a transaction ends.
+ * journal.c: see journal.h. Three databases: "items" (id -> record),
+ * "pending" (id -> empty) and "events" (u64be number -> event text, so
+ * LMDB's order is the outbox's). Values are copied out before a
+ * transaction ends.
  */
 #include "agent/journal.h"
 
@@ -11,12 +13,14 @@
 
 #include <lmdb.h>
 
+#include "proofs/be.h"
+
 /* Sparse on 64-bit systems: room for about a million records. */
 #define JOURNAL_MAP_SIZE ((size_t)8 << 30)
 
 struct agent_journal {
     MDB_env *env;
-    MDB_dbi items, pending;
+    MDB_dbi items, pending, events;
 };
 
 static int fail(char *why, int rc, const char *what)
@@ -45,6 +49,7 @@ int agent_journal_open(const char *dir, struct agent_journal **out, char *why)
         (rc = mdb_txn_begin(j->env, NULL, 0, &txn)) != 0 ||
         (rc = mdb_dbi_open(txn, "items", MDB_CREATE, &j->items)) != 0 ||
         (rc = mdb_dbi_open(txn, "pending", MDB_CREATE, &j->pending)) != 0 ||
+        (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &j->events)) != 0 ||
         (rc = mdb_txn_commit(txn)) != 0) {
         if (txn != NULL && rc != 0)
             mdb_txn_abort(txn);
@@ -95,6 +100,83 @@ int agent_journal_get(struct agent_journal *j, const uint8_t id[AGENT_ID_SIZE],
     return 0;
 }
 
+/* Appends v to the outbox under the number after the last one. */
+static int event_append(struct agent_journal *j, MDB_txn *txn, MDB_val *v)
+{
+    MDB_cursor *cur;
+    MDB_val k, last;
+    uint8_t key[8];
+    uint64_t seq = 1;
+    int rc;
+
+    if ((rc = mdb_cursor_open(txn, j->events, &cur)) != 0)
+        return rc;
+    rc = mdb_cursor_get(cur, &k, &last, MDB_LAST);
+    if (rc == 0 && k.mv_size == 8)
+        seq = be_get64(k.mv_data) + 1;
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return rc;
+    be_put64(key, seq);
+    k.mv_size = 8;
+    k.mv_data = key;
+    return mdb_put(txn, j->events, &k, v, MDB_APPEND);
+}
+
+int agent_journal_event_first(struct agent_journal *j, uint64_t *seq,
+                              char **text, size_t *len, char *why)
+{
+    MDB_cursor *cur;
+    MDB_txn *txn;
+    MDB_val k, v;
+    int rc;
+
+    *text = NULL;
+    if ((rc = mdb_txn_begin(j->env, NULL, MDB_RDONLY, &txn)) != 0)
+        return fail(why, rc, "read");
+    if ((rc = mdb_cursor_open(txn, j->events, &cur)) != 0) {
+        mdb_txn_abort(txn);
+        return fail(why, rc, "read");
+    }
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    mdb_cursor_close(cur);
+    if (rc == 0 && k.mv_size != 8)
+        rc = MDB_CORRUPTED;
+    if (rc != 0) {
+        mdb_txn_abort(txn);
+        return rc == MDB_NOTFOUND ? AGENT_ERR_NOT_FOUND : fail(why, rc, "read");
+    }
+    if ((*text = malloc(v.mv_size + 1)) == NULL) {
+        mdb_txn_abort(txn);
+        return AGENT_ERR_NOMEM;
+    }
+    *seq = be_get64(k.mv_data);
+    memcpy(*text, v.mv_data, v.mv_size);
+    (*text)[v.mv_size] = '\0';
+    *len = v.mv_size;
+    mdb_txn_abort(txn);
+    return 0;
+}
+
+int agent_journal_event_done(struct agent_journal *j, uint64_t seq, char *why)
+{
+    uint8_t key[8];
+    MDB_val k = {8, key};
+    MDB_txn *txn;
+    int rc;
+
+    be_put64(key, seq);
+    if ((rc = mdb_txn_begin(j->env, NULL, 0, &txn)) != 0)
+        return fail(why, rc, "write");
+    if ((rc = mdb_del(txn, j->events, &k, NULL)) != 0 && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return fail(why, rc, "write");
+    }
+    if ((rc = mdb_txn_commit(txn)) != 0)
+        return fail(why, rc, "commit");
+    return 0;
+}
+
 int agent_journal_write(struct agent_journal *j,
                         const struct agent_journal_op *ops, size_t n, char *why)
 {
@@ -113,6 +195,13 @@ int agent_journal_write(struct agent_journal *j,
         MDB_val k = {AGENT_ID_SIZE, (void *)ops[i].id};
         MDB_val v = {ops[i].len, (void *)ops[i].text}, empty = {0, ""};
 
+        if (ops[i].event) {
+            if ((rc = event_append(j, txn, &v)) != 0) {
+                mdb_txn_abort(txn);
+                return fail(why, rc, "write");
+            }
+            continue;
+        }
         if (ops[i].text != NULL)
             rc = mdb_put(txn, j->items, &k, &v, 0);
         else if ((rc = mdb_del(txn, j->items, &k, NULL)) == MDB_NOTFOUND)

@@ -5,8 +5,14 @@
  * reads (docs/api.md, "Agent journal"); records still being submitted are
  * also listed as pending, so that a restarted agent submits them again.
  *
+ * It also holds the webhook outbox (webhook.h): events in the order they
+ * were journaled, each under a sequence number, until their delivery is
+ * acknowledged; a receipt and its event are journaled in one transaction.
+ *
  * Every write is one transaction, durable when the call returns (LMDB's
- * default sync). Not thread-safe: one thread uses a journal.
+ * default sync). Threads: any thread may call any function, also
+ * concurrently (each call is its own transaction; LMDB serializes the
+ * writers), except agent_journal_close(), which must not race with them.
  */
 #ifndef CREDLOG_AGENT_JOURNAL_H
 #define CREDLOG_AGENT_JOURNAL_H
@@ -25,10 +31,11 @@ struct agent_journal;
 
 /* One write of agent_journal_write(). */
 struct agent_journal_op {
-    const uint8_t *id; /* AGENT_ID_SIZE bytes */
+    const uint8_t *id; /* AGENT_ID_SIZE bytes (unused for an event) */
     const char *text;  /* the record; NULL: delete the record */
     size_t len;
     bool pending; /* list it as pending (else: not pending any more) */
+    bool event;   /* instead: append text to the outbox (the next number) */
 };
 
 /* Opens (creating if needed) the journal in dir, which must exist. On
@@ -59,6 +66,17 @@ int agent_journal_pending(struct agent_journal *j,
                           int (*fn)(void *arg, const uint8_t *id,
                                     const char *text, size_t len),
                           void *arg, char *why);
+
+/* The oldest event in the outbox: its number into *seq and its text into
+ * a fresh NUL-terminated buffer (*text, caller frees). Returns 0,
+ * AGENT_ERR_NOT_FOUND (the outbox is empty), AGENT_ERR_NOMEM or
+ * AGENT_ERR_JOURNAL (why). */
+int agent_journal_event_first(struct agent_journal *j, uint64_t *seq,
+                              char **text, size_t *len, char *why);
+
+/* Removes event seq from the outbox (delivered). Returns 0 (also when it
+ * was not there) or AGENT_ERR_JOURNAL (why). */
+int agent_journal_event_done(struct agent_journal *j, uint64_t seq, char *why);
 
 /* The number of records, and of pending ones. */
 void agent_journal_count(struct agent_journal *j, size_t *records,

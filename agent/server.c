@@ -218,12 +218,16 @@ static void on_stop(evutil_socket_t sig, short what, void *arg)
     event_base_loopexit(arg, NULL);
 }
 
+/* An event is in the webhook outbox (the engine and the watch journal
+ * them): send it. */
 static void on_event(void *arg, const char *event, json_t *data)
 {
     struct server *s = arg;
 
+    (void)event;
+    (void)data;
     if (s->webhook != NULL)
-        agent_webhook_post(s->webhook, event, data);
+        agent_webhook_kick(s->webhook);
 }
 
 static int bind_listen(struct server *s)
@@ -357,12 +361,14 @@ static int start(struct server *s)
         return -1;
     }
     if (s->cfg->webhook[0] != '\0' &&
-        agent_webhook_new(s->base, s->cfg->webhook, &s->webhook, why) != 0) {
+        agent_webhook_new(s->base, s->cfg->webhook, s->journal, &s->webhook,
+                          why) != 0) {
         say("%s", why);
         return -1;
     }
     if (agent_engine_new(s->base, s->cfg, s->journal, s->opt->timeout_s,
-                         on_event, s, &s->engine, why) != 0) {
+                         s->webhook != NULL ? on_event : NULL, s, &s->engine,
+                         why) != 0) {
         say("%s", why);
         return -1;
     }
@@ -373,7 +379,8 @@ static int start(struct server *s)
     if (n > 0)
         say("submitting %d journaled request%s again", n, n == 1 ? "" : "s");
     if (s->cfg->monitor_interval_s > 0 &&
-        agent_watch_new(s->base, s->cfg, s->opt->timeout_s, on_event, s,
+        agent_watch_new(s->base, s->cfg, s->opt->timeout_s,
+                        s->webhook != NULL ? s->journal : NULL, on_event, s,
                         &s->watch, why) != 0) {
         say("%s", why);
         return -1;

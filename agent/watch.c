@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agent/webhook.h"
 #include "agent/worker.h"
 #include "client/monitor.h"
 #include "proofs/codec.h"
@@ -25,6 +26,7 @@ struct agent_watch {
     struct client_monitor *m;
     struct client_api *api;
     struct agent_worker *worker;
+    struct agent_journal *j; /* the webhook outbox's, or NULL */
     struct event *timer;
     agent_event_fn on_event;
     void *arg;
@@ -34,11 +36,22 @@ struct agent_watch {
     char why[CLIENT_REASON_MAX];
 };
 
-/* Keeps event name with data (reference taken) for the loop. */
+/* On the worker thread: journals event name with data in the webhook
+ * outbox at once, before the monitor's state moves past the entry (so a
+ * crash loses no event: the entry is judged again), and keeps it for the
+ * loop (the reference to data is taken). */
 static void found(struct agent_watch *w, const char *name, json_t *data)
 {
     json_t *ev = json_pack("{s:s,s:o}", "event", name, "data", data);
+    struct agent_journal_op op = {.event = true};
+    char why[AGENT_WHY_MAX];
 
+    if (w->j != NULL && (op.text = agent_webhook_event(name, data)) != NULL) {
+        op.len = strlen(op.text);
+        if (agent_journal_write(w->j, &op, 1, why) != 0)
+            fprintf(stderr, "credlog agent: %s event: %s\n", name, why);
+        free((char *)op.text);
+    }
     if (ev != NULL)
         json_array_append_new(w->events, ev);
 }
@@ -150,7 +163,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 int agent_watch_new(struct event_base *base, const struct agent_config *cfg,
-                    int timeout_s, agent_event_fn on_event, void *arg,
+                    int timeout_s, struct agent_journal *j,
+                    agent_event_fn on_event, void *arg,
                     struct agent_watch **out, char *why)
 {
     struct client_api_options opt = {NULL, timeout_s};
@@ -162,6 +176,7 @@ int agent_watch_new(struct event_base *base, const struct agent_config *cfg,
     if (w == NULL)
         return AGENT_ERR_NOMEM;
     w->cfg = cfg;
+    w->j = j;
     w->on_event = on_event;
     w->arg = arg;
     if (snprintf(dir, sizeof dir, "%.4000s/monitor", cfg->data_dir) < 0 ||

@@ -23,14 +23,19 @@
 
 #include "agent/config.h"
 #include "agent/engine.h"
+#include "agent/journal.h"
 
 struct agent_watch;
 
-/* Starts watching (the first pass at once) for cfg on base; events go to
- * on_event(arg, ...). Returns 0, AGENT_ERR_CONFIG (the log URL, the monitor
- * state) or AGENT_ERR_NOMEM with why. */
+/* Starts watching (the first pass at once) for cfg on base. Each event is
+ * journaled in j's webhook outbox (webhook.h; j may be NULL: not
+ * journaled) from the pass itself, before the monitor's state moves past
+ * its entry, and raised on the loop by on_event(arg, ...) once the pass is
+ * back. Returns 0, AGENT_ERR_CONFIG (the log URL, the monitor state) or
+ * AGENT_ERR_NOMEM with why. */
 int agent_watch_new(struct event_base *base, const struct agent_config *cfg,
-                    int timeout_s, agent_event_fn on_event, void *arg,
+                    int timeout_s, struct agent_journal *j,
+                    agent_event_fn on_event, void *arg,
                     struct agent_watch **out, char *why);
 
 /* Stops and frees. Accepts NULL. */

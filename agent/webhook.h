@@ -1,14 +1,17 @@
 /*
- * webhook.h: the agent's webhooks (docs/api.md, "Agent webhooks"): each
- * event is POSTed as one JSON object to the configured http:// URL, in
- * order, one at a time, on the agent's event loop (never blocking it). An
- * answer other than 2xx, or none within 10 seconds, is retried after 1, 2,
- * 4, ... seconds (at most 60) up to AGENT_WEBHOOK_ATTEMPTS times in all;
- * then the event is dropped with a line on stderr. At most
- * AGENT_WEBHOOK_QUEUE_MAX events wait; beyond that new ones are dropped
- * (with a line on stderr). Events are not journaled: a restart loses the
- * waiting ones (the receipts themselves are in the journal). Not
- * thread-safe.
+ * webhook.h: the agent's webhooks (docs/api.md, "Agent webhooks"). Events
+ * are journaled (journal.h, the outbox) before anything else happens to
+ * them: a receipt's receipt_ready in the same transaction as the receipt,
+ * a watch event before the monitor's state moves past its entry. The
+ * sender POSTs the outbox's oldest event, one at a time and in order, to
+ * the configured http:// URL on the agent's event loop (never blocking
+ * it), and removes it from the outbox only once the receiver answered 2xx.
+ * Another answer, or none within 10 seconds, is retried after 1, 2, 4, ...
+ * seconds (at most 60 between tries), for as long as it takes: delivery is
+ * at least once, also across a crash or SIGKILL of the agent, and each
+ * event carries an event_id (agent_webhook_event()) that stays the same
+ * however often it is sent, so receivers can drop repeats.
+ * Not thread-safe except agent_webhook_event().
  */
 #ifndef CREDLOG_AGENT_WEBHOOK_H
 #define CREDLOG_AGENT_WEBHOOK_H
@@ -17,26 +20,41 @@
 #include <jansson.h>
 
 #include "agent/agent.h"
+#include "agent/journal.h"
 
-#define AGENT_WEBHOOK_ATTEMPTS 8
-#define AGENT_WEBHOOK_QUEUE_MAX 100000
+/* The length of an event_id: 32 hex digits. */
+#define AGENT_EVENT_ID_LEN 32
 
 struct agent_webhook;
 
-/* Makes a webhook sender for url (http://host[:port]/path) on base.
- * Returns 0, AGENT_ERR_CONFIG (bad URL) or AGENT_ERR_NOMEM with why. */
+/* The text of event (a name: receipt_ready, unknown_key, log_alert) with
+ * data's members (borrowed; a "state" member is left out), "event" set to
+ * event and "event_id" to the first 16 bytes, in hex, of SHA-256(
+ * "credlog-agent/event/v1\n" || the event object without event_id as
+ * compact JSON with sorted keys): the same event found again (an entry
+ * judged again after a restart) has the same id. Returns a fresh
+ * NUL-terminated string (caller frees) or NULL when out of memory. Pure;
+ * any thread. */
+char *agent_webhook_event(const char *event, const json_t *data);
+
+/* Makes a sender for url (http://host[:port]/path) on base, delivering the
+ * outbox of journal j (borrowed for its lifetime); it starts with what the
+ * outbox already holds. Returns 0, AGENT_ERR_CONFIG (bad URL) or
+ * AGENT_ERR_NOMEM with why. */
 int agent_webhook_new(struct event_base *base, const char *url,
-                      struct agent_webhook **out, char *why);
+                      struct agent_journal *j, struct agent_webhook **out,
+                      char *why);
 
-/* Queues event with data's members (data is borrowed; its members are
- * copied into the event object with "event" set). */
-void agent_webhook_post(struct agent_webhook *w, const char *event,
-                        const json_t *data);
+/* Journals event with data (agent_webhook_event()) in the outbox, then
+ * sends. Returns 0, AGENT_ERR_NOMEM or AGENT_ERR_JOURNAL (why). */
+int agent_webhook_post(struct agent_webhook *w, const char *event,
+                       const json_t *data, char *why);
 
-/* The number of events waiting or in flight. */
-size_t agent_webhook_waiting(const struct agent_webhook *w);
+/* Something new is in the outbox (journaled by someone else): send it
+ * unless a delivery is under way or waiting to be retried. */
+void agent_webhook_kick(struct agent_webhook *w);
 
-/* Frees it; waiting events are dropped. Accepts NULL. */
+/* Frees it; the outbox stays journaled for the next start. Accepts NULL. */
 void agent_webhook_free(struct agent_webhook *w);
 
 #endif

@@ -14,6 +14,9 @@
  *   malformed request line, a header line without a colon, a folded header,
  *   a NUL byte, an unknown path, a method a path does not take (also one
  *   evhttp would refuse by itself), a missing token, a malformed body.
+ * - Webhooks are journaled: while the receiver refuses (503) the
+ *   receipt_ready event of a fresh receipt, the agent is SIGKILLed; after a
+ *   restart the same event (the same event_id) is delivered.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +32,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
 
 #include "check.h"
 #include "credlog_run.h"
@@ -195,6 +202,88 @@ static bool relay_wait_held(void)
         pthread_mutex_unlock(&relay.mu);
     } while (!held && wait_more(&w));
     return held;
+}
+
+/* ---- the webhook receiver, on a thread and event loop of its own ---- */
+
+static struct {
+    pthread_mutex_t mu;
+    struct event_base *base;
+    struct evhttp *http;
+    unsigned port;
+    bool refuse;      /* answer 503 */
+    json_t *refused;  /* the events refused, in order */
+    json_t *accepted; /* and accepted */
+} hook = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void on_hook(struct evhttp_request *req, void *arg)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    json_t *j = json_loadb((const char *)evbuffer_pullup(in, -1),
+                           evbuffer_get_length(in), 0, NULL);
+    bool refuse;
+
+    (void)arg;
+    pthread_mutex_lock(&hook.mu);
+    refuse = hook.refuse;
+    if (j != NULL)
+        json_array_append(refuse ? hook.refused : hook.accepted, j);
+    pthread_mutex_unlock(&hook.mu);
+    json_decref(j);
+    evhttp_send_reply(req, refuse ? 503 : 204, NULL, NULL);
+}
+
+static void *hook_main(void *arg)
+{
+    (void)arg;
+    event_base_dispatch(hook.base);
+    return NULL;
+}
+
+static void hook_start(void)
+{
+    struct evhttp_bound_socket *bs;
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    pthread_t t;
+
+    hook.refused = json_array();
+    hook.accepted = json_array();
+    REQUIRE((hook.base = event_base_new()) != NULL &&
+            (hook.http = evhttp_new(hook.base)) != NULL);
+    evhttp_set_gencb(hook.http, on_hook, NULL);
+    bs = evhttp_bind_socket_with_handle(hook.http, "127.0.0.1", 0);
+    REQUIRE(bs != NULL && getsockname(evhttp_bound_socket_get_fd(bs),
+                                      (struct sockaddr *)&sa, &sl) == 0);
+    hook.port = ntohs(sa.sin_port);
+    REQUIRE(pthread_create(&t, NULL, hook_main, NULL) == 0);
+    pthread_detach(t);
+}
+
+/* The first event in list (refused or accepted) whose text contains want,
+ * copied (caller decrefs), waiting up to ANSWER_MS * 2 for it. */
+static json_t *hook_wait(json_t **list, const char *want)
+{
+    struct wait w = wait_begin(2 * ANSWER_MS);
+    json_t *found = NULL, *ev;
+    size_t i;
+
+    do {
+        pthread_mutex_lock(&hook.mu);
+        json_array_foreach(*list, i, ev)
+        {
+            char *text = json_dumps(ev, JSON_COMPACT);
+            bool hit = text != NULL && strstr(text, want) != NULL;
+
+            free(text);
+            if (hit) {
+                found = json_deep_copy(ev);
+                break;
+            }
+        }
+        pthread_mutex_unlock(&hook.mu);
+    } while (found == NULL && wait_more(&w));
+    return found;
 }
 
 /* ---- the agent ---- */
@@ -396,6 +485,55 @@ static void test_errors_json(void)
     logd_raw_answer_free(&a);
 }
 
+/* A receipt_ready event refused until the agent is SIGKILLed is delivered
+ * after the restart, with the same event_id. */
+static void test_webhook_journaled(void)
+{
+    char *body = issue_body("{\"id\":\"hooked\",\"n\":2}");
+    struct logd_raw_answer a = {0};
+    json_t *ans, *refused, *got;
+    const char *hash, *id;
+
+    /* The earlier receipt's event is delivered first (events go in order). */
+    got = hook_wait(&hook.accepted, "receipt_ready");
+    CHECK(got != NULL);
+    json_decref(got);
+
+    pthread_mutex_lock(&hook.mu);
+    hook.refuse = true;
+    pthread_mutex_unlock(&hook.mu);
+    REQUIRE(agent_exchange("POST", "/issue", TOKEN, body, &a) == 200);
+    ans = json_loads(a.body, 0, NULL);
+    logd_raw_answer_free(&a);
+    hash = json_string_value(json_object_get(ans, "credential_hash"));
+    REQUIRE(hash != NULL);
+    refused = hook_wait(&hook.refused, hash);
+    REQUIRE(refused != NULL);
+    id = json_string_value(json_object_get(refused, "event_id"));
+    CHECK_MSG(id != NULL && strlen(id) == 32 &&
+                  strspn(id, "0123456789abcdef") == 32,
+              "event_id %s", id ? id : "(none)");
+    CHECK(strcmp(json_string_value(json_object_get(refused, "event")),
+                 "receipt_ready") == 0);
+
+    agent_stop(SIGKILL);
+    pthread_mutex_lock(&hook.mu);
+    hook.refuse = false;
+    pthread_mutex_unlock(&hook.mu);
+    agent_start();
+    got = hook_wait(&hook.accepted, hash);
+    CHECK(got != NULL);
+    CHECK_MSG(got != NULL && id != NULL &&
+                  json_equal(json_object_get(got, "event_id"),
+                             json_object_get(refused, "event_id")),
+              "delivered event_id differs");
+    CHECK(got != NULL && json_equal(got, refused));
+    json_decref(got);
+    json_decref(refused);
+    json_decref(ans);
+    free(body);
+}
+
 static void setup(void)
 {
     char prefix[700], path[800], cfg[4096], hex[65], *text;
@@ -414,6 +552,7 @@ static void setup(void)
     REQUIRE(logd_proc_init(&p, "log.agentloop.test", &key, 1) == 0);
     REQUIRE(logd_proc_start(&p, NULL) == 0);
     relay_start();
+    hook_start();
 
     snprintf(path, sizeof path, "%s/journal", dir);
     REQUIRE(mkdir(path, 0700) == 0);
@@ -422,9 +561,9 @@ static void setup(void)
     snprintf(cfg, sizeof cfg,
              "institution %s\nlog http://127.0.0.1:%u\nlog-key %s\n"
              "listen 127.0.0.1:0\nlinger-ms 10\ndata journal\n"
-             "monitor-interval 0\n"
+             "monitor-interval 0\nwebhook http://127.0.0.1:%u/hook\n"
              "department registrar sha256:%s registrar.key\n",
-             INSTITUTION, relay.port, p.log_vkey, hex);
+             INSTITUTION, relay.port, p.log_vkey, hook.port, hex);
     snprintf(conf, sizeof conf, "%s/agent.conf", dir);
     files_write(conf, cfg, strlen(cfg));
     snprintf(port_path, sizeof port_path, "%s/agent.port", dir);
@@ -441,6 +580,7 @@ int main(void)
     agent_start();
     test_loop_free();
     test_errors_json();
+    test_webhook_journaled();
     relay_set_hold(false);
     agent_stop(SIGTERM);
     logd_proc_cleanup(&p);
