@@ -15,8 +15,9 @@
 #include "keystore/token.h"
 
 struct ed25519_signer {
-    struct note_signer file; /* a file key (seed and all) */
-    struct p11token *token;  /* or a token key: name, type, id, pub only */
+    struct note_signer file;      /* a file key (seed and all) */
+    struct ed25519_key *prepared; /* the file key, prepared once */
+    struct p11token *token;       /* or a token key: name, type, id, pub only */
 };
 
 const char *keystore_strerror(int err)
@@ -145,6 +146,9 @@ int ed25519_signer_open(const char *spec, uint8_t type,
     rc = p11uri_is(spec)
              ? open_token(spec, type, s, why, cap)
              : open_file(spec, type, policy, loose, &s->file, why, cap);
+    if (rc == 0 && s->token == NULL &&
+        ed25519_key_new(s->file.seed, &s->prepared) != 0)
+        rc = fail(why, cap, KEYSTORE_ERR_KEY, spec, "OpenSSL refused the key");
     if (rc != 0) {
         ed25519_signer_free(s);
         return rc;
@@ -158,6 +162,7 @@ void ed25519_signer_free(struct ed25519_signer *s)
     if (s == NULL)
         return;
     p11token_close(s->token);
+    ed25519_key_free(s->prepared);
     note_signer_wipe(&s->file);
     OPENSSL_cleanse(s, sizeof *s);
     free(s);
@@ -186,8 +191,9 @@ int ed25519_signer_sign(struct ed25519_signer *s, const uint8_t *msg,
         return KEYSTORE_ERR_SIGN;
     if (s->token != NULL)
         return p11token_sign(s->token, msg, len, sig);
-    return ed25519_sign(s->file.seed, msg, len, sig) == 0 ? 0
-                                                          : KEYSTORE_ERR_SIGN;
+    return ed25519_key_sign(s->prepared, msg, len, sig) == 0
+               ? 0
+               : KEYSTORE_ERR_SIGN;
 }
 
 int ed25519_signer_sign_note(struct ed25519_signer *s, const char *text,

@@ -13,6 +13,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <stdlib.h>
+
 const char *ed25519_strerror(int err)
 {
     switch (err) {
@@ -50,34 +52,77 @@ int ed25519_random_seed(uint8_t seed[ED25519_SEED_SIZE])
     return 0;
 }
 
-int ed25519_sign(const uint8_t seed[ED25519_SEED_SIZE], const uint8_t *msg,
-                 size_t len, uint8_t sig[ED25519_SIGNATURE_SIZE])
+struct ed25519_key {
+    EVP_PKEY *pkey;
+};
+
+/* One signature with a built key object. */
+static int sign_with(EVP_PKEY *key, const uint8_t *msg, size_t len,
+                     uint8_t sig[ED25519_SIGNATURE_SIZE])
 {
     static const uint8_t empty[1];
-    EVP_PKEY *key;
-    EVP_MD_CTX *ctx = NULL;
+    EVP_MD_CTX *ctx;
     size_t siglen = ED25519_SIGNATURE_SIZE;
     int rc = ED25519_ERR_CRYPTO;
 
     if (msg == NULL)
         msg = empty; /* OpenSSL wants a pointer even for len 0 */
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL)
+        return ED25519_ERR_CRYPTO;
+    if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
+        EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 &&
+        siglen == ED25519_SIGNATURE_SIZE)
+        rc = 0;
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+int ed25519_sign(const uint8_t seed[ED25519_SEED_SIZE], const uint8_t *msg,
+                 size_t len, uint8_t sig[ED25519_SIGNATURE_SIZE])
+{
+    EVP_PKEY *key;
+    int rc;
+
     key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
                                        ED25519_SEED_SIZE);
     if (key == NULL)
-        goto fail;
-    ctx = EVP_MD_CTX_new();
-    if (ctx == NULL)
-        goto fail;
-    if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) != 1)
-        goto fail;
-    if (EVP_DigestSign(ctx, sig, &siglen, msg, len) != 1 ||
-        siglen != ED25519_SIGNATURE_SIZE)
-        goto fail;
-    rc = 0;
-fail:
-    EVP_MD_CTX_free(ctx);
+        return ED25519_ERR_CRYPTO;
+    rc = sign_with(key, msg, len, sig);
     EVP_PKEY_free(key);
     return rc;
+}
+
+int ed25519_key_new(const uint8_t seed[ED25519_SEED_SIZE],
+                    struct ed25519_key **out)
+{
+    struct ed25519_key *k = malloc(sizeof *k);
+
+    *out = NULL;
+    if (k == NULL)
+        return ED25519_ERR_CRYPTO;
+    k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+                                           ED25519_SEED_SIZE);
+    if (k->pkey == NULL) {
+        free(k);
+        return ED25519_ERR_CRYPTO;
+    }
+    *out = k;
+    return 0;
+}
+
+int ed25519_key_sign(const struct ed25519_key *k, const uint8_t *msg,
+                     size_t len, uint8_t sig[ED25519_SIGNATURE_SIZE])
+{
+    return sign_with(k->pkey, msg, len, sig);
+}
+
+void ed25519_key_free(struct ed25519_key *k)
+{
+    if (k == NULL)
+        return;
+    EVP_PKEY_free(k->pkey);
+    free(k);
 }
 
 bool ed25519_verify(const uint8_t pub[ED25519_PUBLIC_SIZE], const uint8_t *msg,

@@ -3,8 +3,11 @@
  * cosignature/v1 against Go-generated vectors and the C2SP examples, plus
  * every strict-parser rejection.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/rand.h>
 
 #include "check.h"
 #include "proofs/be.h"
@@ -67,6 +70,45 @@ static void test_ed25519(void)
     CHECK(ed25519_random_seed(seed) == 0);
     CHECK(ed25519_public_from_seed(seed, pub2) == 0);
     CHECK(memcmp(pub, pub2, 32) != 0);
+}
+
+static void unhex(const char *hex, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        REQUIRE(sscanf(hex + 2 * i, "%2hhx", &out[i]) == 1);
+}
+
+/* A prepared key signs exactly as ed25519_sign() does: RFC 8032 section
+ * 7.1's TEST 1 (the empty message), then random seeds and messages. */
+static void test_ed25519_prepared(void)
+{
+    uint8_t seed[32], want[64], sig[64], sig2[64], msg[300], pub[32];
+    struct ed25519_key *k = NULL;
+
+    unhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+          seed, 32);
+    unhex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+          "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+          want, 64);
+    REQUIRE(ed25519_key_new(seed, &k) == 0);
+    CHECK(ed25519_key_sign(k, NULL, 0, sig) == 0);
+    CHECK(memcmp(sig, want, 64) == 0);
+    CHECK(ed25519_sign(seed, NULL, 0, sig2) == 0);
+    CHECK(memcmp(sig2, want, 64) == 0);
+    ed25519_key_free(k);
+    for (int i = 0; i < 20; i++) {
+        size_t len = (size_t)(i * 15);
+        REQUIRE(ed25519_random_seed(seed) == 0);
+        REQUIRE(RAND_bytes(msg, sizeof msg) == 1);
+        REQUIRE(ed25519_key_new(seed, &k) == 0);
+        REQUIRE(ed25519_key_sign(k, msg, len, sig) == 0);
+        REQUIRE(ed25519_sign(seed, msg, len, sig2) == 0);
+        CHECK(memcmp(sig, sig2, 64) == 0);
+        REQUIRE(ed25519_public_from_seed(seed, pub) == 0);
+        CHECK(ed25519_verify(pub, msg, len, sig));
+        ed25519_key_free(k);
+    }
+    ed25519_key_free(NULL);
 }
 
 static void test_names(void)
@@ -916,6 +958,7 @@ static void test_strerror(void)
 int main(void)
 {
     test_ed25519();
+    test_ed25519_prepared();
     test_names();
     test_issuer_names();
     test_vectors();
