@@ -237,13 +237,14 @@ static int keep_receipt(const struct submit_opts *o, struct item *it)
 
 /* Checks one receipt and keeps it. */
 static void accept_receipt(const struct submit_opts *o,
-                           const struct note_verifier *log, struct item *it)
+                           const struct note_verifier *log,
+                           struct client_checkpoint_memo *memo, struct item *it)
 {
     struct client_receipt_check chk;
     char why[CLIENT_REASON_MAX];
 
-    if (client_verify_receipt(&it->receipt, log, o->type, it->cred,
-                              it->sent.issuer, &chk, why) != 0) {
+    if (client_verify_receipt_memo(&it->receipt, log, o->type, it->cred,
+                                   it->sent.issuer, memo, &chk, why) != 0) {
         it->state = ITEM_ERROR;
         snprintf(it->msg, sizeof it->msg,
                  "the log's receipt does not verify: %s", why);
@@ -269,8 +270,10 @@ static void accept_receipt(const struct submit_opts *o,
 /* Gives the receipt of it the cosigned checkpoint note (of size) with its
  * inclusion proof in it, verified. */
 static int cosigned_receipt(const struct submit_opts *o, struct client_api *api,
-                            const struct note_verifier *log, struct item *it,
-                            const char *note, size_t len, uint64_t size)
+                            const struct note_verifier *log,
+                            struct client_checkpoint_memo *memo,
+                            struct item *it, const char *note, size_t len,
+                            uint64_t size)
 {
     struct client_receipt r = it->receipt;
     char why[CLIENT_REASON_MAX];
@@ -283,8 +286,8 @@ static int cosigned_receipt(const struct submit_opts *o, struct client_api *api,
     r.checkpoint_len = len;
     if (client_api_inclusion(api, r.e.index, size, r.e.inclusion,
                              &r.e.inclusion_len, why) != 0 ||
-        client_verify_receipt(&r, log, o->type, it->cred, NULL, NULL, why) !=
-            0) {
+        client_verify_receipt_memo(&r, log, o->type, it->cred, NULL, memo, NULL,
+                                   why) != 0) {
         free(r.checkpoint);
         snprintf(it->msg, sizeof it->msg,
                  "the cosigned checkpoint's receipt does not verify: %s", why);
@@ -306,6 +309,7 @@ static int wait_cosigned(const struct submit_opts *o, struct client_api *api,
     char why[CLIENT_REASON_MAX] = "", *note = NULL;
     size_t len = 0;
     bool any = false, ok = false;
+    struct client_checkpoint_memo memo = {0};
 
     for (size_t i = 0; i < n; i++)
         if (items[i].keep_later) {
@@ -341,7 +345,8 @@ static int wait_cosigned(const struct submit_opts *o, struct client_api *api,
         if (!it->keep_later)
             continue;
         it->keep_later = false;
-        if (ok && cosigned_receipt(o, api, log, it, note, len, size) != 0) {
+        if (ok &&
+            cosigned_receipt(o, api, log, &memo, it, note, len, size) != 0) {
             it->state = ITEM_ERROR;
             continue;
         }
@@ -372,6 +377,7 @@ static int submit_batch(const struct submit_opts *o, struct client_api *api,
     struct entry *entries = calloc(n, sizeof *entries);
     struct client_receipt *receipts = calloc(n, sizeof *receipts);
     struct client_submit_result *res = calloc(n, sizeof *res);
+    struct client_checkpoint_memo memo = {0}; /* one checkpoint per answer */
     int rc;
 
     if (entries == NULL || receipts == NULL || res == NULL) {
@@ -388,7 +394,7 @@ static int submit_batch(const struct submit_opts *o, struct client_api *api,
 
         if (res[i].rc == 0) {
             it->receipt = receipts[i];
-            accept_receipt(o, log, it);
+            accept_receipt(o, log, &memo, it);
             continue;
         }
         it->state = res[i].rc == CLIENT_ERR_REFUSED ? ITEM_REFUSED : ITEM_ERROR;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "client/clock.h"
 #include "proofs/codec.h"
 #include "proofs/smt.h"
@@ -34,6 +36,35 @@ int client_verify_checkpoint(const char *note, size_t len,
                            "checkpoint is malformed (%s)",
                            checkpoint_strerror(rc));
     }
+}
+
+int client_verify_checkpoint_memo(struct client_checkpoint_memo *memo,
+                                  const char *note, size_t len,
+                                  const struct note_verifier *log,
+                                  struct checkpoint *out, char *why)
+{
+    uint8_t h[32];
+    int rc;
+
+    if (memo == NULL)
+        return client_verify_checkpoint(note, len, log, out, why);
+    SHA256((const unsigned char *)note, len, h);
+    if (memo->set && memo->log.key_id == log->key_id &&
+        memo->log.type == log->type &&
+        memcmp(memo->log.pub, log->pub, sizeof log->pub) == 0 &&
+        strcmp(memo->log.name, log->name) == 0 &&
+        memcmp(memo->note_hash, h, sizeof h) == 0) {
+        *out = memo->checkpoint;
+        return 0;
+    }
+    rc = client_verify_checkpoint(note, len, log, out, why);
+    if (rc == 0) {
+        memo->set = true;
+        memcpy(memo->note_hash, h, sizeof h);
+        memo->log = *log;
+        memo->checkpoint = *out;
+    }
+    return rc;
 }
 
 int client_verify_included(const struct client_logged_entry *e,
@@ -136,6 +167,16 @@ int client_verify_receipt(const struct client_receipt *r,
                           const uint8_t *cred, const char *issuer,
                           struct client_receipt_check *out, char *why)
 {
+    return client_verify_receipt_memo(r, log, type, cred, issuer, NULL, out,
+                                      why);
+}
+
+int client_verify_receipt_memo(const struct client_receipt *r,
+                               const struct note_verifier *log, uint8_t type,
+                               const uint8_t *cred, const char *issuer,
+                               struct client_checkpoint_memo *memo,
+                               struct client_receipt_check *out, char *why)
+{
     struct client_receipt_check tmp;
     char inner[CLIENT_REASON_MAX];
     int rc;
@@ -146,8 +187,8 @@ int client_verify_receipt(const struct client_receipt *r,
     if (r->checkpoint == NULL)
         return client_fail(why, CLIENT_ERR_INVALID,
                            "receipt has no checkpoint");
-    rc = client_verify_checkpoint(r->checkpoint, r->checkpoint_len, log,
-                                  &out->checkpoint, inner);
+    rc = client_verify_checkpoint_memo(memo, r->checkpoint, r->checkpoint_len,
+                                       log, &out->checkpoint, inner);
     if (rc != 0)
         return client_fail(why, rc, "receipt: %s", inner);
     rc = client_verify_included(&r->e, &out->checkpoint, "receipt", &out->entry,

@@ -30,6 +30,25 @@ int client_verify_checkpoint(const char *note, size_t len,
                              const struct note_verifier *log,
                              struct checkpoint *out, char *why);
 
+/* The last checkpoint note client_verify_checkpoint_memo() verified, so
+ * that a batch of receipts sharing one checkpoint costs one signature check,
+ * not one per receipt (credlog issue of 1,000 keys). Zero it before first
+ * use; it holds no pointers to free. One per thread: not locked. */
+struct client_checkpoint_memo {
+    bool set;
+    uint8_t note_hash[32];        /* SHA-256 of the verified note */
+    struct note_verifier log;     /* ...verified with this key */
+    struct checkpoint checkpoint; /* what it opened to */
+};
+
+/* client_verify_checkpoint(), remembering its last success in memo (may be
+ * NULL: no memo): a note byte-identical to the remembered one, for the same
+ * log key, is answered from memo without verifying the signature again. */
+int client_verify_checkpoint_memo(struct client_checkpoint_memo *memo,
+                                  const char *note, size_t len,
+                                  const struct note_verifier *log,
+                                  struct checkpoint *out, char *why);
+
 /* Checks that e->entry decodes (into *out, may be NULL) and that the inclusion
  * proof puts it at e->index in cp. what names the entry in why ("receipt",
  * "issue", ...). */
@@ -81,6 +100,14 @@ int client_verify_receipt(const struct client_receipt *r,
                           const struct note_verifier *log, uint8_t type,
                           const uint8_t *cred, const char *issuer,
                           struct client_receipt_check *out, char *why);
+
+/* client_verify_receipt() for one receipt of a batch: memo (may be NULL) is
+ * the batch's checkpoint memo (client_verify_checkpoint_memo()). */
+int client_verify_receipt_memo(const struct client_receipt *r,
+                               const struct note_verifier *log, uint8_t type,
+                               const uint8_t *cred, const char *issuer,
+                               struct client_checkpoint_memo *memo,
+                               struct client_receipt_check *out, char *why);
 
 /* What a verified status proof says, as of its checkpoint. */
 struct client_status_check {

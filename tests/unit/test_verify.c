@@ -1013,6 +1013,55 @@ static void test_authorization(void)
     note_signer_wipe(&gone);
 }
 
+/* The checkpoint memo of a batch: the second receipt on the same note is
+ * answered from it; a note that differs in any byte, or the same note for
+ * another log key, is verified afresh (and a bad one fails), and a failure
+ * never enters the memo. */
+static void test_checkpoint_memo(void)
+{
+    struct client_checkpoint_memo memo = {0};
+    struct client_receipt r, r2;
+    struct client_receipt_check c1, c2;
+    struct checkpoint cp;
+    struct minilog other;
+    char why[CLIENT_REASON_MAX] = "";
+    char *note;
+    size_t len;
+
+    minilog_receipt(&ml, idx_a, ml.n, &r);
+    minilog_receipt(&ml, idx_b, ml.n, &r2);
+    CHECK_MSG(client_verify_receipt_memo(&r, &ml.vkey, ENTRY_ISSUE, cred_a,
+                                         NULL, &memo, &c1, why) == 0,
+              "%s", why);
+    CHECK(memo.set && memo.checkpoint.size == ml.n);
+    CHECK(client_verify_receipt_memo(&r2, &ml.vkey, ENTRY_ISSUE, cred_b, NULL,
+                                     &memo, &c2, why) == 0);
+    CHECK(c2.checkpoint.size == c1.checkpoint.size &&
+          memcmp(c2.checkpoint.root, c1.checkpoint.root, 32) == 0);
+    /* One flipped bit of the signature: not the remembered note. */
+    note = r2.checkpoint;
+    len = r2.checkpoint_len;
+    note[len - 20] = note[len - 20] == 'A' ? 'B' : 'A';
+    CHECK(client_verify_checkpoint_memo(&memo, note, len, &ml.vkey, &cp, why) ==
+          CLIENT_ERR_INVALID);
+    CHECK(memo.set && memo.checkpoint.size == ml.n);
+    /* The remembered note, with another log's key. */
+    minilog_init(&other, "log.example.org", 8);
+    CHECK(client_verify_checkpoint_memo(&memo, r.checkpoint, r.checkpoint_len,
+                                        &other.vkey, &cp,
+                                        why) == CLIENT_ERR_INVALID);
+    minilog_free(&other);
+    /* Back to the log's own key: still from the memo, still right. */
+    CHECK(client_verify_checkpoint_memo(&memo, r.checkpoint, r.checkpoint_len,
+                                        &ml.vkey, &cp, why) == 0);
+    CHECK(cp.size == ml.n);
+    /* No memo at all is plain verification. */
+    CHECK(client_verify_checkpoint_memo(NULL, r.checkpoint, r.checkpoint_len,
+                                        &ml.vkey, &cp, why) == 0);
+    client_receipt_free(&r);
+    client_receipt_free(&r2);
+}
+
 int main(void)
 {
     build_log();
@@ -1033,6 +1082,7 @@ int main(void)
     test_duration();
     test_name_show();
     test_authorization();
+    test_checkpoint_memo();
     minilog_free(&ml);
     note_signer_wipe(&issuer);
     note_signer_wipe(&other_issuer);
