@@ -4,7 +4,10 @@
  * One thread: a witness does one Ed25519 verification and one signature per
  * request (about 100 us), so one core serves thousands of logs at the rates
  * the witness network allows; LMDB's single writer would serialize more
- * threads anyway.
+ * threads anyway. What bounds it is the durable commit (two fsyncs), so the
+ * add-checkpoint requests that arrive in one turn of the event loop share
+ * one write transaction and one commit (add_flush(), a group commit), and
+ * each is answered only after it.
  */
 #include "witness/server.h"
 
@@ -45,6 +48,8 @@
 /* The most a request body may hold before evhttp itself refuses it; the
  * tlog-witness limit (16 KiB) is checked here, so its answer is ours. */
 #define HTTP_BODY_MAX (ADD_CHECKPOINT_MAX + 1)
+/* Add-checkpoint requests committed together at most (group commit). */
+#define PEND_MAX 64
 
 /* A followed log and its request budget (a token bucket refilled at qpd
  * per day, holding at most an hour's worth and at least 10). */
@@ -54,9 +59,33 @@ struct followed {
     uint64_t refilled_ms;
 };
 
+/* What wstore_update()'s transaction needs: the request and the log's
+ * verified lines in, the cosignature line and the conflicting size out. */
+struct add_ctx {
+    struct server *s;
+    const struct witness_request *r;
+    const char *sigs;
+    size_t sigs_len;
+    char line[COSIGNATURE_LINE_MAX + 1];
+    uint64_t latest;
+};
+
+/* An add-checkpoint request checked up to the write transaction, waiting
+ * for its batch's commit (add_flush()). Its body stays in the request's
+ * input buffer, which r points into, until the request is answered. */
+struct pending {
+    struct evhttp_request *req; /* NULL once its connection closed */
+    struct witness_request r;
+    struct add_ctx c;
+    char sigs[WITNESS_NOTE_MAX];
+};
+
 struct server {
     const struct witness_config *cfg;
     struct event_base *base;
+    struct event *flush; /* add_flush(), made active by the first pending */
+    struct pending *pend[PEND_MAX];
+    size_t npend;
     struct evhttp *http;
     SSL_CTX *tls;
     struct wstore *store;
@@ -264,17 +293,6 @@ static void reply_error(struct evhttp_request *req, int err, const char *why)
 
 /* ---- POST /add-checkpoint ---- */
 
-/* What wstore_update()'s transaction needs: the request and the log's
- * verified lines in, the cosignature line and the conflicting size out. */
-struct add_ctx {
-    struct server *s;
-    const struct witness_request *r;
-    const char *sigs;
-    size_t sigs_len;
-    char line[COSIGNATURE_LINE_MAX + 1];
-    uint64_t latest;
-};
-
 static int add_decide(void *arg, const struct witness_state *cur,
                       struct witness_state *next, char *note, size_t *note_len)
 {
@@ -344,52 +362,16 @@ static int map_verify(struct server *s, struct evhttp_request *req,
     return -1;
 }
 
-static void add_checkpoint(struct server *s, struct evhttp_request *req)
+/* Answers a request once its batch is committed (rc from the write
+ * transaction: 0 or add_decide()'s or wstore's code). */
+static void add_answer(struct pending *p, int rc, const char *why)
 {
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
-    static char sigs[WITNESS_NOTE_MAX];
-    struct witness_request r;
-    struct add_ctx c = {s, &r, sigs, 0, "", 0};
-    char why[WSTORE_WHY_MAX] = "", size[24];
-    struct followed *f;
-    unsigned wait;
-    const char *body;
-    int rc;
+    struct evhttp_request *req = p->req;
+    const struct witness_request *r = &p->r;
+    char size[24];
 
-    if (len > ADD_CHECKPOINT_MAX) {
-        reply_error(req, WITNESS_ERR_TOO_LARGE, NULL);
-        return;
-    }
-    body = (const char *)evbuffer_pullup(in, -1);
-    if ((rc = witness_request_parse(body, len, &r)) != 0) {
-        reply_error(req, rc, NULL);
-        return;
-    }
-    if ((f = find_log(s, r.cp.origin)) == NULL) {
-        reply_error(req, WITNESS_ERR_UNKNOWN_LOG, r.cp.origin);
-        return;
-    }
-    rc = witness_request_authenticate(&r, &f->log.key, sigs, sizeof sigs,
-                                      &c.sigs_len);
-    if (rc != 0) {
-        say("%s: refused a checkpoint of size %" PRIu64 ": %s", r.cp.origin,
-            r.cp.size, witness_strerror(rc));
-        reply_error(req, rc, NULL);
-        return;
-    }
-    if ((wait = take_token(f)) != 0) {
-        snprintf(size, sizeof size, "%u", wait);
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
-                          size);
-        reply_error(req, WITNESS_ERR_RATE, r.cp.origin);
-        return;
-    }
-    if (s->map != NULL && map_verify(s, req, f, &r, sigs, c.sigs_len) != 0)
-        return;
-    rc = wstore_update(s->store, r.cp.origin, add_decide, &c, why);
     if (rc == WITNESS_ERR_CONFLICT) {
-        int n = snprintf(size, sizeof size, "%" PRIu64 "\n", c.latest);
+        int n = snprintf(size, sizeof size, "%" PRIu64 "\n", p->c.latest);
 
         reply(req, 409, "text/x.tlog.size", size, (size_t)n);
         return;
@@ -399,15 +381,129 @@ static void add_checkpoint(struct server *s, struct evhttp_request *req)
             say("%s: INCONSISTENT checkpoint of size %" PRIu64
                 " after cosigned size %" PRIu64 " (old %" PRIu64
                 "); not cosigned",
-                r.cp.origin, r.cp.size, c.latest, r.add.old_size);
+                r->cp.origin, r->cp.size, p->c.latest, r->add.old_size);
         else if (why[0] != '\0')
-            say("%s: %s", r.cp.origin, why);
+            say("%s: %s", r->cp.origin, why);
         reply_error(
             req, CREDLOG_ERR_IN(rc, WSTORE_ERR_BASE) ? WITNESS_ERR_STORE : rc,
             NULL);
         return;
     }
-    reply(req, 200, "text/plain; charset=utf-8", c.line, strlen(c.line));
+    reply(req, 200, "text/plain; charset=utf-8", p->c.line, strlen(p->c.line));
+}
+
+/* The group commit: every request that reached the write transaction in
+ * this turn of the event loop is decided, in arrival order, in one write
+ * transaction with one durable commit (wstore_update_many()), and only then
+ * answered, so no cosignature leaves before the state it rests on is on
+ * disk. A request whose connection closed meanwhile is still decided (its
+ * log's state moves on, as if its answer were lost on the way) but not
+ * answered. */
+static void add_flush(evutil_socket_t fd, short what, void *arg)
+{
+    struct server *s = arg;
+    const char *origins[PEND_MAX];
+    void *ctxs[PEND_MAX];
+    int results[PEND_MAX];
+    char why[WSTORE_WHY_MAX] = "";
+    size_t n = s->npend;
+
+    (void)fd;
+    (void)what;
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        origins[i] = s->pend[i]->r.cp.origin;
+        ctxs[i] = &s->pend[i]->c;
+    }
+    (void)wstore_update_many(s->store, n, origins, add_decide, ctxs, results,
+                             why);
+    s->npend = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct pending *p = s->pend[i];
+        if (p->req != NULL) {
+            evhttp_connection_set_closecb(evhttp_request_get_connection(p->req),
+                                          NULL, NULL);
+            add_answer(p, results[i], why);
+        }
+        free(p);
+    }
+}
+
+/* A pending request's connection closed (evhttp frees the request right
+ * after this): it is decided but not answered. */
+static void pending_closed(struct evhttp_connection *conn, void *arg)
+{
+    struct server *s = arg;
+
+    for (size_t i = 0; i < s->npend; i++)
+        if (s->pend[i]->req != NULL &&
+            evhttp_request_get_connection(s->pend[i]->req) == conn)
+            s->pend[i]->req = NULL;
+}
+
+static void add_checkpoint(struct server *s, struct evhttp_request *req)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    struct pending *p;
+    char size[24];
+    struct followed *f;
+    unsigned wait;
+    const char *body;
+    int rc;
+
+    if (len > ADD_CHECKPOINT_MAX) {
+        reply_error(req, WITNESS_ERR_TOO_LARGE, NULL);
+        return;
+    }
+    if ((p = malloc(sizeof *p)) == NULL) {
+        reply_error(req, WITNESS_ERR_NOMEM, NULL);
+        return;
+    }
+    p->req = req;
+    p->c = (struct add_ctx){s, &p->r, p->sigs, 0, "", 0};
+    body = (const char *)evbuffer_pullup(in, -1);
+    if ((rc = witness_request_parse(body, len, &p->r)) != 0) {
+        reply_error(req, rc, NULL);
+        goto refused;
+    }
+    if ((f = find_log(s, p->r.cp.origin)) == NULL) {
+        reply_error(req, WITNESS_ERR_UNKNOWN_LOG, p->r.cp.origin);
+        goto refused;
+    }
+    rc = witness_request_authenticate(&p->r, &f->log.key, p->sigs,
+                                      sizeof p->sigs, &p->c.sigs_len);
+    if (rc != 0) {
+        say("%s: refused a checkpoint of size %" PRIu64 ": %s", p->r.cp.origin,
+            p->r.cp.size, witness_strerror(rc));
+        reply_error(req, rc, NULL);
+        goto refused;
+    }
+    if ((wait = take_token(f)) != 0) {
+        snprintf(size, sizeof size, "%u", wait);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+                          size);
+        reply_error(req, WITNESS_ERR_RATE, p->r.cp.origin);
+        goto refused;
+    }
+    /* map_verify() checks against the committed state, so a map-verifying
+     * witness commits what is pending first (it batches nothing). */
+    if (s->map != NULL) {
+        add_flush(-1, 0, s);
+        if (map_verify(s, req, f, &p->r, p->sigs, p->c.sigs_len) != 0)
+            goto refused;
+    }
+    if (s->npend == PEND_MAX)
+        add_flush(-1, 0, s);
+    s->pend[s->npend++] = p;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+                                  pending_closed, s);
+    if (s->npend == 1)
+        event_active(s->flush, EV_TIMEOUT, 1);
+    return;
+refused:
+    free(p);
 }
 
 /* ---- GET /<hex origin hash>/checkpoint ---- */
@@ -619,6 +715,7 @@ static int start(struct server *s)
         return -1;
     }
     if ((s->base = event_base_new()) == NULL ||
+        (s->flush = event_new(s->base, -1, 0, add_flush, s)) == NULL ||
         (s->http = evhttp_new(s->base)) == NULL) {
         say("cannot start the event loop");
         return -1;
@@ -669,8 +766,13 @@ done:
         event_free(stop_int);
     if (hup != NULL)
         event_free(hup);
+    for (size_t i = 0; i < s.npend; i++)
+        free(s.pend[i]); /* stopped before their commit: never answered */
+    s.npend = 0;         /* before evhttp_free() calls pending_closed() */
     if (s.http != NULL)
         evhttp_free(s.http);
+    if (s.flush != NULL)
+        event_free(s.flush);
     if (s.base != NULL)
         event_base_free(s.base);
     tls_server_free(s.tls);

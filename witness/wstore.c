@@ -223,53 +223,87 @@ static int state_read(MDB_txn *txn, MDB_dbi dbi, const uint8_t hash[32],
     return state_decode(v, st);
 }
 
-int wstore_update(struct wstore *s, const char *origin, wstore_decide_fn decide,
-                  void *ctx, char *why)
+/* One request inside the batch's transaction: read, decide, write. Returns
+ * decide's code (nothing written), 0, or WSTORE_ERR_IO / WSTORE_ERR_CORRUPT
+ * (the batch must be aborted). *fatal says which. */
+static int update_one(struct wstore *s, MDB_txn *txn, const char *origin,
+                      wstore_decide_fn decide, void *ctx, char *rec,
+                      bool *fatal, char *why)
 {
     uint8_t hash[32];
     struct witness_state cur, next;
-    char *rec = NULL;
     size_t note_len = 0;
-    MDB_txn *txn;
     MDB_val k = {32, hash}, v;
     int rc, err;
 
+    *fatal = true;
     origin_hash(origin, hash);
-    if ((rec = malloc(STATE_HEAD + WITNESS_NOTE_MAX + 1)) == NULL)
-        return io_fail(why, "allocating a state record", ENOMEM);
-    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
-        err = io_fail(why, "beginning a write", rc);
-        goto done;
-    }
     if ((err = state_read(txn, s->state, hash, &cur, &v, why)) != 0)
-        goto abort;
+        return err;
+    *fatal = false;
     if ((err = decide(ctx, &cur, &next, rec + STATE_HEAD, &note_len)) != 0)
-        goto abort;
+        return err;
+    *fatal = true;
     if (s->kind != NULL) {
         MDB_val mk = {4, "kind"}, mv = {strlen(s->kind), (void *)s->kind};
 
         rc = mdb_put(txn, s->meta, &mk, &mv, MDB_NOOVERWRITE);
-        if (rc != 0 && rc != MDB_KEYEXIST) {
-            err = io_fail(why, "storing the witness kind", rc);
-            goto abort;
-        }
+        if (rc != 0 && rc != MDB_KEYEXIST)
+            return io_fail(why, "storing the witness kind", rc);
     }
     be_put64((uint8_t *)rec, next.size);
     memcpy(rec + 8, next.root, MERKLE_HASH_SIZE);
     v.mv_size = STATE_HEAD + note_len;
     v.mv_data = rec;
-    if ((rc = mdb_put(txn, s->state, &k, &v, 0)) != 0) {
-        err = io_fail(why, "storing a log's state", rc);
-        goto abort;
+    if ((rc = mdb_put(txn, s->state, &k, &v, 0)) != 0)
+        return io_fail(why, "storing a log's state", rc);
+    *fatal = false;
+    return 0;
+}
+
+int wstore_update_many(struct wstore *s, size_t n, const char *const *origins,
+                       wstore_decide_fn decide, void *const *ctxs, int *results,
+                       char *why)
+{
+    char *rec = malloc(STATE_HEAD + WITNESS_NOTE_MAX + 1);
+    MDB_txn *txn;
+    int rc, err = 0;
+    bool fatal = false;
+
+    if (rec == NULL) {
+        err = io_fail(why, "allocating a state record", ENOMEM);
+        goto done;
+    }
+    if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0) {
+        err = io_fail(why, "beginning a write", rc);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        results[i] =
+            update_one(s, txn, origins[i], decide, ctxs[i], rec, &fatal, why);
+        if (fatal) {
+            err = results[i];
+            mdb_txn_abort(txn);
+            goto done;
+        }
     }
     if ((rc = mdb_txn_commit(txn)) != 0)
-        err = io_fail(why, "committing a log's state", rc);
-    goto done;
-abort:
-    mdb_txn_abort(txn);
+        err = io_fail(why, "committing the logs' states", rc);
 done:
     free(rec);
+    if (err != 0)
+        for (size_t i = 0; i < n; i++)
+            results[i] = err;
     return err;
+}
+
+int wstore_update(struct wstore *s, const char *origin, wstore_decide_fn decide,
+                  void *ctx, char *why)
+{
+    int result;
+
+    (void)wstore_update_many(s, 1, &origin, decide, &ctx, &result, why);
+    return result;
 }
 
 int wstore_checkpoint(struct wstore *s, const uint8_t origin_hash_in[32],

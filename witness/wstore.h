@@ -76,6 +76,18 @@ typedef int (*wstore_decide_fn)(void *ctx, const struct witness_state *cur,
 int wstore_update(struct wstore *s, const char *origin, wstore_decide_fn decide,
                   void *ctx, char *why);
 
+/* wstore_update() for n requests in one write transaction and one durable
+ * commit (a group commit: the fsyncs are what bound a witness). Request i
+ * is decided for origins[i] with ctxs[i] against the state as the requests
+ * before it in this batch left it, exactly as if they had been committed
+ * one by one, and results[i] gets decide's code or 0. Returns 0 once the
+ * batch's states are committed; or WSTORE_ERR_IO / WSTORE_ERR_CORRUPT (why
+ * filled), and then nothing of the batch is stored and every results[i] is
+ * that code. */
+int wstore_update_many(struct wstore *s, size_t n, const char *const *origins,
+                       wstore_decide_fn decide, void *const *ctxs, int *results,
+                       char *why);
+
 /* Copies the cosigned note of the log whose origin hashes to
  * origin_hash into buf (cap bytes, NUL-terminated; *len gets its length).
  * Returns 0, WSTORE_ERR_NOTFOUND, WSTORE_ERR_SPACE or WSTORE_ERR_IO. */
