@@ -269,12 +269,30 @@ static int chunk_fetch(struct run *r, uint64_t n, uint64_t start,
     return 0;
 }
 
-/* Judges the chunk's entries (proven part of the tree) by the replay rules.
- */
-static int chunk_judge(struct run *r, const struct chunk *ch, uint64_t start,
-                       uint64_t n)
+/* Judges bundles [k0, k1) of the chunk by the replay rules, their
+ * signatures verified beforehand on all cores (monitor_sigs.c). */
+static int judge_bundles(struct run *r, const struct chunk *ch, size_t k0,
+                         size_t k1, uint64_t start, uint64_t n)
 {
-    for (size_t k = 0; k < ch->n; k++) {
+    int rc;
+
+    if ((rc = monitor_sigs_begin(&r->sigs, r->rp->size, MONITOR_SIGS_RUN)) != 0)
+        return client_fail(r->why, rc, "out of memory");
+    for (size_t k = k0; k < k1; k++) {
+        const struct bundle *b = &ch->b[k];
+        const uint8_t *e;
+        size_t pos = 0, elen;
+
+        for (unsigned j = 0; j < b->w && tile_bundle_next(b->data, b->len, &pos,
+                                                          &e, &elen) == 1;
+             j++)
+            if (b->first + j >= r->rp->size &&
+                (rc = monitor_sigs_add(&r->sigs, r->rp, e, elen)) != 0)
+                return monitor_state_fail(r, rc);
+    }
+    monitor_sigs_verify(&r->sigs);
+    replay_set_sig_known(r->rp, monitor_sigs_known, &r->sigs);
+    for (size_t k = k0; k < k1; k++) {
         const struct bundle *b = &ch->b[k];
         const uint8_t *e;
         size_t pos = 0, elen;
@@ -283,13 +301,14 @@ static int chunk_judge(struct run *r, const struct chunk *ch, uint64_t start,
                                                           &e, &elen) == 1;
              j++) {
             uint64_t i = b->first + j;
-            int rc;
 
             if (i < r->rp->size)
                 continue;
             rc = replay_entry(r->rp, e, elen, NULL);
-            if (rc != 0 && rc != REPLAY_ERR_INVALID)
+            if (rc != 0 && rc != REPLAY_ERR_INVALID) {
+                replay_set_sig_known(r->rp, NULL, NULL);
                 return monitor_state_fail(r, rc);
+            }
             r->res->checked++;
             if (r->hooks != NULL && r->hooks->entry != NULL)
                 r->hooks->entry(r->hooks->ctx, i, e, elen);
@@ -298,6 +317,24 @@ static int chunk_judge(struct run *r, const struct chunk *ch, uint64_t start,
         }
         if (r->hooks != NULL && r->hooks->progress != NULL)
             r->hooks->progress(r->hooks->ctx, r->rp->size - start, n - start);
+    }
+    replay_set_sig_known(r->rp, NULL, NULL);
+    return 0;
+}
+
+/* Judges the chunk's entries (proven part of the tree) by the replay rules,
+ * MONITOR_SIGS_RUN entries (whole bundles) at a time. */
+static int chunk_judge(struct run *r, const struct chunk *ch, uint64_t start,
+                       uint64_t n)
+{
+    size_t k0 = 0, per = MONITOR_SIGS_RUN / TILE_WIDTH;
+    int rc;
+
+    while (k0 < ch->n) {
+        size_t k1 = k0 + per < ch->n ? k0 + per : ch->n;
+        if ((rc = judge_bundles(r, ch, k0, k1, start, n)) != 0)
+            return rc;
+        k0 = k1;
     }
     return 0;
 }
@@ -402,6 +439,7 @@ static void run_free(struct run *r)
     free(r->anchor);
     free(r->latest);
     free(r->replay_state);
+    monitor_sigs_free(&r->sigs);
     free(r->rp);
     free(r);
 }
@@ -447,6 +485,7 @@ int client_monitor_run_note(struct client_monitor *m, struct client_api *api,
     r->why = why;
     monitor_state_store(r, &st);
     replay_init(r->rp, &st, m->log.name, on_violation, r);
+    monitor_sigs_init(&r->sigs, r->rp->origin[0] ? r->rp->origin : NULL);
 
     /* 1. The checkpoint, signed by the log's key, with no extension lines,
      * cosigned as the policy asks. */

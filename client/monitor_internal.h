@@ -1,8 +1,8 @@
 /*
- * monitor_internal.h: what the monitor's three files share. Not part of
+ * monitor_internal.h: what the monitor's files share. Not part of
  * libcredlog's API: only monitor.c (the run), monitor_tiles.c (hashes and
- * entries from the log's tiles) and monitor_state.c (the state in mstore)
- * include it.
+ * entries from the log's tiles), monitor_state.c (the state in mstore) and
+ * monitor_sigs.c (signatures verified on all cores) include it.
  */
 #ifndef CREDLOG_CLIENT_MONITOR_INTERNAL_H
 #define CREDLOG_CLIENT_MONITOR_INTERNAL_H
@@ -20,6 +20,35 @@
 #include "proofs/tile.h"
 
 #define MONITOR_TILE_CACHE 8
+/* Entries whose signatures are verified together ahead of the replay. */
+#define MONITOR_SIGS_RUN 4096
+
+/* A run of entries whose ISSUE and REVOKE signatures were verified ahead of
+ * the replay, in parallel (monitor_sigs.c). Owned by the run; not shared
+ * between threads but while monitor_sigs_verify() runs. */
+struct monitor_sig;
+struct monitor_sigs {
+    const char *origin; /* the log's origin (borrowed) */
+    uint64_t first;     /* index of slot[0] */
+    size_t n, cap;
+    struct monitor_sig *slot;
+};
+
+void monitor_sigs_init(struct monitor_sigs *s, const char *origin);
+void monitor_sigs_free(struct monitor_sigs *s);
+/* Empties s for a run starting at index first of at most cap entries.
+ * Returns 0 or CLIENT_ERR_NOMEM. */
+int monitor_sigs_begin(struct monitor_sigs *s, uint64_t first, size_t cap);
+/* Adds the next entry of the run (its encoding), picking the key its
+ * signature will be checked with from rp's store or a KEY add earlier in
+ * the run. Returns 0, CLIENT_ERR_ARG (the run is full) or a store code. */
+int monitor_sigs_add(struct monitor_sigs *s, const struct replay *rp,
+                     const uint8_t *bytes, size_t len);
+/* Verifies the run's signatures, one thread per core. */
+void monitor_sigs_verify(struct monitor_sigs *s);
+/* replay_sig_known_fn over a struct monitor_sigs (ctx). */
+bool monitor_sigs_known(void *ctx, uint64_t i,
+                        const uint8_t pub[ED25519_PUBLIC_SIZE], bool *valid);
 
 struct client_monitor {
     char dir[PATH_MAX];
@@ -56,6 +85,7 @@ struct run {
         size_t len;
     } cache[MONITOR_TILE_CACHE];
     unsigned next_slot;
+    struct monitor_sigs sigs;
     char *why;
 };
 

@@ -71,6 +71,13 @@ void replay_init(struct replay *rp, const struct replay_store *st,
     replay_times_init(&rp->times);
 }
 
+void replay_set_sig_known(struct replay *rp, replay_sig_known_fn known,
+                          void *ctx)
+{
+    rp->sig_known = known;
+    rp->sig_ctx = ctx;
+}
+
 void replay_report(struct replay *rp, uint64_t index, uint64_t at, int reason,
                    const char *fmt, ...)
 {
@@ -165,7 +172,7 @@ static int check_signed(struct replay *rp, uint64_t i, const struct entry *e,
 {
     uint8_t pub[ED25519_PUBLIC_SIZE];
     const char *what = e->type == ENTRY_ISSUE ? "ISSUE" : "REVOKE";
-    bool found;
+    bool found, valid = false;
     int rc;
 
     *ok = false;
@@ -178,7 +185,11 @@ static int check_signed(struct replay *rp, uint64_t i, const struct entry *e,
                       ", which is not authorized at this point of the log: "
                       "unauthorized entry",
                       i, what, e->issuer, e->key_id);
-    else if (entry_verify(e, rp->origin[0] ? rp->origin : NULL, pub) != 0)
+    else if (!(rp->sig_known != NULL &&
+                       rp->sig_known(rp->sig_ctx, i, pub, &valid)
+                   ? valid
+                   : entry_verify(e, rp->origin[0] ? rp->origin : NULL, pub) ==
+                         0))
         replay_report(rp, i, i, REPLAY_BAD_SIGNATURE,
                       "entry %" PRIu64 ": %s signature by %s key %08" PRIx32
                       " does not verify",

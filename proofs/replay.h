@@ -196,8 +196,17 @@ struct replay_times {
     struct replay_dated latest; /* the latest-dated of those (unnamed > 0) */
 };
 
+/* Signatures checked ahead of the replay (replay_set_sig_known()): returns
+ * true when the caller has entry i's signature verdict under exactly pub,
+ * and sets *valid to it. */
+typedef bool (*replay_sig_known_fn)(void *ctx, uint64_t i,
+                                    const uint8_t pub[ED25519_PUBLIC_SIZE],
+                                    bool *valid);
+
 struct replay {
     struct replay_store st;
+    replay_sig_known_fn sig_known; /* may be NULL */
+    void *sig_ctx;
     char origin[NOTE_NAME_MAX + 1];   /* the log's origin, "" if not given */
     replay_violation_fn on_violation; /* may be NULL */
     void *ctx;
@@ -231,6 +240,17 @@ void replay_init(struct replay *rp, const struct replay_store *st,
  * the store are then inconsistent: roll back and restore). */
 int replay_entry(struct replay *rp, const uint8_t *bytes, size_t len,
                  struct entry *out);
+
+/* Lets the replay take signature verdicts from known (NULL: none) before
+ * it verifies one itself: for an ISSUE or REVOKE entry whose (issuer,
+ * key_id) is authorized with key pub, a known verdict for pub is used, and
+ * any other case is verified here as before. The rules, their order and
+ * the reports do not change; this is how a caller checks a run of entries'
+ * signatures on all cores (client/monitor_sigs.c) while the replay itself
+ * stays single-threaded. replay_init() and a failed replay_decode() clear
+ * it. */
+void replay_set_sig_known(struct replay *rp, replay_sig_known_fn known,
+                          void *ctx);
 
 /* As replay_entry() for an entry already decoded by entry_decode(). */
 int replay_decoded(struct replay *rp, const struct entry *e);

@@ -641,6 +641,81 @@ static void test_signature(void)
     log_free(&l);
 }
 
+/* Verdicts from replay_set_sig_known(): used for exactly the key the
+ * replay looks up (a "does not verify" verdict for a good signature is
+ * reported as such), ignored for any other key (the replay verifies), and
+ * cleared by replay_init(). */
+struct oracle {
+    uint64_t index;
+    uint8_t pub[32];
+    bool valid;
+    unsigned asked;
+};
+
+static bool oracle_known(void *ctx, uint64_t i, const uint8_t pub[32],
+                         bool *valid)
+{
+    struct oracle *o = ctx;
+
+    o->asked++;
+    if (i != o->index || memcmp(pub, o->pub, 32) != 0)
+        return false;
+    *valid = o->valid;
+    return true;
+}
+
+static void test_sig_known(void)
+{
+    struct log l;
+    struct entry e;
+    struct oracle o;
+    struct run *r;
+    uint64_t i;
+
+    genesis(&l);
+    memset(&e, 0, sizeof e);
+    e.type = ENTRY_ISSUE;
+    e.version = ENTRY_VERSION_2;
+    cred_of(12, e.credential);
+    e.timestamp_ms = T0;
+    REQUIRE(entry_sign(&e, LOG_ORIGIN, &avans) == 0);
+    i = log_add(&l, &e);
+
+    /* The right key, a verdict of "bad": reported. */
+    r = run_new();
+    o = (struct oracle){i, {0}, false, 0};
+    memcpy(o.pub, avans.pub, 32);
+    replay_set_sig_known(r->rp, oracle_known, &o);
+    run_to(r, &l, l.n);
+    CHECK(o.asked == 1);
+    CHECK(r->seen.n == 1 && r->seen.v[0].index == i &&
+          r->seen.v[0].reason == REPLAY_BAD_SIGNATURE);
+    run_free(r);
+
+    /* Another key: ignored, the replay verifies (good). */
+    r = run_new();
+    o = (struct oracle){i, {0}, false, 0};
+    memset(o.pub, 0x55, 32);
+    replay_set_sig_known(r->rp, oracle_known, &o);
+    run_to(r, &l, l.n);
+    CHECK(o.asked == 1 && r->seen.n == 0 && r->rcs[i] == 0);
+    run_free(r);
+
+    /* replay_init() clears it. */
+    r = run_new();
+    o = (struct oracle){i, {0}, false, 0};
+    memcpy(o.pub, avans.pub, 32);
+    replay_set_sig_known(r->rp, oracle_known, &o);
+    {
+        struct replay_store st = store_of(&r->m);
+        replay_init(r->rp, &st, LOG_ORIGIN, on_violation, &r->seen);
+    }
+    run_to(r, &l, l.n);
+    CHECK(o.asked == 0 && r->seen.n == 0);
+    run_free(r);
+    log_free(&l);
+}
+
 static void test_credentials(void)
 {
     struct log l;
@@ -1143,6 +1218,7 @@ int main(void)
     test_valid();
     test_authorization();
     test_signature();
+    test_sig_known();
     test_credentials();
     test_map();
     test_key_map();
