@@ -26,6 +26,8 @@ void http_reply(struct http_ctx *c, int status, const char *type)
     evhttp_add_header(h, "Content-Type", type);
     evhttp_add_header(h, "Cache-Control",
                       ok && c->cache != NULL ? c->cache : "no-store");
+    if (c->cors)
+        evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
     if (evhttp_request_get_command(c->req) == EVHTTP_REQ_HEAD) {
         /* The headers of a GET, without its body (libevent 2.1 would send
          * the body, which the client reads as the start of the next

@@ -28,12 +28,16 @@ struct http_ctx {
      * partial tile: the route table's (logd/http_route.c, docs/api.md
      * "Caching"); the handler picks. NULL: "no-store". */
     const char *cache, *cache_partial;
+    /* Whether the answer carries "Access-Control-Allow-Origin: *": the
+     * route table's, set once the method is one the route serves. */
+    bool cors;
 };
 
 /* Sends the output buffer of c->req with status and Content-Type type (a
  * HEAD gets the headers only). Cache-Control is c->cache for a 200 or 304
  * answer, "no-store" for any other (an error, a tile not there yet, must
- * not outlive its cause in a cache). */
+ * not outlive its cause in a cache); with c->cors, any answer carries
+ * "Access-Control-Allow-Origin: *". */
 void http_reply(struct http_ctx *c, int status, const char *type);
 
 /* Sends data[0..len) (copied) as the body. */

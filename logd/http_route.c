@@ -374,37 +374,43 @@ struct route {
     bool query;                /* takes query parameters (others refuse any) */
     const char *cache;         /* Cache-Control of its 200/304 answers */
     const char *cache_partial; /* of a partial tile's (/tile/ only) */
+    /* A public read that any web page may make: its GET and HEAD answers
+     * (errors too) carry "Access-Control-Allow-Origin: *", so that the
+     * verification page opened from disk or from a mirror (origin "null"
+     * or another) can read them. Its requests are simple ones (no
+     * preflight): logd answers no OPTIONS. */
+    bool cors;
 };
 
 #define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 
 static const struct route routes[] = {
     {"/checkpoint", false, GET_HEAD, ROUTE_CHECKPOINT, h_checkpoint, false,
-     CACHE_LATEST, NULL},
+     CACHE_LATEST, NULL, true},
     {"/tile/", true, GET_HEAD, ROUTE_TILE, h_tile, false, CACHE_IMMUTABLE,
-     CACHE_PARTIAL},
+     CACHE_PARTIAL, true},
     {"/v1/entries", false, EVHTTP_REQ_POST, ROUTE_SUBMIT, http_submit_handle,
-     false, CACHE_NONE, NULL},
+     false, CACHE_NONE, NULL, false},
     {"/v1/entries/", true, GET_HEAD, ROUTE_ENTRY, h_entry, false,
-     CACHE_IMMUTABLE, NULL},
+     CACHE_IMMUTABLE, NULL, true},
     {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion, true,
-     CACHE_IMMUTABLE, NULL},
+     CACHE_IMMUTABLE, NULL, true},
     {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency,
-     true, CACHE_IMMUTABLE, NULL},
+     true, CACHE_IMMUTABLE, NULL, true},
     {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status, false, CACHE_LATEST,
-     NULL},
+     NULL, true},
     {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers, false, CACHE_ASK,
-     NULL},
+     NULL, true},
     {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false, CACHE_ASK,
-     NULL},
+     NULL, true},
     {"/v1/witness-policy", false, GET_HEAD, ROUTE_WITNESS_POLICY,
-     h_witness_policy, false, CACHE_ASK, NULL},
+     h_witness_policy, false, CACHE_ASK, NULL, true},
     {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics, false, CACHE_NONE,
-     NULL},
+     NULL, false},
     {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz, false, CACHE_NONE,
-     NULL},
-    {"/", false, GET_HEAD, ROUTE_WEB, h_index, false, WEB_CACHE, NULL},
-    {"/web/", true, GET_HEAD, ROUTE_WEB, h_web, false, WEB_CACHE, NULL},
+     NULL, false},
+    {"/", false, GET_HEAD, ROUTE_WEB, h_index, false, WEB_CACHE, NULL, false},
+    {"/web/", true, GET_HEAD, ROUTE_WEB, h_web, false, WEB_CACHE, NULL, true},
 };
 
 /* Asks evhttp to close the connection after this answer. */
@@ -483,7 +489,7 @@ static bool admit(struct http_ctx *c, const struct evhttp_uri *uri,
 
 void http_route_request(struct evhttp_request *req, void *arg)
 {
-    struct http_ctx c = {arg, req, ROUTE_OTHER, {0, 0}, NULL, NULL};
+    struct http_ctx c = {arg, req, ROUTE_OTHER, {0, 0}, NULL, NULL, false};
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     int method = (int)evhttp_request_get_command(req);
@@ -508,6 +514,7 @@ void http_route_request(struct evhttp_request *req, void *arg)
             http_reply_error(&c, 405, "method not allowed", NULL);
             return;
         }
+        c.cors = r->cors;
         if (!r->query && query != NULL && query[0] != '\0') {
             http_reply_error(&c, 400, "this route takes no query parameters",
                              NULL);

@@ -5,8 +5,9 @@
  * Content-Length and no body; /web/config.json saying whether the log is a
  * --dev log and whether it has a witness policy (GET /v1/witness-policy
  * is 404 without one); 404 for unknown files and paths outside the page; and
- * nothing at all under --no-web. The browser tests (tests/browser/) drive the
- * page itself; this one runs in every build, the sanitized one included.
+ * nothing at all under --no-web; CORS on the public reads only. The browser
+ * tests (tests/browser/) drive the page itself; this one runs in every build,
+ * the sanitized one included.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -144,6 +145,60 @@ static void test_etag_rules(void)
     CHECK(web_find("../ui.js") == NULL);
 }
 
+/* The public reads carry "Access-Control-Allow-Origin: *" (a page opened
+ * from disk has origin "null"), errors too; a submission, an OPTIONS, the
+ * metrics, the health check and the page itself do not. */
+static void test_cors(void)
+{
+    static const char *const open[] = {
+        "/checkpoint",
+        "/v1/log-key",
+        "/v1/issuers",
+        "/v1/status/"
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "/v1/status/zz",
+        "/v1/entries/0",
+        "/v1/proof/inclusion?index=0&size=1",
+        "/v1/proof/consistency?from=1&to=1",
+        "/tile/0/000",
+        "/v1/witness-policy",
+        "/web/config.json",
+    };
+    static const char *const closed[] = {"/metrics", "/healthz", "/"};
+    struct logd_raw_answer b = {0};
+    char v[64];
+
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++) {
+        REQUIRE(get(&P, "GET", open[i], "Origin: null\r\n", &b) == 0);
+        CHECK_MSG(logd_raw_header(&b, "Access-Control-Allow-Origin", v,
+                                  sizeof v) == 0 &&
+                      strcmp(v, "*") == 0,
+                  "%s (%d)", open[i], b.status);
+        logd_raw_answer_free(&b);
+    }
+    for (size_t i = 0; i < sizeof closed / sizeof closed[0]; i++) {
+        REQUIRE(get(&P, "GET", closed[i], "Origin: null\r\n", &b) == 0);
+        CHECK_MSG(b.status == 200 &&
+                      logd_raw_header(&b, "Access-Control-Allow-Origin", v,
+                                      sizeof v) != 0,
+                  "%s (%d)", closed[i], b.status);
+        logd_raw_answer_free(&b);
+    }
+    REQUIRE(get(&P, "POST", "/v1/entries",
+                "Origin: null\r\nContent-Type: application/json\r\n"
+                "Content-Length: 2\r\n\r\n{}",
+                &b) == 0);
+    CHECK(b.status >= 400 && b.status < 500);
+    CHECK(logd_raw_header(&b, "Access-Control-Allow-Origin", v, sizeof v) != 0);
+    logd_raw_answer_free(&b);
+    REQUIRE(get(&P, "OPTIONS", "/v1/log-key",
+                "Origin: null\r\nAccess-Control-Request-Method: GET\r\n",
+                &b) == 0);
+    CHECK(b.status == 405);
+    CHECK(logd_raw_header(&b, "Access-Control-Allow-Origin", v, sizeof v) != 0);
+    logd_raw_answer_free(&b);
+}
+
 static void test_no_web(void)
 {
     struct logd_raw_answer b = {0};
@@ -182,6 +237,7 @@ int main(void)
         return check_finish();
     }
     test_files();
+    test_cors();
     test_no_web();
     CHECK(logd_proc_stop(&P) == 0);
     logd_proc_cleanup(&P);
