@@ -4,18 +4,31 @@
  * receipt and bundle, runs verify.js, and shows one verdict in the live
  * region with every check under it. Also the log key and its pin, the
  * language switch, the test-log label and the insecure-context message.
+ *
+ * Served by a log (web/config.json answers), the page asks its own origin
+ * and trusts the key it serves (or the pinned one). Not served by a log
+ * (saved as credlog-page.html and opened from disk, or put on another
+ * server), it asks the log whose address the person enters and trusts only
+ * the key they enter: pinned per address, as the served key is per host.
  */
 (function (CL) {
   'use strict';
   const B = CL.bytes, t = (id, v) => CL.i18n.t(id, v);
   const MAX_FILE = 50 * 1024 * 1024;
   const $ = (id) => document.getElementById(id);
-  const PIN_KEY = 'credlog.logkey ' + location.host;
-  /* The witness policy pinned with the key: its text, "" for none (a log
-   * without a policy), absent when the pin predates policies. */
-  const PIN_POLICY = 'credlog.witness-policy ' + location.host;
-  const state = { config: null, served: null, pinned: null, servedPolicy: undefined, pinnedPolicy: undefined, dev: false,
-    last: null, files: null };
+  /* The pins are per log: its host when it served the page, else the
+   * address entered. The witness policy pinned with the key: its text, ""
+   * for none (a log without a policy), absent when the pin predates
+   * policies. */
+  const pinWhere = () => (state.manual ? state.base : location.host);
+  const PIN_KEY = () => 'credlog.logkey ' + pinWhere();
+  const PIN_POLICY = () => 'credlog.witness-policy ' + pinWhere();
+  /* manual: not served by a log; base: the entered log's address, with a
+   * final slash (null until entered); logConfig: that log's config.json. */
+  const state = { config: null, manual: false, base: null, logConfig: null, served: null, pinned: null,
+    servedPolicy: undefined, pinnedPolicy: undefined, entered: null, dev: false, last: null, files: null };
+  /* A text of the page, or its variant for a key the person entered. */
+  const tk = (id, v) => t(state.manual && CL.i18n.T.en[id + '.entered'] !== undefined ? id + '.entered' : id, v);
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -29,26 +42,31 @@
   const secure = () => window.isSecureContext === true && typeof crypto !== 'undefined' &&
     typeof crypto.subtle !== 'undefined';
 
+  /* GET path of the log: relative to the page, or to the entered address
+   * (a simple CORS request: no credentials, no custom header). */
   async function fetchText(path) {
-    const r = await fetch(path, { cache: 'no-store', credentials: 'omit', redirect: 'error' });
+    if (state.manual && state.base === null) throw new Error('no log address');
+    const url = state.manual ? new URL(path, state.base).href : path;
+    const r = await fetch(url, { cache: 'no-store', credentials: 'omit', redirect: 'error' });
     return { status: r.status, text: await r.text() };
   }
 
-  /* The log's witness policy: GET v1/witness-policy when the config.json
-   * read at load says there is one (so that a log without one is not asked
-   * for it). */
+  /* The log's witness policy: GET v1/witness-policy when the log's
+   * config.json (read once) says there is one, so that a log without one
+   * is not asked for it; a log without config.json (a mirror) is asked. */
   function fetchPolicy() {
-    return state.config && state.config.witness_policy === true ? fetchText('v1/witness-policy')
-      : Promise.resolve({ status: 404, text: '' });
+    const c = state.manual ? state.logConfig : state.config;
+    if (c === null && state.manual) return fetchText('v1/witness-policy');
+    return c && c.witness_policy === true ? fetchText('v1/witness-policy') : Promise.resolve({ status: 404, text: '' });
   }
 
   function readPin() {
-    try { return localStorage.getItem(PIN_KEY); } catch (e) { return null; }
+    try { return localStorage.getItem(PIN_KEY()); } catch (e) { return null; }
   }
   /* undefined: not pinned; null: pinned as "no policy"; else its text. */
   function readPinPolicy() {
     let v = null;
-    try { v = localStorage.getItem(PIN_POLICY); } catch (e) { /* private mode */ }
+    try { v = localStorage.getItem(PIN_POLICY()); } catch (e) { /* private mode */ }
     return v === null ? undefined : v === '' ? null : v;
   }
   const policyChanged = () => state.pinnedPolicy !== undefined && state.servedPolicy !== undefined &&
@@ -86,17 +104,20 @@
     $('lang-en').setAttribute('aria-pressed', String(CL.i18n.lang === 'en'));
     document.title = 'credlog: ' + t('title');
     if (!secure()) { $('nosupport').textContent = t('insecure'); $('nosupport').hidden = false; }
+    $('about-1').textContent = t(state.manual ? 'about.saved' : 'about.1');
+    $('logkey-what').textContent = tk('logkey.what');
+    $('source-state').textContent = state.base ? t('source.using', { url: state.base }) : '';
     showKey();
     if (state.last) render(state.last, false);
   }
 
   function showKey() {
-    $('vkey').textContent = state.served || state.pinned || t('pin.unknown');
+    $('vkey').textContent = state.served || state.pinned || tk('pin.unknown');
     const ps = $('pin-state');
     ps.classList.remove('alarm');
     ps.removeAttribute('role');
     if (state.pinned && state.served && state.pinned !== state.served) {
-      ps.textContent = t('pin.changed', { pinned: state.pinned });
+      ps.textContent = tk('pin.changed', { pinned: state.pinned });
       ps.classList.add('alarm');
       ps.setAttribute('role', 'alert');
     } else if (state.pinned && policyChanged()) {
@@ -104,9 +125,9 @@
       ps.classList.add('alarm');
       ps.setAttribute('role', 'alert');
     } else if (state.pinned) {
-      ps.textContent = t('pin.same');
+      ps.textContent = tk('pin.same');
     } else {
-      ps.textContent = state.served ? t('pin.none') : t('pin.unknown');
+      ps.textContent = state.served ? tk('pin.none') : tk('pin.unknown');
     }
     $('pin').hidden = !state.served || (state.pinned === state.served && !policyChanged() &&
       !(state.pinnedPolicy === undefined && state.servedPolicy !== undefined));
@@ -164,7 +185,7 @@
       v.append(el('p', {}, t('notissued.text')));
       v.append(el('p', {}, r.facts.salted ? t('notissued.salted') : t('notissued.salt')));
     } else {
-      v.append(el('p', { 'data-failed': r.failed }, t('unverifiable.text', { check: t('c.' + r.failed), why: t('w.' + r.why, r.vars) })));
+      v.append(el('p', { 'data-failed': r.failed }, t('unverifiable.text', { check: t('c.' + r.failed), why: tk('w.' + r.why, r.vars) })));
       v.append(el('p', {}, t('unverifiable.none')));
       v.append(el('p', { class: 'next' }, t(r.why === 'network' || r.why === 'http' ? 'next.network' : 'next.default')));
     }
@@ -173,7 +194,7 @@
     const list = $('checks');
     list.replaceChildren();
     for (const c of r.checks) {
-      const why = c.why ? t('w.' + c.why, c.vars) : '';
+      const why = c.why ? tk('w.' + c.why, c.vars) : '';
       const detail = [why, c.state !== 'failed' || !why ? c.detail : ''].filter(Boolean).join(' ');
       list.append(el('li', { class: c.state, 'data-check': c.id, 'data-state': c.state },
         el('span', { class: 'state' }, el('span', { class: 'icon', 'aria-hidden': 'true' },
@@ -198,6 +219,10 @@
       }
     }
     if (files.length === 0) return;
+    if (state.manual) {
+      const e = await useLog();
+      if (e) return message(t(e));
+    }
     const c = CL.verify.gather(files);
     if (c.error) return message(t(c.error));
     state.files = files.map((f) => f.name).join(', ');
@@ -218,14 +243,52 @@
     $('result').replaceChildren(el('p', { class: 'banner alarm' }, text));
   }
 
+  /* Not served by a log: takes the entered address and key (again if
+   * they changed), reading that log's config.json once. Resolves to null,
+   * or the id of a message saying what is missing. */
+  async function useLog() {
+    const raw = $('log-url').value.trim(), key = $('log-vkey').value.trim();
+    let u = null;
+    try { u = new URL(raw); } catch (e) { /* below */ }
+    if (raw === '' || key === '') return 'err.nolog';
+    if (u === null || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password) return 'err.url';
+    if (/\s/.test(key) || (await CL.note.parseVkey(key)) === null) return 'err.vkey';
+    u.search = ''; u.hash = '';
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    if (state.base !== u.href) {
+      state.base = u.href;
+      try {
+        const r = await fetchText('web/config.json');
+        state.logConfig = r.status === 200 ? JSON.parse(r.text) : null;
+      } catch (e) {
+        state.logConfig = null;
+      }
+      state.dev = state.logConfig !== null && state.logConfig.dev === true;
+      $('testlog').hidden = !state.dev;
+      $('source-state').textContent = t('source.using', { url: state.base });
+    }
+    state.entered = key;
+    await refreshKey();
+    return null;
+  }
+
   async function refreshKey() {
-    state.pinned = readPin();
-    state.pinnedPolicy = readPinPolicy();
-    try {
-      const r = await fetchText('v1/log-key');
-      state.served = r.status === 200 ? r.text.trim() : null;
-    } catch (e) {
-      state.served = null;
+    state.pinned = state.manual && state.base === null ? null : readPin();
+    state.pinnedPolicy = state.manual && state.base === null ? undefined : readPinPolicy();
+    if (state.manual) {
+      /* The key the person entered stands where a served key would. */
+      state.served = state.base === null ? null : state.entered;
+    } else {
+      try {
+        const r = await fetchText('v1/log-key');
+        state.served = r.status === 200 ? r.text.trim() : null;
+      } catch (e) {
+        state.served = null;
+      }
+    }
+    if (state.manual && state.base === null) {
+      state.servedPolicy = undefined;
+      return showKey();
     }
     try {
       const r = await fetchPolicy();
@@ -264,28 +327,43 @@
     $('pin').addEventListener('click', () => {
       if (!state.served) return;
       try {
-        localStorage.setItem(PIN_KEY, state.served);
-        if (state.servedPolicy !== undefined) localStorage.setItem(PIN_POLICY, state.servedPolicy || '');
-        else localStorage.removeItem(PIN_POLICY);
+        localStorage.setItem(PIN_KEY(), state.served);
+        if (state.servedPolicy !== undefined) localStorage.setItem(PIN_POLICY(), state.servedPolicy || '');
+        else localStorage.removeItem(PIN_POLICY());
       } catch (e) { /* private mode */ }
       state.pinned = state.served;
       state.pinnedPolicy = state.servedPolicy;
       showKey();
     });
     $('unpin').addEventListener('click', () => {
-      try { localStorage.removeItem(PIN_KEY); localStorage.removeItem(PIN_POLICY); } catch (e) { /* private mode */ }
+      try { localStorage.removeItem(PIN_KEY()); localStorage.removeItem(PIN_POLICY()); } catch (e) { /* private mode */ }
       state.pinned = null;
       state.pinnedPolicy = undefined;
       showKey();
     });
-    try {
-      const r = await fetchText('web/config.json');
-      state.config = r.status === 200 ? JSON.parse(r.text) : null;
-    } catch (e) {
-      state.config = null;
+    /* Opened from disk there is no log to ask (and a browser refuses
+     * file: requests). */
+    if (location.protocol !== 'file:') {
+      try {
+        const r = await fetchText('web/config.json');
+        state.config = r.status === 200 ? JSON.parse(r.text) : null;
+      } catch (e) {
+        state.config = null;
+      }
     }
     state.dev = state.config !== null && state.config.dev === true;
+    state.manual = state.config === null;
     $('testlog').hidden = !state.dev;
+    $('source').hidden = !state.manual;
+    $('save-p').hidden = state.manual;
+    applyTexts();
+    /* A file chosen before the log was entered is checked once it is. */
+    $('use-log').addEventListener('click', async () => {
+      const e = await useLog();
+      if (e) message(t(e));
+      else if (input.files.length > 0) check(input.files);
+      else if (!state.last) { $('result').replaceChildren(); $('checks-box').hidden = true; }
+    });
     await refreshKey();
     document.body.dataset.ready = 'true';
   }
