@@ -127,7 +127,7 @@ static int open_own_dir(const char *dir, int *out, char *errbuf, size_t errcap)
     return 0;
 }
 
-/* Writes the issuers file authorizing the demo issuer. */
+/* Writes the issuers file authorizing the demo issuer, with its identity. */
 static int make_issuers(int dirfd, const char *dir, char *errbuf, size_t errcap)
 {
     char vkey[NOTE_KEY_TEXT_MAX + 2], text[2 * NOTE_KEY_TEXT_MAX];
@@ -144,11 +144,15 @@ static int make_issuers(int dirfd, const char *dir, char *errbuf, size_t errcap)
            (r = read(fd, vkey + n, sizeof vkey - 1 - n)) > 0)
         n += (size_t)r;
     close(fd);
+    while (n > 0 && vkey[n - 1] == '\n')
+        n--;
     vkey[n] = '\0';
     snprintf(text, sizeof text,
-             "# Issuer keys this log accepts submissions from, one a line.\n"
-             "# Edit, then send logd SIGHUP (or restart it) to apply.\n%s%s",
-             vkey, n > 0 && vkey[n - 1] == '\n' ? "" : "\n");
+             "# Issuer keys this log accepts submissions from, one a line,\n"
+             "# each with the institution's identity (docs/operations.md).\n"
+             "# Edit, then send logd SIGHUP (or restart it) to apply.\n"
+             "%s " DEV_ISSUER_IDENTITY "\n",
+             vkey);
     if (newfile_write(dirfd, "issuers", text, 0644) != 0) {
         write_failed(dir, "issuers", errbuf, errcap);
         return DEV_ERR_FILE;

@@ -2,8 +2,10 @@
  * dev.h: `logd --dev`, the embedded development set-up. On first start it
  * creates, in its directory (./var/dev by default), a log key (log.key, mode
  * 0600, and log.vkey), a demo issuer key (demo-issuer.key, mode 0600, and
- * demo-issuer.vkey) and an issuers file authorizing the demo issuer. Later
- * starts reuse them. The keys are generated and written by logd/signer.c
+ * demo-issuer.vkey) and an issuers file authorizing the demo issuer with
+ * its identity (DEV_ISSUER_IDENTITY). Later starts reuse them (an issuers
+ * file made before the identity keeps none: the identity of an authorized
+ * key cannot change). The keys are generated and written by logd/signer.c
  * (this module never holds a private key); every file is written as a new
  * file (O_EXCL|O_NOFOLLOW, then renamed), and only into a directory that
  * belongs to the user running logd and that nobody else may write to.
@@ -19,6 +21,13 @@
 #define DEV_LISTEN "127.0.0.1:8080"
 #define DEV_LOG_NAME "localhost/credlog-dev"
 #define DEV_ISSUER_NAME "demo-issuer.example"
+/* The demo issuer's identity in the issuers file (docs/operations.md, "The
+ * issuers file"), so that a credential naming did:web:demo-issuer.example
+ * (or an https://demo-issuer.example/ id) passes the issuer check
+ * (protocol.md §E.5) on a --dev log as on a real one. */
+#define DEV_ISSUER_IDENTITY                                                    \
+    "name=\"Demo Issuer\" dns=demo-issuer.example "                            \
+    "did_web=did:web:demo-issuer.example"
 
 #define DEV_PATH_MAX 4096
 

@@ -10,8 +10,9 @@
  * --save). Screenshots of every verdict go to $BROWSER_ARTIFACTS.
  *
  * The credentials name their issuer as did:web:demo-issuer.example, the
- * dns of logd --dev's demo issuer, so on logd's own answers (which carry
- * the issuer's KEY entry and key map proof) they are VALID or REVOKED.
+ * did_web of logd --dev's demo issuer's identity, so on logd's own answers
+ * (which carry the issuer's KEY entry and key map proof) they are VALID or
+ * REVOKED with the credential's own issuer checked.
  * Version 2 answers built by v2log.js and served by the proxy show what
  * logd would not serve: other identities, a wrong issuer signature, a
  * stale answer.
@@ -145,8 +146,8 @@ async function answerOf(key) {
 
 /* The verdict for an issued credential on logd's own answer, which
  * carries the issuer's key proof: VALID (or REVOKED), every check of E.4
- * passed. (logd --dev records no identity for its demo issuer, so the
- * credential's own issuer is "not run": see the §E.5 test.) */
+ * passed. (logd --dev records an identity for its demo issuer, so the
+ * credential's own issuer is checked too: see the §E.5 test.) */
 async function expectIssued(v, key, want) {
   const a = await answerOf(key);
   assert.notEqual(a.issue.key_proof, undefined, 'logd\'s answer carries the issuer\'s key proof');
@@ -227,8 +228,10 @@ test('valid: a JSON credential re-serialized after issuing', async () => {
   assert.equal(v.checks.file, 'passed');
   assert.match(v.text, new RegExp(data.alice.key));
   await expectIssued(v, data.alice.key, 'valid');
-  assert.equal(v.checks.credissuer, 'notrun');
-  assert.match(v.text, /did:web:demo-issuer\.example \(not checked: the log records no identity for the key\)/);
+  /* logd --dev's demo issuer has an identity (logd/dev.h): its did:web. */
+  assert.equal(v.checks.credissuer, 'passed');
+  assert.match(v.text, /did:web:demo-issuer\.example \(the institution the log records/);
+  assert.match(v.text, /Demo Issuer/);
 });
 
 test('valid: a baked PNG badge', async () => {

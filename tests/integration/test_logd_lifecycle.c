@@ -2,8 +2,9 @@
  * test_logd_lifecycle.c: how the real logd starts, runs and stops.
  *  - `logd --dev` on first start makes var/dev/{log.key (0600), log.vkey,
  *    demo-issuer.key (0600), demo-issuer.vkey, issuers}, prints the log key
- *    and a ready-to-paste credlog command, accepts the demo issuer, and
- *    reuses everything on the next start;
+ *    and a ready-to-paste credlog command, authorizes the demo issuer with
+ *    its identity (GET /v1/issuers), and reuses everything on the next
+ *    start;
  *  - --dev writes keys only as new files (no planted symlink followed) in a
  *    directory only its owner may write to;
  *  - an issuers file writable by group or others: refused at start and on
@@ -122,6 +123,26 @@ static void test_dev(void)
             &view, json_array_get(json_object_get(ans, "receipts"), 0), bytes,
             len, NULL, NULL));
         json_decref(ans);
+        /* The demo issuer is authorized with its identity (logd/dev.h). */
+        {
+            int status = 0;
+            json_t *iss = logd_api_get_json(h, "/v1/issuers", &status);
+            json_t *id = json_object_get(
+                json_array_get(json_object_get(iss, "issuers"), 0), "identity");
+            CHECK(status == 200);
+            CHECK(json_array_size(json_object_get(iss, "issuers")) == 1);
+            CHECK(json_object_size(id) == 3);
+            CHECK(json_is_string(json_object_get(id, "name")) &&
+                  strcmp(json_string_value(json_object_get(id, "name")),
+                         "Demo Issuer") == 0);
+            CHECK(json_is_string(json_object_get(id, "dns")) &&
+                  strcmp(json_string_value(json_object_get(id, "dns")),
+                         "demo-issuer.example") == 0);
+            CHECK(json_is_string(json_object_get(id, "did_web")) &&
+                  strcmp(json_string_value(json_object_get(id, "did_web")),
+                         "did:web:demo-issuer.example") == 0);
+            json_decref(iss);
+        }
         client_http_close(h);
         note_signer_wipe(&is.s);
     }
