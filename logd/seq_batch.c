@@ -48,72 +48,6 @@ static double seconds_since(const struct timespec *t0)
            (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* ---- map changes ---- */
-
-static int change_add(struct seq_state *q, const uint8_t key[SMT_KEY_SIZE],
-                      uint64_t issue, uint64_t revoke)
-{
-    struct seq_batch_change *c;
-
-    if (q->nchanges == q->capchanges) {
-        size_t ncap = q->capchanges ? 2 * q->capchanges : 1024;
-        c = realloc(q->changes, ncap * sizeof *c);
-        if (c == NULL)
-            return STORE_ERR_NOMEM;
-        q->changes = c;
-        q->capchanges = ncap;
-    }
-    c = &q->changes[q->nchanges];
-    memcpy(c->key, key, SMT_KEY_SIZE);
-    smt_value_encode(issue, revoke, c->value);
-    c->order = q->nchanges++;
-    return 0;
-}
-
-static int change_cmp(const void *a, const void *b)
-{
-    const struct seq_batch_change *x = a, *y = b;
-    int c = memcmp(x->key, y->key, SMT_KEY_SIZE);
-
-    if (c != 0)
-        return c;
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* Applies the batch's credential changes to the map: sorted by key, the last
- * change of each key wins. */
-static int map_apply(struct seq_state *q, struct seq_tree *t,
-                     struct store_txn *w)
-{
-    struct smt_store st;
-    struct smt_update *u;
-    size_t n = 0;
-    int rc;
-
-    if (q->nchanges == 0)
-        return 0;
-    qsort(q->changes, q->nchanges, sizeof q->changes[0], change_cmp);
-    u = malloc(q->nchanges * sizeof *u);
-    if (u == NULL)
-        return STORE_ERR_NOMEM;
-    for (size_t i = 0; i < q->nchanges; i++) {
-        if (i + 1 < q->nchanges &&
-            memcmp(q->changes[i].key, q->changes[i + 1].key, SMT_KEY_SIZE) == 0)
-            continue;
-        memcpy(u[n].key, q->changes[i].key, SMT_KEY_SIZE);
-        memcpy(u[n].value, q->changes[i].value, SMT_VALUE_SIZE);
-        n++;
-    }
-    store_smt(w, &st);
-    rc = smt_update(&st, u, n, t->map_root);
-    free(u);
-    if (rc == SMT_ERR_NOMEM)
-        return STORE_ERR_NOMEM;
-    if (rc == 0 || CREDLOG_ERR_IN(rc, STORE_ERR_BASE))
-        return rc; /* the node store's own code (STORE_ERR_MAP_FULL, ...) */
-    return STORE_ERR_CORRUPT; /* the stored map is impossible */
-}
-
 /* ---- one request: admit (no writes), then write ---- */
 
 /* Alarms (log line, metrics) when a batch's stamp refused the wall clock,
@@ -161,13 +95,10 @@ static int apply_request(struct seq_state *q, struct seq_tree *t,
     }
     for (size_t i = 0; i <= a.mask; i++) {
         struct seq_admit_cred *c = &a.slot[i];
-        struct store_credential sc;
         if (!c->used || !c->dirty)
             continue;
-        sc.issue_index = c->issue;
-        sc.revoke_index = c->revoke;
-        if ((err = store_put_credential(w, c->hash, &sc)) != 0 ||
-            (err = change_add(q, c->hash, c->issue, c->revoke)) != 0)
+        if ((err = seq_map_credential(&q->map, w, c->hash, c->issue,
+                                      c->revoke)) != 0)
             goto done;
     }
 done:
@@ -382,7 +313,7 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
         keys = seq_batch_keys(q);
         keymap_unref(km);
         km = keymap_ref(q->keymap);
-        q->nchanges = 0;
+        seq_map_reset(&q->map);
         b->nremoved = b->nadded = 0;
 
         if ((err = store_write_begin(q->store, &w)) != 0)
@@ -406,7 +337,7 @@ int seq_batch_run(struct seq_state *q, struct seq_batch *b)
             finish_requests(b, SEQ_OK, NULL, q->checkpoint);
             return 0;
         }
-        if ((err = map_apply(q, &t, w)) != 0)
+        if ((err = seq_map_apply(&q->map, w, t.map_root)) != 0)
             goto failed;
         {
             struct entry e;
@@ -655,7 +586,6 @@ void seq_batch_close(struct seq_state *q)
     q->keymap = NULL;
     seq_checkpoint_unref(q->checkpoint);
     q->checkpoint = NULL;
-    free(q->changes);
-    q->changes = NULL;
+    seq_map_free(&q->map);
     pthread_mutex_destroy(&q->keys_mu);
 }

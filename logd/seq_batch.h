@@ -28,16 +28,10 @@
 #include "logd/keymap.h"
 #include "logd/metrics.h"
 #include "logd/seq.h"
+#include "logd/seq_map.h"
 #include "logd/seq_tree.h"
 #include "logd/signer.h"
 #include "logd/store.h"
-
-/* One credential change of a batch, for the map update. */
-struct seq_batch_change {
-    uint8_t key[SMT_KEY_SIZE];
-    uint8_t value[SMT_VALUE_SIZE];
-    uint64_t order;
-};
 
 /* The log's committed state and what writing it needs. */
 struct seq_state {
@@ -61,8 +55,7 @@ struct seq_state {
     struct keymap *keymap;
 
     /* Scratch of the batch being run, reused. */
-    struct seq_batch_change *changes;
-    size_t nchanges, capchanges;
+    struct seq_map map;
 };
 
 /* What a batch does besides the queued requests. */
