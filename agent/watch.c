@@ -124,7 +124,7 @@ static void on_alert(void *ctx, const char *msg, const char *a, const char *b)
 static void pass_work(struct agent_job *job)
 {
     struct agent_watch *w = (struct agent_watch *)job;
-    struct client_monitor_hooks hooks = {on_alert, NULL, w, on_entry};
+    struct client_monitor_hooks hooks = {on_alert, NULL, w, on_entry, NULL};
     struct client_monitor_result res;
 
     memset(&res, 0, sizeof res);

@@ -148,7 +148,7 @@ static int check_once(struct client_monitor *mon, struct client_api *api,
                       const struct note_verifier *log, bool *complete)
 {
     struct mon_ctx c = {json, isatty(2) && !json, NULL, NULL, false};
-    struct client_monitor_hooks hooks = {on_alert, on_progress, &c, NULL};
+    struct client_monitor_hooks hooks = {on_alert, on_progress, &c, NULL, NULL};
     struct client_monitor_result res;
     char why[CLIENT_REASON_MAX] = "", t[64];
     int rc, status;

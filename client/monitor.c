@@ -103,11 +103,12 @@ void client_monitor_close(struct client_monitor *m)
 
 /* ---- alerts ---- */
 
-static void alert(struct run *r, const char *note_a, const char *note_b,
-                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void alert(struct run *r, enum client_monitor_alert kind,
+                  const char *note_a, const char *note_b, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
-static void alert(struct run *r, const char *note_a, const char *note_b,
-                  const char *fmt, ...)
+static void alert(struct run *r, enum client_monitor_alert kind,
+                  const char *note_a, const char *note_b, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
@@ -115,7 +116,8 @@ static void alert(struct run *r, const char *note_a, const char *note_b,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    r->res->alerts++;
+    if (r->res->alerts++ == 0)
+        r->res->alert = kind;
     if (r->hooks != NULL && r->hooks->alert != NULL)
         r->hooks->alert(r->hooks->ctx, msg, note_a, note_b);
 }
@@ -123,14 +125,14 @@ static void alert(struct run *r, const char *note_a, const char *note_b,
 /* The replay's violations are the log's alerts. */
 static void on_violation(void *ctx, const struct replay_violation *v)
 {
-    alert(ctx, NULL, NULL, "%s", v->text);
+    alert(ctx, CLIENT_MONITOR_ALERT_REPLAY, NULL, NULL, "%s", v->text);
 }
 
 /* A signed checkpoint whose tiles the log does not serve: the checkpoint is
  * the evidence. */
 static void alert_unbacked(struct run *r)
 {
-    alert(r, NULL, r->note,
+    alert(r, CLIENT_MONITOR_ALERT_UNBACKED, NULL, r->note,
           "the log cannot back its signed checkpoint (size %" PRIu64 "): %s",
           r->cur->size, r->why);
     r->why[0] = '\0';
@@ -182,6 +184,9 @@ static int commit_progress(struct run *r, const char *anchor, size_t anchor_len,
     }
     if ((rc = monitor_state_save(r, anchor, anchor_len)) != 0)
         return rc;
+    if (r->hooks != NULL && r->hooks->commit != NULL &&
+        r->hooks->commit(r->hooks->ctx, r->c.size, r->why) != 0)
+        return CLIENT_ERR_STATE; /* r->t is aborted by run_free() */
     rc = mstore_commit(r->t, r->why);
     r->t = NULL;
     if (rc != 0)
@@ -359,7 +364,7 @@ static int replay_range(struct run *r, uint64_t n, const char *anchor,
         if (rc == 0 && proof == MONITOR_UNBACKED)
             alert_unbacked(r);
         else if (rc == 0 && proof == MONITOR_DISPROVEN)
-            alert(r, NULL, r->note,
+            alert(r, CLIENT_MONITOR_ALERT_ENTRIES, NULL, r->note,
                   "the entries the log serves do not hash to the root of its "
                   "checkpoint (size %" PRIu64 "): entries [%" PRIu64
                   ", %" PRIu64 ") are not the ones it signed",
@@ -394,7 +399,7 @@ static int check_extends(struct run *r, bool *ok)
 
     *ok = false;
     if (r->latest != NULL && cur->size < latest->size) {
-        alert(r, r->latest, r->note,
+        alert(r, CLIENT_MONITOR_ALERT_SHRANK, r->latest, r->note,
               "the log shrank: it signed a tree of %" PRIu64
               " entries and now signs %" PRIu64,
               latest->size, cur->size);
@@ -402,7 +407,7 @@ static int check_extends(struct run *r, bool *ok)
     }
     if (r->latest != NULL && cur->size == latest->size &&
         memcmp(cur->root, latest->root, MERKLE_HASH_SIZE) != 0) {
-        alert(r, r->latest, r->note,
+        alert(r, CLIENT_MONITOR_ALERT_FORK, r->latest, r->note,
               "fork: the log signed two different trees of size %" PRIu64,
               cur->size);
         return 0;
@@ -417,13 +422,13 @@ static int check_extends(struct run *r, bool *ok)
         alert_unbacked(r);
     else if (proof == MONITOR_DISPROVEN && r->latest != NULL &&
              latest->size > 0)
-        alert(r, r->latest, r->note,
+        alert(r, CLIENT_MONITOR_ALERT_FORK, r->latest, r->note,
               "fork: the log's tree of size %" PRIu64
               " is not an extension of the tree of size %" PRIu64
               " verified before",
               cur->size, latest->size);
     else if (proof == MONITOR_DISPROVEN)
-        alert(r, NULL, r->note,
+        alert(r, CLIENT_MONITOR_ALERT_ENTRIES, NULL, r->note,
               "the log's hash tiles do not hash to the root of its signed "
               "checkpoint (size %" PRIu64 ")",
               cur->size);
@@ -499,7 +504,7 @@ int client_monitor_run_note(struct client_monitor *m, struct client_api *api,
     r->note_len = note_len;
     res->new_size = cur.size;
     if (!no_extensions(note, note_len, &cur)) {
-        alert(r, NULL, note,
+        alert(r, CLIENT_MONITOR_ALERT_EXTENSIONS, NULL, note,
               "the log's checkpoint (size %" PRIu64
               ") carries extension lines: credlog logs never write any",
               cur.size);
@@ -509,7 +514,7 @@ int client_monitor_run_note(struct client_monitor *m, struct client_api *api,
     if (m->policy != NULL &&
         client_checkpoint_cosigned(note, note_len, &m->log, m->policy,
                                    &cur.size, inner) != 0) {
-        alert(r, NULL, note,
+        alert(r, CLIENT_MONITOR_ALERT_POLICY, NULL, note,
               "the log's checkpoint (size %" PRIu64
               ") does not meet the witness policy: %s",
               cur.size, inner);

@@ -46,6 +46,23 @@
 
 struct client_monitor;
 
+/* What an alert is about (client_monitor_result.alert: the first alert of a
+ * run), for callers that act on the kind rather than on the message. */
+enum client_monitor_alert {
+    CLIENT_MONITOR_ALERT_NONE = 0,
+    CLIENT_MONITOR_ALERT_FORK,       /* two trees of one size, or a tree that
+                                        does not extend the one verified */
+    CLIENT_MONITOR_ALERT_SHRANK,     /* a smaller tree than one verified */
+    CLIENT_MONITOR_ALERT_EXTENSIONS, /* a checkpoint with extension lines */
+    CLIENT_MONITOR_ALERT_POLICY,     /* not cosigned as the policy asks */
+    CLIENT_MONITOR_ALERT_UNBACKED,   /* tiles or bundles missing or malformed */
+    CLIENT_MONITOR_ALERT_ENTRIES,    /* tiles or entries not hashing to the
+                                        signed root */
+    CLIENT_MONITOR_ALERT_REPLAY,     /* an entry breaks the replay rules (a
+                                        wrong MAP root, an unauthorized key,
+                                        ...) */
+};
+
 struct client_monitor_hooks {
     /* Called once per alert with a one-line message (and, for forks, the two
      * checkpoints in evidence, each may be NULL). */
@@ -59,6 +76,15 @@ struct client_monitor_hooks {
      * call). The state is committed later: after an interruption, entries
      * since the last commit are passed again on the next run. */
     void (*entry)(void *ctx, uint64_t index, const uint8_t *entry, size_t len);
+    /* If not NULL, called just before the state is committed with entries
+     * [0, size) verified (every entry passed to entry() since the last
+     * commit is among them; none is passed again after the commit), and
+     * never after an alert. A non-zero return (with why, CLIENT_REASON_MAX
+     * bytes, filled in) aborts the commit: the run then fails with
+     * CLIENT_ERR_STATE and the entries are passed again on the next run. For
+     * a copy of the log kept durably in step with the state (logd's
+     * replica: logd/replica.h). */
+    int (*commit)(void *ctx, uint64_t size, char *why);
 };
 
 /* Entries replayed between two commits of a catch-up, by default. */
@@ -73,6 +99,7 @@ struct client_monitor_result {
     uint64_t verified;    /* entries verified (and kept) after this run */
     uint64_t checked;     /* entries replayed this run */
     unsigned long alerts; /* alerts raised */
+    enum client_monitor_alert alert; /* the first one's kind */
     uint64_t counts[5]; /* entries replayed in total, by type (index ENTRY_*) */
 };
 

@@ -172,7 +172,7 @@ int wmap_verify(struct wmap *w, const struct note_verifier *log,
 {
     struct wmap_log *l = find(w, log->name);
     struct alerts a = {why, 0};
-    struct client_monitor_hooks hooks = {on_alert, NULL, &a, NULL};
+    struct client_monitor_hooks hooks = {on_alert, NULL, &a, NULL, NULL};
     struct client_monitor_result res;
     char inner[CLIENT_REASON_MAX] = "";
     int rc;
