@@ -183,6 +183,28 @@ int store_witness_put(struct store *s, const char *const *vkeys,
  * or STORE_ERR_IO. */
 int store_quorum_get(struct store *s, char *buf, size_t cap, size_t *len);
 
+/* ---- a replica's staged entries (store_stage.c) ----
+ * A replica (logd/replica.h) stages the entries it has verified, in write
+ * transactions of their own, before it records them as verified, and later
+ * applies them to the log up to a verified checkpoint in one write
+ * transaction (docs/storage.md, "stage"). Staged entries are never served.
+ */
+
+/* Stages entry `index` (len bytes, at most ENTRY_MAX_SIZE), replacing one
+ * staged before at that index. Returns 0, STORE_ERR_SPACE, STORE_ERR_MAP_FULL
+ * or STORE_ERR_IO. */
+int store_stage_put(struct store_txn *w, uint64_t index, const uint8_t *entry,
+                    size_t len);
+
+/* Copies staged entry `index` into buf (cap bytes) and sets *len. Returns 0,
+ * STORE_ERR_NOTFOUND, STORE_ERR_SPACE or STORE_ERR_IO. */
+int store_stage_get(struct store_txn *t, uint64_t index, uint8_t *buf,
+                    size_t cap, size_t *len);
+
+/* Removes every staged entry below index `below`. Returns 0,
+ * STORE_ERR_MAP_FULL or STORE_ERR_IO. */
+int store_stage_drop(struct store_txn *w, uint64_t below);
+
 /* Begins the write transaction. Only one may be open at a time; the caller
  * serializes writers. Returns 0, STORE_ERR_IO, STORE_ERR_MAP_FULL or
  * STORE_ERR_NOMEM. End it with store_write_commit() or store_write_abort(). */

@@ -30,7 +30,7 @@
 #define STORE_MAX_MAP ((uint64_t)1 << 44)
 
 static const char *const store_db_names[STORE_DB_COUNT] = {
-    "entries", "hashes", "creds", "smt", "keys", "meta", "witness",
+    "entries", "hashes", "creds", "smt", "keys", "meta", "witness", "stage",
 };
 
 static const char META_FORMAT[] = "format";

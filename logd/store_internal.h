@@ -11,6 +11,7 @@
  *                 proofs/smt.c's)
  *   store_witness.c  what logd's witness push keeps: each witness's last
  *                 cosigned size, the latest quorum checkpoint
+ *   store_stage.c a replica's verified entries not yet applied
  */
 #ifndef CREDLOG_LOGD_STORE_INTERNAL_H
 #define CREDLOG_LOGD_STORE_INTERNAL_H
@@ -30,6 +31,7 @@ enum {
     STORE_DB_KEYS,
     STORE_DB_META,
     STORE_DB_WITNESS,
+    STORE_DB_STAGE,
     STORE_DB_COUNT
 };
 
