@@ -306,6 +306,7 @@ int http_start(const struct http_config *cfg, struct store *store,
     srv->dev = cfg->dev;
     srv->witness_policy = cfg->witness_policy;
     srv->witness_policy_len = cfg->witness_policy_len;
+    srv->replica_of = cfg->replica_of;
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen);
     {
         struct conn_config cc = {cfg->max_connections,

@@ -58,6 +58,9 @@ struct http_config {
                                    at GET /v1/witness-policy (it must
                                    outlive the server), or NULL */
     size_t witness_policy_len;
+    const char *replica_of; /* a replica's primary URL (logd/replica.h):
+                               POST /v1/entries answers 421 naming it; seq
+                               is then NULL. NULL for a primary. */
 };
 
 struct http_server;
@@ -66,8 +69,8 @@ struct http_server;
 const char *http_strerror(int err);
 
 /* Binds every worker's socket and starts the workers. Returns 0, or an
- * HTTP_ERR_* code with the reason written into errbuf. store, seq and
- * metrics must outlive the server. */
+ * HTTP_ERR_* code with the reason written into errbuf. store, seq (NULL for
+ * a replica) and metrics must outlive the server. */
 int http_start(const struct http_config *cfg, struct store *store,
                struct seq *seq, struct metrics *metrics,
                struct http_server **out, char *errbuf, size_t errcap);

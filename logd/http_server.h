@@ -64,6 +64,7 @@ struct http_server {
     const char *witness_policy; /* its text (borrowed from the config), or
                                    NULL: GET /v1/witness-policy is 404 */
     size_t witness_policy_len;
+    const char *replica_of; /* a replica's primary (borrowed), or NULL */
     unsigned port;
     char address[300];
     unsigned nworkers;

@@ -98,6 +98,16 @@ void http_submit_handle(struct http_ctx *c, const char *rest, const char *query)
 
     (void)rest;
     (void)query;
+    if (c->w->srv->replica_of != NULL) {
+        /* A read replica appends nothing: the primary does (421 Misdirected
+         * Request, docs/api.md). */
+        http_reply_json(
+            c, 421,
+            json_pack("{s:s,s:s}", "error",
+                      "this is a read replica: submit to the primary",
+                      "primary", c->w->srv->replica_of));
+        return;
+    }
     p = calloc(1, sizeof *p);
     if (p == NULL) {
         http_reply_error(c, 500, "out of memory", NULL);

@@ -26,6 +26,7 @@
 #include "logd/notify.h"
 #include "logd/push.h"
 #include "logd/quorum.h"
+#include "logd/replica.h"
 #include "logd/seq.h"
 #include "logd/signer.h"
 #include "logd/store.h"
@@ -35,6 +36,8 @@ static const char usage_text[] =
     "usage: logd --data DIR --listen ADDR:PORT --key FILE|URI --issuers FILE "
     "[options]\n"
     "       logd --dev [--data DIR] [--listen ADDR:PORT] [options]\n"
+    "       logd --replica-of URL --log-key VKEY --data DIR --listen ADDR:PORT "
+    "[options]\n"
     "\n"
     "  --data DIR          the LMDB data directory (created if missing)\n"
     "  --listen ADDR:PORT  address to serve HTTP on; port 0 picks a free one\n"
@@ -103,6 +106,21 @@ static const char usage_text[] =
     "on\n"
     "                      first start), listening on " DEV_LISTEN "\n"
     "  --no-web            do not serve the verification page at /\n"
+    "  --replica-of URL    be a verified read replica of the primary at URL: "
+    "follow\n"
+    "                      its checkpoint, tiles and entry bundles, verify "
+    "them as\n"
+    "                      credlog monitor does, and serve the copy (POSTs "
+    "get 421)\n"
+    "  --log-key VKEY      the log's verifier key (a replica's only trust "
+    "anchor)\n"
+    "  --replica-interval DURATION\n"
+    "                      look at the primary's checkpoint this often (1s)\n"
+    "  --replica-step N    verify at most N entries between two looks "
+    "(16384)\n"
+    "  --replica-cacert FILE\n"
+    "                      CA certificates for an https primary (the system "
+    "store)\n"
     "\n"
     "Signals: SIGTERM/SIGINT stop after answering the batch in flight; SIGHUP\n"
     "reloads the issuers file and the TLS certificate and key.\n";
@@ -110,6 +128,8 @@ static const char usage_text[] =
 struct options {
     const char *data, *listen, *key, *issuers, *port_file, *tls_cert, *tls_key;
     const char *metrics_listen, *witness_policy, *witness_cacert;
+    const char *replica_of, *log_key, *replica_cacert;
+    unsigned long long replica_interval_ms, replica_step;
     unsigned long long witness_interval_ms, witness_timeout_ms;
     unsigned long long witness_refresh_ms, witness_max_pin_ms;
     unsigned long long max_per_ip, first_byte_timeout;
@@ -220,6 +240,11 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"witness-cacert", required_argument, NULL, 'A'},
         {"dev", no_argument, NULL, 'D'},
         {"no-web", no_argument, NULL, 'n'},
+        {"replica-of", required_argument, NULL, 'r'},
+        {"log-key", required_argument, NULL, 'V'},
+        {"replica-interval", required_argument, NULL, 'Y'},
+        {"replica-step", required_argument, NULL, 'Z'},
+        {"replica-cacert", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -245,6 +270,8 @@ static int parse_options(int argc, char **argv, struct options *o)
     o->witness_timeout_ms = 5000;
     o->witness_refresh_ms = 600000;
     o->witness_max_pin_ms = 3600000;
+    o->replica_interval_ms = 1000;
+    o->replica_step = 16384;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
@@ -322,6 +349,28 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 'D':
             o->dev = true;
+            break;
+        case 'r':
+            o->replica_of = optarg;
+            break;
+        case 'V':
+            o->log_key = optarg;
+            break;
+        case 'a':
+            o->replica_cacert = optarg;
+            break;
+        case 'Y':
+            if (parse_duration_ms(optarg, 10, 86400000, &v) != 0)
+                return usage("--replica-interval wants 10ms..24h, not %s",
+                             optarg);
+            o->replica_interval_ms = v;
+            break;
+        case 'Z':
+            if (parse_num(optarg, 1, 1ULL << 32, &v) != 0)
+                return usage("--replica-step wants 1..4294967296 entries, not "
+                             "%s",
+                             optarg);
+            o->replica_step = v;
             break;
         case 'n':
             o->no_web = true;
@@ -406,6 +455,17 @@ static int parse_options(int argc, char **argv, struct options *o)
         return usage("unexpected argument %s", argv[optind]);
     if ((o->tls_cert == NULL) != (o->tls_key == NULL))
         return usage("%s", "--tls-cert and --tls-key go together");
+    if (o->replica_of != NULL) {
+        if (o->dev || o->key != NULL || o->issuers != NULL)
+            return usage("%s", "a replica (--replica-of) has no --key, "
+                               "--issuers or --dev: it signs nothing");
+        if (o->data == NULL || o->listen == NULL || o->log_key == NULL)
+            return usage("%s", "--replica-of needs --log-key, --data and "
+                               "--listen");
+        return 0;
+    }
+    if (o->log_key != NULL)
+        return usage("%s", "--log-key is for a replica (--replica-of)");
     if (o->dev) {
         if (o->data == NULL)
             o->data = DEV_DIR;
@@ -469,13 +529,17 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 
     (void)sig;
     (void)what;
-    log_msg("received SIGHUP: reloading %s", app->opt->issuers);
-    if (load_issuers(app->opt->issuers, &keys, &n) != 0) {
-        log_msg("keeping the current issuer keys");
+    if (app->seq == NULL) {
+        log_msg("received SIGHUP"); /* a replica: no issuers file */
     } else {
-        if (seq_reload_issuers(app->seq, keys, n) != 0)
-            log_msg("cannot reload the issuer keys now");
-        free(keys);
+        log_msg("received SIGHUP: reloading %s", app->opt->issuers);
+        if (load_issuers(app->opt->issuers, &keys, &n) != 0) {
+            log_msg("keeping the current issuer keys");
+        } else {
+            if (seq_reload_issuers(app->seq, keys, n) != 0)
+                log_msg("cannot reload the issuer keys now");
+            free(keys);
+        }
     }
     if (app->opt->tls_cert != NULL && app->http != NULL) {
         char errbuf[512];
@@ -555,6 +619,7 @@ int main(int argc, char **argv)
     struct signer *signer = NULL;
     struct store *store = NULL;
     struct seq *seq = NULL;
+    struct replica *replica = NULL;
     struct metrics *metrics = NULL;
     struct http_server *http = NULL;
     struct quorum *quorum = NULL;
@@ -594,11 +659,18 @@ int main(int argc, char **argv)
     memset(&app, 0, sizeof app);
     app.opt = &o;
 
-    if ((rc = signer_load(o.key, &signer, errbuf, sizeof errbuf)) != 0) {
+    if (o.replica_of != NULL) {
+        /* A replica signs nothing: the log key is its trust anchor. */
+        if (note_verifier_parse(o.log_key, strlen(o.log_key), &v) != 0) {
+            log_msg("--log-key: not a verifier key: %s", o.log_key);
+            goto out;
+        }
+    } else if ((rc = signer_load(o.key, &signer, errbuf, sizeof errbuf)) != 0) {
         log_msg("log key: %s", errbuf);
         goto out;
+    } else {
+        signer_verifier(signer, &v);
     }
-    signer_verifier(signer, &v);
     if (o.tls_cert != NULL && tls_server_new(o.tls_cert, o.tls_key, &tls,
                                              errbuf, sizeof errbuf) != 0) {
         log_msg("%s", errbuf);
@@ -607,7 +679,7 @@ int main(int argc, char **argv)
     fit_fd_limit(&o);
     if (note_verifier_format(&v, vkey, sizeof vkey) < 0)
         goto out;
-    if (load_issuers(o.issuers, &keys, &nkeys) != 0)
+    if (o.replica_of == NULL && load_issuers(o.issuers, &keys, &nkeys) != 0)
         goto out;
     if (o.witness_policy != NULL) {
         policy = malloc(sizeof *policy);
@@ -617,8 +689,10 @@ int main(int argc, char **argv)
             log_msg("--witness-policy %s", policy ? errbuf : "out of memory");
             goto out;
         }
-        quorum = quorum_new((unsigned)o.threads);
-        if (quorum == NULL)
+        /* A replica requires the policy of what it follows; it pushes to
+         * no witness. */
+        if (o.replica_of == NULL &&
+            (quorum = quorum_new((unsigned)o.threads)) == NULL)
             goto out;
     }
     if (dev_mkdirs(o.data, 0700) != 0) {
@@ -643,7 +717,21 @@ int main(int argc, char **argv)
     }
     if ((metrics = metrics_new()) == NULL)
         goto out;
-    {
+    if (o.replica_of != NULL) {
+        struct replica_config rc_ = {
+            o.replica_of,     vkey,
+            o.data,           policy,
+            o.replica_cacert, (unsigned)o.replica_interval_ms,
+            o.replica_step,   isatty(STDERR_FILENO) == 1};
+        if (replica_open(&rc_, store, metrics, &replica, errbuf,
+                         sizeof errbuf) != 0) {
+            log_msg("cannot open the replica in %s: %s", o.data, errbuf);
+            goto out;
+        }
+        log_msg("replica of %s (log key %s): %llu entries", o.replica_of, vkey,
+                (unsigned long long)replica_size(replica));
+    }
+    if (o.replica_of == NULL) {
         struct seq_config sc = {(uint32_t)o.batch_max, (uint32_t)o.batch_wait,
                                 (uint32_t)o.heartbeat, 0};
         if (seq_open(store, signer, metrics, &sc, &seq, errbuf,
@@ -654,7 +742,7 @@ int main(int argc, char **argv)
     }
     /* Before anything is appended: a KEY or MAP entry on an old copy
      * would fork the log everyone has seen. */
-    if (seq_tree_size(seq) < o.min_size) {
+    if (seq != NULL && seq_tree_size(seq) < o.min_size) {
         log_msg("the log in %s has %llu entries, fewer than --min-size %llu: "
                 "it is older than a checkpoint the log has published (an "
                 "old backup?); refusing to start, as serving it would fork "
@@ -662,14 +750,16 @@ int main(int argc, char **argv)
                 o.data, (unsigned long long)seq_tree_size(seq), o.min_size);
         goto out;
     }
-    if ((rc = seq_sync_issuers(seq, keys, nkeys, errbuf, sizeof errbuf)) != 0) {
+    if (seq != NULL &&
+        (rc = seq_sync_issuers(seq, keys, nkeys, errbuf, sizeof errbuf)) != 0) {
         log_msg("cannot bring the issuer keys up to date: %s", errbuf);
         goto out;
     }
     free(keys);
     keys = NULL;
-    log_msg("log %s (key %s): %llu entries", signer_origin(signer), vkey,
-            (unsigned long long)seq_tree_size(seq));
+    if (seq != NULL)
+        log_msg("log %s (key %s): %llu entries", signer_origin(signer), vkey,
+                (unsigned long long)seq_tree_size(seq));
     app.seq = seq;
 
     /* Signals go to the main thread's event loop only. */
@@ -678,14 +768,18 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    if (seq_start(seq) != 0) {
+    if (seq != NULL && seq_start(seq) != 0) {
         log_msg("cannot start the sequencer");
+        goto out;
+    }
+    if (replica != NULL && replica_start(replica) != 0) {
+        log_msg("cannot start the replica");
         goto out;
     }
     /* The push starts first: its metrics are named before any HTTP
      * thread reads them, and a saved quorum checkpoint is published before
      * the first request. */
-    if (policy != NULL) {
+    if (policy != NULL && seq != NULL) {
         struct push_config pc = {policy,
                                  vkey,
                                  (unsigned)o.witness_interval_ms,
@@ -718,7 +812,8 @@ int main(int argc, char **argv)
                                  !o.no_web,
                                  o.dev,
                                  policy_text,
-                                 policy_len};
+                                 policy_len,
+                                 o.replica_of};
         if (http_start(&hc, store, seq, metrics, &http, errbuf,
                        sizeof errbuf) != 0) {
             log_msg("%s", errbuf);
@@ -772,12 +867,14 @@ out:
         http_stop_accepting(http);
     if (seq != NULL)
         seq_stop(seq); /* answers everything queued */
+    replica_stop(replica);
     http_stop(http);
     push_stop(push);
     quorum_free(quorum);
     free(policy);
     free(policy_text);
     seq_free(seq);
+    replica_free(replica);
     store_close(store);
     signer_free(signer);
     tls_server_free(tls);

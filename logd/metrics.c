@@ -15,8 +15,8 @@ static const char *const route_names[ROUTE_COUNT] = {
 };
 
 /* Statuses counted separately; anything else is "other". */
-static const int statuses[] = {200, 400, 403, 404, 405, 408,
-                               409, 413, 414, 500, 501, 503};
+static const int statuses[] = {200, 400, 403, 404, 405, 408, 409,
+                               413, 414, 421, 500, 501, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
 
 /* Latency buckets, in seconds. */
@@ -58,6 +58,17 @@ struct metrics {
     atomic_uint_fast64_t wit_time[METRICS_WITNESSES];
     atomic_uint_fast64_t wit_fail[METRICS_WITNESSES][METRICS_PUSH_FAILURES];
     atomic_uint_fast64_t quorum_size, quorum_time;
+    /* A replica's. */
+    bool replica;
+    atomic_uint_fast64_t replica_primary, replica_size, replica_failures;
+    atomic_uint_fast64_t replica_verified;
+    atomic_int replica_alarm;
+    atomic_bool replica_waiting;
+};
+
+static const char *const replica_alarm_names[METRICS_REPLICA_ALARMS] = {
+    "ok",       "fork",    "shrank", "extensions",
+    "unbacked", "entries", "replay", "mismatch",
 };
 
 static const char *const push_failure_names[METRICS_PUSH_FAILURES] = {
@@ -313,6 +324,93 @@ static void put_witnesses(struct out *o, struct metrics *m)
         qt != 0 ? age_s(qt) : -1LL);
 }
 
+void metrics_replica_enable(struct metrics *m)
+{
+    if (m != NULL)
+        m->replica = true;
+}
+
+void metrics_replica_sizes(struct metrics *m, uint64_t primary_size,
+                           uint64_t size)
+{
+    if (m == NULL)
+        return;
+    atomic_store(&m->replica_primary, primary_size);
+    atomic_store(&m->replica_size, size);
+}
+
+void metrics_replica_verified(struct metrics *m, uint64_t verified)
+{
+    if (m != NULL)
+        atomic_store(&m->replica_verified, verified);
+}
+
+void metrics_replica_alarm(struct metrics *m, enum metrics_replica_alarm a)
+{
+    if (m != NULL && (unsigned)a < METRICS_REPLICA_ALARMS)
+        atomic_store(&m->replica_alarm, (int)a);
+}
+
+void metrics_replica_waiting(struct metrics *m, bool waiting)
+{
+    if (m != NULL)
+        atomic_store(&m->replica_waiting, waiting);
+}
+
+void metrics_replica_failure(struct metrics *m)
+{
+    if (m != NULL)
+        atomic_fetch_add(&m->replica_failures, 1);
+}
+
+static void put_replica(struct out *o, struct metrics *m)
+{
+    uint64_t p = atomic_load(&m->replica_primary);
+    uint64_t s = atomic_load(&m->replica_size);
+    int a = atomic_load(&m->replica_alarm);
+
+    if (!m->replica)
+        return;
+    put(o,
+        "# HELP credlog_replica_primary_size Size of the primary's latest "
+        "checkpoint the replica verified the signature of.\n"
+        "# TYPE credlog_replica_primary_size gauge\n"
+        "credlog_replica_primary_size %llu\n"
+        "# HELP credlog_replica_lag_entries Entries the replica is behind "
+        "that checkpoint.\n"
+        "# TYPE credlog_replica_lag_entries gauge\n"
+        "credlog_replica_lag_entries %llu\n"
+        "# HELP credlog_replica_verified_entries Entries verified so far "
+        "(ahead of those served during a catch-up).\n"
+        "# TYPE credlog_replica_verified_entries gauge\n"
+        "credlog_replica_verified_entries %llu\n",
+        (unsigned long long)p, (unsigned long long)(p > s ? p - s : 0),
+        (unsigned long long)atomic_load(&m->replica_verified));
+    put(o,
+        "# HELP credlog_replica_alarm_code Why the replica stopped advancing "
+        "(0: it follows the primary; see credlog_replica_alarm).\n"
+        "# TYPE credlog_replica_alarm_code gauge\n"
+        "credlog_replica_alarm_code %d\n"
+        "# HELP credlog_replica_alarm 1 for the reason the replica stopped "
+        "advancing: the primary forked or lied.\n"
+        "# TYPE credlog_replica_alarm gauge\n",
+        a);
+    for (int i = 1; i < METRICS_REPLICA_ALARMS; i++)
+        put(o, "credlog_replica_alarm{reason=\"%s\"} %d\n",
+            replica_alarm_names[i], a == i);
+    put(o,
+        "# HELP credlog_replica_policy_waiting 1 while the primary's latest "
+        "checkpoint does not meet the witness policy yet.\n"
+        "# TYPE credlog_replica_policy_waiting gauge\n"
+        "credlog_replica_policy_waiting %d\n"
+        "# HELP credlog_replica_fetch_failures_total Rounds that could not "
+        "reach or read the primary.\n"
+        "# TYPE credlog_replica_fetch_failures_total counter\n"
+        "credlog_replica_fetch_failures_total %llu\n",
+        atomic_load(&m->replica_waiting) ? 1 : 0,
+        (unsigned long long)atomic_load(&m->replica_failures));
+}
+
 char *metrics_format(struct metrics *m, size_t *len)
 {
     static const char *const types[5] = {NULL, "issue", "revoke", "map", "key"};
@@ -427,6 +525,7 @@ char *metrics_format(struct metrics *m, size_t *len)
                       &m->request_seconds[r], lat_bounds, NLAT);
     }
     put_witnesses(&o, m);
+    put_replica(&o, m);
     if (o.failed) {
         free(o.buf);
         return NULL;

@@ -111,6 +111,47 @@ void metrics_witness_failure(struct metrics *m, unsigned i,
  * (POSIX seconds: the quorum age counts from it). */
 void metrics_quorum(struct metrics *m, uint64_t size, uint64_t time);
 
+/* ---- a replica (logd/replica.h) ---- */
+
+/* Why a replica stopped advancing: its alarms (docs/operations.md,
+ * "Replicas"). METRICS_REPLICA_OK while it follows the primary. */
+enum metrics_replica_alarm {
+    METRICS_REPLICA_OK,
+    METRICS_REPLICA_FORK,       /* the primary forked its log */
+    METRICS_REPLICA_SHRANK,     /* it signed a smaller tree */
+    METRICS_REPLICA_EXTENSIONS, /* a checkpoint with extension lines */
+    METRICS_REPLICA_UNBACKED,   /* it cannot back its signed checkpoint */
+    METRICS_REPLICA_ENTRIES,    /* its tiles or entries do not hash to the
+                                   signed root */
+    METRICS_REPLICA_REPLAY,     /* an entry breaks the replay rules (a wrong
+                                   MAP root, ...) */
+    METRICS_REPLICA_MISMATCH,   /* what was verified does not apply to the
+                                   replica's copy (its directory was changed) */
+    METRICS_REPLICA_ALARMS
+};
+
+/* Marks the metrics as a replica's (the replica gauges are rendered). */
+void metrics_replica_enable(struct metrics *m);
+
+/* The primary's latest verified checkpoint is of primary_size entries, and
+ * the replica serves size: the lag is the difference. */
+void metrics_replica_sizes(struct metrics *m, uint64_t primary_size,
+                           uint64_t size);
+
+/* Entries the replica has verified (and staged) so far: during a catch-up,
+ * ahead of the size it serves. */
+void metrics_replica_verified(struct metrics *m, uint64_t verified);
+
+/* Sets the alarm (METRICS_REPLICA_OK: none). */
+void metrics_replica_alarm(struct metrics *m, enum metrics_replica_alarm a);
+
+/* Whether the primary's latest checkpoint waits for its witness policy's
+ * quorum (not an alarm: the replica retries). */
+void metrics_replica_waiting(struct metrics *m, bool waiting);
+
+/* Counts one round that could not reach or read the primary. */
+void metrics_replica_failure(struct metrics *m);
+
 /* Renders every metric; returns malloc'd text (caller frees) and its length,
  * or NULL when out of memory. */
 char *metrics_format(struct metrics *m, size_t *len);

@@ -58,6 +58,7 @@
 #define NEWFILE_ERR_BASE (-3200)
 #define NOTIFY_ERR_BASE (-3300)
 #define KEYMAP_ERR_BASE (-3400)
+#define REPLICA_ERR_BASE (-3500)
 
 /* client/ (libcredlog-client) */
 #define CLIENT_ERR_BASE (-4000)

@@ -32,6 +32,7 @@
 #include "logd/issuers.h"
 #include "logd/keymap.h"
 #include "logd/query.h"
+#include "logd/replica.h"
 #include "logd/request.h"
 #include "logd/seq.h"
 #include "logd/signer.h"
@@ -194,6 +195,12 @@ static const struct module modules[] = {
      KEYMAP_ERR_BASE,
      keymap_strerror,
      {KEYMAP_ERR_NOMEM, KEYMAP_ERR_ARG, KEYMAP_ERR_NOTFOUND, KEYMAP_ERR_SMT}},
+    {"replica",
+     REPLICA_ERR_BASE,
+     replica_strerror,
+     {REPLICA_ERR_CONFIG, REPLICA_ERR_STATE, REPLICA_ERR_NOMEM,
+      REPLICA_ERR_THREAD, REPLICA_ERR_STORE, REPLICA_ERR_MISMATCH,
+      REPLICA_ERR_KEY}},
     {"request",
      REQUEST_ERR_BASE,
      request_strerror,
