@@ -124,16 +124,9 @@ static bool logd_has_replicas(void)
 /* Starts replica r following the primary. */
 static int replica_start(struct logd_proc *r)
 {
-    const char *args[] = {logd_proc_binary(),
-                          "--replica-of",
-                          primary.url,
-                          "--log-key",
-                          primary.log_vkey,
-                          "--data",
-                          r->data,
-                          "--listen",
-                          "127.0.0.1:0",
-                          NULL};
+    const char *args[] = {"--replica-of",   primary.url,   "--log-key",
+                          primary.log_vkey, "--data",      r->data,
+                          "--listen",       "127.0.0.1:0", NULL};
 
     if (logd_proc_init(r, "example.com/replica-unused", &A1.v, 1) != 0)
         return -1;
