@@ -660,6 +660,14 @@ static void test_policy(void)
     }
     grow(&P, 300);
     REQUIRE(client_http_open(P.url, NULL, &hp) == 0);
+    {
+        /* Until the quorum checkpoint the primary serves covers it all. */
+        int64_t size = logd_api_metric(hp, "credlog_tree_size");
+        struct wait w = wait_begin(60000);
+        while (size_of(hp, &P) < size && wait_more(&w))
+            ;
+        REQUIRE(size > 300 && size_of(hp, &P) == size);
+    }
 
     REQUIRE(init_replica(&R, &P) == 0);
     REQUIRE(start_replica_policy(&R, &P, "16384", policy) == 0);
