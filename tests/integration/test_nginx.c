@@ -37,7 +37,6 @@
 
 static char dir[400];
 static struct logd_proc primary, replica[REPLICAS];
-static size_t replicas; /* how many run */
 static struct nginx_proc ngx;
 static struct issuer A1;
 static char key_file[700];
@@ -97,28 +96,10 @@ static bool caught_up(void *arg)
     unsigned long long want = size_at(primary.port);
 
     (void)arg;
-    for (size_t i = 0; i < replicas; i++)
+    for (size_t i = 0; i < REPLICAS; i++)
         if (replica[i].pid != 0 && size_at(replica[i].port) != want)
             return false;
     return true;
-}
-
-/* Whether this logd can follow a primary (logd --help names
- * --replica-of). */
-static bool logd_has_replicas(void)
-{
-    char cmd[1200], line[512];
-    bool has = false;
-    FILE *f;
-
-    snprintf(cmd, sizeof cmd, "'%s' --help 2>&1", logd_proc_binary());
-    f = popen(cmd, "r");
-    if (f == NULL)
-        return false;
-    while (fgets(line, sizeof line, f) != NULL)
-        has = has || strstr(line, "--replica-of") != NULL;
-    pclose(f);
-    return has;
 }
 
 /* Starts replica r following the primary. */
@@ -176,11 +157,9 @@ static char *load_conf(void)
         return NULL;
     }
     snprintf(addr[0], sizeof addr[0], "127.0.0.1:%u", primary.port);
-    /* Without replicas (a logd without --replica-of), their lines name
-     * the primary: the upstreams are the same, with one server. */
     for (size_t i = 0; i < REPLICAS; i++)
         snprintf(addr[i + 1], sizeof addr[i + 1], "127.0.0.1:%u",
-                 i < replicas ? replica[i].port : primary.port);
+                 replica[i].port);
     replace_all(&text, "127.0.0.1:8080;", "@PRIMARY@;");
     replace_all(&text, "127.0.0.1:8080 ", "@PRIMARY@ ");
     replace_all(&text, "@PRIMARY@", addr[0]);
@@ -423,14 +402,8 @@ static void test_failover(void)
     CHECK(wait_until(caught_up, NULL, 30000));
     size = size_at(primary.port);
     reads_all_answered(size, 10);
-    if (replicas > 0)
-        CHECK_MSG(upstreams_seen() >= 2, "reads went to %zu server(s)",
-                  upstreams_seen());
-    if (replicas == 0) {
-        fprintf(stderr, "test_nginx: no replicas (logd has no --replica-of): "
-                        "failover not tested\n");
-        return;
-    }
+    CHECK_MSG(upstreams_seen() >= 2, "reads went to %zu server(s)",
+              upstreams_seen());
     REQUIRE(logd_proc_kill(&replica[0]) == 0);
     reads_all_answered(size, 60);
     before = size_at(primary.port);
@@ -458,15 +431,11 @@ static void run(void)
 
     REQUIRE(logd_proc_init(&primary, "log.nginx.test", &A1.v, 1) == 0);
     REQUIRE(logd_proc_start(&primary, NULL) == 0);
-    if (logd_has_replicas()) {
-        for (size_t i = 0; i < REPLICAS; i++) {
-            REQUIRE(replica_start(&replica[i]) == 0);
-            replicas++;
-        }
-        /* logd_proc_init() made the replicas' (unused) origin the one
-         * entries are signed for. */
-        issuer_set_origin(primary.log_key.name);
-    }
+    for (size_t i = 0; i < REPLICAS; i++)
+        REQUIRE(replica_start(&replica[i]) == 0);
+    /* logd_proc_init() made the replicas' (unused) origin the one entries
+     * are signed for. */
+    issuer_set_origin(primary.log_key.name);
     nginx_proc_require();
     REQUIRE(nginx_proc_init(&ngx) == 0);
     conf = load_conf();
