@@ -39,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -49,6 +51,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "logd/peers.h"
+#include "logd/request_head.h"
 
 struct conn_pool {
     struct conn_config cfg; /* cfg.tls: the pool's own reference */
@@ -68,6 +71,8 @@ struct conn_set {
     struct evhttp *http;
     struct conn *all;                  /* every connection of this worker */
     struct conn *bucket[CONN_BUCKETS]; /* by bufferevent */
+    conn_fast_fn fast;                 /* the fast path, or NULL */
+    void *fast_arg;
 };
 
 struct conn {
@@ -91,6 +96,14 @@ struct conn {
     bool close_after; /* close once the answer is sent */
     bool answered;    /* at least one answer was sent */
     bool tls;
+    /* The rest of a fast answer is queued in the bufferevent, or the
+     * start of a head the fast path may answer is held back from evhttp
+     * until it is whole: the bufferevent's callbacks are the fast path's
+     * meanwhile; evhttp's: */
+    bool fast_queued, fast_hold;
+    bufferevent_data_cb ev_read, ev_write;
+    bufferevent_event_cb ev_event;
+    void *ev_arg;
     /* The head scanner: in a head (else in a body), at the start of a line,
      * past the request line; the start of the current line. */
     bool in_head, bol, past_first;
@@ -577,6 +590,198 @@ static void scan_buffer(struct conn *c, struct evbuffer *buf, size_t from)
     }
 }
 
+/* ---- the fast path ---- */
+
+static void fast_serve(struct conn *c);
+
+/* The queued rest of a fast answer has gone out (conn_output() has seen
+ * it and started the next request's clock): evhttp gets its callbacks
+ * back, as it left them waiting for a request, and what arrived meanwhile
+ * is served. */
+static void fast_written(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+
+    bufferevent_setcb(bev, c->ev_read, c->ev_write, c->ev_event, c->ev_arg);
+    bufferevent_disable(bev, EV_WRITE);
+    c->fast_queued = false;
+    fast_serve(c);
+    if (c->fast_queued || c->fast_hold || evbuffer_get_length(in) == 0)
+        return;
+    /* The start of a request evhttp reads from here on. */
+    c->partial = true;
+    c->ev_read(bev, c->ev_arg); /* may free c */
+}
+
+/* An error or the end of the connection while the rest was queued: evhttp
+ * gets its callbacks back and handles it (it frees the connection). */
+static void fast_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+    bufferevent_event_cb ecb = c->ev_event;
+    void *earg = c->ev_arg;
+
+    bufferevent_setcb(bev, c->ev_read, c->ev_write, ecb, earg);
+    c->fast_queued = c->fast_hold = false;
+    ecb(bev, what, earg); /* may free c */
+}
+
+/* The bufferevent's read callback while a head is held: evhttp must not
+ * read it (it would consume its first lines); conn_input() has seen the
+ * bytes already. */
+static void fast_held(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    (void)arg;
+}
+
+/* Holds the start of a head (a prefix request_parse_get() may take) back
+ * from evhttp. It counts as a request begun (partial): its clock runs. */
+static void hold(struct conn *c)
+{
+    c->partial = true;
+    if (c->fast_hold)
+        return;
+    bufferevent_getcb(c->bev, &c->ev_read, &c->ev_write, &c->ev_event,
+                      &c->ev_arg);
+    bufferevent_setcb(c->bev, fast_held, NULL, fast_event, c);
+    c->fast_hold = true;
+}
+
+/* Gives evhttp its callbacks back after hold(). */
+static void unhold(struct conn *c)
+{
+    if (!c->fast_hold)
+        return;
+    bufferevent_setcb(c->bev, c->ev_read, c->ev_write, c->ev_event, c->ev_arg);
+    c->fast_hold = false;
+}
+
+/* Queues what the socket did not take of a (done bytes sent so far), and
+ * takes the bufferevent's callbacks until it has gone out. */
+static void fast_queue(struct conn *c, const struct conn_answer *a, size_t done)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    size_t body_done = 0;
+
+    c->dispatched = true; /* conn_output() sees the end of this answer */
+    c->fast_queued = true;
+    cap_input(c);
+    if (done < a->head_len)
+        evbuffer_add(out, a->head + done, a->head_len - done);
+    else
+        body_done = done - a->head_len;
+    if (a->body == NULL) {
+        evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD);
+        evbuffer_add_file_segment(out, a->seg, (ev_off_t)body_done,
+                                  (ev_off_t)(a->body_len - body_done));
+    } else if (a->body_lasting) {
+        evbuffer_add_reference(out, (const char *)a->body + body_done,
+                               a->body_len - body_done, NULL, NULL);
+    } else {
+        evbuffer_add(out, (const char *)a->body + body_done,
+                     a->body_len - body_done);
+    }
+    bufferevent_getcb(c->bev, &c->ev_read, &c->ev_write, &c->ev_event,
+                      &c->ev_arg);
+    bufferevent_setcb(c->bev, NULL, fast_written, fast_event, c);
+    bufferevent_enable(c->bev, EV_WRITE);
+}
+
+/* Writes a to the socket: head and body at once (MSG_MORE before a body
+ * sent from a file). A socket that takes less (full, or gone: the
+ * bufferevent then finds out) gets the rest queued. */
+static void fast_send(struct conn *c, const struct conn_answer *a)
+{
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    size_t total = a->head_len + a->body_len, done = 0;
+    ssize_t n;
+
+    if (a->body != NULL) {
+        struct iovec iov[2] = {{(void *)a->head, a->head_len},
+                               {(void *)a->body, a->body_len}};
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+        n = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        done = n > 0 ? (size_t)n : 0;
+    } else {
+        n = send(fd, a->head, a->head_len,
+                 MSG_NOSIGNAL | MSG_DONTWAIT | MSG_MORE);
+        done = n > 0 ? (size_t)n : 0;
+        if (done == a->head_len) {
+            off_t off = (off_t)a->offset;
+            while (done < total &&
+                   (n = sendfile(fd, a->file, &off, total - done)) > 0)
+                done += (size_t)n;
+        }
+    }
+    if (done < total)
+        fast_queue(c, a, done);
+}
+
+/* Answers the simple GETs at the start of c's input that the set's fast
+ * function takes, each as soon as its head is whole; stops at anything
+ * else (left to evhttp, which has read none of it), or when an answer had
+ * to be queued. */
+static void fast_serve(struct conn *c)
+{
+    struct conn_set *set = c->set;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct request_get g;
+    struct conn_answer a;
+    size_t n;
+    const char *p;
+    int rc;
+
+    while (!c->bad && !c->fast_queued && !c->dispatched && !c->close_after &&
+           (n = evbuffer_get_length(in)) > 0 &&
+           evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+        if (n > REQUEST_GET_HEAD_MAX)
+            n = REQUEST_GET_HEAD_MAX;
+        p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+        rc = p != NULL ? request_parse_get(p, n, &g) : REQUEST_GET_OTHER;
+        if (rc == REQUEST_GET_MORE) {
+            hold(c);
+            return;
+        }
+        unhold(c);
+        if (rc != REQUEST_GET_OK ||
+            !set->fast(set->fast_arg, g.path, g.path_len, &a))
+            return;
+        evbuffer_drain(in, g.head_len);
+        c->partial = false;
+        /* The next head starts with what is left (as in conn_request()). */
+        c->in_head = c->bol = true;
+        c->past_first = false;
+        c->line_len = 0;
+        scan_buffer(c, in, 0);
+        if (c->bad)
+            event_active(&c->deadline, EV_TIMEOUT, 1);
+        c->answered = true;
+        metrics_connection(set->pool->metrics, METRICS_CONN_FAST);
+        fast_send(c, &a);
+        if (!c->fast_queued)
+            arm(c); /* the next request's clock */
+    }
+}
+
+/* Whether c's input may be offered to the fast path: a plain connection,
+ * set up and within its limits, no request of it with evhttp (not even
+ * partly read: then evhttp has consumed its first lines; but a head held
+ * back from evhttp is the fast path's) and nothing waiting to go out. */
+static bool fast_may(const struct conn *c)
+{
+    return c->set->fast != NULL && !c->tls && c->evcon != NULL && !c->over &&
+           (!c->partial || c->fast_hold) && !c->dispatched && !c->fast_queued &&
+           !c->bad && !c->close_after;
+}
+
+void conn_set_fast(struct conn_set *set, conn_fast_fn fn, void *arg)
+{
+    set->fast = fn;
+    set->fast_arg = arg;
+}
+
 static void conn_input(struct evbuffer *buf,
                        const struct evbuffer_cb_info *info, void *arg)
 {
@@ -597,6 +802,11 @@ static void conn_input(struct evbuffer *buf,
     }
     if (c->dispatched)
         return;
+    if (fast_may(c)) {
+        fast_serve(c);
+        if (c->fast_queued || evbuffer_get_length(buf) == 0)
+            return;
+    }
     c->partial = true;
     /* The first bytes of a request start its clock, unless it runs
      * already (from the accept or the last answer). */
@@ -626,6 +836,9 @@ static void conn_output(struct evbuffer *buf,
         struct timeval now = {0, 0};
         c->dispatched = false;
         c->answered = true;
+        /* Bytes pipelined behind it are evhttp's to read next (it may have
+         * begun already): not the fast path's. */
+        c->partial = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
         cap_input(c);
         if (c->close_after)
             event_add(&c->deadline, &now);

@@ -38,6 +38,17 @@
  *    follow pipelined answers.
  *  - With a TLS context, every connection is a TLS server connection
  *    (libevent's OpenSSL bufferevent).
+ *  - The fast path (conn_set_fast()): on a plain connection with nothing
+ *    pending, a request head that request_parse_get() takes for a simple
+ *    GET is offered to the set's fast function as its bytes arrive; if
+ *    that answers it, the guard writes the answer's head and body to the
+ *    socket at once (one sendmsg, or a send and a sendfile for a body in a
+ *    file) and takes the request out of the input, so evhttp never sees it.
+ *    Anything else, and every request the function declines, goes to
+ *    evhttp as before. What is left when the socket will not take the
+ *    whole answer is queued in the bufferevent, and evhttp gets the
+ *    connection back once it has gone out. Deadlines, limits and the
+ *    smuggling checks apply alike.
  *
  * A conn_pool is shared by the workers (its counter is atomic); a conn_set
  * belongs to one worker and is used only on that worker's event loop.
@@ -88,6 +99,31 @@ unsigned conn_pool_open(const struct conn_pool *pool);
  * event loop is base. Returns NULL when out of memory. */
 struct conn_set *conn_set_new(struct conn_pool *pool, struct event_base *base,
                               struct evhttp *http);
+
+/* An answer of the fast path: a head and a body, in memory or a file. */
+struct conn_answer {
+    const char *head; /* the status line and headers, through the CRLF CRLF */
+    size_t head_len;
+    const void *body; /* body_len bytes in memory, or NULL: in file */
+    size_t body_len;
+    bool body_lasting; /* body stays valid while the connection lives (else
+                          copied if it cannot all be sent at once) */
+    int file;          /* the body's file, at offset (when body is NULL) */
+    uint64_t offset;
+    struct evbuffer_file_segment *seg; /* that region, lasting as well */
+};
+
+/* Answers the simple GET of path (NUL-terminated, path_len bytes; see
+ * request_parse_get()) into *a and returns true, or returns false to leave
+ * the request to evhttp. What *a points to must stay valid until the next
+ * call on the same worker (head, and body unless body_lasting) or while
+ * the connection lives (body_lasting, seg). */
+typedef bool (*conn_fast_fn)(void *arg, const char *path, size_t path_len,
+                             struct conn_answer *a);
+
+/* Installs fn (with arg) as set's fast path; NULL removes it. On the
+ * worker's thread, before its loop runs. */
+void conn_set_fast(struct conn_set *set, conn_fast_fn fn, void *arg);
 
 /* Results of conn_request(). */
 #define CONN_OK 0

@@ -40,6 +40,19 @@ struct http_ctx {
  * "Access-Control-Allow-Origin: *". */
 void http_reply(struct http_ctx *c, int status, const char *type);
 
+/* Writes into buf (cap bytes) the head of a 200 answer to a GET with a body
+ * of body_len bytes, byte for byte what a handler, http_reply() and evhttp
+ * send for it: the status line, the headers extra (name, value, ...,
+ * NULL; may be NULL) a handler adds itself before replying, the headers of
+ * http_reply() (Content-Type type, Cache-Control from c->cache, CORS with
+ * c->cors), then Date and Content-Length as evhttp adds them, and the empty
+ * line; and records the request in the metrics as a reply does. For logd's
+ * own responder (logd/conn.h's fast path). Returns the head's length, or 0
+ * if it does not fit (nothing recorded then). */
+size_t http_reply_head(struct http_ctx *c, const char *type,
+                       const char *const *extra, size_t body_len, char *buf,
+                       size_t cap);
+
 /* Sends data[0..len) (copied) as the body. */
 void http_reply_bytes(struct http_ctx *c, int status, const char *type,
                       const void *data, size_t len);

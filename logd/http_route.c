@@ -81,6 +81,9 @@ static void h_witness_policy(struct http_ctx *c, const char *rest,
                      c->w->srv->witness_policy, c->w->srv->witness_policy_len);
 }
 
+/* What a tile or bundle is sent as. */
+static const char tile_type[] = "application/octet-stream";
+
 static void h_tile(struct http_ctx *c, const char *rest, const char *query)
 {
     const char *path =
@@ -108,7 +111,7 @@ static void h_tile(struct http_ctx *c, const char *rest, const char *query)
                            EVBUFFER_FLAG_DRAINS_TO_FD);
     if (full && tile_cache_send(c->w->srv->tiles, t.level, t.index,
                                 evhttp_request_get_output_buffer(c->req)) > 0) {
-        http_reply(c, 200, "application/octet-stream");
+        http_reply(c, 200, tile_type);
         return;
     }
     if (!http_reply_read_begin(c))
@@ -121,7 +124,7 @@ static void h_tile(struct http_ctx *c, const char *rest, const char *query)
     }
     if (full)
         tile_cache_put(c->w->srv->tiles, t.level, t.index, c->w->scratch, len);
-    http_reply_bytes(c, 200, "application/octet-stream", c->w->scratch, len);
+    http_reply_bytes(c, 200, tile_type, c->w->scratch, len);
 }
 
 static void h_inclusion(struct http_ctx *c, const char *rest, const char *query)
@@ -161,21 +164,33 @@ static void h_consistency(struct http_ctx *c, const char *rest,
     http_reply_query(c, err, NULL);
 }
 
-/* Sets the ETag of a status proof against the checkpoint note[0..len):
- * the first 128 bits of the note's SHA-256 in hex, so that it changes with
- * the note (a new size, or new cosignatures). Returns whether the
- * request's If-None-Match names it (answer 304: a cache's copy is a proof
- * against the checkpoint still served). */
-static bool status_etag(struct http_ctx *c, const char *note, size_t len)
+/* The ETag of a status proof against the checkpoint note[0..len), into
+ * etag: the first 128 bits of the note's SHA-256 in hex, quoted, so that
+ * it changes with the note (a new size, or new cosignatures). Returns false
+ * if it cannot be computed (then the answer has none). */
+#define STATUS_ETAG_SIZE (2 * 16 + 3)
+static bool status_etag_of(const char *note, size_t len,
+                           char etag[STATUS_ETAG_SIZE])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
-    char etag[2 * 16 + 3];
 
     if (EVP_Digest(note, len, md, NULL, EVP_sha256(), NULL) != 1)
-        return false; /* no validator: the answer is still right */
+        return false;
     etag[0] = '"';
     codec_hex_encode(md, 16, etag + 1);
     memcpy(etag + 33, "\"", 2);
+    return true;
+}
+
+/* Sets the ETag of a status proof against the checkpoint note[0..len).
+ * Returns whether the request's If-None-Match names it (answer 304: a
+ * cache's copy is a proof against the checkpoint still served). */
+static bool status_etag(struct http_ctx *c, const char *note, size_t len)
+{
+    char etag[STATUS_ETAG_SIZE];
+
+    if (!status_etag_of(note, len, etag))
+        return false; /* no validator: the answer is still right */
     evhttp_add_header(evhttp_request_get_output_headers(c->req), "ETag", etag);
     return web_etag_matches(
         evhttp_find_header(evhttp_request_get_input_headers(c->req),
@@ -487,23 +502,33 @@ static bool admit(struct http_ctx *c, const struct evhttp_uri *uri,
     return true;
 }
 
+/* The route of path: the first in the table that matches it, or NULL. */
+static const struct route *route_find(const char *path)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const struct route *r = &routes[i];
+        if (r->prefix ? strncmp(path, r->path, strlen(r->path)) == 0
+                      : strcmp(path, r->path) == 0)
+            return r;
+    }
+    return NULL;
+}
+
 void http_route_request(struct evhttp_request *req, void *arg)
 {
     struct http_ctx c = {arg, req, ROUTE_OTHER, {0, 0}, NULL, NULL, false};
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     int method = (int)evhttp_request_get_command(req);
+    const struct route *r;
 
     clock_gettime(CLOCK_MONOTONIC, &c.start);
     if (!admit(&c, uri, path))
         return;
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        const struct route *r = &routes[i];
+    r = route_find(path);
+    if (r != NULL) {
         size_t n = strlen(r->path);
         const char *query = evhttp_uri_get_query(uri);
-        if (r->prefix ? strncmp(path, r->path, n) != 0
-                      : strcmp(path, r->path) != 0)
-            continue;
         c.route = r->metric;
         c.cache = r->cache;
         c.cache_partial = r->cache_partial;
@@ -524,4 +549,91 @@ void http_route_request(struct evhttp_request *req, void *arg)
         return;
     }
     http_reply_error(&c, 404, "no such route", NULL);
+}
+
+/* ---- logd's own responder: answers ready to write ---- */
+
+/* Completes a with the head of a 200 answer of type, after the headers
+ * extra (name, value, ..., NULL) the handler adds itself. */
+static bool fast_answer(struct http_ctx *c, const char *type,
+                        const char *const *extra, struct conn_answer *a)
+{
+    a->head = c->w->head;
+    a->head_len = http_reply_head(c, type, extra, a->body_len, c->w->head,
+                                  sizeof c->w->head);
+    return a->head_len > 0;
+}
+
+/* A full tile or bundle in the cache, as h_tile() sends it. */
+static bool fast_tile(struct http_ctx *c, const char *path,
+                      struct conn_answer *a)
+{
+    struct tile_cache_body b;
+    struct tile t;
+
+    if (tile_parse_path(path + 1, strlen(path + 1), &t) != 0 ||
+        t.width != TILE_WIDTH ||
+        !tile_cache_find(c->w->srv->tiles, t.level, t.index, &b))
+        return false;
+    if (t.level == TILE_LEVEL_ENTRIES)
+        c->route = ROUTE_ENTRY_BUNDLE;
+    a->body = b.mem;
+    a->body_len = b.len;
+    a->body_lasting = true; /* the cache lives longer than the workers */
+    a->file = b.fd;
+    a->offset = b.offset;
+    a->seg = b.seg;
+    return fast_answer(c, tile_type, NULL, a);
+}
+
+/* A status proof, as h_status() sends a 200 (errors, and the quorum's
+ * checkpoint, are h_status()'s). */
+static bool fast_status(struct http_ctx *c, const char *rest,
+                        struct conn_answer *a)
+{
+    char note[CHECKPOINT_TEXT_MAX], etag[STATUS_ETAG_SIZE];
+    const char *extra[] = {"ETag", etag, NULL};
+    uint8_t hash[32];
+    size_t len;
+    int err;
+
+    if (c->w->srv->quorum != NULL ||
+        codec_hex_decode(rest, strlen(rest), hash, sizeof hash) != 0 ||
+        store_read_begin(c->w->reader) != 0)
+        return false;
+    err = query_checkpoint(c->w->reader, note, sizeof note, &len);
+    if (err == 0 && status_etag_of(note, len, etag))
+        err = query_status(c->w->reader, hash, &c->w->status, &c->w->text);
+    else
+        err = -1;
+    store_read_end(c->w->reader);
+    if (err != 0)
+        return false;
+    a->body = c->w->text.data;
+    a->body_len = c->w->text.len;
+    a->body_lasting = false;
+    return fast_answer(c, "application/json", extra, a);
+}
+
+bool http_route_fast(void *arg, const char *path, size_t path_len,
+                     struct conn_answer *a)
+{
+    struct http_ctx c = {arg, NULL, ROUTE_OTHER, {0, 0}, NULL, NULL, false};
+    const struct route *r;
+
+    if (path_len > c.w->srv->max_url || (r = route_find(path)) == NULL ||
+        (r->methods & EVHTTP_REQ_GET) == 0)
+        return false;
+    clock_gettime(CLOCK_MONOTONIC, &c.start);
+    c.route = r->metric;
+    c.cache = r->cache;
+    c.cache_partial = r->cache_partial;
+    c.cors = r->cors; /* a GET, which the route serves */
+    memset(a, 0, sizeof *a);
+    a->file = -1;
+    if (r->fn == h_tile)
+        return fast_tile(&c, path, a);
+    if (r->fn == h_status)
+        return fast_status(&c, path + strlen(r->path), a);
+    return false;
 }

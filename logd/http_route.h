@@ -8,10 +8,23 @@
 #ifndef CREDLOG_LOGD_HTTP_ROUTE_H
 #define CREDLOG_LOGD_HTTP_ROUTE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <event2/http.h>
+
+#include "logd/conn.h"
 
 /* evhttp's callback for every request of a worker (arg: the struct
  * http_worker). Answers it now, or (a submission) hands it on. */
 void http_route_request(struct evhttp_request *req, void *arg);
+
+/* The fast path's function (conn_fast_fn, logd/conn.h; arg: the struct
+ * http_worker): answers a GET of path when its route has an answer ready
+ * to write, byte for byte what the route answers through evhttp: a full
+ * hash tile or entry bundle in the tile cache, a status proof (200 only).
+ * Returns false for anything else, which evhttp then routes. */
+bool http_route_fast(void *arg, const char *path, size_t path_len,
+                     struct conn_answer *a);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -44,6 +45,9 @@ struct http_worker {
     unsigned index;                   /* in srv->workers */
     struct query_status_cache qstatus; /* the same on the quorum view */
     uint64_t qgen;                     /* the publication qstatus holds */
+    char date[40];   /* evhttp's Date header of the second date_at */
+    time_t date_at;  /* (logd/http_reply.c) */
+    char head[1024]; /* the head of the fast path's latest answer */
 
     pthread_mutex_t mu; /* guards what follows */
     struct http_pending *done_head, *done_tail;

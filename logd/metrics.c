@@ -50,7 +50,7 @@ struct metrics {
     atomic_uint_fast64_t signature_checks, known_submissions;
     atomic_uint_fast64_t clock_refused;
     atomic_int_fast64_t clock_offset_ms;
-    atomic_uint_fast64_t conn[4]; /* by enum metrics_conn_event */
+    atomic_uint_fast64_t conn[5]; /* by enum metrics_conn_event */
     /* The witness push: names are written before the threads start. */
     unsigned nwitnesses;
     char witness[METRICS_WITNESSES][64];
@@ -134,7 +134,7 @@ void metrics_state(struct metrics *m, uint64_t tree_size,
 
 void metrics_connection(struct metrics *m, enum metrics_conn_event ev)
 {
-    if (m != NULL && (unsigned)ev < 4)
+    if (m != NULL && (unsigned)ev < 5)
         atomic_fetch_add_explicit(&m->conn[ev], 1, memory_order_relaxed);
 }
 
@@ -496,6 +496,13 @@ char *metrics_format(struct metrics *m, size_t *len)
             "# TYPE credlog_http_request_timeouts_total counter\n"
             "credlog_http_request_timeouts_total %llu\n",
             (unsigned long long)atomic_load(&m->conn[METRICS_CONN_TIMED_OUT]));
+        put(&o,
+            "# HELP credlog_http_fast_answers_total Answers logd wrote "
+            "itself, without evhttp (cached tiles and bundles, status "
+            "proofs).\n"
+            "# TYPE credlog_http_fast_answers_total counter\n"
+            "credlog_http_fast_answers_total %llu\n",
+            (unsigned long long)atomic_load(&m->conn[METRICS_CONN_FAST]));
     }
     put(&o, "# HELP credlog_http_requests_total HTTP requests answered, by "
             "route and status.\n"

@@ -55,6 +55,7 @@ enum metrics_conn_event {
     METRICS_CONN_CLOSED,    /* closed, for whatever reason */
     METRICS_CONN_REFUSED,   /* answered 503: beyond --max-connections */
     METRICS_CONN_TIMED_OUT, /* closed: a request did not arrive in time */
+    METRICS_CONN_FAST,      /* an answer written by the fast path */
 };
 
 /* Counts one connection event. */

@@ -16,14 +16,15 @@
 #include <stdint.h>
 
 #include "logd/issuers.h"
+#include "logd/request_head.h"
 #include "logd/seq.h"
 #include "proofs/errors.h"
 
 #define REQUEST_MAX_ENTRIES 1000
 #define REQUEST_MAX_FUTURE_MS (10 * 60 * 1000) /* issuer clock skew allowed */
 
-/* In REQUEST_ERR_BASE's block (proofs/errors.h). */
-#define REQUEST_ERR_SYNTAX (-2501)  /* malformed body, number or query */
+/* In REQUEST_ERR_BASE's block (proofs/errors.h); REQUEST_ERR_SYNTAX is
+ * logd/request_head.h's. */
 #define REQUEST_ERR_INVALID (-2502) /* one submission is invalid (position) */
 #define REQUEST_ERR_NOMEM (-2503)
 
@@ -75,17 +76,5 @@ int request_parse_u64(const char *s, size_t len, uint64_t *out);
  * (an error unless n is 0). Returns 0 or REQUEST_ERR_SYNTAX. */
 int request_parse_query(const char *query, const char *const *names, size_t n,
                         uint64_t *values);
-
-/* Checks a request path (NUL-terminated, without its query): '/' and then
- * segments of letters, digits and "-._~" only (so no percent-encoding and no
- * NUL), none of them "." or "..", none empty except the last ("/a/" is
- * well-formed, "//a" and "/a//b" are not). Returns 0 or REQUEST_ERR_SYNTAX. */
-int request_check_path(const char *path);
-
-/* Checks one request header: the name a non-empty HTTP token (RFC 9110
- * tchar: letters, digits and !#$%&'*+-.^_`|~, so no space before the colon
- * and no control character), the value free of control characters other
- * than tab. Returns 0 or REQUEST_ERR_SYNTAX. */
-int request_check_header(const char *name, const char *value);
 
 #endif

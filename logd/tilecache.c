@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@ struct slot {
     uint64_t key; /* 0: empty */
     size_t len;
     struct evbuffer_file_segment *seg; /* a bundle in the file */
+    uint64_t offset;                   /* the segment's, in the file */
     uint8_t *mem;                      /* or a hash tile in memory */
 };
 
@@ -106,6 +106,29 @@ size_t tile_cache_send(struct tile_cache *c, int level, uint64_t index,
     return len;
 }
 
+bool tile_cache_find(struct tile_cache *c, int level, uint64_t index,
+                     struct tile_cache_body *b)
+{
+    struct slot *s;
+    bool found;
+
+    if (c == NULL)
+        return false;
+    pthread_mutex_lock(&c->mu);
+    s = slot_find(c, slot_key(level, index));
+    found = s->key != 0;
+    if (found) {
+        /* A slot, once filled, never changes until the cache is freed. */
+        b->mem = s->mem;
+        b->fd = c->fd;
+        b->offset = s->seg != NULL ? s->offset : 0;
+        b->seg = s->seg;
+        b->len = s->len;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return found;
+}
+
 void tile_cache_put(struct tile_cache *c, int level, uint64_t index,
                     const uint8_t *body, size_t len)
 {
@@ -143,6 +166,7 @@ void tile_cache_put(struct tile_cache *c, int level, uint64_t index,
             s->seg = evbuffer_file_segment_new(
                 c->fd, (ev_off_t)c->size, (ev_off_t)len, EVBUF_FS_DISABLE_MMAP);
             if (s->seg != NULL) {
+                s->offset = c->size;
                 s->key = key;
                 s->len = len;
                 c->used++;

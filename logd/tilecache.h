@@ -19,6 +19,7 @@
 #ifndef CREDLOG_LOGD_TILECACHE_H
 #define CREDLOG_LOGD_TILECACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,21 @@ void tile_cache_free(struct tile_cache *c);
  * reads the segment into memory). */
 size_t tile_cache_send(struct tile_cache *c, int level, uint64_t index,
                        struct evbuffer *out);
+
+/* Where the cached body of a full tile lies. */
+struct tile_cache_body {
+    const uint8_t *mem; /* a hash tile in memory, or NULL for a bundle */
+    int fd;             /* a bundle: len bytes at offset in the file fd */
+    uint64_t offset;
+    struct evbuffer_file_segment *seg; /* the same region, for libevent */
+    size_t len;
+};
+
+/* Finds the cached body of full tile (level, index) into *b. Returns
+ * whether it is cached (false if c is NULL). What *b points to stays valid
+ * and unchanged until tile_cache_free(). */
+bool tile_cache_find(struct tile_cache *c, int level, uint64_t index,
+                     struct tile_cache_body *b);
 
 /* Remembers the body (len bytes) of full tile (level, index), which the tree
  * holds. Does nothing if it is already cached, the cache is full, or c is
