@@ -271,7 +271,7 @@ for v in lat50 lat99 e2e_rate goref_inclusion page_ms mon_rate replica_rate wit_
 	map_crafted_creds map_largest; do
 	eval "$v=-"
 done
-for k in inclusion status tile bundle; do eval "read_$k=- nginx_$k=- bytes_$k=-"; done
+for k in inclusion status tile bundle; do eval "read_$k=- nginx_$k=- bytes_$k=- cpu_read_$k=- cpu_nginx_$k=-"; done
 say "machine: $(machine_line)"
 load_start=$(load1)
 say "load average at start: $load_start (anything above ~0.3 means someone else is using the CPUs)"
@@ -433,7 +433,15 @@ for p in $(head -3 "$tmp/p_inclusion"); do
 		{ echo "bench.sh: tlogref and logd answer $p differently" >&2; exit 1; }
 done
 
-# wrk_rate URL [PATHS]: requests/s of one wrk run (0 if any answer was not 2xx).
+# proc_ticks PID...: CPU clock ticks (utime + stime) of all the threads of
+# these processes so far.
+proc_ticks() {
+	local p
+	for p in "$@"; do cat /proc/"$p"/task/*/stat 2>/dev/null; done |
+		awk '{sub(/^.*\) /, ""); t += $12 + $13} END {printf "%d", t}'
+}
+# wrk_rate URL [PATHS]: requests/s of one wrk run (0 if any answer was not
+# 2xx).
 wrk_rate() {
 	local out
 	if [ $# -gt 1 ]; then
@@ -447,17 +455,39 @@ wrk_rate() {
 	if grep -q 'Non-2xx' <<<"$out"; then echo 0; return; fi
 	awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out"
 }
+# wrk_cpu URL [PATHS]: wrk_rate into $wrk_rps, and the requests per
+# CPU-second the processes $cpu_pids spent serving them into $wrk_per_cpu:
+# on a shared machine the rate moves with the others' load, the CPU cost of
+# a request much less.
+wrk_cpu() {
+	local t0 t1
+	# shellcheck disable=SC2086 # one argument per process
+	t0=$(proc_ticks $cpu_pids)
+	wrk_rps=$(wrk_rate "$@")
+	# shellcheck disable=SC2086
+	t1=$(proc_ticks $cpu_pids)
+	wrk_per_cpu=$(awk -v n="$wrk_rps" -v s="$wrk_seconds" -v t=$((t1 - t0)) \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (t > 0 ? n * s / (t / hz) : 0)}')
+}
+nginx_pids="$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"
 for k in inclusion status tile bundle; do
-	x=(); y=(); z=()
+	x=(); y=(); z=(); xc=(); yc=()
 	for _ in $(seq "$runs"); do
-		x+=("$(wrk_rate "$url" "$tmp/p_$k")")
-		y+=("$(wrk_rate "http://127.0.0.1:$nginx_port/$k")")
+		cpu_pids=$logd_pid
+		wrk_cpu "$url" "$tmp/p_$k"
+		x+=("$wrk_rps"); xc+=("$wrk_per_cpu")
+		cpu_pids=$nginx_pids
+		wrk_cpu "http://127.0.0.1:$nginx_port/$k"
+		y+=("$wrk_rps"); yc+=("$wrk_per_cpu")
 		[ "$k" = inclusion ] && z+=("$(wrk_rate "$goref" "$tmp/p_$k")")
 	done
 	eval "read_$k=$(echo "${x[@]}" | median)"
 	eval "nginx_$k=$(echo "${y[@]}" | median)"
+	eval "cpu_read_$k=$(echo "${xc[@]}" | median)"
+	eval "cpu_nginx_$k=$(echo "${yc[@]}" | median)"
 	[ "$k" = inclusion ] && goref_inclusion=$(echo "${z[@]}" | median)
 	say "  $k: logd ${x[*]}  nginx ${y[*]}${z:+  tlogref ${z[*]}}"
+	say "  $k per CPU-second: logd ${xc[*]}  nginx ${yc[*]} (load $(load1))"
 done
 kill "$nginx_pid"; nginx_pid=
 kill "$tlogref_pid"; wait "$tlogref_pid" 2>/dev/null || true; tlogref_pid=
@@ -674,8 +704,11 @@ logd: $build (Release -O2), default flags (--batch-max 4096 --batch-wait 5, $(np
 | inclusion proofs/s ($(kib "$bytes_inclusion")) | $read_inclusion | Go tlog server (x/mod/sumdb/tlog, in memory), same answers: $goref_inclusion | $r_incl | >= 1.5 x Go | $(met "$r_incl" 1.5) |
 | | | nginx, same size: $nginx_inclusion | $r_incl_nginx | | |
 | status proofs/s ($(kib "$bytes_status")) | $read_status | nginx, same size: $nginx_status | $r_status | >= 0.8 x nginx | $(met "$r_status" 0.8) |
+| (per CPU-second) | $cpu_read_status | nginx: $cpu_nginx_status | $(ratio "$cpu_read_status" "$cpu_nginx_status") | | |
 | full hash tiles/s ($(kib "$bytes_tile")) | $read_tile | nginx, same size: $nginx_tile | $r_tile | >= 0.95 x nginx | $(met "$r_tile" 0.95) |
+| (per CPU-second) | $cpu_read_tile | nginx: $cpu_nginx_tile | $(ratio "$cpu_read_tile" "$cpu_nginx_tile") | | |
 | entry bundles/s ($(kib "$bytes_bundle")) | $read_bundle | nginx, same size: $nginx_bundle | $r_bundle | >= 0.95 x nginx | $(met "$r_bundle" 0.95) |
+| (per CPU-second) | $cpu_read_bundle | nginx: $cpu_nginx_bundle | $(ratio "$cpu_read_bundle" "$cpu_nginx_bundle") | | |
 | proof latency at 10 M entries vs 10 k (inclusion, status) | scripts/bench.sh --scale | the same at 10 k | | <= 1.3 x | --scale |
 | credlog monitor catch-up from empty, entries/s ($mon_entries entries) | $mon_rate | Ed25519 verify/s, $(nproc) threads: $verify_rate | $r_mon | >= 0.8 x verify | $(met "$r_mon" 0.8) |
 | replica catch-up (logd --replica-of) from empty, entries/s | $replica_cell | Ed25519 verify/s, $(nproc) threads: $verify_rate | $r_replica | >= 0.8 x verify | $replica_ok |
