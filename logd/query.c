@@ -396,6 +396,7 @@ void query_status_cache_free(struct query_status_cache *c)
     if (c == NULL)
         return;
     query_text_free(&c->part);
+    query_text_free(&c->keys);
     keymap_unref(c->keymap);
     memset(c, 0, sizeof *c);
 }
@@ -428,22 +429,14 @@ static int cache_keymap(struct store_txn *r, uint64_t size,
     return 0;
 }
 
-/* ,"key":{"index","entry","inclusion"},"key_proof":"<base64>" for the
- * signed entry e at index i, in the tree of size entries whose last entry
- * is the MAP entry (docs/protocol.md §E.4): the KEY add entry of the key
- * that was authorized at i, and the key map's proof for it as of size - 1.
- * Nothing if no key of e's issuer and key id was authorized at i. */
-static int key_text(struct store_txn *r, const struct keymap *km,
-                    const struct entry *e, uint64_t i, uint64_t size,
-                    struct query_text *t)
+/* The text key_text() writes for key k, made from the store. */
+static int key_text_new(struct store_txn *r, const struct keymap *km,
+                        const struct keymap_key *k, uint64_t size,
+                        struct query_text *t)
 {
-    const struct keymap_key *k = keymap_find_id(km, e->issuer, e->key_id, i);
     uint8_t proof[SMT_PROOF_MAX];
     int err, len;
 
-    if (k == NULL || k->added >= size)
-        return 0; /* only in a log made before version 2 that authorized a
-                     removed key again (protocol.md Part D): no key proof */
     TEXT_LIT(t, ",\"key\":");
     if ((err = entry_proof_text(r, k->added, size, NULL, t)) != 0)
         return err;
@@ -453,6 +446,49 @@ static int key_text(struct store_txn *r, const struct keymap *km,
         return len == KEYMAP_ERR_NOMEM ? QUERY_ERR_NOMEM : QUERY_ERR_STORE;
     TEXT_LIT(t, ",\"key_proof\":");
     text_b64(t, proof, (size_t)len);
+    return 0;
+}
+
+/* ,"key":{"index","entry","inclusion"},"key_proof":"<base64>" for the
+ * signed entry e at index i, in the tree of size entries whose last entry
+ * is the MAP entry (docs/protocol.md §E.4): the KEY add entry of the key
+ * that was authorized at i, and the key map's proof for it as of size - 1.
+ * Nothing if no key of e's issuer and key id was authorized at i. The text
+ * is the same in every answer of one size: it comes from c when c holds
+ * it for size, else it is made and kept there (for QUERY_KEY_PARTS keys). */
+static int key_text(struct store_txn *r, const struct keymap *km,
+                    const struct entry *e, uint64_t i, uint64_t size,
+                    struct query_status_cache *c, struct query_text *t)
+{
+    const struct keymap_key *k = keymap_find_id(km, e->issuer, e->key_id, i);
+    size_t start = t->len;
+    int err;
+
+    if (k == NULL || k->added >= size)
+        return 0; /* only in a log made before version 2 that authorized a
+                     removed key again (protocol.md Part D): no key proof */
+    if (c->keys_size != size) {
+        c->keys_size = size;
+        c->nkeys = 0;
+        text_begin(&c->keys);
+    }
+    for (size_t j = 0; j < c->nkeys; j++)
+        if (c->key[j].added == k->added) {
+            text_put(t, c->keys.data + c->key[j].off, c->key[j].len);
+            return 0;
+        }
+    if ((err = key_text_new(r, km, k, size, t)) != 0)
+        return err;
+    if (c->nkeys < QUERY_KEY_PARTS && !t->failed) {
+        size_t off = c->keys.len;
+        text_put(&c->keys, t->data + start, t->len - start);
+        if (!c->keys.failed) {
+            c->key[c->nkeys].added = k->added;
+            c->key[c->nkeys].off = off;
+            c->key[c->nkeys].len = t->len - start;
+            c->nkeys++;
+        }
+    }
     return 0;
 }
 
@@ -556,14 +592,14 @@ static int status_answer(struct store_txn *r, const char *note, size_t note_len,
     if (strcmp(status, "unknown") != 0) {
         TEXT_LIT(out, ",\"issue\":");
         if ((err = entry_proof_text(r, c.issue_index, size, &e, out)) != 0 ||
-            (err = key_text(r, km, &e, c.issue_index, size, out)) != 0)
+            (err = key_text(r, km, &e, c.issue_index, size, cache, out)) != 0)
             return err;
         TEXT_LIT(out, "}");
     }
     if (strcmp(status, "revoked") == 0) {
         TEXT_LIT(out, ",\"revoke\":");
         if ((err = entry_proof_text(r, c.revoke_index, size, &e, out)) != 0 ||
-            (err = key_text(r, km, &e, c.revoke_index, size, out)) != 0)
+            (err = key_text(r, km, &e, c.revoke_index, size, cache, out)) != 0)
             return err;
         TEXT_LIT(out, "}");
     }
@@ -626,7 +662,7 @@ static int receipts_text(struct store_txn *r, const struct seq_sub *subs,
                 memcpy(out->data + out->len, out->data, shared_len);
                 out->len += shared_len;
             }
-            if ((err = key_text(r, km, &e, s->index, size, out)) != 0)
+            if ((err = key_text(r, km, &e, s->index, size, cache, out)) != 0)
                 return err;
         }
         TEXT_LIT(out, "}");

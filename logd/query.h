@@ -79,17 +79,28 @@ int query_consistency(struct store_txn *r, uint64_t from, uint64_t to,
 int query_entry(struct store_txn *r, uint64_t index, struct query_text *out);
 
 /* What the answers against one tree size share: the checkpoint and the MAP
- * entry with its inclusion proof (status proofs), and the key map of the
- * snapshot (the key and key_proof of receipts and status proofs), rebuilt
- * from the store only when the log's KEY entries changed. The caller keeps
+ * entry with its inclusion proof (status proofs), the key and key_proof of
+ * the signing keys asked for (receipts and status proofs), and the key map
+ * of the snapshot, rebuilt from the store only when the log's KEY entries
+ * changed. The caller keeps
  * one between requests (one per thread): zero-initialize it once, free it
  * with query_status_cache_free(). */
+#define QUERY_KEY_PARTS 8 /* signing keys whose key part is kept */
 struct query_status_cache {
     uint64_t size;          /* the tree size it holds, 0 for none */
     struct query_text part; /* internal */
     struct keymap *keymap;  /* internal: the key map, or NULL */
     uint64_t keymap_size;   /* internal: a tree size it was checked at */
     uint64_t keymap_keys;   /* internal: the KEY entries it holds */
+    /* internal: the "key" and "key_proof" text of the signing keys asked
+     * for at keys_size, each the same in every answer of that size. */
+    struct query_text keys;
+    uint64_t keys_size;
+    size_t nkeys;
+    struct {
+        uint64_t added; /* the key's KEY entry */
+        size_t off, len;
+    } key[QUERY_KEY_PARTS];
 };
 
 /* Frees the cache and zeroes it. Accepts NULL. */

@@ -79,6 +79,10 @@ struct store_txn {
     int err; /* first failure of a write transaction: commit fails with it */
     /* The map subtree computed last (store_map.c); NULL until first used. */
     struct store_map_cache *map;
+    /* Readers only: the map's upper nodes read before, while no write has
+     * committed since (store_map.c). NULL until first used, or if
+     * allocation failed (the cache is optional). */
+    struct store_map_upper *upper;
     /* Readers only: stored tree hashes read before. A stored hash never
      * changes once committed, so they stay valid across transactions; the
      * upper levels, shared by every proof, stay here. NULL if allocation

@@ -37,6 +37,13 @@
  * range, a hash-table look-up for its hash. In a write transaction the
  * batch's new credentials are already in the index, so a computed subtree
  * holds them too (at most the budget's plus the batch's own keys).
+ *
+ * A reader also remembers the nodes of the map's upper STORE_MAP_UPPER
+ * levels it has read (at most 2^(STORE_MAP_UPPER+1) - 1 of them): every
+ * proof walks through them, so after the first few proofs of a snapshot
+ * they cost no LMDB look-up. They are kept across read transactions while
+ * the transaction id is the same (no write has committed since; every
+ * commit changes the map's root, so the memory is dropped then).
  */
 #include "logd/store_internal.h"
 
@@ -82,8 +89,22 @@ void store_map_forget(struct store_txn *t)
         t->map->valid = false;
 }
 
+/* The upper levels a reader remembers, and their nodes, by (depth, the
+ * first depth bits of the prefix) as in a heap: 2^depth - 1 + bits. */
+#define STORE_MAP_UPPER 12
+#define STORE_MAP_UPPER_SLOTS ((2u << STORE_MAP_UPPER) - 1)
+_Static_assert(STORE_MAP_UPPER <= 16, "a slot takes the first 16 bits");
+
+struct store_map_upper {
+    size_t txnid; /* of the snapshot the nodes are from */
+    uint8_t known[(STORE_MAP_UPPER_SLOTS + 7) / 8];
+    struct smt_node node[STORE_MAP_UPPER_SLOTS];
+};
+
 void store_map_free(struct store_txn *t)
 {
+    free(t->upper);
+    t->upper = NULL;
     if (t->map == NULL)
         return;
     free(t->map->kv);
@@ -303,11 +324,11 @@ static int store_map_cache_new(struct store_txn *t)
     return 0;
 }
 
-static int store_map_get(void *ctx, unsigned depth,
-                         const uint8_t prefix[SMT_KEY_SIZE],
-                         struct smt_node *out)
+/* The node at (depth, prefix): stored, or computed from the credentials. */
+static int store_map_lookup(struct store_txn *t, unsigned depth,
+                            const uint8_t prefix[SMT_KEY_SIZE],
+                            struct smt_node *out)
 {
-    struct store_txn *t = ctx;
     struct store_map_cache *c;
     uint8_t key[SMT_KEY_SIZE + 2];
     MDB_cursor *cur;
@@ -347,6 +368,53 @@ static int store_map_get(void *ctx, unsigned depth,
     if (err != 0)
         return err;
     return store_map_cached(c, depth, prefix, out, NULL);
+}
+
+/* A reader's memory of the upper nodes, emptied if a write has committed
+ * since it was filled; NULL for a writer or a snapshot, or without memory. */
+static struct store_map_upper *store_map_upper(struct store_txn *t)
+{
+    size_t id;
+
+    if (t->write || t->snapshot)
+        return NULL;
+    if (t->upper == NULL && (t->upper = malloc(sizeof *t->upper)) != NULL)
+        t->upper->txnid = 0; /* no read transaction has id 0 */
+    if (t->upper == NULL)
+        return NULL;
+    id = mdb_txn_id(t->txn);
+    if (t->upper->txnid != id) {
+        memset(t->upper->known, 0, sizeof t->upper->known);
+        t->upper->txnid = id;
+    }
+    return t->upper;
+}
+
+static int store_map_get(void *ctx, unsigned depth,
+                         const uint8_t prefix[SMT_KEY_SIZE],
+                         struct smt_node *out)
+{
+    struct store_txn *t = ctx;
+    struct store_map_upper *u =
+        depth <= STORE_MAP_UPPER ? store_map_upper(t) : NULL;
+    size_t slot = 0;
+    int err;
+
+    if (u != NULL) {
+        uint32_t bits = (uint32_t)prefix[0] << 8 | prefix[1];
+        slot =
+            ((size_t)1 << depth) - 1 + (depth > 0 ? bits >> (16 - depth) : 0);
+        if (u->known[slot / 8] & (1u << slot % 8)) {
+            *out = u->node[slot];
+            return 0;
+        }
+    }
+    err = store_map_lookup(t, depth, prefix, out);
+    if (err == 0 && u != NULL) {
+        u->node[slot] = *out;
+        u->known[slot / 8] |= (uint8_t)(1u << slot % 8);
+    }
+    return err;
 }
 
 static int store_map_put(void *ctx, unsigned depth,

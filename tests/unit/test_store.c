@@ -8,7 +8,9 @@
  * format-2 directory converted when opened, and a format-3 directory (only
  * authorized keys, a removed key forgotten) converted to format 4 (every
  * key ever added, with its add and remove index, rebuilt from the KEY
- * entries by the key map's rules), and a newer format refused.
+ * entries by the key map's rules), and a newer format refused; a reader
+ * kept across commits (as logd's HTTP workers keep theirs) proves against
+ * each new map, not against the upper nodes it remembers from the last.
  */
 #define _GNU_SOURCE /* nftw */
 #include "check.h"
@@ -1062,8 +1064,62 @@ static void test_open_errors(void)
           0);
 }
 
+/* One reader, kept across commits: its proofs verify against the map of
+ * each read transaction (the upper nodes it remembers from an older map
+ * are dropped at the commit), for keys added, changed and absent. */
+static void test_reader_across_commits(void)
+{
+    enum { N = 3000 };
+    struct store *s = open_store(0);
+    struct smt_update *u = calloc(N, sizeof *u);
+    struct store_txn *r = NULL;
+    uint8_t root[32], proof[SMT_PROOF_MAX];
+    uint64_t rnd = 7;
+    int bad = 0;
+
+    REQUIRE(s != NULL && u != NULL);
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < 32; k += 8) {
+            uint64_t x = check_rand(&rnd);
+            memcpy(u[i].key + k, &x, 8);
+        }
+        smt_value_encode((uint64_t)i, SMT_NONE, u[i].value);
+    }
+    qsort(u, N, sizeof *u, cmp_key);
+    REQUIRE(store_reader_new(s, &r) == 0);
+    /* Three commits: the first third, the second, then the first third
+     * again with new values (revoked). */
+    for (int round = 0; round < 3; round++) {
+        size_t first = round == 1 ? N / 3 : 0, n = N / 3;
+        struct smt_store st;
+        if (round == 2)
+            for (size_t i = 0; i < n; i++)
+                smt_value_encode(i, 9000 + i, u[i].value);
+        REQUIRE(put_batch(s, u + first, n, root, NULL) == 0);
+        REQUIRE(store_read_begin(r) == 0);
+        store_smt(r, &st);
+        for (size_t i = 0; i < (size_t)(2 * N / 3) + 50; i++) {
+            struct smt_proof_info info;
+            bool in = i < (round == 0 ? (size_t)N / 3 : (size_t)2 * N / 3);
+            int len = smt_prove(&st, u[i].key, proof, sizeof proof);
+            if (len < 0 || smt_verify(proof, (size_t)len, root, &info) != 0 ||
+                (info.kind == SMT_PROOF_PRESENT) != in ||
+                (in && memcmp(info.value, u[i].value, 16) != 0))
+                bad++;
+        }
+        store_read_end(r);
+    }
+    CHECK_MSG(bad == 0, "%d proofs wrong", bad);
+    store_reader_free(r);
+    store_close(s);
+    free(u);
+}
+
 int main(void)
 {
+    make_dir();
+    test_reader_across_commits();
+    remove_dir();
     make_dir();
     test_round_trip();
     remove_dir();
