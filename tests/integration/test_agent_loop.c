@@ -37,6 +37,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "agent_proc.h"
 #include "check.h"
 #include "credlog_run.h"
 #include "files.h"
@@ -290,30 +291,13 @@ static json_t *hook_wait(json_t **list, const char *want)
 
 static void agent_start(void)
 {
-    const char *args[] = {"agent",       "--config", conf,
-                          "--port-file", port_path,  NULL};
-    struct wait w = wait_begin(20000);
-    char *text = NULL;
-
-    unlink(port_path);
-    agent_pid = credlog_run_spawn(args, "agent");
-    while ((text = files_read(port_path, NULL)) == NULL && wait_more(&w))
-        ;
-    REQUIRE(text != NULL);
-    agent_port = (unsigned)atoi(text);
-    free(text);
+    agent_port = agent_proc_start(conf, port_path, &agent_pid);
+    REQUIRE(agent_port != 0);
 }
 
 static void agent_stop(int sig)
 {
-    struct credlog_run r;
-
-    kill(agent_pid, sig);
-    credlog_run_wait(&r, agent_pid, "agent", 30);
-    if (sig == SIGTERM)
-        CHECK_MSG(r.status == 0, "agent exit %d\n%s", r.status, r.err);
-    credlog_run_free(&r);
-    agent_pid = 0;
+    (void)agent_proc_stop(&agent_pid, sig, 30);
 }
 
 /* The raw request text for method path with body (NULL: none) and the

@@ -129,22 +129,7 @@ static int start_replica_policy(struct logd_proc *r,
 static int start_replica(struct logd_proc *r, const struct logd_proc *primary,
                          const char *step)
 {
-    const char *args[] = {"--replica-of",
-                          primary->url,
-                          "--log-key",
-                          primary->log_vkey,
-                          "--data",
-                          r->data,
-                          "--listen",
-                          "127.0.0.1:0",
-                          "--threads",
-                          "2",
-                          "--replica-interval",
-                          "20ms",
-                          "--replica-step",
-                          step,
-                          NULL};
-    return logd_proc_start_argv(r, NULL, args);
+    return start_replica_policy(r, primary, step, NULL);
 }
 
 /* GETs path from h; the caller frees *resp. */
