@@ -70,6 +70,18 @@ void agent_journal_close(struct agent_journal *j)
     free(j);
 }
 
+/* A stored value as a NUL-terminated copy (*text, the caller frees it).
+ * Returns 0 or AGENT_ERR_NOMEM. */
+static int copy_text(const MDB_val *v, char **text, size_t *len)
+{
+    if ((*text = malloc(v->mv_size + 1)) == NULL)
+        return AGENT_ERR_NOMEM;
+    memcpy(*text, v->mv_data, v->mv_size);
+    (*text)[v->mv_size] = '\0';
+    *len = v->mv_size;
+    return 0;
+}
+
 int agent_journal_get(struct agent_journal *j, const uint8_t id[AGENT_ID_SIZE],
                       char **text, size_t *len, char *why)
 {
@@ -89,15 +101,9 @@ int agent_journal_get(struct agent_journal *j, const uint8_t id[AGENT_ID_SIZE],
         mdb_txn_abort(txn);
         return fail(why, rc, "read");
     }
-    if ((*text = malloc(v.mv_size + 1)) == NULL) {
-        mdb_txn_abort(txn);
-        return AGENT_ERR_NOMEM;
-    }
-    memcpy(*text, v.mv_data, v.mv_size);
-    (*text)[v.mv_size] = '\0';
-    *len = v.mv_size;
+    rc = copy_text(&v, text, len);
     mdb_txn_abort(txn);
-    return 0;
+    return rc;
 }
 
 /* Appends v to the outbox under the number after the last one. */
@@ -146,16 +152,10 @@ int agent_journal_event_first(struct agent_journal *j, uint64_t *seq,
         mdb_txn_abort(txn);
         return rc == MDB_NOTFOUND ? AGENT_ERR_NOT_FOUND : fail(why, rc, "read");
     }
-    if ((*text = malloc(v.mv_size + 1)) == NULL) {
-        mdb_txn_abort(txn);
-        return AGENT_ERR_NOMEM;
-    }
     *seq = be_get64(k.mv_data);
-    memcpy(*text, v.mv_data, v.mv_size);
-    (*text)[v.mv_size] = '\0';
-    *len = v.mv_size;
+    rc = copy_text(&v, text, len);
     mdb_txn_abort(txn);
-    return 0;
+    return rc;
 }
 
 int agent_journal_event_done(struct agent_journal *j, uint64_t seq, char *why)

@@ -105,6 +105,29 @@ int store_env_cursor(struct store_txn *t, int db, MDB_cursor **out)
     return 0;
 }
 
+int store_env_get_index(struct store_txn *t, int db, uint64_t index,
+                        uint8_t *buf, size_t cap, size_t *len)
+{
+    MDB_cursor *c;
+    MDB_val k, v;
+    uint8_t key[8];
+    int rc, err;
+
+    if ((err = store_env_cursor(t, db, &c)) != 0)
+        return err;
+    be_put64(key, index);
+    k.mv_data = key;
+    k.mv_size = sizeof key;
+    rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+    if (rc != 0)
+        return store_env_fail(t, store_env_code(rc));
+    if (v.mv_size > cap)
+        return STORE_ERR_SPACE;
+    memcpy(buf, v.mv_data, v.mv_size);
+    *len = v.mv_size;
+    return 0;
+}
+
 /* Converts an older format's directory to STORE_FORMAT in txn (a crash
  * leaves the old format whole). Formats 1 (every map node stored, under
  * depth-first keys) and 2 (the branches above a depth set by the number of

@@ -103,6 +103,13 @@ int store_env_fail(struct store_txn *t, int err);
  * with the transaction). Returns 0 or a STORE_ERR_* code. */
 int store_env_cursor(struct store_txn *t, int db, MDB_cursor **out);
 
+/* Copies the value stored under the big-endian 64-bit key index in db into
+ * buf (cap bytes; *len gets its length). Returns 0, STORE_ERR_SPACE, or
+ * store_env_fail()'s code (STORE_ERR_NOTFOUND when absent). The one reader
+ * of the tables keyed by entry index (entries, stage). */
+int store_env_get_index(struct store_txn *t, int db, uint64_t index,
+                        uint8_t *buf, size_t cap, size_t *len);
+
 /* ---- store_map.c ---- */
 
 /* Forgets the computed subtree (the credential index changed, or a new

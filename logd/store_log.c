@@ -43,24 +43,7 @@ int store_tree_size(struct store_txn *t, uint64_t *size)
 int store_entry(struct store_txn *t, uint64_t index, uint8_t *buf, size_t cap,
                 size_t *len)
 {
-    MDB_cursor *c;
-    MDB_val k, v;
-    uint8_t key[8];
-    int rc, err;
-
-    if ((err = store_env_cursor(t, STORE_DB_ENTRIES, &c)) != 0)
-        return err;
-    be_put64(key, index);
-    k.mv_data = key;
-    k.mv_size = sizeof key;
-    rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
-    if (rc != 0)
-        return store_env_fail(t, store_env_code(rc));
-    if (v.mv_size > cap)
-        return STORE_ERR_SPACE;
-    memcpy(buf, v.mv_data, v.mv_size);
-    *len = v.mv_size;
-    return 0;
+    return store_env_get_index(t, STORE_DB_ENTRIES, index, buf, cap, len);
 }
 
 int store_entries(struct store_txn *t, uint64_t first, uint64_t count,
