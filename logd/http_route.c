@@ -25,7 +25,9 @@
 static void h_checkpoint(struct http_ctx *c, const char *rest,
                          const char *query)
 {
-    char note[CHECKPOINT_TEXT_MAX];
+    /* A cosigned note: the signed checkpoint and a line per cosignature,
+     * as long as the store keeps (STORE_QUORUM_MAX). */
+    char note[STORE_QUORUM_MAX];
     size_t len;
     int err;
 

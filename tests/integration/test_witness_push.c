@@ -9,8 +9,10 @@
  * tlog-policy, whose quorum is 2 of the real three:
  *
  *  - cosignatures arrive: GET /checkpoint carries the log's signature and
- *    the three real cosignatures, which verify with proofs/note.c and with
- *    Go's sumdb/note plus the spec (tests/interop/cosigcheck);
+ *    the three real cosignatures (of witnesses with 200-byte names, so the
+ *    note is longer than a signed checkpoint alone can be), which verify
+ *    with proofs/note.c and with Go's sumdb/note plus the spec
+ *    (tests/interop/cosigcheck);
  *    `credlog verify --witness-policy` (2 of 3) accepts a receipt online;
  *  - a status proof answers from the quorum checkpoint's snapshot: a
  *    credential logged after it is still "unknown" there until the next
@@ -604,8 +606,11 @@ static void run(void)
 
     snprintf(logs, sizeof logs, "logs/v0\nvkey %s\nqpd 86400\n", p.log_vkey);
     for (int i = 0; i < NWIT; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "w%d.push.test", i + 1);
+        /* Names of 200 bytes: the three cosignature lines alone are longer
+         * than the largest checkpoint a log signs (CHECKPOINT_TEXT_MAX), and
+         * GET /checkpoint must still serve all of them. */
+        char name[NOTE_NAME_MAX + 1];
+        snprintf(name, sizeof name, "w%d.%0*d.push.test", i + 1, 188, 0);
         REQUIRE(witness_proc_init(&wit[i], name) == 0);
         REQUIRE(witness_proc_write_logs(&wit[i], logs) == 0);
         if (i == 2) { /* w3 serves HTTPS */
