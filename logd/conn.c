@@ -745,8 +745,7 @@ static void fast_serve(struct conn *c)
             return;
         }
         unhold(c);
-        if (rc != REQUEST_GET_OK ||
-            !set->fast(set->fast_arg, g.path, g.path_len, &a))
+        if (rc != REQUEST_GET_OK || !set->fast(set->fast_arg, &g, &a))
             return;
         evbuffer_drain(in, g.head_len);
         c->partial = false;

@@ -63,6 +63,7 @@
 #include <openssl/ssl.h>
 
 #include "logd/metrics.h"
+#include "logd/request_head.h"
 
 struct conn_config {
     unsigned max_connections; /* open connections at once, >= 1 */
@@ -113,12 +114,11 @@ struct conn_answer {
     struct evbuffer_file_segment *seg; /* that region, lasting as well */
 };
 
-/* Answers the simple GET of path (NUL-terminated, path_len bytes; see
- * request_parse_get()) into *a and returns true, or returns false to leave
- * the request to evhttp. What *a points to must stay valid until the next
- * call on the same worker (head, and body unless body_lasting) or while
- * the connection lives (body_lasting, seg). */
-typedef bool (*conn_fast_fn)(void *arg, const char *path, size_t path_len,
+/* Answers the simple GET get (request_parse_get()) into *a and returns
+ * true, or returns false to leave the request to evhttp. What *a points to
+ * must stay valid until the next call on the same worker (head, and body
+ * unless body_lasting) or while the connection lives (body_lasting, seg). */
+typedef bool (*conn_fast_fn)(void *arg, const struct request_get *get,
                              struct conn_answer *a);
 
 /* Installs fn (with arg) as set's fast path; NULL removes it. On the

@@ -122,6 +122,7 @@ static void worker_free(struct http_worker *w)
         event_base_free(w->base);
     store_reader_free(w->reader);
     free(w->scratch);
+    free(w->body);
     query_text_free(&w->text);
     query_status_cache_free(&w->status);
     query_status_cache_free(&w->qstatus);
@@ -248,8 +249,8 @@ static int worker_init(struct http_server *srv, struct http_worker *w,
                      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
                      EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
     evhttp_set_gencb(w->http, http_route_request, w);
-    /* Cached tiles and bundles, and status proofs, answered by logd itself
-     * (logd/conn.h). TLS connections always go through evhttp. */
+    /* Simple GETs answered 200 by logd itself (logd/conn.h,
+     * http_route_fast()). TLS connections always go through evhttp. */
     conn_set_fast(w->conns, http_route_fast, w);
     l = evconnlistener_new_bind(w->base, NULL, NULL, flags, 1024,
                                 (struct sockaddr *)ss, (int)sslen);

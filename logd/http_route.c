@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 #include <openssl/evp.h>
@@ -88,8 +87,7 @@ static const char tile_type[] = "application/octet-stream";
 
 static void h_tile(struct http_ctx *c, const char *rest, const char *query)
 {
-    const char *path =
-        evhttp_uri_get_path(evhttp_request_get_evhttp_uri(c->req));
+    struct tile_cache_body b;
     struct tile t;
     size_t len;
     bool full;
@@ -97,7 +95,7 @@ static void h_tile(struct http_ctx *c, const char *rest, const char *query)
 
     (void)rest;
     (void)query;
-    if (tile_parse_path(path + 1, strlen(path + 1), &t) != 0) {
+    if (tile_parse_path(c->path + 1, strlen(c->path + 1), &t) != 0) {
         http_reply_error(c, 400, "not a tile path", NULL);
         return;
     }
@@ -106,16 +104,9 @@ static void h_tile(struct http_ctx *c, const char *rest, const char *query)
     full = t.width == TILE_WIDTH;
     if (!full)
         c->cache = c->cache_partial;
-    /* The answer goes to a socket as it is, so a cached tile's file segment
-     * can be sent with sendfile instead of being read into memory. */
-    if (full && t.level == TILE_LEVEL_ENTRIES && c->w->srv->tiles != NULL)
-        evbuffer_set_flags(evhttp_request_get_output_buffer(c->req),
-                           EVBUFFER_FLAG_DRAINS_TO_FD);
-    if (full && tile_cache_send(c->w->srv->tiles, t.level, t.index,
-                                evhttp_request_get_output_buffer(c->req)) > 0) {
-        http_reply(c, 200, tile_type);
+    if (full && tile_cache_find(c->w->srv->tiles, t.level, t.index, &b) &&
+        http_reply_cached(c, tile_type, &b))
         return;
-    }
     if (!http_reply_read_begin(c))
         return;
     err = query_tile(c->w->reader, &t, c->w->scratch, QUERY_TILE_MAX, &len);
@@ -166,38 +157,22 @@ static void h_consistency(struct http_ctx *c, const char *rest,
     http_reply_query(c, err, NULL);
 }
 
-/* The ETag of a status proof against the checkpoint note[0..len), into
- * etag: the first 128 bits of the note's SHA-256 in hex, quoted, so that
- * it changes with the note (a new size, or new cosignatures). Returns false
- * if it cannot be computed (then the answer has none). */
-#define STATUS_ETAG_SIZE (2 * 16 + 3)
-static bool status_etag_of(const char *note, size_t len,
-                           char etag[STATUS_ETAG_SIZE])
+/* Sets the ETag of a status proof against the checkpoint note[0..len):
+ * the first 128 bits of the note's SHA-256 in hex, quoted, so that it
+ * changes with the note (a new size, or new cosignatures). Returns whether
+ * the request's If-None-Match names it (answer 304: a cache's copy is a
+ * proof against the checkpoint still served). */
+static bool status_etag(struct http_ctx *c, const char *note, size_t len)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
+    char etag[2 * 16 + 3];
 
     if (EVP_Digest(note, len, md, NULL, EVP_sha256(), NULL) != 1)
-        return false;
+        return false; /* no validator: the answer is still right */
     etag[0] = '"';
     codec_hex_encode(md, 16, etag + 1);
     memcpy(etag + 33, "\"", 2);
-    return true;
-}
-
-/* Sets the ETag of a status proof against the checkpoint note[0..len).
- * Returns whether the request's If-None-Match names it (answer 304: a
- * cache's copy is a proof against the checkpoint still served). */
-static bool status_etag(struct http_ctx *c, const char *note, size_t len)
-{
-    char etag[STATUS_ETAG_SIZE];
-
-    if (!status_etag_of(note, len, etag))
-        return false; /* no validator: the answer is still right */
-    evhttp_add_header(evhttp_request_get_output_headers(c->req), "ETag", etag);
-    return web_etag_matches(
-        evhttp_find_header(evhttp_request_get_input_headers(c->req),
-                           "If-None-Match"),
-        etag);
+    return http_reply_etag(c, etag);
 }
 
 /* GET /v1/status/HASH: a proof against the latest checkpoint, cached for
@@ -315,17 +290,15 @@ static void h_healthz(struct http_ctx *c, const char *rest, const char *query)
  * config.json (what the page cannot know itself), or 404. */
 static void web_send(struct http_ctx *c, const char *name)
 {
-    struct evkeyvalq *in = evhttp_request_get_input_headers(c->req);
-    struct evkeyvalq *out = evhttp_request_get_output_headers(c->req);
     const struct web_asset *a;
 
     if (!c->w->srv->web) {
         http_reply_error(c, 404, "no such route (logd --no-web)", NULL);
         return;
     }
-    evhttp_add_header(out, "Content-Security-Policy", WEB_CSP);
-    evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
-    evhttp_add_header(out, "Referrer-Policy", "no-referrer");
+    http_reply_header(c, "Content-Security-Policy", WEB_CSP);
+    http_reply_header(c, "X-Content-Type-Options", "nosniff");
+    http_reply_header(c, "Referrer-Policy", "no-referrer");
     if (strcmp(name, "config.json") == 0) {
         http_reply_json(c, 200,
                         json_pack("{s:b,s:b}", "dev", c->w->srv->dev,
@@ -338,8 +311,7 @@ static void web_send(struct http_ctx *c, const char *name)
         http_reply_error(c, 404, "no such route", NULL);
         return;
     }
-    evhttp_add_header(out, "ETag", a->etag);
-    if (web_etag_matches(evhttp_find_header(in, "If-None-Match"), a->etag))
+    if (http_reply_etag(c, a->etag))
         http_reply(c, 304, a->type);
     else
         http_reply_bytes(c, 200, a->type, a->data, a->len);
@@ -397,44 +369,49 @@ struct route {
      * or another) can read them. Its requests are simple ones (no
      * preflight): logd answers no OPTIONS. */
     bool cors;
+    /* Its GETs may be answered by logd's own responder (logd/conn.h,
+     * http_route_fast()) when the answer is a 200: all but /metrics, whose
+     * answer counts the fast path's answers (a scrape would count itself). */
+    bool fast;
 };
 
 #define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 
 static const struct route routes[] = {
     {"/checkpoint", false, GET_HEAD, ROUTE_CHECKPOINT, h_checkpoint, false,
-     CACHE_LATEST, NULL, true},
+     CACHE_LATEST, NULL, true, true},
     {"/tile/", true, GET_HEAD, ROUTE_TILE, h_tile, false, CACHE_IMMUTABLE,
-     CACHE_PARTIAL, true},
+     CACHE_PARTIAL, true, true},
     {"/v1/entries", false, EVHTTP_REQ_POST, ROUTE_SUBMIT, http_submit_handle,
-     false, CACHE_NONE, NULL, false},
+     false, CACHE_NONE, NULL, false, false},
     {"/v1/entries/", true, GET_HEAD, ROUTE_ENTRY, h_entry, false,
-     CACHE_IMMUTABLE, NULL, true},
+     CACHE_IMMUTABLE, NULL, true, true},
     {"/v1/proof/inclusion", false, GET_HEAD, ROUTE_INCLUSION, h_inclusion, true,
-     CACHE_IMMUTABLE, NULL, true},
+     CACHE_IMMUTABLE, NULL, true, true},
     {"/v1/proof/consistency", false, GET_HEAD, ROUTE_CONSISTENCY, h_consistency,
-     true, CACHE_IMMUTABLE, NULL, true},
+     true, CACHE_IMMUTABLE, NULL, true, true},
     {"/v1/status/", true, GET_HEAD, ROUTE_STATUS, h_status, false, CACHE_LATEST,
-     NULL, true},
+     NULL, true, true},
     {"/v1/issuers", false, GET_HEAD, ROUTE_ISSUERS, h_issuers, false, CACHE_ASK,
-     NULL, true},
+     NULL, true, true},
     {"/v1/log-key", false, GET_HEAD, ROUTE_LOG_KEY, h_log_key, false, CACHE_ASK,
-     NULL, true},
+     NULL, true, true},
     {"/v1/witness-policy", false, GET_HEAD, ROUTE_WITNESS_POLICY,
-     h_witness_policy, false, CACHE_ASK, NULL, true},
+     h_witness_policy, false, CACHE_ASK, NULL, true, true},
     {"/metrics", false, GET_HEAD, ROUTE_METRICS, h_metrics, false, CACHE_NONE,
-     NULL, false},
+     NULL, false, false},
     {"/healthz", false, GET_HEAD, ROUTE_HEALTHZ, h_healthz, false, CACHE_NONE,
-     NULL, false},
-    {"/", false, GET_HEAD, ROUTE_WEB, h_index, false, WEB_CACHE, NULL, false},
-    {"/web/", true, GET_HEAD, ROUTE_WEB, h_web, false, WEB_CACHE, NULL, true},
+     NULL, false, true},
+    {"/", false, GET_HEAD, ROUTE_WEB, h_index, false, WEB_CACHE, NULL, false,
+     true},
+    {"/web/", true, GET_HEAD, ROUTE_WEB, h_web, false, WEB_CACHE, NULL, true,
+     true},
 };
 
 /* Asks evhttp to close the connection after this answer. */
 static void close_after(struct http_ctx *c)
 {
-    evhttp_add_header(evhttp_request_get_output_headers(c->req), "Connection",
-                      "close");
+    http_reply_header(c, "Connection", "close");
 }
 
 /* Whether the headers are malformed in ways evhttp lets pass (a space or
@@ -468,8 +445,7 @@ static bool admit(struct http_ctx *c, const struct evhttp_uri *uri,
 
     if (verdict == CONN_REFUSE) {
         close_after(c);
-        evhttp_add_header(evhttp_request_get_output_headers(c->req),
-                          "Retry-After", "1");
+        http_reply_header(c, "Retry-After", "1");
         http_reply_error(c, 503, "too many connections", NULL);
         return false;
     }
@@ -516,126 +492,61 @@ static const struct route *route_find(const char *path)
     return NULL;
 }
 
+/* Answers a request of method for c->path (its query: query, or NULL) on
+ * route r: what every route's requests go through, from evhttp or from the
+ * fast path. */
+static void route_answer(struct http_ctx *c, const struct route *r, int method,
+                         const char *query)
+{
+    c->route = r->metric;
+    c->cache = r->cache;
+    c->cache_partial = r->cache_partial;
+    if ((r->methods & method) == 0) {
+        http_reply_header(c, "Allow",
+                          r->methods == EVHTTP_REQ_POST ? "POST" : "GET, HEAD");
+        http_reply_error(c, 405, "method not allowed", NULL);
+        return;
+    }
+    c->cors = r->cors;
+    if (!r->query && query != NULL && query[0] != '\0') {
+        http_reply_error(c, 400, "this route takes no query parameters", NULL);
+        return;
+    }
+    r->fn(c, c->path + strlen(r->path), query);
+}
+
 void http_route_request(struct evhttp_request *req, void *arg)
 {
-    struct http_ctx c = {arg, req, ROUTE_OTHER, {0, 0}, NULL, NULL, false};
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-    int method = (int)evhttp_request_get_command(req);
     const struct route *r;
+    struct http_ctx c;
 
-    clock_gettime(CLOCK_MONOTONIC, &c.start);
+    http_reply_begin(&c, arg, req, NULL, path);
     if (!admit(&c, uri, path))
         return;
     r = route_find(path);
-    if (r != NULL) {
-        size_t n = strlen(r->path);
-        const char *query = evhttp_uri_get_query(uri);
-        c.route = r->metric;
-        c.cache = r->cache;
-        c.cache_partial = r->cache_partial;
-        if ((r->methods & method) == 0) {
-            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-                              r->methods == EVHTTP_REQ_POST ? "POST"
-                                                            : "GET, HEAD");
-            http_reply_error(&c, 405, "method not allowed", NULL);
-            return;
-        }
-        c.cors = r->cors;
-        if (!r->query && query != NULL && query[0] != '\0') {
-            http_reply_error(&c, 400, "this route takes no query parameters",
-                             NULL);
-            return;
-        }
-        r->fn(&c, path + n, query);
+    if (r == NULL) {
+        http_reply_error(&c, 404, "no such route", NULL);
         return;
     }
-    http_reply_error(&c, 404, "no such route", NULL);
+    route_answer(&c, r, (int)evhttp_request_get_command(req),
+                 evhttp_uri_get_query(uri));
 }
 
-/* ---- logd's own responder: answers ready to write ---- */
-
-/* Completes a with the head of a 200 answer of type, after the headers
- * extra (name, value, ..., NULL) the handler adds itself. */
-static bool fast_answer(struct http_ctx *c, const char *type,
-                        const char *const *extra, struct conn_answer *a)
-{
-    a->head = c->w->head;
-    a->head_len = http_reply_head(c, type, extra, a->body_len, c->w->head,
-                                  sizeof c->w->head);
-    return a->head_len > 0;
-}
-
-/* A full tile or bundle in the cache, as h_tile() sends it. */
-static bool fast_tile(struct http_ctx *c, const char *path,
-                      struct conn_answer *a)
-{
-    struct tile_cache_body b;
-    struct tile t;
-
-    if (tile_parse_path(path + 1, strlen(path + 1), &t) != 0 ||
-        t.width != TILE_WIDTH ||
-        !tile_cache_find(c->w->srv->tiles, t.level, t.index, &b))
-        return false;
-    if (t.level == TILE_LEVEL_ENTRIES)
-        c->route = ROUTE_ENTRY_BUNDLE;
-    a->body = b.mem;
-    a->body_len = b.len;
-    a->body_lasting = true; /* the cache lives longer than the workers */
-    a->file = b.fd;
-    a->offset = b.offset;
-    a->seg = b.seg;
-    return fast_answer(c, tile_type, NULL, a);
-}
-
-/* A status proof, as h_status() sends a 200 (errors, and the quorum's
- * checkpoint, are h_status()'s). */
-static bool fast_status(struct http_ctx *c, const char *rest,
-                        struct conn_answer *a)
-{
-    char note[CHECKPOINT_TEXT_MAX], etag[STATUS_ETAG_SIZE];
-    const char *extra[] = {"ETag", etag, NULL};
-    uint8_t hash[32];
-    size_t len;
-    int err;
-
-    if (c->w->srv->quorum != NULL ||
-        codec_hex_decode(rest, strlen(rest), hash, sizeof hash) != 0 ||
-        store_read_begin(c->w->reader) != 0)
-        return false;
-    err = query_checkpoint(c->w->reader, note, sizeof note, &len);
-    if (err == 0 && status_etag_of(note, len, etag))
-        err = query_status(c->w->reader, hash, &c->w->status, &c->w->text);
-    else
-        err = -1;
-    store_read_end(c->w->reader);
-    if (err != 0)
-        return false;
-    a->body = c->w->text.data;
-    a->body_len = c->w->text.len;
-    a->body_lasting = false;
-    return fast_answer(c, "application/json", extra, a);
-}
-
-bool http_route_fast(void *arg, const char *path, size_t path_len,
+bool http_route_fast(void *arg, const struct request_get *get,
                      struct conn_answer *a)
 {
-    struct http_ctx c = {arg, NULL, ROUTE_OTHER, {0, 0}, NULL, NULL, false};
+    struct http_worker *w = arg;
     const struct route *r;
+    struct http_ctx c;
 
-    if (path_len > c.w->srv->max_url || (r = route_find(path)) == NULL ||
-        (r->methods & EVHTTP_REQ_GET) == 0)
+    /* admit()'s checks that request_parse_get() leaves: the target's
+     * length. A path no route serves is a 404: evhttp's. */
+    if (get->target_len > w->srv->max_url ||
+        (r = route_find(get->path)) == NULL || !r->fast)
         return false;
-    clock_gettime(CLOCK_MONOTONIC, &c.start);
-    c.route = r->metric;
-    c.cache = r->cache;
-    c.cache_partial = r->cache_partial;
-    c.cors = r->cors; /* a GET, which the route serves */
-    memset(a, 0, sizeof *a);
-    a->file = -1;
-    if (r->fn == h_tile)
-        return fast_tile(&c, path, a);
-    if (r->fn == h_status)
-        return fast_status(&c, path + strlen(r->path), a);
-    return false;
+    http_reply_begin(&c, w, NULL, a, get->path);
+    route_answer(&c, r, EVHTTP_REQ_GET, get->query_len > 0 ? get->query : NULL);
+    return http_reply_fast_ready(&c);
 }

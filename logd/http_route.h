@@ -20,11 +20,12 @@
 void http_route_request(struct evhttp_request *req, void *arg);
 
 /* The fast path's function (conn_fast_fn, logd/conn.h; arg: the struct
- * http_worker): answers a GET of path when its route has an answer ready
- * to write, byte for byte what the route answers through evhttp: a full
- * hash tile or entry bundle in the tile cache, a status proof (200 only).
- * Returns false for anything else, which evhttp then routes. */
-bool http_route_fast(void *arg, const char *path, size_t path_len,
+ * http_worker): routes the simple GET get as evhttp's requests are routed,
+ * through the same handlers, and takes its answer if it is a 200 with a
+ * body (logd/http_reply.h): byte for byte what evhttp would send. Returns
+ * false for anything else (an error, a path no route serves, /metrics),
+ * which evhttp then routes. */
+bool http_route_fast(void *arg, const struct request_get *get,
                      struct conn_answer *a);
 
 #endif

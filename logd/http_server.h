@@ -48,6 +48,8 @@ struct http_worker {
     char date[40];   /* evhttp's Date header of the second date_at */
     time_t date_at;  /* (logd/http_reply.c) */
     char head[1024]; /* the head of the fast path's latest answer */
+    char *body;      /* a body it copied (logd/http_reply.c), or NULL */
+    size_t body_cap;
 
     pthread_mutex_t mu; /* guards what follows */
     struct http_pending *done_head, *done_tail;

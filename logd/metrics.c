@@ -498,8 +498,7 @@ char *metrics_format(struct metrics *m, size_t *len)
             (unsigned long long)atomic_load(&m->conn[METRICS_CONN_TIMED_OUT]));
         put(&o,
             "# HELP credlog_http_fast_answers_total Answers logd wrote "
-            "itself, without evhttp (cached tiles and bundles, status "
-            "proofs).\n"
+            "itself, without evhttp (200 answers to simple GETs).\n"
             "# TYPE credlog_http_fast_answers_total counter\n"
             "credlog_http_fast_answers_total %llu\n",
             (unsigned long long)atomic_load(&m->conn[METRICS_CONN_FAST]));

@@ -87,6 +87,13 @@ static bool get_header_ok(const char *line, size_t len)
            strcasecmp(value, "keep-alive") == 0;
 }
 
+/* Whether c may stand in a query the fast path takes: bytes evhttp hands
+ * to the router as they are. */
+static bool query_char(char c)
+{
+    return path_char(c) || c == '=' || c == '&';
+}
+
 int request_parse_get(const char *buf, size_t len, struct request_get *out)
 {
     static const char method[] = "GET ", version[] = " HTTP/1.1\r\n";
@@ -95,32 +102,42 @@ int request_parse_get(const char *buf, size_t len, struct request_get *out)
     /* What a head cut short is: a prefix, or too long. */
     int more =
         len < REQUEST_GET_HEAD_MAX ? REQUEST_GET_MORE : REQUEST_GET_OTHER;
-    size_t pos, plen;
-    const char *sp;
+    const char *target = buf + mlen, *sp, *q;
+    size_t pos, tlen, plen;
 
     /* The request line. */
     if (memcmp(buf, method, n < mlen ? n : mlen) != 0)
         return REQUEST_GET_OTHER;
     if (n <= mlen)
         return more;
-    sp = memchr(buf + mlen, ' ', n - mlen);
-    if (sp == NULL) {
-        /* More is wanted only while the path may still go on. */
-        for (size_t i = mlen; i < n; i++)
-            if (buf[i] != '/' && !path_char(buf[i]))
-                return REQUEST_GET_OTHER;
-        return n - mlen > REQUEST_GET_PATH_MAX ? REQUEST_GET_OTHER : more;
-    }
-    plen = (size_t)(sp - (buf + mlen));
-    if (plen == 0 || plen > REQUEST_GET_PATH_MAX)
+    /* The target, as far as it has come: path characters, then perhaps
+     * '?' and query characters. */
+    sp = memchr(target, ' ', n - mlen);
+    tlen = sp != NULL ? (size_t)(sp - target) : n - mlen;
+    q = memchr(target, '?', tlen);
+    plen = q != NULL ? (size_t)(q - target) : tlen;
+    for (size_t i = 0; i < plen; i++)
+        if (target[i] != '/' && !path_char(target[i]))
+            return REQUEST_GET_OTHER;
+    for (size_t i = plen + 1; i < tlen; i++)
+        if (!query_char(target[i]))
+            return REQUEST_GET_OTHER;
+    if (tlen > REQUEST_GET_TARGET_MAX)
         return REQUEST_GET_OTHER;
-    memcpy(out->path, buf + mlen, plen);
+    if (sp == NULL)
+        return more; /* the target may still go on */
+    if (plen == 0 || (q != NULL && tlen == plen + 1))
+        return REQUEST_GET_OTHER; /* no path, or an empty query */
+    memcpy(out->path, target, plen);
     out->path[plen] = '\0';
-    if (memchr(out->path, '\0', plen) != NULL ||
-        request_check_path(out->path) != 0)
-        return REQUEST_GET_OTHER; /* also a query ('?') or a fragment */
+    if (request_check_path(out->path) != 0)
+        return REQUEST_GET_OTHER;
     out->path_len = plen;
-    pos = mlen + plen;
+    out->query_len = q != NULL ? tlen - plen - 1 : 0;
+    memcpy(out->query, target + plen + 1, out->query_len);
+    out->query[out->query_len] = '\0';
+    out->target_len = tlen;
+    pos = mlen + tlen;
     if (memcmp(buf + pos, version, n - pos < vlen ? n - pos : vlen) != 0)
         return REQUEST_GET_OTHER;
     if (n - pos < vlen)

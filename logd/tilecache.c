@@ -87,25 +87,6 @@ void tile_cache_free(struct tile_cache *c)
     free(c);
 }
 
-size_t tile_cache_send(struct tile_cache *c, int level, uint64_t index,
-                       struct evbuffer *out)
-{
-    struct slot *s;
-    size_t len = 0;
-
-    if (c == NULL)
-        return 0;
-    pthread_mutex_lock(&c->mu);
-    s = slot_find(c, slot_key(level, index));
-    if (s->key != 0 &&
-        (s->mem != NULL
-             ? evbuffer_add_reference(out, s->mem, s->len, NULL, NULL)
-             : evbuffer_add_file_segment(out, s->seg, 0, -1)) == 0)
-        len = s->len;
-    pthread_mutex_unlock(&c->mu);
-    return len;
-}
-
 bool tile_cache_find(struct tile_cache *c, int level, uint64_t index,
                      struct tile_cache_body *b)
 {

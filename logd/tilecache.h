@@ -37,14 +37,6 @@ struct tile_cache *tile_cache_new(const char *dir, uint64_t max_bytes);
  * stopped). Accepts NULL. */
 void tile_cache_free(struct tile_cache *c);
 
-/* Appends the cached body of full tile (level, index) to out (level
- * TILE_LEVEL_ENTRIES for a bundle). Returns its length, or 0 if it is not
- * cached (or c is NULL). For a bundle, out must carry
- * EVBUFFER_FLAG_DRAINS_TO_FD and go to a plain socket unread (else libevent
- * reads the segment into memory). */
-size_t tile_cache_send(struct tile_cache *c, int level, uint64_t index,
-                       struct evbuffer *out);
-
 /* Where the cached body of a full tile lies. */
 struct tile_cache_body {
     const uint8_t *mem; /* a hash tile in memory, or NULL for a bundle */

@@ -1,11 +1,25 @@
 /*
  * test_fastpath.c: logd's own responder (logd/conn.h's fast path) against
  * evhttp's answers, on the real logd over loopback.
- *  - A cached full hash tile, a cached entry bundle, a status proof (an
- *    issued, a revoked and an unknown credential): the fast path's answer
- *    is byte for byte evhttp's answer to the same request (with a header
- *    the fast path leaves to evhttp), Date aside when the second turned;
- *    credlog_http_fast_answers_total counts exactly the fast ones.
+ *  - Every GET route's 200 (a cached full hash tile and entry bundle, a
+ *    partial tile and bundle read from LMDB, status proofs of an issued, a
+ *    revoked and an unknown credential, inclusion and consistency proofs
+ *    with their query strings in either order, an entry, the checkpoint,
+ *    the log key, the issuers, /healthz, the page and its config.json): the
+ *    fast path's answer is byte for byte evhttp's answer to the same
+ *    request (with a header the fast path leaves to evhttp), Date aside
+ *    when the second turned; credlog_http_fast_answers_total counts exactly
+ *    the fast ones, and the route's credlog_http_requests_total one each.
+ *  - Every answer that is not a 200 (bad, missing, extra or out-of-range
+ *    query parameters, a query on a route that takes none, an unknown
+ *    path, a wrong method, a bad hash or index), and a query the fast path
+ *    does not read (empty, percent-encoded): answered by evhttp (JSON
+ *    errors), the same bytes whether the request looks simple or not, no
+ *    fast answer counted, the route's count once (not twice).
+ *  - A keep-alive connection that goes back and forth between fast answers
+ *    and evhttp's (errors, a HEAD, a conditional) answers each as alone,
+ *    and the fast path takes the connection back after each evhttp
+ *    answer.
  *  - Pipelined on one connection, fast and evhttp requests interleaved
  *    (and a 404, a HEAD and a bad request among them) are answered in
  *    order, each as it is alone.
@@ -50,6 +64,19 @@ static int64_t fast_count(void)
     return logd_api_metric(H, FAST_METRIC);
 }
 
+/* credlog_http_requests_total of route and code (0 while absent). */
+static int64_t route_count(const char *route, int code)
+{
+    char name[128];
+    int64_t v;
+
+    snprintf(name, sizeof name,
+             "credlog_http_requests_total{route=\"%s\",code=\"%d\"}", route,
+             code);
+    v = logd_api_metric(H, name);
+    return v < 0 ? 0 : v;
+}
+
 /* The request for target, with extra header lines. */
 static char *request(const char *method, const char *target, const char *extra)
 {
@@ -87,6 +114,9 @@ static bool same_answer(const struct logd_raw_answer *a,
     return same;
 }
 
+static void alone(const char *method, const char *target,
+                  struct logd_raw_answer *a);
+
 /* One request alone on a fresh connection. */
 static int exchange(const char *req, struct logd_raw_answer *a)
 {
@@ -94,25 +124,31 @@ static int exchange(const char *req, struct logd_raw_answer *a)
 }
 
 /* target through evhttp first (which fills the tile cache), then through
- * the fast path: the same answer, and one fast answer counted. */
-static void check_same(const char *target, int want)
+ * the fast path: the same answer, one fast answer counted, and the route
+ * counted once for each. */
+static void check_same(const char *target, int want, const char *route)
 {
     char *slow = request("GET", target, SLOW_HEADER);
     char *fast = request("GET", target, "");
     struct logd_raw_answer a = {0}, b = {0};
-    int64_t n0, n1, n2;
+    int64_t n0, n1, n2, r0, r1, r2;
 
     REQUIRE(exchange(slow, &a) == 0); /* the first time, from LMDB */
     logd_raw_answer_free(&a);
     n0 = fast_count();
+    r0 = route_count(route, want);
     CHECK(exchange(slow, &a) == 0 && a.status == want);
     n1 = fast_count();
+    r1 = route_count(route, want);
     CHECK(exchange(fast, &b) == 0 && b.status == want);
     n2 = fast_count();
+    r2 = route_count(route, want);
     CHECK_MSG(same_answer(&a, &b), "%s: evhttp's\n%s\nfast path's\n%s", target,
               a.head ? a.head : "-", b.head ? b.head : "-");
     CHECK_MSG(n1 == n0 && n2 == n0 + 1, "%s: fast answers %lld %lld %lld",
               target, (long long)n0, (long long)n1, (long long)n2);
+    CHECK_MSG(r1 == r0 + 1 && r2 == r0 + 2, "%s: %s %d counted %lld %lld %lld",
+              target, route, want, (long long)r0, (long long)r1, (long long)r2);
     logd_raw_answer_free(&a);
     logd_raw_answer_free(&b);
     free(slow);
@@ -123,14 +159,146 @@ static void test_same_bytes(void)
 {
     char path[128];
 
-    check_same("/tile/0/000", 200);
-    check_same("/tile/entries/000", 200);
+    check_same("/tile/0/000", 200, "tile");
+    check_same("/tile/entries/000", 200, "entry_bundle");
+    check_same("/tile/0/001.p/45", 200, "tile");
+    check_same("/tile/entries/001.p/45", 200, "entry_bundle");
     snprintf(path, sizeof path, "/v1/status/%s", issued_hex);
-    check_same(path, 200);
+    check_same(path, 200, "status");
     snprintf(path, sizeof path, "/v1/status/%s", revoked_hex);
-    check_same(path, 200);
+    check_same(path, 200, "status");
     snprintf(path, sizeof path, "/v1/status/%064d", 7);
-    check_same(path, 200);
+    check_same(path, 200, "status");
+    check_same("/v1/proof/inclusion?index=5&size=301", 200, "inclusion");
+    check_same("/v1/proof/inclusion?size=301&index=300", 200, "inclusion");
+    check_same("/v1/proof/inclusion?index=0&size=1", 200, "inclusion");
+    check_same("/v1/proof/consistency?from=3&to=301", 200, "consistency");
+    check_same("/v1/proof/consistency?to=300&from=256", 200, "consistency");
+    check_same("/v1/entries/7", 200, "entry");
+    check_same("/checkpoint", 200, "checkpoint");
+    check_same("/v1/log-key", 200, "log_key");
+    check_same("/v1/issuers", 200, "issuers");
+    check_same("/healthz", 200, "healthz");
+    check_same("/", 200, "web");
+    check_same("/web/config.json", 200, "web");
+}
+
+/* target is not the fast path's to answer: the simple request is answered
+ * as the one with a header the fast path leaves to evhttp, with no fast
+ * answer counted, and the route counted once for each. */
+static void check_evhttp(const char *target, int want, const char *route)
+{
+    char *slow = request("GET", target, SLOW_HEADER);
+    char *simple = request("GET", target, "");
+    struct logd_raw_answer a = {0}, b = {0};
+    int64_t n0, n1, r0, r1;
+
+    n0 = fast_count();
+    r0 = route_count(route, want);
+    CHECK(exchange(slow, &a) == 0 && a.status == want);
+    CHECK(exchange(simple, &b) == 0 && b.status == want);
+    n1 = fast_count();
+    r1 = route_count(route, want);
+    CHECK_MSG(same_answer(&a, &b), "%s: evhttp's\n%s\nand\n%s", target,
+              a.head ? a.head : "-", b.head ? b.head : "-");
+    CHECK_MSG(want == 200 || logd_raw_json_error(&b), "%s: not a JSON error",
+              target);
+    CHECK_MSG(n1 == n0, "%s: %lld fast answers", target, (long long)(n1 - n0));
+    CHECK_MSG(r1 == r0 + 2, "%s: %s %d counted %lld times", target, route, want,
+              (long long)(r1 - r0));
+    logd_raw_answer_free(&a);
+    logd_raw_answer_free(&b);
+    free(slow);
+    free(simple);
+}
+
+static void test_not_fast(void)
+{
+    check_evhttp("/v1/proof/inclusion?index=5", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion?size=301", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion?index=5&size=301&x=1", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion?index=5&index=5&size=301", 400,
+                 "inclusion");
+    check_evhttp("/v1/proof/inclusion?index=05&size=301", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion?index=5&size=301&", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion?index=&size=301", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion?index=301&size=301", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion?index=5&size=99999", 404, "inclusion");
+    check_evhttp("/v1/proof/inclusion?index=%35&size=301", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion", 400, "inclusion");
+    check_evhttp("/v1/proof/inclusion?", 400, "inclusion");
+    check_evhttp("/v1/proof/consistency?from=5&to=3", 400, "consistency");
+    check_evhttp("/v1/proof/consistency?from=5&to=99999", 404, "consistency");
+    check_evhttp("/v1/proof/consistency?from=a&to=3", 400, "consistency");
+    check_evhttp("/checkpoint?a=1", 400, "checkpoint");
+    check_evhttp("/checkpoint?", 200, "checkpoint");
+    check_evhttp("/tile/0/000?a=1", 400, "tile");
+    check_evhttp("/tile/0/x999/999", 404, "tile");
+    check_evhttp("/tile/0/abc", 400, "tile");
+    check_evhttp("/v1/status/zz", 400, "status");
+    check_evhttp("/v1/entries/x", 400, "entry");
+    check_evhttp("/v1/entries/99999", 404, "entry");
+    check_evhttp("/v1/entries", 405, "submit");
+    check_evhttp("/v1/witness-policy", 404, "witness_policy");
+    check_evhttp("/web/nothing.js", 404, "web");
+    check_evhttp("/nope", 404, "other");
+}
+
+/* One request at a time on one keep-alive connection, fast and evhttp's
+ * answers alternating: each answered as it is alone, and each simple 200
+ * the fast path's (it gets the connection back after evhttp's answers). */
+static void test_keep_alive(void)
+{
+    struct step {
+        const char *method, *target, *extra;
+        int status;
+        bool fast;
+    } steps[] = {
+        {"GET", "/v1/proof/inclusion?index=5&size=301", "", 200, true},
+        {"GET", "/v1/proof/inclusion?index=5", "", 400, false},
+        {"GET", "/v1/proof/inclusion?index=6&size=301", "", 200, true},
+        {"GET", "/v1/proof/consistency?from=3&to=301", "", 200, true},
+        {"GET", "/nope", "", 404, false},
+        {"GET", "/v1/status/STATUS", "", 200, true},
+        {"HEAD", "/v1/proof/inclusion?index=5&size=301", "", 200, false},
+        {"GET", "/v1/entries/7", "", 200, true},
+        {"GET", "/v1/status/STATUS", "If-None-Match: \"x\"\r\n", 200, false},
+        {"GET", "/checkpoint?a=1", "", 400, false},
+        {"GET", "/tile/0/000", "", 200, true},
+        {"GET", "/v1/proof/inclusion?index=7&size=301", SLOW_HEADER, 200,
+         false},
+        {"GET", "/v1/proof/inclusion?index=7&size=301", "", 200, true},
+    };
+    const size_t n = sizeof steps / sizeof steps[0];
+    char target[128];
+    int fd = logd_raw_connect(P.port, 0);
+    int64_t n0 = fast_count(), fast = 0;
+
+    REQUIRE(fd >= 0);
+    for (size_t i = 0; i < n; i++) {
+        struct logd_raw_answer got = {0}, want = {0};
+        int head = strcmp(steps[i].method, "HEAD") == 0;
+        char *r;
+        snprintf(target, sizeof target, "%s", steps[i].target);
+        if (strstr(target, "STATUS") != NULL)
+            snprintf(target, sizeof target, "/v1/status/%s", issued_hex);
+        r = request(steps[i].method, target, steps[i].extra);
+        CHECK(logd_raw_send(fd, r, strlen(r)) == 0);
+        free(r);
+        CHECK_MSG(logd_raw_read(fd, head, 10000, &got) == 0 &&
+                      got.status == steps[i].status,
+                  "step %zu: status %d", i, got.status);
+        alone(steps[i].method, target, &want);
+        CHECK_MSG(same_answer(&got, &want) ||
+                      (head && got.status == want.status),
+                  "step %zu (%s %s) differs", i, steps[i].method, target);
+        logd_raw_answer_free(&got);
+        logd_raw_answer_free(&want);
+        fast += steps[i].fast;
+        CHECK_MSG(fast_count() == n0 + fast, "step %zu: fast %lld, want %lld",
+                  i, (long long)(fast_count() - n0), (long long)fast);
+    }
+    close(fd);
 }
 
 /* The answer to target alone, through evhttp. */
@@ -332,6 +500,8 @@ int main(void)
     codec_hex_encode(rev, 32, revoked_hex);
 
     test_same_bytes();
+    test_not_fast();
+    test_keep_alive();
     test_pipelined();
     test_slow_reader();
     test_to_evhttp();

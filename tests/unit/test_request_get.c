@@ -2,18 +2,20 @@
  * test_request_get.c: request_parse_get() (logd/request_head.h), the parser of
  * the heads logd's fast path answers without evhttp (logd/conn.h).
  *
- * - Plain GETs are taken, with the head's exact length and the path; the
- *   allowed headers in any case, with optional whitespace.
+ * - Plain GETs are taken, with the head's exact length, the path and the
+ *   query (when there is one, of the characters evhttp hands on as they
+ *   are); the allowed headers in any case, with optional whitespace.
  * - Every prefix of a taken head is "more", never "taken" or "other"; and
  *   bytes after the head (a pipelined request, even a malformed one) are
  *   not looked at.
  * - Everything that could change the answer or the framing, or that a
- *   proxy might read otherwise, is "other": another method or version, a
- *   query, a fragment, percent-encoding, a dot segment, a body header
+ *   proxy might read otherwise, is "other": another method or version, an
+ *   empty query or one with other characters ('%', '+', '?', a space), a
+ *   fragment, percent-encoding, a dot segment, a body header
  *   (Content-Length, Transfer-Encoding), Connection: close, Expect, an
  *   unknown header, a folded line, a bare LF or stray CR, a NUL byte, a
- *   space before the colon, a control character in a value, a path or head
- *   too long.
+ *   space before the colon, a control character in a value, a target or
+ *   head too long.
  * - Random bytes and random mutations of a good head never crash it, and
  *   whatever it takes is a head made only of the allowed parts.
  */
@@ -40,6 +42,12 @@ static void test_takes(void)
         "Accept: */*\r\nAccept-Encoding: gzip\r\nAccept-Language: en\r\n"
         "Connection: Keep-Alive\r\n\r\n",
         "GET / HTTP/1.1\r\nHost:\t x\t\r\n\r\n",
+        "GET /v1/proof/inclusion?index=12&size=300 HTTP/1.1\r\nHost: h\r\n\r\n",
+        "GET /v1/proof/consistency?to=9&from=1&x=-._~ HTTP/1.1\r\n\r\n",
+        "GET /a?= HTTP/1.1\r\n\r\n",
+    };
+    static const char *const queries[] = {
+        "", "", "", "", "index=12&size=300", "to=9&from=1&x=-._~", "=",
     };
     struct request_get g;
 
@@ -49,6 +57,12 @@ static void test_takes(void)
         CHECK(g.head_len == len);
         CHECK(g.path_len == strlen(g.path));
         CHECK(memcmp(heads[i] + 4, g.path, g.path_len) == 0);
+        CHECK_MSG(strcmp(g.query, queries[i]) == 0 &&
+                      g.query_len == strlen(queries[i]),
+                  "head %zu: query %s", i, g.query);
+        CHECK(g.target_len ==
+              g.path_len + (g.query_len > 0 ? g.query_len + 1 : 0));
+        CHECK(memchr(g.path, '?', g.path_len) == NULL);
         /* Every prefix is "more". */
         for (size_t n = 0; n < len; n++)
             CHECK_MSG(request_parse_get(heads[i], n, &g) == REQUEST_GET_MORE,
@@ -56,6 +70,11 @@ static void test_takes(void)
     }
     CHECK(parse(heads[1], &g) == REQUEST_GET_OK &&
           strcmp(g.path, "/tile/entries/000") == 0);
+    CHECK(parse(heads[4], &g) == REQUEST_GET_OK &&
+          strcmp(g.path, "/v1/proof/inclusion") == 0);
+    /* A query that may still go on. */
+    CHECK(parse("GET /a?", &g) == REQUEST_GET_MORE);
+    CHECK(parse("GET /a?b=1&", &g) == REQUEST_GET_MORE);
 }
 
 static void test_pipelined(void)
@@ -84,8 +103,16 @@ static void test_others(void)
         "GET a HTTP/1.1\r\n\r\n",
         "GET http://x/a HTTP/1.1\r\n\r\n",
         "GET * HTTP/1.1\r\n\r\n",
-        "GET /a?b=1 HTTP/1.1\r\n\r\n",
         "GET /a? HTTP/1.1\r\n\r\n",
+        "GET ?a=1 HTTP/1.1\r\n\r\n",
+        "GET /a?b=%31 HTTP/1.1\r\n\r\n",
+        "GET /a?b=1+2 HTTP/1.1\r\n\r\n",
+        "GET /a?b=1?c=2 HTTP/1.1\r\n\r\n",
+        "GET /a?b=1#c HTTP/1.1\r\n\r\n",
+        "GET /a?b=1/c HTTP/1.1\r\n\r\n",
+        "GET /a?b=\"1\" HTTP/1.1\r\n\r\n",
+        "GET /a?b=1\tc HTTP/1.1\r\n\r\n",
+        "GET /a/../b?c=1 HTTP/1.1\r\n\r\n",
         "GET /a#b HTTP/1.1\r\n\r\n",
         "GET /a%2e HTTP/1.1\r\n\r\n",
         "GET /a/../b HTTP/1.1\r\n\r\n",
@@ -96,7 +123,6 @@ static void test_others(void)
         "GET /checkpoint\r\n\r\n",
         "GET /checkpoint\r",
         "GET /a\n",
-        "GET /a?",
         "GET /a HTTP/1.1\r\r",
         "GET /a HTTP/1.1\r\n\n",
         "GET /a HTTP/1.1\r\nHost: x\n\r\n",
@@ -143,14 +169,29 @@ static void test_nul_and_limits(void)
           REQUEST_GET_OTHER);
     /* The longest path is taken, one more byte is not. */
     n = (size_t)snprintf(buf, sizeof buf, "GET /");
-    memset(buf + n, 'a', REQUEST_GET_PATH_MAX - 1);
-    n += REQUEST_GET_PATH_MAX - 1;
+    memset(buf + n, 'a', REQUEST_GET_TARGET_MAX - 1);
+    n += REQUEST_GET_TARGET_MAX - 1;
     n += (size_t)snprintf(buf + n, sizeof buf - n, " HTTP/1.1\r\n\r\n");
     CHECK(request_parse_get(buf, n, &g) == REQUEST_GET_OK &&
-          g.path_len == REQUEST_GET_PATH_MAX);
+          g.path_len == REQUEST_GET_TARGET_MAX &&
+          g.target_len == REQUEST_GET_TARGET_MAX);
     n = (size_t)snprintf(buf, sizeof buf, "GET /");
-    memset(buf + n, 'a', REQUEST_GET_PATH_MAX);
-    n += REQUEST_GET_PATH_MAX;
+    memset(buf + n, 'a', REQUEST_GET_TARGET_MAX);
+    n += REQUEST_GET_TARGET_MAX;
+    CHECK(request_parse_get(buf, n, &g) == REQUEST_GET_OTHER);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, " HTTP/1.1\r\n\r\n");
+    CHECK(request_parse_get(buf, n, &g) == REQUEST_GET_OTHER);
+    /* The same with a query: the limit is the whole target's. */
+    n = (size_t)snprintf(buf, sizeof buf, "GET /a?");
+    memset(buf + n, 'b', REQUEST_GET_TARGET_MAX - 3);
+    n += REQUEST_GET_TARGET_MAX - 3;
+    n += (size_t)snprintf(buf + n, sizeof buf - n, " HTTP/1.1\r\n\r\n");
+    CHECK(request_parse_get(buf, n, &g) == REQUEST_GET_OK &&
+          g.query_len == REQUEST_GET_TARGET_MAX - 3 &&
+          g.target_len == REQUEST_GET_TARGET_MAX);
+    n = (size_t)snprintf(buf, sizeof buf, "GET /a?");
+    memset(buf + n, 'b', REQUEST_GET_TARGET_MAX - 2);
+    n += REQUEST_GET_TARGET_MAX - 2;
     CHECK(request_parse_get(buf, n, &g) == REQUEST_GET_OTHER);
     n += (size_t)snprintf(buf + n, sizeof buf - n, " HTTP/1.1\r\n\r\n");
     CHECK(request_parse_get(buf, n, &g) == REQUEST_GET_OTHER);
@@ -182,24 +223,36 @@ static bool plausible(const char *buf, const struct request_get *g)
            memcmp(buf + g->head_len - 4, "\r\n\r\n", 4) == 0 &&
            memchr(buf, '\0', g->head_len) == NULL &&
            memchr(g->path, '?', g->path_len) == NULL &&
-           memchr(g->path, '%', g->path_len) == NULL;
+           memchr(g->path, '%', g->path_len) == NULL &&
+           strspn(g->query,
+                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                  "0123456789-._~=&") == g->query_len &&
+           memcmp(buf + 4, g->path, g->path_len) == 0 &&
+           (g->query_len == 0 ||
+            (buf[4 + g->path_len] == '?' &&
+             memcmp(buf + 5 + g->path_len, g->query, g->query_len) == 0)) &&
+           memcmp(buf + 4 + g->target_len, " HTTP/1.1\r\n", 11) == 0;
 }
 
 static void test_random(void)
 {
-    static const char good[] =
-        "GET /tile/0/x001/234 HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n";
-    static const char alphabet[] = "GET /?%#.:\r\n\t \0aHTP1";
+    static const char *const goods[] = {
+        "GET /tile/0/x001/234 HTTP/1.1\r\nHost: h\r\nAccept: */*\r\n\r\n",
+        "GET /v1/proof/inclusion?index=1&size=2 HTTP/1.1\r\nHost: h\r\n\r\n",
+    };
+    static const char alphabet[] = "GET /?%#.:\r\n\t \0aHTP1=&+";
     char buf[160];
     struct request_get g;
     unsigned bad = 0;
 
     for (int i = 0; i < 200000; i++) {
-        size_t len = sizeof good - 1;
+        const char *good = goods[i % 2];
+        size_t len = strlen(good);
         memcpy(buf, good, len);
         for (unsigned k = next() % 4 + 1; k > 0; k--)
-            buf[next() % len] =
-                next() % 3 == 0 ? (char)(next() % 256) : alphabet[next() % 21];
+            buf[next() % len] = next() % 3 == 0
+                                    ? (char)(next() % 256)
+                                    : alphabet[next() % (sizeof alphabet - 1)];
         if (i % 5 == 0)
             len = next() % len;
         if (request_parse_get(buf, len, &g) == REQUEST_GET_OK &&
