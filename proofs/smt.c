@@ -75,8 +75,7 @@ void smt_leaf_hash(const uint8_t key[SMT_KEY_SIZE],
     uint8_t buf[SMT_KEY_SIZE + SMT_VALUE_SIZE];
 
     /* SHA-256(0x00 || k || v) is RFC 6962's leaf hash of k || v, and the node
-     * hash below is its node hash: merkle.h's hashing keeps SHA-256 fetched
-     * once, where SHA256() looks it up on every call (twice as slow). */
+     * hash below is its node hash: one SHA-256 for both trees, in hash.c. */
     memcpy(buf, key, SMT_KEY_SIZE);
     memcpy(buf + SMT_KEY_SIZE, value, SMT_VALUE_SIZE);
     merkle_leaf_hash(buf, sizeof buf, out);

@@ -592,6 +592,35 @@ static void test_hashing(void)
     free(buf);
 }
 
+/* Leaf hashes of random entries of every length from 0 to 300 bytes (every
+ * way an entry can end against SHA-256's 64-byte blocks and its padding, the
+ * 0x00 prefix included) and node hashes of random pairs, against OpenSSL's
+ * one-shot SHA256() of the prefixed bytes. */
+static void test_hashing_lengths(void)
+{
+    uint8_t buf[1 + 300];
+    hash_t got, want, l, r;
+    uint64_t st = 0x5eed;
+
+    for (size_t len = 0; len <= 300; len++) {
+        for (int rep = 0; rep < 4; rep++) {
+            buf[0] = 0x00;
+            for (size_t j = 0; j < len; j++)
+                buf[1 + j] = (uint8_t)check_rand(&st);
+            SHA256(buf, 1 + len, want);
+            merkle_leaf_hash(len > 0 ? buf + 1 : NULL, len, got);
+            CHECK_MSG(memcmp(got, want, 32) == 0, "leaf of %zu bytes", len);
+        }
+    }
+    for (int i = 0; i < 1000; i++) {
+        check_rand_cred(&st, l);
+        check_rand_cred(&st, r);
+        naive_node(l, r, want);
+        merkle_node_hash(l, r, got);
+        CHECK_MSG(memcmp(got, want, 32) == 0, "node %d", i);
+    }
+}
+
 static void test_errors(void)
 {
     uint64_t idx[MERKLE_MAX_NEEDED];
@@ -720,6 +749,7 @@ static void test_huge(void)
 int main(void)
 {
     test_hashing();
+    test_hashing_lengths();
     test_stored_numbering();
     test_vectors();
     test_errors();
