@@ -247,6 +247,34 @@ static void test_not_fast(void)
 /* One request at a time on one keep-alive connection, fast and evhttp's
  * answers alternating: each answered as it is alone, and each simple 200
  * the fast path's (it gets the connection back after evhttp's answers). */
+/* The target of a step: "STATUS" in it stands for the issued credential's
+ * status proof. */
+static void step_target(const char *t, char *out, size_t cap)
+{
+    if (strstr(t, "STATUS") != NULL)
+        snprintf(out, cap, "/v1/status/%s", issued_hex);
+    else
+        snprintf(out, cap, "%s", t);
+}
+
+/* Reads step i's answer from fd and checks that it has the status and is
+ * byte for byte the answer to the same request alone, through evhttp. */
+static void check_step(int fd, size_t i, const char *method,
+                       const char *target, int status)
+{
+    struct logd_raw_answer got = {0}, want = {0};
+    int head = strcmp(method, "HEAD") == 0;
+
+    CHECK_MSG(logd_raw_read(fd, head, 10000, &got) == 0 &&
+                  got.status == status,
+              "step %zu: status %d", i, got.status);
+    alone(method, target, &want);
+    CHECK_MSG(same_answer(&got, &want) || (head && got.status == want.status),
+              "step %zu (%s %s) differs", i, method, target);
+    logd_raw_answer_free(&got);
+    logd_raw_answer_free(&want);
+}
+
 static void test_keep_alive(void)
 {
     struct step {
@@ -276,24 +304,12 @@ static void test_keep_alive(void)
 
     REQUIRE(fd >= 0);
     for (size_t i = 0; i < n; i++) {
-        struct logd_raw_answer got = {0}, want = {0};
-        int head = strcmp(steps[i].method, "HEAD") == 0;
         char *r;
-        snprintf(target, sizeof target, "%s", steps[i].target);
-        if (strstr(target, "STATUS") != NULL)
-            snprintf(target, sizeof target, "/v1/status/%s", issued_hex);
+        step_target(steps[i].target, target, sizeof target);
         r = request(steps[i].method, target, steps[i].extra);
         CHECK(logd_raw_send(fd, r, strlen(r)) == 0);
         free(r);
-        CHECK_MSG(logd_raw_read(fd, head, 10000, &got) == 0 &&
-                      got.status == steps[i].status,
-                  "step %zu: status %d", i, got.status);
-        alone(steps[i].method, target, &want);
-        CHECK_MSG(same_answer(&got, &want) ||
-                      (head && got.status == want.status),
-                  "step %zu (%s %s) differs", i, steps[i].method, target);
-        logd_raw_answer_free(&got);
-        logd_raw_answer_free(&want);
+        check_step(fd, i, steps[i].method, target, steps[i].status);
         fast += steps[i].fast;
         CHECK_MSG(fast_count() == n0 + fast, "step %zu: fast %lld, want %lld",
                   i, (long long)(fast_count() - n0), (long long)fast);
@@ -341,29 +357,15 @@ static void test_pipelined(void)
     REQUIRE(fd >= 0);
     for (size_t i = 0; i < n; i++) {
         char *r;
-        snprintf(target, sizeof target, "%s", steps[i].target);
-        if (strstr(target, "STATUS") != NULL)
-            snprintf(target, sizeof target, "/v1/status/%s", issued_hex);
+        step_target(steps[i].target, target, sizeof target);
         r = request(steps[i].method, target, steps[i].extra);
         len += (size_t)snprintf(all + len, sizeof all - len, "%s", r);
         free(r);
     }
     CHECK(logd_raw_send(fd, all, len) == 0);
     for (size_t i = 0; i < n; i++) {
-        struct logd_raw_answer got = {0}, want = {0};
-        int head = strcmp(steps[i].method, "HEAD") == 0;
-        snprintf(target, sizeof target, "%s", steps[i].target);
-        if (strstr(target, "STATUS") != NULL)
-            snprintf(target, sizeof target, "/v1/status/%s", issued_hex);
-        CHECK_MSG(logd_raw_read(fd, head, 10000, &got) == 0 &&
-                      got.status == steps[i].status,
-                  "step %zu: status %d", i, got.status);
-        alone(steps[i].method, target, &want);
-        CHECK_MSG(same_answer(&got, &want) ||
-                      (head && got.status == want.status),
-                  "step %zu (%s %s) differs", i, steps[i].method, target);
-        logd_raw_answer_free(&got);
-        logd_raw_answer_free(&want);
+        step_target(steps[i].target, target, sizeof target);
+        check_step(fd, i, steps[i].method, target, steps[i].status);
     }
     /* The first three are the fast path's (however the reads cut them);
      * from the first evhttp answer on, evhttp reads what was pipelined
