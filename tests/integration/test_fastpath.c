@@ -259,14 +259,13 @@ static void step_target(const char *t, char *out, size_t cap)
 
 /* Reads step i's answer from fd and checks that it has the status and is
  * byte for byte the answer to the same request alone, through evhttp. */
-static void check_step(int fd, size_t i, const char *method,
-                       const char *target, int status)
+static void check_step(int fd, size_t i, const char *method, const char *target,
+                       int status)
 {
     struct logd_raw_answer got = {0}, want = {0};
     int head = strcmp(method, "HEAD") == 0;
 
-    CHECK_MSG(logd_raw_read(fd, head, 10000, &got) == 0 &&
-                  got.status == status,
+    CHECK_MSG(logd_raw_read(fd, head, 10000, &got) == 0 && got.status == status,
               "step %zu: status %d", i, got.status);
     alone(method, target, &want);
     CHECK_MSG(same_answer(&got, &want) || (head && got.status == want.status),
