@@ -9,7 +9,9 @@
 #    where the package puts them; `systemd-analyze verify` finds nothing
 #    wrong with them, and `systemd-analyze security` rates each service's
 #    exposure no worse than OK;
-#  - the copyright file, and Depends naming the libraries' packages.
+#  - the copyright file, the nginx cache's example configuration byte for
+#    byte as contrib/nginx/credlog.conf, and Depends naming the libraries'
+#    packages.
 # Run by CTest (tests/CMakeLists.txt) as
 #   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DCPACK=... -P check_deb.cmake
 # It needs cmake's cpack, dpkg-deb and systemd-analyze (scripts/deps.sh
@@ -68,7 +70,8 @@ foreach(want
     "-rw-r--r-- ./usr/lib/systemd/system/credlog-monitor.service"
     "-rw-r--r-- ./usr/lib/systemd/system/credlog-monitor.timer"
     "-rw-r--r-- ./usr/share/doc/credlog/copyright"
-    "-rw-r--r-- ./usr/share/doc/credlog/operations.md")
+    "-rw-r--r-- ./usr/share/doc/credlog/operations.md"
+    "-rw-r--r-- ./usr/share/doc/credlog/examples/nginx/credlog.conf")
   string(REPLACE " " ";" parts "${want}")
   list(GET parts 0 mode)
   list(GET parts 1 path)
@@ -102,6 +105,17 @@ set(root "${work}/root")
 execute_process(COMMAND ${TOOL_dpkg-deb} -x "${deb}" "${root}" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   fail("dpkg-deb -x")
+endif()
+# The nginx example is the file test_nginx.c runs, unchanged.
+file(READ "${SOURCE_DIR}/contrib/nginx/credlog.conf" want_conf)
+set(got_conf "")
+if(EXISTS "${root}/usr/share/doc/credlog/examples/nginx/credlog.conf")
+  file(READ "${root}/usr/share/doc/credlog/examples/nginx/credlog.conf" got_conf)
+endif()
+if(got_conf STREQUAL want_conf)
+  pass("examples/nginx/credlog.conf is contrib/nginx/credlog.conf")
+else()
+  fail("examples/nginx/credlog.conf differs from contrib/nginx/credlog.conf")
 endif()
 function(man_text page outvar)
   execute_process(COMMAND ${TOOL_gzip} -dc "${root}/usr/share/man/${page}" OUTPUT_VARIABLE text)
