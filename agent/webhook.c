@@ -202,26 +202,6 @@ int agent_webhook_new(struct event_base *base, const char *url,
     return 0;
 }
 
-int agent_webhook_post(struct agent_webhook *w, const char *event,
-                       const json_t *data, char *why)
-{
-    struct agent_journal_op op = {.event = true};
-    char *text = agent_webhook_event(event, data);
-    int rc;
-
-    if (text == NULL) {
-        snprintf(why, AGENT_WHY_MAX, "out of memory");
-        return AGENT_ERR_NOMEM;
-    }
-    op.text = text;
-    op.len = strlen(text);
-    rc = agent_journal_write(w->j, &op, 1, why);
-    free(text);
-    if (rc == 0)
-        send_next(w);
-    return rc;
-}
-
 void agent_webhook_kick(struct agent_webhook *w)
 {
     send_next(w);

@@ -45,11 +45,6 @@ int agent_webhook_new(struct event_base *base, const char *url,
                       struct agent_journal *j, struct agent_webhook **out,
                       char *why);
 
-/* Journals event with data (agent_webhook_event()) in the outbox, then
- * sends. Returns 0, AGENT_ERR_NOMEM or AGENT_ERR_JOURNAL (why). */
-int agent_webhook_post(struct agent_webhook *w, const char *event,
-                       const json_t *data, char *why);
-
 /* Something new is in the outbox (journaled by someone else): send it
  * unless a delivery is under way or waiting to be retried. */
 void agent_webhook_kick(struct agent_webhook *w);
