@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -611,6 +612,17 @@ static void print_dev_banner(const char *argv0, const struct dev_paths *p,
     fflush(stdout);
 }
 
+/* Whether data is a replica's data directory: it holds the replica's
+ * monitor state (logd/replica.h). */
+static bool replica_dir(const char *data)
+{
+    char path[PATH_MAX];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s/replica", data);
+    return stat(path, &st) == 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -694,6 +706,14 @@ int main(int argc, char **argv)
         if (o.replica_of == NULL &&
             (quorum = quorum_new((unsigned)o.threads)) == NULL)
             goto out;
+    }
+    if (o.replica_of == NULL && replica_dir(o.data)) {
+        log_msg("%s is a replica's data directory (%s/replica is its monitor "
+                "state): a primary on it would append to a copy of another "
+                "logd's log and fork it; refusing to start (start it with "
+                "--replica-of, docs/operations.md, \"Replicas\")",
+                o.data, o.data);
+        goto out;
     }
     if (dev_mkdirs(o.data, 0700) != 0) {
         log_msg("cannot create data directory %s: %s", o.data, strerror(errno));

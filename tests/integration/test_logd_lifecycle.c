@@ -10,7 +10,9 @@
  *  - an issuers file writable by group or others: refused at start and on
  *    SIGHUP (the current keys kept);
  *  - refusals at start: a log key readable by group, a data directory of
- *    another log key, a malformed issuers file, an unusable data directory;
+ *    another log key, a malformed issuers file, an unusable data directory,
+ *    a primary on a replica's data directory (left as it was; the replica
+ *    starts on it again);
  *    a malformed issuers file on SIGHUP keeps the current keys;
  *  - SIGTERM while a batch waits: the batch is committed and answered, then
  *    logd exits 0;
@@ -338,6 +340,68 @@ static void test_start_refusals(void)
     note_signer_wipe(&a.s);
 }
 
+/* A replica's copy holds the primary's log under the same log key, so a
+ * primary started on it (with that key) would have signed a fork of it. */
+static void test_replica_dir_refused(void)
+{
+    struct issuer a;
+    struct logd_proc p, r;
+    struct client_http *h;
+    char mdb[600], *before, *after;
+    size_t before_len, after_len;
+    int64_t size;
+
+    issuer_make(&a, "a.example");
+    REQUIRE(logd_proc_init(&p, "replicadir.example/log", &a.v, 1) == 0);
+    REQUIRE(logd_proc_start(&p, NULL) == 0);
+    REQUIRE(client_http_open(p.url, NULL, &h) == 0);
+    size = logd_api_checkpoint(h, &p, NULL, NULL);
+    client_http_close(h);
+    REQUIRE(size > 0);
+
+    REQUIRE(logd_proc_init_key(&r, &p.log_key, &a.v, 1) == 0);
+    {
+        const char *args[] = {
+            "--replica-of", p.url,         "--log-key",
+            p.log_vkey,     "--data",      r.data,
+            "--listen",     "127.0.0.1:0", "--replica-interval",
+            "20ms",         NULL};
+        REQUIRE(logd_proc_start_argv(&r, NULL, args) == 0);
+        REQUIRE(client_http_open(r.url, NULL, &h) == 0);
+        {
+            struct wait w = wait_begin(30000);
+            while (logd_api_checkpoint(h, &r, NULL, NULL) != size &&
+                   wait_more(&w))
+                ;
+        }
+        CHECK(logd_api_checkpoint(h, &r, NULL, NULL) == size);
+        client_http_close(h);
+        CHECK(logd_proc_stop(&r) == 0);
+
+        snprintf(mdb, sizeof mdb, "%s/data.mdb", r.data);
+        before = files_read(mdb, &before_len);
+        CHECK(logd_proc_run_to_exit(&r, NULL) == 1);
+        CHECK(logd_proc_log_contains(&r, "is a replica's data directory"));
+        CHECK(logd_proc_log_contains(&r, "refusing to start"));
+        after = files_read(mdb, &after_len);
+        CHECK(before != NULL && after != NULL && before_len == after_len &&
+              memcmp(before, after, before_len) == 0);
+        free(before);
+        free(after);
+
+        /* As a replica it starts there again. */
+        REQUIRE(logd_proc_start_argv(&r, NULL, args) == 0);
+        REQUIRE(client_http_open(r.url, NULL, &h) == 0);
+        CHECK(logd_api_checkpoint(h, &r, NULL, NULL) == size);
+        client_http_close(h);
+        CHECK(logd_proc_stop(&r) == 0);
+    }
+    logd_proc_cleanup(&r);
+    CHECK(logd_proc_stop(&p) == 0);
+    logd_proc_cleanup(&p);
+    note_signer_wipe(&a.s);
+}
+
 struct inflight {
     struct logd_proc *p;
     struct issuer *is;
@@ -495,6 +559,7 @@ int main(void)
     test_dev_key_files();
     test_issuers_file_mode();
     test_start_refusals();
+    test_replica_dir_refused();
     test_sigterm_inflight();
     test_heartbeat();
     test_map_growth();
